@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, Sse3Error } from './errors.js';
+import { Output } from './output/output.js';
+import { removeLiveTempFiles } from './core/tempfiles.js';
+import type { GlobalOptions } from './commands/session.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const positiveInt = (what: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number.`);
+  return n;
+};
+
+const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+const KEY_HELP = 'key reference: file:PATH, env:VAR or keychain:NAME (never the key itself)';
+
+/** Build the command tree. `run` receives the action to perform once options are parsed. */
+function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: AbortSignal) => Promise<void>, g: GlobalOptions) => void)
+  : Command {
+  const program = new Command('sse3')
+    .description('S3 server-side encryption with customer-provided keys (SSE-C), done safely:\n' +
+      'keys never on the command line, a manifest of which key encrypted which object, end-to-end SHA-256 checks.')
+    .version(version, '-V, --version')
+    .option('--endpoint-url <url>', 'S3 endpoint (default: AWS_ENDPOINT_URL or the profile\'s endpoint_url); https only')
+    .option('--region <region>', 'region (default: AWS_REGION or the profile\'s)')
+    .option('--profile <name>', 'AWS profile for credentials and settings')
+    .option('--ca-bundle <file>', 'PEM CA certificates to trust (default: AWS_CA_BUNDLE)')
+    .addOption(new Option('--timeout <seconds>', 'fail a request when the server is silent this long')
+      .argParser(positiveInt('--timeout')).default(60))
+    .addOption(new Option('--checksums <mode>', 'request checksums: when_required works with Ceph RGW and older MinIO')
+      .choices(['when_required', 'when_supported']).default('when_required'))
+    .option('--json', 'print one JSON document on stdout (errors too)')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--no-color', 'no colour (also: NO_COLOR=1)')
+    .option('--debug', 'print stack traces of errors (never keys)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run sse3 --help for usage)');
+
+  const opts = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+
+  program.command('keygen')
+    .description('create a new random 256-bit key at REF (a file with mode 0600, or the keychain); never overwrites')
+    .argument('<ref>', 'file:PATH or keychain:NAME')
+    .addOption(new Option('--format <format>', 'key file format').choices(['raw', 'base64']).default('raw'))
+    .addHelpText('after', examples('sse3 keygen keychain:backups', 'sse3 keygen file:~/.config/sse3/keys/prod.key',
+      'sse3 keygen --format base64 file:./ci.key'))
+    .action((ref: string, _o, cmd: Command) => run(async (g, out) => {
+      const { keygen } = await import('./commands/keygen.js');
+      await keygen(ref, { format: opts(cmd).format as 'raw' | 'base64' }, out);
+    }, opts(cmd)));
+
+  program.command('put')
+    .description('upload a file (or - for stdin) encrypted with an SSE-C key, and record it in the manifest')
+    .argument('<src>', 'local file, or - for stdin')
+    .argument('<dst>', 's3://BUCKET/KEY (ending in / takes the file\'s name)')
+    .option('-k, --key <ref>', `${KEY_HELP}; default env:SSE3_KEY when set`)
+    .option('--content-type <type>', 'Content-Type to store', undefined)
+    .addOption(new Option('--part-size <MiB>', 'multipart part size in MiB').argParser(positiveInt('--part-size')).default(8))
+    .addOption(new Option('--concurrency <n>', 'parts uploaded in parallel').argParser(positiveInt('--concurrency')).default(4))
+    .addHelpText('after', examples('sse3 put report.pdf s3://docs/2026/ --key keychain:docs',
+      'tar c data | sse3 put - s3://backups/data.tar --key file:backup.key',
+      'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64'))
+    .action((src: string, dst: string, _o, cmd: Command) => run(async (g, out, signal) => {
+      const { put } = await import('./commands/put.js');
+      const o = opts(cmd);
+      await put(src, dst, { key: o.key as string | undefined, contentType: o.contentType as string | undefined,
+        partSize: (o.partSize as number) * 1024 * 1024, concurrency: o.concurrency as number }, g, out, signal);
+    }, opts(cmd)));
+
+  program.command('get')
+    .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
+    .argument('<src>', 's3://BUCKET/KEY')
+    .argument('[dst]', 'local file or folder (default: the object\'s name here), or - for stdout')
+    .option('-k, --key <ref>', `${KEY_HELP}; default: found by the manifest's fingerprint`)
+    .option('--version-id <id>', 'a specific object version')
+    .addHelpText('after', examples('sse3 get s3://docs/2026/report.pdf', 'sse3 get s3://backups/data.tar - | tar x',
+      'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
+    .action((src: string, dst: string | undefined, _o, cmd: Command) => run(async (g, out, signal) => {
+      const { get } = await import('./commands/get.js');
+      const o = opts(cmd);
+      await get(src, dst, { key: o.key as string | undefined, versionId: o.versionId as string | undefined }, g, out, signal);
+    }, opts(cmd)));
+
+  program.command('head')
+    .description('show an object\'s size, dates, ETag, metadata, SSE-C state, whether the key matches, and its manifest record')
+    .argument('<src>', 's3://BUCKET/KEY')
+    .option('-k, --key <ref>', `${KEY_HELP}; default: found by the manifest's fingerprint`)
+    .option('--version-id <id>', 'a specific object version')
+    .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
+    .action((src: string, _o, cmd: Command) => run(async (g, out, signal) => {
+      const { head } = await import('./commands/head.js');
+      const o = opts(cmd);
+      await head(src, { key: o.key as string | undefined, versionId: o.versionId as string | undefined }, g, out, signal);
+    }, opts(cmd)));
+
+  return program;
+}
+
+/** Parse argv, run one command, and return the exit status. Never throws. */
+export async function main(argv: string[]): Promise<number> {
+  let pending: { action: (g: GlobalOptions, out: Output, signal: AbortSignal) => Promise<void>; g: GlobalOptions } | undefined;
+  const program = buildProgram((action, g) => { pending = { action, g }; });
+  program.exitOverride();
+  program.configureOutput({
+    outputError: (str, write) => write(str.startsWith('error:') ? str : `error: ${str}`),
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitCode.OK : ExitCode.USAGE;
+    }
+    throw e;
+  }
+  if (!pending) {
+    program.outputHelp({ error: true });
+    return ExitCode.USAGE;
+  }
+
+  const out = await new Output(pending.g).init();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    removeLiveTempFiles();
+    if (interrupts > 1) process.exit(ExitCode.INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await pending.action(pending.g, out, controller.signal);
+    return ExitCode.OK;
+  } catch (e) {
+    const err = controller.signal.aborted && !(e instanceof Sse3Error && e.code !== 'INTERRUPTED')
+      ? new Sse3Error('INTERRUPTED', 'interrupted; nothing partial was kept') : e;
+    out.error(err);
+    return err instanceof Sse3Error ? err.exitCode : ExitCode.FAILED;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

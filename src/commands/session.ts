@@ -1,0 +1,90 @@
+import { Sse3Error } from '../errors.js';
+import type { SseCKey } from '../core/key.js';
+import { TAG_FINGERPRINT } from '../core/ssec.js';
+import { type ManifestEntry, ManifestStore } from '../manifest/store.js';
+import { sse3Paths, type Sse3Paths } from '../paths.js';
+import { connect, type Connection, type ConnectionOptions } from '../s3/client.js';
+import { formatS3Url, type S3Location } from '../s3/url.js';
+import { defaultKeyContext, findKeyByFingerprint, type KeyContext, loadKey, parseKeyRef } from '../keys/sources.js';
+
+/** Options every command accepts (Commander's optsWithGlobals()). */
+export interface GlobalOptions extends ConnectionOptions {
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+/** What a command that talks to S3 works with. */
+export interface Session {
+  conn: Connection;
+  manifest: ManifestStore;
+  paths: Sse3Paths;
+  keys: KeyContext;
+  signal: AbortSignal;
+  close(): void;
+}
+
+export async function openSession(g: GlobalOptions, signal: AbortSignal): Promise<Session> {
+  const conn = await connect(g);
+  const paths = sse3Paths();
+  const manifest = new ManifestStore(paths.manifestFile);
+  return {
+    conn, manifest, paths, keys: defaultKeyContext(), signal,
+    close() {
+      manifest.close();
+      conn.client.destroy();
+    },
+  };
+}
+
+export interface ObjectKey {
+  key?: SseCKey;
+  /** The manifest's record of the object (the given version, else the latest). */
+  entry?: ManifestEntry;
+  /** Fingerprint that encrypted the object, from the manifest or the object's tag. */
+  fingerprint?: string;
+  /** How the key was found, for head's report. */
+  foundBy?: 'option' | 'manifest' | 'tag';
+}
+
+/** Fingerprint from the object's sse3-fp tag: tags are readable without the key. */
+async function fingerprintFromTag(s: Session, loc: S3Location, versionId?: string): Promise<string | undefined> {
+  const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
+  try {
+    const t = await s.conn.client.send(new GetObjectTaggingCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: versionId }),
+      { abortSignal: s.signal });
+    return t.TagSet?.find((tag) => tag.Key === TAG_FINGERPRINT)?.Value;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The key for an object: --key if given; otherwise the fingerprint the
+ * manifest (or the object's tag) names, looked up among the keys sse3 can find.
+ * With required=false, a missing key is reported in the result instead of thrown.
+ */
+export async function keyForObject(s: Session, loc: S3Location, opts: { keyRef?: string; versionId?: string; required: boolean })
+  : Promise<ObjectKey> {
+  const location = { endpoint: s.conn.endpoint, ...loc };
+  const entry = s.manifest.lookup(location, opts.versionId);
+  if (opts.keyRef) {
+    return { key: await loadKey(parseKeyRef(opts.keyRef), s.keys), entry, fingerprint: entry?.fingerprint, foundBy: 'option' };
+  }
+  const fingerprint = entry?.fingerprint ?? await fingerprintFromTag(s, loc, opts.versionId);
+  const foundBy = entry ? 'manifest' as const : 'tag' as const;
+  if (!fingerprint) {
+    if (!opts.required) return { entry };
+    throw new Sse3Error('NO_KEY', `sse3 has no record of which key encrypted ${formatS3Url(loc)}`,
+      'pass the key with --key file:PATH | env:VAR | keychain:NAME');
+  }
+  const report = await findKeyByFingerprint(fingerprint, s.paths.keyDir, s.keys);
+  if (!report.found) {
+    if (!opts.required) return { entry, fingerprint, foundBy };
+    const skipped = report.problems.length ? ` (could not use: ${report.problems.join('; ')})` : '';
+    throw new Sse3Error('NO_KEY', `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${skipped}`,
+      `pass it with --key REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`);
+  }
+  return { key: report.found, entry, fingerprint, foundBy };
+}

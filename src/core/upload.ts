@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import type { Connection } from '../s3/client.js';
+import { describeS3Error, statusOf } from '../s3/errors.js';
+import { formatS3Url } from '../s3/url.js';
+import type { ManifestEntry, ManifestStore } from '../manifest/store.js';
+import { Sse3Error } from '../errors.js';
+import type { SseCKey } from './key.js';
+import { BoundedPool, fixedChunks } from './chunks.js';
+import { assertEncryptedWith, tagsFor, toTagging, unquoteEtag } from './ssec.js';
+
+export const MiB = 1024 * 1024;
+export const DEFAULT_PART_SIZE = 8 * MiB;
+export const DEFAULT_CONCURRENCY = 4;
+const MAX_PARTS = 10_000;
+
+export interface UploadRequest {
+  conn: Connection;
+  bucket: string;
+  key: string;
+  sseKey: SseCKey;
+  body: AsyncIterable<Uint8Array>;
+  /** Known size, if any: used to grow the part size past S3's 10,000-part limit. */
+  sizeHint?: number;
+  contentType?: string;
+  partSize?: number;
+  concurrency?: number;
+  manifest: ManifestStore;
+  signal?: AbortSignal;
+  onBytes?: (n: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface UploadResult extends ManifestEntry {
+  parts: number;
+}
+
+/** Part size that keeps a known size within S3's 10,000 parts. */
+export function partSizeFor(sizeHint: number | undefined, wanted: number): number {
+  if (sizeHint === undefined) return wanted;
+  const minimum = Math.ceil(sizeHint / MAX_PARTS);
+  return Math.max(wanted, Math.ceil(minimum / MiB) * MiB);
+}
+
+/**
+ * Upload a stream encrypted with an SSE-C key: one PutObject when it fits in a
+ * part, else a parallel multipart upload with the key headers on every request.
+ * Only after the server confirmed the encrypted write is the manifest updated.
+ */
+export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
+  const partSize = partSizeFor(req.sizeHint, req.partSize ?? DEFAULT_PART_SIZE);
+  const chunks = fixedChunks(req.body, partSize);
+  const first = (await chunks.next()).value as Buffer;
+  const second = first.length < partSize ? undefined : await chunks.next();
+  if (!second || second.done) return putSingle(req, first);
+  return putMultipart(req, chunks, [first, second.value]);
+}
+
+const url = (req: UploadRequest) => formatS3Url({ bucket: req.bucket, key: req.key });
+
+async function putSingle(req: UploadRequest, body: Buffer): Promise<UploadResult> {
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  const tags = tagsFor(req.sseKey.fingerprint, sha256);
+  let resp;
+  try {
+    resp = await req.conn.client.send(new PutObjectCommand({
+      Bucket: req.bucket, Key: req.key, Body: body, ContentLength: body.length,
+      ContentType: req.contentType ?? 'application/octet-stream',
+      Metadata: tags, Tagging: toTagging(tags),
+      ...req.sseKey.sseC(),
+    }), { abortSignal: req.signal });
+  } catch (e) {
+    throw await explainWriteFailure(req, e);
+  }
+  await assertEncryptedWith(req.conn, req.bucket, req.key, resp.VersionId, resp, req.sseKey);
+  req.onBytes?.(body.length);
+  return record(req, { versionId: resp.VersionId, size: body.length, sha256, etag: resp.ETag, parts: 1 });
+}
+
+async function putMultipart(req: UploadRequest, rest: AsyncGenerator<Buffer>, firstParts: Buffer[]): Promise<UploadResult> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const { client } = req.conn;
+  const ssec = req.sseKey.sseC();
+  const target = { Bucket: req.bucket, Key: req.key };
+  const initialTags = { 'sse3-fp': req.sseKey.fingerprint };
+
+  let uploadId: string;
+  try {
+    const created = await client.send(new s3.CreateMultipartUploadCommand({
+      ...target, ContentType: req.contentType ?? 'application/octet-stream',
+      Metadata: initialTags, Tagging: toTagging(initialTags), ...ssec,
+    }), { abortSignal: req.signal });
+    uploadId = created.UploadId!;
+    if (created.SSECustomerAlgorithm !== 'AES256') {
+      await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).catch(() => undefined);
+      throw notEncrypted(req, 'CreateMultipartUpload');
+    }
+  } catch (e) {
+    throw await explainWriteFailure(req, e);
+  }
+
+  const location = { endpoint: req.conn.endpoint, bucket: req.bucket, key: req.key };
+  req.manifest.beginUpload({ ...location, uploadId, fingerprint: req.sseKey.fingerprint, pid: process.pid,
+    startedAt: new Date().toISOString() });
+  // Parts in flight are cancelled together when one fails or the caller aborts.
+  const cancel = new AbortController();
+  const onOuterAbort = () => cancel.abort();
+  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const hash = createHash('sha256');
+  const etags: string[] = [];
+  let size = 0;
+  const pool = new BoundedPool(req.concurrency ?? DEFAULT_CONCURRENCY);
+  const queue = (body: Buffer) => {
+    const partNumber = etags.length + 1;
+    etags.push('');
+    hash.update(body);
+    size += body.length;
+    return pool.add(async () => {
+      const r = await client.send(new s3.UploadPartCommand({
+        ...target, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length, ...ssec,
+      }), { abortSignal: cancel.signal });
+      if (r.SSECustomerAlgorithm !== 'AES256') throw notEncrypted(req, `UploadPart ${partNumber}`);
+      etags[partNumber - 1] = r.ETag!;
+      req.onBytes?.(body.length);
+    });
+  };
+
+  try {
+    for (const part of firstParts) await queue(part);
+    for await (const part of rest) await queue(part);
+    await pool.drain();
+    const done = await client.send(new s3.CompleteMultipartUploadCommand({
+      ...target, UploadId: uploadId, ...ssec,
+      MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+    }), { abortSignal: cancel.signal });
+    req.manifest.endUpload(location, uploadId);
+    // Some servers (Ceph RGW) return no ETag from Complete; HEAD with the key also proves the stored object is encrypted.
+    const head = await client.send(new s3.HeadObjectCommand({ ...target, VersionId: done.VersionId, ...ssec }));
+    await assertEncryptedWith(req.conn, req.bucket, req.key, done.VersionId, head, req.sseKey);
+    const sha256 = hash.digest('hex');
+    try {
+      const tags = tagsFor(req.sseKey.fingerprint, sha256);
+      await client.send(new s3.PutObjectTaggingCommand({
+        ...target, VersionId: done.VersionId,
+        Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      }));
+    } catch (e) {
+      req.onWarning?.(`could not tag ${url(req)} with its checksum (${statusOf(e) ?? ''} ${(e as Error).name}); ` +
+        'the manifest still records it');
+    }
+    return record(req, { versionId: done.VersionId, size, sha256, etag: head.ETag ?? done.ETag, parts: etags.length });
+  } catch (e) {
+    cancel.abort();
+    await pool.settle();
+    await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).then(
+      () => req.manifest.endUpload(location, uploadId),
+      () => req.onWarning?.(`could not abort multipart upload ${uploadId}; it stays recorded for cleanup`),
+    );
+    if (e instanceof Sse3Error) throw e;
+    if (req.signal?.aborted) throw new Sse3Error('INTERRUPTED', `upload of ${url(req)} was interrupted`);
+    throw describeS3Error(e, { op: 'put', url: url(req) });
+  } finally {
+    req.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+function record(req: UploadRequest, r: { versionId?: string; size: number; sha256: string; etag?: string; parts: number })
+  : UploadResult {
+  const entry: ManifestEntry = {
+    endpoint: req.conn.endpoint, bucket: req.bucket, key: req.key, versionId: r.versionId ?? '',
+    fingerprint: req.sseKey.fingerprint, size: r.size, sha256: r.sha256, etag: unquoteEtag(r.etag),
+    createdAt: new Date().toISOString(),
+  };
+  req.manifest.record(entry);
+  return { ...entry, parts: r.parts };
+}
+
+function notEncrypted(req: UploadRequest, step: string): Sse3Error {
+  return new Sse3Error('NOT_ENCRYPTED',
+    `the server did not confirm SSE-C encryption for ${step} of ${url(req)}: it may store plaintext`,
+    'use a server that supports SSE-C; nothing was recorded in the manifest');
+}
+
+/** A 403 on write may be AWS's block on SSE-C (default for new buckets since April 2026): say so. */
+async function explainWriteFailure(req: UploadRequest, e: unknown): Promise<Sse3Error> {
+  if (statusOf(e) === 403) {
+    try {
+      const { GetBucketEncryptionCommand } = await import('@aws-sdk/client-s3');
+      const enc = await req.conn.client.send(new GetBucketEncryptionCommand({ Bucket: req.bucket }));
+      const blocked = (enc.ServerSideEncryptionConfiguration?.Rules ?? [])
+        .some((r) => r.BlockedEncryptionTypes?.EncryptionType?.some((t) => String(t) === 'SSE-C'));
+      if (blocked) {
+        return new Sse3Error('SSEC_BLOCKED',
+          `bucket ${req.bucket} blocks SSE-C writes (its encryption configuration lists SSE-C in BlockedEncryptionTypes)`,
+          'the bucket owner can allow SSE-C with put-bucket-encryption, removing SSE-C from BlockedEncryptionTypes',
+          { cause: e });
+      }
+    } catch {
+      // Not allowed to read the configuration, or not AWS: fall through to the plain message.
+    }
+  }
+  return describeS3Error(e, { op: 'put', url: url(req) });
+}

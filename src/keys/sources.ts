@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Sse3Error } from '../errors.js';
+import { decodeBase64Key, parseKeyFileContent, SseCKey } from '../core/key.js';
+import { type Keychain, OsKeychain } from './keychain.js';
+
+/** Where a key lives. The key itself never appears on the command line. */
+export type KeyRef =
+  | { kind: 'file'; path: string }
+  | { kind: 'env'; name: string }
+  | { kind: 'keychain'; name: string };
+
+const REF_HINT = 'a key reference is file:PATH, env:VAR or keychain:NAME';
+
+export function parseKeyRef(text: string): KeyRef {
+  const m = /^(file|env|keychain):(.+)$/s.exec(text);
+  if (!m) {
+    // A bare 44-character base64 string is almost certainly a key pasted onto the command line.
+    const looksLikeKey = /^[A-Za-z0-9+/]{43}=$/.test(text) || /^[0-9a-fA-F]{64}$/.test(text);
+    throw new Sse3Error('USAGE',
+      looksLikeKey ? 'that looks like a key itself: keys are never taken from the command line (other users can read it with ps)'
+        : `not a key reference: "${text}"`,
+      looksLikeKey ? 'consider that key exposed; store keys in a file, env var or keychain and pass file:PATH, env:VAR or keychain:NAME'
+        : REF_HINT);
+  }
+  const [, kind, value] = m;
+  if (kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    throw new Sse3Error('USAGE', `not an environment variable name: "${value}"`, REF_HINT);
+  }
+  if (kind === 'file') return { kind, path: value };
+  if (kind === 'env') return { kind, name: value };
+  return { kind: 'keychain', name: value };
+}
+
+export function formatKeyRef(ref: KeyRef): string {
+  return ref.kind === 'file' ? `file:${ref.path}` : `${ref.kind}:${ref.name}`;
+}
+
+export interface KeyContext {
+  env: NodeJS.ProcessEnv;
+  keychain: Keychain;
+}
+
+export const defaultKeyContext = (): KeyContext => ({ env: process.env, keychain: new OsKeychain() });
+
+/** Refuse key files other users could read, as ssh does for private keys. */
+async function readKeyFile(path: string): Promise<SseCKey> {
+  const source = `key file ${path}`;
+  let handle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Sse3Error('KEY_FILE', `${source} does not exist`, `create one with: sse3 keygen file:${path}`);
+    if (code === 'EACCES') throw new Sse3Error('KEY_FILE', `${source} cannot be read (permission denied)`, 'run sse3 as the key file\'s owner');
+    throw new Sse3Error('KEY_FILE', `${source} cannot be opened: ${code ?? e}`);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new Sse3Error('KEY_FILE', `${source} is not a regular file`);
+    if ((st.mode & 0o077) !== 0) {
+      throw new Sse3Error('KEY_FILE',
+        `${source} is accessible by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); refusing to use it`,
+        `run: chmod 600 ${path}`);
+    }
+    if (st.size > 4096) throw new Sse3Error('KEY_FORMAT', `${source} is ${st.size} bytes, far too large for a 32-byte key`);
+    return parseKeyFileContent(await handle.readFile(), source);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()): Promise<SseCKey> {
+  switch (ref.kind) {
+    case 'file':
+      return readKeyFile(ref.path);
+    case 'env': {
+      const value = ctx.env[ref.name];
+      if (value === undefined) {
+        throw new Sse3Error('KEY_ENV', `environment variable ${ref.name} is not set`,
+          `export ${ref.name} with the base64 of a 32-byte key, e.g. from: sse3 keygen file:PATH`);
+      }
+      return decodeBase64Key(value, `environment variable ${ref.name}`);
+    }
+    case 'keychain': {
+      const value = await ctx.keychain.get(ref.name);
+      if (value === null) {
+        throw new Sse3Error('KEYCHAIN', `no keychain entry "${ref.name}" (service sse3)`,
+          `create it with: sse3 keygen keychain:${ref.name}`);
+      }
+      return decodeBase64Key(value, `keychain entry ${ref.name}`);
+    }
+  }
+}
+
+export type KeyFileFormat = 'raw' | 'base64';
+
+/**
+ * Create a new key from the OS CSPRNG and store it at ref. Never overwrites:
+ * replacing a key file or keychain entry would orphan every object it encrypted.
+ */
+export async function generateKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext(),
+  format: KeyFileFormat = 'raw'): Promise<SseCKey> {
+  const raw = randomBytes(32);
+  const key = new SseCKey(raw, formatKeyRef(ref));
+  switch (ref.kind) {
+    case 'env':
+      throw new Sse3Error('USAGE', 'env: cannot be a keygen target (sse3 cannot set variables in your shell)',
+        'generate into a file or the keychain: sse3 keygen file:PATH | keychain:NAME');
+    case 'file': {
+      await fs.mkdir(dirname(ref.path), { recursive: true, mode: 0o700 });
+      let handle;
+      try {
+        handle = await fs.open(ref.path, 'wx', 0o600);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') {
+          throw new Sse3Error('KEY_EXISTS', `${ref.path} already exists; sse3 never overwrites a key file`,
+            'choose another path (objects encrypted with the existing key would be lost without it)');
+        }
+        throw new Sse3Error('LOCAL_IO', `cannot create ${ref.path}: ${code ?? e}`);
+      }
+      try {
+        await handle.writeFile(format === 'raw' ? raw : raw.toString('base64') + '\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return key;
+    }
+    case 'keychain': {
+      if ((await ctx.keychain.get(ref.name)) !== null) {
+        throw new Sse3Error('KEY_EXISTS', `keychain entry "${ref.name}" already exists; sse3 never overwrites a key`,
+          'choose another name');
+      }
+      await ctx.keychain.set(ref.name, key.exportBase64());
+      return key;
+    }
+  }
+}
+
+/** A key sse3 can find without being told, with the ref that names it. */
+export interface KnownKey {
+  ref: string;
+  key: SseCKey;
+}
+
+export interface DiscoveryReport {
+  found?: SseCKey;
+  /** Sources that could not be used, in words, for the "no key" error. */
+  problems: string[];
+}
+
+/**
+ * Every key sse3 knows, cheapest source first: SSE3_KEY, key files in the key
+ * folder, then keychain entries of service sse3. Stops early when `want`
+ * (a fingerprint) is found.
+ */
+export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: string)
+  : Promise<{ keys: KnownKey[]; problems: string[] }> {
+  const keys: KnownKey[] = [];
+  const problems: string[] = [];
+  const hit = () => want !== undefined && keys.some((k) => k.key.fingerprint === want);
+
+  if (ctx.env.SSE3_KEY !== undefined) {
+    try {
+      keys.push({ ref: 'env:SSE3_KEY', key: await loadKey({ kind: 'env', name: 'SSE3_KEY' }, ctx) });
+    } catch (e) {
+      problems.push(`SSE3_KEY: ${(e as Error).message}`);
+    }
+    if (hit()) return { keys, problems };
+  }
+
+  let names: string[] = [];
+  try {
+    names = (await fs.readdir(keyDir)).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`key folder ${keyDir}: ${(e as Error).message}`);
+  }
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const path = join(keyDir, name);
+    try {
+      keys.push({ ref: `file:${path}`, key: await readKeyFile(path) });
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    if (hit()) return { keys, problems };
+  }
+
+  try {
+    for (const entry of await ctx.keychain.list()) {
+      try {
+        keys.push({ ref: `keychain:${entry.name}`, key: decodeBase64Key(entry.value, `keychain entry ${entry.name}`) });
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  return { keys, problems };
+}
+
+export async function findKeyByFingerprint(fingerprint: string, keyDir: string, ctx: KeyContext): Promise<DiscoveryReport> {
+  const { keys, problems } = await discoverKeys(keyDir, ctx, fingerprint);
+  return { found: keys.find((k) => k.key.fingerprint === fingerprint)?.key, problems };
+}

@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** One object version written by sse3 and the fingerprint of the key that encrypted it. */
+export interface ManifestEntry {
+  endpoint: string;
+  bucket: string;
+  key: string;
+  /** '' when the bucket is not versioned (S3 reports no version id). */
+  versionId: string;
+  fingerprint: string;
+  size: number;
+  sha256: string;
+  etag: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+export interface ObjectLocation {
+  endpoint: string;
+  bucket: string;
+  key: string;
+}
+
+/** A multipart upload sse3 started and has not yet completed or aborted. */
+export interface PendingUpload extends ObjectLocation {
+  uploadId: string;
+  fingerprint: string;
+  pid: number;
+  startedAt: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (
+  endpoint    TEXT NOT NULL,
+  bucket      TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  version_id  TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL,
+  size        INTEGER NOT NULL,
+  sha256      TEXT NOT NULL,
+  etag        TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  PRIMARY KEY (endpoint, bucket, key, version_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS objects_by_fingerprint ON objects (fingerprint);
+CREATE INDEX IF NOT EXISTS objects_latest ON objects (endpoint, bucket, key, seq);
+CREATE TABLE IF NOT EXISTS uploads (
+  endpoint    TEXT NOT NULL,
+  bucket      TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  upload_id   TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  pid         INTEGER NOT NULL,
+  started_at  TEXT NOT NULL,
+  PRIMARY KEY (endpoint, bucket, key, upload_id)
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+interface ObjectRow {
+  endpoint: string; bucket: string; key: string; version_id: string; fingerprint: string;
+  size: number; sha256: string; etag: string; created_at: string;
+}
+
+const toEntry = (r: ObjectRow): ManifestEntry => ({
+  endpoint: r.endpoint, bucket: r.bucket, key: r.key, versionId: r.version_id, fingerprint: r.fingerprint,
+  size: r.size, sha256: r.sha256, etag: r.etag, createdAt: r.created_at,
+});
+
+/**
+ * The local record of which key encrypted which object. SQLite in WAL mode with
+ * a busy timeout, so many sse3 processes can write at once and a kill at any
+ * moment leaves either the whole row or none. It never holds key material.
+ */
+export class ManifestStore {
+  readonly #db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    this.#db = new Database(file);
+    this.#db.pragma('busy_timeout = 15000');
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /**
+   * Record a confirmed encrypted write. seq orders writes across processes so
+   * "latest" means the last one sse3 recorded, whatever the clocks say.
+   */
+  record(e: ManifestEntry): void {
+    const tx = this.#db.transaction((entry: ManifestEntry) => {
+      const seq = this.#db.prepare(
+        `INSERT INTO counters (name, value) VALUES ('seq', 1)
+         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).pluck().get() as number;
+      this.#db.prepare(
+        `INSERT OR REPLACE INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag, created_at, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(entry.endpoint, entry.bucket, entry.key, entry.versionId, entry.fingerprint, entry.size,
+          entry.sha256, entry.etag, entry.createdAt, seq);
+    });
+    tx.immediate(e);
+  }
+
+  /** The given version, or the latest one sse3 recorded for that object. */
+  lookup(loc: ObjectLocation, versionId?: string): ManifestEntry | undefined {
+    const row = versionId !== undefined
+      ? this.#db.prepare('SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+        .get(loc.endpoint, loc.bucket, loc.key, versionId)
+      : this.#db.prepare('SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1')
+        .get(loc.endpoint, loc.bucket, loc.key);
+    return row ? toEntry(row as ObjectRow) : undefined;
+  }
+
+  /** Every recorded version of one object, newest first. */
+  versions(loc: ObjectLocation): ManifestEntry[] {
+    return (this.#db.prepare('SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? ORDER BY seq DESC')
+      .all(loc.endpoint, loc.bucket, loc.key) as ObjectRow[]).map(toEntry);
+  }
+
+  count(): number {
+    return this.#db.prepare('SELECT count(*) FROM objects').pluck().get() as number;
+  }
+
+  beginUpload(u: PendingUpload): void {
+    this.#db.prepare(
+      `INSERT OR REPLACE INTO uploads (endpoint, bucket, key, upload_id, fingerprint, pid, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`).run(u.endpoint, u.bucket, u.key, u.uploadId, u.fingerprint, u.pid, u.startedAt);
+  }
+
+  endUpload(loc: ObjectLocation, uploadId: string): void {
+    this.#db.prepare('DELETE FROM uploads WHERE endpoint = ? AND bucket = ? AND key = ? AND upload_id = ?')
+      .run(loc.endpoint, loc.bucket, loc.key, uploadId);
+  }
+
+  pendingUploads(endpoint?: string): PendingUpload[] {
+    const rows = (endpoint === undefined
+      ? this.#db.prepare('SELECT * FROM uploads').all()
+      : this.#db.prepare('SELECT * FROM uploads WHERE endpoint = ?').all(endpoint)) as Array<Record<string, string | number>>;
+    return rows.map((r) => ({
+      endpoint: String(r.endpoint), bucket: String(r.bucket), key: String(r.key), uploadId: String(r.upload_id),
+      fingerprint: String(r.fingerprint), pid: Number(r.pid), startedAt: String(r.started_at),
+    }));
+  }
+}

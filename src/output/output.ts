@@ -1,0 +1,124 @@
+import type { ChalkInstance } from 'chalk';
+import { Sse3Error } from '../errors.js';
+
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+  /** false when --no-color was given. */
+  color?: boolean;
+  debug?: boolean;
+}
+
+/**
+ * Colour level for a stream: --no-color and NO_COLOR switch it off,
+ * FORCE_COLOR switches it on (even when piped), otherwise only a TTY gets colour.
+ */
+export function colorLevel(flag: boolean | undefined, isTTY: boolean, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {
+  if (flag === false) return 0;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '0' || force === 'false') return 0;
+    const n = Number(force);
+    return n >= 1 && n <= 3 ? (n as 1 | 2 | 3) : 1;
+  }
+  if (!isTTY || env.TERM === 'dumb') return 0;
+  return /truecolor|24bit/.test(env.COLORTERM ?? '') ? 3 : /256/.test(env.TERM ?? '') ? 2 : 1;
+}
+
+const plain = new Proxy({}, { get: () => (s: string) => s }) as unknown as ChalkInstance;
+
+/**
+ * The only place that writes to the terminal. Data and results go to stdout
+ * (results move to stderr when stdout carries data); messages go to stderr.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly debug: boolean;
+  /** Spinners and bars only for a human watching stderr. */
+  readonly interactive: boolean;
+  /** Set when stdout carries object data, so results must not be mixed into it. */
+  stdoutIsData = false;
+  c: ChalkInstance = plain;
+  readonly #stdout: NodeJS.WriteStream;
+  readonly #stderr: NodeJS.WriteStream;
+  readonly #colorFlag?: boolean;
+
+  constructor(opts: OutputOptions, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr) {
+    this.json = Boolean(opts.json);
+    this.quiet = Boolean(opts.quiet);
+    this.debug = Boolean(opts.debug);
+    this.#stdout = stdout;
+    this.#stderr = stderr;
+    this.#colorFlag = opts.color;
+    this.interactive = Boolean(stderr.isTTY) && !this.quiet && !this.json && process.env.TERM !== 'dumb';
+  }
+
+  get stderr(): NodeJS.WriteStream {
+    return this.#stderr;
+  }
+
+  /** Load chalk only when colour will be used: it is not free at start-up. */
+  async init(): Promise<this> {
+    const level = colorLevel(this.#colorFlag, Boolean(this.#stderr.isTTY), process.env);
+    if (level > 0) {
+      const { Chalk } = await import('chalk');
+      this.c = new Chalk({ level });
+    }
+    return this;
+  }
+
+  /** A command's result: human lines, or one JSON document with --json. */
+  result(human: string | string[], json: unknown): void {
+    const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
+    if (this.json) {
+      stream.write(JSON.stringify(json, null, 2) + '\n');
+      return;
+    }
+    if (this.quiet) return;
+    const lines = Array.isArray(human) ? human : [human];
+    stream.write(lines.join('\n') + '\n');
+  }
+
+  /** One JSON object per line, for streams of results (--json with many objects). */
+  ndjson(json: unknown): void {
+    (this.stdoutIsData ? this.#stderr : this.#stdout).write(JSON.stringify(json) + '\n');
+  }
+
+  info(message: string): void {
+    if (!this.quiet && !this.json) this.#stderr.write(message + '\n');
+  }
+
+  warn(message: string): void {
+    if (!this.quiet) this.#stderr.write(`${this.c.yellow('warning:')} ${message}\n`);
+  }
+
+  /** One red line, a hint line; a stack only with --debug. With --json also a JSON error on stdout. */
+  error(e: unknown): void {
+    const err = e instanceof Sse3Error ? e
+      : new Sse3Error('S3', `unexpected error: ${(e as Error)?.message ?? String(e)}`,
+        'this is a bug in sse3; rerun with --debug and report it');
+    this.#stderr.write(`${this.c.red('error:')} ${err.message}\n`);
+    if (err.hint) this.#stderr.write(`${this.c.dim('hint:')} ${err.hint}\n`);
+    if (this.debug) {
+      const cause = (err.cause ?? (e !== err ? e : undefined)) as Error | undefined;
+      this.#stderr.write(`${(cause ?? err).stack ?? ''}\n`);
+    }
+    if (this.json && !this.stdoutIsData) {
+      this.#stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, hint: err.hint ?? null,
+        exitCode: err.exitCode } }, null, 2) + '\n');
+    }
+  }
+}
+
+export function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}

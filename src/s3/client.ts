@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { Sse3Error } from '../errors.js';
+
+/** Connection settings shared by every command that talks to S3. */
+export interface ConnectionOptions {
+  endpointUrl?: string;
+  region?: string;
+  profile?: string;
+  caBundle?: string;
+  /** Seconds a connection may stay silent before the request fails. */
+  timeout?: number;
+  /** 'when_required' (default: works with Ceph RGW and older MinIO) or 'when_supported' (SDK default). */
+  checksums?: 'when_required' | 'when_supported';
+}
+
+export interface Connection {
+  /** @aws-sdk/client-s3's S3Client; typed loosely so this module's type does not load the SDK. */
+  client: import('@aws-sdk/client-s3').S3Client;
+  /** Stable identity of the server, used as the manifest's endpoint column. */
+  endpoint: string;
+  region: string;
+}
+
+/** Identity used in the manifest for objects on AWS itself (bucket names are global there). */
+export const AWS_ENDPOINT_ID = 'https://s3.amazonaws.com';
+
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Manifest identity of an endpoint URL: scheme, lower-case host, port, path without trailing slash. */
+export function endpointId(url: URL): string {
+  return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function parseEndpoint(text: string, from: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Sse3Error('USAGE', `${from} is not a URL: "${text}"`, 'e.g. --endpoint-url https://s3.example.com');
+  }
+  if (url.protocol === 'http:') {
+    throw new Sse3Error('INSECURE_ENDPOINT',
+      `refusing to send an SSE-C key over plain HTTP (${from} is ${url.origin}): anyone on the path could read the key`,
+      'use the server\'s https:// endpoint; a key that was ever sent over http:// must be considered exposed — rotate it');
+  }
+  if (url.protocol !== 'https:') {
+    throw new Sse3Error('USAGE', `${from} must be an https:// URL, got "${text}"`);
+  }
+  return url;
+}
+
+/**
+ * Resolve where requests go and build the client. The endpoint is resolved
+ * here, not by the SDK, so a plain-HTTP endpoint from any source (flag,
+ * environment, profile) is refused before a request can leave the process.
+ */
+export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+  const { loadSharedConfigFiles } = await import('@smithy/core/config');
+  const profileName = opts.profile ?? env.AWS_PROFILE ?? 'default';
+  const shared = await loadSharedConfigFiles();
+  const profile = { ...(shared.credentialsFile?.[profileName] ?? {}), ...(shared.configFile?.[profileName] ?? {}) };
+  if (opts.profile && !shared.configFile?.[opts.profile] && !shared.credentialsFile?.[opts.profile]) {
+    throw new Sse3Error('USAGE', `profile "${opts.profile}" is not in the AWS config or credentials file`,
+      'list profiles with: aws configure list-profiles');
+  }
+
+  const candidates: Array<[string | undefined, string]> = [
+    [opts.endpointUrl, '--endpoint-url'],
+    [env.AWS_ENDPOINT_URL_S3, 'AWS_ENDPOINT_URL_S3'],
+    [env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'],
+    [profile.endpoint_url, `endpoint_url of profile ${profileName}`],
+  ];
+  const chosen = candidates.find(([v]) => v !== undefined && v !== '');
+  const url = chosen ? parseEndpoint(chosen[0]!, chosen[1]) : undefined;
+  const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? profile.region ?? 'us-east-1';
+
+  const caFile = opts.caBundle ?? env.AWS_CA_BUNDLE ?? profile.ca_bundle;
+  let ca: string[] | undefined;
+  if (caFile) {
+    try {
+      ca = [...rootCertificates, readFileSync(caFile, 'utf8')];
+    } catch (e) {
+      throw new Sse3Error('LOCAL_IO', `cannot read CA bundle ${caFile}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        'pass a PEM file with --ca-bundle FILE or AWS_CA_BUNDLE');
+    }
+  }
+
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+  const client = new S3Client({
+    region,
+    profile: opts.profile,
+    endpoint: url?.href,
+    // Ceph RGW and MinIO serve path-style by default; virtual-hosted needs DNS set up for each bucket.
+    forcePathStyle: url !== undefined,
+    requestChecksumCalculation: checksums,
+    responseChecksumValidation: checksums,
+    maxAttempts: 4,
+    requestHandler: {
+      httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, ca }),
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      requestTimeout: (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    },
+  });
+  return { client, endpoint: url ? endpointId(url) : AWS_ENDPOINT_ID, region };
+}

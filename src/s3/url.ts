@@ -1,0 +1,34 @@
+import { Sse3Error } from '../errors.js';
+
+export interface S3Location {
+  bucket: string;
+  /** Object key, or a prefix; '' for the whole bucket. */
+  key: string;
+}
+
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/;
+
+export const isS3Url = (text: string): boolean => text.startsWith('s3://');
+
+/** Parse s3://BUCKET/KEY. With requireKey, a bare bucket or a key ending in "/" is refused. */
+export function parseS3Url(text: string, opts: { requireKey?: boolean } = {}): S3Location {
+  const hint = 'write it as s3://BUCKET/KEY';
+  if (!isS3Url(text)) throw new Sse3Error('BAD_URL', `not an s3:// URL: "${text}"`, hint);
+  const rest = text.slice('s3://'.length);
+  const slash = rest.indexOf('/');
+  const bucket = slash === -1 ? rest : rest.slice(0, slash);
+  const key = slash === -1 ? '' : rest.slice(slash + 1);
+  if (!BUCKET.test(bucket)) throw new Sse3Error('BAD_URL', `"${text}" does not name a valid bucket`, hint);
+  if (opts.requireKey && (key === '' || key.endsWith('/'))) {
+    throw new Sse3Error('BAD_URL', `"${text}" names no object`, hint);
+  }
+  return { bucket, key };
+}
+
+export const formatS3Url = (loc: S3Location): string => `s3://${loc.bucket}/${loc.key}`;
+
+/** The last path segment of an object key, used when a local destination is a folder. */
+export function baseName(key: string): string {
+  const parts = key.split('/').filter((p) => p !== '');
+  return parts[parts.length - 1] ?? '';
+}

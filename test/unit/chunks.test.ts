@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { BoundedPool, fixedChunks } from '../../src/core/chunks.js';
+import { partSizeFor, MiB } from '../../src/core/upload.js';
+
+async function sizes(total: number, piece: number, size: number): Promise<number[]> {
+  const pieces = [];
+  for (let i = 0; i < total; i += piece) pieces.push(Buffer.alloc(Math.min(piece, total - i), i % 251));
+  const out = [];
+  for await (const c of fixedChunks(Readable.from(pieces), size)) out.push(c.length);
+  return out;
+}
+
+test('fixedChunks cuts any stream into full parts and one short tail', async () => {
+  assert.deepEqual(await sizes(0, 1, 10), [0]);
+  assert.deepEqual(await sizes(10, 3, 10), [10]);
+  assert.deepEqual(await sizes(25, 7, 10), [10, 10, 5]);
+  assert.deepEqual(await sizes(30, 30, 10), [10, 10, 10]);
+  assert.deepEqual(await sizes(31, 4, 10), [10, 10, 10, 1]);
+});
+
+test('fixedChunks keeps bytes in order', async () => {
+  const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
+  const parts = [];
+  for await (const c of fixedChunks(Readable.from([data.subarray(0, 333), data.subarray(333)]), 128)) parts.push(c);
+  assert.deepEqual(Buffer.concat(parts), data);
+});
+
+test('BoundedPool never runs more than its limit and surfaces the first failure', async () => {
+  const pool = new BoundedPool(3);
+  let running = 0;
+  let peak = 0;
+  for (let i = 0; i < 12; i++) {
+    await pool.add(async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    });
+  }
+  await pool.drain();
+  assert.equal(peak, 3);
+
+  const failing = new BoundedPool(2);
+  await failing.add(async () => { throw new Error('boom'); });
+  await assert.rejects(async () => {
+    for (let i = 0; i < 5; i++) await failing.add(async () => { await new Promise((r) => setTimeout(r, 1)); });
+    await failing.drain();
+  }, /boom/);
+});
+
+test('part size grows to stay within 10,000 parts', () => {
+  assert.equal(partSizeFor(undefined, 8 * MiB), 8 * MiB);
+  assert.equal(partSizeFor(1024 * MiB, 8 * MiB), 8 * MiB);
+  const huge = 200 * 1024 * MiB;
+  assert.ok(Math.ceil(huge / partSizeFor(huge, 8 * MiB)) <= 10_000);
+});

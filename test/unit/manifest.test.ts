@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
+
+const loc = { endpoint: 'https://127.0.0.1:8443', bucket: 'b', key: 'dir/file.txt' };
+const entry = (over: Partial<ManifestEntry>): ManifestEntry => ({
+  ...loc, versionId: '', fingerprint: 'f'.repeat(20), size: 3, sha256: 'a'.repeat(64), etag: 'etag',
+  createdAt: '2026-11-27T00:00:00.000Z', ...over,
+});
+
+test('record and look up by object; latest write wins; versions are kept apart', () => {
+  const m = new ManifestStore(':memory:');
+  assert.equal(m.lookup(loc), undefined);
+  m.record(entry({ versionId: 'v1', fingerprint: 'one' }));
+  m.record(entry({ versionId: 'v2', fingerprint: 'two' }));
+  assert.equal(m.lookup(loc)?.fingerprint, 'two');
+  assert.equal(m.lookup(loc, 'v1')?.fingerprint, 'one');
+  assert.equal(m.lookup(loc, 'v3'), undefined);
+  assert.deepEqual(m.versions(loc).map((e) => e.versionId), ['v2', 'v1']);
+  assert.equal(m.lookup({ ...loc, endpoint: 'https://other' }), undefined);
+  // Overwriting an unversioned object replaces its row.
+  m.record(entry({ key: 'plain', fingerprint: 'x' }));
+  m.record(entry({ key: 'plain', fingerprint: 'y' }));
+  assert.equal(m.lookup({ ...loc, key: 'plain' })?.fingerprint, 'y');
+  assert.equal(m.count(), 3);
+});
+
+test('pending multipart uploads are recorded until ended', () => {
+  const m = new ManifestStore(':memory:');
+  m.beginUpload({ ...loc, uploadId: 'u1', fingerprint: 'f', pid: 1, startedAt: 'now' });
+  m.beginUpload({ ...loc, uploadId: 'u2', fingerprint: 'f', pid: 1, startedAt: 'now' });
+  m.endUpload(loc, 'u1');
+  assert.deepEqual(m.pendingUploads().map((u) => u.uploadId), ['u2']);
+  assert.deepEqual(m.pendingUploads('https://elsewhere'), []);
+});
+
+test('the manifest holds no key material: its schema has no key column', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-manifest-'));
+  const m = new ManifestStore(join(dir, 'm.db'));
+  m.record(entry({}));
+  const row = m.lookup(loc)!;
+  assert.deepEqual(Object.keys(row).sort(),
+    ['bucket', 'createdAt', 'endpoint', 'etag', 'fingerprint', 'key', 'sha256', 'size', 'versionId']);
+  m.close();
+});
+
+test('8 processes writing 150 rows each at once lose nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-manifest-'));
+  const file = join(dir, 'manifest.db');
+  new ManifestStore(file).close();
+  const writer = new URL('../fixtures/manifest-writer.js', import.meta.url).pathname;
+  const codes = await Promise.all(Array.from({ length: 8 }, (_, i) => new Promise<number | null>((resolve) => {
+    const p = spawn(process.execPath, [writer, file, String(i), '150'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.on('exit', resolve);
+  })));
+  assert.deepEqual(codes, Array(8).fill(0));
+  const m = new ManifestStore(file);
+  assert.equal(m.count(), 1200);
+  assert.equal(m.lookup({ ...loc, key: 'w7/o149' })?.fingerprint, 'fp7');
+  m.close();
+});

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fingerprintOf } from '../../src/core/key.js';
+import { MemoryKeychain } from '../../src/keys/keychain.js';
+import { discoverKeys, findKeyByFingerprint, generateKey, loadKey, parseKeyRef } from '../../src/keys/sources.js';
+import { Sse3Error } from '../../src/errors.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'sse3-unit-'));
+const ctx = (env: NodeJS.ProcessEnv = {}) => ({ env, keychain: new MemoryKeychain() });
+const code = (c: string) => (e: unknown) => e instanceof Sse3Error && e.code === c;
+
+test('parseKeyRef accepts file:, env: and keychain:', () => {
+  assert.deepEqual(parseKeyRef('file:/a/b.key'), { kind: 'file', path: '/a/b.key' });
+  assert.deepEqual(parseKeyRef('file:rel:colon'), { kind: 'file', path: 'rel:colon' });
+  assert.deepEqual(parseKeyRef('env:MY_KEY'), { kind: 'env', name: 'MY_KEY' });
+  assert.deepEqual(parseKeyRef('keychain:prod/eu'), { kind: 'keychain', name: 'prod/eu' });
+});
+
+test('parseKeyRef refuses other forms, and says so loudly when given a key itself', () => {
+  assert.throws(() => parseKeyRef('plain'), code('USAGE'));
+  assert.throws(() => parseKeyRef('env:1BAD'), code('USAGE'));
+  assert.throws(() => parseKeyRef('file:'), code('USAGE'));
+  const pasted = randomBytes(32).toString('base64');
+  assert.throws(() => parseKeyRef(pasted), (e: Sse3Error) => /looks like a key itself/.test(e.message) && !e.message.includes(pasted));
+});
+
+test('file keys: raw and base64 load; group/other-readable files are refused with a chmod hint', async () => {
+  const dir = tmp();
+  const raw = randomBytes(32);
+  const rawPath = join(dir, 'raw.key');
+  writeFileSync(rawPath, raw, { mode: 0o600 });
+  assert.equal((await loadKey({ kind: 'file', path: rawPath }, ctx())).fingerprint, fingerprintOf(raw));
+  const b64Path = join(dir, 'b64.key');
+  writeFileSync(b64Path, raw.toString('base64') + '\n', { mode: 0o400 });
+  assert.equal((await loadKey({ kind: 'file', path: b64Path }, ctx())).fingerprint, fingerprintOf(raw));
+  for (const mode of [0o640, 0o604, 0o644, 0o660]) {
+    chmodSync(rawPath, mode);
+    await assert.rejects(loadKey({ kind: 'file', path: rawPath }, ctx()),
+      (e: Sse3Error) => e.code === 'KEY_FILE' && e.hint === `run: chmod 600 ${rawPath}`);
+  }
+  await assert.rejects(loadKey({ kind: 'file', path: join(dir, 'missing') }, ctx()), code('KEY_FILE'));
+  await assert.rejects(loadKey({ kind: 'file', path: dir }, ctx()), code('KEY_FILE'));
+});
+
+test('env keys: unset, empty and malformed values are refused', async () => {
+  const raw = randomBytes(32);
+  assert.equal((await loadKey({ kind: 'env', name: 'K' }, ctx({ K: raw.toString('base64') }))).fingerprint, fingerprintOf(raw));
+  await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx()), code('KEY_ENV'));
+  await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx({ K: '' })), code('KEY_FORMAT'));
+  await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx({ K: raw.subarray(0, 24).toString('base64') })), code('KEY_FORMAT'));
+});
+
+test('keygen: file gets mode 0600 and 32 bytes, is never overwritten; keychain entry likewise', async () => {
+  const dir = tmp();
+  const path = join(dir, 'sub', 'new.key');
+  const c = ctx();
+  const key = await generateKey({ kind: 'file', path }, c);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(fingerprintOf(readFileSync(path)), key.fingerprint);
+  await assert.rejects(generateKey({ kind: 'file', path }, c), code('KEY_EXISTS'));
+  assert.equal(fingerprintOf(readFileSync(path)), key.fingerprint, 'the existing key is untouched');
+
+  const b64 = await generateKey({ kind: 'file', path: join(dir, 'b64.key') }, c, 'base64');
+  assert.equal((await loadKey({ kind: 'file', path: join(dir, 'b64.key') }, c)).fingerprint, b64.fingerprint);
+
+  const kc = await generateKey({ kind: 'keychain', name: 'prod' }, c);
+  assert.equal((await loadKey({ kind: 'keychain', name: 'prod' }, c)).fingerprint, kc.fingerprint);
+  await assert.rejects(generateKey({ kind: 'keychain', name: 'prod' }, c), code('KEY_EXISTS'));
+  await assert.rejects(generateKey({ kind: 'env', name: 'X' }, c), code('USAGE'));
+  assert.notEqual(key.fingerprint, kc.fingerprint);
+});
+
+test('discovery finds keys in SSE3_KEY, the key folder and the keychain, and reports unusable ones', async () => {
+  const dir = tmp();
+  const keyDir = join(dir, 'keys');
+  mkdirSync(keyDir);
+  const [a, b, c, loose] = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)];
+  writeFileSync(join(keyDir, 'b.key'), b, { mode: 0o600 });
+  writeFileSync(join(keyDir, 'loose.key'), loose, { mode: 0o644 });
+  const context = ctx({ SSE3_KEY: a.toString('base64') });
+  await context.keychain.set('c', c.toString('base64'));
+  await context.keychain.set('broken', 'not-a-key');
+
+  const all = await discoverKeys(keyDir, context);
+  assert.deepEqual(all.keys.map((k) => k.ref), ['env:SSE3_KEY', `file:${join(keyDir, 'b.key')}`, 'keychain:c']);
+  assert.equal(all.problems.length, 2);
+  assert.ok(all.problems.some((p) => p.includes('loose.key') && p.includes('group or others')));
+
+  for (const [raw, ref] of [[a, 'env'], [b, 'file'], [c, 'keychain']] as const) {
+    const found = await findKeyByFingerprint(fingerprintOf(raw), keyDir, context);
+    assert.equal(found.found?.fingerprint, fingerprintOf(raw), ref);
+  }
+  assert.equal((await findKeyByFingerprint(fingerprintOf(loose), keyDir, context)).found, undefined);
+  assert.equal((await findKeyByFingerprint('0'.repeat(20), keyDir, context)).found, undefined);
+});
