@@ -104,6 +104,8 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, ca }),
       connectionTimeout: CONNECT_TIMEOUT_MS,
       requestTimeout: (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      // A hung server must become an error, not a warning and a wait without end.
+      throwOnRequestTimeout: true,
     },
   });
   return { client, endpoint: url ? endpointId(url) : AWS_ENDPOINT_ID, region };

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# npm test: unit tests, then end-to-end tests of the built binary against a private
+# Ceph RGW (HTTPS on loopback) and a private gnome-keyring, both started and stopped here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+npm run --silent build
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/sse3-rgw.XXXXXX")
+cleanup() { bash scripts/rgw.sh stop "$state" >/dev/null 2>&1 || true; rm -rf "$state"; }
+trap cleanup EXIT
+bash scripts/rgw.sh start "$state"
+set -a
+# shellcheck disable=SC1091
+source "$state/env.sh"
+set +a
+# Tests must never read the developer's own manifest, keys or AWS settings.
+export AWS_CONFIG_FILE="$state/aws-config" AWS_SHARED_CREDENTIALS_FILE="$state/aws-credentials"
+unset SSE3_KEY SSE3_HOME AWS_PROFILE NO_COLOR FORCE_COLOR
+
+files=(dist/test/unit/*.test.js dist/test/e2e/*.test.js)
+if [ "${1:-}" = "--unit" ]; then files=(dist/test/unit/*.test.js); fi
+bash scripts/with-keyring.sh node --test --test-concurrency=2 "${files[@]}"

@@ -1,0 +1,142 @@
+// Runs the built sse3 binary as a user would, against the local Ceph RGW started by scripts/test.sh.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+export const BIN = new URL('../../../bin/sse3.js', import.meta.url).pathname;
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+  /** stdout as text */
+  out: string;
+  json: () => any;
+}
+
+/** Every key material string a test has produced; no sse3 output may ever contain one. */
+const secrets = new Set<string>();
+export function rememberSecret(raw: Buffer): void {
+  secrets.add(raw.toString('base64'));
+  secrets.add(raw.toString('hex'));
+  secrets.add(raw.toString('base64url'));
+}
+
+export function assertNoSecrets(text: string | Buffer, where: string): void {
+  const s = text.toString('latin1');
+  for (const secret of secrets) assert.ok(!s.includes(secret), `key material appeared in ${where}`);
+}
+
+export interface Home {
+  dir: string;
+  keyDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A private SSE3_HOME (manifest + key folder) and working folder for one test. */
+export function newHome(): Home {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-e2e-'));
+  mkdirSync(join(dir, 'work'));
+  return { dir, keyDir: join(dir, 'home', 'keys'), env: { SSE3_HOME: join(dir, 'home') } };
+}
+
+export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; input?: Buffer | string; cwd?: string;
+  timeoutMs?: number; noBaseEnv?: boolean } = {}): Promise<RunResult> {
+  const base = opts.noBaseEnv ? { PATH: process.env.PATH } : process.env;
+  const env = { ...base, ...opts.home?.env, ...opts.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined), env, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out);
+      assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
+      assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
+      resolve({ code, signal, stdout, stderr: err, out: stdout.toString(),
+        json: () => JSON.parse(stdout.toString()) });
+    });
+    child.stdin.on('error', () => { /* sse3 may exit before reading all input */ });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Run and require exit 0, showing stderr otherwise. */
+export async function ok(args: string[], opts: Parameters<typeof run>[1] = {}): Promise<RunResult> {
+  const r = await run(args, opts);
+  assert.equal(r.code, 0, `sse3 ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
+/** keygen into a file of the home's key folder (or a given path); returns the raw key and fingerprint. */
+export async function makeKeyFile(home: Home, name: string, opts: { inKeyDir?: boolean; format?: 'raw' | 'base64' } = {})
+  : Promise<{ path: string; ref: string; raw: Buffer; fingerprint: string }> {
+  const path = opts.inKeyDir === false ? join(home.dir, name) : join(home.keyDir, name);
+  const r = await ok(['keygen', `file:${path}`, '--json', ...(opts.format ? ['--format', opts.format] : [])], { home });
+  const content = readFileSync(path);
+  const raw = content.length === 32 ? content : Buffer.from(content.toString().trim(), 'base64');
+  rememberSecret(raw);
+  return { path, ref: `file:${path}`, raw, fingerprint: r.json().fingerprint };
+}
+
+export const randomName = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+let clientPromise: Promise<import('@aws-sdk/client-s3').S3Client> | undefined;
+/** A plain SDK client for test setup (buckets, unencrypted objects): never used for what is being tested. */
+export function adminClient(): Promise<import('@aws-sdk/client-s3').S3Client> {
+  clientPromise ??= (async () => {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { Agent } = await import('node:https');
+    return new S3Client({
+      endpoint: requireEnv('AWS_ENDPOINT_URL'), region: 'us-east-1', forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      requestHandler: { httpsAgent: new Agent({ ca: readFileSync(requireEnv('AWS_CA_BUNDLE')) }) },
+    });
+  })();
+  return clientPromise;
+}
+
+export async function newBucket(prefix = 'e2e', versioned = false): Promise<string> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const client = await adminClient();
+  const bucket = randomName(prefix);
+  await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
+  if (versioned) {
+    await client.send(new s3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  }
+  return bucket;
+}
+
+export function requireEnv(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the end-to-end tests through npm test (it starts the local Ceph RGW)`);
+  return v;
+}
+
+/** The Debian aws-cli (a pyenv shim may shadow `aws` on PATH). */
+export const AWS_CLI = ['/usr/bin/aws', '/usr/local/bin/aws'].find((p) => existsSync(p));
+
+export function runAws(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(AWS_CLI!, [...args, '--endpoint-url', requireEnv('AWS_ENDPOINT_URL'), '--ca-bundle', requireEnv('AWS_CA_BUNDLE')],
+      { env: { ...process.env, AWS_PAGER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
