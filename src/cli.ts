@@ -96,6 +96,87 @@ function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: Abor
       await head(src, { key: o.key as string | undefined, versionId: o.versionId as string | undefined }, g, out, signal);
     }, opts(cmd)));
 
+  const transferOptions = (cmd: Command) => cmd
+    .addOption(new Option('--part-size <MiB>', 'multipart part size in MiB').argParser(positiveInt('--part-size')).default(8))
+    .addOption(new Option('--concurrency <n>', 'parts in flight per object').argParser(positiveInt('--concurrency')).default(4))
+    .addOption(new Option('--jobs <n>', 'objects in parallel with --recursive').argParser(positiveInt('--jobs')).default(4))
+    .addOption(new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
+      .choices(['auto', 'never']).default('auto'));
+  const transfer = (o: Record<string, unknown>) => ({
+    partSize: (o.partSize as number) * 1024 * 1024, concurrency: o.concurrency as number, jobs: o.jobs as number,
+    serverSide: o.serverSide as 'auto' | 'never',
+  });
+
+  transferOptions(program.command('cp')
+    .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
+    .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
+    .argument('<dst>', 'local path, - for stdout, or s3://BUCKET/KEY')
+    .option('-k, --key <ref>', `${KEY_HELP} that encrypts the destination (s3 → s3: default the source's key)`)
+    .option('--source-key <ref>', 'key that opens the source (default: found by the manifest)')
+    .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix'))
+    .addHelpText('after', examples('sse3 cp s3://prod/db.dump s3://archive/2026/db.dump --key keychain:archive',
+      'sse3 cp --recursive ./photos s3://backups/photos/ --key keychain:backups',
+      'sse3 cp --recursive s3://backups/photos/ ./restored/'))
+    .action((src: string, dst: string, _o, cmd: Command) => run(async (g, out, signal) => {
+      const { cp } = await import('./commands/cp.js');
+      const o = opts(cmd);
+      await cp(src, dst, { key: o.key as string | undefined, sourceKey: o.sourceKey as string | undefined,
+        recursive: Boolean(o.recursive), ...transfer(o) }, g, out, signal);
+    }, opts(cmd)));
+
+  transferOptions(program.command('rotate')
+    .description('re-encrypt objects in place under a new key, crash-safe: the intent is journalled before any write')
+    .argument('[target]', 's3://BUCKET/KEY, or s3://BUCKET/PREFIX/ with --recursive')
+    .option('--to <ref>', 'the new key')
+    .option('--from <ref>', 'the current key (default: found by the manifest)')
+    .option('-r, --recursive', 'every object under the prefix')
+    .option('--fingerprint <fp>', 'every object the manifest records under this key')
+    .option('--resume', 'settle rotations an interrupted sse3 left, and finish them'))
+    .addHelpText('after', examples('sse3 rotate s3://docs/contract.pdf --to keychain:docs-2027',
+      'sse3 rotate s3://docs/2026/ --recursive --to keychain:docs-2027',
+      'sse3 rotate --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027', 'sse3 rotate --resume'))
+    .action((target: string | undefined, _o, cmd: Command) => run(async (g, out, signal) => {
+      const { rotate } = await import('./commands/rotate.js');
+      const o = opts(cmd);
+      await rotate(target, { to: o.to as string | undefined, from: o.from as string | undefined, recursive: Boolean(o.recursive),
+        fingerprint: o.fingerprint as string | undefined, resume: Boolean(o.resume), ...transfer(o) }, g, out, signal);
+    }, opts(cmd)));
+
+  program.command('verify')
+    .description('check every manifest entry in scope: does the recorded key open it (and, with --deep, does its SHA-256 match)')
+    .argument('[scope]', 's3://BUCKET[/PREFIX] (default: everything recorded for this endpoint)')
+    .option('--deep', 'also download each object and check its SHA-256')
+    .addOption(new Option('--jobs <n>', 'objects checked in parallel').argParser(positiveInt('--jobs')).default(8))
+    .addHelpText('after', examples('sse3 verify', 'sse3 verify s3://backups/2026/ --deep', 'sse3 verify --json | jq .counts'))
+    .action((scope: string | undefined, _o, cmd: Command) => run(async (g, out, signal) => {
+      const { verify } = await import('./commands/verify.js');
+      const o = opts(cmd);
+      await verify(scope, { deep: Boolean(o.deep), jobs: o.jobs as number }, g, out, signal);
+    }, opts(cmd)));
+
+  const manifest = program.command('manifest').description('inspect, back up or rebuild the local manifest');
+  manifest.command('list')
+    .description('list recorded object versions and their key fingerprints (NDJSON with --json)')
+    .argument('[scope]', 's3://BUCKET[/PREFIX]')
+    .action((scope: string | undefined, _o, cmd: Command) => run(async (_g, out) => {
+      const { list } = await import('./commands/manifest.js');
+      list(scope, out);
+    }, opts(cmd)));
+  manifest.command('export')
+    .description('print the whole manifest as one JSON document, for backup')
+    .action((_o, cmd: Command) => run(async (_g, out) => {
+      const { exportManifest } = await import('./commands/manifest.js');
+      exportManifest(out);
+    }, opts(cmd)));
+  manifest.command('rebuild')
+    .description('rebuild entries from the sse3-fp tags of the objects under a bucket or prefix')
+    .argument('<scope>', 's3://BUCKET[/PREFIX]')
+    .addHelpText('after', examples('sse3 manifest rebuild s3://backups', 'sse3 manifest rebuild s3://docs/2026/'))
+    .action((scope: string, _o, cmd: Command) => run(async (g, out, signal) => {
+      const { rebuild } = await import('./commands/manifest.js');
+      await rebuild(scope, g, out, signal);
+    }, opts(cmd)));
+
   return program;
 }
 

@@ -1,12 +1,13 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
+import type { SseCKey } from '../core/key.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
-import { uploadObject, MiB } from '../core/upload.js';
-import { formatS3Url, parseS3Url } from '../s3/url.js';
+import { uploadObject, MiB, type UploadResult } from '../core/upload.js';
+import { formatS3Url, parseS3Url, type S3Location } from '../s3/url.js';
 import { humanBytes, type Output } from '../output/output.js';
 import { transferProgress } from '../output/progress.js';
-import { type GlobalOptions, openSession } from './session.js';
+import { type GlobalOptions, openSession, type Session } from './session.js';
 
 export interface PutOptions {
   key?: string;
@@ -23,6 +24,45 @@ export function writeKeyRef(ref: string | undefined): string {
     'pass --key file:PATH | env:VAR | keychain:NAME (make one with: sse3 keygen keychain:NAME)');
 }
 
+/** Size of a local file to upload, with the errors a user can act on. */
+export async function localFileSize(src: string): Promise<number> {
+  const st = await fs.stat(src).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot read ${src}: ${e.code === 'ENOENT' ? 'no such file' : e.code}`);
+  });
+  if (!st.isFile()) throw new Sse3Error('USAGE', `${src} is not a regular file`, 'upload a folder with: sse3 cp --recursive');
+  return st.size;
+}
+
+/** Upload one local file (or stdin for '-') with a progress bar; the caller renders the result. */
+export async function putOne(s: Session, src: string, loc: S3Location, sseKey: SseCKey, opts: PutOptions, out: Output,
+  size?: number): Promise<UploadResult> {
+  const body = src === '-' ? process.stdin : createReadStream(src, { highWaterMark: MiB });
+  const progress = await transferProgress(out, `put ${basename(loc.key)}`);
+  try {
+    progress.start(size);
+    return await uploadObject({
+      conn: s.conn, bucket: loc.bucket, key: loc.key, sseKey, body, sizeHint: size, manifest: s.manifest, signal: s.signal,
+      contentType: opts.contentType, partSize: opts.partSize, concurrency: opts.concurrency,
+      onBytes: (n) => progress.add(n), onWarning: (m) => out.warn(m),
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+export function renderPut(out: Output, r: UploadResult): void {
+  const url = formatS3Url(r);
+  out.result(
+    `${out.c.green('✓')} put ${url}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}` +
+      (r.versionId ? `  version ${r.versionId}` : ''),
+    putJson(r));
+}
+
+export const putJson = (r: UploadResult) => ({
+  ok: true, url: formatS3Url(r), bucket: r.bucket, key: r.key, versionId: r.versionId || null, size: r.size,
+  sha256: r.sha256, etag: r.etag, fingerprint: r.fingerprint, parts: r.parts, endpoint: r.endpoint,
+});
+
 export async function put(src: string, dst: string, opts: PutOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
   : Promise<void> {
   const keyRef = parseKeyRef(writeKeyRef(opts.key));
@@ -33,33 +73,11 @@ export async function put(src: string, dst: string, opts: PutOptions, g: GlobalO
   }
   // Every local check happens before the first request leaves the process.
   const sseKey = await loadKey(keyRef);
-  let size: number | undefined;
-  if (src !== '-') {
-    const st = await fs.stat(src).catch((e: NodeJS.ErrnoException) => {
-      throw new Sse3Error('LOCAL_IO', `cannot read ${src}: ${e.code === 'ENOENT' ? 'no such file' : e.code}`);
-    });
-    if (!st.isFile()) throw new Sse3Error('USAGE', `${src} is not a regular file`, 'put uploads one file (or - for stdin)');
-    size = st.size;
-  }
-  const body = src === '-' ? process.stdin : createReadStream(src, { highWaterMark: MiB });
+  const size = src === '-' ? undefined : await localFileSize(src);
   const s = await openSession(g, signal);
-  const progress = await transferProgress(out, `put ${basename(loc.key)}`);
   try {
-    progress.start(size);
-    const r = await uploadObject({
-      conn: s.conn, bucket: loc.bucket, key: loc.key, sseKey, body, sizeHint: size, manifest: s.manifest, signal,
-      contentType: opts.contentType, partSize: opts.partSize, concurrency: opts.concurrency,
-      onBytes: (n) => progress.add(n), onWarning: (m) => out.warn(m),
-    });
-    progress.stop();
-    const url = formatS3Url(loc);
-    out.result(
-      `${out.c.green('✓')} put ${url}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}` +
-        (r.versionId ? `  version ${r.versionId}` : ''),
-      { ok: true, url, bucket: r.bucket, key: r.key, versionId: r.versionId || null, size: r.size, sha256: r.sha256,
-        etag: r.etag, fingerprint: r.fingerprint, parts: r.parts, endpoint: r.endpoint });
+    renderPut(out, await putOne(s, src, loc, sseKey, opts, out, size));
   } finally {
-    progress.stop();
     s.close();
   }
 }

@@ -22,6 +22,8 @@ export interface Session {
   paths: Sse3Paths;
   keys: KeyContext;
   signal: AbortSignal;
+  /** A key sse3 can find by itself (SSE3_KEY, key folder, keychain) with this fingerprint. */
+  findKey(fingerprint: string): Promise<SseCKey | undefined>;
   close(): void;
 }
 
@@ -29,8 +31,10 @@ export async function openSession(g: GlobalOptions, signal: AbortSignal): Promis
   const conn = await connect(g);
   const paths = sse3Paths();
   const manifest = new ManifestStore(paths.manifestFile);
+  const keys = defaultKeyContext();
   return {
-    conn, manifest, paths, keys: defaultKeyContext(), signal,
+    conn, manifest, paths, keys, signal,
+    findKey: async (fingerprint) => (await findKeyByFingerprint(fingerprint, paths.keyDir, keys)).found,
     close() {
       manifest.close();
       conn.client.destroy();

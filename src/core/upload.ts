@@ -6,6 +6,7 @@ import type { ManifestEntry, ManifestStore } from '../manifest/store.js';
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
 import { BoundedPool, fixedChunks } from './chunks.js';
+import { faultPoint } from './faults.js';
 import { assertEncryptedWith, tagsFor, toTagging, unquoteEtag } from './ssec.js';
 
 export const MiB = 1024 * 1024;
@@ -28,6 +29,12 @@ export interface UploadRequest {
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
   onWarning?: (message: string) => void;
+  /**
+   * Called with the plaintext's SHA-256 and size just before the object is
+   * committed (PutObject sent / multipart completed); throwing cancels the write.
+   * Copies use it to check the source end to end before anything replaces the target.
+   */
+  beforeCommit?: (sha256: string, size: number) => void;
 }
 
 export interface UploadResult extends ManifestEntry {
@@ -60,6 +67,7 @@ const url = (req: UploadRequest) => formatS3Url({ bucket: req.bucket, key: req.k
 async function putSingle(req: UploadRequest, body: Buffer): Promise<UploadResult> {
   const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const sha256 = createHash('sha256').update(body).digest('hex');
+  req.beforeCommit?.(sha256, body.length);
   const tags = tagsFor(req.sseKey.fingerprint, sha256);
   let resp;
   try {
@@ -123,6 +131,7 @@ async function putMultipart(req: UploadRequest, rest: AsyncGenerator<Buffer>, fi
       if (r.SSECustomerAlgorithm !== 'AES256') throw notEncrypted(req, `UploadPart ${partNumber}`);
       etags[partNumber - 1] = r.ETag!;
       req.onBytes?.(body.length);
+      if (partNumber === 2) faultPoint('after-part-2');
     });
   };
 
@@ -130,6 +139,9 @@ async function putMultipart(req: UploadRequest, rest: AsyncGenerator<Buffer>, fi
     for (const part of firstParts) await queue(part);
     for await (const part of rest) await queue(part);
     await pool.drain();
+    const sha256 = hash.digest('hex');
+    req.beforeCommit?.(sha256, size);
+    faultPoint('before-complete');
     const done = await client.send(new s3.CompleteMultipartUploadCommand({
       ...target, UploadId: uploadId, ...ssec,
       MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
@@ -138,7 +150,7 @@ async function putMultipart(req: UploadRequest, rest: AsyncGenerator<Buffer>, fi
     // Some servers (Ceph RGW) return no ETag from Complete; HEAD with the key also proves the stored object is encrypted.
     const head = await client.send(new s3.HeadObjectCommand({ ...target, VersionId: done.VersionId, ...ssec }));
     await assertEncryptedWith(req.conn, req.bucket, req.key, done.VersionId, head, req.sseKey);
-    const sha256 = hash.digest('hex');
+    faultPoint('after-complete');
     try {
       const tags = tagsFor(req.sseKey.fingerprint, sha256);
       await client.send(new s3.PutObjectTaggingCommand({

@@ -23,6 +23,29 @@ export interface ObjectLocation {
   key: string;
 }
 
+/** Scope of a listing: an endpoint, optionally one bucket and a key prefix. */
+export interface ManifestScope {
+  endpoint?: string;
+  bucket?: string;
+  prefix?: string;
+}
+
+/**
+ * A rotation journalled before the object is touched: while it is pending,
+ * both fingerprints that may open the object are on record.
+ */
+export interface RotationRecord extends ObjectLocation {
+  id: number;
+  oldVersion: string;
+  oldFingerprint: string;
+  newFingerprint: string;
+  size: number;
+  sha256: string;
+  state: 'pending' | 'done' | 'abandoned';
+  pid: number;
+  startedAt: string;
+}
+
 /** A multipart upload sse3 started and has not yet completed or aborted. */
 export interface PendingUpload extends ObjectLocation {
   uploadId: string;
@@ -57,6 +80,22 @@ CREATE TABLE IF NOT EXISTS uploads (
   started_at  TEXT NOT NULL,
   PRIMARY KEY (endpoint, bucket, key, upload_id)
 );
+CREATE TABLE IF NOT EXISTS rotations (
+  id            INTEGER PRIMARY KEY,
+  endpoint      TEXT NOT NULL,
+  bucket        TEXT NOT NULL,
+  key           TEXT NOT NULL,
+  old_version   TEXT NOT NULL,
+  old_fp        TEXT NOT NULL,
+  new_fp        TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  sha256        TEXT NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('pending', 'done', 'abandoned')),
+  pid           INTEGER NOT NULL,
+  started_at    TEXT NOT NULL,
+  settled_at    TEXT
+);
+CREATE INDEX IF NOT EXISTS rotations_open ON rotations (state);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
@@ -123,6 +162,64 @@ export class ManifestStore {
   versions(loc: ObjectLocation): ManifestEntry[] {
     return (this.#db.prepare('SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? ORDER BY seq DESC')
       .all(loc.endpoint, loc.bucket, loc.key) as ObjectRow[]).map(toEntry);
+  }
+
+  /** Entries in scope (every version), ordered by object then newest first. */
+  list(scope: ManifestScope = {}, opts: { latestOnly?: boolean; fingerprint?: string } = {}): ManifestEntry[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (scope.endpoint !== undefined) { where.push('endpoint = ?'); args.push(scope.endpoint); }
+    if (scope.bucket !== undefined) { where.push('bucket = ?'); args.push(scope.bucket); }
+    if (scope.prefix) { where.push('substr(key, 1, ?) = ?'); args.push(scope.prefix.length, scope.prefix); }
+    if (opts.fingerprint !== undefined) { where.push('fingerprint = ?'); args.push(opts.fingerprint); }
+    const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const sql = opts.latestOnly
+      ? `SELECT * FROM objects o ${cond ? cond + ' AND' : 'WHERE'} seq = (SELECT max(seq) FROM objects l
+           WHERE l.endpoint = o.endpoint AND l.bucket = o.bucket AND l.key = o.key) ORDER BY bucket, key`
+      : `SELECT * FROM objects ${cond} ORDER BY endpoint, bucket, key, seq DESC`;
+    return (this.#db.prepare(sql).all(...args) as ObjectRow[]).map(toEntry);
+  }
+
+  /** How many recorded object versions each fingerprint still opens. */
+  fingerprintUse(): Map<string, number> {
+    const rows = this.#db.prepare('SELECT fingerprint, count(*) AS n FROM objects GROUP BY fingerprint').all() as
+      Array<{ fingerprint: string; n: number }>;
+    return new Map(rows.map((r) => [r.fingerprint, r.n]));
+  }
+
+  /** Key names for shell completion: distinct s3:// object paths, optionally under a prefix. */
+  objectUrls(prefix: string, limit: number): string[] {
+    const rows = this.#db.prepare(
+      `SELECT DISTINCT 's3://' || bucket || '/' || key AS url FROM objects
+       WHERE 's3://' || bucket || '/' || key >= ? AND 's3://' || bucket || '/' || key < ? ORDER BY url LIMIT ?`)
+      .pluck().all(prefix, prefix + '\uffff', limit) as string[];
+    return rows;
+  }
+
+  journalRotation(r: Omit<RotationRecord, 'id' | 'state' | 'pid' | 'startedAt'>): number {
+    const info = this.#db.prepare(
+      `INSERT INTO rotations (endpoint, bucket, key, old_version, old_fp, new_fp, size, sha256, state, pid, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`)
+      .run(r.endpoint, r.bucket, r.key, r.oldVersion, r.oldFingerprint, r.newFingerprint, r.size, r.sha256, process.pid,
+        new Date().toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  settleRotation(id: number, state: 'done' | 'abandoned'): void {
+    this.#db.prepare(`UPDATE rotations SET state = ?, settled_at = ? WHERE id = ?`).run(state, new Date().toISOString(), id);
+  }
+
+  openRotations(endpoint?: string): RotationRecord[] {
+    const rows = (endpoint === undefined
+      ? this.#db.prepare(`SELECT * FROM rotations WHERE state = 'pending' ORDER BY id`).all()
+      : this.#db.prepare(`SELECT * FROM rotations WHERE state = 'pending' AND endpoint = ? ORDER BY id`).all(endpoint)) as
+      Array<Record<string, string | number>>;
+    return rows.map((r) => ({
+      id: Number(r.id), endpoint: String(r.endpoint), bucket: String(r.bucket), key: String(r.key),
+      oldVersion: String(r.old_version), oldFingerprint: String(r.old_fp), newFingerprint: String(r.new_fp),
+      size: Number(r.size), sha256: String(r.sha256), state: r.state as RotationRecord['state'], pid: Number(r.pid),
+      startedAt: String(r.started_at),
+    }));
   }
 
   count(): number {

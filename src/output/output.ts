@@ -40,6 +40,8 @@ export class Output {
   readonly interactive: boolean;
   /** Set when stdout carries object data, so results must not be mixed into it. */
   stdoutIsData = false;
+  /** Batch commands turn per-object bars off: several bars at once would overwrite each other. */
+  barsEnabled = true;
   c: ChalkInstance = plain;
   readonly #stdout: NodeJS.WriteStream;
   readonly #stderr: NodeJS.WriteStream;

@@ -12,7 +12,7 @@ const silent: TransferProgress = { start() {}, add() {}, stop() {} };
 
 /** A cli-progress bar on stderr with bytes, rate and ETA — only when stderr is an interactive terminal. */
 export async function transferProgress(out: Output, label: string): Promise<TransferProgress> {
-  if (!out.interactive) return silent;
+  if (!out.interactive || !out.barsEnabled) return silent;
   const { SingleBar } = await import('cli-progress');
   const started = Date.now();
   let done = 0;

@@ -1,0 +1,165 @@
+import type { Readable } from 'node:stream';
+import type { Connection } from '../s3/client.js';
+import { describeS3Error, s3ErrorName, statusOf } from '../s3/errors.js';
+import { formatS3Url } from '../s3/url.js';
+import type { ManifestEntry, ManifestStore } from '../manifest/store.js';
+import { Sse3Error } from '../errors.js';
+import type { SseCKey } from './key.js';
+import { TAG_SHA256, tagsFor, toTagging, unquoteEtag } from './ssec.js';
+import { type UploadResult, uploadObject } from './upload.js';
+
+/** CopyObject's limit; larger objects would need UploadPartCopy. */
+const MAX_SINGLE_COPY = 5 * 1024 * 1024 * 1024;
+
+/** Endpoints that answered 501 to an SSE-C CopyObject (Ceph RGW before 2025): not asked again in this process. */
+const noServerSideCopy = new Set<string>();
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** undefined: the source is not SSE-C encrypted. */
+  sseKey?: SseCKey;
+  /** Plaintext SHA-256 recorded for the source, if known. */
+  sha256?: string;
+}
+
+export interface CopyRequest {
+  conn: Connection;
+  manifest: ManifestStore;
+  source: CopySource;
+  dest: { bucket: string; key: string; sseKey: SseCKey };
+  /** 'auto': server-side CopyObject where the server can, else streamed. 'never': always streamed. */
+  serverSide?: 'auto' | 'never';
+  partSize?: number;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onStart?: (size: number) => void;
+  onBytes?: (n: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface CopyResult extends UploadResult {
+  method: 'server-side' | 'streamed';
+}
+
+interface SourceInfo {
+  size: number;
+  versionId?: string;
+  contentType?: string;
+  encrypted: boolean;
+  sha256?: string;
+}
+
+async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const src = req.source;
+  const url = formatS3Url(src);
+  let h;
+  try {
+    h = await req.conn.client.send(new s3.HeadObjectCommand({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
+      ...src.sseKey?.sseC() }), { abortSignal: req.signal });
+  } catch (e) {
+    throw describeS3Error(e, { op: 'copy', url, sentFingerprint: src.sseKey?.fingerprint });
+  }
+  const encrypted = h.SSECustomerAlgorithm === 'AES256';
+  let sha256 = src.sha256 || h.Metadata?.[TAG_SHA256];
+  if (!sha256 && encrypted) {
+    const t = await req.conn.client.send(new s3.GetObjectTaggingCommand({ Bucket: src.bucket, Key: src.key, VersionId: h.VersionId }))
+      .catch(() => undefined);
+    sha256 = t?.TagSet?.find((tag) => tag.Key === TAG_SHA256)?.Value;
+  }
+  return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256 };
+}
+
+/**
+ * Copy an object to an SSE-C destination (which may be the source itself:
+ * that is a rotation). Server-side CopyObject when the server supports copying
+ * SSE-C objects and the source's checksum is known; otherwise a streamed
+ * GET → PUT with the plaintext SHA-256 checked before the destination is committed.
+ */
+export async function copyObject(req: CopyRequest): Promise<CopyResult> {
+  const info = await inspectSource(req);
+  req.onStart?.(info.size);
+  const canServerSide = (req.serverSide ?? 'auto') === 'auto' && info.encrypted && req.source.sseKey !== undefined
+    && info.sha256 !== undefined && info.size <= MAX_SINGLE_COPY && !noServerSideCopy.has(req.conn.endpoint);
+  if (canServerSide) {
+    const done = await serverSideCopy(req, info);
+    if (done) return done;
+  }
+  return streamedCopy(req, info);
+}
+
+async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyResult | undefined> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const { source, dest } = req;
+  const tags = tagsFor(dest.sseKey.fingerprint, info.sha256);
+  const copySource = `${source.bucket}/${encodeURIComponent(source.key)}` + (info.versionId ? `?versionId=${encodeURIComponent(info.versionId)}` : '');
+  let resp;
+  try {
+    resp = await req.conn.client.send(new s3.CopyObjectCommand({
+      Bucket: dest.bucket, Key: dest.key, CopySource: copySource,
+      MetadataDirective: 'REPLACE', Metadata: tags, ContentType: info.contentType,
+      TaggingDirective: 'REPLACE', Tagging: toTagging(tags),
+      ...dest.sseKey.sseC(), ...source.sseKey!.copySourceSseC(),
+    }), { abortSignal: req.signal });
+  } catch (e) {
+    if (statusOf(e) === 501 || s3ErrorName(e) === 'NotImplemented') {
+      noServerSideCopy.add(req.conn.endpoint);
+      return undefined;
+    }
+    throw describeS3Error(e, { op: 'copy', url: formatS3Url(source), sentFingerprint: source.sseKey!.fingerprint });
+  }
+  if (resp.SSECustomerAlgorithm !== 'AES256' || resp.SSECustomerKeyMD5 !== dest.sseKey.keyMd5) {
+    // The server stored the copy without our key (Ceph does so for some copies): remove that version and stream instead.
+    if (resp.VersionId) {
+      await req.conn.client.send(new s3.DeleteObjectCommand({ Bucket: dest.bucket, Key: dest.key, VersionId: resp.VersionId }))
+        .catch(() => req.onWarning?.(`could not delete the unencrypted copy version ${resp.VersionId}`));
+    }
+    req.onWarning?.(`the server did not encrypt the server-side copy to ${formatS3Url(dest)}; copying through sse3 instead`);
+    return undefined;
+  }
+  req.onBytes?.(info.size);
+  const entry: ManifestEntry = {
+    endpoint: req.conn.endpoint, bucket: dest.bucket, key: dest.key, versionId: resp.VersionId ?? '',
+    fingerprint: dest.sseKey.fingerprint, size: info.size, sha256: info.sha256!, etag: unquoteEtag(resp.CopyObjectResult?.ETag),
+    createdAt: new Date().toISOString(),
+  };
+  req.manifest.record(entry);
+  return { ...entry, parts: 1, method: 'server-side' };
+}
+
+async function streamedCopy(req: CopyRequest, info: SourceInfo): Promise<CopyResult> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const { source, dest } = req;
+  const url = formatS3Url(source);
+  let resp;
+  try {
+    resp = await req.conn.client.send(new s3.GetObjectCommand({
+      Bucket: source.bucket, Key: source.key, VersionId: info.versionId, ...(info.encrypted ? source.sseKey?.sseC() : {}),
+    }), { abortSignal: req.signal });
+  } catch (e) {
+    throw describeS3Error(e, { op: 'copy', url, sentFingerprint: source.sseKey?.fingerprint });
+  }
+  if (info.encrypted && resp.SSECustomerAlgorithm !== 'AES256') {
+    (resp.Body as Readable).destroy();
+    throw new Sse3Error('NOT_ENCRYPTED', `${url} changed while copying: it is no longer SSE-C encrypted`);
+  }
+  const body = resp.Body as Readable;
+  try {
+    const r = await uploadObject({
+      conn: req.conn, bucket: dest.bucket, key: dest.key, sseKey: dest.sseKey, body, sizeHint: info.size,
+      contentType: info.contentType, manifest: req.manifest, partSize: req.partSize, concurrency: req.concurrency,
+      signal: req.signal, onBytes: req.onBytes, onWarning: req.onWarning,
+      beforeCommit: (sha256, size) => {
+        if (size !== info.size || (info.sha256 && sha256 !== info.sha256)) {
+          throw new Sse3Error('INTEGRITY', `${url}: the data read does not match its recorded SHA-256/size; the copy was not written`,
+            'the source changed or is corrupted; check it with sse3 verify --deep');
+        }
+      },
+    });
+    return { ...r, method: 'streamed' };
+  } finally {
+    body.destroy();
+  }
+}
