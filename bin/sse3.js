@@ -4,5 +4,11 @@ import module from 'node:module';
 if (typeof module.enableCompileCache === 'function') {
   try { module.enableCompileCache(); } catch { /* cache dir not writable: start without it */ }
 }
-const { main } = await import('../dist/src/cli.js');
-process.exitCode = await main(process.argv);
+if (process.argv[2] === '__complete') {
+  // Answered on every TAB: skip Commander and everything else the CLI loads.
+  const { runCompletion } = await import('../dist/src/completion/complete.js');
+  process.exitCode = await runCompletion(process.argv.slice(3));
+} else {
+  const { main } = await import('../dist/src/cli.js');
+  process.exitCode = await main(process.argv);
+}

@@ -4,6 +4,7 @@ import { ExitCode, Sse3Error } from './errors.js';
 import { Output } from './output/output.js';
 import { removeLiveTempFiles } from './core/tempfiles.js';
 import type { GlobalOptions } from './commands/session.js';
+import type { CommandSpec } from './completion/complete.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -177,7 +178,45 @@ function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: Abor
       await rebuild(scope, g, out, signal);
     }, opts(cmd)));
 
+  program.command('keys')
+    .description('list the keys sse3 can find by itself (SSE3_KEY, key folder, keychain): names and fingerprints, never keys')
+    .argument('[action]', 'list (the default)', 'list')
+    .addHelpText('after', examples('sse3 keys list', 'sse3 keys list --json | jq -r \'.keys[].fingerprint\''))
+    .action((action: string, _o, cmd: Command) => run(async (_g, out) => {
+      if (action !== 'list') throw new Sse3Error('USAGE', `unknown keys action "${action}"`, 'try: sse3 keys list');
+      const { keysList } = await import('./commands/keys.js');
+      await keysList(out);
+    }, opts(cmd)));
+
+  program.command('completion')
+    .description('print the shell completion script for bash, zsh or fish')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText('after', examples('sse3 completion bash > ~/.local/share/bash-completion/completions/sse3',
+      'sse3 completion zsh > "${fpath[1]}/_sse3"', 'sse3 completion fish > ~/.config/fish/completions/sse3.fish'))
+    .action((shell: string) => run(async () => {
+      if (!['bash', 'zsh', 'fish'].includes(shell)) {
+        throw new Sse3Error('USAGE', `no completion for shell "${shell}"`, 'choose bash, zsh or fish');
+      }
+      process.stdout.write(readFileSync(new URL(`../../completions/sse3.${shell}`, import.meta.url), 'utf8'));
+    }, {}));
+
+  program.command('__spec', { hidden: true }).action(() => run(async () => {
+    process.stdout.write(JSON.stringify(commandSpec(program)) + '\n');
+  }, {}));
+
   return program;
+}
+
+/** The command tree as data, for the completion answers that must not load Commander. */
+function commandSpec(cmd: Command): CommandSpec {
+  return {
+    name: cmd.name(),
+    options: [...cmd.options.map((o) => ({
+      flags: [o.short, o.long].filter((f): f is string => Boolean(f)),
+      takesValue: o.required || o.optional, ...(o.argChoices ? { choices: o.argChoices } : {}),
+    })), { flags: ['-h', '--help'], takesValue: false }],
+    commands: cmd.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map(commandSpec),
+  };
 }
 
 /** Parse argv, run one command, and return the exit status. Never throws. */

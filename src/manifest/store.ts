@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS objects (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS objects_by_fingerprint ON objects (fingerprint);
 CREATE INDEX IF NOT EXISTS objects_latest ON objects (endpoint, bucket, key, seq);
+CREATE INDEX IF NOT EXISTS objects_by_bucket_key ON objects (bucket, key);
 CREATE TABLE IF NOT EXISTS uploads (
   endpoint    TEXT NOT NULL,
   bucket      TEXT NOT NULL,
@@ -187,15 +188,6 @@ export class ManifestStore {
     return new Map(rows.map((r) => [r.fingerprint, r.n]));
   }
 
-  /** Key names for shell completion: distinct s3:// object paths, optionally under a prefix. */
-  objectUrls(prefix: string, limit: number): string[] {
-    const rows = this.#db.prepare(
-      `SELECT DISTINCT 's3://' || bucket || '/' || key AS url FROM objects
-       WHERE 's3://' || bucket || '/' || key >= ? AND 's3://' || bucket || '/' || key < ? ORDER BY url LIMIT ?`)
-      .pluck().all(prefix, prefix + '\uffff', limit) as string[];
-    return rows;
-  }
-
   journalRotation(r: Omit<RotationRecord, 'id' | 'state' | 'pid' | 'startedAt'>): number {
     const info = this.#db.prepare(
       `INSERT INTO rotations (endpoint, bucket, key, old_version, old_fp, new_fp, size, sha256, state, pid, started_at)
@@ -245,5 +237,54 @@ export class ManifestStore {
       endpoint: String(r.endpoint), bucket: String(r.bucket), key: String(r.key), uploadId: String(r.upload_id),
       fingerprint: String(r.fingerprint), pid: Number(r.pid), startedAt: String(r.started_at),
     }));
+  }
+}
+
+/**
+ * s3:// paths for shell completion, one level at a time (buckets, then
+ * "folders" and objects under a prefix). Opens the manifest read-only and walks
+ * the (bucket, key) index with one seek per answer, so it stays fast however
+ * many objects are recorded.
+ */
+export function completeObjectPaths(file: string, word: string, limit = 200): string[] {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return [];
+  }
+  try {
+    db.pragma('busy_timeout = 1000');
+    const rest = word.startsWith('s3://') ? word.slice(5) : '';
+    const slash = rest.indexOf('/');
+    const out: string[] = [];
+    if (slash === -1) {
+      const next = db.prepare('SELECT bucket FROM objects WHERE bucket > ? ORDER BY bucket LIMIT 1').pluck();
+      let b = db.prepare('SELECT bucket FROM objects WHERE bucket >= ? ORDER BY bucket LIMIT 1').pluck().get(rest) as string | undefined;
+      while (b !== undefined && b.startsWith(rest) && out.length < limit) {
+        out.push(`s3://${b}/`);
+        b = next.get(b) as string | undefined;
+      }
+      return out;
+    }
+    const bucket = rest.slice(0, slash);
+    const prefix = rest.slice(slash + 1);
+    const first = db.prepare('SELECT key FROM objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT 1').pluck();
+    const after = db.prepare('SELECT key FROM objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT 1').pluck();
+    let key = first.get(bucket, prefix) as string | undefined;
+    while (key !== undefined && key.startsWith(prefix) && out.length < limit) {
+      const sub = key.indexOf('/', prefix.length);
+      if (sub === -1) {
+        out.push(`s3://${bucket}/${key}`);
+        key = after.get(bucket, key) as string | undefined;
+      } else {
+        const folder = key.slice(0, sub + 1);
+        out.push(`s3://${bucket}/${folder}`);
+        key = after.get(bucket, folder + '\uffff') as string | undefined;
+      }
+    }
+    return out;
+  } finally {
+    db.close();
   }
 }

@@ -44,13 +44,25 @@ export function newHome(): Home {
   return { dir, keyDir: join(dir, 'home', 'keys'), env: { SSE3_HOME: join(dir, 'home') } };
 }
 
+/** Node loader hook that reports every module specifier the process resolves, on stderr. */
+const RESOLVE_LOGGER = 'data:text/javascript,import{register}from"node:module";register("data:text/javascript,' +
+  'export async function resolve(s,c,n){console.error(\\"sse3-test-resolve \\"+s);return n(s,c)}")';
+
+/** Run sse3 and return the bare package names it loaded (e.g. "commander", "@aws-sdk/client-s3"). */
+export async function packagesLoaded(args: string[], opts: Parameters<typeof run>[1] = {}): Promise<{ result: RunResult; packages: string[] }> {
+  const result = await run(args, { ...opts, nodeArgs: ['--import', RESOLVE_LOGGER] });
+  const packages = [...result.stderr.matchAll(/^sse3-test-resolve (\S+)$/gm)].map((m) => m[1])
+    .filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !s.startsWith('file:'));
+  return { result, packages: [...new Set(packages)] };
+}
+
 export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; input?: Buffer | string; cwd?: string;
-  timeoutMs?: number; noBaseEnv?: boolean } = {}): Promise<RunResult> {
+  timeoutMs?: number; noBaseEnv?: boolean; nodeArgs?: string[] } = {}): Promise<RunResult> {
   const base = opts.noBaseEnv ? { PATH: process.env.PATH } : process.env;
   const env = { ...base, ...opts.home?.env, ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
       cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined), env, stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

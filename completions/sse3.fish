@@ -1,0 +1,5 @@
+# fish completion for sse3 — install with:
+#   sse3 completion fish > ~/.config/fish/completions/sse3.fish
+# Candidates come from `sse3 __complete`, which works offline: commands and options,
+# key refs (file:, env:, keychain: names) and s3:// paths recorded in the manifest.
+complete -c sse3 -f -a '(sse3 __complete fish (commandline -cp) 2>/dev/null)'

@@ -1,0 +1,146 @@
+// Shell completion as a user meets it: a real bash/zsh/fish in tmux, TAB pressed, screen read back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManifestStore } from '../../src/manifest/store.js';
+import { BIN, packagesLoaded, rememberSecret, run } from './harness.js';
+
+const COMPLETIONS = new URL('../../../completions/', import.meta.url).pathname;
+const has = (bin: string) => ['/usr/bin', '/bin', '/usr/local/bin'].some((d) => existsSync(join(d, bin)));
+
+/** A private SSE3_HOME with a manifest of a few objects, a key folder, and sse3 on PATH. */
+function fixture() {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-compl-'));
+  const home = join(dir, 'home');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(BIN, join(bin, 'sse3'));
+  const m = new ManifestStore(join(home, 'manifest.db'));
+  for (const key of ['photos/2026/a.jpg', 'photos/2026/b.jpg', 'photos/readme.txt', 'db.dump']) {
+    m.record({ endpoint: 'https://127.0.0.1:8443', bucket: 'backups', key, versionId: '', fingerprint: 'f'.repeat(20), size: 1,
+      sha256: 'a'.repeat(64), etag: 'e', createdAt: new Date().toISOString() });
+  }
+  m.record({ endpoint: 'https://127.0.0.1:8443', bucket: 'archive', key: 'x', versionId: '', fingerprint: 'f'.repeat(20), size: 1,
+    sha256: 'a'.repeat(64), etag: 'e', createdAt: new Date().toISOString() });
+  m.close();
+  mkdirSync(join(dir, 'work'));
+  writeFileSync(join(dir, 'work', 'report-2026.pdf'), 'x');
+  return { dir, home, bin, work: join(dir, 'work') };
+}
+
+function rememberKeyFile(path: string): void {
+  rememberSecret(readFileSync(path));
+}
+
+class Tmux {
+  readonly socket = `sse3-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  constructor(shellCommand: string, env: Record<string, string>, cwd: string) {
+    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-x', '160', '-y', '40', '-c', cwd,
+      'env', '-i', ...envArgs, ...shellCommand.split(' ')]);
+  }
+  keys(...keys: string[]): void {
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', ...keys]);
+  }
+  screen(): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p']).toString();
+  }
+  async waitFor(re: RegExp, ms = 8000): Promise<string> {
+    const until = Date.now() + ms;
+    let last = '';
+    while (Date.now() < until) {
+      last = this.screen();
+      if (re.test(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`screen never matched ${re}:\n${last}`);
+  }
+  /** Type a line, press TAB (twice for a listing), read the screen, then clear the line. */
+  async tab(typed: string, expect: RegExp, twice = false): Promise<void> {
+    this.keys('-l', typed);
+    this.keys('Tab');
+    if (twice) this.keys('Tab');
+    else {
+      // A marker typed after the TAB shows whether the shell added a space (finished word) or not (folder, ref prefix).
+      await new Promise((r) => setTimeout(r, 700));
+      this.keys('-l', 'Z');
+    }
+    await this.waitFor(expect);
+    this.keys('C-u');
+    this.keys('C-c');
+    await new Promise((r) => setTimeout(r, 150));
+    this.keys('clear', 'Enter');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  close(): void {
+    try { execFileSync('tmux', ['-L', this.socket, 'kill-server']); } catch { /* already gone */ }
+  }
+}
+
+const shells = [
+  { name: 'bash', bin: 'bash', cmd: 'bash --norc --noprofile -i', init: `source ${COMPLETIONS}sse3.bash` },
+  { name: 'zsh', bin: 'zsh', cmd: 'zsh -f -i', init: `autoload -Uz compinit && compinit -u && source ${COMPLETIONS}sse3.zsh` },
+  { name: 'fish', bin: 'fish', cmd: 'fish --no-config -i', init: `source ${COMPLETIONS}sse3.fish` },
+];
+
+for (const sh of shells) {
+  test(`${sh.name}: TAB completes commands, options, key refs, local files and s3:// paths from the manifest`,
+    { skip: (!has('tmux') || !has(sh.bin)) && `${sh.bin} or tmux not installed`, timeout: 90_000 }, async () => {
+      const f = fixture();
+      const t = new Tmux(sh.cmd, { PATH: `${f.bin}:/usr/bin:/bin`, SSE3_HOME: f.home, HOME: f.dir, TERM: 'xterm', PS1: '$ ',
+        SSE3_DEMO_KEY: 'x' }, f.work);
+      try {
+        t.keys('-l', sh.init);
+        t.keys('Enter');
+        await new Promise((r) => setTimeout(r, 500));
+        t.keys('clear', 'Enter');
+        await t.tab('sse3 rot', /sse3 rotate Z/);
+        await t.tab('sse3 get --version-', /sse3 get --version-id Z/);
+        await t.tab('sse3 get s3://back', /sse3 get s3:\/\/backups\/Z/);
+        await t.tab('sse3 get s3://backups/ph', /sse3 get s3:\/\/backups\/photos\/Z/);
+        await t.tab('sse3 get s3://backups/photos/2026/', /a\.jpg[\s\S]*b\.jpg/, true);
+        await t.tab('sse3 put --key env:SSE3_DE', /sse3 put --key env:SSE3_DEMO_KEY Z/);
+        await t.tab('sse3 put --key keych', /sse3 put --key keychain:Z/);
+        await t.tab('sse3 put rep', /sse3 put report-2026\.pdf Z/);
+        await t.tab('sse3 manifest ', /export[\s\S]*list[\s\S]*rebuild/, true);
+      } finally {
+        t.close();
+      }
+    });
+}
+
+test('sse3 completion prints each shell\'s script; an unknown shell is a usage error', async () => {
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    const r = await run(['completion', shell]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /__complete/);
+  }
+  const bad = await run(['completion', 'tcsh']);
+  assert.equal(bad.code, 2);
+});
+
+test('completion answers offline without loading the AWS SDK or Commander; SQLite only for s3:// paths', async () => {
+  const f = fixture();
+  // An unreachable endpoint: completion must not care.
+  const env = { SSE3_HOME: f.home, AWS_ENDPOINT_URL: 'https://127.0.0.1:1' };
+  const s3 = await packagesLoaded(['__complete', 'bash', 'sse3 get s3://backups/'], { env });
+  assert.equal(s3.result.code, 0);
+  assert.deepEqual(s3.result.out.trim().split('\n'), ['s3://backups/db.dump ', 's3://backups/photos/']);
+  assert.deepEqual(s3.packages, ['better-sqlite3']);
+  const words = await packagesLoaded(['__complete', 'bash', 'sse3 get --'], { env });
+  assert.match(words.result.out, /--version-id/);
+  assert.deepEqual(words.packages, []);
+});
+
+test('--version, --help and keygen load neither the AWS SDK nor SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-start-'));
+  for (const args of [['--version'], ['--help'], ['put', '--help'], ['keygen', `file:${join(dir, 'k')}`]]) {
+    const { result, packages } = await packagesLoaded(args, { env: { SSE3_HOME: dir } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!packages.some((p) => p.startsWith('@aws-sdk') || p === 'better-sqlite3'), `${args.join(' ')} loaded ${packages.join(', ')}`);
+  }
+  rememberKeyFile(join(dir, 'k'));
+});
