@@ -8,7 +8,7 @@ import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { listObjects } from '../s3/list.js';
 import { baseName, formatS3Url, isS3Url, parseS3Url, type S3Location } from '../s3/url.js';
 import { humanBytes, type Output } from '../output/output.js';
-import { transferProgress } from '../output/progress.js';
+import { BatchProgress, transferProgress } from '../output/progress.js';
 import { getJson, getOne, renderGet } from './get.js';
 import { localFileSize, putJson, putOne, renderPut, writeKeyRef } from './put.js';
 import { type GlobalOptions, keyForObject, openSession, type Session } from './session.js';
@@ -152,13 +152,12 @@ const batchLine = (out: Output, from: string, json: { url: string; path?: string
 
 /** Run a batch, printing a line (or an NDJSON object) per item and a summary; throws if any failed. */
 export async function reportBatch(out: Output, items: AsyncIterable<BatchItem>, jobs: number, signal: AbortSignal): Promise<void> {
-  out.barsEnabled = false;
-  const failures: string[] = [];
+  out.batch = await BatchProgress.create(out);
   const onDone = (o: ItemOutcome<BatchItem, { json: object; line: string }>) => {
     if (o.error) {
       const msg = o.error.message;
-      failures.push(`${o.item.from}: ${msg}`);
       if (out.json) out.ndjson({ ok: false, source: o.item.from, error: { code: (o.error as Sse3Error).code ?? 'S3', message: msg } });
+      else if (out.batch) out.batch.log(`${out.c.red('✗')} ${o.item.from}: ${msg}`);
       else out.stderr.write(`${out.c.red('✗')} ${o.item.from}: ${msg}\n`);
     } else if (out.json) {
       out.ndjson(o.result!.json);
@@ -166,7 +165,23 @@ export async function reportBatch(out: Output, items: AsyncIterable<BatchItem>, 
       out.result(o.result!.line, o.result!.json);
     }
   };
-  const { ok, failed } = await runBatch(items, jobs, (item) => item.run(), onDone, signal);
+  const counted = (async function* () {
+    for await (const item of items) {
+      out.batch?.seen();
+      yield item;
+    }
+  })();
+  let ok = 0;
+  let failed = 0;
+  try {
+    ({ ok, failed } = await runBatch(counted, jobs, (item) => item.run(), (o) => {
+      out.batch?.finished(!o.error);
+      onDone(o);
+    }, signal));
+  } finally {
+    out.batch?.stop();
+    out.batch = undefined;
+  }
   if (out.json) out.ndjson({ summary: { ok, failed } });
   else out.info(`${ok} ok, ${failed} failed`);
   if (failed > 0) {

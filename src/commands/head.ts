@@ -3,6 +3,7 @@ import { describeS3Error } from '../s3/errors.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { unquoteEtag } from '../core/ssec.js';
 import { humanBytes, type Output } from '../output/output.js';
+import { withSpinner } from '../output/spinner.js';
 import { type GlobalOptions, keyForObject, openSession } from './session.js';
 
 export interface HeadOptions {
@@ -15,13 +16,16 @@ export async function head(src: string, opts: HeadOptions, g: GlobalOptions, out
   const url = formatS3Url(loc);
   const s = await openSession(g, signal);
   try {
-    const found = await keyForObject(s, loc, { keyRef: opts.key, versionId: opts.versionId, required: false });
     const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    let found: Awaited<ReturnType<typeof keyForObject>> = {};
     let h;
     try {
-      h = await s.conn.client.send(new HeadObjectCommand({
-        Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId, ...found.key?.sseC(),
-      }), { abortSignal: signal });
+      h = await withSpinner(out, `head ${url}`, async () => {
+        found = await keyForObject(s, loc, { keyRef: opts.key, versionId: opts.versionId, required: false });
+        return s.conn.client.send(new HeadObjectCommand({
+          Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId, ...found.key?.sseC(),
+        }), { abortSignal: signal });
+      });
     } catch (e) {
       const err = describeS3Error(e, { op: 'head', url, sentFingerprint: found.key?.fingerprint,
         expectedFingerprint: found.fingerprint });

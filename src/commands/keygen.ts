@@ -1,6 +1,7 @@
 import { generateKey, parseKeyRef, type KeyFileFormat } from '../keys/sources.js';
 import { sse3Paths } from '../paths.js';
 import type { Output } from '../output/output.js';
+import { withSpinner } from '../output/spinner.js';
 
 export interface KeygenOptions {
   format?: KeyFileFormat;
@@ -9,7 +10,9 @@ export interface KeygenOptions {
 /** sse3 keygen REF: a new 32-byte key from the OS CSPRNG, stored at REF, never overwriting. */
 export async function keygen(refText: string, opts: KeygenOptions, out: Output): Promise<void> {
   const ref = parseKeyRef(refText);
-  const key = await generateKey(ref, undefined, opts.format ?? 'raw');
+  const create = () => generateKey(ref, undefined, opts.format ?? 'raw');
+  // The keychain may take a moment (or prompt to unlock); files are instant.
+  const key = ref.kind === 'keychain' ? await withSpinner(out, `storing a new key in the keychain as ${ref.name}`, create) : await create();
   const where = ref.kind === 'file' ? `file:${ref.path}` : `keychain:${ref.name}`;
   const lines = [
     `${out.c.green('✓')} new key ${out.c.bold(where)}`,

@@ -40,8 +40,8 @@ export class Output {
   readonly interactive: boolean;
   /** Set when stdout carries object data, so results must not be mixed into it. */
   stdoutIsData = false;
-  /** Batch commands turn per-object bars off: several bars at once would overwrite each other. */
-  barsEnabled = true;
+  /** Set while a batch runs: its bars replace the single-transfer bar. */
+  batch?: import('./progress.js').BatchProgress;
   c: ChalkInstance = plain;
   readonly #stdout: NodeJS.WriteStream;
   readonly #stderr: NodeJS.WriteStream;
@@ -79,8 +79,10 @@ export class Output {
       return;
     }
     if (this.quiet) return;
-    const lines = Array.isArray(human) ? human : [human];
-    stream.write(lines.join('\n') + '\n');
+    const text = (Array.isArray(human) ? human : [human]).join('\n');
+    // Above the bars, when both share the terminal.
+    if (this.batch && stream.isTTY) this.batch.log(text);
+    else stream.write(text + '\n');
   }
 
   /** One JSON object per line, for streams of results (--json with many objects). */

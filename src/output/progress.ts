@@ -1,3 +1,4 @@
+import type { MultiBar } from 'cli-progress';
 import type { Output } from './output.js';
 import { humanBytes } from './output.js';
 
@@ -10,42 +11,109 @@ export interface TransferProgress {
 
 const silent: TransferProgress = { start() {}, add() {}, stop() {} };
 
+interface Counter {
+  total: number;
+  done: number;
+  started: number;
+}
+
+/** bytes, rate and ETA for one bar. */
+function transferLine(out: Output, label: string, c: Counter, width: number): string {
+  const filled = c.total > 0 ? Math.round(width * Math.min(1, c.done / c.total)) : 0;
+  const secs = Math.max((Date.now() - c.started) / 1000, 0.001);
+  const rate = c.done / secs;
+  const eta = c.total > 0 && rate > 0 ? Math.ceil((c.total - c.done) / rate) : 0;
+  const bar = out.c.cyan('█'.repeat(filled)) + out.c.dim('░'.repeat(width - filled));
+  const amount = c.total > 0 ? `${humanBytes(c.done)}/${humanBytes(c.total)}` : humanBytes(c.done);
+  return `${label.padEnd(24).slice(0, 24)} ${bar} ${amount}  ${humanBytes(rate)}/s  ETA ${eta}s`;
+}
+
+/**
+ * Bars for a batch (recursive cp, rotate): one per object in flight and a total
+ * line. While it runs, per-object result lines are printed above the bars.
+ */
+export class BatchProgress {
+  readonly #out: Output;
+  readonly #multi: MultiBar;
+  readonly #total: ReturnType<MultiBar['create']>;
+  #seen = 0;
+  #finished = 0;
+  #failed = 0;
+  #bytes = 0;
+  readonly #started = Date.now();
+
+  private constructor(out: Output, multi: MultiBar) {
+    this.#out = out;
+    this.#multi = multi;
+    this.#total = multi.create(1, 0, {}, { format: () => this.#totalLine() });
+  }
+
+  static async create(out: Output): Promise<BatchProgress | undefined> {
+    if (!out.interactive) return undefined;
+    const { MultiBar } = await import('cli-progress');
+    return new BatchProgress(out, new MultiBar({ stream: out.stderr, hideCursor: true, clearOnComplete: true, fps: 10 }));
+  }
+
+  #totalLine(): string {
+    const secs = Math.max((Date.now() - this.#started) / 1000, 0.001);
+    return this.#out.c.bold(`total: ${this.#finished}/${this.#seen} objects`) +
+      (this.#failed ? this.#out.c.red(` (${this.#failed} failed)`) : '') +
+      `  ${humanBytes(this.#bytes)}  ${humanBytes(this.#bytes / secs)}/s`;
+  }
+
+  seen(): void {
+    this.#seen++;
+    this.#total.update(0);
+  }
+
+  finished(ok: boolean): void {
+    this.#finished++;
+    if (!ok) this.#failed++;
+    this.#total.update(0);
+  }
+
+  log(line: string): void {
+    this.#multi.log(line + '\n');
+  }
+
+  object(label: string): TransferProgress {
+    const c: Counter = { total: 0, done: 0, started: Date.now() };
+    const bar = this.#multi.create(1, 0, {}, { format: () => transferLine(this.#out, label, c, 20) });
+    return {
+      start: (t) => { c.total = t ?? 0; c.started = Date.now(); bar.update(0); },
+      add: (n) => { c.done += n; this.#bytes += n; bar.update(0); },
+      stop: () => { this.#multi.remove(bar); },
+    };
+  }
+
+  stop(): void {
+    this.#multi.stop();
+  }
+}
+
 /** A cli-progress bar on stderr with bytes, rate and ETA — only when stderr is an interactive terminal. */
 export async function transferProgress(out: Output, label: string): Promise<TransferProgress> {
-  if (!out.interactive || !out.barsEnabled) return silent;
+  if (out.batch) return out.batch.object(label);
+  if (!out.interactive) return silent;
   const { SingleBar } = await import('cli-progress');
-  const started = Date.now();
-  let done = 0;
-  let total = 0;
-  const bar = new SingleBar({
-    stream: out.stderr,
-    hideCursor: true,
-    clearOnComplete: true,
-    barsize: 24,
-    fps: 10,
-    format: (options, params) => {
-      const width = options.barsize ?? 24;
-      const filled = total > 0 ? Math.round(width * Math.min(1, params.value / total)) : 0;
-      const secs = Math.max((Date.now() - started) / 1000, 0.001);
-      const rate = params.value / secs;
-      const eta = total > 0 && rate > 0 ? Math.ceil((total - params.value) / rate) : 0;
-      const bar = out.c.cyan('█'.repeat(filled)) + out.c.dim('░'.repeat(width - filled));
-      const amount = total > 0 ? `${humanBytes(params.value)}/${humanBytes(total)}` : humanBytes(params.value);
-      return `${label} ${bar} ${amount}  ${humanBytes(rate)}/s  ETA ${eta}s`;
-    },
-  });
+  const c: Counter = { total: 0, done: 0, started: Date.now() };
+  const bar = new SingleBar({ stream: out.stderr, hideCursor: true, clearOnComplete: true, barsize: 24, fps: 10,
+    format: (options) => transferLine(out, label, c, options.barsize ?? 24) });
+  let running = false;
   return {
     start(t) {
-      total = t ?? 0;
-      bar.start(Math.max(total, 1), 0);
+      c.total = t ?? 0;
+      c.started = Date.now();
+      bar.start(1, 0);
+      running = true;
     },
     add(bytes) {
-      done += bytes;
-      if (done > total && total > 0) total = done;
-      bar.update(done);
+      c.done += bytes;
+      if (running) bar.update(0);
     },
     stop() {
-      bar.stop();
+      if (running) bar.stop();
+      running = false;
     },
   };
 }

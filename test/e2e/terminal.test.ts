@@ -1,0 +1,136 @@
+// What a person at a terminal sees (through tmux, a real pseudo-terminal) and what a script sees (pipes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run } from './harness.js';
+
+const ESC = /\x1b\[/;
+const haveTmux = ['/usr/bin/tmux', '/bin/tmux'].some((p) => existsSync(p));
+
+function tmuxRun(command: string, env: Record<string, string>, cwd: string) {
+  const socket = `sse3-term-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '150', '-y', '30', '-c', cwd,
+    'env', ...envArgs, 'bash', '--norc', '--noprofile', '-c', `${command}; echo "EXIT=$?"; sleep 60`]);
+  const screen = () => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-e']).toString();
+  return {
+    screen,
+    async frames(until: RegExp, ms = 60_000): Promise<string[]> {
+      const seen: string[] = [];
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        const s = screen();
+        seen.push(s);
+        if (until.test(s)) return seen;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(`never saw ${until}:\n${seen.at(-1)}`);
+    },
+    close() {
+      try { execFileSync('tmux', ['-L', socket, 'kill-server']); } catch { /* gone */ }
+    },
+  };
+}
+
+const rgwEnv = () => ({
+  AWS_ENDPOINT_URL: requireEnv('AWS_ENDPOINT_URL'), AWS_CA_BUNDLE: requireEnv('AWS_CA_BUNDLE'),
+  AWS_ACCESS_KEY_ID: requireEnv('AWS_ACCESS_KEY_ID'), AWS_SECRET_ACCESS_KEY: requireEnv('AWS_SECRET_ACCESS_KEY'),
+  AWS_REGION: 'us-east-1', TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin',
+});
+
+test('on a terminal: a progress bar with bytes, rate and ETA while putting, a coloured ✓ at the end',
+  { skip: !haveTmux && 'tmux not installed', timeout: 120_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket();
+    const key = await makeKeyFile(home, 'tty.key');
+    writeFileSync(join(home.dir, 'work', 'big.bin'), randomBytes(48 * 1024 * 1024));
+    const t = tmuxRun(`node ${BIN} put big.bin s3://${bucket}/big.bin --key ${key.ref} --part-size 5 --concurrency 1`,
+      { ...rgwEnv(), SSE3_HOME: home.env.SSE3_HOME! }, join(home.dir, 'work'));
+    try {
+      const frames = await t.frames(/EXIT=\d+/);
+      const last = frames.at(-1)!;
+      assert.match(last, /EXIT=0/);
+      const bar = frames.find((f) => /put big\.bin\s+.*█.*\d+(\.\d+)? MiB\/48\.0 MiB\s+[\d.]+ (MiB|KiB|B)\/s\s+ETA \d+s/.test(f));
+      assert.ok(bar, `no progress bar seen in ${frames.length} frames; last:\n${last}`);
+      assert.match(last, /\x1b\[32m✓/, 'green ✓ on a colour terminal');
+      assert.doesNotMatch(last.split('\n').filter((l) => l.includes('put big.bin ')).join(''), /ETA/, 'the bar is cleared at the end');
+    } finally {
+      t.close();
+    }
+  });
+
+test('on a terminal: red errors, and none with NO_COLOR or --no-color',
+  { skip: !haveTmux && 'tmux not installed', timeout: 60_000 }, async () => {
+    const home = newHome();
+    const cases: Array<[string, Record<string, string>, boolean]> = [['', {}, true], ['', { NO_COLOR: '1' }, false],
+      ['--no-color', {}, false]];
+    for (const [extra, env, coloured] of cases) {
+      const t = tmuxRun(`node ${BIN} get s3://nobucket-x/k out --key env:NOT_SET ${extra}`,
+        { ...rgwEnv(), SSE3_HOME: home.env.SSE3_HOME!, ...env }, join(home.dir, 'work'));
+      try {
+        const screen = (await t.frames(/EXIT=\d+/)).at(-1)!;
+        assert.match(screen, /error:.*NOT_SET is not set/);
+        assert.equal(/\x1b\[31m/.test(screen), coloured, `colour with ${extra || JSON.stringify(env)}:\n${screen}`);
+      } finally {
+        t.close();
+      }
+    }
+  });
+
+test('piped: no bars, spinners or escape codes; FORCE_COLOR brings colour back', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'p.key');
+  writeFileSync(join(home.dir, 'work', 'f'), randomBytes(20 * 1024 * 1024));
+  const put = await ok(['put', 'f', `s3://${bucket}/f`, '--key', key.ref], { home });
+  assert.doesNotMatch(put.stderr + put.out, ESC);
+  assert.equal(put.stderr, '');
+  const head = await ok(['head', `s3://${bucket}/f`], { home });
+  assert.doesNotMatch(head.stderr + head.out, ESC);
+  const forced = await run(['get', 's3://nobucket-x/k', 'o', '--key', key.ref], { home, env: { FORCE_COLOR: '1' } });
+  assert.match(forced.stderr, /\x1b\[31merror:/);
+  const quiet = await ok(['put', 'f', `s3://${bucket}/g`, '--key', key.ref, '--quiet'], { home });
+  assert.equal(quiet.out + quiet.stderr, '');
+});
+
+test('errors are one red line and a hint, never a stack trace unless --debug', async () => {
+  const home = newHome();
+  const r = await run(['get', 's3://bucket/k', 'o', '--key', 'env:NOT_SET_ANYWHERE'], { home });
+  assert.equal(r.code, 3);
+  assert.deepEqual(r.stderr.trim().split('\n').map((l) => l.split(':')[0]), ['error', 'hint']);
+  const d = await run(['get', 's3://bucket/k', 'o', '--key', 'env:NOT_SET_ANYWHERE', '--debug'], { home });
+  assert.match(d.stderr, /\n\s+at /, 'a stack with --debug');
+});
+
+test('--json errors: one JSON document on stdout with a stable code and the exit status', async () => {
+  const home = newHome();
+  const r = await run(['get', 's3://bucket/k', 'o', '--key', 'env:NOT_SET_ANYWHERE', '--json'], { home });
+  assert.equal(r.code, 3);
+  assert.deepEqual(r.json(), { ok: false, error: { code: 'KEY_ENV', message: 'environment variable NOT_SET_ANYWHERE is not set',
+    hint: 'export NOT_SET_ANYWHERE with the base64 of a 32-byte key, e.g. from: sse3 keygen file:PATH', exitCode: 3 } });
+});
+
+test('Ctrl-C during a get: exit 130 and no file, partial or temporary, is left', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'c.key');
+  writeFileSync(join(home.dir, 'work', 'big'), randomBytes(64 * 1024 * 1024));
+  await ok(['put', 'big', `s3://${bucket}/big`, '--key', key.ref], { home });
+  const work = join(home.dir, 'work');
+  const child = spawn(process.execPath, [BIN, 'get', `s3://${bucket}/big`, 'copy'], { cwd: work,
+    env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  // Interrupt once the temporary file exists (the download is under way).
+  const until = Date.now() + 30_000;
+  while (!readdirSync(work).some((n) => n.endsWith('.part')) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(readdirSync(work).some((n) => n.endsWith('.part')), 'the download started');
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /interrupted/);
+  assert.deepEqual(readdirSync(work), ['big']);
+});
