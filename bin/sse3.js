@@ -6,9 +6,9 @@ if (typeof module.enableCompileCache === 'function') {
 }
 if (process.argv[2] === '__complete') {
   // Answered on every TAB: skip Commander and everything else the CLI loads.
-  const { runCompletion } = await import('../dist/src/completion/complete.js');
-  process.exitCode = await runCompletion(process.argv.slice(3));
+  const { runCompletion } = await import('../dist/bundle/complete.js');
+  process.exitCode = await runCompletion(process.argv.slice(3), new URL('../dist/completion-spec.json', import.meta.url));
 } else {
-  const { main } = await import('../dist/src/cli.js');
+  const { main } = await import('../dist/bundle/cli.js');
   process.exitCode = await main(process.argv);
 }

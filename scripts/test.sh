@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # npm test: unit tests, then end-to-end tests of the built binary against a private
 # Ceph RGW (HTTPS on loopback) and a private gnome-keyring, both started and stopped here.
+#   scripts/test.sh           everything
+#   scripts/test.sh --unit    unit tests only (no servers, no Debian packages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--unit" ]; then
+  npm run --silent build
+  exec node --test dist/test/unit/*.test.js
+fi
 
 bash scripts/install-deps.sh
 npm run --silent build
@@ -19,6 +26,4 @@ set +a
 export AWS_CONFIG_FILE="$state/aws-config" AWS_SHARED_CREDENTIALS_FILE="$state/aws-credentials"
 unset SSE3_KEY SSE3_HOME AWS_PROFILE NO_COLOR FORCE_COLOR
 
-files=(dist/test/unit/*.test.js dist/test/e2e/*.test.js)
-if [ "${1:-}" = "--unit" ]; then files=(dist/test/unit/*.test.js); fi
-bash scripts/with-keyring.sh node --test --test-concurrency=2 "${files[@]}"
+bash scripts/with-keyring.sh node --test --test-concurrency=2 dist/test/unit/*.test.js dist/test/e2e/*.test.js

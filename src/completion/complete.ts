@@ -132,14 +132,11 @@ export async function complete(line: string, spec: CommandSpec): Promise<string[
   return kind ? valuesFor(kind, cur, commandPath) : [];
 }
 
-export function loadSpec(): CommandSpec {
-  return JSON.parse(readFileSync(new URL('../../completion-spec.json', import.meta.url), 'utf8')) as CommandSpec;
-}
-
 /** Entry point of `sse3 __complete SHELL LINE`: one candidate per line. */
-export async function runCompletion(args: string[]): Promise<number> {
+export async function runCompletion(args: string[], specFile: URL): Promise<number> {
   const [shell, line = ''] = args;
-  const candidates = await complete(line, loadSpec());
+  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as CommandSpec;
+  const candidates = await complete(line, spec);
   // bash inserts exactly what we print: a space ends a finished word, none after a folder or a ref prefix.
   const finished = (c: string) => !/[/:]$/.test(c);
   process.stdout.write(candidates.map((c) => (shell === 'bash' && finished(c) ? `${c} ` : c)).join('\n') + (candidates.length ? '\n' : ''));
