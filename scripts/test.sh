@@ -2,7 +2,8 @@
 # npm test: unit tests, then end-to-end tests of the built binary against a private
 # Ceph RGW (HTTPS on loopback) and a private gnome-keyring, both started and stopped here.
 #   scripts/test.sh           everything
-#   scripts/test.sh --unit    unit tests only (no servers, no Debian packages)
+#   scripts/test.sh --unit          unit tests only (no servers, no Debian packages)
+#   scripts/test.sh --reliability   the reliability suite (faults, crashes, bad input)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +27,6 @@ set +a
 export AWS_CONFIG_FILE="$state/aws-config" AWS_SHARED_CREDENTIALS_FILE="$state/aws-credentials"
 unset SSE3_KEY SSE3_HOME AWS_PROFILE NO_COLOR FORCE_COLOR
 
-bash scripts/with-keyring.sh node --test --test-concurrency=2 dist/test/unit/*.test.js dist/test/e2e/*.test.js
+files=(dist/test/unit/*.test.js dist/test/e2e/*.test.js)
+if [ "${1:-}" = "--reliability" ]; then files=(dist/test/reliability/*.test.js); fi
+bash scripts/with-keyring.sh node --test --test-concurrency=2 "${files[@]}"

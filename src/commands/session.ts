@@ -2,6 +2,7 @@ import { Sse3Error } from '../errors.js';
 import type { SseCKey } from '../core/key.js';
 import { TAG_FINGERPRINT } from '../core/ssec.js';
 import { type ManifestEntry, ManifestStore } from '../manifest/store.js';
+import { abortOrphanUploads } from '../core/orphans.js';
 import { sse3Paths, type Sse3Paths } from '../paths.js';
 import { connect, type Connection, type ConnectionOptions } from '../s3/client.js';
 import { formatS3Url, type S3Location } from '../s3/url.js';
@@ -31,6 +32,8 @@ export async function openSession(g: GlobalOptions, signal: AbortSignal): Promis
   const conn = await connect(g);
   const paths = sse3Paths();
   const manifest = new ManifestStore(paths.manifestFile);
+  // Leftovers of an sse3 killed mid-upload are cleaned up by the next run against the same server.
+  await abortOrphanUploads(conn, manifest).catch(() => 0);
   const keys = defaultKeyContext();
   return {
     conn, manifest, paths, keys, signal,
