@@ -1,14 +1,16 @@
 // Bundles the CLI so a start reads a few files instead of dozens: start-up time is
 // dominated by module loading. Native and heavy packages stay external and are
 // loaded lazily by the commands that need them.
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-rmSync('dist/bundle', { recursive: true, force: true });
+// Built beside the old bundle and swapped in, so a running sse3 never sees a half-written one.
+const next = `dist/bundle.${process.pid}`;
+rmSync(next, { recursive: true, force: true });
 
 await build({
   entryPoints: { cli: 'src/cli.ts', complete: 'src/completion/complete.ts' },
-  outdir: 'dist/bundle',
+  outdir: next,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -19,3 +21,11 @@ await build({
   banner: { js: "import { createRequire as __sse3Require } from 'node:module'; const require = __sse3Require(import.meta.url);" },
   logLevel: 'warning',
 });
+rmSync('dist/bundle.old', { recursive: true, force: true });
+try {
+  renameSync('dist/bundle', 'dist/bundle.old');
+} catch {
+  // first build
+}
+renameSync(next, 'dist/bundle');
+rmSync('dist/bundle.old', { recursive: true, force: true });

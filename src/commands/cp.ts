@@ -10,7 +10,7 @@ import { baseName, formatS3Url, isS3Url, parseS3Url, type S3Location } from '../
 import { humanBytes, type Output } from '../output/output.js';
 import { BatchProgress, transferProgress } from '../output/progress.js';
 import { getJson, getOne, renderGet } from './get.js';
-import { localFileSize, putJson, putOne, renderPut, writeKeyRef } from './put.js';
+import { localFile, putJson, putOne, renderPut, writeKeyRef } from './put.js';
 import { type GlobalOptions, keyForObject, openSession, type Session } from './session.js';
 
 export interface CpOptions {
@@ -69,7 +69,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');
   const destKey = dstS3 && (opts.key || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key))) : undefined;
-  if (!srcS3 && !opts.recursive) await localFileSize(src);
+  if (!srcS3 && !opts.recursive && src !== '-') await localFile(src);
   if (src === '-' || dst === '-') {
     if (opts.recursive) throw new Sse3Error('USAGE', '--recursive cannot read stdin or write stdout');
   }
@@ -80,7 +80,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
       if (!srcS3) {
         const loc = parseS3Url(dst);
         if (loc.key === '' || loc.key.endsWith('/')) loc.key += baseName(src);
-        renderPut(out, await putOne(s, src, loc, destKey!, opts, out, src === '-' ? undefined : await localFileSize(src)));
+        renderPut(out, await putOne(s, src, loc, destKey!, opts, out, src === '-' ? undefined : await localFile(src)));
       } else if (!dstS3) {
         const loc = parseS3Url(src, { requireKey: true });
         const isDir = dst.endsWith('/') || (await fs.stat(dst).then((st) => st.isDirectory(), () => false));
@@ -112,12 +112,14 @@ async function cpRecursive(s: Session, src: string, dst: string, srcS3: boolean,
         const rel = relative(root, path).split(sep).join('/');
         const loc = { bucket: to.bucket, key: join3(to.key, rel) };
         yield { from: path, run: async () => batchLine(out, path, putJson(await putOne(s, path, loc, destKey!, opts, out,
-          await localFileSize(path)))) };
+          await localFile(path)))) };
       }
     })();
   } else {
     const from = parseS3Url(src);
     const prefix = from.key === '' || from.key.endsWith('/') ? from.key : `${from.key}/`;
+    const root = dstS3 ? '' : resolve(dst);
+    const under = root.endsWith(sep) ? root : root + sep;
     items = (async function* () {
       for await (const o of listObjects(s.conn, from.bucket, prefix, s.signal)) {
         if (o.key.endsWith('/')) continue; // folder markers
@@ -129,8 +131,12 @@ async function cpRecursive(s: Session, src: string, dst: string, srcS3: boolean,
           yield { from: formatS3Url(srcLoc), run: async () =>
             batchLine(out, formatS3Url(srcLoc), copyJson(await copyOne(s, srcLoc, dstLoc, opts, out, destKey), formatS3Url(srcLoc))) };
         } else {
-          const path = resolve(dst, ...rel.split('/'));
+          const path = resolve(root, ...rel.split('/'));
           yield { from: formatS3Url(srcLoc), run: async () => {
+            // Object keys may hold "../": such a key must not write anywhere but under the destination.
+            if (!path.startsWith(under)) {
+              throw new Sse3Error('LOCAL_IO', `${formatS3Url(srcLoc)} would be written outside ${root}; skipped`);
+            }
             await fs.mkdir(resolve(path, '..'), { recursive: true });
             return batchLine(out, formatS3Url(srcLoc), getJson(await getOne(s, srcLoc, path, { key: opts.sourceKey }, out)));
           } };

@@ -1,11 +1,27 @@
 import { TAG_FINGERPRINT, TAG_SHA256 } from '../core/ssec.js';
 import { ManifestStore } from '../manifest/store.js';
 import { sse3Paths } from '../paths.js';
-import { listObjectVersions } from '../s3/list.js';
+import { type ListedObject, listObjectVersions } from '../s3/list.js';
 import { statusOf } from '../s3/errors.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { humanBytes, type Output } from '../output/output.js';
 import { type GlobalOptions, openSession } from './session.js';
+
+/**
+ * Each object's versions oldest first. Listings give them newest first, but the manifest takes the version recorded
+ * last as the current one, which get and head use when no --version-id is given.
+ */
+async function* oldestFirst(listing: AsyncIterable<ListedObject>): AsyncGenerator<ListedObject> {
+  let versions: ListedObject[] = [];
+  for await (const v of listing) {
+    if (versions.length && versions[0].key !== v.key) {
+      yield* versions.reverse();
+      versions = [];
+    }
+    versions.push(v);
+  }
+  yield* versions.reverse();
+}
 
 /** sse3 manifest rebuild s3://BUCKET[/PREFIX]: recover entries from the sse3-fp tags of the objects. */
 export async function rebuild(scopeUrl: string, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
@@ -16,7 +32,7 @@ export async function rebuild(scopeUrl: string, g: GlobalOptions, out: Output, s
   let untagged = 0;
   let denied = 0;
   try {
-    for await (const v of listObjectVersions(s.conn, scope.bucket, scope.key, signal)) {
+    for await (const v of oldestFirst(listObjectVersions(s.conn, scope.bucket, scope.key, signal))) {
       let tags: Record<string, string>;
       try {
         const t = await s.conn.client.send(new GetObjectTaggingCommand({ Bucket: scope.bucket, Key: v.key,

@@ -1,9 +1,9 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from '../core/key.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
-import { uploadObject, MiB, type UploadResult } from '../core/upload.js';
+import { uploadObject, type UploadResult } from '../core/upload.js';
 import { formatS3Url, parseS3Url, type S3Location } from '../s3/url.js';
 import { humanBytes, type Output } from '../output/output.js';
 import { transferProgress } from '../output/progress.js';
@@ -24,24 +24,30 @@ export function writeKeyRef(ref: string | undefined): string {
     'pass --key file:PATH | env:VAR | keychain:NAME (make one with: sse3 keygen keychain:NAME)');
 }
 
-/** Size of a local file to upload, with the errors a user can act on. */
-export async function localFileSize(src: string): Promise<number> {
+export interface LocalFile {
+  size: number;
+  mtimeMs: number;
+}
+
+/** A local file to upload (size and modification time), with the errors a user can act on. */
+export async function localFile(src: string): Promise<LocalFile> {
   const st = await fs.stat(src).catch((e: NodeJS.ErrnoException) => {
     throw new Sse3Error('LOCAL_IO', `cannot read ${src}: ${e.code === 'ENOENT' ? 'no such file' : e.code}`);
   });
   if (!st.isFile()) throw new Sse3Error('USAGE', `${src} is not a regular file`, 'upload a folder with: sse3 cp --recursive');
-  return st.size;
+  return { size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /** Upload one local file (or stdin for '-') with a progress bar; the caller renders the result. */
 export async function putOne(s: Session, src: string, loc: S3Location, sseKey: SseCKey, opts: PutOptions, out: Output,
-  size?: number): Promise<UploadResult> {
-  const body = src === '-' ? process.stdin : createReadStream(src, { highWaterMark: MiB });
+  file?: LocalFile): Promise<UploadResult> {
+  const size = file?.size;
   const progress = await transferProgress(out, `put ${basename(loc.key)}`);
   try {
     progress.start(size);
     return await uploadObject({
-      conn: s.conn, bucket: loc.bucket, key: loc.key, sseKey, body, sizeHint: size, manifest: s.manifest, signal: s.signal,
+      conn: s.conn, bucket: loc.bucket, key: loc.key, sseKey, body: src === '-' ? process.stdin : undefined,
+      file: src === '-' ? undefined : { path: src, size: size!, mtimeMs: file!.mtimeMs }, manifest: s.manifest, signal: s.signal,
       contentType: opts.contentType, partSize: opts.partSize, concurrency: opts.concurrency,
       onBytes: (n) => progress.add(n), onWarning: (m) => out.warn(m),
     });
@@ -73,10 +79,10 @@ export async function put(src: string, dst: string, opts: PutOptions, g: GlobalO
   }
   // Every local check happens before the first request leaves the process.
   const sseKey = await loadKey(keyRef);
-  const size = src === '-' ? undefined : await localFileSize(src);
+  const file = src === '-' ? undefined : await localFile(src);
   const s = await openSession(g, signal);
   try {
-    renderPut(out, await putOne(s, src, loc, sseKey, opts, out, size));
+    renderPut(out, await putOne(s, src, loc, sseKey, opts, out, file));
   } finally {
     s.close();
   }

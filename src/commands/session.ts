@@ -41,6 +41,7 @@ export async function openSession(g: GlobalOptions, signal: AbortSignal): Promis
     close() {
       manifest.close();
       conn.client.destroy();
+      conn.singleAttemptClient.destroy();
     },
   };
 }

@@ -76,12 +76,13 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
     const lines = results.map((r) => `${r.status === 'ok' ? out.c.green('✓ OK') : out.c.red(`✗ ${describe[r.status]}`)}  ${r.url}` +
       `${r.versionId ? ` (version ${r.versionId})` : ''}  key ${out.c.cyan(r.fingerprint)}${r.detail ? `: ${r.detail}` : ''}`);
     lines.push(`${results.length} object version(s) checked${opts.deep ? ' (deep)' : ''}: ${counts.ok} OK, ${bad.length} not OK`);
-    out.result(lines, { ok: bad.length === 0, deep: Boolean(opts.deep), counts, objects: results });
-    if (bad.length) {
-      const worst = bad.some((r) => r.status === 'corrupt' || r.status === 'not-encrypted') ? 'INTEGRITY'
-        : bad.some((r) => r.status === 'key-unavailable' || r.status === 'wrong-key') ? 'NO_KEY' : 'NO_OBJECT';
-      throw new Sse3Error(worst, `${bad.length} of ${results.length} object version(s) are not OK`, 'see the list above');
-    }
+    const worst = bad.some((r) => r.status === 'corrupt' || r.status === 'not-encrypted') ? 'INTEGRITY'
+      : bad.some((r) => r.status === 'key-unavailable' || r.status === 'wrong-key') ? 'NO_KEY' : 'NO_OBJECT';
+    const failure = bad.length
+      ? new Sse3Error(worst, `${bad.length} of ${results.length} object version(s) are not OK`, 'see the list above') : undefined;
+    out.result(lines, { ok: !failure, deep: Boolean(opts.deep), counts, objects: results,
+      ...(failure && { error: { code: failure.code, message: failure.message, hint: failure.hint, exitCode: failure.exitCode } }) });
+    if (failure) throw failure;
   } finally {
     s.close();
   }

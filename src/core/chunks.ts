@@ -1,10 +1,42 @@
 /**
- * Cut a byte stream into buffers of exactly `size` bytes (the last may be
- * shorter; an empty stream yields one empty buffer). Each buffer is freshly
- * allocated so it can be handed to a request while the next one fills.
+ * A fixed set of equal buffers handed out and returned, so a long transfer
+ * reuses the same memory instead of allocating a part buffer per part and
+ * waiting for the garbage collector to give it back.
  */
-export async function* fixedChunks(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
-  let buf = Buffer.allocUnsafe(size);
+export class BufferPool {
+  readonly #free: Buffer[] = [];
+  readonly #waiting: Array<(b: Buffer) => void> = [];
+  #created = 0;
+
+  constructor(readonly size: number, readonly max: number) {}
+
+  async take(): Promise<Buffer> {
+    const free = this.#free.pop();
+    if (free) return free;
+    if (this.#created < this.max) {
+      this.#created++;
+      return Buffer.allocUnsafe(this.size);
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Return a buffer (or a view of one) taken from this pool. */
+  give(buf: Buffer): void {
+    const whole = buf.length === this.size ? buf : Buffer.from(buf.buffer, buf.byteOffset, this.size);
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter(whole);
+    else this.#free.push(whole);
+  }
+}
+
+/**
+ * Cut a byte stream into buffers of exactly `size` bytes (the last may be
+ * shorter; an empty stream yields one empty buffer). With a pool, buffers come
+ * from it and the consumer gives each back once its request is done.
+ */
+export async function* fixedChunks(source: AsyncIterable<Uint8Array>, size: number, pool?: BufferPool): AsyncGenerator<Buffer> {
+  const fresh = () => (pool ? pool.take() : Promise.resolve(Buffer.allocUnsafe(size)));
+  let buf = await fresh();
   let filled = 0;
   let yielded = false;
   for await (const piece of source) {
@@ -17,7 +49,7 @@ export async function* fixedChunks(source: AsyncIterable<Uint8Array>, size: numb
       if (filled === size) {
         yield buf;
         yielded = true;
-        buf = Buffer.allocUnsafe(size);
+        buf = await fresh();
         filled = 0;
       }
     }

@@ -112,11 +112,16 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   }
   if (resp.SSECustomerAlgorithm !== 'AES256' || resp.SSECustomerKeyMD5 !== dest.sseKey.keyMd5) {
     // The server stored the copy without our key (Ceph does so for some copies): remove that version and stream instead.
-    if (resp.VersionId) {
-      await req.conn.client.send(new s3.DeleteObjectCommand({ Bucket: dest.bucket, Key: dest.key, VersionId: resp.VersionId }))
-        .catch(() => req.onWarning?.(`could not delete the unencrypted copy version ${resp.VersionId}`));
-    }
     req.onWarning?.(`the server did not encrypt the server-side copy to ${formatS3Url(dest)}; copying through sse3 instead`);
+    const inPlace = dest.bucket === source.bucket && dest.key === source.key;
+    if (!resp.VersionId && inPlace) {
+      // Unversioned, the copy replaced the source itself: what is left to copy from is that unencrypted object,
+      // which the streamed copy checks against the recorded SHA-256 before encrypting it again.
+      return streamedCopy(req, { ...info, encrypted: false, versionId: undefined });
+    }
+    await req.conn.client.send(new s3.DeleteObjectCommand({ Bucket: dest.bucket, Key: dest.key, VersionId: resp.VersionId }))
+      .catch(() => req.onWarning?.(`could not delete the unencrypted copy at ${formatS3Url(dest)}` +
+        (resp.VersionId ? ` (version ${resp.VersionId})` : '')));
     return undefined;
   }
   req.onBytes?.(info.size);

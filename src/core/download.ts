@@ -1,14 +1,63 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { Connection } from '../s3/client.js';
-import { describeS3Error } from '../s3/errors.js';
+import { describeS3Error, statusOf } from '../s3/errors.js';
 import { formatS3Url } from '../s3/url.js';
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
 import { TAG_SHA256, unquoteEtag } from './ssec.js';
+import { BufferPool } from './chunks.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
+
+/** Range size and how many ranges are fetched at once: parallel streams keep both server cores busy. */
+const RANGE_BYTES = 4 * 1024 * 1024;
+const PARALLEL_RANGES = 4;
+
+async function readAll(body: Readable, length: number, buf: Buffer): Promise<Buffer> {
+  buf = buf.subarray(0, length);
+  let at = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (at + chunk.length > length) throw new Sse3Error('INTEGRITY', 'the server sent more bytes than the range asked for');
+    chunk.copy(buf, at);
+    at += chunk.length;
+  }
+  if (at !== length) throw Object.assign(new Error(`range cut short: ${at} of ${length} bytes`), { code: 'ECONNRESET' });
+  return buf;
+}
+
+/**
+ * The object's bytes in order: the first response's body as it streams, then
+ * the remaining ranges, fetched up to PARALLEL_RANGES at a time and yielded in
+ * order, so memory stays bounded by the window whatever the object's size.
+ */
+async function* orderedRanges(first: Readable, firstLength: number, total: number,
+  fetchRange: (start: number, end: number, into: Buffer) => Promise<Buffer>, cancel: AbortController): AsyncGenerator<Buffer> {
+  // Ranges in flight plus the one being written: their buffers are reused for the whole download.
+  const pool = new BufferPool(RANGE_BYTES, PARALLEL_RANGES + 1);
+  const window: Array<Promise<Buffer>> = [];
+  let next = firstLength;
+  const launch = () => {
+    if (next >= total) return;
+    const start = next;
+    next = Math.min(total, start + RANGE_BYTES);
+    const p = pool.take().then((buf) => fetchRange(start, next - 1, buf));
+    p.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
+    window.push(p);
+  };
+  try {
+    for (let i = 0; i < PARALLEL_RANGES; i++) launch();
+    for await (const chunk of first as AsyncIterable<Buffer>) yield chunk;
+    while (window.length) {
+      const buf = await window.shift()!;
+      launch();
+      yield buf;
+      pool.give(buf); // the consumer has written it by the time it asks for the next one
+    }
+  } finally {
+    cancel.abort();
+  }
+}
 
 export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
 
@@ -49,11 +98,17 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
   const s3 = await import('@aws-sdk/client-s3');
   const url = formatS3Url({ bucket: req.bucket, key: req.key });
   const errCtx = { op: 'get' as const, url, sentFingerprint: req.sseKey.fingerprint, expectedFingerprint: req.expectedFingerprint };
+  const get = (range?: string, pin?: { VersionId?: string; IfMatch?: string }, signal = req.signal) =>
+    req.conn.client.send(new s3.GetObjectCommand({
+      Bucket: req.bucket, Key: req.key, VersionId: req.versionId, Range: range, ...pin, ...req.sseKey.sseC(),
+    }), { abortSignal: signal });
   let resp;
   try {
-    resp = await req.conn.client.send(new s3.GetObjectCommand({
-      Bucket: req.bucket, Key: req.key, VersionId: req.versionId, ...req.sseKey.sseC(),
-    }), { abortSignal: req.signal });
+    // The first range tells the size; the rest of a large object is then fetched in parallel.
+    resp = await get(`bytes=0-${RANGE_BYTES - 1}`).catch((e) => {
+      if (statusOf(e) === 416) return get(); // an empty object has no byte 0
+      throw e;
+    });
   } catch (e) {
     throw describeS3Error(e, errCtx);
   }
@@ -78,8 +133,28 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
       }, () => ({ source: 'none' as const }));
   }
 
-  const size = resp.ContentLength ?? 0;
+  const size = Number(/\/(\d+)$/.exec(resp.ContentRange ?? '')?.[1] ?? resp.ContentLength ?? 0);
   req.onStart?.(size);
+  // Every later range must come from the very same object version.
+  const pin = resp.VersionId ? { VersionId: resp.VersionId } : { IfMatch: resp.ETag };
+  const cancel = new AbortController();
+  const onAbort = () => cancel.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  const data = orderedRanges(body, resp.ContentLength ?? 0, size, async (start, end, into) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await get(`bytes=${start}-${end}`, pin, cancel.signal);
+        if (r.SSECustomerAlgorithm !== 'AES256' || r.SSECustomerKeyMD5 !== req.sseKey.keyMd5) {
+          throw new Sse3Error('NOT_ENCRYPTED', `${url} changed during the download (a range came back without our key)`, 'try again');
+        }
+        return await readAll(r.Body as Readable, end - start + 1, into);
+      } catch (e) {
+        // The SDK retries requests; a body cut off mid-way is retried here.
+        if (e instanceof Sse3Error || cancel.signal.aborted || attempt >= 3) throw e;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }, cancel);
   const hash = createHash('sha256');
   let received = 0;
 
@@ -99,24 +174,28 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
 
   const pump = async (write: (chunk: Buffer) => Promise<void>) => {
     try {
-      for await (const chunk of body) {
+      for await (const chunk of data) {
         hash.update(chunk);
         await write(chunk);
         received += chunk.length;
         req.onBytes?.(chunk.length);
       }
     } catch (e) {
+      cancel.abort();
       if (e instanceof Sse3Error) throw e;
       if (req.signal?.aborted) throw new Sse3Error('INTERRUPTED', `download of ${url} was interrupted`);
       throw describeS3Error(e, errCtx);
+    } finally {
+      req.signal?.removeEventListener('abort', onAbort);
     }
   };
 
   if (req.target.kind === 'stream') {
     const out = req.target.stream;
-    await pump(async (chunk) => {
-      if (!out.write(chunk)) await once(out, 'drain');
-    });
+    // Wait until each chunk is flushed: its buffer is reused for a later range.
+    await pump((chunk) => new Promise<void>((resolve, reject) => {
+      out.write(chunk, (err) => (err ? reject(err) : resolve()));
+    }));
     return check();
   }
 

@@ -6,6 +6,7 @@ import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { faultPoint } from './faults.js';
+import { abortOrphanUploads, processAlive } from './orphans.js';
 import { TAG_SHA256, tagsFor } from './ssec.js';
 
 export interface RotateContext {
@@ -49,6 +50,13 @@ async function probe(ctx: RotateContext, bucket: string, key: string, sseKey: Ss
   }
 }
 
+async function tagSha256(ctx: RotateContext, bucket: string, key: string, versionId: string): Promise<string | undefined> {
+  const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
+  const t = await ctx.conn.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId || undefined }),
+    { abortSignal: ctx.signal }).catch(() => undefined);
+  return t?.TagSet?.find((tag) => tag.Key === TAG_SHA256)?.Value;
+}
+
 const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>
   ctx.manifest.versions({ endpoint: ctx.conn.endpoint, bucket, key })
     .filter((v) => v.fingerprint === fingerprint && v.versionId !== current && v.versionId !== '').length;
@@ -78,7 +86,9 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
   }
   const location = { endpoint: ctx.conn.endpoint, bucket, key };
   const recorded = ctx.manifest.lookup(location, before.versionId) ?? ctx.manifest.lookup(location);
-  const sha256 = recorded?.fingerprint === oldKey.fingerprint && recorded.sha256 ? recorded.sha256 : before.sha256 ?? '';
+  // Multipart objects carry their checksum only in the tag: without it a settled rotation would lose the checksum.
+  const sha256 = (recorded?.fingerprint === oldKey.fingerprint && recorded.sha256) || before.sha256
+    || await tagSha256(ctx, bucket, key, before.versionId) || '';
   const journalId = ctx.manifest.journalRotation({ ...location, oldVersion: before.versionId, oldFingerprint: oldKey.fingerprint,
     newFingerprint: newKey.fingerprint, size: before.size, sha256 });
   faultPoint('rotate-journalled');
@@ -88,9 +98,11 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
     signal: ctx.signal, onStart: ctx.onStart, onBytes: ctx.onBytes, onWarning: ctx.onWarning,
     source: { bucket, key, versionId: before.versionId || undefined, sseKey: oldKey, sha256: sha256 || undefined },
     dest: { bucket, key, sseKey: newKey },
-  }).catch((e) => {
-    // Nothing was committed (copies commit last): the object still opens with the old key.
-    ctx.manifest.settleRotation(journalId, 'abandoned');
+  }).catch(async (e) => {
+    // A failure after the commit (the confirming HEAD, a lost response) leaves the new key in place: the
+    // journal must stay pending then, so both keys stay on record until --resume or verify settles it.
+    const still = await probe(ctx, bucket, key, oldKey).catch(() => undefined);
+    if (still?.opens && still.versionId === before.versionId) ctx.manifest.settleRotation(journalId, 'abandoned');
     throw e;
   });
   faultPoint('rotate-written');
@@ -116,16 +128,6 @@ export interface SettleResult {
   detail?: string;
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Settle rotations a killed sse3 left pending: probe which recorded key opens
  * each object now. Opens with the new key → make sure manifest and tags say so.
@@ -139,7 +141,7 @@ export async function settleRotations(ctx: RotateContext): Promise<SettleResult[
     if (processAlive(r.pid)) continue; // another sse3 is rotating it right now
     results.push(await settleOne(ctx, r, PutObjectTaggingCommand));
   }
-  await abortOrphanUploads(ctx);
+  await abortOrphanUploads(ctx.conn, ctx.manifest);
   return results;
 }
 
@@ -175,21 +177,4 @@ async function settleOne(ctx: RotateContext, r: RotationRecord,
   const missing = [!newKey && r.newFingerprint, !oldKey && r.oldFingerprint].filter(Boolean);
   return { ...base, outcome: 'unresolved',
     detail: missing.length ? `keys not found here: ${missing.join(', ')}` : 'neither recorded key opens it' };
-}
-
-/** Abort multipart uploads that an sse3 process started and did not live to finish or abort. */
-export async function abortOrphanUploads(ctx: RotateContext): Promise<number> {
-  const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
-  let aborted = 0;
-  for (const u of ctx.manifest.pendingUploads(ctx.conn.endpoint)) {
-    if (processAlive(u.pid)) continue;
-    try {
-      await ctx.conn.client.send(new AbortMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId }));
-      aborted++;
-    } catch (e) {
-      if (statusOf(e) !== 404) continue; // try again next time
-    }
-    ctx.manifest.endUpload(u, u.uploadId);
-  }
-  return aborted;
 }

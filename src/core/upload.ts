@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { Connection } from '../s3/client.js';
 import { describeS3Error, statusOf } from '../s3/errors.js';
 import { formatS3Url } from '../s3/url.js';
 import type { ManifestEntry, ManifestStore } from '../manifest/store.js';
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
-import { BoundedPool, fixedChunks } from './chunks.js';
+import { BoundedPool, BufferPool, fixedChunks } from './chunks.js';
 import { faultPoint } from './faults.js';
 import { assertEncryptedWith, tagsFor, toTagging, unquoteEtag } from './ssec.js';
 
@@ -19,7 +21,10 @@ export interface UploadRequest {
   bucket: string;
   key: string;
   sseKey: SseCKey;
-  body: AsyncIterable<Uint8Array>;
+  /** A stream to upload (stdin, a GET being copied) ... */
+  body?: AsyncIterable<Uint8Array>;
+  /** ... or a local file: its parts are then streamed from disk, in parallel, without part buffers. */
+  file?: { path: string; size: number; mtimeMs: number };
   /** Known size, if any: used to grow the part size past S3's 10,000-part limit. */
   sizeHint?: number;
   contentType?: string;
@@ -54,12 +59,79 @@ export function partSizeFor(sizeHint: number | undefined, wanted: number): numbe
  * Only after the server confirmed the encrypted write is the manifest updated.
  */
 export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
-  const partSize = partSizeFor(req.sizeHint, req.partSize ?? DEFAULT_PART_SIZE);
-  const chunks = fixedChunks(req.body, partSize);
+  const partSize = partSizeFor(req.file?.size ?? req.sizeHint, req.partSize ?? DEFAULT_PART_SIZE);
+  if (req.file && req.file.size > partSize) return putMultipart(req, fileFeed(req.file, partSize));
+  // Parts in flight, the one filling, and the look-ahead part that decides single vs multipart.
+  const pool = new BufferPool(partSize, (req.concurrency ?? DEFAULT_CONCURRENCY) + 2);
+  const source = req.body ?? createReadStream(req.file!.path, { highWaterMark: MiB });
+  const chunks = fixedChunks(source, partSize, pool);
   const first = (await chunks.next()).value as Buffer;
   const second = first.length < partSize ? undefined : await chunks.next();
   if (!second || second.done) return putSingle(req, first);
-  return putMultipart(req, chunks, [first, second.value]);
+  return putMultipart(req, bufferedFeed(chunks, [first, second.value], pool));
+}
+
+/** One part to upload: its bytes can be produced again for a retry. */
+interface Part {
+  length: number;
+  body: () => Buffer | Readable;
+  /** Called once the part is uploaded or abandoned. */
+  release: () => void;
+}
+
+/** Where a multipart upload's parts come from, and the plaintext SHA-256 of all of them. */
+interface PartFeed {
+  parts: AsyncIterable<Part>;
+  digest: () => Promise<{ sha256: string; size: number }>;
+  /** Buffer bodies can be resent by the SDK's own retries; streams must be recreated, so sse3 retries those itself. */
+  streamed: boolean;
+}
+
+function bufferedFeed(rest: AsyncGenerator<Buffer>, firstParts: Buffer[], pool: BufferPool): PartFeed {
+  const hash = createHash('sha256');
+  let size = 0;
+  const take = (buf: Buffer): Part => {
+    hash.update(buf);
+    size += buf.length;
+    return { length: buf.length, body: () => buf, release: () => pool.give(buf) };
+  };
+  return {
+    streamed: false,
+    parts: (async function* () {
+      for (const buf of firstParts) yield take(buf);
+      for await (const buf of rest) yield take(buf);
+    })(),
+    digest: async () => ({ sha256: hash.digest('hex'), size }),
+  };
+}
+
+/** Parts read straight from the file by range; a separate sequential pass hashes it. */
+function fileFeed(file: { path: string; size: number; mtimeMs: number }, partSize: number): PartFeed {
+  const hashing = (async () => {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(file.path, { highWaterMark: MiB })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    const st = await fs.stat(file.path);
+    if (st.size !== file.size || st.mtimeMs !== file.mtimeMs || size !== file.size) {
+      throw new Sse3Error('INTEGRITY', `${file.path} changed while it was being uploaded`, 'upload it again once it is complete');
+    }
+    return { sha256: hash.digest('hex'), size };
+  })();
+  hashing.catch(() => undefined); // awaited at the end; an early failure must not count as unhandled
+  return {
+    streamed: true,
+    parts: (function* () {
+      for (let start = 0; start < file.size; start += partSize) {
+        const end = Math.min(file.size, start + partSize) - 1;
+        yield { length: end - start + 1, body: () => createReadStream(file.path, { start, end, highWaterMark: 256 * 1024 }),
+          release: () => undefined };
+      }
+    })() as unknown as AsyncIterable<Part>,
+    digest: () => hashing,
+  };
 }
 
 const url = (req: UploadRequest) => formatS3Url({ bucket: req.bucket, key: req.key });
@@ -85,7 +157,7 @@ async function putSingle(req: UploadRequest, body: Buffer): Promise<UploadResult
   return record(req, { versionId: resp.VersionId, size: body.length, sha256, etag: resp.ETag, parts: 1 });
 }
 
-async function putMultipart(req: UploadRequest, rest: AsyncGenerator<Buffer>, firstParts: Buffer[]): Promise<UploadResult> {
+async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<UploadResult> {
   const s3 = await import('@aws-sdk/client-s3');
   const { client } = req.conn;
   const ssec = req.sseKey.sseC();
@@ -115,31 +187,42 @@ async function putMultipart(req: UploadRequest, rest: AsyncGenerator<Buffer>, fi
   const onOuterAbort = () => cancel.abort();
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
-  const hash = createHash('sha256');
   const etags: string[] = [];
-  let size = 0;
-  const pool = new BoundedPool(req.concurrency ?? DEFAULT_CONCURRENCY);
-  const queue = (body: Buffer) => {
-    const partNumber = etags.length + 1;
-    etags.push('');
-    hash.update(body);
-    size += body.length;
-    return pool.add(async () => {
-      const r = await client.send(new s3.UploadPartCommand({
-        ...target, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length, ...ssec,
-      }), { abortSignal: cancel.signal });
-      if (r.SSECustomerAlgorithm !== 'AES256') throw notEncrypted(req, `UploadPart ${partNumber}`);
-      etags[partNumber - 1] = r.ETag!;
-      req.onBytes?.(body.length);
-      if (partNumber === 2) faultPoint('after-part-2');
+  const inFlight = new BoundedPool(req.concurrency ?? DEFAULT_CONCURRENCY);
+  const sendPart = async (part: Part, partNumber: number) => {
+    const command = () => new s3.UploadPartCommand({
+      ...target, UploadId: uploadId, PartNumber: partNumber, Body: part.body(), ContentLength: part.length, ...ssec,
     });
+    if (!feed.streamed) return client.send(command(), { abortSignal: cancel.signal });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await req.conn.singleAttemptClient.send(command(), { abortSignal: cancel.signal });
+      } catch (e) {
+        const status = statusOf(e) ?? 0;
+        if (cancel.signal.aborted || attempt >= 4 || (status >= 400 && status < 500)) throw e;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
   };
 
   try {
-    for (const part of firstParts) await queue(part);
-    for await (const part of rest) await queue(part);
-    await pool.drain();
-    const sha256 = hash.digest('hex');
+    for await (const part of feed.parts) {
+      const partNumber = etags.push('');
+      await inFlight.add(async () => {
+        let r;
+        try {
+          r = await sendPart(part, partNumber);
+        } finally {
+          part.release();
+        }
+        if (r.SSECustomerAlgorithm !== 'AES256') throw notEncrypted(req, `UploadPart ${partNumber}`);
+        etags[partNumber - 1] = r.ETag!;
+        req.onBytes?.(part.length);
+        if (partNumber === 2) faultPoint('after-part-2');
+      });
+    }
+    await inFlight.drain();
+    const { sha256, size } = await feed.digest();
     req.beforeCommit?.(sha256, size);
     faultPoint('before-complete');
     const done = await client.send(new s3.CompleteMultipartUploadCommand({
@@ -164,7 +247,7 @@ async function putMultipart(req: UploadRequest, rest: AsyncGenerator<Buffer>, fi
     return record(req, { versionId: done.VersionId, size, sha256, etag: head.ETag ?? done.ETag, parts: etags.length });
   } catch (e) {
     cancel.abort();
-    await pool.settle();
+    await inFlight.settle();
     await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).then(
       () => req.manifest.endUpload(location, uploadId),
       () => req.onWarning?.(`could not abort multipart upload ${uploadId}; it stays recorded for cleanup`),

@@ -46,6 +46,8 @@ export class Output {
   readonly #stdout: NodeJS.WriteStream;
   readonly #stderr: NodeJS.WriteStream;
   readonly #colorFlag?: boolean;
+  /** A JSON document (or NDJSON line) is on stdout: an error must not add a second document after it. */
+  #wroteJson = false;
 
   constructor(opts: OutputOptions, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr) {
     this.json = Boolean(opts.json);
@@ -76,6 +78,7 @@ export class Output {
     const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
     if (this.json) {
       stream.write(JSON.stringify(json, null, 2) + '\n');
+      this.#wroteJson = true;
       return;
     }
     if (this.quiet) return;
@@ -88,6 +91,7 @@ export class Output {
   /** One JSON object per line, for streams of results (--json with many objects). */
   ndjson(json: unknown): void {
     (this.stdoutIsData ? this.#stderr : this.#stdout).write(JSON.stringify(json) + '\n');
+    this.#wroteJson = true;
   }
 
   info(message: string): void {
@@ -98,7 +102,10 @@ export class Output {
     if (!this.quiet) this.#stderr.write(`${this.c.yellow('warning:')} ${message}\n`);
   }
 
-  /** One red line, a hint line; a stack only with --debug. With --json also a JSON error on stdout. */
+  /**
+   * One red line, a hint line; a stack only with --debug. With --json also a JSON error on stdout, unless the
+   * command already printed its document (which then reports the failure itself).
+   */
   error(e: unknown): void {
     const err = e instanceof Sse3Error ? e
       : new Sse3Error('S3', `unexpected error: ${(e as Error)?.message ?? String(e)}`,
@@ -109,7 +116,7 @@ export class Output {
       const cause = (err.cause ?? (e !== err ? e : undefined)) as Error | undefined;
       this.#stderr.write(`${(cause ?? err).stack ?? ''}\n`);
     }
-    if (this.json && !this.stdoutIsData) {
+    if (this.json && !this.stdoutIsData && !this.#wroteJson) {
       this.#stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, hint: err.hint ?? null,
         exitCode: err.exitCode } }, null, 2) + '\n');
     }

@@ -2,6 +2,12 @@ import type { MultiBar } from 'cli-progress';
 import type { Output } from './output.js';
 import { humanBytes } from './output.js';
 
+/** cli-progress is CommonJS: bundled, its exports sit on the default export. */
+async function loadCliProgress(): Promise<typeof import('cli-progress')> {
+  const mod = await import('cli-progress');
+  return (mod as { default?: typeof import('cli-progress') }).default ?? mod;
+}
+
 /** Progress callbacks a transfer reports into; a no-op when nobody watches a terminal. */
 export interface TransferProgress {
   start(total: number | undefined): void;
@@ -50,7 +56,7 @@ export class BatchProgress {
 
   static async create(out: Output): Promise<BatchProgress | undefined> {
     if (!out.interactive) return undefined;
-    const { MultiBar } = await import('cli-progress');
+    const { MultiBar } = await loadCliProgress();
     return new BatchProgress(out, new MultiBar({ stream: out.stderr, hideCursor: true, clearOnComplete: true, fps: 10 }));
   }
 
@@ -95,7 +101,7 @@ export class BatchProgress {
 export async function transferProgress(out: Output, label: string): Promise<TransferProgress> {
   if (out.batch) return out.batch.object(label);
   if (!out.interactive) return silent;
-  const { SingleBar } = await import('cli-progress');
+  const { SingleBar } = await loadCliProgress();
   const c: Counter = { total: 0, done: 0, started: Date.now() };
   const bar = new SingleBar({ stream: out.stderr, hideCursor: true, clearOnComplete: true, barsize: 24, fps: 10,
     format: (options) => transferLine(out, label, c, options.barsize ?? 24) });

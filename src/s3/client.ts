@@ -18,6 +18,8 @@ export interface ConnectionOptions {
 export interface Connection {
   /** @aws-sdk/client-s3's S3Client; typed loosely so this module's type does not load the SDK. */
   client: import('@aws-sdk/client-s3').S3Client;
+  /** Same settings without SDK retries: for requests whose streamed body only the caller can produce again. */
+  singleAttemptClient: import('@aws-sdk/client-s3').S3Client;
   /** Stable identity of the server, used as the manifest's endpoint column. */
   endpoint: string;
   region: string;
@@ -91,7 +93,7 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client } = await import('@aws-sdk/client-s3');
   const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  const client = new S3Client({
+  const config = {
     region,
     profile: opts.profile,
     endpoint: url?.href,
@@ -107,6 +109,18 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
       // A hung server must become an error, not a warning and a wait without end.
       throwOnRequestTimeout: true,
     },
-  });
-  return { client, endpoint: url ? endpointId(url) : AWS_ENDPOINT_ID, region };
+  } satisfies import('@aws-sdk/client-s3').S3ClientConfig;
+  const client = new S3Client(config);
+  const singleAttemptClient = new S3Client({ ...config, maxAttempts: 1 });
+  // Over HTTPS, TLS already protects the body in transit and sse3 checks the plaintext's SHA-256 end to end:
+  // hashing every upload again for the signature would cost a full extra pass of CPU.
+  for (const c of [client, singleAttemptClient]) {
+    c.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'PutObjectCommand' || context.commandName === 'UploadPartCommand') {
+        (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    }, { step: 'build', name: 'sse3UnsignedPayload' });
+  }
+  return { client, singleAttemptClient, endpoint: url ? endpointId(url) : AWS_ENDPOINT_ID, region };
 }

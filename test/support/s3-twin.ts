@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import type { Connection } from '../../src/s3/client.js';
 
-interface StoredObject { body: Buffer; keyMd5?: string; metadata: Record<string, string>; tags: Record<string, string>; versionId?: string }
+interface StoredObject {
+  body: Buffer; keyMd5?: string; metadata: Record<string, string>; tags: Record<string, string>; versionId?: string; contentType?: string;
+}
 type Input = Record<string, any>;
 
 export class S3Error extends Error {
@@ -23,6 +25,16 @@ export interface TwinOptions {
   /** Fail UploadPart for this part number. */
   failPart?: number;
   versioned?: boolean;
+  /**
+   * CopyObject from an SSE-C source: 'supported' (as AWS), 'not-implemented'
+   * (501, as Ceph RGW before 2025), or 'plaintext' (200, but the copy is stored
+   * unencrypted and the response carries no SSE-C headers).
+   */
+  serverSideCopy?: 'supported' | 'not-implemented' | 'plaintext';
+  /** Endpoint identity of connection(); sse3 remembers per endpoint that server-side copy is unavailable. */
+  endpoint?: string;
+  /** Answer a request with 500 InternalError when this returns true (the request is not carried out). */
+  failWhen?: (op: string, input: Input) => boolean;
 }
 
 export class S3Twin {
@@ -30,12 +42,38 @@ export class S3Twin {
   readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer>; keyMd5?: string; tags: Record<string, string> }>();
   readonly requests: Array<{ op: string; input: Input }> = [];
   readonly deleted: string[] = [];
+  /** Versioned twins only: every version of each object, oldest first (the current one is also in objects). */
+  readonly history = new Map<string, StoredObject[]>();
   #next = 1;
 
   constructor(readonly opts: TwinOptions = {}) {}
 
   connection(): Connection {
-    return { client: { send: (cmd: any) => this.send(cmd), destroy() {} } as any, endpoint: 'https://twin', region: 'us-east-1' };
+    const client = { send: (cmd: any) => this.send(cmd), destroy() {} } as any;
+    return { client, singleAttemptClient: client, endpoint: this.opts.endpoint ?? 'https://twin', region: 'us-east-1' };
+  }
+
+  /** Make obj the current version of id (and keep it in the history when versioned). */
+  store(id: string, obj: StoredObject): void {
+    this.objects.set(id, obj);
+    if (this.opts.versioned) this.history.set(id, [...(this.history.get(id) ?? []), obj]);
+  }
+
+  #find(bucket: string, key: string, versionId?: string): StoredObject {
+    const id = `${bucket}/${key}`;
+    const current = this.objects.get(id);
+    if (versionId === undefined || current?.versionId === versionId) {
+      if (!current) throw new S3Error('NoSuchKey', 404);
+      return current;
+    }
+    const v = this.history.get(id)?.find((o) => o.versionId === versionId);
+    if (!v) throw new S3Error('NoSuchVersion', 404);
+    return v;
+  }
+
+  #decryptable(obj: StoredObject, key?: string, md5?: string): void {
+    const sent = key ? this.#sse({ SSECustomerKey: key, SSECustomerKeyMD5: md5 }).SSECustomerKeyMD5 : undefined;
+    if (obj.keyMd5 && sent !== obj.keyMd5) throw new S3Error(sent ? 'AccessDenied' : 'InvalidRequest', sent ? 403 : 400);
   }
 
   #sse(input: Input): { SSECustomerAlgorithm?: string; SSECustomerKeyMD5?: string } {
@@ -46,10 +84,8 @@ export class S3Twin {
   }
 
   #open(input: Input): StoredObject {
-    const obj = this.objects.get(`${input.Bucket}/${input.Key}`);
-    if (!obj) throw new S3Error('NoSuchKey', 404);
-    const sent = input.SSECustomerKey ? this.#sse(input).SSECustomerKeyMD5 : undefined;
-    if (obj.keyMd5 && sent !== obj.keyMd5) throw new S3Error(sent ? 'AccessDenied' : 'InvalidRequest', sent ? 403 : 400);
+    const obj = this.#find(input.Bucket, input.Key, input.VersionId);
+    this.#decryptable(obj, input.SSECustomerKey, input.SSECustomerKeyMD5);
     return obj;
   }
 
@@ -57,6 +93,7 @@ export class S3Twin {
     const op = cmd.constructor.name.replace(/Command$/, '');
     const input = cmd.input;
     this.requests.push({ op, input });
+    if (this.opts.failWhen?.(op, input)) throw new S3Error('InternalError', 500);
     const id = `${input.Bucket}/${input.Key}`;
     const version = () => (this.opts.versioned ? `v${this.#next++}` : undefined);
     const tagsOf = (t?: string) => Object.fromEntries(new URLSearchParams(t ?? ''));
@@ -64,8 +101,8 @@ export class S3Twin {
       case 'PutObject': {
         const sse = this.#sse(input);
         const versionId = version();
-        this.objects.set(id, { body: Buffer.from(input.Body), keyMd5: sse.SSECustomerKeyMD5, metadata: input.Metadata ?? {},
-          tags: tagsOf(input.Tagging), versionId });
+        this.store(id, { body: Buffer.from(input.Body), keyMd5: sse.SSECustomerKeyMD5, metadata: input.Metadata ?? {},
+          tags: tagsOf(input.Tagging), versionId, contentType: input.ContentType });
         return { ETag: '"single"', VersionId: versionId, ...sse };
       }
       case 'CreateMultipartUpload': {
@@ -89,7 +126,7 @@ export class S3Twin {
         const body = Buffer.concat(input.MultipartUpload.Parts.map((p: any) => up.parts.get(p.PartNumber)!));
         this.uploads.delete(input.UploadId);
         const versionId = version();
-        this.objects.set(id, { body, keyMd5: up.keyMd5, metadata: {}, tags: up.tags, versionId });
+        this.store(id, { body, keyMd5: up.keyMd5, metadata: {}, tags: up.tags, versionId });
         return { ETag: '', VersionId: versionId };
       }
       case 'AbortMultipartUpload':
@@ -98,6 +135,7 @@ export class S3Twin {
       case 'HeadObject': {
         const obj = this.#open(input);
         return { ContentLength: obj.body.length, ETag: '"etag-from-head"', VersionId: obj.versionId, Metadata: obj.metadata,
+          ContentType: obj.contentType,
           ...(obj.keyMd5 ? { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: obj.keyMd5 } : {}) };
       }
       case 'GetObject': {
@@ -106,21 +144,47 @@ export class S3Twin {
         return { Body: Readable.from([obj.body]), ContentLength: obj.body.length, ETag: '"e"', VersionId: obj.versionId,
           Metadata: obj.metadata, ...(obj.keyMd5 ? { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: obj.keyMd5 } : {}) };
       }
+      case 'CopyObject': {
+        const [path, query] = String(input.CopySource).split('?');
+        const slash = path.indexOf('/');
+        const source = this.#find(path.slice(0, slash), decodeURIComponent(path.slice(slash + 1)),
+          query ? new URLSearchParams(query).get('versionId') ?? undefined : undefined);
+        const mode = this.opts.serverSideCopy ?? 'supported';
+        if (source.keyMd5 && mode === 'not-implemented') throw new S3Error('NotImplemented', 501);
+        this.#decryptable(source, input.CopySourceSSECustomerKey, input.CopySourceSSECustomerKeyMD5);
+        const sse = mode === 'plaintext' ? {} : this.#sse(input);
+        const versionId = version();
+        this.store(id, {
+          body: Buffer.from(source.body), keyMd5: sse.SSECustomerKeyMD5, versionId,
+          metadata: input.MetadataDirective === 'REPLACE' ? input.Metadata ?? {} : { ...source.metadata },
+          tags: input.TaggingDirective === 'REPLACE' ? tagsOf(input.Tagging) : { ...source.tags },
+          contentType: input.MetadataDirective === 'REPLACE' ? input.ContentType : source.contentType,
+        });
+        return { CopyObjectResult: { ETag: '"copied"' }, VersionId: versionId, ...sse };
+      }
       case 'PutObjectTagging': {
-        const obj = this.objects.get(id);
-        if (!obj) throw new S3Error('NoSuchKey', 404);
+        const obj = this.#find(input.Bucket, input.Key, input.VersionId);
         obj.tags = Object.fromEntries(input.Tagging.TagSet.map((t: any) => [t.Key, t.Value]));
         return {};
       }
       case 'GetObjectTagging': {
-        const obj = this.objects.get(id);
-        if (!obj) throw new S3Error('NoSuchKey', 404);
+        const obj = this.#find(input.Bucket, input.Key, input.VersionId);
         return { TagSet: Object.entries(obj.tags).map(([Key, Value]) => ({ Key, Value })) };
       }
-      case 'DeleteObject':
+      case 'DeleteObject': {
         this.deleted.push(id);
-        this.objects.delete(id);
-        return {};
+        const versions = this.history.get(id);
+        if (input.VersionId === undefined || !versions) {
+          this.objects.delete(id);
+          return {};
+        }
+        // Deleting one version makes the previous one current again, as S3 does.
+        const rest = versions.filter((v) => v.versionId !== input.VersionId);
+        this.history.set(id, rest);
+        if (rest.length) this.objects.set(id, rest[rest.length - 1]);
+        else this.objects.delete(id);
+        return { VersionId: input.VersionId };
+      }
       case 'GetBucketEncryption':
         throw new S3Error('ServerSideEncryptionConfigurationNotFoundError', 404);
       default:

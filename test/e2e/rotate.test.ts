@@ -1,0 +1,269 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, run } from './harness.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const MiB = 1024 * 1024;
+
+async function tagsOf(bucket: string, key: string, versionId?: string): Promise<Record<string, string | undefined>> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const t = await (await adminClient()).send(new s3.GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  return Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
+}
+
+async function multipartUploads(bucket: string): Promise<string[]> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new s3.ListMultipartUploadsCommand({ Bucket: bucket }));
+  return (r.Uploads ?? []).map((u) => u.Key!);
+}
+
+const manifestRows = async (home: Home, scope?: string) =>
+  (await ok(['manifest', 'list', ...(scope ? [scope] : []), '--json'], { home })).out.split('\n').filter(Boolean)
+    .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string });
+
+/** Give another home the same key files (as another machine holding the same keys would). */
+function shareKeys(home: Home, ...keys: Array<{ path: string }>): void {
+  mkdirSync(home.keyDir, { recursive: true });
+  for (const k of keys) copyFileSync(k.path, join(home.keyDir, basename(k.path)));
+}
+
+/** Write data to the home's work folder and put it with key ref; returns the put --json result. */
+async function putData(home: Home, url: string, data: Buffer, ref: string, extra: string[] = []) {
+  const file = join(home.dir, 'work', `up-${randomBytes(4).toString('hex')}`);
+  writeFileSync(file, data);
+  const r = (await ok(['put', file, url, '--key', ref, '--json', ...extra], { home })).json();
+  rmSync(file);
+  return r;
+}
+
+/** Download without --key (the manifest must find the key) and return the bytes and the get --json result. */
+async function getBack(home: Home, url: string, extra: string[] = []) {
+  const file = join(home.dir, 'work', `down-${randomBytes(4).toString('hex')}`);
+  const r = (await ok(['get', url, file, '--json', ...extra], { home })).json();
+  const bytes = readFileSync(file);
+  rmSync(file);
+  return { bytes, result: r };
+}
+
+test('rotate one object: the old key stops opening it, manifest and tag name the new key, the old key becomes retirable', async () => {
+  const home = newHome();
+  const bucket = await newBucket('rot');
+  const oldKey = await makeKeyFile(home, 'old.key');
+  const newKey = await makeKeyFile(home, 'new.key');
+  const a = randomBytes(3000);
+  const b = randomBytes(2000);
+  await putData(home, `s3://${bucket}/a`, a, oldKey.ref);
+  await putData(home, `s3://${bucket}/b`, b, oldKey.ref);
+
+  const r = (await ok(['rotate', `s3://${bucket}/a`, '--to', newKey.ref, '--json'], { home })).json();
+  assert.deepEqual(r, { ok: true, url: `s3://${bucket}/a`, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint,
+    status: 'rotated', versionId: null, method: 'streamed', olderVersionsWithOldKey: 0, retirableFingerprints: [] },
+  'b still needs the old key, so it is not retirable');
+
+  const wrong = await run(['get', `s3://${bucket}/a`, 'with-old', '--key', oldKey.ref], { home });
+  assert.equal(wrong.code, 3, wrong.stderr);
+  assert.match(wrong.stderr, new RegExp(`key ${oldKey.fingerprint} does not open .* encrypted with key ${newKey.fingerprint}`));
+  const got = await getBack(home, `s3://${bucket}/a`);
+  assert.equal(sha(got.bytes), sha(a));
+  assert.equal(got.result.fingerprint, newKey.fingerprint);
+  assert.equal(got.result.checksumSource, 'manifest');
+
+  const rows = await manifestRows(home, `s3://${bucket}/`);
+  assert.deepEqual(rows.map((e) => [e.key, e.fingerprint, e.sha256]),
+    [['a', newKey.fingerprint, sha(a)], ['b', oldKey.fingerprint, sha(b)]]);
+  assert.deepEqual(await tagsOf(bucket, 'a'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(a) });
+  const v = await run(['verify', `s3://${bucket}`, '--json'], { home });
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.json().counts.ok, 2);
+
+  // The last object under the old key: now nothing recorded needs it.
+  const last = await ok(['rotate', `s3://${bucket}/b`, '--to', newKey.ref], { home });
+  assert.match(last.out, new RegExp(`rotated s3://${bucket}/b  ${oldKey.fingerprint} → ${newKey.fingerprint}  \\(streamed\\)`));
+  assert.match(last.out, new RegExp(`no recorded object needs key ${oldKey.fingerprint} any more; retire it when you are sure`));
+  const again = (await ok(['rotate', `s3://${bucket}/b`, '--to', newKey.ref, '--from', oldKey.ref, '--json'], { home })).json();
+  assert.deepEqual([again.status, again.retirableFingerprints], ['already', [oldKey.fingerprint]]);
+});
+
+test('rotate --recursive rotates only under the prefix; --fingerprint rotates what the manifest records under a key, across buckets', async () => {
+  const home = newHome();
+  const [one, two] = await Promise.all([newBucket('rotr'), newBucket('rotr')]);
+  const k1 = await makeKeyFile(home, 'k1.key');
+  const k2 = await makeKeyFile(home, 'k2.key');
+  const k3 = await makeKeyFile(home, 'k3.key');
+  const tree = join(home.dir, 'tree');
+  for (const rel of ['p/x', 'p/sub/y', 'pq', 'q/z']) {
+    mkdirSync(join(tree, rel, '..'), { recursive: true });
+    writeFileSync(join(tree, rel), randomBytes(500));
+  }
+  await ok(['cp', '--recursive', tree, `s3://${one}/`, '--key', k1.ref], { home });
+  await putData(home, `s3://${two}/w`, randomBytes(700), k1.ref);
+  const fingerprints = async () => Object.fromEntries((await manifestRows(home)).map((e) => [`s3://${e.bucket}/${e.key}`, e.fingerprint]));
+
+  const rec = await ok(['rotate', `s3://${one}/p`, '--recursive', '--to', k2.ref], { home });
+  assert.match(rec.out, new RegExp(`rotated s3://${one}/p/x `));
+  assert.match(rec.out, new RegExp(`rotated s3://${one}/p/sub/y `));
+  assert.match(rec.stderr, /^2 ok, 0 failed$/m);
+  assert.deepEqual(await fingerprints(), {
+    [`s3://${one}/p/x`]: k2.fingerprint, [`s3://${one}/p/sub/y`]: k2.fingerprint,
+    [`s3://${one}/pq`]: k1.fingerprint, [`s3://${one}/q/z`]: k1.fingerprint, [`s3://${two}/w`]: k1.fingerprint,
+  });
+  const outside = await run(['head', `s3://${one}/pq`, '--key', k1.ref, '--json'], { home });
+  assert.equal(outside.code, 0, 'objects outside the prefix still open with their key');
+  assert.equal(outside.json().key.matches, true);
+
+  const byFp = await ok(['rotate', '--fingerprint', k1.fingerprint, '--to', k3.ref, '--json'], { home });
+  const lines = byFp.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0 } });
+  assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status, l.oldFingerprint, l.newFingerprint]).sort(),
+    [`s3://${one}/pq`, `s3://${one}/q/z`, `s3://${two}/w`].sort().map((u) => [u, 'rotated', k1.fingerprint, k3.fingerprint]));
+  assert.deepEqual(await fingerprints(), {
+    [`s3://${one}/p/x`]: k2.fingerprint, [`s3://${one}/p/sub/y`]: k2.fingerprint,
+    [`s3://${one}/pq`]: k3.fingerprint, [`s3://${one}/q/z`]: k3.fingerprint, [`s3://${two}/w`]: k3.fingerprint,
+  });
+  // Every object still decrypts to what was uploaded, each with the key the manifest now names.
+  const v = await run(['verify', '--deep', '--json'], { home });
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.json().counts.ok, 5);
+});
+
+test('versioned bucket: rotation writes a new version; older versions keep the old key and are reported', async () => {
+  const home = newHome();
+  const bucket = await newBucket('rotv', true);
+  const oldKey = await makeKeyFile(home, 'old.key');
+  const newKey = await makeKeyFile(home, 'new.key');
+  const data = randomBytes(4000);
+  const put = await putData(home, `s3://${bucket}/doc`, data, oldKey.ref);
+  assert.ok(put.versionId);
+
+  const r = (await ok(['rotate', `s3://${bucket}/doc`, '--to', newKey.ref, '--json'], { home })).json();
+  assert.equal(r.status, 'rotated');
+  assert.ok(r.versionId && r.versionId !== put.versionId, 'a new version');
+  assert.equal(r.olderVersionsWithOldKey, 1);
+  assert.deepEqual(r.retirableFingerprints, [], 'the older version still needs the old key');
+
+  const old = await ok(['get', `s3://${bucket}/doc`, 'old', '--version-id', put.versionId, '--key', oldKey.ref, '--json'], { home });
+  assert.equal(old.json().versionId, put.versionId);
+  assert.equal(sha(readFileSync(join(home.dir, 'work', 'old'))), sha(data));
+  const latest = await getBack(home, `s3://${bucket}/doc`);
+  assert.equal(latest.result.versionId, r.versionId);
+  assert.equal(latest.result.fingerprint, newKey.fingerprint);
+  assert.equal(sha(latest.bytes), sha(data));
+  const h = await run(['head', `s3://${bucket}/doc`, '--key', oldKey.ref], { home });
+  assert.equal(h.code, 3, 'the current version does not open with the old key');
+  assert.equal((await tagsOf(bucket, 'doc', put.versionId))['sse3-fp'], oldKey.fingerprint);
+  assert.equal((await tagsOf(bucket, 'doc', r.versionId))['sse3-fp'], newKey.fingerprint);
+
+  const v = await run(['verify', `s3://${bucket}`, '--json'], { home });
+  assert.equal(v.code, 0, v.stderr);
+  assert.deepEqual(v.json().objects.map((o: { versionId: string; fingerprint: string; status: string }) =>
+    [o.versionId, o.fingerprint, o.status]).sort(),
+  [[put.versionId, oldKey.fingerprint, 'ok'], [r.versionId, newKey.fingerprint, 'ok']].sort());
+});
+
+/** Where sse3 is killed, whether it takes a multipart object to get there, and which key opens it right after the kill. */
+const faults = [
+  { point: 'rotate-journalled', multipart: false, opensWith: 'old', settles: 'old-key' },
+  { point: 'after-part-2', multipart: true, opensWith: 'old', settles: 'old-key' },
+  { point: 'before-complete', multipart: true, opensWith: 'old', settles: 'old-key' },
+  { point: 'after-complete', multipart: true, opensWith: 'new', settles: 'new-key' },
+  { point: 'rotate-written', multipart: false, opensWith: 'new', settles: 'new-key' },
+] as const;
+
+test('a rotation killed at any point is settled and finished by rotate --resume', { concurrency: true }, async (t) => {
+  const data = { small: randomBytes(3000), large: randomBytes(20 * MiB) };
+  const keys = newHome();
+  const oldKey = await makeKeyFile(keys, 'old.key');
+  const newKey = await makeKeyFile(keys, 'new.key');
+  await Promise.all(faults.map((f) => t.test(`killed at ${f.point}`, async () => {
+    // A home each: every rotate first settles what other killed runs left behind.
+    const home = newHome();
+    shareKeys(home, oldKey, newKey);
+    const bucket = await newBucket('crash');
+    const bytes = f.multipart ? data.large : data.small;
+    const url = `s3://${bucket}/obj`;
+    await putData(home, url, bytes, oldKey.ref);
+
+    const killed = await run(['rotate', url, '--to', newKey.ref], { home, env: { SSE3_FAULT: f.point } });
+    assert.equal(killed.signal, 'SIGKILL', `${f.point}: ${killed.stderr}`);
+
+    const exported = (await ok(['manifest', 'export'], { home })).json();
+    assert.equal(exported.pendingRotations.length, 1);
+    const [p] = exported.pendingRotations;
+    assert.deepEqual([p.bucket, p.key, p.oldFingerprint, p.newFingerprint, p.state],
+      [bucket, 'obj', oldKey.fingerprint, newKey.fingerprint, 'pending'], 'both keys are on record');
+    // Listed before any other sse3 run: every run aborts the uploads killed processes left behind.
+    const uploadsLeft = f.point === 'after-part-2' || f.point === 'before-complete' ? 1 : 0;
+    assert.equal(exported.pendingUploads.length, uploadsLeft);
+    assert.equal((await multipartUploads(bucket)).length, uploadsLeft);
+    const h = await run(['head', url, '--key', (f.opensWith === 'old' ? oldKey : newKey).ref], { home });
+    assert.equal(h.code, 0, `opens with the ${f.opensWith} key right after the kill: ${h.stderr}`);
+
+    const resumed = (await ok(['rotate', '--resume', '--json'], { home })).json();
+    assert.equal(resumed.ok, true);
+    assert.deepEqual(resumed.settled.map((s: { outcome: string }) => s.outcome), [f.settles]);
+    assert.equal(resumed.redone.length, f.settles === 'old-key' ? 1 : 0);
+
+    // Without --key: the manifest names the new key, and the server accepts it for the object.
+    const back = await getBack(home, url);
+    assert.equal(sha(back.bytes), sha(bytes));
+    assert.equal(back.result.fingerprint, newKey.fingerprint);
+    assert.equal(back.result.verified, true);
+    const v = await run(['verify', '--json'], { home });
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal(v.json().counts.ok, 1);
+    assert.deepEqual(await multipartUploads(bucket), []);
+    assert.deepEqual(await tagsOf(bucket, 'obj'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(bytes) });
+    const after = (await ok(['manifest', 'export'], { home })).json();
+    assert.deepEqual([after.pendingRotations, after.pendingUploads], [[], []]);
+  })));
+});
+
+test('a rotation killed after commit keeps the checksum of an object this manifest has no record of', async () => {
+  const writer = newHome();
+  const bucket = await newBucket('crash');
+  const oldKey = await makeKeyFile(writer, 'old.key');
+  const newKey = await makeKeyFile(writer, 'new.key');
+  const data = randomBytes(11 * MiB);
+  await putData(writer, `s3://${bucket}/mp`, data, oldKey.ref, ['--part-size', '5']);
+  // Another machine with the same keys and an empty manifest: the key is found through the object's tag.
+  const home = newHome();
+  shareKeys(home, oldKey, newKey);
+  const killed = await run(['rotate', `s3://${bucket}/mp`, '--to', newKey.ref, '--part-size', '5'],
+    { home, env: { SSE3_FAULT: 'after-complete' } });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  await ok(['rotate', '--resume'], { home });
+  const back = await getBack(home, `s3://${bucket}/mp`);
+  assert.equal(sha(back.bytes), sha(data));
+  assert.equal(back.result.verified, true, 'the SHA-256 survived the crash');
+  assert.equal(back.result.checksumSource, 'manifest');
+  assert.deepEqual(await tagsOf(bucket, 'mp'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(data) });
+});
+
+test('rotate errors: a --from key that does not open the object (exit 3, untouched); no --to (exit 2)', async () => {
+  const home = newHome();
+  const bucket = await newBucket('rote');
+  const right = await makeKeyFile(home, 'right.key');
+  const wrong = await makeKeyFile(home, 'wrong.key');
+  const target = await makeKeyFile(home, 'target.key');
+  const put = await putData(home, `s3://${bucket}/f`, randomBytes(1000), right.ref);
+  const r = await run(['rotate', `s3://${bucket}/f`, '--from', wrong.ref, '--to', target.ref], { home });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, new RegExp(`key ${wrong.fingerprint} does not open s3://${bucket}/f`));
+  const h = (await ok(['head', `s3://${bucket}/f`, '--key', right.ref, '--json'], { home })).json();
+  assert.equal(h.key.matches, true, 'still encrypted with the right key');
+  assert.equal(h.etag, put.etag, 'not rewritten');
+  assert.equal((await manifestRows(home))[0].fingerprint, right.fingerprint);
+  assert.equal((await tagsOf(bucket, 'f'))['sse3-fp'], right.fingerprint);
+  assert.deepEqual((await ok(['manifest', 'export'], { home })).json().pendingRotations, []);
+
+  const noTo = await run(['rotate', `s3://${bucket}/f`, '--json'], { home });
+  assert.equal(noTo.code, 2);
+  assert.equal(noTo.json().error.code, 'USAGE');
+  assert.match(noTo.stderr, /needs the new key: --to REF/);
+  const nothing = await run(['rotate', '--to', target.ref], { home });
+  assert.equal(nothing.code, 2);
+  assert.match(nothing.stderr, /say what to rotate/);
+});

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, run, runAws } from './harness.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const MiB = 1024 * 1024;
+
+async function putData(home: Home, url: string, data: Buffer, ref: string, extra: string[] = []) {
+  const file = join(home.dir, 'work', `up-${randomBytes(4).toString('hex')}`);
+  writeFileSync(file, data);
+  const r = (await ok(['put', file, url, '--key', ref, '--json', ...extra], { home })).json();
+  rmSync(file);
+  return r;
+}
+
+interface VerifyObject { url: string; versionId: string | null; fingerprint: string; status: string; detail?: string }
+
+test('verify: a status per object version, exit codes by the worst problem, and one JSON document', async () => {
+  const home = newHome();
+  const bucket = await newBucket('ver');
+  const key = await makeKeyFile(home, 'k.key');
+  const away = await makeKeyFile(home, 'away.key', { inKeyDir: false });
+  const s3 = await import('@aws-sdk/client-s3');
+  await putData(home, `s3://${bucket}/good/a`, randomBytes(100), key.ref);
+  await putData(home, `s3://${bucket}/nokey/b`, randomBytes(100), away.ref);
+  await putData(home, `s3://${bucket}/gone/c`, randomBytes(100), key.ref);
+  await (await adminClient()).send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: 'gone/c' }));
+
+  /** verify --json on the one object under a prefix: exit code, and the document's shape and verdict. */
+  const check = async (object: string, code: number, status: string, fingerprint: string) => {
+    const r = await run(['verify', `s3://${bucket}/${object.split('/')[0]}/`, '--json'], { home });
+    assert.equal(r.code, code, `${object}: ${r.stderr}`);
+    const doc = r.json();
+    assert.equal(doc.ok, code === 0);
+    assert.equal(doc.deep, false);
+    assert.deepEqual(doc.objects.map((o: VerifyObject) => [o.url, o.versionId, o.fingerprint, o.status]),
+      [[`s3://${bucket}/${object}`, null, fingerprint, status]]);
+    assert.equal(doc.counts[status], 1);
+    assert.equal(Object.values(doc.counts as Record<string, number>).reduce((a, b) => a + b), 1);
+    assert.equal(doc.error?.exitCode, code === 0 ? undefined : code);
+    return r;
+  };
+  await check('good/a', 0, 'ok', key.fingerprint);
+  const nokey = await check('nokey/b', 3, 'key-unavailable', away.fingerprint);
+  assert.match(nokey.stderr, /1 of 1 object version\(s\) are not OK/);
+  await check('gone/c', 1, 'missing', key.fingerprint);
+
+  const all = await run(['verify', `s3://${bucket}`], { home });
+  assert.equal(all.code, 3, 'a key problem outranks a missing object');
+  assert.match(all.out, new RegExp(`✓ OK  s3://${bucket}/good/a  key ${key.fingerprint}`));
+  assert.match(all.out, new RegExp(`✗ key not available here  s3://${bucket}/nokey/b  key ${away.fingerprint}`));
+  assert.match(all.out, new RegExp(`✗ object missing  s3://${bucket}/gone/c`));
+  assert.match(all.out, /3 object version\(s\) checked: 1 OK, 2 not OK/);
+});
+
+test('verify --deep finds an object overwritten behind sse3\'s back with the same key', { skip: !AWS_CLI && 'aws-cli not installed' }, async () => {
+  const home = newHome();
+  const bucket = await newBucket('verd');
+  const key = await makeKeyFile(home, 'k.key');
+  await putData(home, `s3://${bucket}/doc`, randomBytes(2000), key.ref);
+  await putData(home, `s3://${bucket}/fine`, randomBytes(2000), key.ref);
+  writeFileSync(join(home.dir, 'tampered'), randomBytes(2000));
+  const aws = await runAws(['s3api', 'put-object', '--bucket', bucket, '--key', 'doc', '--body', join(home.dir, 'tampered'),
+    '--sse-customer-algorithm', 'AES256', '--sse-customer-key', `fileb://${key.path}`]);
+  assert.equal(aws.code, 0, aws.stderr);
+
+  const shallow = await run(['verify', `s3://${bucket}`], { home });
+  assert.equal(shallow.code, 0, 'the key still opens it: only a deep check can tell');
+  const deep = await run(['verify', `s3://${bucket}`, '--deep', '--json'], { home });
+  assert.equal(deep.code, 4, deep.stderr);
+  const doc = deep.json();
+  assert.equal(doc.ok, false);
+  assert.equal(doc.deep, true);
+  assert.equal(doc.counts.corrupt, 1);
+  assert.equal(doc.counts.ok, 1);
+  const bad = doc.objects.find((o: VerifyObject) => o.status === 'corrupt');
+  assert.equal(bad.url, `s3://${bucket}/doc`);
+  assert.match(bad.detail, /SHA-256 .* does not match/);
+});
+
+test('a lost manifest is rebuilt from the objects\' tags; get finds keys and checks SHA-256 again', async () => {
+  const home = newHome();
+  const [plain, versioned] = await Promise.all([newBucket('reb'), newBucket('rebv', true)]);
+  const k1 = await makeKeyFile(home, 'k1.key');
+  const k2 = await makeKeyFile(home, 'k2.key');
+  const small = randomBytes(1500);
+  const big = randomBytes(9 * MiB);
+  await putData(home, `s3://${plain}/small`, small, k1.ref);
+  await putData(home, `s3://${plain}/dir/big`, big, k2.ref);
+  const doc = randomBytes(800);
+  const v1 = (await putData(home, `s3://${versioned}/doc`, doc, k1.ref)).versionId;
+  const v2 = (await ok(['rotate', `s3://${versioned}/doc`, '--to', k2.ref, '--json'], { home })).json().versionId;
+  const s3 = await import('@aws-sdk/client-s3');
+  await (await adminClient()).send(new s3.PutObjectCommand({ Bucket: plain, Key: 'not-sse3', Body: 'x' }));
+
+  const db = join(home.dir, 'home', 'manifest.db');
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  assert.equal(existsSync(db), false);
+  assert.equal((await ok(['manifest', 'list', '--json'], { home })).out, '');
+
+  const r1 = (await ok(['manifest', 'rebuild', `s3://${plain}`, '--json'], { home })).json();
+  assert.deepEqual(r1, { ok: true, scope: `s3://${plain}/`, added: 2, untagged: 1, denied: 0 });
+  const r2 = await ok(['manifest', 'rebuild', `s3://${versioned}`], { home });
+  assert.match(r2.out, new RegExp(`rebuilt 2 entries from s3://${versioned}/`));
+  const rows = (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(rows.length, 4);
+
+  const tagSha = async (bucket: string, key: string, versionId?: string) => {
+    const t = await (await adminClient()).send(new s3.GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+    return t.TagSet?.find((tag) => tag.Key === 'sse3-sha256')?.Value;
+  };
+  const cases: Array<[string, Buffer, string, string[], string?]> = [
+    [`s3://${plain}/small`, small, k1.fingerprint, []],
+    [`s3://${plain}/dir/big`, big, k2.fingerprint, []],
+    [`s3://${versioned}/doc`, doc, k2.fingerprint, [], v2],
+    [`s3://${versioned}/doc`, doc, k1.fingerprint, ['--version-id', v1], v1],
+  ];
+  for (const [url, data, fingerprint, extra, versionId] of cases) {
+    const out = join(home.dir, 'work', 'back');
+    const g = (await ok(['get', url, out, '--json', ...extra], { home })).json();
+    const [bucket, ...key] = url.slice(5).split('/');
+    assert.equal(g.fingerprint, fingerprint, url);
+    assert.equal(g.verified, true);
+    assert.equal(g.checksumSource, 'manifest');
+    assert.equal(g.sha256, await tagSha(bucket, key.join('/'), versionId), 'checked against the SHA-256 the tag carried');
+    assert.equal(g.versionId, versionId ?? null);
+    assert.equal(sha(readFileSync(out)), sha(data));
+  }
+  rmSync(home.dir, { recursive: true });
+});
