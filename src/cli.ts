@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, Sse3Error } from './errors.js';
@@ -100,7 +101,7 @@ function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: Abor
   const transferOptions = (cmd: Command) => cmd
     .addOption(new Option('--part-size <MiB>', 'multipart part size in MiB').argParser(positiveInt('--part-size')).default(8))
     .addOption(new Option('--concurrency <n>', 'parts in flight per object').argParser(positiveInt('--concurrency')).default(4))
-    .addOption(new Option('--jobs <n>', 'objects in parallel with --recursive').argParser(positiveInt('--jobs')).default(4))
+    .addOption(new Option('--jobs <n>', 'objects in parallel with --recursive').argParser(positiveInt('--jobs')).default(8))
     .addOption(new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
       .choices(['auto', 'never']).default('auto'));
   const transfer = (o: Record<string, unknown>) => ({
@@ -242,6 +243,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const out = await new Output(pending.g).init();
   const controller = new AbortController();
+  // Every transfer of a batch listens on this one signal.
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;

@@ -138,13 +138,13 @@ async function cpRecursive(s: Session, src: string, dst: string, srcS3: boolean,
               throw new Sse3Error('LOCAL_IO', `${formatS3Url(srcLoc)} would be written outside ${root}; skipped`);
             }
             await fs.mkdir(resolve(path, '..'), { recursive: true });
-            return batchLine(out, formatS3Url(srcLoc), getJson(await getOne(s, srcLoc, path, { key: opts.sourceKey }, out)));
+            return batchLine(out, formatS3Url(srcLoc), getJson(await getOne(s, srcLoc, path, { key: opts.sourceKey ?? opts.key }, out)));
           } };
         }
       }
     })();
   }
-  await reportBatch(out, items, opts.jobs ?? 4, s.signal);
+  await reportBatch(out, items, opts.jobs ?? 8, s.signal);
 }
 
 /** One object of a batch: its source, and the work that yields its JSON result and human line. */

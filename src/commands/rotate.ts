@@ -105,7 +105,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, g:
       }
     })();
     try {
-      await reportBatch(out, jobs, opts.jobs ?? 4, signal);
+      await reportBatch(out, jobs, opts.jobs ?? 8, signal);
     } finally {
       const retire = retirable(s, oldFingerprints);
       if (retire.length) out.info(`no recorded object needs key(s) ${retire.join(', ')} any more; retire them when you are sure`);

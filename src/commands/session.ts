@@ -6,6 +6,7 @@ import { abortOrphanUploads } from '../core/orphans.js';
 import { sse3Paths, type Sse3Paths } from '../paths.js';
 import { connect, type Connection, type ConnectionOptions } from '../s3/client.js';
 import { formatS3Url, type S3Location } from '../s3/url.js';
+import { describeS3Error, statusOf } from '../s3/errors.js';
 import { defaultKeyContext, findKeyByFingerprint, type KeyContext, loadKey, parseKeyRef } from '../keys/sources.js';
 
 /** Options every command accepts (Commander's optsWithGlobals()). */
@@ -63,8 +64,11 @@ async function fingerprintFromTag(s: Session, loc: S3Location, versionId?: strin
     const t = await s.conn.client.send(new GetObjectTaggingCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: versionId }),
       { abortSignal: s.signal });
     return t.TagSet?.find((tag) => tag.Key === TAG_FINGERPRINT)?.Value;
-  } catch {
-    return undefined;
+  } catch (e) {
+    // No tag to be had (no object, tags not readable): the caller says what is missing. A dead server is said as such.
+    const status = statusOf(e);
+    if (status !== undefined && status >= 400 && status < 500) return undefined;
+    throw describeS3Error(e, { op: 'get', url: formatS3Url(loc) });
   }
 }
 

@@ -61,10 +61,11 @@ export function partSizeFor(sizeHint: number | undefined, wanted: number): numbe
 export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
   const partSize = partSizeFor(req.file?.size ?? req.sizeHint, req.partSize ?? DEFAULT_PART_SIZE);
   if (req.file && req.file.size > partSize) return putMultipart(req, fileFeed(req.file, partSize));
+  // A small file is read whole into a buffer of its own size, not into a part-sized one.
+  if (req.file) return putSingle(req, await fs.readFile(req.file.path));
   // Parts in flight, the one filling, and the look-ahead part that decides single vs multipart.
   const pool = new BufferPool(partSize, (req.concurrency ?? DEFAULT_CONCURRENCY) + 2);
-  const source = req.body ?? createReadStream(req.file!.path, { highWaterMark: MiB });
-  const chunks = fixedChunks(source, partSize, pool);
+  const chunks = fixedChunks(req.body!, partSize, pool);
   const first = (await chunks.next()).value as Buffer;
   const second = first.length < partSize ? undefined : await chunks.next();
   if (!second || second.done) return putSingle(req, first);
