@@ -29,6 +29,7 @@ export interface CopyRequest {
   manifest: ManifestStore;
   source: CopySource;
   dest: { bucket: string; key: string; sseKey: SseCKey };
+  sourceInfo?: SourceInfo;
   /** 'auto': server-side CopyObject where the server can, else streamed. 'never': always streamed. */
   serverSide?: 'auto' | 'never';
   partSize?: number;
@@ -43,7 +44,8 @@ export interface CopyResult extends UploadResult {
   method: 'server-side' | 'streamed';
 }
 
-interface SourceInfo {
+/** What a HEAD of the source said; a caller that just did that HEAD can pass it and save a request per object. */
+export interface SourceInfo {
   size: number;
   versionId?: string;
   contentType?: string;
@@ -79,7 +81,7 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
  * GET → PUT with the plaintext SHA-256 checked before the destination is committed.
  */
 export async function copyObject(req: CopyRequest): Promise<CopyResult> {
-  const info = await inspectSource(req);
+  const info = req.sourceInfo ?? await inspectSource(req);
   req.onStart?.(info.size);
   const canServerSide = (req.serverSide ?? 'auto') === 'auto' && info.encrypted && req.source.sseKey !== undefined
     && info.sha256 !== undefined && info.size <= MAX_SINGLE_COPY && !noServerSideCopy.has(req.conn.endpoint);

@@ -34,7 +34,8 @@ export interface RotateResult {
   olderVersionsWithOldKey: number;
 }
 
-type Probe = { opens: true; versionId: string; sha256?: string; size: number } | { opens: false; status?: number };
+type Probe = { opens: true; versionId: string; sha256?: string; size: number; contentType?: string }
+  | { opens: false; status?: number };
 
 /** HEAD with a key: does this key open the current version of the object? */
 async function probe(ctx: RotateContext, bucket: string, key: string, sseKey: SseCKey): Promise<Probe> {
@@ -42,7 +43,8 @@ async function probe(ctx: RotateContext, bucket: string, key: string, sseKey: Ss
   try {
     const h = await ctx.conn.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...sseKey.sseC() }), { abortSignal: ctx.signal });
     if (h.SSECustomerAlgorithm !== 'AES256' || h.SSECustomerKeyMD5 !== sseKey.keyMd5) return { opens: false };
-    return { opens: true, versionId: h.VersionId ?? '', sha256: h.Metadata?.[TAG_SHA256], size: h.ContentLength ?? 0 };
+    return { opens: true, versionId: h.VersionId ?? '', sha256: h.Metadata?.[TAG_SHA256], size: h.ContentLength ?? 0,
+      contentType: h.ContentType };
   } catch (e) {
     const status = statusOf(e);
     if (status === 400 || status === 403) return { opens: false, status };
@@ -97,6 +99,8 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
     conn: ctx.conn, manifest: ctx.manifest, serverSide: ctx.serverSide, partSize: ctx.partSize, concurrency: ctx.concurrency,
     signal: ctx.signal, onStart: ctx.onStart, onBytes: ctx.onBytes, onWarning: ctx.onWarning,
     source: { bucket, key, versionId: before.versionId || undefined, sseKey: oldKey, sha256: sha256 || undefined },
+    sourceInfo: { size: before.size, versionId: before.versionId || undefined, contentType: before.contentType, encrypted: true,
+      sha256: sha256 || undefined },
     dest: { bucket, key, sseKey: newKey },
   }).catch(async (e) => {
     // A failure after the commit (the confirming HEAD, a lost response) leaves the new key in place: the
