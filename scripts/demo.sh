@@ -19,7 +19,11 @@ export SSE3_HOME="$state/home" AWS_CONFIG_FILE="$state/aws-config" AWS_SHARED_CR
 unset SSE3_KEY
 
 sse3() { node bin/sse3.js "$@"; }
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n$ %s\n' "$*"; }
+fi
 AWS_PAGER='' /usr/bin/aws s3api create-bucket --bucket demo --endpoint-url "$AWS_ENDPOINT_URL" --ca-bundle "$AWS_CA_BUNDLE" >/dev/null
 
 head -c $((24 * 1024 * 1024)) /dev/urandom > "$state/photos.tar"
