@@ -8,15 +8,10 @@ bash scripts/install-deps.sh
 npm run --silent build
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/sse3-demo.XXXXXX")
-cleanup() { bash scripts/rgw.sh stop "$state/rgw" >/dev/null 2>&1 || true; rm -rf "$state"; }
-trap cleanup EXIT
-bash scripts/rgw.sh start "$state/rgw"
-set -a
-# shellcheck disable=SC1091
-source "$state/rgw/env.sh"
-set +a
-export SSE3_HOME="$state/home" AWS_CONFIG_FILE="$state/aws-config" AWS_SHARED_CREDENTIALS_FILE="$state/aws-credentials"
-unset SSE3_KEY
+# shellcheck source=scripts/private-rgw.sh
+source scripts/private-rgw.sh
+start_private_rgw "$state"
+export SSE3_HOME="$state/home"
 
 sse3() { node bin/sse3.js "$@"; }
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then

@@ -15,17 +15,12 @@ fi
 bash scripts/install-deps.sh
 npm run --silent build
 
-state=$(mktemp -d "${TMPDIR:-/tmp}/sse3-rgw.XXXXXX")
-cleanup() { bash scripts/rgw.sh stop "$state" >/dev/null 2>&1 || true; rm -rf "$state"; }
-trap cleanup EXIT
-bash scripts/rgw.sh start "$state"
-set -a
-# shellcheck disable=SC1091
-source "$state/env.sh"
-set +a
+state=$(mktemp -d "${TMPDIR:-/tmp}/sse3-test.XXXXXX")
 # Tests must never read the developer's own manifest, keys or AWS settings.
-export AWS_CONFIG_FILE="$state/aws-config" AWS_SHARED_CREDENTIALS_FILE="$state/aws-credentials"
-unset SSE3_KEY SSE3_HOME AWS_PROFILE NO_COLOR FORCE_COLOR
+# shellcheck source=scripts/private-rgw.sh
+source scripts/private-rgw.sh
+start_private_rgw "$state"
+unset NO_COLOR FORCE_COLOR
 
 files=(dist/test/unit/*.test.js dist/test/e2e/*.test.js)
 if [ "${1:-}" = "--reliability" ]; then files=(dist/test/reliability/*.test.js); fi

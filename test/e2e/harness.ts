@@ -152,3 +152,13 @@ export function runAws(args: string[]): Promise<{ code: number | null; stdout: s
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Write data to the home's work folder and put it with key ref; returns the put --json result. */
+export async function putData(home: Home, url: string, data: Buffer, ref: string, extra: string[] = []): Promise<any> {
+  const { rmSync, writeFileSync } = await import('node:fs');
+  const file = join(home.dir, 'work', `up-${randomBytes(4).toString('hex')}`);
+  writeFileSync(file, data);
+  const r = (await ok(['put', file, url, '--key', ref, '--json', ...extra], { home })).json();
+  rmSync(file);
+  return r;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, run } from './harness.js';
+import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, run, putData } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -28,15 +28,6 @@ const manifestRows = async (home: Home, scope?: string) =>
 function shareKeys(home: Home, ...keys: Array<{ path: string }>): void {
   mkdirSync(home.keyDir, { recursive: true });
   for (const k of keys) copyFileSync(k.path, join(home.keyDir, basename(k.path)));
-}
-
-/** Write data to the home's work folder and put it with key ref; returns the put --json result. */
-async function putData(home: Home, url: string, data: Buffer, ref: string, extra: string[] = []) {
-  const file = join(home.dir, 'work', `up-${randomBytes(4).toString('hex')}`);
-  writeFileSync(file, data);
-  const r = (await ok(['put', file, url, '--key', ref, '--json', ...extra], { home })).json();
-  rmSync(file);
-  return r;
 }
 
 /** Download without --key (the manifest must find the key) and return the bytes and the get --json result. */

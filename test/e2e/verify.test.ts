@@ -3,18 +3,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, run, runAws } from './harness.js';
+import { adminClient, AWS_CLI, makeKeyFile, newBucket, newHome, ok, run, runAws, putData } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
-
-async function putData(home: Home, url: string, data: Buffer, ref: string, extra: string[] = []) {
-  const file = join(home.dir, 'work', `up-${randomBytes(4).toString('hex')}`);
-  writeFileSync(file, data);
-  const r = (await ok(['put', file, url, '--key', ref, '--json', ...extra], { home })).json();
-  rmSync(file);
-  return r;
-}
 
 interface VerifyObject { url: string; versionId: string | null; fingerprint: string; status: string; detail?: string }
 
