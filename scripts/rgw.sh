@@ -3,6 +3,9 @@
 #
 #   scripts/rgw.sh start DIR   fresh cluster in DIR; writes DIR/env.sh
 #   scripts/rgw.sh stop DIR    stops exactly the daemons recorded in DIR/pids
+#   scripts/rgw.sh gateway-pid DIR      prints the PID of the cluster's radosgw
+#   scripts/rgw.sh restart-gateway DIR  stops radosgw (even a SIGSTOPped one) and starts it
+#                                       again on the same port; records and prints its new PID
 #
 # Env: SSE3_RGW_PORT (default 8443), SSE3_RGW_STORE_BYTES (default 8 GiB),
 #      SSE3_RGW_TIMEOUT seconds (default 60).
@@ -11,16 +14,22 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop|gateway-pid|restart-gateway DIR" >&2
   exit 2
 }
 
 [ $# -eq 2 ] && [ -n "$2" ] || usage
 cmd=$1
-case "$cmd" in start | stop) ;; *) usage ;; esac
+case "$cmd" in start | stop | gateway-pid | restart-gateway) ;; *) usage ;; esac
 # ceph.conf values and the beast frontend line are whitespace-separated.
 case "$2" in *[[:space:]]*) echo "rgw.sh: DIR must not contain whitespace: '$2'" >&2; exit 2 ;; esac
 if [ "$cmd" = stop ] && [ ! -d "$2" ]; then exit 0; fi
+case "$cmd" in
+  gateway-pid | restart-gateway)
+    # Only a cluster this script started: never create or adopt anything else.
+    [ -e "$2/.sse3-rgw" ] && [ -f "$2/pids" ] || { echo "rgw.sh: no running cluster in $2" >&2; exit 1; }
+    ;;
+esac
 mkdir -p "$2"
 DIR=$(cd "$2" && pwd -P)
 case "$DIR" in
@@ -312,8 +321,48 @@ EOF
     "$PORT" $(((t1 - t0) / 1000000000)) $(((t1 - t0) / 100000000 % 10)) "$DIR"
 }
 
+# The recorded PID whose process is this cluster's radosgw (not a reused PID).
+gateway_pid() {
+  local pid
+  while read -r pid; do
+    [[ $pid =~ ^[0-9]+$ ]] && ours "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = radosgw ] && { echo "$pid"; return 0; }
+  done <"$PIDS"
+  return 1
+}
+
+# For fault-injection tests: the gateway alone goes down and comes back while
+# the mon and OSD (and so every stored object and multipart upload) stay up.
+restart_gateway() {
+  local old pid i keep=()
+  if old=$(gateway_pid); then
+    # A stopped process only acts on TERM once continued.
+    kill -CONT "$old" 2>/dev/null || true
+    kill -TERM "$old" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do ours "$old" || break; sleep 0.1; done
+    if ours "$old"; then
+      kill -KILL "$old" 2>/dev/null || true
+      for ((i = 0; i < 50; i++)); do ours "$old" || break; sleep 0.1; done
+    fi
+    ! ours "$old" || fail "radosgw $old did not stop"
+  fi
+  # Keep the other daemons' lines, in their start order; drop every gateway
+  # line, dead or alive, so stop still finds exactly what runs.
+  while read -r pid; do
+    [[ $pid =~ ^[0-9]+$ ]] && ours "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != radosgw ] && keep+=("$pid")
+  done <"$PIDS"
+  printf '%s\n' "${keep[@]}" >"$PIDS.new" && mv "$PIDS.new" "$PIDS"
+  PORT=$(sed -n 's/.*ssl_endpoint=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$CONF")
+  [ -n "$PORT" ] || fail "no gateway port in $CONF"
+  DEADLINE=$(($(date +%s) + TIMEOUT))
+  spawn "$DIR/log/rgw.a.out" radosgw -c "$CONF" -n client.rgw.a -f
+  wait_https || fail "radosgw did not answer on https://127.0.0.1:$PORT within ${TIMEOUT}s after a restart"
+  gateway_pid
+}
+
 case "$cmd" in
   start) start_cluster ;;
   stop) stop_cluster ;;
+  gateway-pid) gateway_pid || { echo "rgw.sh: radosgw of $DIR is not running" >&2; exit 1; } ;;
+  restart-gateway) restart_gateway ;;
   *) usage ;;
 esac

@@ -5,10 +5,24 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestOptions } from 'node:test';
-import { adminClient, assertNoSecrets, BIN, type Home, ok, requireEnv, type RunResult } from '../e2e/harness.js';
+import { test, type TestContext, type TestOptions } from 'node:test';
+import { adminClient, assertNoSecrets, BIN, type Home, newHome as harnessHome, ok, requireEnv, type RunResult }
+  from '../e2e/harness.js';
 
 export * from '../e2e/harness.js';
+
+const homes: Home[] = [];
+
+/** harness.newHome, removed when the test ends: these tests move hundreds of MiB per run through /tmp. */
+export function newHome(): Home {
+  const home = harnessHome();
+  homes.push(home);
+  return home;
+}
+
+function removeHomes(): void {
+  for (const home of homes.splice(0)) rmSync(home.dir, { recursive: true, force: true });
+}
 
 export const ROOT = new URL('../../../', import.meta.url).pathname;
 export const MiB = 1024 * 1024;
@@ -124,7 +138,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 // the gateway is deliberately broken. Locks name their owner's PID, so a killed test run cannot wedge the next.
 
 const lockDir = (): string => {
-  const dir = join(tmpdir(), `sse3-reliability-gateway-${sha256(requireEnv('AWS_ENDPOINT_URL')).slice(0, 12)}`);
+  // Beside the gateway it guards, so it goes when the cluster's folder goes.
+  const dir = process.env.SSE3_RGW_DIR ? join(process.env.SSE3_RGW_DIR, 'test-locks')
+    : join(tmpdir(), `sse3-reliability-gateway-${sha256(requireEnv('AWS_ENDPOINT_URL')).slice(0, 12)}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 };
@@ -196,21 +212,28 @@ async function acquireExclusive(): Promise<() => void> {
   return () => rmSync(path, { recursive: true, force: true });
 }
 
-type TestFn = () => Promise<void>;
+type TestFn = (t: TestContext) => Promise<void>;
+
+/** A test that does not need the gateway. */
+export function localTest(name: string, options: TestOptions, fn: TestFn): void {
+  test(name, options, async (t) => {
+    try { await fn(t); } finally { removeHomes(); }
+  });
+}
 
 /** A test that uses the gateway while other test files may use it too. */
 export function gatewayTest(name: string, options: TestOptions, fn: TestFn): void {
-  test(name, options, async () => {
+  test(name, options, async (t) => {
     const release = await acquireShared();
-    try { await fn(); } finally { release(); }
+    try { await fn(t); } finally { release(); removeHomes(); }
   });
 }
 
 /** A test that stops or hangs the gateway: no other test file talks to it meanwhile. */
 export function exclusiveGatewayTest(name: string, options: TestOptions, fn: TestFn): void {
-  test(name, options, async () => {
+  test(name, options, async (t) => {
     const release = await acquireExclusive();
-    try { await fn(); } finally { release(); }
+    try { await fn(t); } finally { release(); removeHomes(); }
   });
 }
 
