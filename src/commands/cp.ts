@@ -47,7 +47,8 @@ async function copyOne(s: Session, src: S3Location, dst: S3Location, opts: CpOpt
     return await copyObject({
       conn: s.conn, manifest: s.manifest, signal: s.signal, serverSide: opts.serverSide,
       partSize: opts.partSize, concurrency: opts.concurrency,
-      source: { ...src, sseKey: found.key, sha256: found.entry?.fingerprint === found.key?.fingerprint ? found.entry?.sha256 : undefined },
+      source: { ...src, sseKey: found.key, sha256: found.entry?.fingerprint === found.key?.fingerprint ? found.entry?.sha256 : undefined,
+        expectedFingerprint: found.fingerprint },
       dest: { ...dst, sseKey: key },
       onStart: (n) => progress.start(n), onBytes: (n) => progress.add(n), onWarning: (m) => out.warn(m),
     });
@@ -68,7 +69,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
   : Promise<void> {
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');
-  const destKey = dstS3 && (opts.key || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key))) : undefined;
+  const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key))) : undefined;
   if (!srcS3 && !opts.recursive && src !== '-') await localFile(src);
   if (src === '-' || dst === '-') {
     if (opts.recursive) throw new Sse3Error('USAGE', '--recursive cannot read stdin or write stdout');

@@ -18,7 +18,8 @@ export interface PutOptions {
 
 /** The --key ref for writes: the option, else SSE3_KEY when set. */
 export function writeKeyRef(ref: string | undefined): string {
-  if (ref) return ref;
+  // An empty --key "" (an unset variable in a script) is a mistake to report, not a reason to fall back to SSE3_KEY.
+  if (ref !== undefined) return ref;
   if (process.env.SSE3_KEY !== undefined) return 'env:SSE3_KEY';
   throw new Sse3Error('USAGE', 'no key given: say which key encrypts the object',
     'pass --key file:PATH | env:VAR | keychain:NAME (make one with: sse3 keygen keychain:NAME)');

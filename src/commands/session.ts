@@ -2,7 +2,7 @@ import { Sse3Error } from '../errors.js';
 import type { SseCKey } from '../core/key.js';
 import { TAG_FINGERPRINT } from '../core/ssec.js';
 import { type ManifestEntry, ManifestStore } from '../manifest/store.js';
-import { abortOrphanUploads } from '../core/orphans.js';
+import { settleOrphanUploads } from '../core/orphans.js';
 import { sse3Paths, type Sse3Paths } from '../paths.js';
 import { connect, type Connection, type ConnectionOptions } from '../s3/client.js';
 import { formatS3Url, type S3Location } from '../s3/url.js';
@@ -33,12 +33,13 @@ export async function openSession(g: GlobalOptions, signal: AbortSignal): Promis
   const conn = await connect(g);
   const paths = sse3Paths();
   const manifest = new ManifestStore(paths.manifestFile);
-  // Leftovers of an sse3 killed mid-upload are cleaned up by the next run against the same server.
-  await abortOrphanUploads(conn, manifest).catch(() => 0);
   const keys = defaultKeyContext();
+  const findKey = async (fingerprint: string) => (await findKeyByFingerprint(fingerprint, paths.keyDir, keys)).found;
+  // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server.
+  await settleOrphanUploads(conn, manifest, findKey).catch(() => 0);
   return {
     conn, manifest, paths, keys, signal,
-    findKey: async (fingerprint) => (await findKeyByFingerprint(fingerprint, paths.keyDir, keys)).found,
+    findKey,
     close() {
       manifest.close();
       conn.client.destroy();
@@ -81,7 +82,7 @@ export async function keyForObject(s: Session, loc: S3Location, opts: { keyRef?:
   : Promise<ObjectKey> {
   const location = { endpoint: s.conn.endpoint, ...loc };
   const entry = s.manifest.lookup(location, opts.versionId);
-  if (opts.keyRef) {
+  if (opts.keyRef !== undefined) {
     return { key: await loadKey(parseKeyRef(opts.keyRef), s.keys), entry, fingerprint: entry?.fingerprint, foundBy: 'option' };
   }
   const fingerprint = entry?.fingerprint ?? await fingerprintFromTag(s, loc, opts.versionId);

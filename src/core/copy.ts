@@ -22,6 +22,8 @@ export interface CopySource {
   sseKey?: SseCKey;
   /** Plaintext SHA-256 recorded for the source, if known. */
   sha256?: string;
+  /** Fingerprint the manifest records for the source, for a precise wrong-key message. */
+  expectedFingerprint?: string;
 }
 
 export interface CopyRequest {
@@ -62,7 +64,7 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
     h = await req.conn.client.send(new s3.HeadObjectCommand({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
       ...src.sseKey?.sseC() }), { abortSignal: req.signal });
   } catch (e) {
-    throw describeS3Error(e, { op: 'copy', url, sentFingerprint: src.sseKey?.fingerprint });
+    throw describeS3Error(e, { op: 'copy', url, sentFingerprint: src.sseKey?.fingerprint, expectedFingerprint: src.expectedFingerprint });
   }
   const encrypted = h.SSECustomerAlgorithm === 'AES256';
   let sha256 = src.sha256 || h.Metadata?.[TAG_SHA256];

@@ -6,7 +6,7 @@ import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { faultPoint } from './faults.js';
-import { abortOrphanUploads, processAlive } from './orphans.js';
+import { processAlive, settleOrphanUploads } from './orphans.js';
 import { TAG_SHA256, tagsFor } from './ssec.js';
 
 export interface RotateContext {
@@ -35,14 +35,16 @@ export interface RotateResult {
 }
 
 type Probe = { opens: true; versionId: string; sha256?: string; size: number; contentType?: string }
-  | { opens: false; status?: number };
+  | { opens: false; status?: number; plain?: boolean };
 
 /** HEAD with a key: does this key open the current version of the object? */
 async function probe(ctx: RotateContext, bucket: string, key: string, sseKey: SseCKey): Promise<Probe> {
   const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
   try {
     const h = await ctx.conn.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...sseKey.sseC() }), { abortSignal: ctx.signal });
-    if (h.SSECustomerAlgorithm !== 'AES256' || h.SSECustomerKeyMD5 !== sseKey.keyMd5) return { opens: false };
+    // Ceph answers a HEAD with SSE-C headers on a plain object with 200 and no SSE-C headers of its own.
+    if (h.SSECustomerAlgorithm !== 'AES256') return { opens: false, plain: true };
+    if (h.SSECustomerKeyMD5 !== sseKey.keyMd5) return { opens: false };
     return { opens: true, versionId: h.VersionId ?? '', sha256: h.Metadata?.[TAG_SHA256], size: h.ContentLength ?? 0,
       contentType: h.ContentType };
   } catch (e) {
@@ -78,6 +80,10 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
       'pass a different key with --to');
   }
   const before = await probe(ctx, bucket, key, oldKey);
+  if (!before.opens && before.plain) {
+    throw new Sse3Error('NOT_ENCRYPTED', `${url} is not SSE-C encrypted, so there is no key to rotate`,
+      `encrypt it with: sse3 cp ${url} ${url} --key REF`);
+  }
   if (!before.opens) {
     const after = await probe(ctx, bucket, key, newKey);
     if (after.opens) {
@@ -145,7 +151,7 @@ export async function settleRotations(ctx: RotateContext): Promise<SettleResult[
     if (processAlive(r.pid)) continue; // another sse3 is rotating it right now
     results.push(await settleOne(ctx, r, PutObjectTaggingCommand));
   }
-  await abortOrphanUploads(ctx.conn, ctx.manifest);
+  await settleOrphanUploads(ctx.conn, ctx.manifest, ctx.findKey);
   return results;
 }
 

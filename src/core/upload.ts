@@ -189,6 +189,7 @@ async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<UploadR
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   const etags: string[] = [];
+  let completed = false;
   const inFlight = new BoundedPool(req.concurrency ?? DEFAULT_CONCURRENCY);
   const sendPart = async (part: Part, partNumber: number) => {
     const command = () => new s3.UploadPartCommand({
@@ -225,14 +226,22 @@ async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<UploadR
     await inFlight.drain();
     const { sha256, size } = await feed.digest();
     req.beforeCommit?.(sha256, size);
+    req.manifest.completingUpload(location, uploadId, sha256, size);
     faultPoint('before-complete');
     const done = await client.send(new s3.CompleteMultipartUploadCommand({
       ...target, UploadId: uploadId, ...ssec,
       MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
     }), { abortSignal: cancel.signal });
-    req.manifest.endUpload(location, uploadId);
     // Some servers (Ceph RGW) return no ETag from Complete; HEAD with the key also proves the stored object is encrypted.
-    const head = await client.send(new s3.HeadObjectCommand({ ...target, VersionId: done.VersionId, ...ssec }));
+    const head = await client.send(new s3.HeadObjectCommand({ ...target, VersionId: done.VersionId, ...ssec }))
+      .catch((e) => {
+        const status = statusOf(e);
+        if (status !== 400 && status !== 403) throw e;
+        // Unversioned, the key now holds another writer's object (under another key): ours was replaced at once.
+        completed = true;
+        throw new Sse3Error('S3', `${url(req)} was replaced by another writer as this upload completed; sse3 recorded nothing`,
+          'upload again if this version should win; writers to one key should not race');
+      });
     await assertEncryptedWith(req.conn, req.bucket, req.key, done.VersionId, head, req.sseKey);
     faultPoint('after-complete');
     try {
@@ -245,14 +254,19 @@ async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<UploadR
       req.onWarning?.(`could not tag ${url(req)} with its checksum (${statusOf(e) ?? ''} ${(e as Error).name}); ` +
         'the manifest still records it');
     }
-    return record(req, { versionId: done.VersionId, size, sha256, etag: head.ETag ?? done.ETag, parts: etags.length });
+    return record(req, { versionId: done.VersionId, size, sha256, etag: head.ETag ?? done.ETag, parts: etags.length }, uploadId);
   } catch (e) {
     cancel.abort();
     await inFlight.settle();
-    await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).then(
-      () => req.manifest.endUpload(location, uploadId),
-      () => req.onWarning?.(`could not abort multipart upload ${uploadId}; it stays recorded for cleanup`),
-    );
+    if (completed) {
+      req.manifest.endUpload(location, uploadId);
+    } else {
+      await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).then(
+        () => req.manifest.endUpload(location, uploadId),
+        // Kept in the manifest: the next sse3 run against this server aborts it, or records it if it did complete.
+        () => req.onWarning?.(`multipart upload ${uploadId} could not be aborted now; the next sse3 run will settle it`),
+      );
+    }
     if (e instanceof Sse3Error) throw e;
     if (req.signal?.aborted) throw new Sse3Error('INTERRUPTED', `upload of ${url(req)} was interrupted`);
     throw describeS3Error(e, { op: 'put', url: url(req) });
@@ -261,14 +275,15 @@ async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<UploadR
   }
 }
 
-function record(req: UploadRequest, r: { versionId?: string; size: number; sha256: string; etag?: string; parts: number })
-  : UploadResult {
+function record(req: UploadRequest, r: { versionId?: string; size: number; sha256: string; etag?: string; parts: number },
+  uploadId?: string): UploadResult {
   const entry: ManifestEntry = {
     endpoint: req.conn.endpoint, bucket: req.bucket, key: req.key, versionId: r.versionId ?? '',
     fingerprint: req.sseKey.fingerprint, size: r.size, sha256: r.sha256, etag: unquoteEtag(r.etag),
     createdAt: new Date().toISOString(),
   };
-  req.manifest.record(entry);
+  if (uploadId) req.manifest.recordUpload(entry, uploadId);
+  else req.manifest.record(entry);
   return { ...entry, parts: r.parts };
 }
 

@@ -15,7 +15,7 @@ const UNAVAILABLE_HINT =
 
 function keychainError(action: string, e: unknown): Sse3Error {
   const detail = e instanceof Error ? e.message : String(e);
-  const unavailable = /platform storage|AccessDenied|dbus|D-Bus|secret service|no such interface|ServiceUnknown/i.test(detail);
+  const unavailable = /platform storage|AccessDenied|dbus|D-Bus|zbus|secret service|no such interface|ServiceUnknown|connect/i.test(detail);
   return new Sse3Error('KEYCHAIN',
     unavailable ? `the OS keychain is not available (${action}): ${detail}` : `keychain ${action} failed: ${detail}`,
     unavailable ? UNAVAILABLE_HINT : undefined, { cause: e });
@@ -25,11 +25,15 @@ function keychainError(action: string, e: unknown): Sse3Error {
 export class OsKeychain implements Keychain {
   async get(name: string): Promise<string | null> {
     const { AsyncEntry } = await import('@napi-rs/keyring');
+    let value: string | null;
     try {
-      return (await new AsyncEntry(KEYCHAIN_SERVICE, name).getPassword()) ?? null;
+      value = (await new AsyncEntry(KEYCHAIN_SERVICE, name).getPassword()) ?? null;
     } catch (e) {
       throw keychainError(`reading "${name}"`, e);
     }
+    // The library answers "no entry" also when no keychain can be reached: listing tells the two apart.
+    if (value === null) await this.list();
+    return value;
   }
 
   async set(name: string, value: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import { decodeBase64Key, parseKeyFileContent, SseCKey } from '../core/key.js';
@@ -28,7 +29,8 @@ export function parseKeyRef(text: string): KeyRef {
   if (kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
     throw new Sse3Error('USAGE', `not an environment variable name: "${value}"`, REF_HINT);
   }
-  if (kind === 'file') return { kind, path: value };
+  // A shell expands ~ only at the start of a word, never after "file:".
+  if (kind === 'file') return { kind, path: value.startsWith('~/') ? join(homedir(), value.slice(2)) : value };
   if (kind === 'env') return { kind, name: value };
   return { kind: 'keychain', name: value };
 }
@@ -47,6 +49,17 @@ export const defaultKeyContext = (): KeyContext => ({ env: process.env, keychain
 /** Refuse key files other users could read, as ssh does for private keys. */
 async function readKeyFile(path: string): Promise<SseCKey> {
   const source = `key file ${path}`;
+  // Checked before opening: opening a FIFO or device would block or read something that is not a key file.
+  const st = await fs.stat(path).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' && await fs.lstat(path).then(() => true, () => false)) {
+      throw new Sse3Error('KEY_FILE', `${source} is a symbolic link to a file that does not exist`,
+        `point it at the key file, or remove it and create a key with: sse3 keygen file:${path}`);
+    }
+    return undefined;
+  });
+  if (st && !st.isFile()) {
+    throw new Sse3Error('KEY_FILE', `${source} is not a regular file`, 'a key file holds 32 raw bytes or their base64');
+  }
   let handle;
   try {
     handle = await fs.open(path, constants.O_RDONLY);

@@ -52,6 +52,8 @@ export interface PendingUpload extends ObjectLocation {
   fingerprint: string;
   pid: number;
   startedAt: string;
+  /** Set just before CompleteMultipartUpload: the upload may have become an object that still needs recording. */
+  completing?: { sha256: string; size: number };
 }
 
 const SCHEMA = `
@@ -79,6 +81,8 @@ CREATE TABLE IF NOT EXISTS uploads (
   fingerprint TEXT NOT NULL,
   pid         INTEGER NOT NULL,
   started_at  TEXT NOT NULL,
+  sha256      TEXT,
+  size        INTEGER,
   PRIMARY KEY (endpoint, bucket, key, upload_id)
 );
 CREATE TABLE IF NOT EXISTS rotations (
@@ -125,6 +129,9 @@ export class ManifestStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.exec(SCHEMA);
+    // Manifests made before uploads carried their checksum.
+    const columns = (this.#db.prepare('PRAGMA table_info(uploads)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('sha256')) this.#db.exec('ALTER TABLE uploads ADD COLUMN sha256 TEXT; ALTER TABLE uploads ADD COLUMN size INTEGER');
   }
 
   close(): void {
@@ -224,6 +231,20 @@ export class ManifestStore {
        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(u.endpoint, u.bucket, u.key, u.uploadId, u.fingerprint, u.pid, u.startedAt);
   }
 
+  /** About to complete: from here on a crash may leave an object, which the next run records. */
+  completingUpload(loc: ObjectLocation, uploadId: string, sha256: string, size: number): void {
+    this.#db.prepare('UPDATE uploads SET sha256 = ?, size = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND upload_id = ?')
+      .run(sha256, size, loc.endpoint, loc.bucket, loc.key, uploadId);
+  }
+
+  /** Record the finished object and forget its upload in one transaction. */
+  recordUpload(e: ManifestEntry, uploadId: string): void {
+    this.#db.transaction(() => {
+      this.record(e);
+      this.endUpload(e, uploadId);
+    }).immediate();
+  }
+
   endUpload(loc: ObjectLocation, uploadId: string): void {
     this.#db.prepare('DELETE FROM uploads WHERE endpoint = ? AND bucket = ? AND key = ? AND upload_id = ?')
       .run(loc.endpoint, loc.bucket, loc.key, uploadId);
@@ -236,6 +257,7 @@ export class ManifestStore {
     return rows.map((r) => ({
       endpoint: String(r.endpoint), bucket: String(r.bucket), key: String(r.key), uploadId: String(r.upload_id),
       fingerprint: String(r.fingerprint), pid: Number(r.pid), startedAt: String(r.started_at),
+      ...(r.sha256 ? { completing: { sha256: String(r.sha256), size: Number(r.size) } } : {}),
     }));
   }
 }

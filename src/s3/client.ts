@@ -115,15 +115,18 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     endpoint: url?.href,
     // Ceph RGW and MinIO serve path-style by default; virtual-hosted needs DNS set up for each bucket.
     forcePathStyle: url !== undefined,
+    // sse3 resolves the endpoint itself (above); the SDK must not pick another one from config files,
+    // such as a [services] section, behind the plain-HTTP check.
+    ignoreConfiguredEndpointUrls: true,
     requestChecksumCalculation: checksums,
     responseChecksumValidation: checksums,
     maxAttempts: 4,
     requestHandler: {
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, secureContext }),
       connectionTimeout: CONNECT_TIMEOUT_MS,
-      requestTimeout: (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-      // A hung server must become an error, not a warning and a wait without end.
-      throwOnRequestTimeout: true,
+      // --timeout is how long the server may stay silent, at any point of a request or a response body:
+      // a hung server becomes an error, while a slow but moving transfer of any size may go on.
+      socketTimeout: (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
     },
   } satisfies import('@aws-sdk/client-s3').S3ClientConfig;
   const client = new S3Client(config);
@@ -131,6 +134,15 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   // Over HTTPS, TLS already protects the body in transit and sse3 checks the plaintext's SHA-256 end to end:
   // hashing every upload again for the signature would cost a full extra pass of CPU.
   for (const c of [client, singleAttemptClient]) {
+    // Last line of defence: no request carrying an SSE-C key may leave over anything but HTTPS.
+    c.middlewareStack.add((next) => async (args) => {
+      const protocol = (args.request as { protocol?: string }).protocol;
+      if (protocol !== undefined && protocol !== 'https:') {
+        throw new Sse3Error('INSECURE_ENDPOINT', `refusing to send a request over ${protocol.replace(':', '')}: SSE-C keys travel only over HTTPS`,
+          'use the server\'s https:// endpoint');
+      }
+      return next(args);
+    }, { step: 'finalizeRequest', priority: 'high', name: 'sse3HttpsOnly' });
     c.middlewareStack.add((next, context) => async (args) => {
       if (context.commandName === 'PutObjectCommand' || context.commandName === 'UploadPartCommand') {
         (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';

@@ -248,8 +248,6 @@ gatewayTest('key files that cannot be read, and key files with loose modes, are 
 
 localTest('a FIFO as key file is refused, not waited on', {
   timeout: 60_000,
-  todo: 'src/keys/sources.ts readKeyFile() opens the path before checking it is a regular file: open(2) of a FIFO blocks until ' +
-    'a writer appears, so sse3 hangs; even a second SIGTERM cannot end it (process.exit waits for the blocked libuv thread)',
 }, async () => {
   const home = newHome();
   const fifo = join(home.dir, 'key.fifo');
@@ -261,8 +259,6 @@ localTest('a FIFO as key file is refused, not waited on', {
 });
 
 localTest('a dangling symlink as key file: the hint does not suggest a keygen that must fail', {
-  todo: 'src/keys/sources.ts readKeyFile() maps ENOENT of a dangling symlink to "does not exist" with the hint ' +
-    '"create one with: sse3 keygen file:PATH", but keygen opens with O_EXCL, which fails with EEXIST on the symlink itself',
 }, async () => {
   const home = newHome();
   const dangling = join(home.dir, 'dangling.key');
@@ -277,8 +273,6 @@ localTest('a dangling symlink as key file: the hint does not suggest a keygen th
 });
 
 localTest('a file: path starting with ~/ means the home folder, as in the README and --help examples', {
-  todo: 'src/keys/sources.ts parseKeyRef() takes file:~/... literally (a shell expands ~ only at the start of a word), so ' +
-    '"sse3 keygen file:~/.config/sse3/keys/prod.key" from --help creates ./~/.config/... in the current folder',
 }, async () => {
   const home = newHome();
   const env = { HOME: home.dir };
@@ -290,8 +284,6 @@ localTest('a file: path starting with ~/ means the home folder, as in the README
 
 gatewayTest('an empty --key is a usage error, not a silent switch to SSE3_KEY', {
   timeout: 60_000,
-  todo: 'src/commands/put.ts writeKeyRef() tests `if (ref)`, so --key "" (e.g. --key "$UNSET_VAR") falls back to SSE3_KEY ' +
-    'and encrypts with a key the user did not name',
 }, async () => {
   const home = newHome();
   const bucket = await newBucket('badkey');
@@ -359,9 +351,6 @@ const unavailable = { code: 3, error: /the OS keychain is not available/, hint: 
 
 localTest('keychain unavailable: reading a keychain: key says the keychain is unavailable, not that the entry is missing', {
   timeout: 60_000,
-  todo: 'src/keys/keychain.ts OsKeychain.get(): @napi-rs/keyring getPassword() resolves to null when the Secret Service ' +
-    'cannot be reached, which sse3 reports as "no keychain entry" with the hint "create it with: sse3 keygen keychain:NAME" ' +
-    '(keygen then fails: the keychain is not available)',
 }, async () => {
   const home = newHome();
   writeFileSync(join(workDir(home), 'f'), 'x');
@@ -476,9 +465,6 @@ localTest('http:// endpoints from the flag, the environment and AWS config profi
 
 localTest('an http:// endpoint from a "services" section of the AWS config is refused before any connection', {
   timeout: 60_000,
-  todo: 'src/s3/client.ts connect() resolves --endpoint-url, AWS_ENDPOINT_URL(_S3) and the profile\'s endpoint_url itself, but ' +
-    'not a profile\'s `services` section; finding none, it lets the SDK resolve the endpoint, and the SDK honours ' +
-    '[services NAME] s3 = endpoint_url = http://...: the SSE-C key goes out over plain HTTP',
 }, async () => {
   const home = newHome();
   const key = await makeKeyFile(home, 'k.key');
@@ -551,8 +537,6 @@ gatewayTest('objects that are not SSE-C: get refuses them (exit 4, no file), hea
 
 gatewayTest('rotate of an object that is not SSE-C says it is not encrypted (exit 4), not that the key is wrong', {
   timeout: 60_000,
-  todo: 'src/core/rotate.ts probe() returns { opens: false } both when the key is wrong and when the server answers the HEAD ' +
-    'with no SSE-C algorithm, so rotateObject() reports WRONG_KEY (exit 3) "key X does not open" for a plain object',
 }, async () => {
   const home = newHome();
   const bucket = await newBucket('plain');
@@ -613,8 +597,6 @@ gatewayTest('wrong keys: get, head, cp and rotate are exit 3 naming both fingerp
 
 gatewayTest('wrong source key for an s3 → s3 copy names the key that encrypted the source', {
   timeout: 60_000,
-  todo: 'src/core/copy.ts inspectSource() calls describeS3Error() without expectedFingerprint, so a wrong --source-key is ' +
-    'reported as "HTTP 400 Unknown … the manifest has no record of this object" although the manifest records it',
 }, async () => {
   const home = newHome();
   const bucket = await newBucket('wrongkey');

@@ -119,10 +119,6 @@ gatewayTest('concurrent multipart puts of one object with different keys: the ma
 
 gatewayTest('a put that loses a race to another writer explains it, instead of "Unknown (HTTP 400)"', {
   timeout: 180_000,
-  todo: 'src/core/upload.ts putMultipart(): the HEAD after CompleteMultipartUpload runs with the writer\'s key; when another ' +
-    'writer replaced the object meanwhile, Ceph answers 400, the catch block tries to abort the already completed upload ' +
-    '("could not abort multipart upload …; it stays recorded for cleanup", which is not true) and the error reads ' +
-    '"put of … failed: Unknown (HTTP 400)"',
 }, async () => {
   const home = newHome();
   const bucket = await newBucket('samekey');

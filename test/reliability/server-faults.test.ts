@@ -158,10 +158,6 @@ exclusiveGatewayTest('radosgw frozen (SIGSTOP): head and get with --timeout 2 fa
 exclusiveGatewayTest('radosgw frozen (SIGSTOP) in the middle of a get: exit 5 within the timeout bound, no partial file',
   {
     skip, timeout: 180_000,
-    todo: 'a range that times out is retried by src/core/download.ts on top of the SDK\'s own retries (3 x 4 attempts), so a ' +
-      'frozen gateway takes ~12 x --timeout to report (26 s with --timeout 2, 12 min with the default 60); and src/s3/client.ts ' +
-      'sets only requestTimeout, which @smithy/node-http-handler 4.x clears once response headers arrive, so a body that stops ' +
-      'flowing mid-range is waited for forever (seen: > 10 min)',
   }, async (t) => {
     const home = newHome();
     const bucket = await newBucket('srvstop');
