@@ -90,6 +90,8 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     [env.AWS_ENDPOINT_URL_S3, 'AWS_ENDPOINT_URL_S3'],
     [env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'],
     [profile.endpoint_url, `endpoint_url of profile ${profileName}`],
+    [profile.services ? shared.configFile?.[`services.${profile.services}`]?.['s3.endpoint_url'] : undefined,
+      `s3 endpoint_url of [services ${profile.services}]`],
   ];
   const chosen = candidates.find(([v]) => v !== undefined && v !== '');
   const url = chosen ? parseEndpoint(chosen[0]!, chosen[1]) : undefined;
@@ -123,7 +125,8 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     maxAttempts: 4,
     requestHandler: {
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, secureContext }),
-      connectionTimeout: CONNECT_TIMEOUT_MS,
+      // Connecting (TCP and TLS handshake) counts as silence too, capped so a dead host is reported quickly.
+      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000),
       // --timeout is how long the server may stay silent, at any point of a request or a response body:
       // a hung server becomes an error, while a slow but moving transfer of any size may go on.
       socketTimeout: (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,

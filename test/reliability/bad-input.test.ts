@@ -209,7 +209,7 @@ gatewayTest('key files that cannot be read, and key files with loose modes, are 
   const dir = join(home.dir, 'a-folder');
   mkdirSync(dir);
   cases.push({ label: 'a folder', args: put(`file:${dir}`),
-    expect: { code: 3, error: new RegExp(`key file ${dir} is not a regular file$`), hint: false, errorCode: 'KEY_FILE' } });
+    expect: { code: 3, error: new RegExp(`key file ${dir} is not a regular file$`), hint: /32 raw bytes/, errorCode: 'KEY_FILE' } });
   const dangling = join(home.dir, 'dangling.key');
   symlinkSync(join(home.dir, 'nowhere'), dangling);
   cases.push({ label: 'a dangling symlink', args: put(`file:${dangling}`),
@@ -254,7 +254,7 @@ localTest('a FIFO as key file is refused, not waited on', {
   execFileSync('mkfifo', [fifo]);
   writeFileSync(join(workDir(home), 'f'), 'x');
   const p = start(['put', 'f', 's3://bucket-never-reached/f', '--key', `file:${fifo}`, '--json'], { home, killAfterMs: 5_000 });
-  checkFailure({ label: 'FIFO', args: [], expect: { code: 3, error: new RegExp(`key file ${fifo} is not a regular file$`), hint: false } },
+  checkFailure({ label: 'FIFO', args: [], expect: { code: 3, error: new RegExp(`key file ${fifo} is not a regular file$`), hint: /32 raw bytes/ } },
     await p.done);
 });
 
