@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from './orphans.js';
 
 /**
  * Downloads are written to a hidden temporary file beside the destination and
@@ -26,15 +27,6 @@ export function removeLiveTempFiles(): void {
   live.clear();
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Remove temporary files that a killed sse3 process left for this destination. */
 export async function removeStaleTempFiles(dest: string): Promise<number> {
   const re = PATTERN(basename(dest));
@@ -47,7 +39,7 @@ export async function removeStaleTempFiles(dest: string): Promise<number> {
   }
   for (const name of names) {
     const m = re.exec(name);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
       await fs.unlink(join(dirname(dest), name)).then(() => { removed++; }, () => undefined);
     }
   }

@@ -122,7 +122,7 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     ignoreConfiguredEndpointUrls: true,
     requestChecksumCalculation: checksums,
     responseChecksumValidation: checksums,
-    maxAttempts: 4,
+    maxAttempts: 3,
     requestHandler: {
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, secureContext }),
       // Connecting (TCP and TLS handshake) counts as silence too, capped so a dead host is reported quickly.

@@ -213,7 +213,8 @@ gatewayTest('key files that cannot be read, and key files with loose modes, are 
   const dangling = join(home.dir, 'dangling.key');
   symlinkSync(join(home.dir, 'nowhere'), dangling);
   cases.push({ label: 'a dangling symlink', args: put(`file:${dangling}`),
-    expect: { code: 3, error: new RegExp(`key file ${dangling} does not exist$`), hint: /./, errorCode: 'KEY_FILE' } });
+    expect: { code: 3, error: new RegExp(`key file ${dangling} is a symbolic link to a file that does not exist$`), hint: /./,
+      errorCode: 'KEY_FILE' } });
   const missing = join(home.dir, 'missing.key');
   cases.push({ label: 'a missing file', args: put(`file:${missing}`),
     expect: { code: 3, error: new RegExp(`key file ${missing} does not exist$`), hint: new RegExp(`sse3 keygen file:${missing}$`),

@@ -22,8 +22,8 @@ async function ensureGatewayUp(): Promise<void> {
 }
 
 /**
- * How long a command may take to give up on a frozen gateway with --timeout 2: the README promises that a request
- * fails after the timeout and is retried up to 3 times with backoff, so 4 x 2 s plus backoff and start-up.
+ * How long a command may take to give up on a frozen gateway with --timeout 2: the README promises at most about
+ * 6 x the timeout (3 attempts, a stalled TLS handshake counting twice), plus start-up.
  */
 const BOUND_MS = 16_000;
 
