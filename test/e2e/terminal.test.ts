@@ -134,3 +134,18 @@ test('Ctrl-C during a get: exit 130 and no file, partial or temporary, is left',
   assert.match(stderr, /interrupted/);
   assert.deepEqual(readdirSync(work), ['big']);
 });
+
+test('on a terminal: a spinner ends in a ✓ line and the command exits (the spinner must not hold stdin)',
+  { skip: !haveTmux && 'tmux not installed', timeout: 60_000 }, async () => {
+    const home = newHome();
+    await makeKeyFile(home, 'spin.key');
+    const t = tmuxRun(`node ${BIN} keys list`, { ...rgwEnv(), SSE3_HOME: home.env.SSE3_HOME! }, join(home.dir, 'work'));
+    try {
+      const screen = (await t.frames(/EXIT=\d+/, 20_000)).at(-1)!;
+      assert.match(screen, /EXIT=0/);
+      assert.match(screen, /✓.*looking for keys/);
+      assert.match(screen, /spin\.key/);
+    } finally {
+      t.close();
+    }
+  });
