@@ -5,7 +5,7 @@ import { formatS3Url } from '../s3/url.js';
 import type { ManifestEntry, ManifestStore } from '../manifest/store.js';
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
-import { TAG_SHA256, tagsFor, toTagging, unquoteEtag } from './ssec.js';
+import { sha256FromTag, TAG_SHA256, tagsFor, toTagging, unquoteEtag } from './ssec.js';
 import { type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
@@ -68,11 +68,7 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   }
   const encrypted = h.SSECustomerAlgorithm === 'AES256';
   let sha256 = src.sha256 || h.Metadata?.[TAG_SHA256];
-  if (!sha256 && encrypted) {
-    const t = await req.conn.client.send(new s3.GetObjectTaggingCommand({ Bucket: src.bucket, Key: src.key, VersionId: h.VersionId }))
-      .catch(() => undefined);
-    sha256 = t?.TagSet?.find((tag) => tag.Key === TAG_SHA256)?.Value;
-  }
+  if (!sha256 && encrypted) sha256 = await sha256FromTag(req.conn, src.bucket, src.key, h.VersionId, req.signal);
   return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256 };
 }
 

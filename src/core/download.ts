@@ -6,7 +6,7 @@ import { describeS3Error, statusOf } from '../s3/errors.js';
 import { formatS3Url } from '../s3/url.js';
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
-import { TAG_SHA256, unquoteEtag } from './ssec.js';
+import { sha256FromTag, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
@@ -126,11 +126,8 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
   else if (resp.Metadata?.[TAG_SHA256]) expected = { sha256: resp.Metadata[TAG_SHA256], source: 'metadata' };
   else {
     // Multipart uploads carry their checksum in a tag (known only after the upload); fetch it alongside the body.
-    expected = req.conn.client.send(new s3.GetObjectTaggingCommand({ Bucket: req.bucket, Key: req.key, VersionId: resp.VersionId }))
-      .then((t) => {
-        const sha256 = t.TagSet?.find((tag) => tag.Key === TAG_SHA256)?.Value;
-        return { sha256, source: sha256 ? 'tag' as const : 'none' as const };
-      }, () => ({ source: 'none' as const }));
+    expected = sha256FromTag(req.conn, req.bucket, req.key, resp.VersionId)
+      .then((sha256) => ({ sha256, source: sha256 ? 'tag' as const : 'none' as const }));
   }
 
   const size = Number(/\/(\d+)$/.exec(resp.ContentRange ?? '')?.[1] ?? resp.ContentLength ?? 0);

@@ -7,7 +7,7 @@ import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { faultPoint } from './faults.js';
 import { processAlive, settleOrphanUploads } from './orphans.js';
-import { TAG_SHA256, tagsFor } from './ssec.js';
+import { sha256FromTag, TAG_SHA256, tagsFor } from './ssec.js';
 
 export interface RotateContext {
   conn: Connection;
@@ -54,13 +54,6 @@ async function probe(ctx: RotateContext, bucket: string, key: string, sseKey: Ss
   }
 }
 
-async function tagSha256(ctx: RotateContext, bucket: string, key: string, versionId: string): Promise<string | undefined> {
-  const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
-  const t = await ctx.conn.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId || undefined }),
-    { abortSignal: ctx.signal }).catch(() => undefined);
-  return t?.TagSet?.find((tag) => tag.Key === TAG_SHA256)?.Value;
-}
-
 const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>
   ctx.manifest.versions({ endpoint: ctx.conn.endpoint, bucket, key })
     .filter((v) => v.fingerprint === fingerprint && v.versionId !== current && v.versionId !== '').length;
@@ -96,7 +89,7 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
   const recorded = ctx.manifest.lookup(location, before.versionId) ?? ctx.manifest.lookup(location);
   // Multipart objects carry their checksum only in the tag: without it a settled rotation would lose the checksum.
   const sha256 = (recorded?.fingerprint === oldKey.fingerprint && recorded.sha256) || before.sha256
-    || await tagSha256(ctx, bucket, key, before.versionId) || '';
+    || await sha256FromTag(ctx.conn, bucket, key, before.versionId, ctx.signal) || '';
   const journalId = ctx.manifest.journalRotation({ ...location, oldVersion: before.versionId, oldFingerprint: oldKey.fingerprint,
     newFingerprint: newKey.fingerprint, size: before.size, sha256 });
   faultPoint('rotate-journalled');

@@ -11,6 +11,18 @@ export function tagsFor(fingerprint: string, sha256?: string): Record<string, st
   return sha256 ? { [TAG_FINGERPRINT]: fingerprint, [TAG_SHA256]: sha256 } : { [TAG_FINGERPRINT]: fingerprint };
 }
 
+/**
+ * The plaintext SHA-256 an object's sse3-sha256 tag records (multipart uploads carry it only there),
+ * or undefined when there is none or the tag cannot be read.
+ */
+export async function sha256FromTag(conn: Connection, bucket: string, key: string, versionId?: string,
+  signal?: AbortSignal): Promise<string | undefined> {
+  const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
+  const t = await conn.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId || undefined }),
+    { abortSignal: signal }).catch(() => undefined);
+  return t?.TagSet?.find((tag) => tag.Key === TAG_SHA256)?.Value;
+}
+
 /** The x-amz-tagging header form: URL query encoding. */
 export const toTagging = (tags: Record<string, string>): string => new URLSearchParams(tags).toString();
 
