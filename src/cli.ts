@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { ExitCode, Sse3Error } from './errors.js';
+import type { GlobalOptions } from './options.js';
 import { Output } from './output/output.js';
 import { removeLiveTempFiles } from './core/tempfiles.js';
-import type { GlobalOptions } from './commands/session.js';
 import type { CommandSpec } from './completion/complete.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -14,15 +14,19 @@ const positiveInt = (what: string) => (value: string): number => {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number.`);
   return n;
 };
+const MiB = 1024 * 1024;
 
 const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 const KEY_HELP = 'key reference: file:PATH, env:VAR or keychain:NAME (never the key itself)';
 
-/** Build the command tree. `run` receives the action to perform once options are parsed. */
-function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: AbortSignal) => Promise<void>, g: GlobalOptions) => void)
-  : Command {
-  const program = new Command('sse3')
+/** What a command does once its options are parsed: main() runs it with the output and the Ctrl-C signal. */
+type Action = (out: Output, signal: AbortSignal) => Promise<void>;
+type Register = (action: Action, g: GlobalOptions) => void;
+
+/** The program with sse3's global options, accepted before or after the command name. */
+function newProgram() {
+  return new Command('sse3')
     .description('S3 server-side encryption with customer-provided keys (SSE-C), done safely:\n' +
       'keys never on the command line, a manifest of which key encrypted which object, end-to-end SHA-256 checks.')
     .version(version, '-V, --version')
@@ -33,44 +37,62 @@ function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: Abor
     .addOption(new Option('--timeout <seconds>', 'fail a request when the server is silent this long')
       .argParser(positiveInt('--timeout')).default(60))
     .addOption(new Option('--checksums <mode>', 'request checksums: when_required works with Ceph RGW and older MinIO')
-      .choices(['when_required', 'when_supported']).default('when_required'))
+      .choices(['when_required', 'when_supported'] as const).default('when_required' as const))
     .option('--json', 'print one JSON document on stdout (errors too)')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-color', 'no colour (also: NO_COLOR=1)')
     .option('--debug', 'print stack traces of errors (never keys)')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run sse3 --help for usage)');
+}
+type Program = ReturnType<typeof newProgram>;
 
-  const opts = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+/** Part size and parts in flight, for every command that moves bytes. */
+const partSizeOption = () => new Option('--part-size <MiB>', 'multipart part size in MiB').argParser(positiveInt('--part-size')).default(8);
+const concurrencyOption = () => new Option('--concurrency <n>', 'parts in flight per object').argParser(positiveInt('--concurrency')).default(4);
+const jobsOption = (what: string) => new Option('--jobs <n>', what).argParser(positiveInt('--jobs')).default(8);
+const serverSideOption = () => new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
+  .choices(['auto', 'never'] as const).default('auto' as const);
 
+function addKeyCommands(program: Program, run: Register): void {
   program.command('keygen')
     .description('create a new random 256-bit key at REF (a file with mode 0600, or the keychain); never overwrites')
     .argument('<ref>', 'file:PATH or keychain:NAME')
-    .addOption(new Option('--format <format>', 'key file format').choices(['raw', 'base64']).default('raw'))
+    .addOption(new Option('--format <format>', 'key file format').choices(['raw', 'base64'] as const).default('raw' as const))
     .addHelpText('after', examples('sse3 keygen keychain:backups', 'sse3 keygen file:~/.config/sse3/keys/prod.key',
       'sse3 keygen --format base64 file:./ci.key'))
-    .action((ref: string, _o, cmd: Command) => run(async (g, out) => {
+    .action((ref, o, cmd) => run(async (out) => {
       const { keygen } = await import('./commands/keygen.js');
-      await keygen(ref, { format: opts(cmd).format as 'raw' | 'base64' }, out);
-    }, opts(cmd)));
+      await keygen(ref, { format: o.format }, out);
+    }, cmd.optsWithGlobals()));
 
+  program.command('keys')
+    .description('list the keys sse3 can find by itself (SSE3_KEY, key folder, keychain): names and fingerprints, never keys')
+    .argument('[action]', 'list (the default)', 'list')
+    .addHelpText('after', examples('sse3 keys list', 'sse3 keys list --json | jq -r \'.keys[].fingerprint\''))
+    .action((action, _o, cmd) => run(async (out) => {
+      if (action !== 'list') throw new Sse3Error('USAGE', `unknown keys action "${action}"`, 'try: sse3 keys list');
+      const { keysList } = await import('./commands/keys.js');
+      await keysList(out);
+    }, cmd.optsWithGlobals()));
+}
+
+function addTransferCommands(program: Program, run: Register): void {
   program.command('put')
     .description('upload a file (or - for stdin) encrypted with an SSE-C key, and record it in the manifest')
     .argument('<src>', 'local file, or - for stdin')
     .argument('<dst>', 's3://BUCKET/KEY (ending in / takes the file\'s name)')
     .option('-k, --key <ref>', `${KEY_HELP}; default env:SSE3_KEY when set`)
-    .option('--content-type <type>', 'Content-Type to store', undefined)
-    .addOption(new Option('--part-size <MiB>', 'multipart part size in MiB').argParser(positiveInt('--part-size')).default(8))
-    .addOption(new Option('--concurrency <n>', 'parts uploaded in parallel').argParser(positiveInt('--concurrency')).default(4))
+    .option('--content-type <type>', 'Content-Type to store')
+    .addOption(partSizeOption())
+    .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 put report.pdf s3://docs/2026/ --key keychain:docs',
       'tar c data | sse3 put - s3://backups/data.tar --key file:backup.key',
       'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64'))
-    .action((src: string, dst: string, _o, cmd: Command) => run(async (g, out, signal) => {
+    .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { put } = await import('./commands/put.js');
-      const o = opts(cmd);
-      await put(src, dst, { key: o.key as string | undefined, contentType: o.contentType as string | undefined,
-        partSize: (o.partSize as number) * 1024 * 1024, concurrency: o.concurrency as number }, g, out, signal);
-    }, opts(cmd)));
+      await put(src, dst, { ...o, partSize: o.partSize * MiB }, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
 
   program.command('get')
     .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
@@ -80,11 +102,10 @@ function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: Abor
     .option('--version-id <id>', 'a specific object version')
     .addHelpText('after', examples('sse3 get s3://docs/2026/report.pdf', 'sse3 get s3://backups/data.tar - | tar x',
       'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
-    .action((src: string, dst: string | undefined, _o, cmd: Command) => run(async (g, out, signal) => {
+    .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { get } = await import('./commands/get.js');
-      const o = opts(cmd);
-      await get(src, dst, { key: o.key as string | undefined, versionId: o.versionId as string | undefined }, g, out, signal);
-    }, opts(cmd)));
+      await get(src, dst, o, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
 
   program.command('head')
     .description('show an object\'s size, dates, ETag, metadata, SSE-C state, whether the key matches, and its manifest record')
@@ -92,119 +113,115 @@ function buildProgram(run: (action: (g: GlobalOptions, out: Output, signal: Abor
     .option('-k, --key <ref>', `${KEY_HELP}; default: found by the manifest's fingerprint`)
     .option('--version-id <id>', 'a specific object version')
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
-    .action((src: string, _o, cmd: Command) => run(async (g, out, signal) => {
+    .action((src, o, cmd) => run(async (out, signal) => {
       const { head } = await import('./commands/head.js');
-      const o = opts(cmd);
-      await head(src, { key: o.key as string | undefined, versionId: o.versionId as string | undefined }, g, out, signal);
-    }, opts(cmd)));
+      await head(src, o, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
 
-  const transferOptions = (cmd: Command) => cmd
-    .addOption(new Option('--part-size <MiB>', 'multipart part size in MiB').argParser(positiveInt('--part-size')).default(8))
-    .addOption(new Option('--concurrency <n>', 'parts in flight per object').argParser(positiveInt('--concurrency')).default(4))
-    .addOption(new Option('--jobs <n>', 'objects in parallel with --recursive').argParser(positiveInt('--jobs')).default(8))
-    .addOption(new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
-      .choices(['auto', 'never']).default('auto'));
-  const transfer = (o: Record<string, unknown>) => ({
-    partSize: (o.partSize as number) * 1024 * 1024, concurrency: o.concurrency as number, jobs: o.jobs as number,
-    serverSide: o.serverSide as 'auto' | 'never',
-  });
-
-  transferOptions(program.command('cp')
+  program.command('cp')
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
     .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
     .argument('<dst>', 'local path, - for stdout, or s3://BUCKET/KEY')
     .option('-k, --key <ref>', `${KEY_HELP} that encrypts the destination (s3 → s3: default the source's key)`)
     .option('--source-key <ref>', 'key that opens the source (default: found by the manifest)')
-    .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix'))
+    .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix')
+    .addOption(jobsOption('objects in parallel with --recursive'))
+    .addOption(serverSideOption())
+    .addOption(partSizeOption())
+    .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 cp s3://prod/db.dump s3://archive/2026/db.dump --key keychain:archive',
       'sse3 cp --recursive ./photos s3://backups/photos/ --key keychain:backups',
       'sse3 cp --recursive s3://backups/photos/ ./restored/'))
-    .action((src: string, dst: string, _o, cmd: Command) => run(async (g, out, signal) => {
+    .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { cp } = await import('./commands/cp.js');
-      const o = opts(cmd);
-      await cp(src, dst, { key: o.key as string | undefined, sourceKey: o.sourceKey as string | undefined,
-        recursive: Boolean(o.recursive), ...transfer(o) }, g, out, signal);
-    }, opts(cmd)));
+      await cp(src, dst, { ...o, partSize: o.partSize * MiB }, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
+}
 
-  transferOptions(program.command('rotate')
+function addRotationCommands(program: Program, run: Register): void {
+  program.command('rotate')
     .description('re-encrypt objects in place under a new key, crash-safe: the intent is journalled before any write')
     .argument('[target]', 's3://BUCKET/KEY, or s3://BUCKET/PREFIX/ with --recursive')
     .option('--to <ref>', 'the new key')
     .option('--from <ref>', 'the current key (default: found by the manifest)')
     .option('-r, --recursive', 'every object under the prefix')
     .option('--fingerprint <fp>', 'every object the manifest records under this key')
-    .option('--resume', 'settle rotations an interrupted sse3 left, and finish them'))
+    .option('--resume', 'settle rotations an interrupted sse3 left, and finish them')
+    .addOption(jobsOption('objects in parallel with --recursive or --fingerprint'))
+    .addOption(serverSideOption())
+    .addOption(partSizeOption())
+    .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 rotate s3://docs/contract.pdf --to keychain:docs-2027',
       'sse3 rotate s3://docs/2026/ --recursive --to keychain:docs-2027',
       'sse3 rotate --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027', 'sse3 rotate --resume'))
-    .action((target: string | undefined, _o, cmd: Command) => run(async (g, out, signal) => {
+    .action((target, o, cmd) => run(async (out, signal) => {
       const { rotate } = await import('./commands/rotate.js');
-      const o = opts(cmd);
-      await rotate(target, { to: o.to as string | undefined, from: o.from as string | undefined, recursive: Boolean(o.recursive),
-        fingerprint: o.fingerprint as string | undefined, resume: Boolean(o.resume), ...transfer(o) }, g, out, signal);
-    }, opts(cmd)));
+      await rotate(target, { ...o, partSize: o.partSize * MiB }, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
 
   program.command('verify')
     .description('check every manifest entry in scope: does the recorded key open it (and, with --deep, does its SHA-256 match)')
     .argument('[scope]', 's3://BUCKET[/PREFIX] (default: everything recorded for this endpoint)')
     .option('--deep', 'also download each object and check its SHA-256')
-    .addOption(new Option('--jobs <n>', 'objects checked in parallel').argParser(positiveInt('--jobs')).default(8))
+    .addOption(jobsOption('objects checked in parallel'))
     .addHelpText('after', examples('sse3 verify', 'sse3 verify s3://backups/2026/ --deep', 'sse3 verify --json | jq .counts'))
-    .action((scope: string | undefined, _o, cmd: Command) => run(async (g, out, signal) => {
+    .action((scope, o, cmd) => run(async (out, signal) => {
       const { verify } = await import('./commands/verify.js');
-      const o = opts(cmd);
-      await verify(scope, { deep: Boolean(o.deep), jobs: o.jobs as number }, g, out, signal);
-    }, opts(cmd)));
+      await verify(scope, o, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
+}
 
+function addManifestCommands(program: Program, run: Register): void {
   const manifest = program.command('manifest').description('inspect, back up or rebuild the local manifest');
   manifest.command('list')
     .description('list recorded object versions and their key fingerprints (NDJSON with --json)')
     .argument('[scope]', 's3://BUCKET[/PREFIX]')
-    .action((scope: string | undefined, _o, cmd: Command) => run(async (_g, out) => {
+    .action((scope, _o, cmd) => run(async (out) => {
       const { list } = await import('./commands/manifest.js');
       list(scope, out);
-    }, opts(cmd)));
+    }, cmd.optsWithGlobals()));
   manifest.command('export')
     .description('print the whole manifest as one JSON document, for backup')
-    .action((_o, cmd: Command) => run(async (_g, out) => {
+    .action((_o, cmd) => run(async (out) => {
       const { exportManifest } = await import('./commands/manifest.js');
       exportManifest(out);
-    }, opts(cmd)));
+    }, cmd.optsWithGlobals()));
   manifest.command('rebuild')
     .description('rebuild entries from the sse3-fp tags of the objects under a bucket or prefix')
     .argument('<scope>', 's3://BUCKET[/PREFIX]')
     .addHelpText('after', examples('sse3 manifest rebuild s3://backups', 'sse3 manifest rebuild s3://docs/2026/'))
-    .action((scope: string, _o, cmd: Command) => run(async (g, out, signal) => {
+    .action((scope, _o, cmd) => run(async (out, signal) => {
       const { rebuild } = await import('./commands/manifest.js');
-      await rebuild(scope, g, out, signal);
-    }, opts(cmd)));
+      await rebuild(scope, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
+}
 
-  program.command('keys')
-    .description('list the keys sse3 can find by itself (SSE3_KEY, key folder, keychain): names and fingerprints, never keys')
-    .argument('[action]', 'list (the default)', 'list')
-    .addHelpText('after', examples('sse3 keys list', 'sse3 keys list --json | jq -r \'.keys[].fingerprint\''))
-    .action((action: string, _o, cmd: Command) => run(async (_g, out) => {
-      if (action !== 'list') throw new Sse3Error('USAGE', `unknown keys action "${action}"`, 'try: sse3 keys list');
-      const { keysList } = await import('./commands/keys.js');
-      await keysList(out);
-    }, opts(cmd)));
-
+function addCompletionCommands(program: Program, run: Register): void {
   program.command('completion')
     .description('print the shell completion script for bash, zsh or fish')
     .argument('<shell>', 'bash, zsh or fish')
     .addHelpText('after', examples('sse3 completion bash > ~/.local/share/bash-completion/completions/sse3',
       'sse3 completion zsh > "${fpath[1]}/_sse3"', 'sse3 completion fish > ~/.config/fish/completions/sse3.fish'))
-    .action((shell: string) => run(async () => {
+    .action((shell, _o, cmd) => run(async () => {
       if (!['bash', 'zsh', 'fish'].includes(shell)) {
         throw new Sse3Error('USAGE', `no completion for shell "${shell}"`, 'choose bash, zsh or fish');
       }
       process.stdout.write(readFileSync(new URL(`../../completions/sse3.${shell}`, import.meta.url), 'utf8'));
-    }, {}));
+    }, cmd.optsWithGlobals()));
 
   program.command('__spec', { hidden: true }).action(() => run(async () => {
-    process.stdout.write(JSON.stringify(commandSpec(program)) + '\n');
+    process.stdout.write(JSON.stringify(commandSpec(program as unknown as Command)) + '\n');
   }, {}));
+}
 
+/** Build the command tree. `run` receives the action to perform once options are parsed. */
+function buildProgram(run: Register): Program {
+  const program = newProgram();
+  addKeyCommands(program, run);
+  addTransferCommands(program, run);
+  addRotationCommands(program, run);
+  addManifestCommands(program, run);
+  addCompletionCommands(program, run);
   return program;
 }
 
@@ -216,13 +233,13 @@ function commandSpec(cmd: Command): CommandSpec {
       flags: [o.short, o.long].filter((f): f is string => Boolean(f)),
       takesValue: o.required || o.optional, ...(o.argChoices ? { choices: o.argChoices } : {}),
     })), { flags: ['-h', '--help'], takesValue: false }],
-    commands: cmd.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map(commandSpec),
+    commands: cmd.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map((c) => commandSpec(c as Command)),
   };
 }
 
-/** Parse argv, run one command, and return the exit status. Never throws. */
-export async function main(argv: string[]): Promise<number> {
-  let pending: { action: (g: GlobalOptions, out: Output, signal: AbortSignal) => Promise<void>; g: GlobalOptions } | undefined;
+/** Parse argv into the action to run; a usage error or --help/--version gives its exit status instead. */
+async function parse(argv: string[]): Promise<{ action: Action; g: GlobalOptions } | ExitCode> {
+  let pending: { action: Action; g: GlobalOptions } | undefined;
   const program = buildProgram((action, g) => { pending = { action, g }; });
   program.exitOverride();
   program.configureOutput({
@@ -240,8 +257,11 @@ export async function main(argv: string[]): Promise<number> {
     program.outputHelp({ error: true });
     return ExitCode.USAGE;
   }
+  return pending;
+}
 
-  const out = await new Output(pending.g).init();
+/** Run an action with Ctrl-C (and SIGTERM) turned into a clean abort: temp files removed, exit 130. */
+async function runAction(action: Action, out: Output): Promise<ExitCode> {
   const controller = new AbortController();
   // Every transfer of a batch listens on this one signal.
   setMaxListeners(0, controller.signal);
@@ -255,7 +275,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await pending.action(pending.g, out, controller.signal);
+    await action(out, controller.signal);
     return ExitCode.OK;
   } catch (e) {
     const err = controller.signal.aborted && !(e instanceof Sse3Error && e.code !== 'INTERRUPTED')
@@ -266,4 +286,11 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Parse argv, run one command, and return the exit status. Never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const parsed = await parse(argv);
+  if (typeof parsed === 'number') return parsed;
+  return runAction(parsed.action, await new Output(parsed.g).init());
 }

@@ -35,7 +35,9 @@ export type ErrorCode =
   | 'UNREACHABLE'
   | 'TLS'
   | 'LOCAL_IO'
+  | 'CUT_SHORT'
   | 'S3'
+  | 'BATCH'
   | 'INTERRUPTED';
 
 const exitFor: Record<ErrorCode, ExitCode> = {
@@ -59,7 +61,9 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   UNREACHABLE: ExitCode.UNREACHABLE,
   TLS: ExitCode.UNREACHABLE,
   LOCAL_IO: ExitCode.FAILED,
+  CUT_SHORT: ExitCode.UNREACHABLE,
   S3: ExitCode.FAILED,
+  BATCH: ExitCode.FAILED,
   INTERRUPTED: ExitCode.INTERRUPTED,
 };
 
@@ -73,13 +77,35 @@ export class Sse3Error extends Error {
   readonly hint?: string;
   readonly exitCode: ExitCode;
 
-  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+  /** `exitCode` overrides the code's own status: a batch exits with its most severe item's (see worstExitCode). */
+  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown; exitCode?: ExitCode }) {
     super(message, options);
     this.name = 'Sse3Error';
     this.code = code;
     this.hint = hint;
-    this.exitCode = exitFor[code];
+    this.exitCode = options?.exitCode ?? exitFor[code];
   }
+}
+
+/** Exit status of any error: sse3's own carry one; anything else is a plain failure. */
+export const exitCodeOf = (e: unknown): ExitCode => (e instanceof Sse3Error ? e.exitCode : ExitCode.FAILED);
+
+/**
+ * Most severe first. A batch that met several problems exits with the worst one, so a script learns that data
+ * failed its integrity check (4) before it learns that a key was missing (3), a server was unreachable (5), or
+ * something else failed (1).
+ */
+const SEVERITY: readonly ExitCode[] = [ExitCode.INTERRUPTED, ExitCode.INTEGRITY, ExitCode.KEY, ExitCode.UNREACHABLE,
+  ExitCode.USAGE, ExitCode.FAILED];
+
+/** The exit status for a set of item outcomes: the most severe one; OK when there is none. */
+export function worstExitCode(codes: Iterable<ExitCode>): ExitCode {
+  let worst: ExitCode = ExitCode.OK;
+  for (const code of codes) {
+    if (code === ExitCode.OK) continue;
+    if (worst === ExitCode.OK || SEVERITY.indexOf(code) < SEVERITY.indexOf(worst)) worst = code;
+  }
+  return worst;
 }
 
 export const isSse3Error = (e: unknown): e is Sse3Error => e instanceof Sse3Error;

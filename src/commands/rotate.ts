@@ -1,45 +1,32 @@
 import { Sse3Error } from '../errors.js';
+import type { GlobalOptions } from '../options.js';
+import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
-import { rotateObject, type RotateContext, type RotateResult, settleRotations } from '../core/rotate.js';
+import type { RotateResult } from '../core/rotate.js';
+import { objectsInScope, objectsUnderKey, rotateContext, rotateOne, unusedFingerprints } from '../core/rotation.js';
+import { parseScope } from '../core/scope.js';
+import { resumeRotations, type SettleResult, settleRotations } from '../core/settle.js';
+import { openSession, type Session } from '../core/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
-import { listObjects } from '../s3/list.js';
 import { formatS3Url, parseS3Url, type S3Location } from '../s3/url.js';
+import { reportBatch } from '../output/batch.js';
 import type { Output } from '../output/output.js';
-import { transferProgress } from '../output/progress.js';
-import { reportBatch } from './cp.js';
-import { type GlobalOptions, keyForObject, openSession, type Session } from './session.js';
+import { withProgress } from '../output/progress.js';
+import { renderRotated, retireAdvice } from '../output/render.js';
 
-export interface RotateOptions {
+export interface RotateOptions extends Tuning {
   to?: string;
   from?: string;
   recursive?: boolean;
   fingerprint?: string;
   resume?: boolean;
-  jobs?: number;
-  partSize?: number;
-  concurrency?: number;
-  serverSide?: 'auto' | 'never';
+  jobs: number;
 }
 
-export function rotateContext(s: Session, opts: RotateOptions, out: Output): RotateContext {
-  return {
-    conn: s.conn, manifest: s.manifest, signal: s.signal, serverSide: opts.serverSide, partSize: opts.partSize,
-    concurrency: opts.concurrency, onWarning: (m) => out.warn(m), findKey: (fp) => s.findKey(fp),
-  };
-}
-
-/** Old key for an object: --from, else the fingerprint the manifest (or tag) records. */
-async function oldKeyFor(s: Session, loc: S3Location, from?: SseCKey): Promise<SseCKey> {
-  if (from) return from;
-  return (await keyForObject(s, loc, { required: true })).key!;
-}
-
-const rotatedJson = (r: RotateResult) => ({ ok: true, ...r, versionId: r.versionId || null });
-
-/** Fingerprints that no recorded object needs any more: safe to retire, knowingly. */
-function retirable(s: Session, fingerprints: Set<string>): string[] {
-  const use = s.manifest.fingerprintUse();
-  return [...fingerprints].filter((fp) => !use.get(fp));
+function settledLine(out: Output, r: SettleResult): string {
+  const what = r.outcome === 'new-key' ? 'finished: opens with the new key'
+    : r.outcome === 'old-key' ? 'not written: still opens with the old key' : `unresolved: ${r.detail}`;
+  return `${r.outcome === 'unresolved' ? out.c.red('✗') : out.c.green('✓')} ${r.url}: interrupted rotation ${what}`;
 }
 
 export async function rotate(target: string | undefined, opts: RotateOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
@@ -52,90 +39,50 @@ export async function rotate(target: string | undefined, opts: RotateOptions, g:
   const newKey = opts.to ? await loadKey(parseKeyRef(opts.to)) : undefined;
   const fromKey = opts.from ? await loadKey(parseKeyRef(opts.from)) : undefined;
   const s = await openSession(g, signal);
-  const ctx = rotateContext(s, opts, out);
-  const oldFingerprints = new Set<string>();
   try {
+    if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode.
-    const settled = await settleRotations(ctx);
-    for (const r of settled) {
-      const line = r.outcome === 'new-key' ? 'finished: opens with the new key'
-        : r.outcome === 'old-key' ? 'not written: still opens with the old key' : `unresolved: ${r.detail}`;
-      out.info(`${r.outcome === 'unresolved' ? out.c.red('✗') : out.c.green('✓')} ${r.url}: interrupted rotation ${line}`);
-    }
-    if (opts.resume) {
-      const unresolved = settled.filter((r) => r.outcome === 'unresolved');
-      // A rotation that never wrote is redone, so --resume finishes the job it was given.
-      const retried: RotateResult[] = [];
-      for (const r of settled.filter((x) => x.outcome === 'old-key')) {
-        const [oldKey, newKey2] = await Promise.all([s.findKey(r.oldFingerprint), s.findKey(r.newFingerprint)]);
-        if (oldKey && newKey2) retried.push(await rotateObject(ctx, r.bucket, r.key, oldKey, newKey2));
-      }
-      out.result(`${settled.length} interrupted rotation(s) settled, ${retried.length} redone, ${unresolved.length} unresolved`,
-        { ok: unresolved.length === 0, settled, redone: retried.map(rotatedJson) });
-      if (unresolved.length) throw new Sse3Error('NO_KEY', `${unresolved.length} interrupted rotation(s) could not be settled`,
-        'make both keys available (keychain, key folder or SSE3_KEY) and run sse3 rotate --resume again');
-      return;
-    }
-
+    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }))) out.info(settledLine(out, r));
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
-      const oldKey = await oldKeyFor(s, loc, fromKey);
-      oldFingerprints.add(oldKey.fingerprint);
-      const progress = await transferProgress(out, `rotate ${loc.key}`);
-      let r: RotateResult;
-      try {
-        r = await rotateObject({ ...ctx, onStart: (n) => progress.start(n), onBytes: (n) => progress.add(n) }, loc.bucket, loc.key, oldKey, newKey!);
-      } finally {
-        progress.stop();
-      }
-      const retire = retirable(s, oldFingerprints);
-      out.result(renderRotated(out, r, retire), { ...rotatedJson(r), retirableFingerprints: retire });
+      const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey));
+      out.show(renderRotated(out, r, unusedFingerprints(s, [r.oldFingerprint])));
       return;
     }
-
-    const items = target !== undefined ? fromListing(s, parseS3Url(target)) : fromManifest(s, opts.fingerprint!);
-    const jobs = (async function* () {
-      for await (const loc of items) {
-        yield { from: formatS3Url(loc), run: async () => {
-          const oldKey = await oldKeyFor(s, loc, fromKey);
-          oldFingerprints.add(oldKey.fingerprint);
-          const r = await rotateObject(ctx, loc.bucket, loc.key, oldKey, newKey!);
-          return { json: rotatedJson(r), line: renderRotated(out, r, [])[0] };
-        } };
-      }
-    })();
-    try {
-      await reportBatch(out, jobs, opts.jobs ?? 8, signal);
-    } finally {
-      const retire = retirable(s, oldFingerprints);
-      if (retire.length) out.info(`no recorded object needs key(s) ${retire.join(', ')} any more; retire them when you are sure`);
-    }
+    const objects = target !== undefined ? objectsInScope(s, parseScope(target)) : objectsUnderKey(s, opts.fingerprint!);
+    await rotateMany(s, objects, opts, out, newKey!, fromKey);
   } finally {
     s.close();
   }
 }
 
-function renderRotated(out: Output, r: RotateResult, retire: string[]): string[] {
-  const lines = [r.status === 'already'
-    ? `${out.c.green('✓')} ${r.url} already opens with key ${out.c.cyan(r.newFingerprint)}`
-    : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
-      (r.versionId ? `  new version ${r.versionId}` : '')];
-  if (r.olderVersionsWithOldKey > 0) {
-    lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
-  }
-  for (const fp of retire) lines.push(`  no recorded object needs key ${fp} any more; retire it when you are sure`);
-  return lines;
-}
-
-async function* fromListing(s: Session, loc: S3Location): AsyncGenerator<S3Location> {
-  const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
-  for await (const o of listObjects(s.conn, loc.bucket, prefix, s.signal)) {
-    if (!o.key.endsWith('/')) yield { bucket: loc.bucket, key: o.key };
+async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
+  const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }));
+  for (const r of report.settled) out.info(settledLine(out, r));
+  out.result(`${report.settled.length} interrupted rotation(s) settled, ${report.redone.length} redone, ` +
+    `${report.unresolved.length} unresolved`,
+  { ok: report.unresolved.length === 0, settled: report.settled, redone: report.redone.map((r) => renderRotated(out, r).json) });
+  if (report.unresolved.length) {
+    throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be settled`,
+      'make both keys available (keychain, key folder or SSE3_KEY) and run sse3 rotate --resume again');
   }
 }
 
-function* fromManifest(s: Session, fingerprint: string): Generator<S3Location> {
-  for (const e of s.manifest.list({ endpoint: s.conn.endpoint }, { latestOnly: true, fingerprint })) {
-    yield { bucket: e.bucket, key: e.key };
+async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Iterable<S3Location>, opts: RotateOptions, out: Output,
+  newKey: SseCKey, fromKey?: SseCKey): Promise<void> {
+  const oldFingerprints = new Set<string>();
+  const items = (async function* () {
+    for await (const loc of objects) {
+      yield { label: formatS3Url(loc), run: async (ev: Parameters<typeof rotateContext>[2]) => {
+        const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey);
+        oldFingerprints.add(r.oldFingerprint);
+        return r;
+      } };
+    }
+  })();
+  try {
+    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r) });
+  } finally {
+    for (const fp of unusedFingerprints(s, oldFingerprints)) out.info(retireAdvice(fp));
   }
 }

@@ -1,29 +1,51 @@
-import { Sse3Error } from '../errors.js';
+import { type ExitCode, exitCodeOf, worstExitCode } from '../errors.js';
 
 export interface ItemOutcome<T, R> {
   item: T;
   result?: R;
-  error?: Sse3Error | Error;
+  error?: Error;
+}
+
+export interface BatchSummary {
+  ok: number;
+  failed: number;
+  /** The most severe exit status among the items (0 when every item was OK). */
+  exitCode: ExitCode;
+}
+
+export interface BatchOptions<R> {
+  /** Items at most in flight at once. */
+  jobs: number;
+  signal?: AbortSignal;
+  /** For results that are not OK although nothing was thrown (verify's statuses): their exit status, else 0. */
+  resultExitCode?: (result: R) => ExitCode;
 }
 
 /**
- * Run fn over items with at most `limit` at once. One item's failure does not
- * stop the others; every outcome is reported through onDone as it happens.
+ * Run fn over items with at most `jobs` at once. One item's failure does not
+ * stop the others; every outcome is reported through onDone as it happens, and
+ * the summary carries the exit status of the most severe problem.
  */
-export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, limit: number, fn: (item: T) => Promise<R>,
-  onDone: (o: ItemOutcome<T, R>) => void, signal?: AbortSignal): Promise<{ ok: number; failed: number }> {
+export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: (item: T) => Promise<R>,
+  onDone: (o: ItemOutcome<T, R>) => void, opts: BatchOptions<R>): Promise<BatchSummary> {
   const running = new Set<Promise<void>>();
+  const codes: ExitCode[] = [];
   let ok = 0;
   let failed = 0;
   for await (const item of items as AsyncIterable<T>) {
-    if (signal?.aborted) break;
-    while (running.size >= Math.max(1, limit)) await Promise.race(running);
+    if (opts.signal?.aborted) break;
+    while (running.size >= Math.max(1, opts.jobs)) await Promise.race(running);
     const p: Promise<void> = fn(item).then(
-      (result) => { ok++; onDone({ item, result }); },
-      (error) => { failed++; onDone({ item, error }); },
+      (result) => {
+        const code = opts.resultExitCode?.(result) ?? 0;
+        if (code === 0) ok++;
+        else { failed++; codes.push(code); }
+        onDone({ item, result });
+      },
+      (error: Error) => { failed++; codes.push(exitCodeOf(error)); onDone({ item, error }); },
     ).finally(() => { running.delete(p); });
     running.add(p);
   }
   await Promise.all(running);
-  return { ok, failed };
+  return { ok, failed, exitCode: worstExitCode(codes) };
 }

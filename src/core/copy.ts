@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
-import type { Connection } from '../s3/client.js';
 import { describeS3Error, s3ErrorName, statusOf } from '../s3/errors.js';
 import { formatS3Url } from '../s3/url.js';
-import type { ManifestEntry, ManifestStore } from '../manifest/store.js';
+import { newEntry } from '../manifest/entry.js';
 import { Sse3Error } from '../errors.js';
+import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
-import { sha256FromTag, TAG_SHA256, tagsFor, toTagging, unquoteEtag } from './ssec.js';
+import { confirmsKey, sha256FromTag, TAG_SHA256, tagsFor, toTagging } from './ssec.js';
 import { type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
@@ -27,19 +27,13 @@ export interface CopySource {
 }
 
 export interface CopyRequest {
-  conn: Connection;
-  manifest: ManifestStore;
+  io: Io;
   source: CopySource;
   dest: { bucket: string; key: string; sseKey: SseCKey };
+  /** What a HEAD of the source said, when the caller just did one. */
   sourceInfo?: SourceInfo;
-  /** 'auto': server-side CopyObject where the server can, else streamed. 'never': always streamed. */
-  serverSide?: 'auto' | 'never';
-  partSize?: number;
-  concurrency?: number;
-  signal?: AbortSignal;
-  onStart?: (size: number) => void;
-  onBytes?: (n: number) => void;
-  onWarning?: (message: string) => void;
+  tuning?: Tuning;
+  events?: TransferEvents;
 }
 
 export interface CopyResult extends UploadResult {
@@ -61,14 +55,14 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   const url = formatS3Url(src);
   let h;
   try {
-    h = await req.conn.client.send(new s3.HeadObjectCommand({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
-      ...src.sseKey?.sseC() }), { abortSignal: req.signal });
+    h = await req.io.conn.client.send(new s3.HeadObjectCommand({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
+      ...src.sseKey?.sseC() }), { abortSignal: req.io.signal });
   } catch (e) {
     throw describeS3Error(e, { op: 'copy', url, sentFingerprint: src.sseKey?.fingerprint, expectedFingerprint: src.expectedFingerprint });
   }
   const encrypted = h.SSECustomerAlgorithm === 'AES256';
   let sha256 = src.sha256 || h.Metadata?.[TAG_SHA256];
-  if (!sha256 && encrypted) sha256 = await sha256FromTag(req.conn, src.bucket, src.key, h.VersionId, req.signal);
+  if (!sha256 && encrypted) sha256 = await sha256FromTag(req.io, { bucket: src.bucket, key: src.key, versionId: h.VersionId });
   return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256 };
 }
 
@@ -80,9 +74,9 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
  */
 export async function copyObject(req: CopyRequest): Promise<CopyResult> {
   const info = req.sourceInfo ?? await inspectSource(req);
-  req.onStart?.(info.size);
-  const canServerSide = (req.serverSide ?? 'auto') === 'auto' && info.encrypted && req.source.sseKey !== undefined
-    && info.sha256 !== undefined && info.size <= MAX_SINGLE_COPY && !noServerSideCopy.has(req.conn.endpoint);
+  req.events?.onStart?.(info.size);
+  const canServerSide = (req.tuning?.serverSide ?? 'auto') === 'auto' && info.encrypted && req.source.sseKey !== undefined
+    && info.sha256 !== undefined && info.size <= MAX_SINGLE_COPY && !noServerSideCopy.has(req.io.conn.endpoint);
   if (canServerSide) {
     const done = await serverSideCopy(req, info);
     if (done) return done;
@@ -97,40 +91,37 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   const copySource = `${source.bucket}/${encodeURIComponent(source.key)}` + (info.versionId ? `?versionId=${encodeURIComponent(info.versionId)}` : '');
   let resp;
   try {
-    resp = await req.conn.client.send(new s3.CopyObjectCommand({
+    resp = await req.io.conn.client.send(new s3.CopyObjectCommand({
       Bucket: dest.bucket, Key: dest.key, CopySource: copySource,
       MetadataDirective: 'REPLACE', Metadata: tags, ContentType: info.contentType,
       TaggingDirective: 'REPLACE', Tagging: toTagging(tags),
       ...dest.sseKey.sseC(), ...source.sseKey!.copySourceSseC(),
-    }), { abortSignal: req.signal });
+    }), { abortSignal: req.io.signal });
   } catch (e) {
     if (statusOf(e) === 501 || s3ErrorName(e) === 'NotImplemented') {
-      noServerSideCopy.add(req.conn.endpoint);
+      noServerSideCopy.add(req.io.conn.endpoint);
       return undefined;
     }
     throw describeS3Error(e, { op: 'copy', url: formatS3Url(source), sentFingerprint: source.sseKey!.fingerprint });
   }
-  if (resp.SSECustomerAlgorithm !== 'AES256' || resp.SSECustomerKeyMD5 !== dest.sseKey.keyMd5) {
+  if (!confirmsKey(resp, dest.sseKey)) {
     // The server stored the copy without our key (Ceph does so for some copies): remove that version and stream instead.
-    req.onWarning?.(`the server did not encrypt the server-side copy to ${formatS3Url(dest)}; copying through sse3 instead`);
+    req.events?.onWarning?.(`the server did not encrypt the server-side copy to ${formatS3Url(dest)}; copying through sse3 instead`);
     const inPlace = dest.bucket === source.bucket && dest.key === source.key;
     if (!resp.VersionId && inPlace) {
       // Unversioned, the copy replaced the source itself: what is left to copy from is that unencrypted object,
       // which the streamed copy checks against the recorded SHA-256 before encrypting it again.
       return streamedCopy(req, { ...info, encrypted: false, versionId: undefined });
     }
-    await req.conn.client.send(new s3.DeleteObjectCommand({ Bucket: dest.bucket, Key: dest.key, VersionId: resp.VersionId }))
-      .catch(() => req.onWarning?.(`could not delete the unencrypted copy at ${formatS3Url(dest)}` +
+    await req.io.conn.client.send(new s3.DeleteObjectCommand({ Bucket: dest.bucket, Key: dest.key, VersionId: resp.VersionId }))
+      .catch(() => req.events?.onWarning?.(`could not delete the unencrypted copy at ${formatS3Url(dest)}` +
         (resp.VersionId ? ` (version ${resp.VersionId})` : '')));
     return undefined;
   }
-  req.onBytes?.(info.size);
-  const entry: ManifestEntry = {
-    endpoint: req.conn.endpoint, bucket: dest.bucket, key: dest.key, versionId: resp.VersionId ?? '',
-    fingerprint: dest.sseKey.fingerprint, size: info.size, sha256: info.sha256!, etag: unquoteEtag(resp.CopyObjectResult?.ETag),
-    createdAt: new Date().toISOString(),
-  };
-  req.manifest.record(entry);
+  req.events?.onBytes?.(info.size);
+  const entry = newEntry({ endpoint: req.io.conn.endpoint, bucket: dest.bucket, key: dest.key }, { versionId: resp.VersionId,
+    fingerprint: dest.sseKey.fingerprint, size: info.size, sha256: info.sha256, etag: resp.CopyObjectResult?.ETag });
+  req.io.manifest.record(entry);
   return { ...entry, parts: 1, method: 'server-side' };
 }
 
@@ -140,9 +131,9 @@ async function streamedCopy(req: CopyRequest, info: SourceInfo): Promise<CopyRes
   const url = formatS3Url(source);
   let resp;
   try {
-    resp = await req.conn.client.send(new s3.GetObjectCommand({
+    resp = await req.io.conn.client.send(new s3.GetObjectCommand({
       Bucket: source.bucket, Key: source.key, VersionId: info.versionId, ...(info.encrypted ? source.sseKey?.sseC() : {}),
-    }), { abortSignal: req.signal });
+    }), { abortSignal: req.io.signal });
   } catch (e) {
     throw describeS3Error(e, { op: 'copy', url, sentFingerprint: source.sseKey?.fingerprint });
   }
@@ -153,9 +144,8 @@ async function streamedCopy(req: CopyRequest, info: SourceInfo): Promise<CopyRes
   const body = resp.Body as Readable;
   try {
     const r = await uploadObject({
-      conn: req.conn, bucket: dest.bucket, key: dest.key, sseKey: dest.sseKey, body, sizeHint: info.size,
-      contentType: info.contentType, manifest: req.manifest, partSize: req.partSize, concurrency: req.concurrency,
-      signal: req.signal, onBytes: req.onBytes, onWarning: req.onWarning,
+      io: req.io, target: { ...dest, contentType: info.contentType }, source: { kind: 'stream', body, sizeHint: info.size },
+      tuning: req.tuning, events: { onBytes: req.events?.onBytes, onWarning: req.events?.onWarning },
       beforeCommit: (sha256, size) => {
         if (size !== info.size || (info.sha256 && sha256 !== info.sha256)) {
           throw new Sse3Error('INTEGRITY', `${url}: the data read does not match its recorded SHA-256/size; the copy was not written`,

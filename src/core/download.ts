@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import type { Connection } from '../s3/client.js';
-import { describeS3Error, statusOf } from '../s3/errors.js';
+import { describeS3Error, type ErrorContext, statusOf } from '../s3/errors.js';
+import { withRetries } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
 import { Sse3Error } from '../errors.js';
+import type { Io, TransferEvents } from './context.js';
 import type { SseCKey } from './key.js';
-import { sha256FromTag, TAG_SHA256, unquoteEtag } from './ssec.js';
+import { confirmsKey, sha256FromTag, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
@@ -14,68 +15,24 @@ import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tem
 const RANGE_BYTES = 4 * 1024 * 1024;
 const PARALLEL_RANGES = 4;
 
-async function readAll(body: Readable, length: number, buf: Buffer): Promise<Buffer> {
-  buf = buf.subarray(0, length);
-  let at = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (at + chunk.length > length) throw new Sse3Error('INTEGRITY', 'the server sent more bytes than the range asked for');
-    chunk.copy(buf, at);
-    at += chunk.length;
-  }
-  if (at !== length) throw Object.assign(new Error(`range cut short: ${at} of ${length} bytes`), { code: 'ECONNRESET' });
-  return buf;
-}
-
-/**
- * The object's bytes in order: the first response's body as it streams, then
- * the remaining ranges, fetched up to PARALLEL_RANGES at a time and yielded in
- * order, so memory stays bounded by the window whatever the object's size.
- */
-async function* orderedRanges(first: Readable, firstLength: number, total: number,
-  fetchRange: (start: number, end: number, into: Buffer) => Promise<Buffer>, cancel: AbortController): AsyncGenerator<Buffer> {
-  // Ranges in flight plus the one being written: their buffers are reused for the whole download.
-  const pool = new BufferPool(RANGE_BYTES, PARALLEL_RANGES + 1);
-  const window: Array<Promise<Buffer>> = [];
-  let next = firstLength;
-  const launch = () => {
-    if (next >= total) return;
-    const start = next;
-    next = Math.min(total, start + RANGE_BYTES);
-    const p = pool.take().then((buf) => fetchRange(start, next - 1, buf));
-    p.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
-    window.push(p);
-  };
-  try {
-    for (let i = 0; i < PARALLEL_RANGES; i++) launch();
-    for await (const chunk of first as AsyncIterable<Buffer>) yield chunk;
-    while (window.length) {
-      const buf = await window.shift()!;
-      launch();
-      yield buf;
-      pool.give(buf); // the consumer has written it by the time it asks for the next one
-    }
-  } finally {
-    cancel.abort();
-  }
-}
-
 export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
 
-export interface DownloadRequest {
-  conn: Connection;
-  bucket: string;
-  key: string;
+/** What the manifest recorded for the object, if anything: checked against what comes back. */
+export interface DownloadExpectation {
+  /** Plaintext SHA-256 recorded at upload, and for which version. */
+  sha256?: string;
   versionId?: string;
+  /** Fingerprint recorded, for a precise wrong-key message. */
+  fingerprint?: string;
+}
+
+export interface DownloadRequest {
+  io: Io;
+  object: { bucket: string; key: string; versionId?: string };
   sseKey: SseCKey;
-  /** Plaintext SHA-256 the manifest recorded, if any, and for which version. */
-  expectedSha256?: string;
-  expectedVersionId?: string;
-  /** Fingerprint the manifest recorded, for a precise wrong-key message. */
-  expectedFingerprint?: string;
+  expected?: DownloadExpectation;
   target: DownloadTarget;
-  signal?: AbortSignal;
-  onStart?: (size: number) => void;
-  onBytes?: (n: number) => void;
+  events?: TransferEvents;
 }
 
 /** Where the expected SHA-256 came from; 'none' when nothing recorded one (not written by sse3). */
@@ -89,115 +46,189 @@ export interface DownloadResult {
   etag: string;
 }
 
+type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
+type Expected = { sha256?: string; source: ChecksumSource };
+
 /**
  * GET an SSE-C object and verify the plaintext against the SHA-256 recorded
  * at upload. A file target is written to a temporary file and renamed only
  * after every check passed.
  */
 export async function downloadObject(req: DownloadRequest): Promise<DownloadResult> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const url = formatS3Url({ bucket: req.bucket, key: req.key });
-  const errCtx = { op: 'get' as const, url, sentFingerprint: req.sseKey.fingerprint, expectedFingerprint: req.expectedFingerprint };
-  const get = (range?: string, pin?: { VersionId?: string; IfMatch?: string }, signal = req.signal, client = req.conn.client) =>
-    client.send(new s3.GetObjectCommand({
-      Bucket: req.bucket, Key: req.key, VersionId: req.versionId, Range: range, ...pin, ...req.sseKey.sseC(),
-    }), { abortSignal: signal });
+  const first = await openFirstRange(req);
+  const expected = expectedChecksum(req, first);
+  const size = Number(/\/(\d+)$/.exec(first.ContentRange ?? '')?.[1] ?? first.ContentLength ?? 0);
+  req.events?.onStart?.(size);
+  const transfer = new RangeTransfer(req, first, size);
+  if (req.target.kind === 'stream') {
+    const out = req.target.stream;
+    // Wait until each chunk is flushed: its buffer is reused for a later range.
+    await transfer.pump((chunk) => new Promise<void>((resolve, reject) => {
+      out.write(chunk, (err) => (err ? reject(err) : resolve()));
+    }));
+    return transfer.verify(await expected);
+  }
+  return writeFileAtomically(req.target.path, transfer, expected);
+}
+
+const urlOf = (req: DownloadRequest) => formatS3Url(req.object);
+const errorContext = (req: DownloadRequest): ErrorContext => ({ op: 'get', url: urlOf(req), sentFingerprint: req.sseKey.fingerprint,
+  expectedFingerprint: req.expected?.fingerprint });
+
+async function getRange(req: DownloadRequest, range: string | undefined, opts: { pin?: { VersionId?: string; IfMatch?: string };
+  signal?: AbortSignal; client?: Io['conn']['client'] } = {}): Promise<GetOutput> {
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+  return (opts.client ?? req.io.conn.client).send(new GetObjectCommand({
+    Bucket: req.object.bucket, Key: req.object.key, VersionId: req.object.versionId, Range: range, ...opts.pin, ...req.sseKey.sseC(),
+  }), { abortSignal: opts.signal ?? req.io.signal });
+}
+
+/** The first range tells the size and the version; the rest of a large object is then fetched in parallel. */
+async function openFirstRange(req: DownloadRequest): Promise<GetOutput> {
   let resp;
   try {
-    // The first range tells the size; the rest of a large object is then fetched in parallel.
-    resp = await get(`bytes=0-${RANGE_BYTES - 1}`).catch((e) => {
-      if (statusOf(e) === 416) return get(); // an empty object has no byte 0
+    resp = await getRange(req, `bytes=0-${RANGE_BYTES - 1}`).catch((e) => {
+      if (statusOf(e) === 416) return getRange(req, undefined); // an empty object has no byte 0
       throw e;
     });
   } catch (e) {
-    throw describeS3Error(e, errCtx);
+    throw describeS3Error(e, errorContext(req));
   }
-  const body = resp.Body as Readable;
   // A server may answer an unencrypted object with 200 despite the SSE-C headers (Ceph RGW does).
   if (resp.SSECustomerAlgorithm !== 'AES256') {
-    body.destroy();
-    throw new Sse3Error('NOT_ENCRYPTED', `${url} is not encrypted with SSE-C (the server reports no customer key)`,
+    (resp.Body as Readable).destroy();
+    throw new Sse3Error('NOT_ENCRYPTED', `${urlOf(req)} is not encrypted with SSE-C (the server reports no customer key)`,
       'sse3 only reads SSE-C objects; read it with a plain S3 client');
   }
+  return resp;
+}
 
-  let expected: { sha256?: string; source: ChecksumSource } | Promise<{ sha256?: string; source: ChecksumSource }>;
-  const recordedVersionMatches = !req.expectedVersionId || !resp.VersionId || req.expectedVersionId === resp.VersionId;
-  if (req.expectedSha256 && recordedVersionMatches) expected = { sha256: req.expectedSha256, source: 'manifest' };
-  else if (resp.Metadata?.[TAG_SHA256]) expected = { sha256: resp.Metadata[TAG_SHA256], source: 'metadata' };
-  else {
-    // Multipart uploads carry their checksum in a tag (known only after the upload); fetch it alongside the body.
-    expected = sha256FromTag(req.conn, req.bucket, req.key, resp.VersionId)
-      .then((sha256) => ({ sha256, source: sha256 ? 'tag' as const : 'none' as const }));
+/** The recorded checksum: the manifest's (for this version), else the object's metadata, else its tag. */
+function expectedChecksum(req: DownloadRequest, first: GetOutput): Expected | Promise<Expected> {
+  const exp = req.expected ?? {};
+  const recordedVersionMatches = !exp.versionId || !first.VersionId || exp.versionId === first.VersionId;
+  if (exp.sha256 && recordedVersionMatches) return { sha256: exp.sha256, source: 'manifest' };
+  if (first.Metadata?.[TAG_SHA256]) return { sha256: first.Metadata[TAG_SHA256], source: 'metadata' };
+  // Multipart uploads carry their checksum in a tag (known only after the upload); fetched alongside the body.
+  return sha256FromTag(req.io, { ...req.object, versionId: first.VersionId })
+    .then((sha256) => ({ sha256, source: sha256 ? 'tag' as const : 'none' as const }));
+}
+
+/**
+ * The object's bytes in order: the first response's body as it streams, then the remaining ranges, fetched up to
+ * PARALLEL_RANGES at a time from the very same version and yielded in order, so memory stays bounded by the
+ * window whatever the object's size. Hashes what it hands out.
+ */
+class RangeTransfer {
+  readonly #hash: Hash = createHash('sha256');
+  #received = 0;
+  readonly #cancel = new AbortController();
+
+  constructor(private readonly req: DownloadRequest, private readonly first: GetOutput, readonly size: number) {}
+
+  destroy(): void {
+    (this.first.Body as Readable).destroy();
   }
 
-  const size = Number(/\/(\d+)$/.exec(resp.ContentRange ?? '')?.[1] ?? resp.ContentLength ?? 0);
-  req.onStart?.(size);
-  // Every later range must come from the very same object version.
-  const pin = resp.VersionId ? { VersionId: resp.VersionId } : { IfMatch: resp.ETag };
-  const cancel = new AbortController();
-  const onAbort = () => cancel.abort();
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  const data = orderedRanges(body, resp.ContentLength ?? 0, size, async (start, end, into) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // Retried here, once per attempt, and not again inside the SDK: a frozen server costs 3 timeouts, not 12.
-        const r = await get(`bytes=${start}-${end}`, pin, cancel.signal, req.conn.singleAttemptClient);
-        if (r.SSECustomerAlgorithm !== 'AES256' || r.SSECustomerKeyMD5 !== req.sseKey.keyMd5) {
-          throw new Sse3Error('NOT_ENCRYPTED', `${url} changed during the download (a range came back without our key)`, 'try again');
-        }
-        return await readAll(r.Body as Readable, end - start + 1, into);
-      } catch (e) {
-        const status = statusOf(e) ?? 0;
-        if (e instanceof Sse3Error || cancel.signal.aborted || attempt >= 3 || (status >= 400 && status < 500)) throw e;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
+  async pump(write: (chunk: Buffer) => Promise<void>): Promise<void> {
+    const { req } = this;
+    const onAbort = () => this.#cancel.abort();
+    req.io.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const chunk of this.#chunks()) {
+        this.#hash.update(chunk);
+        await write(chunk);
+        this.#received += chunk.length;
+        req.events?.onBytes?.(chunk.length);
       }
+    } catch (e) {
+      this.#cancel.abort();
+      if (e instanceof Sse3Error) throw e;
+      if (req.io.signal?.aborted) throw new Sse3Error('INTERRUPTED', `download of ${urlOf(req)} was interrupted`);
+      throw describeS3Error(e, errorContext(req));
+    } finally {
+      req.io.signal?.removeEventListener('abort', onAbort);
     }
-  }, cancel);
-  const hash = createHash('sha256');
-  let received = 0;
+  }
 
-  const check = async () => {
-    const exp = await expected;
-    if (received !== size) {
-      throw new Sse3Error('INTEGRITY', `${url}: received ${received} bytes, the server announced ${size}`, 'try again');
+  /** Size and SHA-256 of what was handed out, against what was announced and recorded. */
+  verify(exp: Expected): DownloadResult {
+    const url = urlOf(this.req);
+    if (this.#received !== this.size) {
+      throw new Sse3Error('INTEGRITY', `${url}: received ${this.#received} bytes, the server announced ${this.size}`, 'try again');
     }
-    const sha256 = hash.digest('hex');
+    const sha256 = this.#hash.digest('hex');
     if (exp.sha256 && exp.sha256 !== sha256) {
       throw new Sse3Error('INTEGRITY', `${url}: SHA-256 of the decrypted data does not match the one recorded at upload (${exp.source})`,
         'the object was changed or corrupted after sse3 wrote it; nothing was written locally');
     }
-    return { size, sha256, checkedAgainst: exp.sha256 ? exp.source : 'none' as ChecksumSource,
-      versionId: resp.VersionId ?? '', etag: unquoteEtag(resp.ETag) };
-  };
-
-  const pump = async (write: (chunk: Buffer) => Promise<void>) => {
-    try {
-      for await (const chunk of data) {
-        hash.update(chunk);
-        await write(chunk);
-        received += chunk.length;
-        req.onBytes?.(chunk.length);
-      }
-    } catch (e) {
-      cancel.abort();
-      if (e instanceof Sse3Error) throw e;
-      if (req.signal?.aborted) throw new Sse3Error('INTERRUPTED', `download of ${url} was interrupted`);
-      throw describeS3Error(e, errCtx);
-    } finally {
-      req.signal?.removeEventListener('abort', onAbort);
-    }
-  };
-
-  if (req.target.kind === 'stream') {
-    const out = req.target.stream;
-    // Wait until each chunk is flushed: its buffer is reused for a later range.
-    await pump((chunk) => new Promise<void>((resolve, reject) => {
-      out.write(chunk, (err) => (err ? reject(err) : resolve()));
-    }));
-    return check();
+    return { size: this.size, sha256, checkedAgainst: exp.sha256 ? exp.source : 'none',
+      versionId: this.first.VersionId ?? '', etag: unquoteEtag(this.first.ETag) };
   }
 
-  const dest = req.target.path;
+  async *#chunks(): AsyncGenerator<Buffer> {
+    // Ranges in flight plus the one being written: their buffers are reused for the whole download.
+    const pool = new BufferPool(RANGE_BYTES, PARALLEL_RANGES + 1);
+    const window: Array<Promise<Buffer>> = [];
+    let next = this.first.ContentLength ?? 0;
+    const launch = () => {
+      if (next >= this.size) return;
+      const start = next;
+      next = Math.min(this.size, start + RANGE_BYTES);
+      const end = next - 1;
+      const p = pool.take().then((buf) => this.#fetchRange(start, end, buf));
+      p.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
+      window.push(p);
+    };
+    try {
+      for (let i = 0; i < PARALLEL_RANGES; i++) launch();
+      for await (const chunk of this.first.Body as AsyncIterable<Buffer>) yield chunk;
+      while (window.length) {
+        const buf = await window.shift()!;
+        launch();
+        yield buf;
+        pool.give(buf); // the consumer has written it by the time it asks for the next one
+      }
+    } finally {
+      this.#cancel.abort();
+    }
+  }
+
+  /** One range into a pooled buffer, from the same version as the first response, under the one retry policy. */
+  #fetchRange(start: number, end: number, into: Buffer): Promise<Buffer> {
+    const { req, first } = this;
+    const url = urlOf(req);
+    const pin = first.VersionId ? { VersionId: first.VersionId } : { IfMatch: first.ETag };
+    return withRetries(async () => {
+      const r = await getRange(req, `bytes=${start}-${end}`, { pin, signal: this.#cancel.signal, client: req.io.conn.singleAttemptClient });
+      if (!confirmsKey(r, req.sseKey)) {
+        (r.Body as Readable).destroy();
+        throw new Sse3Error('NOT_ENCRYPTED', `${url} changed during the download (a range came back without our key)`, 'try again');
+      }
+      return readAll(r.Body as Readable, end - start + 1, into, url);
+    }, this.#cancel.signal);
+  }
+}
+
+/** Read a range's body into buf; a body that ends early is a cut-short transfer (retried), never a short file. */
+async function readAll(body: Readable, length: number, buf: Buffer, url: string): Promise<Buffer> {
+  buf = buf.subarray(0, length);
+  let at = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (at + chunk.length > length) throw new Sse3Error('INTEGRITY', `${url}: the server sent more bytes than the range asked for`);
+    chunk.copy(buf, at);
+    at += chunk.length;
+  }
+  if (at !== length) {
+    throw new Sse3Error('CUT_SHORT', `the server cut the transfer of ${url} short (${at} of ${length} bytes of a range)`,
+      'try again; if it keeps happening, the server or a proxy is closing connections');
+  }
+  return buf;
+}
+
+/** Into a temporary file beside the destination, renamed into place only once size and SHA-256 are verified. */
+async function writeFileAtomically(dest: string, transfer: RangeTransfer, expected: Expected | Promise<Expected>)
+  : Promise<DownloadResult> {
   await removeStaleTempFiles(dest);
   const tmp = tempPathFor(dest);
   trackTemp(tmp);
@@ -205,15 +236,15 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
   try {
     handle = await fs.open(tmp, 'wx', 0o666);
     const h = handle;
-    await pump(async (chunk) => { await h.write(chunk); });
+    await transfer.pump(async (chunk) => { await h.write(chunk); });
     await handle.sync();
     await handle.close();
     handle = undefined;
-    const result = await check();
+    const result = transfer.verify(await expected);
     await fs.rename(tmp, dest);
     return result;
   } catch (e) {
-    body.destroy();
+    transfer.destroy();
     await handle?.close().catch(() => undefined);
     await fs.unlink(tmp).catch(() => undefined);
     if (e instanceof Sse3Error) throw e;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { processAlive } from './orphans.js';
+import { processAlive } from './process.js';
 
 /**
  * Downloads are written to a hidden temporary file beside the destination and

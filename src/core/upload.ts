@@ -1,39 +1,42 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { Connection } from '../s3/client.js';
 import { describeS3Error, statusOf } from '../s3/errors.js';
+import { isUnanswered, withRetries } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
-import type { ManifestEntry, ManifestStore } from '../manifest/store.js';
+import { newEntry, type ManifestEntry } from '../manifest/entry.js';
 import { Sse3Error } from '../errors.js';
+import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { BoundedPool, BufferPool, fixedChunks } from './chunks.js';
 import { faultPoint } from './faults.js';
-import { assertEncryptedWith, tagsFor, toTagging, unquoteEtag } from './ssec.js';
+import { assertEncryptedWith, confirmsKey, putTags, tagsFor, toTagging } from './ssec.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * MiB;
 export const DEFAULT_CONCURRENCY = 4;
 const MAX_PARTS = 10_000;
 
-export interface UploadRequest {
-  conn: Connection;
+/** Where an upload goes and with which key. */
+export interface UploadTarget {
   bucket: string;
   key: string;
   sseKey: SseCKey;
-  /** A stream to upload (stdin, a GET being copied) ... */
-  body?: AsyncIterable<Uint8Array>;
-  /** ... or a local file: its parts are then streamed from disk, in parallel, without part buffers. */
-  file?: { path: string; size: number; mtimeMs: number };
-  /** Known size, if any: used to grow the part size past S3's 10,000-part limit. */
-  sizeHint?: number;
   contentType?: string;
-  partSize?: number;
-  concurrency?: number;
-  manifest: ManifestStore;
-  signal?: AbortSignal;
-  onBytes?: (n: number) => void;
-  onWarning?: (message: string) => void;
+}
+
+/** What is uploaded: a local file (parts streamed from disk, in parallel, no part buffers) or a stream. */
+export type UploadSource =
+  | { kind: 'file'; path: string; size: number; mtimeMs: number }
+  /** sizeHint, when known, grows the part size past S3's 10,000-part limit. */
+  | { kind: 'stream'; body: AsyncIterable<Uint8Array>; sizeHint?: number };
+
+export interface UploadRequest {
+  io: Io;
+  target: UploadTarget;
+  source: UploadSource;
+  tuning?: Tuning;
+  events?: TransferEvents;
   /**
    * Called with the plaintext's SHA-256 and size just before the object is
    * committed (PutObject sent / multipart completed); throwing cancels the write.
@@ -59,18 +62,26 @@ export function partSizeFor(sizeHint: number | undefined, wanted: number): numbe
  * Only after the server confirmed the encrypted write is the manifest updated.
  */
 export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
-  const partSize = partSizeFor(req.file?.size ?? req.sizeHint, req.partSize ?? DEFAULT_PART_SIZE);
-  if (req.file && req.file.size > partSize) return putMultipart(req, fileFeed(req.file, partSize));
-  // A small file is read whole into a buffer of its own size, not into a part-sized one.
-  if (req.file) return putSingle(req, await fs.readFile(req.file.path));
+  const { source } = req;
+  const known = source.kind === 'file' ? source.size : source.sizeHint;
+  const partSize = partSizeFor(known, req.tuning?.partSize ?? DEFAULT_PART_SIZE);
+  if (source.kind === 'file') {
+    if (source.size > partSize) return putMultipart(req, fileFeed(source, partSize));
+    // A small file is read whole into a buffer of its own size, not into a part-sized one.
+    return putSingle(req, await fs.readFile(source.path));
+  }
   // Parts in flight, the one filling, and the look-ahead part that decides single vs multipart.
-  const pool = new BufferPool(partSize, (req.concurrency ?? DEFAULT_CONCURRENCY) + 2);
-  const chunks = fixedChunks(req.body!, partSize, pool);
+  const pool = new BufferPool(partSize, concurrencyOf(req) + 2);
+  const chunks = fixedChunks(source.body, partSize, pool);
   const first = (await chunks.next()).value as Buffer;
   const second = first.length < partSize ? undefined : await chunks.next();
   if (!second || second.done) return putSingle(req, first);
   return putMultipart(req, bufferedFeed(chunks, [first, second.value], pool));
 }
+
+const concurrencyOf = (req: UploadRequest) => req.tuning?.concurrency ?? DEFAULT_CONCURRENCY;
+const urlOf = (req: UploadRequest) => formatS3Url(req.target);
+const location = (req: UploadRequest) => ({ endpoint: req.io.conn.endpoint, bucket: req.target.bucket, key: req.target.key });
 
 /** One part to upload: its bytes can be produced again for a retry. */
 interface Part {
@@ -84,8 +95,6 @@ interface Part {
 interface PartFeed {
   parts: AsyncIterable<Part>;
   digest: () => Promise<{ sha256: string; size: number }>;
-  /** Buffer bodies can be resent by the SDK's own retries; streams must be recreated, so sse3 retries those itself. */
-  streamed: boolean;
 }
 
 function bufferedFeed(rest: AsyncGenerator<Buffer>, firstParts: Buffer[], pool: BufferPool): PartFeed {
@@ -97,7 +106,6 @@ function bufferedFeed(rest: AsyncGenerator<Buffer>, firstParts: Buffer[], pool: 
     return { length: buf.length, body: () => buf, release: () => pool.give(buf) };
   };
   return {
-    streamed: false,
     parts: (async function* () {
       for (const buf of firstParts) yield take(buf);
       for await (const buf of rest) yield take(buf);
@@ -123,187 +131,225 @@ function fileFeed(file: { path: string; size: number; mtimeMs: number }, partSiz
   })();
   hashing.catch(() => undefined); // awaited at the end; an early failure must not count as unhandled
   return {
-    streamed: true,
-    parts: (function* () {
+    parts: (async function* () {
       for (let start = 0; start < file.size; start += partSize) {
         const end = Math.min(file.size, start + partSize) - 1;
         yield { length: end - start + 1, body: () => createReadStream(file.path, { start, end, highWaterMark: 256 * 1024 }),
           release: () => undefined };
       }
-    })() as unknown as AsyncIterable<Part>,
+    })(),
     digest: () => hashing,
   };
 }
 
-const url = (req: UploadRequest) => formatS3Url({ bucket: req.bucket, key: req.key });
-
 async function putSingle(req: UploadRequest, body: Buffer): Promise<UploadResult> {
   const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const { target } = req;
   const sha256 = createHash('sha256').update(body).digest('hex');
   req.beforeCommit?.(sha256, body.length);
-  const tags = tagsFor(req.sseKey.fingerprint, sha256);
+  const tags = tagsFor(target.sseKey.fingerprint, sha256);
   let resp;
   try {
-    resp = await req.conn.client.send(new PutObjectCommand({
-      Bucket: req.bucket, Key: req.key, Body: body, ContentLength: body.length,
-      ContentType: req.contentType ?? 'application/octet-stream',
+    resp = await req.io.conn.client.send(new PutObjectCommand({
+      Bucket: target.bucket, Key: target.key, Body: body, ContentLength: body.length,
+      ContentType: target.contentType ?? 'application/octet-stream',
       Metadata: tags, Tagging: toTagging(tags),
-      ...req.sseKey.sseC(),
-    }), { abortSignal: req.signal });
+      ...target.sseKey.sseC(),
+    }), { abortSignal: req.io.signal });
   } catch (e) {
     throw await explainWriteFailure(req, e);
   }
-  await assertEncryptedWith(req.conn, req.bucket, req.key, resp.VersionId, resp, req.sseKey);
-  req.onBytes?.(body.length);
+  await assertEncryptedWith(req.io, { ...target, versionId: resp.VersionId }, resp, target.sseKey);
+  req.events?.onBytes?.(body.length);
   return record(req, { versionId: resp.VersionId, size: body.length, sha256, etag: resp.ETag, parts: 1 });
 }
 
-async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<UploadResult> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const { client } = req.conn;
-  const ssec = req.sseKey.sseC();
-  const target = { Bucket: req.bucket, Key: req.key };
-  const initialTags = { 'sse3-fp': req.sseKey.fingerprint };
+/**
+ * A multipart upload in explicit phases. 'parts': created and journalled, parts going up; a failure aborts it.
+ * 'completing': CompleteMultipartUpload sent, its outcome unknown until it answers; a failure still tries to
+ * abort (which fails if it did complete, and then the journal keeps it for the next run to record).
+ * 'committed': the server made the object; nothing is aborted any more.
+ */
+type Phase = 'parts' | 'completing' | 'committed';
 
+interface OpenUpload {
+  uploadId: string;
+  phase: Phase;
+  /** Cancels every part in flight at once, when one fails or the caller aborts. */
+  cancel: AbortController;
+}
+
+async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<UploadResult> {
+  const upload = await createUpload(req);
+  const onOuterAbort = () => upload.cancel.abort();
+  req.io.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const inFlight = new BoundedPool(concurrencyOf(req));
+  try {
+    const etags = await sendParts(req, upload, feed, inFlight);
+    const { sha256, size } = await feed.digest();
+    const done = await completeUpload(req, upload, etags, sha256, size);
+    await tagAfterComplete(req, done.versionId, sha256);
+    return record(req, { versionId: done.versionId, size, sha256, etag: done.etag, parts: etags.length }, upload.uploadId);
+  } catch (e) {
+    upload.cancel.abort();
+    await inFlight.settle();
+    await settleFailedUpload(req, upload, e);
+    if (e instanceof Sse3Error) throw e;
+    if (req.io.signal?.aborted) throw new Sse3Error('INTERRUPTED', `upload of ${urlOf(req)} was interrupted`);
+    throw describeS3Error(e, { op: 'put', url: urlOf(req) });
+  } finally {
+    req.io.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/** CreateMultipartUpload with the key, confirmed, and journalled so a killed sse3's upload is settled by the next run. */
+async function createUpload(req: UploadRequest): Promise<OpenUpload> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const { target, io } = req;
+  const tags = tagsFor(target.sseKey.fingerprint);
   let uploadId: string;
   try {
-    const created = await client.send(new s3.CreateMultipartUploadCommand({
-      ...target, ContentType: req.contentType ?? 'application/octet-stream',
-      Metadata: initialTags, Tagging: toTagging(initialTags), ...ssec,
-    }), { abortSignal: req.signal });
+    const created = await io.conn.client.send(new s3.CreateMultipartUploadCommand({
+      Bucket: target.bucket, Key: target.key, ContentType: target.contentType ?? 'application/octet-stream',
+      Metadata: tags, Tagging: toTagging(tags), ...target.sseKey.sseC(),
+    }), { abortSignal: io.signal });
     uploadId = created.UploadId!;
-    if (created.SSECustomerAlgorithm !== 'AES256') {
-      await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).catch(() => undefined);
+    if (!confirmsKey(created, target.sseKey)) {
+      await io.conn.client.send(new s3.AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId }))
+        .catch(() => undefined);
       throw notEncrypted(req, 'CreateMultipartUpload');
     }
   } catch (e) {
     throw await explainWriteFailure(req, e);
   }
-
-  const location = { endpoint: req.conn.endpoint, bucket: req.bucket, key: req.key };
-  req.manifest.beginUpload({ ...location, uploadId, fingerprint: req.sseKey.fingerprint, pid: process.pid,
+  io.manifest.beginUpload({ ...location(req), uploadId, fingerprint: target.sseKey.fingerprint, pid: process.pid,
     startedAt: new Date().toISOString() });
-  // Parts in flight are cancelled together when one fails or the caller aborts.
-  const cancel = new AbortController();
-  const onOuterAbort = () => cancel.abort();
-  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  return { uploadId, phase: 'parts', cancel: new AbortController() };
+}
 
+/** Every part, at most `concurrency` at once, each confirmed to carry our key; returns the ETags in part order. */
+async function sendParts(req: UploadRequest, upload: OpenUpload, feed: PartFeed, inFlight: BoundedPool): Promise<string[]> {
+  const { UploadPartCommand } = await import('@aws-sdk/client-s3');
+  const { target, io } = req;
   const etags: string[] = [];
-  let completed = false;
-  const inFlight = new BoundedPool(req.concurrency ?? DEFAULT_CONCURRENCY);
-  const sendPart = async (part: Part, partNumber: number) => {
-    const command = () => new s3.UploadPartCommand({
-      ...target, UploadId: uploadId, PartNumber: partNumber, Body: part.body(), ContentLength: part.length, ...ssec,
-    });
-    if (!feed.streamed) return client.send(command(), { abortSignal: cancel.signal });
-    for (let attempt = 1; ; attempt++) {
+  for await (const part of feed.parts) {
+    const partNumber = etags.push('');
+    await inFlight.add(async () => {
+      let r;
       try {
-        return await req.conn.singleAttemptClient.send(command(), { abortSignal: cancel.signal });
-      } catch (e) {
-        const status = statusOf(e) ?? 0;
-        if (cancel.signal.aborted || attempt >= 4 || (status >= 400 && status < 500)) throw e;
-        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+        // A streamed body cannot be sent twice by the SDK: each attempt reads the part from its source again.
+        r = await withRetries(() => io.conn.singleAttemptClient.send(new UploadPartCommand({
+          Bucket: target.bucket, Key: target.key, UploadId: upload.uploadId, PartNumber: partNumber, Body: part.body(),
+          ContentLength: part.length, ...target.sseKey.sseC(),
+        }), { abortSignal: upload.cancel.signal }), upload.cancel.signal);
+      } finally {
+        part.release();
       }
-    }
-  };
-
-  try {
-    for await (const part of feed.parts) {
-      const partNumber = etags.push('');
-      await inFlight.add(async () => {
-        let r;
-        try {
-          r = await sendPart(part, partNumber);
-        } finally {
-          part.release();
-        }
-        if (r.SSECustomerAlgorithm !== 'AES256') throw notEncrypted(req, `UploadPart ${partNumber}`);
-        etags[partNumber - 1] = r.ETag!;
-        req.onBytes?.(part.length);
-        if (partNumber === 2) faultPoint('after-part-2');
-      });
-    }
-    await inFlight.drain();
-    const { sha256, size } = await feed.digest();
-    req.beforeCommit?.(sha256, size);
-    req.manifest.completingUpload(location, uploadId, sha256, size);
-    faultPoint('before-complete');
-    const done = await client.send(new s3.CompleteMultipartUploadCommand({
-      ...target, UploadId: uploadId, ...ssec,
-      MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
-    }), { abortSignal: cancel.signal });
-    // Some servers (Ceph RGW) return no ETag from Complete; HEAD with the key also proves the stored object is encrypted.
-    const head = await client.send(new s3.HeadObjectCommand({ ...target, VersionId: done.VersionId, ...ssec }))
-      .catch((e) => {
-        const status = statusOf(e);
-        if (status !== 400 && status !== 403) throw e;
-        // Unversioned, the key now holds another writer's object (under another key): ours was replaced at once.
-        completed = true;
-        throw new Sse3Error('S3', `${url(req)} was replaced by another writer as this upload completed; sse3 recorded nothing`,
-          'upload again if this version should win; writers to one key should not race');
-      });
-    await assertEncryptedWith(req.conn, req.bucket, req.key, done.VersionId, head, req.sseKey);
-    faultPoint('after-complete');
-    try {
-      const tags = tagsFor(req.sseKey.fingerprint, sha256);
-      await client.send(new s3.PutObjectTaggingCommand({
-        ...target, VersionId: done.VersionId,
-        Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
-      }));
-    } catch (e) {
-      req.onWarning?.(`could not tag ${url(req)} with its checksum (${statusOf(e) ?? ''} ${(e as Error).name}); ` +
-        'the manifest still records it');
-    }
-    return record(req, { versionId: done.VersionId, size, sha256, etag: head.ETag ?? done.ETag, parts: etags.length }, uploadId);
-  } catch (e) {
-    cancel.abort();
-    await inFlight.settle();
-    if (completed) {
-      req.manifest.endUpload(location, uploadId);
-    } else {
-      await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).then(
-        () => req.manifest.endUpload(location, uploadId),
-        // Kept in the manifest: the next sse3 run against this server aborts it, or records it if it did complete.
-        () => req.onWarning?.(`multipart upload ${uploadId} could not be aborted now; the next sse3 run will settle it`),
-      );
-    }
-    if (e instanceof Sse3Error) throw e;
-    if (req.signal?.aborted) throw new Sse3Error('INTERRUPTED', `upload of ${url(req)} was interrupted`);
-    throw describeS3Error(e, { op: 'put', url: url(req) });
-  } finally {
-    req.signal?.removeEventListener('abort', onOuterAbort);
+      if (!confirmsKey(r, target.sseKey)) throw notEncrypted(req, `UploadPart ${partNumber}`);
+      etags[partNumber - 1] = r.ETag!;
+      req.events?.onBytes?.(part.length);
+      if (partNumber === 2) faultPoint('after-part-2');
+    });
   }
+  await inFlight.drain();
+  return etags;
+}
+
+/**
+ * Check the whole plaintext, journal its checksum, complete, and prove with a HEAD that the stored object opens
+ * with our key (some servers, Ceph RGW among them, return no ETag from Complete).
+ */
+async function completeUpload(req: UploadRequest, upload: OpenUpload, etags: string[], sha256: string, size: number)
+  : Promise<{ versionId?: string; etag?: string }> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const { target, io } = req;
+  const object = { Bucket: target.bucket, Key: target.key };
+  req.beforeCommit?.(sha256, size);
+  io.manifest.completingUpload(location(req), upload.uploadId, sha256, size);
+  faultPoint('before-complete');
+  upload.phase = 'completing';
+  const done = await io.conn.client.send(new s3.CompleteMultipartUploadCommand({
+    ...object, UploadId: upload.uploadId, ...target.sseKey.sseC(),
+    MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+  }), { abortSignal: upload.cancel.signal });
+  upload.phase = 'committed';
+  let head;
+  try {
+    head = await io.conn.client.send(new s3.HeadObjectCommand({ ...object, VersionId: done.VersionId, ...target.sseKey.sseC() }));
+  } catch (e) {
+    const status = statusOf(e);
+    if (status !== 400 && status !== 403) throw e;
+    // Unversioned, the key now holds another writer's object (under another key): ours was replaced at once.
+    throw new Sse3Error('S3', `${urlOf(req)} was replaced by another writer as this upload completed; sse3 recorded nothing`,
+      'upload again if this version should win; writers to one key should not race');
+  }
+  await assertEncryptedWith(io, { ...target, versionId: done.VersionId }, head, target.sseKey);
+  faultPoint('after-complete');
+  return { versionId: done.VersionId, etag: head.ETag ?? done.ETag };
+}
+
+/** Multipart objects get their checksum tag only now: Ceph RGW drops the tagging header of CreateMultipartUpload. */
+async function tagAfterComplete(req: UploadRequest, versionId: string | undefined, sha256: string): Promise<void> {
+  try {
+    await putTags(req.io, { ...req.target, versionId }, tagsFor(req.target.sseKey.fingerprint, sha256));
+  } catch (e) {
+    req.events?.onWarning?.(`could not tag ${urlOf(req)} with its checksum (${statusOf(e) ?? ''} ${(e as Error).name}); ` +
+      'the manifest still records it');
+  }
+}
+
+/**
+ * After a failure: an upload that may still become (or hold) parts is aborted — one attempt — and forgotten. If
+ * it cannot be aborted now it stays journalled, and the next sse3 run against this server aborts it, or records
+ * the object if it had completed. A server that just failed to answer is not asked again: that would only add
+ * another timeout before the user hears of it.
+ */
+async function settleFailedUpload(req: UploadRequest, upload: OpenUpload, error: unknown): Promise<void> {
+  const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+  const loc = location(req);
+  if (upload.phase === 'committed') {
+    // sse3's own verdicts (replaced by another writer, not encrypted and deleted) are final; a lost answer is not.
+    if (error instanceof Sse3Error) req.io.manifest.endUpload(loc, upload.uploadId);
+    return;
+  }
+  if (!req.io.signal?.aborted && isUnanswered(error)) {
+    req.events?.onWarning?.(`the server is not answering; the next sse3 run against it will abort multipart upload ${upload.uploadId}`);
+    return;
+  }
+  await req.io.conn.singleAttemptClient.send(new AbortMultipartUploadCommand({ Bucket: req.target.bucket, Key: req.target.key,
+    UploadId: upload.uploadId })).then(
+    () => req.io.manifest.endUpload(loc, upload.uploadId),
+    () => req.events?.onWarning?.(`multipart upload ${upload.uploadId} could not be aborted now; the next sse3 run will settle it`),
+  );
 }
 
 function record(req: UploadRequest, r: { versionId?: string; size: number; sha256: string; etag?: string; parts: number },
   uploadId?: string): UploadResult {
-  const entry: ManifestEntry = {
-    endpoint: req.conn.endpoint, bucket: req.bucket, key: req.key, versionId: r.versionId ?? '',
-    fingerprint: req.sseKey.fingerprint, size: r.size, sha256: r.sha256, etag: unquoteEtag(r.etag),
-    createdAt: new Date().toISOString(),
-  };
-  if (uploadId) req.manifest.recordUpload(entry, uploadId);
-  else req.manifest.record(entry);
+  const entry = newEntry(location(req), { versionId: r.versionId, fingerprint: req.target.sseKey.fingerprint, size: r.size,
+    sha256: r.sha256, etag: r.etag });
+  if (uploadId) req.io.manifest.recordUpload(entry, uploadId);
+  else req.io.manifest.record(entry);
   return { ...entry, parts: r.parts };
 }
 
 function notEncrypted(req: UploadRequest, step: string): Sse3Error {
   return new Sse3Error('NOT_ENCRYPTED',
-    `the server did not confirm SSE-C encryption for ${step} of ${url(req)}: it may store plaintext`,
+    `the server did not confirm SSE-C encryption with sse3's key for ${step} of ${urlOf(req)}: it may store plaintext`,
     'use a server that supports SSE-C; nothing was recorded in the manifest');
 }
 
 /** A 403 on write may be AWS's block on SSE-C (default for new buckets since April 2026): say so. */
 async function explainWriteFailure(req: UploadRequest, e: unknown): Promise<Sse3Error> {
+  if (e instanceof Sse3Error) return e;
   if (statusOf(e) === 403) {
     try {
       const { GetBucketEncryptionCommand } = await import('@aws-sdk/client-s3');
-      const enc = await req.conn.client.send(new GetBucketEncryptionCommand({ Bucket: req.bucket }));
+      const enc = await req.io.conn.client.send(new GetBucketEncryptionCommand({ Bucket: req.target.bucket }));
       const blocked = (enc.ServerSideEncryptionConfiguration?.Rules ?? [])
         .some((r) => r.BlockedEncryptionTypes?.EncryptionType?.some((t) => String(t) === 'SSE-C'));
       if (blocked) {
         return new Sse3Error('SSEC_BLOCKED',
-          `bucket ${req.bucket} blocks SSE-C writes (its encryption configuration lists SSE-C in BlockedEncryptionTypes)`,
+          `bucket ${req.target.bucket} blocks SSE-C writes (its encryption configuration lists SSE-C in BlockedEncryptionTypes)`,
           'the bucket owner can allow SSE-C with put-bucket-encryption, removing SSE-C from BlockedEncryptionTypes',
           { cause: e });
       }
@@ -311,5 +357,5 @@ async function explainWriteFailure(req: UploadRequest, e: unknown): Promise<Sse3
       // Not allowed to read the configuration, or not AWS: fall through to the plain message.
     }
   }
-  return describeS3Error(e, { op: 'put', url: url(req) });
+  return describeS3Error(e, { op: 'put', url: urlOf(req) });
 }

@@ -2,26 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
-/** One object version written by sse3 and the fingerprint of the key that encrypted it. */
-export interface ManifestEntry {
-  endpoint: string;
-  bucket: string;
-  key: string;
-  /** '' when the bucket is not versioned (S3 reports no version id). */
-  versionId: string;
-  fingerprint: string;
-  size: number;
-  sha256: string;
-  etag: string;
-  /** ISO 8601. */
-  createdAt: string;
-}
+import { type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 
-export interface ObjectLocation {
-  endpoint: string;
-  bucket: string;
-  key: string;
-}
+export { type ManifestEntry, newEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 
 /** Scope of a listing: an endpoint, optionally one bucket and a key prefix. */
 export interface ManifestScope {
@@ -178,7 +161,12 @@ export class ManifestStore {
     const args: unknown[] = [];
     if (scope.endpoint !== undefined) { where.push('endpoint = ?'); args.push(scope.endpoint); }
     if (scope.bucket !== undefined) { where.push('bucket = ?'); args.push(scope.bucket); }
-    if (scope.prefix) { where.push('substr(key, 1, ?) = ?'); args.push(scope.prefix.length, scope.prefix); }
+    if (scope.prefix) {
+      where.push('key >= ?');
+      args.push(scope.prefix);
+      const end = prefixSuccessor(scope.prefix);
+      if (end !== undefined) { where.push('key < ?'); args.push(end); }
+    }
     if (opts.fingerprint !== undefined) { where.push('fingerprint = ?'); args.push(opts.fingerprint); }
     const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const sql = opts.latestOnly
@@ -302,7 +290,8 @@ export function completeObjectPaths(file: string, word: string, limit = 200): st
       } else {
         const folder = key.slice(0, sub + 1);
         out.push(`s3://${bucket}/${folder}`);
-        key = after.get(bucket, folder + '\uffff') as string | undefined;
+        const end = prefixSuccessor(folder);
+        key = end === undefined ? undefined : first.get(bucket, end) as string | undefined;
       }
     }
     return out;

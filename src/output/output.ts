@@ -88,18 +88,54 @@ export class Output {
     else stream.write(text + '\n');
   }
 
+  /** A rendered result (src/output/render.ts): its lines, or its JSON with --json. */
+  show(r: { line: string | string[]; json: unknown }): void {
+    this.result(r.line, r.json);
+  }
+
   /** One JSON object per line, for streams of results (--json with many objects). */
   ndjson(json: unknown): void {
     (this.stdoutIsData ? this.#stderr : this.#stdout).write(JSON.stringify(json) + '\n');
     this.#wroteJson = true;
   }
 
+  /** A document that is the command's output whatever the flags (manifest export): pretty JSON on stdout. */
+  document(json: unknown): void {
+    this.#stdout.write(JSON.stringify(json, null, 2) + '\n');
+    this.#wroteJson = true;
+  }
+
+  /** One item of a batch: its line(s), or one NDJSON object with --json. */
+  item(human: string | string[], json: unknown): void {
+    if (this.json) this.ndjson(json);
+    else this.result(human, json);
+  }
+
+  /** A batch item that failed: a red line (above the bars), or an NDJSON error object with --json. */
+  itemError(label: string, e: Error): void {
+    const code = e instanceof Sse3Error ? e.code : 'S3';
+    if (this.json) this.ndjson({ ok: false, source: label, error: { code, message: e.message } });
+    else this.#message(`${this.c.red('✗')} ${label}: ${e.message}`);
+  }
+
+  /** The closing line of a batch: `{"summary": …}` with --json, else a human line on stderr. */
+  summary(json: Record<string, unknown>, human: string): void {
+    if (this.json) this.ndjson({ summary: json });
+    else this.info(human);
+  }
+
   info(message: string): void {
-    if (!this.quiet && !this.json) this.#stderr.write(message + '\n');
+    if (!this.quiet && !this.json) this.#message(message);
   }
 
   warn(message: string): void {
-    if (!this.quiet) this.#stderr.write(`${this.c.yellow('warning:')} ${message}\n`);
+    if (!this.quiet) this.#message(`${this.c.yellow('warning:')} ${message}`);
+  }
+
+  /** A line on stderr, above the progress bars while they are shown. */
+  #message(line: string): void {
+    if (this.batch) this.batch.log(line);
+    else this.#stderr.write(line + '\n');
   }
 
   /**

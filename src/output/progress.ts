@@ -1,4 +1,5 @@
 import type { MultiBar } from 'cli-progress';
+import type { TransferEvents } from '../core/context.js';
 import type { Output } from './output.js';
 import { humanBytes } from './output.js';
 
@@ -122,4 +123,14 @@ export async function transferProgress(out: Output, label: string): Promise<Tran
       running = false;
     },
   };
+}
+
+/** Run one transfer with its progress bar (or none), giving it the events core reports through. */
+export async function withProgress<T>(out: Output, label: string, fn: (events: TransferEvents) => Promise<T>): Promise<T> {
+  const progress = await transferProgress(out, label);
+  try {
+    return await fn({ onStart: (n) => progress.start(n), onBytes: (n) => progress.add(n), onWarning: (m) => out.warn(m) });
+  } finally {
+    progress.stop();
+  }
 }

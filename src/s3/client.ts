@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
+import { RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
 
 /** Connection settings shared by every command that talks to S3. */
 export interface ConnectionOptions {
@@ -18,7 +19,7 @@ export interface ConnectionOptions {
 export interface Connection {
   /** @aws-sdk/client-s3's S3Client; typed loosely so this module's type does not load the SDK. */
   client: import('@aws-sdk/client-s3').S3Client;
-  /** Same settings without SDK retries: for requests whose streamed body only the caller can produce again. */
+  /** Same settings without SDK retries: for requests sse3 retries itself (withRetries), such as bodies streamed from disk. */
   singleAttemptClient: import('@aws-sdk/client-s3').S3Client;
   /** Stable identity of the server, used as the manifest's endpoint column. */
   endpoint: string;
@@ -109,7 +110,7 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   }
 
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { S3Client } = await import('@aws-sdk/client-s3');
+  const [{ S3Client }, { ConfiguredRetryStrategy }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/core/retry')]);
   const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
   const config = {
     region,
@@ -122,7 +123,8 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     ignoreConfiguredEndpointUrls: true,
     requestChecksumCalculation: checksums,
     responseChecksumValidation: checksums,
-    maxAttempts: 3,
+    // sse3's one retry policy (src/s3/retry.ts), also used for the requests sse3 retries itself.
+    retryStrategy: new ConfiguredRetryStrategy(RETRY_ATTEMPTS, retryDelayMs),
     requestHandler: {
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, secureContext }),
       // Connecting (TCP and TLS handshake) counts as silence too, capped so a dead host is reported quickly.
@@ -133,7 +135,7 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     },
   } satisfies import('@aws-sdk/client-s3').S3ClientConfig;
   const client = new S3Client(config);
-  const singleAttemptClient = new S3Client({ ...config, maxAttempts: 1 });
+  const singleAttemptClient = new S3Client({ ...config, retryStrategy: new ConfiguredRetryStrategy(1) });
   // Over HTTPS, TLS already protects the body in transit and sse3 checks the plaintext's SHA-256 end to end:
   // hashing every upload again for the signature would cost a full extra pass of CPU.
   for (const c of [client, singleAttemptClient]) {

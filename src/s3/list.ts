@@ -12,47 +12,45 @@ export interface ListedObject {
   isLatest: boolean;
 }
 
-/** Every object under a prefix (current versions), page by page. */
+const unquote = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
+
+/** Every object under a prefix (current versions), page by page, in key order. */
 export async function* listObjects(conn: Connection, bucket: string, prefix: string, signal?: AbortSignal)
   : AsyncGenerator<ListedObject> {
-  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-  let token: string | undefined;
+  const { paginateListObjectsV2 } = await import('@aws-sdk/client-s3');
+  try {
+    for await (const page of paginateListObjectsV2({ client: conn.client }, { Bucket: bucket, Prefix: prefix || undefined })) {
+      if (signal?.aborted) return;
+      for (const o of page.Contents ?? []) {
+        yield { key: o.Key!, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified, versionId: '', isLatest: true };
+      }
+    }
+  } catch (e) {
+    throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
+  }
+}
+
+/**
+ * Every version (not delete markers) under a prefix, newest first per key; unversioned objects have versionId ''.
+ * The SDK has no paginator for ListObjectVersions: it resumes from two markers (key and version), which its
+ * one-token paginators cannot carry.
+ */
+export async function* listObjectVersions(conn: Connection, bucket: string, prefix: string, signal?: AbortSignal)
+  : AsyncGenerator<ListedObject> {
+  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+  let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
   do {
     let page;
     try {
-      page = await conn.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+      page = await conn.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, ...markers }),
         { abortSignal: signal });
     } catch (e) {
       throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
     }
-    for (const o of page.Contents ?? []) {
-      yield { key: o.Key!, size: o.Size ?? 0, etag: (o.ETag ?? '').replace(/"/g, ''), lastModified: o.LastModified, versionId: '',
-        isLatest: true };
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-}
-
-/** Every version (not delete markers) under a prefix; unversioned objects have versionId ''. */
-export async function* listObjectVersions(conn: Connection, bucket: string, prefix: string, signal?: AbortSignal)
-  : AsyncGenerator<ListedObject> {
-  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
-  let keyMarker: string | undefined;
-  let versionMarker: string | undefined;
-  do {
-    let page;
-    try {
-      page = await conn.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker,
-        VersionIdMarker: versionMarker }), { abortSignal: signal });
-    } catch (e) {
-      throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
-    }
     for (const v of page.Versions ?? []) {
-      yield { key: v.Key!, size: v.Size ?? 0, etag: (v.ETag ?? '').replace(/"/g, ''), lastModified: v.LastModified,
+      yield { key: v.Key!, size: v.Size ?? 0, etag: unquote(v.ETag), lastModified: v.LastModified,
         versionId: !v.VersionId || v.VersionId === 'null' ? '' : v.VersionId, isLatest: v.IsLatest ?? true };
     }
-    const more = page.IsTruncated;
-    keyMarker = more ? page.NextKeyMarker : undefined;
-    versionMarker = more ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker);
+    markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
+  } while (markers.KeyMarker);
 }

@@ -32,3 +32,11 @@ export function baseName(key: string): string {
   const parts = key.split('/').filter((p) => p !== '');
   return parts[parts.length - 1] ?? '';
 }
+
+/** A destination ending in "/" (or a bare bucket) names a folder. */
+export const namesFolder = (loc: S3Location): boolean => loc.key === '' || loc.key.endsWith('/');
+
+/** In a folder destination the object takes the source's name; any other destination is the object's name. */
+export function objectKeyFor(dst: S3Location, name: string): S3Location {
+  return namesFolder(dst) ? { bucket: dst.bucket, key: dst.key + name } : dst;
+}

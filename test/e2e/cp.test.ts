@@ -130,7 +130,7 @@ test('cp --recursive: a local folder to an s3 prefix and back again, byte for by
   assert.deepEqual(tree(join(home.dir, 'restored')), tree(src));
 });
 
-test('cp --recursive s3 → local: an object whose key is unavailable fails alone, exit 1, no partial file', async () => {
+test('cp --recursive s3 → local: an object whose key is unavailable fails alone, exit 3 (the key problem), no partial file', async () => {
   const home = newHome();
   const bucket = await newBucket('cpfail');
   const key = await makeKeyFile(home, 'k.key');
@@ -142,14 +142,14 @@ test('cp --recursive s3 → local: an object whose key is unavailable fails alon
     await ok(['put', 'f', `s3://${bucket}/set/${name}`, '--key', name === 'sub/two.txt' ? elsewhere.ref : key.ref], { home });
   }
   const r = await run(['cp', '--recursive', `s3://${bucket}/set/`, 'out'], { home });
-  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.code, 3, `a batch exits with its most severe item's status: ${r.stderr}`);
   assert.match(r.stderr, /^2 ok, 1 failed$/m);
   assert.match(r.stderr, new RegExp(`✗ s3://${bucket}/set/sub/two.txt: .*needs the key with fingerprint ${elsewhere.fingerprint}`));
   assert.deepEqual(tree(join(work, 'out')), { 'one.txt': sha(data['one.txt']), 'sub/three.txt': sha(data['sub/three.txt']) });
 
   // With --json stdout is NDJSON: one object per line, the failure and the summary included.
   const j = await run(['cp', '--recursive', `s3://${bucket}/set/`, 'out-json', '--json'], { home });
-  assert.equal(j.code, 1);
+  assert.equal(j.code, 3);
   const lines = j.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 1 } });
   const failed = lines.filter((l) => l.ok === false);

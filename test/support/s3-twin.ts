@@ -35,6 +35,8 @@ export interface TwinOptions {
   endpoint?: string;
   /** Answer a request with 500 InternalError when this returns true (the request is not carried out). */
   failWhen?: (op: string, input: Input) => boolean;
+  /** A ranged GetObject whose body ends early (the connection closed mid-body) when this returns true. */
+  cutShort?: (range: string) => boolean;
 }
 
 export class S3Twin {
@@ -141,8 +143,19 @@ export class S3Twin {
       case 'GetObject': {
         const obj = this.#open(input);
         const { Readable } = await import('node:stream');
-        return { Body: Readable.from([obj.body]), ContentLength: obj.body.length, ETag: '"e"', VersionId: obj.versionId,
-          Metadata: obj.metadata, ...(obj.keyMd5 ? { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: obj.keyMd5 } : {}) };
+        const sse = obj.keyMd5 ? { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: obj.keyMd5 } : {};
+        const range = /^bytes=(\d+)-(\d+)$/.exec(input.Range ?? '');
+        if (!range) {
+          return { Body: Readable.from([obj.body]), ContentLength: obj.body.length, ETag: '"e"', VersionId: obj.versionId,
+            Metadata: obj.metadata, ...sse };
+        }
+        const start = Number(range[1]);
+        if (start >= obj.body.length) throw new S3Error('InvalidRange', 416);
+        const end = Math.min(Number(range[2]), obj.body.length - 1);
+        const slice = obj.body.subarray(start, end + 1);
+        const sent = this.opts.cutShort?.(input.Range) ? slice.subarray(0, slice.length >> 1) : slice;
+        return { Body: Readable.from([sent]), ContentLength: slice.length, ContentRange: `bytes ${start}-${end}/${obj.body.length}`,
+          ETag: '"e"', VersionId: obj.versionId, Metadata: obj.metadata, ...sse };
       }
       case 'CopyObject': {
         const [path, query] = String(input.CopySource).split('?');

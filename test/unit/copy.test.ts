@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { SseCKey } from '../../src/core/key.js';
 import { uploadObject } from '../../src/core/upload.js';
 import { copyObject } from '../../src/core/copy.js';
-import { type RotateContext, rotateObject, settleRotations } from '../../src/core/rotate.js';
+import { type RotateContext, rotateObject } from '../../src/core/rotate.js';
+import { settleRotations } from '../../src/core/settle.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
 import { S3Twin, type TwinOptions } from '../support/s3-twin.js';
@@ -25,13 +26,14 @@ function setup(opts: TwinOptions = {}) {
   const loc = (bucket: string, key: string) => ({ endpoint: conn.endpoint, bucket, key });
   /** An object as sse3 put writes it (single part, or multipart with partSize). */
   const put = async (bucket: string, key: string, data: Buffer, sseKey = oldKey, partSize = 8192) => {
-    const r = await uploadObject({ conn, bucket, key, sseKey, body: chunked(data), manifest, partSize });
+    const r = await uploadObject({ io: { conn, manifest }, target: { bucket, key, sseKey }, source: { kind: 'stream', body: chunked(data) },
+      tuning: { partSize } });
     twin.requests.length = 0;
     return r;
   };
   const ctx = (over: Partial<RotateContext> = {}): RotateContext => ({
     // Copies know the source's size, which rounds their part size up to whole MiB.
-    conn, manifest, partSize: MiB,
+    io: { conn, manifest }, tuning: { partSize: MiB },
     findKey: async (fp) => [oldKey, newKey].find((k) => k.fingerprint === fp), ...over,
   });
   return { twin, conn, manifest, loc, put, ctx };
@@ -43,7 +45,7 @@ test('server-side copy when the server supports it: both key header sets sent, s
   const { twin, conn, manifest, loc, put } = setup({ versioned: true });
   const data = randomBytes(3000);
   const src = await put('src', 'dir/a b+c.txt', data);
-  const r = await copyObject({ conn, manifest, source: { bucket: 'src', key: 'dir/a b+c.txt', sseKey: oldKey },
+  const r = await copyObject({ io: { conn, manifest }, source: { bucket: 'src', key: 'dir/a b+c.txt', sseKey: oldKey },
     dest: { bucket: 'dst', key: 'copy', sseKey: newKey } });
   assert.equal(r.method, 'server-side');
   assert.deepEqual(opsOf(twin), ['HeadObject', 'CopyObject'], 'no data passes through sse3');
@@ -81,7 +83,7 @@ test('server-side copy of a multipart source takes the checksum from its tag', a
   const data = randomBytes(5000);
   await put('b', 'mp', data, oldKey, 1024);
   assert.equal(twin.objects.get('b/mp')!.metadata['sse3-sha256'], undefined, 'multipart objects carry it in a tag only');
-  const r = await copyObject({ conn, manifest, source: { bucket: 'b', key: 'mp', sseKey: oldKey },
+  const r = await copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'mp', sseKey: oldKey },
     dest: { bucket: 'b', key: 'mp2', sseKey: newKey } });
   assert.equal(r.method, 'server-side');
   assert.ok(opsOf(twin).includes('GetObjectTagging'));
@@ -94,7 +96,7 @@ test('a source without a recorded checksum is streamed, so its SHA-256 is comput
   const data = randomBytes(2000);
   // Written by another tool: encrypted, but no sse3 metadata or tags.
   twin.store('b/foreign', { body: data, keyMd5: oldKey.keyMd5, metadata: {}, tags: {} });
-  const r = await copyObject({ conn, manifest, source: { bucket: 'b', key: 'foreign', sseKey: oldKey },
+  const r = await copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'foreign', sseKey: oldKey },
     dest: { bucket: 'b', key: 'mine', sseKey: newKey } });
   assert.equal(r.method, 'streamed');
   assert.ok(!opsOf(twin).includes('CopyObject'));
@@ -107,8 +109,8 @@ test('501 NotImplemented (Ceph RGW): streamed GET → PUT instead, and the serve
   const data = randomBytes(3000);
   await put('b', 'src', data);
   const warnings: string[] = [];
-  const r = await copyObject({ conn, manifest, source: { bucket: 'b', key: 'src', sseKey: oldKey },
-    dest: { bucket: 'b2', key: 'dst', sseKey: newKey }, onWarning: (m) => warnings.push(m) });
+  const r = await copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'src', sseKey: oldKey },
+    dest: { bucket: 'b2', key: 'dst', sseKey: newKey }, events: { onWarning: (m) => warnings.push(m) } });
   assert.equal(r.method, 'streamed');
   assert.deepEqual(opsOf(twin), ['HeadObject', 'CopyObject', 'GetObject', 'PutObject']);
   assert.deepEqual(warnings, []);
@@ -121,7 +123,7 @@ test('501 NotImplemented (Ceph RGW): streamed GET → PUT instead, and the serve
   assert.equal(manifest.lookup(loc('b2', 'dst'))!.sha256, sha(data));
 
   twin.requests.length = 0;
-  const again = await copyObject({ conn, manifest, source: { bucket: 'b', key: 'src', sseKey: oldKey },
+  const again = await copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'src', sseKey: oldKey },
     dest: { bucket: 'b2', key: 'dst2', sseKey: newKey } });
   assert.equal(again.method, 'streamed');
   assert.ok(!opsOf(twin).includes('CopyObject'), 'CopyObject is not retried on an endpoint that answered 501');
@@ -130,7 +132,7 @@ test('501 NotImplemented (Ceph RGW): streamed GET → PUT instead, and the serve
 test('serverSide "never" streams even where the server could copy', async () => {
   const { twin, conn, manifest, put } = setup();
   await put('b', 'src', randomBytes(100));
-  const r = await copyObject({ conn, manifest, serverSide: 'never', source: { bucket: 'b', key: 'src', sseKey: oldKey },
+  const r = await copyObject({ io: { conn, manifest }, tuning: { serverSide: 'never' }, source: { bucket: 'b', key: 'src', sseKey: oldKey },
     dest: { bucket: 'b', key: 'dst', sseKey: newKey } });
   assert.equal(r.method, 'streamed');
   assert.ok(!opsOf(twin).includes('CopyObject'));
@@ -142,8 +144,8 @@ test('a server-side copy stored as plaintext is not recorded; the streamed copy 
     const data = randomBytes(3000);
     await put('b', 'src', data);
     const warnings: string[] = [];
-    const r = await copyObject({ conn, manifest, source: { bucket: 'b', key: 'src', sseKey: oldKey },
-      dest: { bucket: 'b', key: 'dst', sseKey: newKey }, onWarning: (m) => warnings.push(m) });
+    const r = await copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'src', sseKey: oldKey },
+      dest: { bucket: 'b', key: 'dst', sseKey: newKey }, events: { onWarning: (m) => warnings.push(m) } });
     assert.equal(r.method, 'streamed', `versioned=${versioned}`);
     assert.match(warnings.join('\n'), /did not encrypt the server-side copy/);
     const stored = twin.objects.get('b/dst')!;
@@ -162,7 +164,7 @@ test('an unencrypted server-side copy is removed even when the streamed copy the
   const { twin, conn, manifest, put } = setup({ serverSideCopy: 'plaintext' });
   await put('b', 'src', randomBytes(100));
   twin.opts.failWhen = (op) => op === 'PutObject';
-  await assert.rejects(copyObject({ conn, manifest, source: { bucket: 'b', key: 'src', sseKey: oldKey },
+  await assert.rejects(copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'src', sseKey: oldKey },
     dest: { bucket: 'b', key: 'dst', sseKey: newKey } }));
   assert.equal(twin.objects.has('b/dst'), false, 'no plaintext copy is left at the destination');
   assert.equal(manifest.lookup({ endpoint: conn.endpoint, bucket: 'b', key: 'dst' }), undefined);
@@ -172,7 +174,7 @@ test('a source that does not match its recorded SHA-256 is not copied', async ()
   const { twin, conn, manifest, put } = setup({ serverSideCopy: 'not-implemented' });
   await put('b', 'src', randomBytes(3000));
   twin.objects.get('b/src')!.body[7] ^= 1;
-  await assert.rejects(copyObject({ conn, manifest, source: { bucket: 'b', key: 'src', sseKey: oldKey },
+  await assert.rejects(copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'src', sseKey: oldKey },
     dest: { bucket: 'b', key: 'dst', sseKey: newKey } }), (e: Sse3Error) => e.code === 'INTEGRITY');
   assert.equal(twin.objects.has('b/dst'), false);
   assert.equal(manifest.lookup({ endpoint: conn.endpoint, bucket: 'b', key: 'dst' }), undefined);
@@ -234,7 +236,7 @@ test('rotateObject in place on a server that stores server-side copies as plaint
     const data = randomBytes(3000);
     await put('b', 'doc', data);
     const warnings: string[] = [];
-    const r = await rotateObject(ctx({ onWarning: (m) => warnings.push(m) }), 'b', 'doc', oldKey, newKey);
+    const r = await rotateObject(ctx({ events: { onWarning: (m) => warnings.push(m) } }), 'b', 'doc', oldKey, newKey);
     assert.equal(r.status, 'rotated', `versioned=${versioned}`);
     assert.equal(r.method, 'streamed');
     assert.match(warnings.join('\n'), /did not encrypt/);
@@ -283,8 +285,8 @@ test('a rotation that fails after its write landed stays journalled, and settlin
   });
   const data = randomBytes(2.5 * MiB);
   // Written elsewhere by sse3: this manifest has no record, the checksum is in the tag.
-  await uploadObject({ conn: twin.connection(), bucket: 'b', key: 'big', sseKey: oldKey, body: chunked(data),
-    manifest: new ManifestStore(':memory:'), partSize: MiB });
+  await uploadObject({ io: { conn: twin.connection(), manifest: new ManifestStore(':memory:') },
+    target: { bucket: 'b', key: 'big', sseKey: oldKey }, source: { kind: 'stream', body: chunked(data) }, tuning: { partSize: MiB } });
   armed = true;
   await assert.rejects(rotateObject(ctx(), 'b', 'big', oldKey, newKey), Sse3Error);
   assert.equal(twin.objects.get('b/big')!.keyMd5, newKey.keyMd5, 'the new object is in place');

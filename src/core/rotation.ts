@@ -1,0 +1,34 @@
+import type { S3Location } from '../s3/url.js';
+import type { TransferEvents, Tuning } from './context.js';
+import type { SseCKey } from './key.js';
+import { type RotateContext, rotateObject, type RotateResult } from './rotate.js';
+import { listScope, manifestInScope, type Scope } from './scope.js';
+import { keyForObject, type Session } from './session.js';
+
+/** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
+
+export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferEvents = {}): RotateContext {
+  return { io: s, tuning, events, findKey: (fp) => s.findKey(fp) };
+}
+
+/** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */
+export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
+  const oldKey = from ?? (await keyForObject(s, loc, { required: true })).key!;
+  return rotateObject(ctx, loc.bucket, loc.key, oldKey, newKey);
+}
+
+/** Every object under a scope, from the server's listing. */
+export async function* objectsInScope(s: Session, scope: Scope): AsyncGenerator<S3Location> {
+  for await (const o of listScope(s, scope)) yield { bucket: scope.bucket, key: o.key };
+}
+
+/** The latest version of every object the manifest records under a key, on this endpoint. */
+export function* objectsUnderKey(s: Session, fingerprint: string): Generator<S3Location> {
+  for (const e of manifestInScope(s, undefined, { latestOnly: true, fingerprint })) yield { bucket: e.bucket, key: e.key };
+}
+
+/** Of these fingerprints, those that no object version this manifest records still needs. */
+export function unusedFingerprints(s: Session, fingerprints: Iterable<string>): string[] {
+  const use = s.manifest.fingerprintUse();
+  return [...new Set(fingerprints)].filter((fp) => !use.get(fp));
+}

@@ -1,0 +1,99 @@
+import { promises as fs } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Sse3Error } from '../errors.js';
+import { baseName, formatS3Url, type S3Location } from '../s3/url.js';
+import type { TransferEvents, Tuning } from './context.js';
+import type { SseCKey } from './key.js';
+import { copyObject, type CopyResult } from './copy.js';
+import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
+import { keyForObject, type Session } from './session.js';
+import { uploadObject, type UploadResult } from './upload.js';
+
+/** One object moved in one direction: local → s3 (put), s3 → local (get), s3 → s3 (copy). */
+
+/** The --key ref for writes: the option, else SSE3_KEY when set. */
+export function writeKeyRef(ref: string | undefined): string {
+  // An empty --key "" (an unset variable in a script) is a mistake to report, not a reason to fall back to SSE3_KEY.
+  if (ref !== undefined) return ref;
+  if (process.env.SSE3_KEY !== undefined) return 'env:SSE3_KEY';
+  throw new Sse3Error('USAGE', 'no key given: say which key encrypts the object',
+    'pass --key file:PATH | env:VAR | keychain:NAME (make one with: sse3 keygen keychain:NAME)');
+}
+
+export interface LocalFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A local file to upload (size and modification time), with the errors a user can act on. */
+export async function localFile(path: string): Promise<LocalFile> {
+  const st = await fs.stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code}`);
+  });
+  if (!st.isFile()) throw new Sse3Error('USAGE', `${path} is not a regular file`, 'upload a folder with: sse3 cp --recursive');
+  return { path, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/** Upload one local file (or stdin when file is undefined) encrypted with sseKey. */
+export async function putOne(s: Session, file: LocalFile | undefined, dst: S3Location, sseKey: SseCKey,
+  opts: { contentType?: string; tuning?: Tuning }, events: TransferEvents = {}): Promise<UploadResult> {
+  events.onStart?.(file?.size);
+  return uploadObject({
+    io: s, target: { ...dst, sseKey, contentType: opts.contentType },
+    source: file ? { kind: 'file', ...file } : { kind: 'stream', body: process.stdin },
+    tuning: opts.tuning, events,
+  });
+}
+
+/** Local path for a download: DST, DST/<name> when DST is a folder, or <name> in the current folder. */
+export async function localTarget(dst: string | undefined, objectKey: string): Promise<string> {
+  const name = baseName(objectKey);
+  if (dst === undefined) return resolve(name);
+  const isDir = dst.endsWith('/') || (await fs.stat(dst).then((st) => st.isDirectory(), () => false));
+  return isDir ? resolve(join(dst, name)) : resolve(dst);
+}
+
+export interface GetOutcome extends DownloadResult {
+  url: string;
+  path: string | null;
+  fingerprint: string;
+  keySource: string;
+}
+
+/** Download one object to a file path (or stdout when path is undefined), finding its key if not given. */
+export async function getOne(s: Session, loc: S3Location, path: string | undefined, opts: { keyRef?: string; versionId?: string },
+  events: TransferEvents = {}): Promise<GetOutcome> {
+  const url = formatS3Url(loc);
+  if (path) {
+    const parent = await fs.stat(resolve(path, '..')).catch(() => undefined);
+    if (!parent?.isDirectory()) throw new Sse3Error('LOCAL_IO', `folder of ${path} does not exist`, 'create it first');
+  }
+  const found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: true });
+  const target: DownloadTarget = path ? { kind: 'file', path } : { kind: 'stream', stream: process.stdout };
+  const r = await downloadObject({
+    io: s, object: { ...loc, versionId: opts.versionId }, sseKey: found.key!,
+    expected: { sha256: found.entry?.sha256, versionId: found.entry?.versionId, fingerprint: found.fingerprint },
+    target, events,
+  });
+  if (r.checkedAgainst === 'none') events.onWarning?.(`${url} has no recorded SHA-256 (not written by sse3?): integrity not verified`);
+  return { ...r, url, path: path ?? null, fingerprint: found.key!.fingerprint, keySource: found.key!.source };
+}
+
+/** s3 → s3: the source key from sourceKeyRef or the manifest; the destination key given, else the same key. */
+export async function copyOne(s: Session, src: S3Location, dst: S3Location,
+  opts: { sourceKeyRef?: string; destKey?: SseCKey; tuning?: Tuning }, events: TransferEvents = {}): Promise<CopyResult> {
+  const found = await keyForObject(s, src, { keyRef: opts.sourceKeyRef, required: false });
+  if (!found.key && found.fingerprint) {
+    throw new Sse3Error('NO_KEY', `${formatS3Url(src)} needs the key with fingerprint ${found.fingerprint}, which sse3 cannot find`,
+      'pass it with --source-key REF');
+  }
+  const key = opts.destKey ?? found.key;
+  if (!key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
+  return copyObject({
+    io: s, tuning: opts.tuning, events,
+    source: { ...src, sseKey: found.key, sha256: found.entry?.fingerprint === found.key?.fingerprint ? found.entry?.sha256 : undefined,
+      expectedFingerprint: found.fingerprint },
+    dest: { ...dst, sseKey: key },
+  });
+}

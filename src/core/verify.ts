@@ -1,0 +1,60 @@
+import { Writable } from 'node:stream';
+import { ExitCode, Sse3Error } from '../errors.js';
+import type { ManifestEntry } from '../manifest/store.js';
+import { describeS3Error } from '../s3/errors.js';
+import { formatS3Url } from '../s3/url.js';
+import { downloadObject } from './download.js';
+import type { Session } from './session.js';
+import { keyEcho } from './ssec.js';
+
+export type VerifyStatus = 'ok' | 'key-unavailable' | 'wrong-key' | 'missing' | 'not-encrypted' | 'corrupt' | 'error';
+
+export const VERIFY_STATUSES: Record<VerifyStatus, { text: string; exitCode: ExitCode }> = {
+  'ok': { text: 'OK', exitCode: ExitCode.OK },
+  'key-unavailable': { text: 'key not available here', exitCode: ExitCode.KEY },
+  'wrong-key': { text: 'key does not open it', exitCode: ExitCode.KEY },
+  'missing': { text: 'object missing', exitCode: ExitCode.FAILED },
+  'not-encrypted': { text: 'not encrypted', exitCode: ExitCode.INTEGRITY },
+  'corrupt': { text: 'SHA-256 mismatch', exitCode: ExitCode.INTEGRITY },
+  'error': { text: 'error', exitCode: ExitCode.FAILED },
+};
+
+export interface VerifyResult {
+  entry: ManifestEntry;
+  status: VerifyStatus;
+  detail?: string;
+}
+
+/**
+ * Check one manifest entry against the server: does the recorded key open it, and (deep) does the plaintext
+ * still match its recorded SHA-256. Problems with the object are statuses; a server that cannot be asked throws.
+ */
+export async function verifyEntry(s: Session, e: ManifestEntry, deep: boolean): Promise<VerifyResult> {
+  const key = await s.findKey(e.fingerprint);
+  if (!key) return { entry: e, status: 'key-unavailable' };
+  const url = formatS3Url(e);
+  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+  try {
+    const h = await s.conn.client.send(new HeadObjectCommand({ Bucket: e.bucket, Key: e.key, VersionId: e.versionId || undefined,
+      ...key.sseC() }), { abortSignal: s.signal });
+    const echo = keyEcho(h, key);
+    if (echo === 'plain') return { entry: e, status: 'not-encrypted' };
+    if (echo === 'other') return { entry: e, status: 'wrong-key' };
+  } catch (err) {
+    const mapped = describeS3Error(err, { op: 'head', url, sentFingerprint: key.fingerprint, expectedFingerprint: e.fingerprint });
+    if (mapped.code === 'NO_OBJECT') return { entry: e, status: 'missing' };
+    if (mapped.code === 'WRONG_KEY') return { entry: e, status: 'wrong-key' };
+    if (mapped.code === 'NOT_ENCRYPTED') return { entry: e, status: 'not-encrypted' };
+    throw mapped;
+  }
+  if (!deep) return { entry: e, status: 'ok' };
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  try {
+    await downloadObject({ io: s, object: { bucket: e.bucket, key: e.key, versionId: e.versionId || undefined }, sseKey: key,
+      expected: { sha256: e.sha256 || undefined }, target: { kind: 'stream', stream: sink } });
+    return { entry: e, status: 'ok' };
+  } catch (err) {
+    if (err instanceof Sse3Error && err.code === 'INTEGRITY') return { entry: e, status: 'corrupt', detail: err.message };
+    throw err;
+  }
+}

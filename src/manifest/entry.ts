@@ -1,0 +1,49 @@
+// Manifest records as values: no SQLite here, so code that only builds or compares entries loads no native addon.
+
+/** One object version written by sse3 and the fingerprint of the key that encrypted it. */
+export interface ManifestEntry {
+  endpoint: string;
+  bucket: string;
+  key: string;
+  /** '' when the bucket is not versioned (S3 reports no version id). */
+  versionId: string;
+  fingerprint: string;
+  size: number;
+  sha256: string;
+  etag: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+export interface ObjectLocation {
+  endpoint: string;
+  bucket: string;
+  key: string;
+}
+
+/** The one way a manifest entry is made: version '' for unversioned buckets, ETag unquoted, time of recording. */
+export function newEntry(loc: ObjectLocation, e: { versionId?: string; fingerprint: string; size: number; sha256?: string;
+  etag?: string; createdAt?: string }): ManifestEntry {
+  return {
+    endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: e.versionId ?? '', fingerprint: e.fingerprint,
+    size: e.size, sha256: e.sha256 ?? '', etag: (e.etag ?? '').replace(/^"|"$/g, ''), createdAt: e.createdAt ?? new Date().toISOString(),
+  };
+}
+
+/**
+ * The smallest string after every string that starts with `prefix`, in the manifest's (UTF-8 byte, i.e. code
+ * point) order: the last code point plus one. `key >= prefix AND key < prefixSuccessor(prefix)` is exactly "starts
+ * with prefix", for keys outside the Basic Multilingual Plane too. undefined: no upper bound ('' or all U+10FFFF).
+ */
+export function prefixSuccessor(prefix: string): string | undefined {
+  const points = [...prefix];
+  while (points.length) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      return points.join('') + String.fromCodePoint(next);
+    }
+  }
+  return undefined;
+}
+

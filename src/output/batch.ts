@@ -1,0 +1,65 @@
+import type { TransferEvents } from '../core/context.js';
+import { type BatchSummary, runBatch } from '../core/batch.js';
+import { ExitCode, Sse3Error } from '../errors.js';
+import type { Output } from './output.js';
+import { BatchProgress, withProgress } from './progress.js';
+
+/** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
+export interface BatchItem<R> {
+  label: string;
+  run: (events: TransferEvents) => Promise<R>;
+}
+
+/** An item's result in both forms: the human line(s) and the NDJSON object. */
+export interface Rendered<J extends object = object> {
+  line: string | string[];
+  json: J;
+}
+
+export interface ReportOptions<R> {
+  jobs: number;
+  signal: AbortSignal;
+  render: (result: R) => Rendered;
+  /** For results that are not OK without an error being thrown: their exit status. */
+  resultExitCode?: (result: R) => ExitCode;
+  /** What the items are, for the summary line ("objects", "files"). */
+  noun?: string;
+}
+
+/**
+ * The one way batch commands report: a line per item (NDJSON with --json) as it finishes, bars per item in flight
+ * on a terminal, a summary line (`{"summary":…}`), and, when any item failed, an error whose exit status is the
+ * most severe item's (4 > 3 > 5 > 1).
+ */
+export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem<R>>, opts: ReportOptions<R>): Promise<BatchSummary> {
+  out.batch = await BatchProgress.create(out);
+  const counted = (async function* () {
+    for await (const item of items) {
+      out.batch?.seen();
+      yield item;
+    }
+  })();
+  let summary: BatchSummary;
+  try {
+    summary = await runBatch(counted, (item) => withProgress(out, item.label, item.run), (o) => {
+      const notOk = o.error !== undefined || (opts.resultExitCode?.(o.result!) ?? 0) !== 0;
+      out.batch?.finished(!notOk);
+      if (o.error) out.itemError(o.item.label, o.error);
+      else {
+        const r = opts.render(o.result!);
+        out.item(r.line, r.json);
+      }
+    }, { jobs: opts.jobs, signal: opts.signal, resultExitCode: opts.resultExitCode });
+  } finally {
+    out.batch?.stop();
+    out.batch = undefined;
+  }
+  const noun = opts.noun ?? 'objects';
+  out.summary({ ok: summary.ok, failed: summary.failed }, `${summary.ok} ok, ${summary.failed} failed`);
+  if (summary.failed > 0) {
+    throw new Sse3Error('BATCH', `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
+      summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why',
+      { exitCode: summary.exitCode });
+  }
+  return summary;
+}

@@ -1,0 +1,102 @@
+import type { CopyResult } from '../core/copy.js';
+import type { HeadReport } from '../core/head.js';
+import type { RotateResult } from '../core/rotate.js';
+import type { GetOutcome } from '../core/transfer.js';
+import type { UploadResult } from '../core/upload.js';
+import { VERIFY_STATUSES, type VerifyResult } from '../core/verify.js';
+import { formatS3Url } from '../s3/url.js';
+import type { Rendered } from './batch.js';
+import { humanBytes, type Output } from './output.js';
+
+/**
+ * Every result in its two forms, built by pure functions: the human line(s) and the JSON object. Single
+ * commands print them with out.result, batches with out.item.
+ */
+
+export const putJson = (r: UploadResult) => ({
+  ok: true, url: formatS3Url(r), bucket: r.bucket, key: r.key, versionId: r.versionId || null, size: r.size,
+  sha256: r.sha256, etag: r.etag, fingerprint: r.fingerprint, parts: r.parts, endpoint: r.endpoint,
+});
+
+export function renderPut(out: Output, r: UploadResult): Rendered<ReturnType<typeof putJson>> {
+  return {
+    line: `${out.c.green('✓')} put ${formatS3Url(r)}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}` +
+      (r.versionId ? `  version ${r.versionId}` : ''),
+    json: putJson(r),
+  };
+}
+
+export const getJson = (r: GetOutcome) => ({
+  ok: true, url: r.url, path: r.path, size: r.size, sha256: r.sha256, verified: r.checkedAgainst !== 'none',
+  checksumSource: r.checkedAgainst, versionId: r.versionId || null, etag: r.etag, fingerprint: r.fingerprint, keySource: r.keySource,
+});
+
+export function renderGet(out: Output, r: GetOutcome): Rendered<ReturnType<typeof getJson>> {
+  return {
+    line: `${out.c.green('✓')} get ${r.url} → ${r.path ?? 'stdout'}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}` +
+      `  sha256 ${r.checkedAgainst === 'none' ? out.c.yellow('not verified') : out.c.green('verified')}`,
+    json: getJson(r),
+  };
+}
+
+export function renderCopy(out: Output, r: CopyResult, from: string)
+  : Rendered<ReturnType<typeof putJson> & { source: string; method: string }> {
+  return {
+    line: `${out.c.green('✓')} cp ${from} → ${formatS3Url(r)}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}  (${r.method})`,
+    json: { ...putJson(r), source: from, method: r.method },
+  };
+}
+
+/** A batch line for a transfer: from → to and size; the JSON is the single command's. */
+export function renderTransferItem(out: Output, from: string, r: Rendered<{ url: string; path?: string | null; size: number }>)
+  : Rendered {
+  return { line: `${out.c.green('✓')} ${from} → ${r.json.path ?? r.json.url}  ${humanBytes(r.json.size)}`, json: r.json };
+}
+
+export const retireAdvice = (fp: string) => `no recorded object needs key ${fp} any more; retire it when you are sure`;
+
+/** retire: given for a single rotation (its JSON then lists retirableFingerprints, possibly empty). */
+export function renderRotated(out: Output, r: RotateResult, retire?: string[]): Rendered {
+  const lines = [r.status === 'already'
+    ? `${out.c.green('✓')} ${r.url} already opens with key ${out.c.cyan(r.newFingerprint)}`
+    : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
+      (r.versionId ? `  new version ${r.versionId}` : '')];
+  if (r.olderVersionsWithOldKey > 0) {
+    lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
+  }
+  for (const fp of retire ?? []) lines.push(`  ${retireAdvice(fp)}`);
+  return { line: lines, json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? { retirableFingerprints: retire } : {}) } };
+}
+
+export function renderHead(out: Output, r: HeadReport): Rendered {
+  const c = out.c;
+  const encrypted = r.sse.algorithm === 'AES256';
+  const m = r.manifest;
+  return {
+    line: [
+      `${c.bold(r.url)}${r.versionId ? `  version ${r.versionId}` : ''}`,
+      `  size           ${humanBytes(r.size)} (${r.size} bytes)`,
+      `  last modified  ${r.lastModified ?? '-'}`,
+      `  etag           ${r.etag || '-'}`,
+      `  content type   ${r.contentType ?? '-'}`,
+      ...Object.entries(r.metadata).map(([k, v]) => `  meta ${k.padEnd(9)} ${v}`),
+      `  encryption     ${encrypted ? c.green('SSE-C AES256') : c.yellow('none (not SSE-C)')}` +
+        (r.sse.keyMd5 ? `  key MD5 ${r.sse.keyMd5}` : ''),
+      `  key            ${r.key ? `${c.cyan(r.key.fingerprint)} from ${r.key.source}` +
+        (r.key.matches === true ? c.green('  ✓ matches') : r.key.matches === false ? c.red('  ✗ does not match') : '') : '-'}`,
+      `  manifest       ${m ? `key ${c.cyan(m.fingerprint)}, ${humanBytes(m.size)}, sha256 ${m.sha256.slice(0, 16)}…, ` +
+        `written ${m.createdAt}` : c.dim('no record')}`,
+    ],
+    json: r,
+  };
+}
+
+export function verifyLine(out: Output, r: VerifyResult): string {
+  const e = r.entry;
+  const status = r.status === 'ok' ? out.c.green('✓ OK') : out.c.red(`✗ ${VERIFY_STATUSES[r.status].text}`);
+  return `${status}  ${formatS3Url(e)}${e.versionId ? ` (version ${e.versionId})` : ''}  key ${out.c.cyan(e.fingerprint)}` +
+    (r.detail ? `: ${r.detail}` : '');
+}
+
+export const verifyJson = (r: VerifyResult) => ({ url: formatS3Url(r.entry), versionId: r.entry.versionId || null,
+  fingerprint: r.entry.fingerprint, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
