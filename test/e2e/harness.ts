@@ -57,12 +57,12 @@ export async function packagesLoaded(args: string[], opts: Parameters<typeof run
 }
 
 export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; input?: Buffer | string; cwd?: string;
-  timeoutMs?: number; noBaseEnv?: boolean; nodeArgs?: string[] } = {}): Promise<RunResult> {
+  timeoutMs?: number; noBaseEnv?: boolean; nodeArgs?: string[]; bin?: string } = {}): Promise<RunResult> {
   const base = opts.noBaseEnv ? { PATH: process.env.PATH } : process.env;
   const env = { ...base, ...opts.home?.env, ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args], {
       cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined), env, stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

@@ -1,0 +1,101 @@
+// The package as a user installs it: `npm pack`, `npm install -g` of the tarball into an empty prefix,
+// then the installed sse3 starts, completes and round-trips an object. Fails when `files` leaves out
+// something bin/sse3.js loads, or when code the bundle does not contain is no longer installed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { newBucket, newHome, ok, packagesLoaded, rememberSecret } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** npm without the npm_* variables of an enclosing `npm test`, which npm would read as its own settings. */
+function npm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('the packed tarball installs with npm install -g and the installed sse3 works', { timeout: 900_000 }, async (t) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'sse3-pack-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  // --ignore-scripts: `prepare` would rebuild, emptying the dist/ this suite runs from; test.sh has just built it.
+  const packed = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp, '--logs-dir', join(tmp, 'logs')], ROOT);
+  assert.equal(packed.code, 0, packed.stderr);
+  const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  const files = info.files.map((f) => f.path);
+  for (const f of files) {
+    assert.match(f, /^(bin\/|dist\/bundle\/|dist\/completion-spec\.json$|completions\/|README\.md$|package\.json$|LICENSE)/, `${f} is packed`);
+  }
+  for (const f of ['bin/sse3.js', 'dist/bundle/cli.js', 'dist/bundle/complete.js', 'dist/completion-spec.json', 'completions/sse3.bash']) {
+    assert.ok(files.includes(f), `${f} is missing from the package`);
+  }
+
+  // Builds better-sqlite3 from source (a minute or more); the npm cache spares the downloads.
+  const prefix = join(tmp, 'prefix');
+  const started = Date.now();
+  const installed = await npm(['install', '-g', '--prefix', prefix, join(tmp, info.filename), '--prefer-offline',
+    '--allow-scripts=better-sqlite3', '--no-audit', '--no-fund', '--logs-dir', join(tmp, 'logs')], tmp);
+  assert.equal(installed.code, 0, installed.stderr);
+  t.diagnostic(`npm install -g of the tarball: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  // Only what the bundle leaves out is installed.
+  const modules = join(prefix, 'lib', 'node_modules', 'sse3', 'node_modules');
+  for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(modules, name, 'package.json')), `${name} is installed`);
+  const scoped = readdirSync(modules).flatMap((d) => d.startsWith('@') ? readdirSync(join(modules, d)).map((s) => `${d}/${s}`) : [d]);
+  for (const bundled of ['commander', 'chalk', 'ora', 'cli-progress', '@aws-sdk/client-s3', '@smithy/core']) {
+    assert.ok(!scoped.includes(bundled), `${bundled} is bundled, yet installed`);
+  }
+
+  // The command a user types: the bin link in the prefix, through its #! line.
+  const link = join(prefix, 'bin', 'sse3');
+  const version = await new Promise<string>((resolve, reject) => execFile(link, ['--version'],
+    { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } },
+    (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+  assert.equal(version.trim(), pkg.version);
+
+  const bin = join(prefix, 'lib', 'node_modules', 'sse3', 'bin', 'sse3.js');
+  const home = newHome();
+  const env = { NODE_PATH: undefined };
+  assert.equal((await ok(['completion', 'bash'], { bin, env })).out, readFileSync(join(ROOT, 'completions', 'sse3.bash'), 'utf8'));
+  const words = await ok(['__complete', 'bash', 'sse3 ge'], { bin, env, home });
+  assert.deepEqual(words.out.trim().split('\n'), ['get']);
+
+  // Every command chunk a round trip needs, with nothing resolved outside the bundle but the native addons.
+  const keyPath = join(home.keyDir, 'k.key');
+  const key = (await ok(['keygen', `file:${keyPath}`, '--json'], { bin, env, home })).json();
+  rememberSecret(readFileSync(keyPath));
+  const bucket = await newBucket('pack');
+  const data = randomBytes(9 * 1024 * 1024 + 17); // two parts
+  writeFileSync(join(home.dir, 'work', 'data'), data);
+  const loaded = new Set<string>();
+  const step = async (args: string[]) => {
+    const { result, packages } = await packagesLoaded(args, { bin, env, home });
+    assert.equal(result.code, 0, `installed sse3 ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+    packages.forEach((p) => loaded.add(p));
+    return result;
+  };
+  const put = (await step(['put', 'data', `s3://${bucket}/data`, '--key', `file:${keyPath}`, '--json'])).json();
+  assert.equal(put.sha256, sha(data));
+  const head = (await step(['head', `s3://${bucket}/data`, '--json'])).json();
+  assert.equal(head.key.matches, true);
+  await step(['get', `s3://${bucket}/data`, 'back', '--json']);
+  assert.deepEqual(readFileSync(join(home.dir, 'work', 'back')), data);
+  const keys = await step(['keys', 'list', '--json']);
+  assert.match(keys.out, new RegExp(key.fingerprint));
+  assert.deepEqual([...loaded].sort(), Object.keys(pkg.dependencies).sort());
+});
