@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestStore } from '../../src/manifest/store.js';
-import { adminClient, makeKeyFile, newBucket, newHome, ok, rememberSecret, run } from './harness.js';
+import { adminClient, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, run } from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -145,4 +145,38 @@ test('a put that fails records nothing in the manifest', async () => {
   const m = new ManifestStore(join(home.dir, 'home', 'manifest.db'));
   assert.equal(m.count(), 0);
   m.close();
+});
+
+test('no key material in the manifest files after put, multipart put and rotate: not raw, base64, hex or as key MD5', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const a = await makeKeyFile(home, 'a.key');
+  const b = await makeKeyFile(home, 'b.key', { format: 'base64' });
+  const dir = join(home.dir, 'home');
+  // A connection held open keeps sse3's writes in manifest.db-wal: the last connection to close would
+  // move them into manifest.db and delete the WAL.
+  const holder = new ManifestStore(join(dir, 'manifest.db'));
+  try {
+    await putData(home, `s3://${bucket}/small`, randomBytes(1000), a.ref);
+    await putData(home, `s3://${bucket}/big`, randomBytes(12 * MiB), a.ref, ['--part-size', '5']);
+    await ok(['rotate', `s3://${bucket}/small`, '--to', b.ref], { home });
+    const files = readdirSync(dir).filter((f) => f.startsWith('manifest.db'));
+    assert.ok(files.includes('manifest.db-wal'), `no WAL to search: ${files.join(', ')}`);
+    const contents = files.map((f) => [f, readFileSync(join(dir, f))] as const);
+    for (const k of [a, b]) {
+      const md5 = createHash('md5').update(k.raw).digest();
+      const forms: [string, Buffer | string][] = [
+        ['raw bytes', k.raw], ['base64', k.raw.toString('base64').replace(/=+$/, '')], ['base64url', k.raw.toString('base64url')],
+        ['hex', k.raw.toString('hex')], ['HEX', k.raw.toString('hex').toUpperCase()],
+        ['key MD5 (base64)', md5.toString('base64').replace(/=+$/, '')], ['key MD5 (hex)', md5.toString('hex')],
+      ];
+      for (const [f, content] of contents) {
+        for (const [form, needle] of forms) assert.equal(content.indexOf(needle), -1, `${form} of key ${k.fingerprint} in ${f}`);
+      }
+      // What the manifest does hold about a key: its fingerprint (and this search reads real rows).
+      assert.ok(contents.some(([, content]) => content.includes(k.fingerprint)), `fingerprint ${k.fingerprint} recorded`);
+    }
+  } finally {
+    holder.close();
+  }
 });

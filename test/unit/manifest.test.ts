@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
 
 const loc = { endpoint: 'https://127.0.0.1:8443', bucket: 'b', key: 'dir/file.txt' };
@@ -38,14 +39,35 @@ test('pending multipart uploads are recorded until ended', () => {
   assert.deepEqual(m.pendingUploads('https://elsewhere'), []);
 });
 
-test('the manifest holds no key material: its schema has no key column', () => {
+test('the manifest holds no key material: no table of its schema has a column for it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sse3-manifest-'));
-  const m = new ManifestStore(join(dir, 'm.db'));
+  const file = join(dir, 'm.db');
+  const m = new ManifestStore(file);
   m.record(entry({}));
   const row = m.lookup(loc)!;
   assert.deepEqual(Object.keys(row).sort(),
     ['bucket', 'createdAt', 'endpoint', 'etag', 'fingerprint', 'key', 'sha256', 'size', 'versionId']);
   m.close();
+
+  // The schema as SQLite sees it: every table and view, and each one's columns from PRAGMA table_xinfo
+  // (table_info plus hidden and generated columns). A new table or column must be added here knowingly.
+  const db = new Database(file, { readonly: true });
+  const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+    ORDER BY name`).pluck().all() as string[]);
+  const schema = Object.fromEntries(tables.map((t) =>
+    [t, (db.prepare(`PRAGMA table_xinfo("${t}")`).all() as { name: string }[]).map((c) => c.name)]));
+  db.close();
+  assert.deepEqual(schema, {
+    counters: ['name', 'value'],
+    objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq'],
+    rotations: ['id', 'endpoint', 'bucket', 'key', 'old_version', 'old_fp', 'new_fp', 'size', 'sha256', 'state', 'pid',
+      'started_at', 'settled_at'],
+    uploads: ['endpoint', 'bucket', 'key', 'upload_id', 'fingerprint', 'pid', 'started_at', 'sha256', 'size'],
+  });
+  // `key` is the object's name in its bucket; nothing else may be named after a key, secret or key MD5.
+  for (const [table, columns] of Object.entries(schema)) {
+    for (const c of columns) assert.ok(c === 'key' || !/key|secret|md5|material/i.test(c), `${table}.${c}`);
+  }
 });
 
 test('8 processes writing 150 rows each at once lose nothing', async () => {
