@@ -131,6 +131,17 @@ export async function newBucket(prefix = 'e2e', versioned = false): Promise<stri
   return bucket;
 }
 
+/**
+ * Replaces an object behind sse3's back with other content, SSE-C encrypted under the same key (raw bytes),
+ * as another S3 client would: no sse3 tags, no manifest row.
+ */
+export async function overwriteEncrypted(bucket: string, key: string, body: Buffer, rawKey: Buffer): Promise<void> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new s3.PutObjectCommand({ Bucket: bucket, Key: key, Body: body,
+    SSECustomerAlgorithm: 'AES256', SSECustomerKey: rawKey.toString('base64') }));
+  assert.equal(r.SSECustomerAlgorithm, 'AES256', 'the server encrypted the overwrite');
+}
+
 export function requireEnv(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run the end-to-end tests through npm test (it starts the local Ceph RGW)`);
