@@ -177,10 +177,11 @@ test('unreachable server: exit 5; hung server: exit 5 within the timeout, not a 
   const hung = await listen(() => undefined); // accepts, never answers
   try {
     const started = Date.now();
-    const h = await run(['head', 's3://bucket/x', '--key', key.ref, '--timeout', '1', '--endpoint-url', `https://127.0.0.1:${hung.port}`],
-      { home, timeoutMs: 60_000 });
+    const h = await run(['head', 's3://bucket/x', '--key', key.ref, '--timeout', '1', '--endpoint-url', `https://127.0.0.1:${hung.port}`,
+      '--json'], { home, timeoutMs: 60_000 });
     assert.equal(h.code, 5, h.stderr);
-    assert.match(h.stderr, /did not answer in time|cannot reach/);
+    assert.equal(h.json().error.code, 'UNREACHABLE');
+    assert.match(h.stderr, /the server did not answer in time/);
     assert.ok(Date.now() - started < 45_000, 'bounded by the timeout and retries');
     assert.deepEqual(workFiles(home.dir), []);
   } finally {

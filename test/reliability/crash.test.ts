@@ -152,7 +152,10 @@ gatewayTest('kill -9 of get mid-download: no destination file; the rerun removes
 /** Does key REF open the object? (head with --key reports whether the server's key MD5 matches.) */
 async function opensWith(home: Home, url: string, ref: string): Promise<boolean> {
   const r = await run(['head', url, '--key', ref, '--json'], { home });
-  if (r.code === 3) return false;
+  if (r.code === 3) {
+    assert.equal(r.json().error.code, 'WRONG_KEY', r.stderr);
+    return false;
+  }
   assert.equal(r.code, 0, r.stderr);
   return r.json().key.matches === true;
 }

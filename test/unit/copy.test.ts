@@ -165,7 +165,7 @@ test('an unencrypted server-side copy is removed even when the streamed copy the
   await put('b', 'src', randomBytes(100));
   twin.opts.failWhen = (op) => op === 'PutObject';
   await assert.rejects(copyObject({ io: { conn, manifest }, source: { bucket: 'b', key: 'src', sseKey: oldKey },
-    dest: { bucket: 'b', key: 'dst', sseKey: newKey } }));
+    dest: { bucket: 'b', key: 'dst', sseKey: newKey } }), (e) => e instanceof Sse3Error && e.code === 'S3');
   assert.equal(twin.objects.has('b/dst'), false, 'no plaintext copy is left at the destination');
   assert.equal(manifest.lookup({ endpoint: conn.endpoint, bucket: 'b', key: 'dst' }), undefined);
 });
@@ -265,7 +265,8 @@ test('rotateObject refuses a key that does not open the object, and the same key
 test('a rotation that fails before its write is abandoned: the object still opens with the old key', async () => {
   const { twin, manifest, put, ctx } = setup({ serverSideCopy: 'not-implemented', failPart: 2 });
   await put('b', 'big', randomBytes(2.5 * MiB), oldKey, 4 * MiB);
-  await assert.rejects(rotateObject(ctx(), 'b', 'big', oldKey, newKey), Sse3Error);
+  await assert.rejects(rotateObject(ctx(), 'b', 'big', oldKey, newKey),
+    (e) => e instanceof Sse3Error && e.code === 'S3');
   assert.equal(twin.objects.get('b/big')!.keyMd5, oldKey.keyMd5);
   assert.equal(twin.uploads.size, 0, 'the multipart upload was aborted');
   assert.deepEqual(manifest.openRotations(), []);
@@ -288,7 +289,8 @@ test('a rotation that fails after its write landed stays journalled, and settlin
   await uploadObject({ io: { conn: twin.connection(), manifest: new ManifestStore(':memory:') },
     target: { bucket: 'b', key: 'big', sseKey: oldKey }, source: { kind: 'stream', body: chunked(data) }, tuning: { partSize: MiB } });
   armed = true;
-  await assert.rejects(rotateObject(ctx(), 'b', 'big', oldKey, newKey), Sse3Error);
+  await assert.rejects(rotateObject(ctx(), 'b', 'big', oldKey, newKey),
+    (e) => e instanceof Sse3Error && e.code === 'S3');
   assert.equal(twin.objects.get('b/big')!.keyMd5, newKey.keyMd5, 'the new object is in place');
   const open = manifest.openRotations();
   assert.equal(open.length, 1, 'both keys stay on record until the rotation is settled');
