@@ -14,17 +14,35 @@ export type KeyRef =
 
 const REF_HINT = 'a key reference is file:PATH, env:VAR or keychain:NAME';
 
+/** base64 (or base64url) of 32 bytes, or 64 hex digits: the usual ways to write a key down. */
+const ENCODED_KEY = [/[A-Za-z0-9+/]{43}=/, /(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])/];
+/** As a whole word (or path component): unpadded base64 or base64url of 32 bytes, or a 32-character text secret. */
+const SECRET_WORD = [/^[A-Za-z0-9_-]{43}=?$/, /^[A-Za-z0-9+/]{43}$/, /^[A-Za-z0-9]{32}$/];
+const mixedCase = (w: string) => /\d/.test(w) && /[a-z]/.test(w) && /[A-Z]/.test(w);
+
+/**
+ * Whether text holds something that looks like key material: an encoded 32-byte key anywhere in it, or a word (a
+ * path component) of random-looking letters and digits the length of an encoded key or of the 32-character text
+ * secrets `aws s3 cp --sse-c-key` users make. Such text is never printed back.
+ */
+export function looksLikeKey(text: string): boolean {
+  if (ENCODED_KEY.some((re) => re.test(text))) return true;
+  return [text, ...text.split(/[/:]/)].some((w) => mixedCase(w) && SECRET_WORD.some((re) => re.test(w)));
+}
+
+const EXPOSED_HINT = 'consider that key exposed: make a new one (sse3 keygen keychain:NAME), keep keys in a file, env var or keychain, ' +
+  'and pass file:PATH, env:VAR or keychain:NAME';
+
 export function parseKeyRef(text: string): KeyRef {
-  const m = /^(file|env|keychain):(.+)$/s.exec(text);
-  if (!m) {
-    // A bare 44-character base64 string is almost certainly a key pasted onto the command line.
-    const looksLikeKey = /^[A-Za-z0-9+/]{43}=$/.test(text) || /^[0-9a-fA-F]{64}$/.test(text);
-    throw new Sse3Error('USAGE',
-      looksLikeKey ? 'that looks like a key itself: keys are never taken from the command line (other users can read it with ps)'
-        : `not a key reference: "${text}"`,
-      looksLikeKey ? 'consider that key exposed; store keys in a file, env var or keychain and pass file:PATH, env:VAR or keychain:NAME'
-        : REF_HINT);
+  // Checked before anything that would quote the text back: a key pasted as (or into) a reference must not be printed.
+  if (looksLikeKey(text)) {
+    const m = /^(file|env|keychain):/.exec(text);
+    throw new Sse3Error('USAGE', m
+      ? `that ${m[1]}: reference holds what looks like a key itself: keys are never taken from the command line (other users can read it with ps)`
+      : 'that looks like a key itself: keys are never taken from the command line (other users can read it with ps)', EXPOSED_HINT);
   }
+  const m = /^(file|env|keychain):(.+)$/s.exec(text);
+  if (!m) throw new Sse3Error('USAGE', `not a key reference: "${text}"`, REF_HINT);
   const [, kind, value] = m;
   if (kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
     throw new Sse3Error('USAGE', `not an environment variable name: "${value}"`, REF_HINT);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { adminClient, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, rememberSecret, run } from './harness.js';
+import { adminClient, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, rememberSecret, rememberSecretText, run } from './harness.js';
 
 const workFiles = (dir: string) => readdirSync(join(dir, 'work')).sort();
 
@@ -138,6 +138,27 @@ test('a key pasted on the command line is refused without echoing it', async () 
   const r = await run(['put', 'f', 's3://bucket/f', '--key', raw.toString('base64')], { home });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /looks like a key itself/);
+});
+
+test('a key inside a key reference (file:KEY, env:KEY, keychain:KEY) is refused without echoing it, as a bare key is', async () => {
+  const home = newHome();
+  const raw = randomBytes(32);
+  rememberSecret(raw);
+  // A 32-character text secret, as `aws s3 cp --sse-c-key` users make them: the key bytes are the characters.
+  const text = 'Kx7' + randomBytes(40).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 29);
+  rememberSecretText(text);
+  const refs = [`file:${raw.toString('base64')}`, `file:${raw.toString('hex')}`, `env:${raw.toString('hex')}`,
+    `env:${raw.toString('base64')}`, `keychain:${raw.toString('base64url')}`, `file:${text}`, `file:keys/${text}`, text];
+  for (const ref of refs) {
+    for (const args of [['put', 'f', 's3://bucket/f', '--key', ref], ['get', 's3://bucket/f', 'o', '--key', ref], ['keygen', ref],
+      ['rotate', 's3://bucket/f', '--to', ref], ['get', 's3://bucket/f', 'o', '--key', ref, '--json']]) {
+      const r = await run(args, { home }); // run() fails the test if any output holds the key
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /looks like a key itself/);
+      assert.match(r.stderr, /hint: consider that key exposed/);
+    }
+  }
+  assert.deepEqual(readdirSync(join(home.dir, 'work')), [], 'keygen created nothing');
 });
 
 test('usage errors exit 2 and suggest the closest command', async () => {

@@ -21,9 +21,17 @@ export interface RunResult {
 /** Every key material string a test has produced; no sse3 output may ever contain one. */
 const secrets = new Set<string>();
 export function rememberSecret(raw: Buffer): void {
-  secrets.add(raw.toString('base64'));
+  // Unpadded base64 also finds the padded form, and a key quoted inside a reference (file:KEY) or a path.
+  secrets.add(raw.toString('base64').replace(/=+$/, ''));
   secrets.add(raw.toString('hex'));
+  secrets.add(raw.toString('hex').toUpperCase());
   secrets.add(raw.toString('base64url'));
+}
+
+/** A key written as text (the 32 characters `aws s3 cp --sse-c-key` users type), whose bytes are the key. */
+export function rememberSecretText(text: string): void {
+  secrets.add(text);
+  rememberSecret(Buffer.from(text));
 }
 
 export function assertNoSecrets(text: string | Buffer, where: string): void {

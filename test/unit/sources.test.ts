@@ -28,6 +28,21 @@ test('parseKeyRef refuses other forms, and says so loudly when given a key itsel
   assert.throws(() => parseKeyRef(pasted), (e: Sse3Error) => /looks like a key itself/.test(e.message) && !e.message.includes(pasted));
 });
 
+test('key material inside a reference is refused like a bare key, never quoted, with the exposed warning', () => {
+  const raw = randomBytes(32);
+  const text = 'Qm4' + 'aB9'.repeat(9) + 'z2';
+  assert.equal(text.length, 32);
+  for (const ref of [`file:${raw.toString('base64')}`, `file:~/${raw.toString('base64')}`, `file:${raw.toString('hex')}`,
+    `env:${raw.toString('hex').toUpperCase()}`, `keychain:${raw.toString('base64url')}`, `file:${raw.toString('base64').replace(/=$/, '')}`,
+    `file:/keys/${text}`, `keychain:${text}`, text]) {
+    assert.throws(() => parseKeyRef(ref), (e: Sse3Error) => e.code === 'USAGE' && /looks like a key itself/.test(e.message) &&
+      /consider that key exposed/.test(e.hint ?? '') && !`${e.message} ${e.hint}`.includes(ref.replace(/^\w+:/, '').slice(0, 20)), ref);
+  }
+  // Ordinary names stay usable.
+  for (const ok of ['file:~/.config/sse3/keys/production-backups-2026.key', 'keychain:production-backups-2026-key-main',
+    'env:SSE3_BACKUP_KEY_FOR_THE_NIGHTLY_JOB_2026', 'file:/srv/keys/a2b.key']) assert.doesNotThrow(() => parseKeyRef(ok), ok);
+});
+
 test('file keys: raw and base64 load; group/other-readable files are refused with a chmod hint', async () => {
   const dir = tmp();
   const raw = randomBytes(32);
