@@ -202,15 +202,15 @@ function addCompletionCommands(program: Program, run: Register): void {
     .argument('<shell>', 'bash, zsh or fish')
     .addHelpText('after', examples('sse3 completion bash > ~/.local/share/bash-completion/completions/sse3',
       'sse3 completion zsh > "${fpath[1]}/_sse3"', 'sse3 completion fish > ~/.config/fish/completions/sse3.fish'))
-    .action((shell, _o, cmd) => run(async () => {
+    .action((shell, _o, cmd) => run(async (out) => {
       if (!['bash', 'zsh', 'fish'].includes(shell)) {
         throw new Sse3Error('USAGE', `no completion for shell "${shell}"`, 'choose bash, zsh or fish');
       }
-      process.stdout.write(readFileSync(new URL(`../../completions/sse3.${shell}`, import.meta.url), 'utf8'));
+      out.text(readFileSync(new URL(`../../completions/sse3.${shell}`, import.meta.url), 'utf8'));
     }, cmd.optsWithGlobals()));
 
-  program.command('__spec', { hidden: true }).action(() => run(async () => {
-    process.stdout.write(JSON.stringify(commandSpec(program as unknown as Command)) + '\n');
+  program.command('__spec', { hidden: true }).action(() => run(async (out) => {
+    out.text(JSON.stringify(commandSpec(program as unknown as Command)) + '\n');
   }, {}));
 }
 

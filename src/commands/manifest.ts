@@ -30,6 +30,7 @@ export function list(scopeUrl: string | undefined, out: Output): void {
     const entries = m.list({ bucket: scope?.bucket, prefix: scope?.prefix });
     if (out.json) {
       for (const e of entries) out.ndjson(e);
+      out.ndjson({ summary: { entries: entries.length } });
       return;
     }
     if (!entries.length) out.info('the manifest has no entries' + (scope ? ` under ${formatScope(scope)}` : ''));

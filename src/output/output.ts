@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import { Sse3Error } from '../errors.js';
 
@@ -31,6 +32,8 @@ const plain = new Proxy({}, { get: () => (s: string) => s }) as unknown as Chalk
 /**
  * The only place that writes to the terminal. Data and results go to stdout
  * (results move to stderr when stdout carries data); messages go to stderr.
+ * Colour is decided for each stream on its own: `sse3 manifest list > file` on a
+ * terminal keeps colour in the messages on the terminal and none in the file.
  */
 export class Output {
   readonly json: boolean;
@@ -48,6 +51,8 @@ export class Output {
   readonly #colorFlag?: boolean;
   /** A JSON document (or NDJSON line) is on stdout: an error must not add a second document after it. */
   #wroteJson = false;
+  /** Streams that get no colour: text rendered with colour for the other stream is written without escape codes. */
+  readonly #plain = new Set<NodeJS.WriteStream>();
 
   constructor(opts: OutputOptions, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr) {
     this.json = Boolean(opts.json);
@@ -65,12 +70,22 @@ export class Output {
 
   /** Load chalk only when colour will be used: it is not free at start-up. */
   async init(): Promise<this> {
-    const level = colorLevel(this.#colorFlag, Boolean(this.#stderr.isTTY), process.env);
+    const levels = [this.#stdout, this.#stderr].map((stream) => {
+      const level = colorLevel(this.#colorFlag, Boolean(stream.isTTY), process.env);
+      if (level === 0) this.#plain.add(stream);
+      return level;
+    });
+    const level = Math.max(...levels) as 0 | 1 | 2 | 3;
     if (level > 0) {
       const { Chalk } = await import('chalk');
       this.c = new Chalk({ level });
     }
     return this;
+  }
+
+  /** Text for a stream, without escape codes when that stream gets no colour. */
+  #write(stream: NodeJS.WriteStream, text: string): void {
+    stream.write(this.#plain.has(stream) ? stripVTControlCharacters(text) : text);
   }
 
   /** A command's result: human lines, or one JSON document with --json. */
@@ -85,7 +100,18 @@ export class Output {
     const text = (Array.isArray(human) ? human : [human]).join('\n');
     // Above the bars, when both share the terminal.
     if (this.batch && stream.isTTY) this.batch.log(text);
-    else stream.write(text + '\n');
+    else this.#write(stream, text + '\n');
+  }
+
+  /** stdout for object data (get -): from now on results go to stderr. */
+  dataStream(): NodeJS.WriteStream {
+    this.stdoutIsData = true;
+    return this.#stdout;
+  }
+
+  /** Text that is the command's output as it is (a completion script), on stdout. */
+  text(content: string): void {
+    this.#stdout.write(content);
   }
 
   /** A rendered result (src/output/render.ts): its lines, or its JSON with --json. */
@@ -134,8 +160,8 @@ export class Output {
 
   /** A line on stderr, above the progress bars while they are shown. */
   #message(line: string): void {
-    if (this.batch) this.batch.log(line);
-    else this.#stderr.write(line + '\n');
+    if (this.batch) this.batch.log(this.#plain.has(this.#stderr) ? stripVTControlCharacters(line) : line);
+    else this.#write(this.#stderr, line + '\n');
   }
 
   /**
@@ -146,8 +172,8 @@ export class Output {
     const err = e instanceof Sse3Error ? e
       : new Sse3Error('S3', `unexpected error: ${(e as Error)?.message ?? String(e)}`,
         'this is a bug in sse3; rerun with --debug and report it');
-    this.#stderr.write(`${this.c.red('error:')} ${err.message}\n`);
-    if (err.hint) this.#stderr.write(`${this.c.dim('hint:')} ${err.hint}\n`);
+    this.#write(this.#stderr, `${this.c.red('error:')} ${err.message}\n`);
+    if (err.hint) this.#write(this.#stderr, `${this.c.dim('hint:')} ${err.hint}\n`);
     if (this.debug) {
       const cause = (err.cause ?? (e !== err ? e : undefined)) as Error | undefined;
       this.#stderr.write(`${(cause ?? err).stack ?? ''}\n`);

@@ -33,6 +33,14 @@ export const DEFAULT_TIMEOUT_SECONDS = 60;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
+ * The SDK prints some warnings with console.warn when it has no logger of its own — "An error was encountered in a
+ * non-retryable streaming request." once per request in flight when Ctrl-C aborts them. sse3 reports every failure
+ * itself, so its logger says nothing. It has no info or error method on purpose: the SDK calls those only if they
+ * exist (`logger.info?.(…)`), so it does not build a log record of every request for nothing.
+ */
+const SILENT_LOGGER = { debug: () => undefined, warn: () => undefined } as unknown as NonNullable<import('@aws-sdk/client-s3').S3ClientConfig['logger']>;
+
+/**
  * One TLS context that trusts the system roots plus the given PEM bundle, built
  * once per process. Passing a `ca` list to the agent instead would re-parse
  * every root certificate for each new connection (~45 ms each here).
@@ -125,6 +133,7 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     responseChecksumValidation: checksums,
     // sse3's one retry policy (src/s3/retry.ts), also used for the requests sse3 retries itself.
     retryStrategy: new ConfiguredRetryStrategy(RETRY_ATTEMPTS, retryDelayMs),
+    logger: SILENT_LOGGER,
     requestHandler: {
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, secureContext }),
       // Connecting (TCP and TLS handshake) counts as silence too, capped so a dead host is reported quickly.

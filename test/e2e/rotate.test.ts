@@ -22,7 +22,8 @@ async function multipartUploads(bucket: string): Promise<string[]> {
 
 const manifestRows = async (home: Home, scope?: string) =>
   (await ok(['manifest', 'list', ...(scope ? [scope] : []), '--json'], { home })).out.split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string });
+    .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string })
+    .filter((row) => !('summary' in row));
 
 /** Give another home the same key files (as another machine holding the same keys would). */
 function shareKeys(home: Home, ...keys: Array<{ path: string }>): void {

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run } from './harness.js';
+import { adminClient, BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run } from './harness.js';
 
 const ESC = /\x1b\[/;
 const haveTmux = ['/usr/bin/tmux', '/bin/tmux'].some((p) => existsSync(p));
@@ -131,8 +131,57 @@ test('Ctrl-C during a get: exit 130 and no file, partial or temporary, is left',
   assert.ok(readdirSync(work).some((n) => n.endsWith('.part')), 'the download started');
   child.kill('SIGINT');
   assert.equal(await exited, 130, stderr);
-  assert.match(stderr, /interrupted/);
+  assert.equal(stderr, 'error: interrupted; nothing partial was kept\n', 'sse3\'s own message only');
   assert.deepEqual(readdirSync(work), ['big']);
+});
+
+test('colour is decided per stream: manifest list > file on a terminal writes no escape codes; a terminal stdout gets colour',
+  { skip: !haveTmux && 'tmux not installed', timeout: 120_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket();
+    const key = await makeKeyFile(home, 'list.key');
+    writeFileSync(join(home.dir, 'work', 'f'), 'data');
+    await ok(['put', 'f', `s3://${bucket}/f`, '--key', key.ref], { home });
+    const env = { ...rgwEnv(), SSE3_HOME: home.env.SSE3_HOME! };
+    const toFile = tmuxRun(`node ${BIN} manifest list > listed.txt`, env, join(home.dir, 'work'));
+    try {
+      assert.match((await toFile.frames(/EXIT=\d+/)).at(-1)!, /EXIT=0/);
+    } finally {
+      toFile.close();
+    }
+    const listed = readFileSync(join(home.dir, 'work', 'listed.txt'), 'utf8');
+    assert.match(listed, new RegExp(`s3://${bucket}/f .*key ${key.fingerprint}`));
+    assert.doesNotMatch(listed, ESC, 'no escape codes in the file, though stderr is a terminal');
+
+    // The other way round: stdout on the terminal, stderr to a file.
+    const toTerminal = tmuxRun(`node ${BIN} manifest list 2> err.txt`, env, join(home.dir, 'work'));
+    try {
+      const screen = (await toTerminal.frames(/EXIT=\d+/)).at(-1)!;
+      assert.match(screen, new RegExp(`\x1b\\[[0-9;]*m${key.fingerprint}`), `the fingerprint in colour on the terminal:\n${screen}`);
+    } finally {
+      toTerminal.close();
+    }
+  });
+
+test('Ctrl-C during a multipart put: exit 130, sse3\'s own message only, the upload aborted', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'c.key');
+  writeFileSync(join(home.dir, 'work', 'big'), randomBytes(96 * 1024 * 1024));
+  const child = spawn(process.execPath, [BIN, 'put', 'big', `s3://${bucket}/big`, '--key', key.ref, '--part-size', '5'],
+    { cwd: join(home.dir, 'work'), env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  const uploads = async () => ((await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).length;
+  // Interrupt once parts are going up (the upload exists on the server).
+  const until = Date.now() + 60_000;
+  while ((await uploads()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.equal(stderr, 'error: interrupted; nothing partial was kept\n');
+  assert.equal(await uploads(), 0, 'the multipart upload was aborted');
 });
 
 test('on a terminal: a spinner ends in a ✓ line and the command exits (the spinner must not hold stdin)',

@@ -88,13 +88,15 @@ test('a lost manifest is rebuilt from the objects\' tags; get finds keys and che
   const db = join(home.dir, 'home', 'manifest.db');
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   assert.equal(existsSync(db), false);
-  assert.equal((await ok(['manifest', 'list', '--json'], { home })).out, '');
+  assert.equal((await ok(['manifest', 'list', '--json'], { home })).out, '{"summary":{"entries":0}}\n');
 
   const r1 = (await ok(['manifest', 'rebuild', `s3://${plain}`, '--json'], { home })).json();
   assert.deepEqual(r1, { ok: true, scope: `s3://${plain}/`, added: 2, untagged: 1, denied: 0 });
   const r2 = await ok(['manifest', 'rebuild', `s3://${versioned}`], { home });
   assert.match(r2.out, new RegExp(`rebuilt 2 entries from s3://${versioned}/`));
-  const rows = (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(lines.at(-1), { summary: { entries: 4 } }, 'NDJSON ends with its summary');
+  const rows = lines.slice(0, -1);
   assert.equal(rows.length, 4);
 
   const tagSha = async (bucket: string, key: string, versionId?: string) => {

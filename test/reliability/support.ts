@@ -46,7 +46,8 @@ export interface ManifestRow {
 /** `sse3 manifest list --json` (NDJSON, one row per recorded object version). */
 export async function manifestRows(home: Home, scope?: string): Promise<ManifestRow[]> {
   const r = await ok(['manifest', 'list', '--json', ...(scope ? [scope] : [])], { home });
-  return r.out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ManifestRow);
+  return r.out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ManifestRow)
+    .filter((row) => !('summary' in row));
 }
 
 export interface ManifestExport {
