@@ -47,8 +47,19 @@ function newProgram() {
 }
 type Program = ReturnType<typeof newProgram>;
 
-/** Part size and parts in flight, for every command that moves bytes. */
-const partSizeOption = () => new Option('--part-size <MiB>', 'multipart part size in MiB').argParser(positiveInt('--part-size')).default(8);
+/** S3 takes parts of 5 MiB to 5 GiB (the last may be smaller): a size outside that is refused before anything is sent. */
+function partSizeBytes(mib: number | undefined): number | undefined {
+  if (mib === undefined) return undefined;
+  if (mib < 5 || mib > 5120) {
+    throw new Sse3Error('USAGE', `--part-size ${mib} is out of range: S3 takes parts of 5 to 5120 MiB (5 GiB)`,
+      'leave it out and sse3 picks one, or pass e.g. --part-size 64');
+  }
+  return mib * MiB;
+}
+
+/** Part size and parts in flight, for every command that moves bytes. Without --part-size sse3 picks one. */
+const partSizeOption = () => new Option('--part-size <MiB>', 'multipart part size in MiB, 5 to 5120 (default: 8, grown to stay within 10,000 parts)')
+  .argParser(positiveInt('--part-size'));
 const concurrencyOption = () => new Option('--concurrency <n>', 'parts in flight per object').argParser(positiveInt('--concurrency')).default(4);
 const jobsOption = (what: string) => new Option('--jobs <n>', what).argParser(positiveInt('--jobs')).default(8);
 const serverSideOption = () => new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
@@ -91,7 +102,7 @@ function addTransferCommands(program: Program, run: Register): void {
       'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64'))
     .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { put } = await import('./commands/put.js');
-      await put(src, dst, { ...o, partSize: o.partSize * MiB }, cmd.optsWithGlobals(), out, signal);
+      await put(src, dst, { ...o, partSize: partSizeBytes(o.partSize) }, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
 
   program.command('get')
@@ -134,7 +145,7 @@ function addTransferCommands(program: Program, run: Register): void {
       'sse3 cp --recursive s3://backups/photos/ ./restored/'))
     .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { cp } = await import('./commands/cp.js');
-      await cp(src, dst, { ...o, partSize: o.partSize * MiB }, cmd.optsWithGlobals(), out, signal);
+      await cp(src, dst, { ...o, partSize: partSizeBytes(o.partSize) }, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
 }
 
@@ -156,7 +167,7 @@ function addRotationCommands(program: Program, run: Register): void {
       'sse3 rotate --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027', 'sse3 rotate --resume'))
     .action((target, o, cmd) => run(async (out, signal) => {
       const { rotate } = await import('./commands/rotate.js');
-      await rotate(target, { ...o, partSize: o.partSize * MiB }, cmd.optsWithGlobals(), out, signal);
+      await rotate(target, { ...o, partSize: partSizeBytes(o.partSize) }, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
 
   program.command('verify')

@@ -7,6 +7,8 @@ import type { SseCKey } from '../core/key.js';
 import { listScope, parseScope, relativeKey, type Scope } from '../core/scope.js';
 import { openSession, type Session } from '../core/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer.js';
+import { localIoError, makeFolders } from '../core/local.js';
+import { partSizeFor } from '../core/upload.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { type BatchItem, type Rendered, reportBatch } from '../output/batch.js';
@@ -29,6 +31,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
   // Every local check happens before the first request leaves the process.
   const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key))) : undefined;
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
+  if (file) partSizeFor(file.size, opts.partSize);
   if (dst === '-') out.stdoutIsData = true;
   const s = await openSession(g, signal);
   try {
@@ -57,7 +60,7 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
 }
 
 async function* walk(dir: string): AsyncGenerator<string> {
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch((e) => { throw localIoError(e, 'reading', dir); })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* walk(path);
     else if (entry.isFile()) yield path;
@@ -107,6 +110,7 @@ async function localPathUnder(root: string, rel: string, label: string): Promise
   if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new Sse3Error('LOCAL_IO', `${label} would be written outside ${root}; skipped`);
   }
-  await fs.mkdir(resolve(path, '..'), { recursive: true });
+  const folder = resolve(path, '..');
+  await makeFolders(folder);
   return path;
 }

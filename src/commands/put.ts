@@ -3,6 +3,7 @@ import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession } from '../core/session.js';
 import { localFile, putOne, writeKeyRef } from '../core/transfer.js';
+import { partSizeFor } from '../core/upload.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
@@ -12,7 +13,7 @@ import { renderPut } from '../output/render.js';
 export interface PutOptions {
   key?: string;
   contentType?: string;
-  partSize: number;
+  partSize?: number;
   concurrency: number;
 }
 
@@ -27,6 +28,7 @@ export async function put(src: string, dst: string, opts: PutOptions, g: GlobalO
   // Every local check happens before the first request leaves the process.
   const sseKey = await loadKey(keyRef);
   const file = src === '-' ? undefined : await localFile(src);
+  partSizeFor(file?.size, opts.partSize);
   const s = await openSession(g, signal);
   try {
     const r = await withProgress(out, `put ${basename(loc.key)}`, (events) =>

@@ -6,6 +6,7 @@ import type { TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
+import { type FileStamp, localIoError, stampOf } from './local.js';
 import { keyForObject, type Session } from './session.js';
 import { uploadObject, type UploadResult } from './upload.js';
 
@@ -23,16 +24,17 @@ export function writeKeyRef(ref: string | undefined): string {
 export interface LocalFile {
   path: string;
   size: number;
-  mtimeMs: number;
+  /** As it was when chosen: a file that no longer matches it while being uploaded is not stored. */
+  stamp: FileStamp;
 }
 
-/** A local file to upload (size and modification time), with the errors a user can act on. */
+/** A local file to upload (size and change stamp), with the errors a user can act on. */
 export async function localFile(path: string): Promise<LocalFile> {
-  const st = await fs.stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new Sse3Error('LOCAL_IO', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code}`);
+  const st = await fs.stat(path, { bigint: true }).catch((e: NodeJS.ErrnoException) => {
+    throw localIoError(e, 'reading', path);
   });
   if (!st.isFile()) throw new Sse3Error('USAGE', `${path} is not a regular file`, 'upload a folder with: sse3 cp --recursive');
-  return { path, size: st.size, mtimeMs: st.mtimeMs };
+  return { path, size: Number(st.size), stamp: stampOf(st) };
 }
 
 /** Upload one local file (or stdin when file is undefined) encrypted with sseKey. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { describeS3Error, statusOf } from '../s3/errors.js';
 import { isUnanswered, withRetries } from '../s3/retry.js';
@@ -10,12 +10,16 @@ import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { BoundedPool, BufferPool, fixedChunks } from './chunks.js';
 import { faultPoint } from './faults.js';
+import { type FileStamp, localIoError, sameStamp, stampOf } from './local.js';
 import { assertEncryptedWith, confirmsKey, putTags, tagsFor, toTagging } from './ssec.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * MiB;
 export const DEFAULT_CONCURRENCY = 4;
-const MAX_PARTS = 10_000;
+/** S3's limits: at most 10,000 parts, each 5 MiB to 5 GiB (the last may be smaller). */
+export const MAX_PARTS = 10_000;
+export const MIN_PART_SIZE = 5 * MiB;
+export const MAX_PART_SIZE = 5 * 1024 * MiB;
 
 /** Where an upload goes and with which key. */
 export interface UploadTarget {
@@ -25,9 +29,9 @@ export interface UploadTarget {
   contentType?: string;
 }
 
-/** What is uploaded: a local file (parts streamed from disk, in parallel, no part buffers) or a stream. */
+/** What is uploaded: a local file (read once, in order, into part buffers) or a stream. */
 export type UploadSource =
-  | { kind: 'file'; path: string; size: number; mtimeMs: number }
+  | { kind: 'file'; path: string; size: number; stamp: FileStamp }
   /** sizeHint, when known, grows the part size past S3's 10,000-part limit. */
   | { kind: 'stream'; body: AsyncIterable<Uint8Array>; sizeHint?: number };
 
@@ -49,11 +53,25 @@ export interface UploadResult extends ManifestEntry {
   parts: number;
 }
 
-/** Part size that keeps a known size within S3's 10,000 parts. */
-export function partSizeFor(sizeHint: number | undefined, wanted: number): number {
-  if (sizeHint === undefined) return wanted;
-  const minimum = Math.ceil(sizeHint / MAX_PARTS);
-  return Math.max(wanted, Math.ceil(minimum / MiB) * MiB);
+/**
+ * The part size for an upload of sizeHint bytes (undefined: unknown). A part size asked for must keep a known size
+ * within S3's 10,000 parts, or the upload is refused before any request; without one, the default grows as needed.
+ */
+export function partSizeFor(sizeHint: number | undefined, wanted: number | undefined): number {
+  const mib = (n: number) => `${Math.ceil(n / MiB)} MiB`;
+  const needed = sizeHint === undefined ? 0 : Math.ceil(Math.ceil(sizeHint / MAX_PARTS) / MiB) * MiB;
+  if (wanted === undefined) {
+    const size = Math.max(DEFAULT_PART_SIZE, needed);
+    if (size > MAX_PART_SIZE) {
+      throw new Sse3Error('USAGE', `${sizeHint} bytes is more than S3 can store in one object (10,000 parts of 5 GiB)`);
+    }
+    return size;
+  }
+  if (wanted < needed) {
+    throw new Sse3Error('USAGE', `--part-size ${mib(wanted)} would cut ${sizeHint} bytes into ${Math.ceil(sizeHint! / wanted)} parts; ` +
+      'S3 allows at most 10,000', `pass --part-size ${needed / MiB} or more, or leave it out and sse3 picks one`);
+  }
+  return wanted;
 }
 
 /**
@@ -64,11 +82,21 @@ export function partSizeFor(sizeHint: number | undefined, wanted: number): numbe
 export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
   const { source } = req;
   const known = source.kind === 'file' ? source.size : source.sizeHint;
-  const partSize = partSizeFor(known, req.tuning?.partSize ?? DEFAULT_PART_SIZE);
+  const partSize = partSizeFor(known, req.tuning?.partSize);
   if (source.kind === 'file') {
-    if (source.size > partSize) return putMultipart(req, fileFeed(source, partSize));
-    // A small file is read whole into a buffer of its own size, not into a part-sized one.
-    return putSingle(req, await fs.readFile(source.path));
+    const file = await OpenFile.open(source);
+    try {
+      if (source.size > partSize) {
+        return await putMultipart(req, fileFeed(file, partSize, new BufferPool(partSize, concurrencyOf(req) + 1)));
+      }
+      // A small file is read whole into a buffer of its own size, not into a part-sized one.
+      const body = Buffer.allocUnsafe(source.size);
+      await file.read(body, 0);
+      await file.assertUnchanged();
+      return await putSingle(req, body, file);
+    } finally {
+      await file.close();
+    }
   }
   // Parts in flight, the one filling, and the look-ahead part that decides single vs multipart.
   const pool = new BufferPool(partSize, concurrencyOf(req) + 2);
@@ -114,35 +142,76 @@ function bufferedFeed(rest: AsyncGenerator<Buffer>, firstParts: Buffer[], pool: 
   };
 }
 
-/** Parts read straight from the file by range; a separate sequential pass hashes it. */
-function fileFeed(file: { path: string; size: number; mtimeMs: number }, partSize: number): PartFeed {
-  const hashing = (async () => {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(file.path, { highWaterMark: MiB })) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
+/**
+ * A local file being uploaded, open from start to end so it is one file throughout. It must still match the stamp
+ * it had when chosen after its last byte was sent — size, modification and status-change times, and identity —
+ * or the upload is abandoned: a file rewritten while it was being read would be stored torn.
+ */
+class OpenFile {
+  private constructor(readonly path: string, readonly stamp: FileStamp, private readonly handle: fs.FileHandle) {}
+
+  static async open(source: { path: string; stamp: FileStamp }): Promise<OpenFile> {
+    const handle = await fs.open(source.path, 'r').catch((e) => { throw localIoError(e, 'reading', source.path); });
+    const file = new OpenFile(source.path, source.stamp, handle);
+    try {
+      await file.assertUnchanged();
+    } catch (e) {
+      await file.close();
+      throw e;
     }
-    const st = await fs.stat(file.path);
-    if (st.size !== file.size || st.mtimeMs !== file.mtimeMs || size !== file.size) {
-      throw new Sse3Error('INTEGRITY', `${file.path} changed while it was being uploaded`, 'upload it again once it is complete');
+    return file;
+  }
+
+  /** Fill buf from position; a file that ends early has changed. */
+  async read(buf: Buffer, position: number): Promise<void> {
+    for (let at = 0; at < buf.length;) {
+      const { bytesRead } = await this.handle.read(buf, at, buf.length - at, position + at)
+        .catch((e) => { throw localIoError(e, 'reading', this.path); });
+      if (bytesRead === 0) throw fileChanged(this.path);
+      at += bytesRead;
     }
-    return { sha256: hash.digest('hex'), size };
-  })();
-  hashing.catch(() => undefined); // awaited at the end; an early failure must not count as unhandled
+  }
+
+  /** The open file and the file at its path are still the file that was chosen, unchanged. */
+  async assertUnchanged(): Promise<void> {
+    const [open, named] = await Promise.all([this.handle.stat({ bigint: true }), fs.stat(this.path, { bigint: true }).catch(() => undefined)]);
+    if (!sameStamp(stampOf(open), this.stamp) || !named || !sameStamp(stampOf(named), this.stamp)) throw fileChanged(this.path);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close().catch(() => undefined);
+  }
+}
+
+export const fileChanged = (path: string) => new Sse3Error('LOCAL_IO', `${path} changed while it was being uploaded; nothing was stored`,
+  'upload it again once nothing is writing to it');
+
+/**
+ * Parts read from the file in order into pooled buffers, each hashed as it is read: the bytes hashed are exactly the
+ * bytes sent (a retry sends the same buffer again). Memory: one part per request in flight plus the one being read.
+ * The digest is asked for after the last part was sent, and only if the file is still unchanged.
+ */
+function fileFeed(file: OpenFile, partSize: number, pool: BufferPool): PartFeed {
+  const hash = createHash('sha256');
+  const size = file.stamp.size;
   return {
     parts: (async function* () {
-      for (let start = 0; start < file.size; start += partSize) {
-        const end = Math.min(file.size, start + partSize) - 1;
-        yield { length: end - start + 1, body: () => createReadStream(file.path, { start, end, highWaterMark: 256 * 1024 }),
-          release: () => undefined };
+      for (let start = 0; start < size; start += partSize) {
+        const buf = (await pool.take()).subarray(0, Math.min(partSize, size - start));
+        await file.read(buf, start);
+        hash.update(buf);
+        yield { length: buf.length, body: () => buf, release: () => pool.give(buf) };
       }
     })(),
-    digest: () => hashing,
+    digest: async () => {
+      await file.assertUnchanged();
+      return { sha256: hash.digest('hex'), size };
+    },
   };
 }
 
-async function putSingle(req: UploadRequest, body: Buffer): Promise<UploadResult> {
+/** One PutObject. A file's body is checked against the file once more after it was sent; a changed file's object is deleted. */
+async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFile): Promise<UploadResult> {
   const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const { target } = req;
   const sha256 = createHash('sha256').update(body).digest('hex');
@@ -160,8 +229,20 @@ async function putSingle(req: UploadRequest, body: Buffer): Promise<UploadResult
     throw await explainWriteFailure(req, e);
   }
   await assertEncryptedWith(req.io, { ...target, versionId: resp.VersionId }, resp, target.sseKey);
+  faultPoint('put-sent');
+  if (file) await file.assertUnchanged().catch((e) => removeWritten(req, resp.VersionId, e));
   req.events?.onBytes?.(body.length);
   return record(req, { versionId: resp.VersionId, size: body.length, sha256, etag: resp.ETag, parts: 1 });
+}
+
+/** Delete the version just written, then throw why; if it cannot be deleted, say so instead of "nothing was stored". */
+async function removeWritten(req: UploadRequest, versionId: string | undefined, why: Sse3Error): Promise<never> {
+  const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+  const removed = await req.io.conn.client.send(new DeleteObjectCommand({ Bucket: req.target.bucket, Key: req.target.key,
+    VersionId: versionId })).then(() => true, () => false);
+  if (removed) throw why;
+  throw new Sse3Error(why.code, why.message.replace(/; nothing was stored$/, `; sse3 could not delete what it stored at ${urlOf(req)}` +
+    (versionId ? ` (version ${versionId})` : '')), 'delete that object (nothing was recorded in the manifest), then upload again');
 }
 
 /**
@@ -234,6 +315,11 @@ async function sendParts(req: UploadRequest, upload: OpenUpload, feed: PartFeed,
   const etags: string[] = [];
   for await (const part of feed.parts) {
     const partNumber = etags.push('');
+    if (partNumber > MAX_PARTS) {
+      part.release();
+      throw new Sse3Error('USAGE', `the data needs more than ${MAX_PARTS} parts at this part size, S3's limit; nothing was stored`,
+        'pass a larger --part-size');
+    }
     await inFlight.add(async () => {
       let r;
       try {

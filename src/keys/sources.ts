@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import { decodeBase64Key, parseKeyFileContent, SseCKey } from '../core/key.js';
 import { type Keychain, OsKeychain } from './keychain.js';
+import { localIoError, makeFolders } from '../core/local.js';
 
 /** Where a key lives. The key itself never appears on the command line. */
 export type KeyRef =
@@ -140,7 +141,7 @@ export async function generateKey(ref: KeyRef, ctx: KeyContext = defaultKeyConte
       throw new Sse3Error('USAGE', 'env: cannot be a keygen target (sse3 cannot set variables in your shell)',
         'generate into a file or the keychain: sse3 keygen file:PATH | keychain:NAME');
     case 'file': {
-      await fs.mkdir(dirname(ref.path), { recursive: true, mode: 0o700 });
+      await makeFolders(dirname(ref.path), 0o700);
       let handle;
       try {
         handle = await fs.open(ref.path, 'wx', 0o600);
@@ -150,14 +151,18 @@ export async function generateKey(ref: KeyRef, ctx: KeyContext = defaultKeyConte
           throw new Sse3Error('KEY_EXISTS', `${ref.path} already exists; sse3 never overwrites a key file`,
             'choose another path (objects encrypted with the existing key would be lost without it)');
         }
-        throw new Sse3Error('LOCAL_IO', `cannot create ${ref.path}: ${code ?? e}`);
+        throw localIoError(e, 'creating', ref.path);
       }
       try {
         await handle.writeFile(format === 'raw' ? raw : raw.toString('base64') + '\n');
         await handle.sync();
-      } finally {
+      } catch (e) {
+        // A half-written key file must not stay behind to be taken for a key.
         await handle.close();
+        await fs.unlink(ref.path).catch(() => undefined);
+        throw localIoError(e, 'writing', ref.path);
       }
+      await handle.close();
       return key;
     }
     case 'keychain': {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { BoundedPool, fixedChunks } from '../../src/core/chunks.js';
 import { partSizeFor, MiB } from '../../src/core/upload.js';
+import { Sse3Error } from '../../src/errors.js';
 
 async function sizes(total: number, piece: number, size: number): Promise<number[]> {
   const pieces = [];
@@ -50,9 +51,14 @@ test('BoundedPool never runs more than its limit and surfaces the first failure'
   }, /boom/);
 });
 
-test('part size grows to stay within 10,000 parts', () => {
+test('the default part size grows to stay within 10,000 parts; a part size asked for that would exceed them is refused', () => {
+  assert.equal(partSizeFor(undefined, undefined), 8 * MiB);
   assert.equal(partSizeFor(undefined, 8 * MiB), 8 * MiB);
   assert.equal(partSizeFor(1024 * MiB, 8 * MiB), 8 * MiB);
   const huge = 200 * 1024 * MiB;
-  assert.ok(Math.ceil(huge / partSizeFor(huge, 8 * MiB)) <= 10_000);
+  assert.ok(Math.ceil(huge / partSizeFor(huge, undefined)) <= 10_000);
+  assert.equal(partSizeFor(huge, 21 * MiB), 21 * MiB);
+  assert.throws(() => partSizeFor(huge, 8 * MiB), (e: Sse3Error) => e.code === 'USAGE' && e.exitCode === 2 &&
+    /would cut 214748364800 bytes into 25600 parts; S3 allows at most 10,000/.test(e.message) && /--part-size 21 or more/.test(e.hint!));
+  assert.throws(() => partSizeFor(60 * 1024 * 1024 * MiB, undefined), (e: Sse3Error) => e.code === 'USAGE');
 });

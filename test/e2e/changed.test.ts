@@ -1,0 +1,112 @@
+// A file rewritten while put sends it is not stored and not recorded: sse3 pauses itself at a fault point
+// (SSE3_FAULT=<point>:stop), a writer process rewrites the file, and sse3 goes on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminClient, assertNoSecrets, BIN, type Home, makeKeyFile, newBucket, newHome, ok } from './harness.js';
+
+const MiB = 1024 * 1024;
+
+/** Start sse3 and wait until it has stopped itself at its fault point; fails if it ends without getting there. */
+async function startPaused(args: string[], home: Home, point: string) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
+    env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const done = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => child.on('close', (code) => {
+    assertNoSecrets(stdout + stderr, `output of sse3 ${args.join(' ')}`);
+    resolve({ code, stderr, stdout });
+  }));
+  let exited = false;
+  void done.then(() => { exited = true; });
+  const state = () => { try { return readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]; } catch { return '?'; } };
+  const until = Date.now() + 120_000;
+  while (state() !== 'T') {
+    if (exited || Date.now() > until) {
+      child.kill('SIGKILL');
+      const r = await done;
+      assert.fail(`sse3 did not pause at ${point} (exit ${r.code}): ${r.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { resume: () => child.kill('SIGCONT'), done, kill: () => child.kill('SIGKILL') };
+}
+
+/** Another process rewriting part of the file in place (same inode, same size). */
+function rewrite(path: string, offset: number, length: number, restoreMtime = false): void {
+  const script = restoreMtime
+    // Keep the modification time exactly (to the nanosecond): only the status-change time tells.
+    ? 'touch -r "$1" "$1.times" && dd if=/dev/urandom of="$1" bs=1 seek="$2" count="$3" conv=notrunc status=none && touch -r "$1.times" "$1"'
+    : 'dd if=/dev/urandom of="$1" bs=1 seek="$2" count="$3" conv=notrunc status=none';
+  execFileSync('bash', ['-c', script, 'writer', path, String(offset), String(length)]);
+}
+
+async function objectVersions(bucket: string, key: string): Promise<number> {
+  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+  return (r.Versions ?? []).length + (r.DeleteMarkers ?? []).length;
+}
+
+async function multipartUploads(bucket: string): Promise<string[]> {
+  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return (r.Uploads ?? []).map((u) => u.Key!);
+}
+
+const manifestEntries = async (home: Home) =>
+  (await ok(['manifest', 'list', '--json'], { home })).out.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => !r.summary);
+
+test('single part: a file whose status-change time moved after it was sent is deleted again, recorded nowhere, exit 1', async () => {
+  const home = newHome();
+  const bucket = await newBucket('e2e', true);
+  const key = await makeKeyFile(home, 'k.key');
+  const file = join(home.dir, 'work', 'doc.bin');
+  writeFileSync(file, randomBytes(MiB));
+  const put = await startPaused(['put', file, `s3://${bucket}/doc.bin`, '--key', key.ref], home, 'put-sent');
+  const before = statSync(file, { bigint: true });
+  assert.equal(await objectVersions(bucket, 'doc.bin'), 1, 'the object was sent before the pause');
+  rewrite(file, 1000, 100, true);
+  const after = statSync(file, { bigint: true });
+  assert.equal(after.size, before.size);
+  assert.equal(after.mtimeNs, before.mtimeNs, 'same modification time');
+  assert.notEqual(after.ctimeNs, before.ctimeNs, 'only the status-change time tells');
+  put.resume();
+  const r = await put.done;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`error: ${file} changed while it was being uploaded; nothing was stored`));
+  assert.equal(await objectVersions(bucket, 'doc.bin'), 0, 'the version that was sent is deleted');
+  assert.deepEqual(await manifestEntries(home), []);
+});
+
+test('multipart: a file rewritten mid-upload is aborted, recorded nowhere, exit 1; an untouched one goes up as usual', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'k.key');
+  const file = join(home.dir, 'work', 'big.bin');
+  writeFileSync(file, randomBytes(32 * MiB));
+  const args = ['put', file, `s3://${bucket}/big.bin`, '--key', key.ref, '--part-size', '5', '--concurrency', '1'];
+  const put = await startPaused(args, home, 'after-part-2');
+  // The writer goes to work once the upload is under way on the server.
+  assert.deepEqual(await multipartUploads(bucket), ['big.bin']);
+  rewrite(file, 25 * MiB, 4096);
+  put.resume();
+  const r = await put.done;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`error: ${file} changed while it was being uploaded; nothing was stored`));
+  assert.deepEqual(await multipartUploads(bucket), [], 'the multipart upload was aborted');
+  assert.equal(await objectVersions(bucket, 'big.bin'), 0);
+  assert.deepEqual(await manifestEntries(home), []);
+  assert.deepEqual((await ok(['manifest', 'export'], { home })).json().pendingUploads, []);
+
+  // The same file, left alone, is stored with the SHA-256 of what was sent.
+  const good = await ok([...args, '--json'], { home });
+  const got = join(home.dir, 'work', 'back.bin');
+  await ok(['get', `s3://${bucket}/big.bin`, got], { home });
+  assert.ok(readFileSync(got).equals(readFileSync(file)));
+  assert.equal(good.json().parts, 7);
+});
