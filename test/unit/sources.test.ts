@@ -29,6 +29,19 @@ test('parseKeyRef refuses other forms, and says so loudly when given a key itsel
 });
 
 test('key material inside a reference is refused like a bare key, never quoted, with the exposed warning', () => {
+  // Whatever the key's bytes: a base64 holding '/' (or no digit, or one case only) is still recognised.
+  for (let i = 0; i < 200; i++) refusesKeyIn(randomBytes(32));
+  refusesKeyIn(Buffer.from('ffbfff'.repeat(6).slice(0, 32), 'latin1'));
+});
+
+function refusesKeyIn(raw: Buffer): void {
+  for (const ref of [`file:${raw.toString('base64')}`, `file:~/${raw.toString('base64').replace(/=$/, '')}`,
+    `env:${raw.toString('hex')}`, `keychain:${raw.toString('base64url')}`, `file:${raw.toString('base64').replace(/=$/, '')}`, raw.toString('base64')]) {
+    assert.throws(() => parseKeyRef(ref), (e: Sse3Error) => e.code === 'USAGE' && /looks like a key itself/.test(e.message), ref);
+  }
+}
+
+test('text secrets and encoded keys inside references are refused; ordinary names are not', () => {
   const raw = randomBytes(32);
   const text = 'Qm4' + 'aB9'.repeat(9) + 'z2';
   assert.equal(text.length, 32);
