@@ -1,3 +1,4 @@
+import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { rebuildFromTags } from '../core/rebuild.js';
 import { formatScope, parseScope } from '../core/scope.js';
@@ -12,11 +13,15 @@ export async function rebuild(scopeUrl: string, g: GlobalOptions, out: Output, s
   const scope = parseScope(scopeUrl);
   const s = await openSession(g, signal);
   try {
-    const { recorded, untagged, denied } = await rebuildFromTags(s, scope);
-    if (denied) out.warn(`${denied} object version(s) skipped: reading their tags is not permitted`);
+    const { recorded, untagged, denied, firstDenial } = await rebuildFromTags(s, scope);
+    if (firstDenial) out.warn(`${denied} object version(s) not recorded: their tags could not be read (${firstDenial.message})`);
     out.result(`${out.c.green('✓')} rebuilt ${recorded} entr${recorded === 1 ? 'y' : 'ies'} from ${formatScope(scope)}` +
       (untagged ? ` (${untagged} object version(s) without an sse3 tag skipped)` : ''),
-    { ok: true, scope: formatScope(scope), added: recorded, untagged, denied });
+    { ok: !denied, scope: formatScope(scope), added: recorded, untagged, denied });
+    // Objects that may be sse3's but could not be read are not "done": the exit status says so.
+    if (firstDenial) {
+      throw new Sse3Error('BATCH', `${denied} object version(s) could not be recorded`, firstDenial.hint ?? 'the warning above says why');
+    }
   } finally {
     s.close();
   }

@@ -5,7 +5,7 @@ import { newEntry } from '../manifest/entry.js';
 import { Sse3Error } from '../errors.js';
 import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
-import { confirmsKey, sha256FromTag, TAG_SHA256, tagsFor, toTagging } from './ssec.js';
+import { confirmsKey, readSse3Tags, TAG_SHA256, tagsFor, toTagging } from './ssec.js';
 import { type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
@@ -62,7 +62,9 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   }
   const encrypted = h.SSECustomerAlgorithm === 'AES256';
   let sha256 = src.sha256 || h.Metadata?.[TAG_SHA256];
-  if (!sha256 && encrypted) sha256 = await sha256FromTag(req.io, { bucket: src.bucket, key: src.key, versionId: h.VersionId });
+  if (!sha256 && encrypted) {
+    sha256 = (await readSse3Tags(req.io, { bucket: src.bucket, key: src.key, versionId: h.VersionId }, { what: 'SHA-256', op: 'copy' })).sha256;
+  }
   return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256 };
 }
 

@@ -7,7 +7,7 @@ import { formatS3Url } from '../s3/url.js';
 import { Sse3Error } from '../errors.js';
 import type { Io, TransferEvents } from './context.js';
 import type { SseCKey } from './key.js';
-import { confirmsKey, sha256FromTag, TAG_SHA256, unquoteEtag } from './ssec.js';
+import { confirmsKey, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
@@ -15,7 +15,12 @@ import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tem
 const RANGE_BYTES = 4 * 1024 * 1024;
 const PARALLEL_RANGES = 4;
 
-export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
+/**
+ * Where the plaintext goes. 'file': a temporary file renamed into place once verified. 'stream': a stream, written
+ * as the data arrives; `name` (e.g. "stdout") says where the data went when a check fails afterwards — without one
+ * the stream is a sink and nothing was kept.
+ */
+export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable; name?: string };
 
 /** What the manifest recorded for the object, if anything: checked against what comes back. */
 export interface DownloadExpectation {
@@ -24,6 +29,8 @@ export interface DownloadExpectation {
   versionId?: string;
   /** Fingerprint recorded, for a precise wrong-key message. */
   fingerprint?: string;
+  /** Plaintext size recorded at upload (for versionId). */
+  size?: number;
 }
 
 export interface DownloadRequest {
@@ -56,19 +63,26 @@ type Expected = { sha256?: string; source: ChecksumSource };
  */
 export async function downloadObject(req: DownloadRequest): Promise<DownloadResult> {
   const first = await openFirstRange(req);
-  const expected = expectedChecksum(req, first);
   const size = Number(/\/(\d+)$/.exec(first.ContentRange ?? '')?.[1] ?? first.ContentLength ?? 0);
+  let expected: Expected;
+  try {
+    // Both before a byte is written anywhere: data on stdout or in a FIFO cannot be taken back.
+    checkRecordedSize(req, first, size);
+    expected = await expectedChecksum(req, first);
+  } catch (e) {
+    (first.Body as Readable).destroy();
+    throw e;
+  }
   req.events?.onStart?.(size);
   const transfer = new RangeTransfer(req, first, size);
-  if (req.target.kind === 'stream') {
-    const out = req.target.stream;
-    // Wait until each chunk is flushed: its buffer is reused for a later range.
-    await transfer.pump((chunk) => new Promise<void>((resolve, reject) => {
-      out.write(chunk, (err) => (err ? reject(err) : resolve()));
-    }));
-    return transfer.verify(await expected);
-  }
-  return writeFileAtomically(req.target.path, transfer, expected);
+  const { target } = req;
+  if (target.kind === 'file') return writeFileAtomically(target.path, transfer, expected);
+  const out = target.stream;
+  // Wait until each chunk is flushed: its buffer is reused for a later range.
+  await transfer.pump((chunk) => new Promise<void>((resolve, reject) => {
+    out.write(chunk, (err) => (err ? reject(err) : resolve()));
+  }));
+  return transfer.verify(expected, target.name && `the data already went to ${target.name}`);
 }
 
 const urlOf = (req: DownloadRequest) => formatS3Url(req.object);
@@ -103,15 +117,27 @@ async function openFirstRange(req: DownloadRequest): Promise<GetOutput> {
   return resp;
 }
 
-/** The recorded checksum: the manifest's (for this version), else the object's metadata, else its tag. */
-function expectedChecksum(req: DownloadRequest, first: GetOutput): Expected | Promise<Expected> {
+const recordedVersionMatches = (exp: DownloadExpectation, first: GetOutput) =>
+  !exp.versionId || !first.VersionId || exp.versionId === first.VersionId;
+
+/** A size that differs from the one recorded at upload is a changed object: said before anything is written. */
+function checkRecordedSize(req: DownloadRequest, first: GetOutput, size: number): void {
   const exp = req.expected ?? {};
-  const recordedVersionMatches = !exp.versionId || !first.VersionId || exp.versionId === first.VersionId;
-  if (exp.sha256 && recordedVersionMatches) return { sha256: exp.sha256, source: 'manifest' };
+  if (exp.size === undefined || !recordedVersionMatches(exp, first) || exp.size === size) return;
+  throw new Sse3Error('INTEGRITY', `${urlOf(req)} is ${size} bytes on the server, but ${exp.size} bytes were recorded at upload`,
+    'the object was changed or truncated after sse3 wrote it; nothing was written (sse3 verify --deep checks the rest)');
+}
+
+/**
+ * The recorded checksum: the manifest's (for this version), else the object's metadata, else its tag (multipart
+ * uploads carry it only there). A tag that cannot be read fails the download: it is never taken for "none recorded".
+ */
+async function expectedChecksum(req: DownloadRequest, first: GetOutput): Promise<Expected> {
+  const exp = req.expected ?? {};
+  if (exp.sha256 && recordedVersionMatches(exp, first)) return { sha256: exp.sha256, source: 'manifest' };
   if (first.Metadata?.[TAG_SHA256]) return { sha256: first.Metadata[TAG_SHA256], source: 'metadata' };
-  // Multipart uploads carry their checksum in a tag (known only after the upload); fetched alongside the body.
-  return sha256FromTag(req.io, { ...req.object, versionId: first.VersionId })
-    .then((sha256) => ({ sha256, source: sha256 ? 'tag' as const : 'none' as const }));
+  const { sha256 } = await readSse3Tags(req.io, { ...req.object, versionId: first.VersionId }, { what: 'SHA-256', op: 'get' });
+  return { sha256, source: sha256 ? 'tag' : 'none' };
 }
 
 /**
@@ -151,16 +177,23 @@ class RangeTransfer {
     }
   }
 
-  /** Size and SHA-256 of what was handed out, against what was announced and recorded. */
-  verify(exp: Expected): DownloadResult {
+  /**
+   * Size and SHA-256 of what was handed out, against what was announced and recorded. `written` says where the
+   * data already went when it could not be held back until now (stdout, a FIFO); otherwise nothing was kept.
+   */
+  verify(exp: Expected, written?: string): DownloadResult {
     const url = urlOf(this.req);
+    const already = written ? `; ${written}` : '';
     if (this.#received !== this.size) {
-      throw new Sse3Error('INTEGRITY', `${url}: received ${this.#received} bytes, the server announced ${this.size}`, 'try again');
+      throw new Sse3Error('INTEGRITY', `${url}: received ${this.#received} bytes, the server announced ${this.size}${already}`,
+        written ? 'discard what was written, and try again' : 'try again; nothing was written locally');
     }
     const sha256 = this.#hash.digest('hex');
     if (exp.sha256 && exp.sha256 !== sha256) {
-      throw new Sse3Error('INTEGRITY', `${url}: SHA-256 of the decrypted data does not match the one recorded at upload (${exp.source})`,
-        'the object was changed or corrupted after sse3 wrote it; nothing was written locally');
+      throw new Sse3Error('INTEGRITY',
+        `${url}: SHA-256 of the decrypted data does not match the one recorded at upload (${exp.source})${already}`,
+        written ? 'the object was changed or corrupted after sse3 wrote it; discard what was written'
+          : 'the object was changed or corrupted after sse3 wrote it; nothing was written locally');
     }
     return { size: this.size, sha256, checkedAgainst: exp.sha256 ? exp.source : 'none',
       versionId: this.first.VersionId ?? '', etag: unquoteEtag(this.first.ETag) };
@@ -227,8 +260,7 @@ async function readAll(body: Readable, length: number, buf: Buffer, url: string)
 }
 
 /** Into a temporary file beside the destination, renamed into place only once size and SHA-256 are verified. */
-async function writeFileAtomically(dest: string, transfer: RangeTransfer, expected: Expected | Promise<Expected>)
-  : Promise<DownloadResult> {
+async function writeFileAtomically(dest: string, transfer: RangeTransfer, expected: Expected): Promise<DownloadResult> {
   await removeStaleTempFiles(dest);
   const tmp = tempPathFor(dest);
   trackTemp(tmp);
@@ -240,7 +272,7 @@ async function writeFileAtomically(dest: string, transfer: RangeTransfer, expect
     await handle.sync();
     await handle.close();
     handle = undefined;
-    const result = transfer.verify(await expected);
+    const result = transfer.verify(expected);
     await fs.rename(tmp, dest);
     return result;
   } catch (e) {

@@ -26,7 +26,7 @@ export async function headObject(s: Session, loc: S3Location, opts: { keyRef?: s
   let found: ObjectKey = {};
   let h;
   try {
-    found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: false });
+    found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: false, op: 'head' });
     h = await s.conn.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
       ...found.key?.sseC() }), { abortSignal: s.signal });
   } catch (e) {

@@ -5,7 +5,7 @@ import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { faultPoint } from './faults.js';
-import { keyEcho, sha256FromTag, TAG_SHA256 } from './ssec.js';
+import { keyEcho, readSse3Tags, TAG_SHA256 } from './ssec.js';
 
 export interface RotateContext {
   io: Io;
@@ -44,7 +44,7 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
   } catch (e) {
     const status = statusOf(e);
     if (status === 400 || status === 403) return { opens: false, status };
-    throw describeS3Error(e, { op: 'head', url: formatS3Url({ bucket, key }), sentFingerprint: sseKey.fingerprint });
+    throw describeS3Error(e, { op: 'rotate', url: formatS3Url({ bucket, key }), sentFingerprint: sseKey.fingerprint });
   }
 }
 
@@ -84,7 +84,7 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
   const recorded = manifest.lookup(location, before.versionId) ?? manifest.lookup(location);
   // Multipart objects carry their checksum only in the tag: without it a settled rotation would lose the checksum.
   const sha256 = (recorded?.fingerprint === oldKey.fingerprint && recorded.sha256) || before.sha256
-    || await sha256FromTag(ctx.io, { bucket, key, versionId: before.versionId }) || '';
+    || (await readSse3Tags(ctx.io, { bucket, key, versionId: before.versionId }, { what: 'SHA-256', op: 'rotate' })).sha256 || '';
   const journalId = manifest.journalRotation({ ...location, oldVersion: before.versionId, oldFingerprint: oldKey.fingerprint,
     newFingerprint: newKey.fingerprint, size: before.size, sha256 });
   faultPoint('rotate-journalled');

@@ -13,7 +13,7 @@ export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferE
 
 /** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */
 export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
-  const oldKey = from ?? (await keyForObject(s, loc, { required: true })).key!;
+  const oldKey = from ?? (await keyForObject(s, loc, { required: true, op: 'rotate' })).key!;
   return rotateObject(ctx, loc.bucket, loc.key, oldKey, newKey);
 }
 

@@ -1,6 +1,6 @@
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
-import { TAG_FINGERPRINT, readTags } from './ssec.js';
+import { readSse3Tags } from './ssec.js';
 import { type ManifestEntry, ManifestStore } from '../manifest/store.js';
 import { settleOrphanUploads } from './orphans.js';
 import type { Io } from './context.js';
@@ -84,34 +84,49 @@ export interface ObjectKey {
   foundBy?: 'option' | 'manifest' | 'tag';
 }
 
-/** Fingerprint from the object's sse3-fp tag: tags are readable without the key. */
-async function fingerprintFromTag(s: Session, loc: S3Location, versionId?: string): Promise<string | undefined> {
+/**
+ * Neither the manifest nor a tag knows the object's key: a HEAD without a key tells whether there is anything to
+ * find a key for. Missing: "does not exist"; served without a key: "not encrypted"; refused for want of a key
+ * (400, as AWS and Ceph RGW answer for SSE-C objects): it is SSE-C, and only the key is unknown.
+ */
+async function assertNeedsKey(s: Session, loc: S3Location, versionId: string | undefined, op: KeyLookupOp): Promise<void> {
+  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+  const url = formatS3Url(loc);
+  let h;
   try {
-    return (await readTags(s, { ...loc, versionId }))[TAG_FINGERPRINT];
+    h = await s.conn.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: versionId }), { abortSignal: s.signal });
   } catch (e) {
-    // No tag to be had (no object, tags not readable): the caller says what is missing. A dead server is said as such.
-    const status = statusOf(e);
-    if (status !== undefined && status >= 400 && status < 500) return undefined;
-    throw describeS3Error(e, { op: 'get', url: formatS3Url(loc) });
+    if (statusOf(e) === 400) return;
+    throw describeS3Error(e, { op, url });
+  }
+  if (h.SSECustomerAlgorithm === undefined) {
+    throw new Sse3Error('NOT_ENCRYPTED', `${url} is not encrypted with SSE-C, so there is no key to use for it`,
+      `sse3 reads SSE-C objects only; read it with a plain S3 client, or encrypt it with: sse3 cp ${url} ${url} --key REF`);
   }
 }
+
+/** The command a key lookup is for, so its errors name it. */
+export type KeyLookupOp = 'get' | 'head' | 'copy' | 'rotate';
 
 /**
  * The key for an object: --key if given; otherwise the fingerprint the
  * manifest (or the object's tag) names, looked up among the keys sse3 can find.
  * With required=false, a missing key is reported in the result instead of thrown.
  */
-export async function keyForObject(s: Session, loc: S3Location, opts: { keyRef?: string; versionId?: string; required: boolean })
-  : Promise<ObjectKey> {
+export async function keyForObject(s: Session, loc: S3Location,
+  opts: { keyRef?: string; versionId?: string; required: boolean; op: KeyLookupOp }): Promise<ObjectKey> {
   const location = { endpoint: s.conn.endpoint, ...loc };
   const entry = s.manifest.lookup(location, opts.versionId);
   if (opts.keyRef !== undefined) {
     return { key: await loadKey(parseKeyRef(opts.keyRef), s.keys), entry, fingerprint: entry?.fingerprint, foundBy: 'option' };
   }
-  const fingerprint = entry?.fingerprint ?? await fingerprintFromTag(s, loc, opts.versionId);
+  // The sse3-fp tag is readable without the key; one that cannot be read is an error, not "no record".
+  const fingerprint = entry?.fingerprint
+    ?? (await readSse3Tags(s, { ...loc, versionId: opts.versionId }, { what: 'key fingerprint', op: opts.op })).fingerprint;
   const foundBy = entry ? 'manifest' as const : 'tag' as const;
   if (!fingerprint) {
     if (!opts.required) return { entry };
+    await assertNeedsKey(s, loc, opts.versionId, opts.op);
     throw new Sse3Error('NO_KEY', `sse3 has no record of which key encrypted ${formatS3Url(loc)}`,
       'pass the key with --key file:PATH | env:VAR | keychain:NAME');
   }

@@ -1,5 +1,7 @@
+import { describeS3Error, type ErrorContext, statusOf } from '../s3/errors.js';
+import { isUnanswered } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
-import { Sse3Error } from '../errors.js';
+import { ExitCode, Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
 import type { SseCKey } from './key.js';
 
@@ -34,7 +36,7 @@ export async function putTags(io: Io, obj: ObjectVersionRef, tags: Tags): Promis
     Tagging: toTagSet(tags) }), { abortSignal: io.signal });
 }
 
-/** An object version's tags as a record; SDK errors are thrown as they come, for the caller's policy. */
+/** An object version's tags as a record; SDK errors are thrown as they come (readSse3Tags is the policy). */
 export async function readTags(io: Io, obj: ObjectVersionRef): Promise<Tags> {
   const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
   const t = await io.conn.client.send(new GetObjectTaggingCommand({ Bucket: obj.bucket, Key: obj.key,
@@ -42,12 +44,42 @@ export async function readTags(io: Io, obj: ObjectVersionRef): Promise<Tags> {
   return Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
 
+/** What an object's sse3 tags record; a field is undefined when its tag is absent (the object was not written by sse3). */
+export interface Sse3Tags {
+  fingerprint?: string;
+  sha256?: string;
+}
+
 /**
- * The plaintext SHA-256 an object's sse3-sha256 tag records (multipart uploads carry it only there),
- * or undefined when there is none or the tag cannot be read.
+ * The one way sse3 reads its own tags (sse3-fp, sse3-sha256), with one error policy for every caller (get, cp,
+ * rotate, verify, the key lookup, manifest rebuild). An absent tag is "nothing recorded": the caller warns or goes
+ * on without it. Tags that cannot be read are an error, never taken for "nothing recorded" — a checked download must
+ * not quietly become an unchecked one: a missing object or bucket "does not exist" (exit 1), a server that does not
+ * answer exits 5, a refusal (access denied, a server error) exits 1.
  */
-export async function sha256FromTag(io: Io, obj: ObjectVersionRef): Promise<string | undefined> {
-  return (await readTags(io, obj).catch(() => undefined as Tags | undefined))?.[TAG_SHA256];
+export async function readSse3Tags(io: Io, obj: ObjectVersionRef, opts: { what: string; op: ErrorContext['op'] }): Promise<Sse3Tags> {
+  let tags: Tags;
+  try {
+    tags = await readTags(io, obj);
+  } catch (e) {
+    throw tagReadError(e, obj, opts);
+  }
+  return { fingerprint: tags[TAG_FINGERPRINT] || undefined, sha256: tags[TAG_SHA256] || undefined };
+}
+
+function tagReadError(e: unknown, obj: ObjectVersionRef, opts: { what: string; op: ErrorContext['op'] }): Sse3Error {
+  const url = formatS3Url(obj);
+  const err = describeS3Error(e, { op: opts.op, url });
+  if (err.code === 'INTERRUPTED' || err.code === 'NO_BUCKET') return err;
+  if (err.code === 'NO_OBJECT' || statusOf(e) === 404) return new Sse3Error('NO_OBJECT', `${url} does not exist`, undefined, { cause: e });
+  const cannot = `the ${opts.what} recorded for ${url} (in its sse3 tags) could not be read`;
+  if (err.code === 'ACCESS_DENIED') {
+    return new Sse3Error('ACCESS_DENIED', `${cannot}: access denied`,
+      'these credentials need s3:GetObjectTagging on the bucket; sse3 does not go on without what was recorded', { cause: e });
+  }
+  const unanswered = isUnanswered(e) || err.exitCode === ExitCode.UNREACHABLE;
+  return new Sse3Error(err.code, `${cannot}: ${err.message}`, err.hint ?? 'try again',
+    { cause: e, exitCode: unanswered ? ExitCode.UNREACHABLE : ExitCode.FAILED });
 }
 
 export const unquoteEtag = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');

@@ -71,11 +71,12 @@ export async function getOne(s: Session, loc: S3Location, path: string | undefin
     const parent = await fs.stat(resolve(path, '..')).catch(() => undefined);
     if (!parent?.isDirectory()) throw new Sse3Error('LOCAL_IO', `folder of ${path} does not exist`, 'create it first');
   }
-  const found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: true });
-  const target: DownloadTarget = path ? { kind: 'file', path } : { kind: 'stream', stream: process.stdout };
+  const found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: true, op: 'get' });
+  const { entry } = found;
+  const target: DownloadTarget = path ? { kind: 'file', path } : { kind: 'stream', stream: process.stdout, name: 'stdout' };
   const r = await downloadObject({
     io: s, object: { ...loc, versionId: opts.versionId }, sseKey: found.key!,
-    expected: { sha256: found.entry?.sha256, versionId: found.entry?.versionId, fingerprint: found.fingerprint },
+    expected: { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size, fingerprint: found.fingerprint },
     target, events,
   });
   if (r.checkedAgainst === 'none') events.onWarning?.(`${url} has no recorded SHA-256 (not written by sse3?): integrity not verified`);
@@ -85,7 +86,7 @@ export async function getOne(s: Session, loc: S3Location, path: string | undefin
 /** s3 → s3: the source key from sourceKeyRef or the manifest; the destination key given, else the same key. */
 export async function copyOne(s: Session, src: S3Location, dst: S3Location,
   opts: { sourceKeyRef?: string; destKey?: SseCKey; tuning?: Tuning }, events: TransferEvents = {}): Promise<CopyResult> {
-  const found = await keyForObject(s, src, { keyRef: opts.sourceKeyRef, required: false });
+  const found = await keyForObject(s, src, { keyRef: opts.sourceKeyRef, required: false, op: 'copy' });
   if (!found.key && found.fingerprint) {
     throw new Sse3Error('NO_KEY', `${formatS3Url(src)} needs the key with fingerprint ${found.fingerprint}, which sse3 cannot find`,
       'pass it with --source-key REF');

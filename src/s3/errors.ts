@@ -2,7 +2,7 @@ import { Sse3Error } from '../errors.js';
 
 /** What the caller was doing, so a bare S3 status can become a sentence. */
 export interface ErrorContext {
-  op: 'put' | 'get' | 'head' | 'tagging' | 'copy' | 'list' | 'delete';
+  op: 'put' | 'get' | 'head' | 'tagging' | 'copy' | 'rotate' | 'list' | 'delete';
   url: string;
   /** Fingerprint of the key we sent, if any. */
   sentFingerprint?: string;
@@ -23,6 +23,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'EN
   'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
 const TLS_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
   'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'EPROTO']);
+
+/** Operations on one object: a 404 there means the object (or version) is missing. */
+const OBJECT_OPS = new Set<ErrorContext['op']>(['get', 'head', 'tagging', 'copy', 'rotate']);
 
 function errnoCode(e: SdkErrorShape): string | undefined {
   for (let cur: SdkErrorShape | undefined = e, depth = 0; cur && depth < 5; cur = cur.cause as SdkErrorShape, depth++) {
@@ -73,7 +76,8 @@ export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
   if (name === 'NoSuchBucket') {
     return new Sse3Error('NO_BUCKET', `bucket of ${ctx.url} does not exist`, 'check the bucket name and endpoint', { cause: e });
   }
-  if (name === 'NoSuchKey' || name === 'NoSuchVersion' || (status === 404 && (ctx.op === 'get' || ctx.op === 'head'))) {
+  // HEAD answers carry no body, so a missing object is a bare 404 there.
+  if (name === 'NoSuchKey' || name === 'NoSuchVersion' || (status === 404 && OBJECT_OPS.has(ctx.op))) {
     return new Sse3Error('NO_OBJECT', `${ctx.url} does not exist`, undefined, { cause: e });
   }
 

@@ -185,6 +185,29 @@ test('missing bucket and missing object: exit 1 with a clear message', async () 
   assert.match(b.stderr, /does not exist/);
 });
 
+test('with or without --key: a missing object or bucket "does not exist" (exit 1), a plain object is "not encrypted" (exit 4)', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'k.key');
+  const s3 = await import('@aws-sdk/client-s3');
+  await (await adminClient()).send(new s3.PutObjectCommand({ Bucket: bucket, Key: 'plain.txt', Body: 'not encrypted' }));
+  for (const withKey of [[], ['--key', key.ref]]) {
+    for (const cmd of [['get'], ['cp']]) {
+      for (const [url, exit, message] of [[`s3://${bucket}/nope`, 1, /does not exist/], ['s3://sse3-no-such-bucket/x', 1, /does not exist/],
+        [`s3://${bucket}/plain.txt`, 4, /is not encrypted with SSE-C/]] as const) {
+        const r = await run([...cmd, url, 'out', ...withKey], { home });
+        assert.equal(r.code, exit, `${cmd} ${url} ${withKey.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+        assert.doesNotMatch(r.stderr, /no record of which key/);
+      }
+    }
+  }
+  const rotated = await run(['rotate', `s3://${bucket}/plain.txt`, '--to', key.ref], { home });
+  assert.equal(rotated.code, 4, rotated.stderr);
+  assert.match(rotated.stderr, /is not encrypted with SSE-C/);
+  assert.deepEqual(workFiles(home.dir), []);
+});
+
 test('unreachable server: exit 5; hung server: exit 5 within the timeout, not a hang', async () => {
   const home = newHome();
   const key = await makeKeyFile(home, 'k.key');

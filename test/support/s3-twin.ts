@@ -19,6 +19,16 @@ export class S3Error extends Error {
   }
 }
 
+/** What the SDK throws when the server never answers: no HTTP status, a socket error code. */
+export function networkError(code = 'ECONNRESET'): Error {
+  return Object.assign(new Error(`socket hang up (${code})`), { code });
+}
+
+/** What the SDK throws when --timeout runs out. */
+export function timeoutError(): Error {
+  return Object.assign(new Error('connection timed out'), { name: 'TimeoutError' });
+}
+
 export interface TwinOptions {
   /** false: behave like a server that ignores SSE-C headers and stores plaintext. */
   encrypts?: boolean;
@@ -35,6 +45,8 @@ export interface TwinOptions {
   endpoint?: string;
   /** Answer a request with 500 InternalError when this returns true (the request is not carried out). */
   failWhen?: (op: string, input: Input) => boolean;
+  /** Fail a request with the error this returns, if any (an S3Error, or a network error such as networkError()). */
+  errorFor?: (op: string, input: Input) => Error | undefined;
   /** A ranged GetObject whose body ends early (the connection closed mid-body) when this returns true. */
   cutShort?: (range: string) => boolean;
 }
@@ -96,6 +108,8 @@ export class S3Twin {
     const input = cmd.input;
     this.requests.push({ op, input });
     if (this.opts.failWhen?.(op, input)) throw new S3Error('InternalError', 500);
+    const injected = this.opts.errorFor?.(op, input);
+    if (injected) throw injected;
     const id = `${input.Bucket}/${input.Key}`;
     const version = () => (this.opts.versioned ? `v${this.#next++}` : undefined);
     const tagsOf = (t?: string) => Object.fromEntries(new URLSearchParams(t ?? ''));

@@ -1,0 +1,82 @@
+// Integrity checks never fail open: a checksum that cannot be read is an error, not "none recorded"; a changed
+// object is said before a byte reaches stdout; a failed check never claims nothing was written when stdout got it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, putData, run } from './harness.js';
+
+const MiB = 1024 * 1024;
+
+/** Deny reading object tags in a bucket, to everyone (Ceph RGW applies a bucket policy's Deny to the owner too). */
+async function denyTagReads(bucket: string): Promise<void> {
+  const { PutBucketPolicyCommand } = await import('@aws-sdk/client-s3');
+  await (await adminClient()).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Deny', Principal: '*', Action: ['s3:GetObjectTagging', 's3:GetObjectVersionTagging'],
+      Resource: [`arn:aws:s3:::${bucket}/*`] }],
+  }) }));
+}
+
+const workFiles = (home: Home) => readdirSync(join(home.dir, 'work')).sort();
+
+test('a checksum tag that may not be read fails get, cp, rotate and manifest rebuild (exit 1), and nothing is written', async () => {
+  const writer = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(writer, 'k.key');
+  const other = await makeKeyFile(writer, 'other.key');
+  // Multipart: the plaintext SHA-256 lives only in the object's sse3-sha256 tag.
+  await putData(writer, `s3://${bucket}/big`, randomBytes(12 * MiB), key.ref);
+  await denyTagReads(bucket);
+
+  // Another machine with the key but no manifest record: sse3 must read the tags.
+  const home = newHome();
+  const url = `s3://${bucket}/big`;
+  const cases: Array<[string[], RegExp]> = [
+    [['get', url, 'out', '--key', key.ref], /the SHA-256 recorded for .*\/big \(in its sse3 tags\) could not be read: access denied/],
+    [['get', url, '-', '--key', key.ref], /the SHA-256 recorded for .* could not be read: access denied/],
+    [['get', url, 'out'], /the key fingerprint recorded for .* could not be read: access denied/],
+    [['cp', url, `s3://${bucket}/copy`, '--source-key', key.ref, '--key', other.ref], /the SHA-256 recorded for .* could not be read/],
+    [['rotate', url, '--from', key.ref, '--to', other.ref], /the SHA-256 recorded for .* could not be read/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args, { home });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.match(r.stderr, /hint: these credentials need s3:GetObjectTagging/);
+    assert.equal(r.stdout.length, 0, 'not a byte on stdout');
+  }
+  assert.deepEqual(workFiles(home), [], 'no file, no temporary file');
+  assert.equal((await ok(['manifest', 'export'], { home })).json().pendingRotations.length, 0, 'no rotation journalled');
+
+  const rebuilt = await run(['manifest', 'rebuild', `s3://${bucket}`, '--json'], { home });
+  assert.equal(rebuilt.code, 1, rebuilt.stderr);
+  assert.deepEqual(rebuilt.json(), { ok: false, scope: `s3://${bucket}/`, added: 0, untagged: 0, denied: 1 });
+  assert.match(rebuilt.stderr, /1 object version\(s\) not recorded: their tags could not be read/);
+});
+
+test('get -: an object whose size differs from the recorded one is refused before a byte reaches stdout', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'k.key');
+  await putData(home, `s3://${bucket}/doc`, randomBytes(6 * MiB), key.ref);
+  await overwriteEncrypted(bucket, 'doc', randomBytes(5 * MiB), key.raw);
+  const r = await run(['get', `s3://${bucket}/doc`, '-'], { home });
+  assert.equal(r.code, 4, r.stderr);
+  assert.equal(r.stdout.length, 0, 'nothing went to stdout');
+  assert.match(r.stderr, new RegExp(`s3://${bucket}/doc is ${5 * MiB} bytes on the server, but ${6 * MiB} bytes were recorded at upload`));
+});
+
+test('get -: a failed SHA-256 check says the data already went to stdout, never that nothing was written', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'k.key');
+  await putData(home, `s3://${bucket}/doc`, randomBytes(MiB), key.ref);
+  await overwriteEncrypted(bucket, 'doc', randomBytes(MiB), key.raw);
+  const r = await run(['get', `s3://${bucket}/doc`, '-'], { home });
+  assert.equal(r.code, 4, r.stderr);
+  assert.equal(r.stdout.length, MiB);
+  assert.match(r.stderr, /SHA-256 of the decrypted data does not match .*; the data already went to stdout/);
+  assert.doesNotMatch(r.stderr, /nothing was written/);
+});
