@@ -32,18 +32,18 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
   const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key))) : undefined;
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
   if (file) partSizeFor(file.size, opts.partSize);
-  if (dst === '-') out.stdoutIsData = true;
+  const stdout = dst === '-' ? out.dataStream() : undefined;
   const s = await openSession(g, signal);
   try {
     if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey);
-    else out.show(await cpOne(s, src, dst, opts, out, destKey, file));
+    else out.show(await cpOne(s, src, dst, opts, out, destKey, file, stdout));
   } finally {
     s.close();
   }
 }
 
 async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey: SseCKey | undefined,
-  file: Awaited<ReturnType<typeof localFile>> | undefined): Promise<Rendered> {
+  file: Awaited<ReturnType<typeof localFile>> | undefined, stdout?: NodeJS.WriteStream): Promise<Rendered> {
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
     return renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) => putOne(s, file, loc, destKey!, { tuning: opts }, ev)));
@@ -52,7 +52,7 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   if (!isS3Url(dst)) {
     const path = dst === '-' ? undefined : await localTarget(dst, from.key);
     return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) =>
-      getOne(s, from, path, { keyRef: opts.sourceKey ?? opts.key }, ev)));
+      getOne(s, from, path, { keyRef: opts.sourceKey ?? opts.key, stdout }, ev)));
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
@@ -96,7 +96,8 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
             renderCopy(out, await copyOne(s, srcLoc, dstLoc, { sourceKeyRef: opts.sourceKey, destKey, tuning: opts }, ev), label)));
         } else {
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderGet(out, await getOne(s, srcLoc, await localPathUnder(resolve(dst), rel, label), { keyRef: opts.sourceKey ?? opts.key }, ev))));
+            renderGet(out, await getOne(s, srcLoc, await localPathUnder(resolve(dst), rel, label),
+              { keyRef: opts.sourceKey ?? opts.key, regularOnly: true }, ev))));
         }
       }
     })();

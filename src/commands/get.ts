@@ -14,12 +14,12 @@ export interface GetOptions {
 export async function get(src: string, dst: string | undefined, opts: GetOptions, g: GlobalOptions, out: Output,
   signal: AbortSignal): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
-  if (dst === '-') out.stdoutIsData = true;
+  const stdout = dst === '-' ? out.dataStream() : undefined;
   const path = dst === '-' ? undefined : await localTarget(dst, loc.key);
   const s = await openSession(g, signal);
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
-      getOne(s, loc, path, { keyRef: opts.key, versionId: opts.versionId }, events));
+      getOne(s, loc, path, { keyRef: opts.key, versionId: opts.versionId, stdout }, events));
     out.show(renderGet(out, r));
   } finally {
     s.close();

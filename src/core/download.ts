@@ -9,6 +9,7 @@ import type { Io, TransferEvents } from './context.js';
 import type { SseCKey } from './key.js';
 import { confirmsKey, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
+import { localIoError, openDevice, writeAll } from './local.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
 /** Range size and how many ranges are fetched at once: parallel streams keep both server cores busy. */
@@ -16,11 +17,14 @@ const RANGE_BYTES = 4 * 1024 * 1024;
 const PARALLEL_RANGES = 4;
 
 /**
- * Where the plaintext goes. 'file': a temporary file renamed into place once verified. 'stream': a stream, written
- * as the data arrives; `name` (e.g. "stdout") says where the data went when a check fails afterwards — without one
- * the stream is a sink and nothing was kept.
+ * Where the plaintext goes. 'file': a temporary file renamed into place once verified. 'device': a character device
+ * or FIFO, written as the data arrives. 'stream': a stream, written as the data arrives; `name` (e.g. "stdout") says
+ * where the data went when a check fails afterwards — without one the stream is a sink and nothing was kept.
  */
-export type DownloadTarget = { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable; name?: string };
+export type DownloadTarget =
+  | { kind: 'file'; path: string }
+  | { kind: 'device'; path: string; what: string }
+  | { kind: 'stream'; stream: Writable; name?: string };
 
 /** What the manifest recorded for the object, if anything: checked against what comes back. */
 export interface DownloadExpectation {
@@ -77,10 +81,12 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
   const transfer = new RangeTransfer(req, first, size);
   const { target } = req;
   if (target.kind === 'file') return writeFileAtomically(target.path, transfer, expected);
+  if (target.kind === 'device') return writeDevice(req, target, transfer, expected);
   const out = target.stream;
+  const where = target.name ?? 'the output stream';
   // Wait until each chunk is flushed: its buffer is reused for a later range.
   await transfer.pump((chunk) => new Promise<void>((resolve, reject) => {
-    out.write(chunk, (err) => (err ? reject(err) : resolve()));
+    out.write(chunk, (err) => (err ? reject(localIoError(err, 'writing', where)) : resolve()));
   }));
   return transfer.verify(expected, target.name && `the data already went to ${target.name}`);
 }
@@ -268,7 +274,8 @@ async function writeFileAtomically(dest: string, transfer: RangeTransfer, expect
   try {
     handle = await fs.open(tmp, 'wx', 0o666);
     const h = handle;
-    await transfer.pump(async (chunk) => { await h.write(chunk); });
+    // A failed write is the local disk's problem, said as such ("no space left on device while writing DEST").
+    await transfer.pump((chunk) => writeAll(h, chunk).catch((e) => { throw localIoError(e, 'writing', dest); }));
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -279,11 +286,26 @@ async function writeFileAtomically(dest: string, transfer: RangeTransfer, expect
     transfer.destroy();
     await handle?.close().catch(() => undefined);
     await fs.unlink(tmp).catch(() => undefined);
-    if (e instanceof Sse3Error) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code) throw new Sse3Error('LOCAL_IO', `cannot write ${dest}: ${code}`, undefined, { cause: e });
-    throw e;
+    if (e instanceof Sse3Error || !(e as NodeJS.ErrnoException).code) throw e;
+    throw localIoError(e, 'writing', dest);
   } finally {
     untrackTemp(tmp);
+  }
+}
+
+/** Into a character device or FIFO as the data arrives: there is nothing to rename, and nothing to take back. */
+async function writeDevice(req: DownloadRequest, dest: { path: string; what: string }, transfer: RangeTransfer, expected: Expected)
+  : Promise<DownloadResult> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await openDevice(dest.path, req.io.signal);
+    const h = handle;
+    await transfer.pump((chunk) => writeAll(h, chunk).catch((e) => { throw localIoError(e, 'writing', dest.path); }));
+    return transfer.verify(expected, `the data was already written to ${dest.path} (a ${dest.what})`);
+  } catch (e) {
+    transfer.destroy();
+    throw e;
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }

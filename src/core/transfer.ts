@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { Sse3Error } from '../errors.js';
 import { baseName, formatS3Url, type S3Location } from '../s3/url.js';
 import type { TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
-import { type FileStamp, localIoError, stampOf } from './local.js';
+import { downloadDestination, type FileStamp, localIoError, stampOf } from './local.js';
 import { keyForObject, type Session } from './session.js';
 import { uploadObject, type UploadResult } from './upload.js';
 
@@ -63,17 +64,23 @@ export interface GetOutcome extends DownloadResult {
   keySource: string;
 }
 
-/** Download one object to a file path (or stdout when path is undefined), finding its key if not given. */
-export async function getOne(s: Session, loc: S3Location, path: string | undefined, opts: { keyRef?: string; versionId?: string },
-  events: TransferEvents = {}): Promise<GetOutcome> {
+/**
+ * Download one object to a local path (or opts.stdout when path is undefined), finding its key if not given. A path that
+ * is a character device or FIFO is written directly, a symbolic link is followed (see downloadDestination); with
+ * regularOnly (recursive downloads) only regular files are written.
+ */
+export async function getOne(s: Session, loc: S3Location, path: string | undefined,
+  opts: { keyRef?: string; versionId?: string; regularOnly?: boolean; stdout?: Writable }, events: TransferEvents = {}): Promise<GetOutcome> {
   const url = formatS3Url(loc);
+  let target: DownloadTarget = { kind: 'stream', stream: opts.stdout ?? process.stdout, name: 'stdout' };
   if (path) {
     const parent = await fs.stat(resolve(path, '..')).catch(() => undefined);
     if (!parent?.isDirectory()) throw new Sse3Error('LOCAL_IO', `folder of ${path} does not exist`, 'create it first');
+    const dest = await downloadDestination(path, { devices: !opts.regularOnly });
+    target = dest.kind === 'file' ? dest : { kind: 'device', path: dest.path, what: dest.what };
   }
   const found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: true, op: 'get' });
   const { entry } = found;
-  const target: DownloadTarget = path ? { kind: 'file', path } : { kind: 'stream', stream: process.stdout, name: 'stdout' };
   const r = await downloadObject({
     io: s, object: { ...loc, versionId: opts.versionId }, sseKey: found.key!,
     expected: { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size, fingerprint: found.fingerprint },

@@ -65,12 +65,16 @@ export async function packagesLoaded(args: string[], opts: Parameters<typeof run
 }
 
 export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; input?: Buffer | string; cwd?: string;
-  timeoutMs?: number; noBaseEnv?: boolean; nodeArgs?: string[]; bin?: string } = {}): Promise<RunResult> {
+  timeoutMs?: number; noBaseEnv?: boolean; nodeArgs?: string[]; bin?: string;
+  /** A command that runs node, e.g. ['setpriv', '--reuid=65534', …] to run sse3 as another user. */
+  wrap?: string[] } = {}): Promise<RunResult> {
   const base = opts.noBaseEnv ? { PATH: process.env.PATH } : process.env;
   const env = { ...base, ...opts.home?.env, ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args], {
+    const argv = [process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args];
+    if (opts.wrap) argv.unshift(...opts.wrap);
+    const child = spawn(argv[0], argv.slice(1), {
       cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined), env, stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
