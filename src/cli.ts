@@ -58,8 +58,8 @@ function partSizeBytes(mib: number | undefined): number | undefined {
 }
 
 /** Part size and parts in flight, for every command that moves bytes. Without --part-size sse3 picks one. */
-const partSizeOption = () => new Option('--part-size <MiB>', 'multipart part size in MiB, 5 to 5120 (default: 8, grown to stay within 10,000 parts)')
-  .argParser(positiveInt('--part-size'));
+const partSizeOption = () => new Option('--part-size <MiB>',
+  'multipart part size in MiB, 5 to 5120 (default: 8, grown to stay within 10,000 parts)').argParser(positiveInt('--part-size'));
 const concurrencyOption = () => new Option('--concurrency <n>', 'parts in flight per object').argParser(positiveInt('--concurrency')).default(4);
 const jobsOption = (what: string) => new Option('--jobs <n>', what).argParser(positiveInt('--jobs')).default(8);
 const serverSideOption = () => new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
@@ -289,8 +289,10 @@ async function runAction(action: Action, out: Output): Promise<ExitCode> {
     await action(out, controller.signal);
     return ExitCode.OK;
   } catch (e) {
+    // Data already streamed to stdout cannot be taken back: never claim otherwise.
     const err = controller.signal.aborted && !(e instanceof Sse3Error && e.code !== 'INTERRUPTED')
-      ? new Sse3Error('INTERRUPTED', 'interrupted; nothing partial was kept') : e;
+      ? new Sse3Error('INTERRUPTED', out.stdoutIsData ? 'interrupted; what already went to stdout is incomplete'
+        : 'interrupted; nothing partial was kept') : e;
     out.error(err);
     return err instanceof Sse3Error ? err.exitCode : ExitCode.FAILED;
   } finally {

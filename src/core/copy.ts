@@ -63,7 +63,8 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   const encrypted = h.SSECustomerAlgorithm === 'AES256';
   let sha256 = src.sha256 || h.Metadata?.[TAG_SHA256];
   if (!sha256 && encrypted) {
-    sha256 = (await readSse3Tags(req.io, { bucket: src.bucket, key: src.key, versionId: h.VersionId }, { what: 'SHA-256', op: 'copy' })).sha256;
+    const recorded = await readSse3Tags(req.io, { bucket: src.bucket, key: src.key, versionId: h.VersionId }, { what: 'SHA-256', op: 'copy' });
+    sha256 = recorded.sha256;
   }
   return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256 };
 }

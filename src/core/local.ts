@@ -71,6 +71,51 @@ export const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.dev === b.dev && a.ino === b.ino;
 
 /**
+ * A local file being uploaded, open from start to end so it is one file throughout. It must still match the stamp
+ * it had when chosen after its last byte was sent — size, modification and status-change times, and identity —
+ * or the upload is abandoned: a file rewritten while it was being read would be stored torn.
+ */
+export class OpenFile {
+  private constructor(readonly path: string, readonly stamp: FileStamp, private readonly handle: fs.FileHandle) {}
+
+  static async open(source: { path: string; stamp: FileStamp }): Promise<OpenFile> {
+    const handle = await fs.open(source.path, 'r').catch((e) => { throw localIoError(e, 'reading', source.path); });
+    const file = new OpenFile(source.path, source.stamp, handle);
+    try {
+      await file.assertUnchanged();
+    } catch (e) {
+      await file.close();
+      throw e;
+    }
+    return file;
+  }
+
+  /** Fill buf from position; a file that ends early has changed. */
+  async read(buf: Buffer, position: number): Promise<void> {
+    for (let at = 0; at < buf.length;) {
+      const { bytesRead } = await this.handle.read(buf, at, buf.length - at, position + at)
+        .catch((e) => { throw localIoError(e, 'reading', this.path); });
+      if (bytesRead === 0) throw fileChanged(this.path);
+      at += bytesRead;
+    }
+  }
+
+  /** The open file and the file at its path are still the file that was chosen, unchanged. */
+  async assertUnchanged(): Promise<void> {
+    const [open, named] = await Promise.all([this.handle.stat({ bigint: true }),
+      fs.stat(this.path, { bigint: true }).catch(() => undefined)]);
+    if (!sameStamp(stampOf(open), this.stamp) || !named || !sameStamp(stampOf(named), this.stamp)) throw fileChanged(this.path);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close().catch(() => undefined);
+  }
+}
+
+export const fileChanged = (path: string) => new Sse3Error('LOCAL_IO', `${path} changed while it was being uploaded; nothing was stored`,
+  'upload it again once nothing is writing to it');
+
+/**
  * Where a download writes. A regular file (or a name not taken yet) is written through a temporary file renamed
  * into place; a symbolic link is followed to its final target, which is what gets replaced (the link stays).
  * A character device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written directly: renaming over it
@@ -100,7 +145,8 @@ export async function downloadDestination(path: string, opts: { devices: boolean
   if (st.isFIFO() || st.isCharacterDevice()) {
     const what = st.isFIFO() ? 'FIFO' : 'character device';
     if (!opts.devices) {
-      throw new Sse3Error('USAGE', `${path} is a ${what}; a recursive download writes regular files only`, 'move it out of the way, or get this object on its own');
+      throw new Sse3Error('USAGE', `${path} is a ${what}; a recursive download writes regular files only`,
+        'move it out of the way, or get this object on its own');
     }
     return { kind: 'device', path, what };
   }

@@ -94,7 +94,8 @@ async function assertNeedsKey(s: Session, loc: S3Location, versionId: string | u
   const url = formatS3Url(loc);
   let h;
   try {
-    h = await s.conn.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: versionId }), { abortSignal: s.signal });
+    h = await s.conn.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: versionId }),
+      { abortSignal: s.signal });
   } catch (e) {
     if (statusOf(e) === 400) return;
     throw describeS3Error(e, { op, url });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { describeS3Error, statusOf } from '../s3/errors.js';
 import { isUnanswered, withRetries } from '../s3/retry.js';
@@ -10,7 +9,7 @@ import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { BoundedPool, BufferPool, fixedChunks } from './chunks.js';
 import { faultPoint } from './faults.js';
-import { type FileStamp, localIoError, sameStamp, stampOf } from './local.js';
+import { type FileStamp, OpenFile } from './local.js';
 import { assertEncryptedWith, confirmsKey, putTags, tagsFor, toTagging } from './ssec.js';
 
 export const MiB = 1024 * 1024;
@@ -141,50 +140,6 @@ function bufferedFeed(rest: AsyncGenerator<Buffer>, firstParts: Buffer[], pool: 
     digest: async () => ({ sha256: hash.digest('hex'), size }),
   };
 }
-
-/**
- * A local file being uploaded, open from start to end so it is one file throughout. It must still match the stamp
- * it had when chosen after its last byte was sent — size, modification and status-change times, and identity —
- * or the upload is abandoned: a file rewritten while it was being read would be stored torn.
- */
-class OpenFile {
-  private constructor(readonly path: string, readonly stamp: FileStamp, private readonly handle: fs.FileHandle) {}
-
-  static async open(source: { path: string; stamp: FileStamp }): Promise<OpenFile> {
-    const handle = await fs.open(source.path, 'r').catch((e) => { throw localIoError(e, 'reading', source.path); });
-    const file = new OpenFile(source.path, source.stamp, handle);
-    try {
-      await file.assertUnchanged();
-    } catch (e) {
-      await file.close();
-      throw e;
-    }
-    return file;
-  }
-
-  /** Fill buf from position; a file that ends early has changed. */
-  async read(buf: Buffer, position: number): Promise<void> {
-    for (let at = 0; at < buf.length;) {
-      const { bytesRead } = await this.handle.read(buf, at, buf.length - at, position + at)
-        .catch((e) => { throw localIoError(e, 'reading', this.path); });
-      if (bytesRead === 0) throw fileChanged(this.path);
-      at += bytesRead;
-    }
-  }
-
-  /** The open file and the file at its path are still the file that was chosen, unchanged. */
-  async assertUnchanged(): Promise<void> {
-    const [open, named] = await Promise.all([this.handle.stat({ bigint: true }), fs.stat(this.path, { bigint: true }).catch(() => undefined)]);
-    if (!sameStamp(stampOf(open), this.stamp) || !named || !sameStamp(stampOf(named), this.stamp)) throw fileChanged(this.path);
-  }
-
-  close(): Promise<void> {
-    return this.handle.close().catch(() => undefined);
-  }
-}
-
-export const fileChanged = (path: string) => new Sse3Error('LOCAL_IO', `${path} changed while it was being uploaded; nothing was stored`,
-  'upload it again once nothing is writing to it');
 
 /**
  * Parts read from the file in order into pooled buffers, each hashed as it is read: the bytes hashed are exactly the

@@ -38,7 +38,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * itself, so its logger says nothing. It has no info or error method on purpose: the SDK calls those only if they
  * exist (`logger.info?.(…)`), so it does not build a log record of every request for nothing.
  */
-const SILENT_LOGGER = { debug: () => undefined, warn: () => undefined } as unknown as NonNullable<import('@aws-sdk/client-s3').S3ClientConfig['logger']>;
+type SdkLogger = NonNullable<import('@aws-sdk/client-s3').S3ClientConfig['logger']>;
+const SILENT_LOGGER = { debug: () => undefined, warn: () => undefined } as unknown as SdkLogger;
 
 /**
  * One TLS context that trusts the system roots plus the given PEM bundle, built

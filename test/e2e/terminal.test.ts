@@ -163,6 +163,23 @@ test('colour is decided per stream: manifest list > file on a terminal writes no
     }
   });
 
+test('Ctrl-C during get -: exit 130, and the message says what went to stdout is incomplete', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'c.key');
+  writeFileSync(join(home.dir, 'work', 'big'), randomBytes(64 * 1024 * 1024));
+  await ok(['put', 'big', `s3://${bucket}/big`, '--key', key.ref], { home });
+  const child = spawn(process.execPath, [BIN, 'get', `s3://${bucket}/big`, '-'], { cwd: join(home.dir, 'work'),
+    env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  // Read slowly, so the download is still under way: interrupt after the first bytes arrived.
+  child.stdout.once('data', () => { child.stdout.pause(); child.kill('SIGINT'); setTimeout(() => child.stdout.resume(), 200); });
+  assert.equal(await exited, 130, stderr);
+  assert.equal(stderr, 'error: interrupted; what already went to stdout is incomplete\n');
+});
+
 test('Ctrl-C during a multipart put: exit 130, sse3\'s own message only, the upload aborted', async () => {
   const home = newHome();
   const bucket = await newBucket();
