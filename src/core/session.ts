@@ -102,7 +102,7 @@ async function assertNeedsKey(s: Session, loc: S3Location, versionId: string | u
   }
   if (h.SSECustomerAlgorithm === undefined) {
     throw new Sse3Error('NOT_ENCRYPTED', `${url} is not encrypted with SSE-C, so there is no key to use for it`,
-      `sse3 reads SSE-C objects only; read it with a plain S3 client, or encrypt it with: sse3 cp ${url} ${url} --key REF`);
+      `sse3 only reads SSE-C objects; read it with a plain S3 client, or encrypt it with: sse3 cp ${url} ${url} --key REF`);
   }
 }
 

@@ -70,16 +70,16 @@ export async function readSse3Tags(io: Io, obj: ObjectVersionRef, opts: { what: 
 function tagReadError(e: unknown, obj: ObjectVersionRef, opts: { what: string; op: ErrorContext['op'] }): Sse3Error {
   const url = formatS3Url(obj);
   const err = describeS3Error(e, { op: opts.op, url });
-  if (err.code === 'INTERRUPTED' || err.code === 'NO_BUCKET') return err;
+  // A server that does not answer is the news itself (exit 5), whatever was being read.
+  if (['INTERRUPTED', 'NO_BUCKET', 'UNREACHABLE', 'TLS'].includes(err.code)) return err;
   if (err.code === 'NO_OBJECT' || statusOf(e) === 404) return new Sse3Error('NO_OBJECT', `${url} does not exist`, undefined, { cause: e });
   const cannot = `the ${opts.what} recorded for ${url} (in its sse3 tags) could not be read`;
   if (err.code === 'ACCESS_DENIED') {
     return new Sse3Error('ACCESS_DENIED', `${cannot}: access denied`,
       'these credentials need s3:GetObjectTagging on the bucket; sse3 does not go on without what was recorded', { cause: e });
   }
-  const unanswered = isUnanswered(e) || err.exitCode === ExitCode.UNREACHABLE;
   return new Sse3Error(err.code, `${cannot}: ${err.message}`, err.hint ?? 'try again',
-    { cause: e, exitCode: unanswered ? ExitCode.UNREACHABLE : ExitCode.FAILED });
+    { cause: e, exitCode: isUnanswered(e) ? ExitCode.UNREACHABLE : ExitCode.FAILED });
 }
 
 export const unquoteEtag = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');

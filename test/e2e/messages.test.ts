@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { makeKeyFile, newBucket, newHome, ok, putData, run } from './harness.js';
+import { makeKeyFile, newBucket, newHome, ok, putData, requireEnv, run } from './harness.js';
 
 const MiB = 1024 * 1024;
 const isRoot = process.getuid?.() === 0;
@@ -106,8 +106,10 @@ test('permission denied is said in words with the path (sse3 run as an unprivile
     mkdirSync(own);
     chownSync(own, 65534, 65534);
     writeFileSync(join(home.dir, 'work', 'secret.txt'), 'x', { mode: 0o600 });
+    // The test CA may sit in a folder only root may enter.
+    writeFileSync(join(own, 'ca.pem'), readFileSync(requireEnv('AWS_CA_BUNDLE')));
     const env = { SSE3_HOME: own, HOME: own, K: readFileSync(key.path).toString('base64'), AWS_CONFIG_FILE: join(own, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(own, 'credentials') };
+      AWS_SHARED_CREDENTIALS_FILE: join(own, 'credentials'), AWS_CA_BUNDLE: join(own, 'ca.pem') };
     const asNobody = (args: string[]) => run(args, { home, env, wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
     const g = await asNobody(['get', `s3://${bucket}/obj`, join(home.dir, 'work', 'obj'), '--key', 'env:K']);
     assert.equal(g.code, 1, g.stderr);
