@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { describeS3Error, statusOf } from '../s3/errors.js';
 import { isUnanswered, withRetries } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
@@ -110,10 +109,10 @@ const concurrencyOf = (req: UploadRequest) => req.tuning?.concurrency ?? DEFAULT
 const urlOf = (req: UploadRequest) => formatS3Url(req.target);
 const location = (req: UploadRequest) => ({ endpoint: req.io.conn.endpoint, bucket: req.target.bucket, key: req.target.key });
 
-/** One part to upload: its bytes can be produced again for a retry. */
+/** One part to upload: a buffer, so a retry sends exactly the bytes that were hashed. */
 interface Part {
   length: number;
-  body: () => Buffer | Readable;
+  body: () => Buffer;
   /** Called once the part is uploaded or abandoned. */
   release: () => void;
 }
@@ -278,7 +277,7 @@ async function sendParts(req: UploadRequest, upload: OpenUpload, feed: PartFeed,
     await inFlight.add(async () => {
       let r;
       try {
-        // A streamed body cannot be sent twice by the SDK: each attempt reads the part from its source again.
+        // Retried under the one policy, every attempt sending the same buffer (bounded by --timeout each).
         r = await withRetries(() => io.conn.singleAttemptClient.send(new UploadPartCommand({
           Bucket: target.bucket, Key: target.key, UploadId: upload.uploadId, PartNumber: partNumber, Body: part.body(),
           ContentLength: part.length, ...target.sseKey.sseC(),
