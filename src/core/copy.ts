@@ -5,7 +5,7 @@ import { newEntry } from '../manifest/entry.js';
 import { Sse3Error } from '../errors.js';
 import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
-import { confirmsKey, readSse3Tags, TAG_SHA256, tagsFor, toTagging } from './ssec.js';
+import { confirmsKey, metadataFor, mtimeFromMetadata, readSse3Tags, TAG_SHA256, tagsFor, toTagging } from './ssec.js';
 import { type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
@@ -47,6 +47,8 @@ export interface SourceInfo {
   contentType?: string;
   encrypted: boolean;
   sha256?: string;
+  /** The source file's mtime its metadata or record carries: the copy keeps it. */
+  mtimeMs?: number;
 }
 
 async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
@@ -66,7 +68,8 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
     const recorded = await readSse3Tags(req.io, { bucket: src.bucket, key: src.key, versionId: h.VersionId }, { what: 'SHA-256', op: 'copy' });
     sha256 = recorded.sha256;
   }
-  return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256 };
+  return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256,
+    mtimeMs: mtimeFromMetadata(h.Metadata) };
 }
 
 /**
@@ -96,7 +99,7 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   try {
     resp = await req.io.conn.client.send(new s3.CopyObjectCommand({
       Bucket: dest.bucket, Key: dest.key, CopySource: copySource,
-      MetadataDirective: 'REPLACE', Metadata: tags, ContentType: info.contentType,
+      MetadataDirective: 'REPLACE', Metadata: metadataFor(tags, info.mtimeMs), ContentType: info.contentType,
       TaggingDirective: 'REPLACE', Tagging: toTagging(tags),
       ...dest.sseKey.sseC(), ...source.sseKey!.copySourceSseC(),
     }), { abortSignal: req.io.signal });
@@ -123,7 +126,7 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   }
   req.events?.onBytes?.(info.size);
   const entry = newEntry({ endpoint: req.io.conn.endpoint, bucket: dest.bucket, key: dest.key }, { versionId: resp.VersionId,
-    fingerprint: dest.sseKey.fingerprint, size: info.size, sha256: info.sha256, etag: resp.CopyObjectResult?.ETag });
+    fingerprint: dest.sseKey.fingerprint, size: info.size, sha256: info.sha256, etag: resp.CopyObjectResult?.ETag, mtimeMs: info.mtimeMs });
   req.io.manifest.record(entry);
   return { ...entry, parts: 1, method: 'server-side' };
 }
@@ -147,7 +150,8 @@ async function streamedCopy(req: CopyRequest, info: SourceInfo): Promise<CopyRes
   const body = resp.Body as Readable;
   try {
     const r = await uploadObject({
-      io: req.io, target: { ...dest, contentType: info.contentType }, source: { kind: 'stream', body, sizeHint: info.size },
+      io: req.io, target: { ...dest, contentType: info.contentType, mtimeMs: info.mtimeMs },
+      source: { kind: 'stream', body, sizeHint: info.size },
       tuning: req.tuning, events: { onBytes: req.events?.onBytes, onWarning: req.events?.onWarning },
       beforeCommit: (sha256, size) => {
         if (size !== info.size || (info.sha256 && sha256 !== info.sha256)) {

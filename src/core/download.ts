@@ -7,7 +7,7 @@ import { formatS3Url } from '../s3/url.js';
 import { Sse3Error } from '../errors.js';
 import type { Io, TransferEvents } from './context.js';
 import type { SseCKey } from './key.js';
-import { confirmsKey, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
+import { confirmsKey, mtimeFromMetadata, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
 import { localIoError, openDevice, writeAll } from './local.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
@@ -35,6 +35,8 @@ export interface DownloadExpectation {
   fingerprint?: string;
   /** Plaintext size recorded at upload (for versionId). */
   size?: number;
+  /** Source file mtime recorded for that version (whole ms). */
+  mtimeMs?: number;
 }
 
 export interface DownloadRequest {
@@ -44,6 +46,8 @@ export interface DownloadRequest {
   expected?: DownloadExpectation;
   target: DownloadTarget;
   events?: TransferEvents;
+  /** Give a written file the modification time recorded for the object (manifest, else its metadata), if any. */
+  restoreMtime?: boolean;
 }
 
 /** Where the expected SHA-256 came from; 'none' when nothing recorded one (not written by sse3). */
@@ -55,6 +59,8 @@ export interface DownloadResult {
   checkedAgainst: ChecksumSource;
   versionId: string;
   etag: string;
+  /** Modification time of the uploaded file as recorded (whole ms), when the object has one. */
+  mtimeMs?: number;
 }
 
 type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
@@ -79,16 +85,21 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
   }
   req.events?.onStart?.(size);
   const transfer = new RangeTransfer(req, first, size);
+  const exp = req.expected ?? {};
+  const mtimeMs = (exp.mtimeMs !== undefined && (!exp.versionId || !first.VersionId || exp.versionId === first.VersionId)
+    ? exp.mtimeMs : undefined) ?? mtimeFromMetadata(first.Metadata);
   const { target } = req;
-  if (target.kind === 'file') return writeFileAtomically(target.path, transfer, expected);
-  if (target.kind === 'device') return writeDevice(req, target, transfer, expected);
+  if (target.kind === 'file') {
+    return { ...(await writeFileAtomically(target.path, transfer, expected, req.restoreMtime ? mtimeMs : undefined)), mtimeMs };
+  }
+  if (target.kind === 'device') return { ...(await writeDevice(req, target, transfer, expected)), mtimeMs };
   const out = target.stream;
   const where = target.name ?? 'the output stream';
   // Wait until each chunk is flushed: its buffer is reused for a later range.
   await transfer.pump((chunk) => new Promise<void>((resolve, reject) => {
     out.write(chunk, (err) => (err ? reject(localIoError(err, 'writing', where)) : resolve()));
   }));
-  return transfer.verify(expected, target.name && `the data already went to ${target.name}`);
+  return { ...transfer.verify(expected, target.name && `the data already went to ${target.name}`), mtimeMs };
 }
 
 const urlOf = (req: DownloadRequest) => formatS3Url(req.object);
@@ -266,7 +277,8 @@ async function readAll(body: Readable, length: number, buf: Buffer, url: string)
 }
 
 /** Into a temporary file beside the destination, renamed into place only once size and SHA-256 are verified. */
-async function writeFileAtomically(dest: string, transfer: RangeTransfer, expected: Expected): Promise<DownloadResult> {
+async function writeFileAtomically(dest: string, transfer: RangeTransfer, expected: Expected, mtimeMs?: number)
+  : Promise<DownloadResult> {
   await removeStaleTempFiles(dest);
   const tmp = tempPathFor(dest);
   trackTemp(tmp);
@@ -280,6 +292,8 @@ async function writeFileAtomically(dest: string, transfer: RangeTransfer, expect
     await handle.close();
     handle = undefined;
     const result = transfer.verify(expected);
+    // Set before the rename, so the file never appears under its name with another time.
+    if (mtimeMs !== undefined) await fs.utimes(tmp, new Date(), mtimeMs / 1000);
     await fs.rename(tmp, dest);
     return result;
   } catch (e) {

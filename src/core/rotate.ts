@@ -5,7 +5,7 @@ import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { faultPoint } from './faults.js';
-import { keyEcho, readSse3Tags, TAG_SHA256 } from './ssec.js';
+import { keyEcho, mtimeFromMetadata, readSse3Tags, TAG_SHA256 } from './ssec.js';
 
 export interface RotateContext {
   io: Io;
@@ -26,7 +26,7 @@ export interface RotateResult {
   olderVersionsWithOldKey: number;
 }
 
-export type Probe = { opens: true; versionId: string; sha256?: string; size: number; contentType?: string }
+export type Probe = { opens: true; versionId: string; sha256?: string; size: number; contentType?: string; mtimeMs?: number }
   | { opens: false; status?: number; plain?: boolean };
 
 /** HEAD with a key: does this key open the current version of the object? */
@@ -40,7 +40,7 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
     if (echo === 'plain') return { opens: false, plain: true };
     if (echo === 'other') return { opens: false };
     return { opens: true, versionId: h.VersionId ?? '', sha256: h.Metadata?.[TAG_SHA256], size: h.ContentLength ?? 0,
-      contentType: h.ContentType };
+      contentType: h.ContentType, mtimeMs: mtimeFromMetadata(h.Metadata) };
   } catch (e) {
     const status = statusOf(e);
     if (status === 400 || status === 403) return { opens: false, status };
@@ -93,7 +93,7 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
     io: ctx.io, tuning: ctx.tuning, events: ctx.events,
     source: { bucket, key, versionId: before.versionId || undefined, sseKey: oldKey, sha256: sha256 || undefined },
     sourceInfo: { size: before.size, versionId: before.versionId || undefined, contentType: before.contentType, encrypted: true,
-      sha256: sha256 || undefined },
+      sha256: sha256 || undefined, mtimeMs: before.mtimeMs ?? recorded?.mtimeMs ?? undefined },
     dest: { bucket, key, sseKey: newKey },
   }).catch(async (e) => {
     // A failure after the commit (the confirming HEAD, a lost response) leaves the new key in place: the

@@ -11,6 +11,26 @@ export const TAG_SHA256 = 'sse3-sha256';
 
 export type Tags = Record<string, string>;
 
+/**
+ * Object metadata (x-amz-meta-sse3-mtime) holding the modification time of the file an object was uploaded from, in
+ * whole milliseconds since the epoch. Metadata of an SSE-C object is readable only with its key, so a listing never
+ * shows it; sse3 keeps the same value in its manifest and reads this one back when it downloads the object.
+ */
+export const META_MTIME = 'sse3-mtime';
+
+/** The metadata sse3 stores with an object: its tags (fingerprint, checksum) and, for a file, its mtime. */
+export const metadataFor = (tags: Tags, mtimeMs: number | undefined): Record<string, string> =>
+  (mtimeMs === undefined ? tags : { ...tags, [META_MTIME]: String(mtimeMs) });
+
+/** The mtime an object's metadata records, or undefined. */
+export function mtimeFromMetadata(metadata: Record<string, string> | undefined): number | undefined {
+  const text = metadata?.[META_MTIME];
+  return text !== undefined && /^-?\d{1,15}$/.test(text) ? Number(text) : undefined;
+}
+
+/** File times are recorded in whole milliseconds: fine enough to see edits, and they survive utimes() unchanged. */
+export const wholeMs = (mtimeMs: number): number => Math.round(mtimeMs);
+
 export function tagsFor(fingerprint: string, sha256?: string): Tags {
   return sha256 ? { [TAG_FINGERPRINT]: fingerprint, [TAG_SHA256]: sha256 } : { [TAG_FINGERPRINT]: fingerprint };
 }
@@ -38,10 +58,16 @@ export async function putTags(io: Io, obj: ObjectVersionRef, tags: Tags): Promis
 
 /** An object version's tags as a record; SDK errors are thrown as they come (readSse3Tags is the policy). */
 export async function readTags(io: Io, obj: ObjectVersionRef): Promise<Tags> {
+  return (await readTagsAndVersion(io, obj)).tags;
+}
+
+/** Tags, and the version they are of ('' when the server names none: an unversioned bucket). */
+export async function readTagsAndVersion(io: Io, obj: ObjectVersionRef): Promise<{ tags: Tags; versionId: string }> {
   const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
   const t = await io.conn.client.send(new GetObjectTaggingCommand({ Bucket: obj.bucket, Key: obj.key,
     VersionId: obj.versionId || undefined }), { abortSignal: io.signal });
-  return Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+  const versionId = !t.VersionId || t.VersionId === 'null' ? '' : t.VersionId;
+  return { tags: Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])), versionId };
 }
 
 /** What an object's sse3 tags record; a field is undefined when its tag is absent (the object was not written by sse3). */

@@ -10,6 +10,7 @@ import { downloadObject, type DownloadResult, type DownloadTarget } from './down
 import { downloadDestination, type FileStamp, localIoError, stampOf } from './local.js';
 import { keyForObject, type Session } from './session.js';
 import { uploadObject, type UploadResult } from './upload.js';
+import { wholeMs } from './ssec.js';
 
 /** One object moved in one direction: local → s3 (put), s3 → local (get), s3 → s3 (copy). */
 
@@ -43,7 +44,7 @@ export async function putOne(s: Session, file: LocalFile | undefined, dst: S3Loc
   opts: { contentType?: string; tuning?: Tuning }, events: TransferEvents = {}): Promise<UploadResult> {
   events.onStart?.(file?.size);
   return uploadObject({
-    io: s, target: { ...dst, sseKey, contentType: opts.contentType },
+    io: s, target: { ...dst, sseKey, contentType: opts.contentType, mtimeMs: file ? wholeMs(Number(file.stamp.mtimeNs) / 1e6) : undefined },
     source: file ? { kind: 'file', ...file } : { kind: 'stream', body: process.stdin },
     tuning: opts.tuning, events,
   });
@@ -67,10 +68,11 @@ export interface GetOutcome extends DownloadResult {
 /**
  * Download one object to a local path (or opts.stdout when path is undefined), finding its key if not given. A path that
  * is a character device or FIFO is written directly, a symbolic link is followed (see downloadDestination); with
- * regularOnly (recursive downloads) only regular files are written.
+ * regularOnly (recursive downloads) only regular files are written. restoreMtime gives a written file the recorded mtime.
  */
 export async function getOne(s: Session, loc: S3Location, path: string | undefined,
-  opts: { keyRef?: string; versionId?: string; regularOnly?: boolean; stdout?: Writable }, events: TransferEvents = {}): Promise<GetOutcome> {
+  opts: { keyRef?: string; versionId?: string; regularOnly?: boolean; stdout?: Writable; restoreMtime?: boolean },
+  events: TransferEvents = {}): Promise<GetOutcome> {
   const url = formatS3Url(loc);
   let target: DownloadTarget = { kind: 'stream', stream: opts.stdout ?? process.stdout, name: 'stdout' };
   if (path) {
@@ -83,8 +85,9 @@ export async function getOne(s: Session, loc: S3Location, path: string | undefin
   const { entry } = found;
   const r = await downloadObject({
     io: s, object: { ...loc, versionId: opts.versionId }, sseKey: found.key!,
-    expected: { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size, fingerprint: found.fingerprint },
-    target, events,
+    expected: { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size, fingerprint: found.fingerprint,
+      mtimeMs: entry?.mtimeMs ?? undefined },
+    target, events, restoreMtime: opts.restoreMtime,
   });
   if (r.checkedAgainst === 'none') events.onWarning?.(`${url} has no recorded SHA-256 (not written by sse3?): integrity not verified`);
   return { ...r, url, path: path ?? null, fingerprint: found.key!.fingerprint, keySource: found.key!.source };

@@ -9,7 +9,7 @@ import type { SseCKey } from './key.js';
 import { BoundedPool, BufferPool, fixedChunks } from './chunks.js';
 import { faultPoint } from './faults.js';
 import { type FileStamp, OpenFile } from './local.js';
-import { assertEncryptedWith, confirmsKey, putTags, tagsFor, toTagging } from './ssec.js';
+import { assertEncryptedWith, confirmsKey, metadataFor, putTags, tagsFor, toTagging } from './ssec.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * MiB;
@@ -25,6 +25,8 @@ export interface UploadTarget {
   key: string;
   sseKey: SseCKey;
   contentType?: string;
+  /** Modification time of the source file (whole ms), stored in the object's metadata and the manifest. */
+  mtimeMs?: number;
 }
 
 /** What is uploaded: a local file (read once, in order, into part buffers) or a stream. */
@@ -176,7 +178,7 @@ async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFile): Pro
     resp = await req.io.conn.client.send(new PutObjectCommand({
       Bucket: target.bucket, Key: target.key, Body: body, ContentLength: body.length,
       ContentType: target.contentType ?? 'application/octet-stream',
-      Metadata: tags, Tagging: toTagging(tags),
+      Metadata: metadataFor(tags, target.mtimeMs), Tagging: toTagging(tags),
       ...target.sseKey.sseC(),
     }), { abortSignal: req.io.signal });
   } catch (e) {
@@ -246,7 +248,7 @@ async function createUpload(req: UploadRequest): Promise<OpenUpload> {
   try {
     const created = await io.conn.client.send(new s3.CreateMultipartUploadCommand({
       Bucket: target.bucket, Key: target.key, ContentType: target.contentType ?? 'application/octet-stream',
-      Metadata: tags, Tagging: toTagging(tags), ...target.sseKey.sseC(),
+      Metadata: metadataFor(tags, target.mtimeMs), Tagging: toTagging(tags), ...target.sseKey.sseC(),
     }), { abortSignal: io.signal });
     uploadId = created.UploadId!;
     if (!confirmsKey(created, target.sseKey)) {
@@ -366,7 +368,7 @@ async function settleFailedUpload(req: UploadRequest, upload: OpenUpload, error:
 function record(req: UploadRequest, r: { versionId?: string; size: number; sha256: string; etag?: string; parts: number },
   uploadId?: string): UploadResult {
   const entry = newEntry(location(req), { versionId: r.versionId, fingerprint: req.target.sseKey.fingerprint, size: r.size,
-    sha256: r.sha256, etag: r.etag });
+    sha256: r.sha256, etag: r.etag, mtimeMs: req.target.mtimeMs });
   if (uploadId) req.io.manifest.recordUpload(entry, uploadId);
   else req.io.manifest.record(entry);
   return { ...entry, parts: r.parts };

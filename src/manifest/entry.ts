@@ -13,6 +13,11 @@ export interface ManifestEntry {
   etag: string;
   /** ISO 8601. */
   createdAt: string;
+  /**
+   * Modification time (whole milliseconds since the epoch) of the local file the object was uploaded from, or that a
+   * sync found unchanged since; null for uploads from a stream or a copy, and for entries recorded before sse3 kept it.
+   */
+  mtimeMs?: number | null;
 }
 
 export interface ObjectLocation {
@@ -23,10 +28,11 @@ export interface ObjectLocation {
 
 /** The one way a manifest entry is made: version '' for unversioned buckets, ETag unquoted, time of recording. */
 export function newEntry(loc: ObjectLocation, e: { versionId?: string; fingerprint: string; size: number; sha256?: string;
-  etag?: string; createdAt?: string }): ManifestEntry {
+  etag?: string; createdAt?: string; mtimeMs?: number | null }): ManifestEntry {
   return {
     endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: e.versionId ?? '', fingerprint: e.fingerprint,
     size: e.size, sha256: e.sha256 ?? '', etag: (e.etag ?? '').replace(/^"|"$/g, ''), createdAt: e.createdAt ?? new Date().toISOString(),
+    mtimeMs: e.mtimeMs ?? null,
   };
 }
 
