@@ -149,6 +149,37 @@ function addTransferCommands(program: Program, run: Register): void {
     }, cmd.optsWithGlobals()));
 }
 
+function addSyncCommands(program: Program, run: Register): void {
+  // --exclude and --include are one list in command-line order: the last pattern that matches a path decides.
+  const filters: Array<{ exclude: string } | { include: string }> = [];
+  const rule = (kind: 'exclude' | 'include') => (glob: string) => {
+    filters.push(kind === 'exclude' ? { exclude: glob } : { include: glob });
+    return filters;
+  };
+  program.command('sync')
+    .description('make DST the same as SRC, transferring only what changed: a local folder → s3://BUCKET/PREFIX/ (encrypting ' +
+      'it) or s3://BUCKET/PREFIX/ → a local folder; changes are found by size, mtime and the SHA-256 sse3 recorded, never by ETag')
+    .argument('<src>', 'local folder, or s3://BUCKET[/PREFIX]')
+    .argument('<dst>', 's3://BUCKET[/PREFIX], or local folder')
+    .option('-k, --key <ref>', `${KEY_HELP}; up: the key that encrypts (default env:SSE3_KEY when set); ` +
+      'down: the key that opens the objects (default: found per object by the manifest)')
+    .option('--delete', 'delete what DST has and SRC has not (objects with their manifest rows; local regular files only)')
+    .option('--dry-run', 'print every action sync would take, and change nothing')
+    .option('--checksum', 'read every local file and compare its SHA-256 with the recorded one (finds edits that kept size and mtime)')
+    .option('--exclude <glob>', 'leave out paths matching this gitignore-style pattern (repeatable)', rule('exclude'))
+    .option('--include <glob>', 'take back paths an earlier --exclude left out (repeatable)', rule('include'))
+    .addOption(jobsOption('files transferred in parallel'))
+    .addOption(partSizeOption())
+    .addOption(concurrencyOption())
+    .addHelpText('after', examples('sse3 sync ./photos s3://backups/photos/ --key keychain:backups',
+      'sse3 sync ./photos s3://backups/photos/ --delete --dry-run', 'sse3 sync s3://backups/photos/ ./restored/',
+      'sse3 sync . s3://backups/src/ --exclude node_modules/ --exclude "*.log" --include important.log'))
+    .action((src, dst, o, cmd) => run(async (out, signal) => {
+      const { sync } = await import('./commands/sync.js');
+      await sync(src, dst, { ...o, partSize: o.partSize * MiB, filters }, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
+}
+
 function addRotationCommands(program: Program, run: Register): void {
   program.command('rotate')
     .description('re-encrypt objects in place under a new key, crash-safe: the intent is journalled before any write')
@@ -230,6 +261,7 @@ function buildProgram(run: Register): Program {
   const program = newProgram();
   addKeyCommands(program, run);
   addTransferCommands(program, run);
+  addSyncCommands(program, run);
   addRotationCommands(program, run);
   addManifestCommands(program, run);
   addCompletionCommands(program, run);

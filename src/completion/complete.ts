@@ -28,6 +28,7 @@ const ARG_KINDS: Record<string, ArgKind[]> = {
   'get': ['s3', 'local'],
   'head': ['s3'],
   'cp': ['any', 'any'],
+  'sync': ['any', 'any'],
   'rotate': ['s3'],
   'verify': ['s3'],
   'manifest list': ['s3'],

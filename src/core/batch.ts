@@ -32,20 +32,78 @@ export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: 
   const codes: ExitCode[] = [];
   let ok = 0;
   let failed = 0;
-  for await (const item of items as AsyncIterable<T>) {
-    if (opts.signal?.aborted) break;
-    while (running.size >= Math.max(1, opts.jobs)) await Promise.race(running);
-    const p: Promise<void> = fn(item).then(
-      (result) => {
-        const code = opts.resultExitCode?.(result) ?? 0;
-        if (code === 0) ok++;
-        else { failed++; codes.push(code); }
-        onDone({ item, result });
-      },
-      (error: Error) => { failed++; codes.push(exitCodeOf(error)); onDone({ item, error }); },
-    ).finally(() => { running.delete(p); });
-    running.add(p);
+  try {
+    for await (const item of items as AsyncIterable<T>) {
+      if (opts.signal?.aborted) break;
+      while (running.size >= Math.max(1, opts.jobs)) await Promise.race(running);
+      const p: Promise<void> = fn(item).then(
+        (result) => {
+          const code = opts.resultExitCode?.(result) ?? 0;
+          if (code === 0) ok++;
+          else { failed++; codes.push(code); }
+          onDone({ item, result });
+        },
+        (error: Error) => { failed++; codes.push(exitCodeOf(error)); onDone({ item, error }); },
+      ).finally(() => { running.delete(p); });
+      running.add(p);
+    }
+  } finally {
+    // Also when the item source fails (a listing cut off): what was started is finished and reported first.
+    await Promise.all(running);
   }
-  await Promise.all(running);
   return { ok, failed, exitCode: worstExitCode(codes) };
+}
+
+/**
+ * Pull up to `max` items from a source ahead of the consumer, calling onTaken for each as it is taken: a batch can
+ * then show how much work is known ahead of what runs, with memory bounded by `max` items. A failure of the source
+ * reaches the consumer after the items taken before it.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>, max: number, onTaken?: (item: T) => void): AsyncGenerator<T> {
+  const buffer: T[] = [];
+  let head = 0;
+  let done = false;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  let room: (() => void) | undefined;
+  const pump = (async () => {
+    try {
+      for await (const item of source) {
+        if (stopped) return;
+        buffer.push(item);
+        onTaken?.(item);
+        wake?.();
+        while (buffer.length - head >= max && !stopped) await new Promise<void>((r) => { room = r; });
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      done = true;
+      wake?.();
+    }
+  })();
+  try {
+    for (;;) {
+      if (head < buffer.length) {
+        const item = buffer[head];
+        buffer[head++] = undefined as T;
+        if (head > 1024 && head * 2 > buffer.length) {
+          buffer.splice(0, head);
+          head = 0;
+        }
+        room?.();
+        yield item;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (done) return;
+      await new Promise<void>((r) => { wake = r; });
+      wake = undefined;
+    }
+  } finally {
+    stopped = true;
+    room?.();
+    await pump;
+  }
 }

@@ -10,7 +10,13 @@ import { processAlive } from './process.js';
  */
 const live = new Set<string>();
 
-const PATTERN = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.sse3-(\\d+)-[0-9a-f]+\\.part$`);
+const ANY_TEMP = /^\..+\.sse3-(\d+)-[0-9a-f]+\.part$/;
+
+/** The PID of the sse3 process that made a temporary file of this name, or undefined for any other name. */
+export function tempFileOwner(name: string): number | undefined {
+  const m = ANY_TEMP.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
 
 export function tempPathFor(dest: string): string {
   return join(dirname(dest), `.${basename(dest)}.sse3-${process.pid}-${randomBytes(4).toString('hex')}.part`);
@@ -27,20 +33,28 @@ export function removeLiveTempFiles(): void {
   live.clear();
 }
 
-/** Remove temporary files that a killed sse3 process left for this destination. */
+/** Folders already cleared of stale temporary files by this process. */
+const swept = new Set<string>();
+
+/**
+ * Remove the temporary files that killed sse3 processes left in the folder of this destination. A folder is cleared
+ * once per process: a batch writing 10,000 files into one folder must not read that folder 10,000 times.
+ */
 export async function removeStaleTempFiles(dest: string): Promise<number> {
-  const re = PATTERN(basename(dest));
+  const dir = dirname(dest);
+  if (swept.has(dir)) return 0;
+  swept.add(dir);
   let removed = 0;
   let names: string[];
   try {
-    names = await fs.readdir(dirname(dest));
+    names = await fs.readdir(dir);
   } catch {
     return 0;
   }
   for (const name of names) {
-    const m = re.exec(name);
-    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
-      await fs.unlink(join(dirname(dest), name)).then(() => { removed++; }, () => undefined);
+    const pid = tempFileOwner(name);
+    if (pid !== undefined && pid !== process.pid && !processAlive(pid)) {
+      await fs.unlink(join(dir, name)).then(() => { removed++; }, () => undefined);
     }
   }
   return removed;

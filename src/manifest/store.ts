@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS objects (
   etag        TEXT NOT NULL,
   created_at  TEXT NOT NULL,
   seq         INTEGER NOT NULL,
+  mtime_ms    INTEGER,
   PRIMARY KEY (endpoint, bucket, key, version_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS objects_by_fingerprint ON objects (fingerprint);
@@ -85,16 +86,38 @@ CREATE TABLE IF NOT EXISTS rotations (
 );
 CREATE INDEX IF NOT EXISTS rotations_open ON rotations (state);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS local_hashes (
+  path      TEXT PRIMARY KEY,
+  size      INTEGER NOT NULL,
+  mtime_ms  REAL NOT NULL,
+  ctime_ms  REAL NOT NULL,
+  ino       INTEGER NOT NULL,
+  sha256    TEXT NOT NULL
+) WITHOUT ROWID;
 `;
+
+/**
+ * The SHA-256 of a local file as it was when hashed. It is reused only while path, size, modification and change time
+ * and inode are all the same: writing a file changes its ctime, which no tool can set back, so an edit that restored
+ * the mtime is still noticed.
+ */
+export interface LocalHash {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  sha256: string;
+}
 
 interface ObjectRow {
   endpoint: string; bucket: string; key: string; version_id: string; fingerprint: string;
-  size: number; sha256: string; etag: string; created_at: string;
+  size: number; sha256: string; etag: string; created_at: string; mtime_ms: number | null;
 }
 
 const toEntry = (r: ObjectRow): ManifestEntry => ({
   endpoint: r.endpoint, bucket: r.bucket, key: r.key, versionId: r.version_id, fingerprint: r.fingerprint,
-  size: r.size, sha256: r.sha256, etag: r.etag, createdAt: r.created_at,
+  size: r.size, sha256: r.sha256, etag: r.etag, createdAt: r.created_at, mtimeMs: r.mtime_ms,
 });
 
 /**
@@ -112,9 +135,11 @@ export class ManifestStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.exec(SCHEMA);
-    // Manifests made before uploads carried their checksum.
-    const columns = (this.#db.prepare('PRAGMA table_info(uploads)').all() as Array<{ name: string }>).map((c) => c.name);
-    if (!columns.includes('sha256')) this.#db.exec('ALTER TABLE uploads ADD COLUMN sha256 TEXT; ALTER TABLE uploads ADD COLUMN size INTEGER');
+    // Manifests made before uploads carried their checksum, and before objects carried their file's mtime.
+    const columns = (table: string) => (this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>)
+      .map((c) => c.name);
+    if (!columns('uploads').includes('sha256')) this.#db.exec('ALTER TABLE uploads ADD COLUMN sha256 TEXT; ALTER TABLE uploads ADD COLUMN size INTEGER');
+    if (!columns('objects').includes('mtime_ms')) this.#db.exec('ALTER TABLE objects ADD COLUMN mtime_ms INTEGER');
   }
 
   close(): void {
@@ -131,10 +156,10 @@ export class ManifestStore {
         `INSERT INTO counters (name, value) VALUES ('seq', 1)
          ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).pluck().get() as number;
       this.#db.prepare(
-        `INSERT OR REPLACE INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag, created_at, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        `INSERT OR REPLACE INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag, created_at, seq, mtime_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(entry.endpoint, entry.bucket, entry.key, entry.versionId, entry.fingerprint, entry.size,
-          entry.sha256, entry.etag, entry.createdAt, seq);
+          entry.sha256, entry.etag, entry.createdAt, seq, entry.mtimeMs ?? null);
     });
     tx.immediate(e);
   }
@@ -174,6 +199,51 @@ export class ManifestStore {
            WHERE l.endpoint = o.endpoint AND l.bucket = o.bucket AND l.key = o.key) ORDER BY bucket, key`
       : `SELECT * FROM objects ${cond} ORDER BY endpoint, bucket, key, seq DESC`;
     return (this.#db.prepare(sql).all(...args) as ObjectRow[]).map(toEntry);
+  }
+
+  /**
+   * A page of the latest recorded version of each object under a prefix, in key order (SQLite compares TEXT as UTF-8
+   * bytes, S3's order): keys after `after` (or from the prefix on), at most `limit` objects. Paging lets a sync walk
+   * a million records beside the listing without holding them, and without one query per object.
+   */
+  latestPage(scope: { endpoint: string; bucket: string; prefix: string }, after: string | undefined, limit: number): ManifestEntry[] {
+    const end = prefixSuccessor(scope.prefix);
+    const rows = this.#db.prepare(`SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key ${after === undefined ? '>=' : '>'} ?
+      ${end === undefined ? '' : 'AND key < ?'} ORDER BY key, seq DESC LIMIT ?`)
+      .all(scope.endpoint, scope.bucket, after ?? scope.prefix, ...(end === undefined ? [] : [end]), limit) as ObjectRow[];
+    const latest: ManifestEntry[] = [];
+    for (const r of rows) if (latest.at(-1)?.key !== r.key) latest.push(toEntry(r));
+    // The last key's older versions may not all be on this page; the next page starts after that key anyway.
+    return latest;
+  }
+
+  /** A sync found the file unchanged except for its modification time: remember the new one for this version. */
+  setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {
+    this.#db.prepare('UPDATE objects SET mtime_ms = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+      .run(mtimeMs, loc.endpoint, loc.bucket, loc.key, versionId);
+  }
+
+  /** Forget an object version that was deleted from the server. */
+  forgetVersion(loc: ObjectLocation, versionId: string): void {
+    this.#db.prepare('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+      .run(loc.endpoint, loc.bucket, loc.key, versionId);
+  }
+
+  rememberHash(h: LocalHash): void {
+    this.#db.prepare('INSERT OR REPLACE INTO local_hashes (path, size, mtime_ms, ctime_ms, ino, sha256) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(h.path, h.size, h.mtimeMs, h.ctimeMs, h.ino, h.sha256);
+  }
+
+  forgetHash(path: string): void {
+    this.#db.prepare('DELETE FROM local_hashes WHERE path = ?').run(path);
+  }
+
+  /** A page of remembered file hashes under a folder (dir ends in '/'), in path order, after `after` if given. */
+  hashPage(dir: string, after: string | undefined, limit: number): LocalHash[] {
+    const end = prefixSuccessor(dir);
+    return (this.#db.prepare(`SELECT path, size, mtime_ms AS mtimeMs, ctime_ms AS ctimeMs, ino, sha256 FROM local_hashes
+      WHERE path ${after === undefined ? '>=' : '>'} ? ${end === undefined ? '' : 'AND path < ?'} ORDER BY path LIMIT ?`)
+      .all(after ?? dir, ...(end === undefined ? [] : [end]), limit)) as LocalHash[];
   }
 
   /** How many recorded object versions each fingerprint still opens. */

@@ -1,5 +1,5 @@
 import type { TransferEvents } from '../core/context.js';
-import { type BatchSummary, runBatch } from '../core/batch.js';
+import { type BatchSummary, readAhead, runBatch } from '../core/batch.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { Output } from './output.js';
 import { BatchProgress, withProgress } from './progress.js';
@@ -7,6 +7,8 @@ import { BatchProgress, withProgress } from './progress.js';
 /** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
 export interface BatchItem<R> {
   label: string;
+  /** Bytes the item will move, when known before it runs: counted into the display's total ahead of time. */
+  bytes?: number;
   run: (events: TransferEvents) => Promise<R>;
 }
 
@@ -19,11 +21,18 @@ export interface Rendered<J extends object = object> {
 export interface ReportOptions<R> {
   jobs: number;
   signal: AbortSignal;
-  render: (result: R) => Rendered;
+  /** An OK result's line(s) and NDJSON object; undefined prints nothing for it (a file found unchanged). */
+  render: (result: R) => Rendered | undefined;
   /** For results that are not OK without an error being thrown: their exit status. */
   resultExitCode?: (result: R) => ExitCode;
-  /** What the items are, for the summary line ("objects", "files"). */
+  /** What the items are, for the summary and total lines ("objects", "files"). */
   noun?: string;
+  /** The closing summary, as the `{"summary": …}` object and the human line; default `{ok, failed}`. */
+  summary?: (s: BatchSummary) => { json: Record<string, unknown>; line: string };
+  /** Items taken from the source ahead of those running (default: only as many as run), for totals and an ETA. */
+  readAhead?: number;
+  /** More words for the total line of the display, read at each redraw. */
+  status?: () => string;
 }
 
 /**
@@ -32,22 +41,23 @@ export interface ReportOptions<R> {
  * most severe item's (4 > 3 > 5 > 1).
  */
 export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem<R>>, opts: ReportOptions<R>): Promise<BatchSummary> {
-  out.batch = await BatchProgress.create(out);
-  const counted = (async function* () {
+  out.batch = await BatchProgress.create(out, { noun: opts.noun, status: opts.status });
+  const seen = (item: BatchItem<R>) => out.batch?.seen(item.bytes);
+  const counted = opts.readAhead ? readAhead(items, opts.readAhead, seen) : (async function* () {
     for await (const item of items) {
-      out.batch?.seen();
+      seen(item);
       yield item;
     }
   })();
   let summary: BatchSummary;
   try {
-    summary = await runBatch(counted, (item) => withProgress(out, item.label, item.run), (o) => {
+    summary = await runBatch(counted, (item) => withProgress(out, item.label, item.run, { announced: item.bytes !== undefined }), (o) => {
       const notOk = o.error !== undefined || (opts.resultExitCode?.(o.result!) ?? 0) !== 0;
       out.batch?.finished(!notOk);
       if (o.error) out.itemError(o.item.label, o.error);
       else {
         const r = opts.render(o.result!);
-        out.item(r.line, r.json);
+        if (r) out.item(r.line, r.json);
       }
     }, { jobs: opts.jobs, signal: opts.signal, resultExitCode: opts.resultExitCode });
   } finally {
@@ -55,7 +65,8 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     out.batch = undefined;
   }
   const noun = opts.noun ?? 'objects';
-  out.summary({ ok: summary.ok, failed: summary.failed }, `${summary.ok} ok, ${summary.failed} failed`);
+  const closing = opts.summary?.(summary) ?? { json: { ok: summary.ok, failed: summary.failed }, line: `${summary.ok} ok, ${summary.failed} failed` };
+  out.summary(closing.json, closing.line);
   if (summary.failed > 0) {
     throw new Sse3Error('BATCH', `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
       summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why',

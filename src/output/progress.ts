@@ -35,41 +35,59 @@ function transferLine(out: Output, label: string, c: Counter, width: number): st
   return `${label.padEnd(24).slice(0, 24)} ${bar} ${amount}  ${humanBytes(rate)}/s  ETA ${eta}s`;
 }
 
+/** What a batch's total line counts, and what else it says. */
+export interface BatchDisplay {
+  /** What the items are ("objects", "files"). */
+  noun?: string;
+  /** More words for the total line, read at each redraw (e.g. how many files were found unchanged). */
+  status?: () => string;
+}
+
 /**
- * Bars for a batch (recursive cp, rotate): one per object in flight and a total
- * line. While it runs, per-object result lines are printed above the bars.
+ * Bars for a batch (recursive cp, rotate, sync): one per object in flight and a total line with items and bytes
+ * done of those known so far, rate and ETA. While it runs, per-object result lines are printed above the bars.
  */
 export class BatchProgress {
   readonly #out: Output;
   readonly #multi: MultiBar;
   readonly #total: ReturnType<MultiBar['create']>;
+  readonly #display: BatchDisplay;
   #seen = 0;
   #finished = 0;
   #failed = 0;
   #bytes = 0;
+  #totalBytes = 0;
   readonly #started = Date.now();
 
-  private constructor(out: Output, multi: MultiBar) {
+  private constructor(out: Output, multi: MultiBar, display: BatchDisplay) {
     this.#out = out;
     this.#multi = multi;
+    this.#display = display;
     this.#total = multi.create(1, 0, {}, { format: () => this.#totalLine() });
   }
 
-  static async create(out: Output): Promise<BatchProgress | undefined> {
+  static async create(out: Output, display: BatchDisplay = {}): Promise<BatchProgress | undefined> {
     if (!out.interactive) return undefined;
     const { MultiBar } = await loadCliProgress();
-    return new BatchProgress(out, new MultiBar({ stream: out.stderr, hideCursor: true, clearOnComplete: true, fps: 10 }));
+    return new BatchProgress(out, new MultiBar({ stream: out.stderr, hideCursor: true, clearOnComplete: true, fps: 10 }), display);
   }
 
   #totalLine(): string {
     const secs = Math.max((Date.now() - this.#started) / 1000, 0.001);
-    return this.#out.c.bold(`total: ${this.#finished}/${this.#seen} objects`) +
+    const rate = this.#bytes / secs;
+    const left = Math.max(0, this.#totalBytes - this.#bytes);
+    const bytes = this.#totalBytes > 0 ? `${humanBytes(this.#bytes)}/${humanBytes(this.#totalBytes)}` : humanBytes(this.#bytes);
+    const eta = left > 0 && rate > 0 ? `  ETA ${Math.ceil(left / rate)}s` : '';
+    const status = this.#display.status?.() ?? '';
+    return this.#out.c.bold(`total: ${this.#finished}/${this.#seen} ${this.#display.noun ?? 'objects'}`) +
       (this.#failed ? this.#out.c.red(` (${this.#failed} failed)`) : '') +
-      `  ${humanBytes(this.#bytes)}  ${humanBytes(this.#bytes / secs)}/s`;
+      `  ${bytes}  ${humanBytes(rate)}/s${eta}${status ? `  ${status}` : ''}`;
   }
 
-  seen(): void {
+  /** An item is known; bytes: what it will move, when known before it runs. */
+  seen(bytes?: number): void {
     this.#seen++;
+    this.#totalBytes += bytes ?? 0;
     this.#total.update(0);
   }
 
@@ -83,11 +101,17 @@ export class BatchProgress {
     this.#multi.log(line + '\n');
   }
 
-  object(label: string): TransferProgress {
+  /** A bar for one item; an item whose size was not announced with seen() adds it to the total when it starts. */
+  object(label: string, announced = false): TransferProgress {
     const c: Counter = { total: 0, done: 0, started: Date.now() };
     const bar = this.#multi.create(1, 0, {}, { format: () => transferLine(this.#out, label, c, 20) });
     return {
-      start: (t) => { c.total = t ?? 0; c.started = Date.now(); bar.update(0); },
+      start: (t) => {
+        c.total = t ?? 0;
+        c.started = Date.now();
+        if (!announced) this.#totalBytes += c.total;
+        bar.update(0);
+      },
       add: (n) => { c.done += n; this.#bytes += n; bar.update(0); },
       stop: () => { this.#multi.remove(bar); },
     };
@@ -99,8 +123,8 @@ export class BatchProgress {
 }
 
 /** A cli-progress bar on stderr with bytes, rate and ETA — only when stderr is an interactive terminal. */
-export async function transferProgress(out: Output, label: string): Promise<TransferProgress> {
-  if (out.batch) return out.batch.object(label);
+export async function transferProgress(out: Output, label: string, announced = false): Promise<TransferProgress> {
+  if (out.batch) return out.batch.object(label, announced);
   if (!out.interactive) return silent;
   const { SingleBar } = await loadCliProgress();
   const c: Counter = { total: 0, done: 0, started: Date.now() };
@@ -126,8 +150,9 @@ export async function transferProgress(out: Output, label: string): Promise<Tran
 }
 
 /** Run one transfer with its progress bar (or none), giving it the events core reports through. */
-export async function withProgress<T>(out: Output, label: string, fn: (events: TransferEvents) => Promise<T>): Promise<T> {
-  const progress = await transferProgress(out, label);
+export async function withProgress<T>(out: Output, label: string, fn: (events: TransferEvents) => Promise<T>,
+  opts: { announced?: boolean } = {}): Promise<T> {
+  const progress = await transferProgress(out, label, opts.announced);
   try {
     return await fn({ onStart: (n) => progress.start(n), onBytes: (n) => progress.add(n), onWarning: (m) => out.warn(m) });
   } finally {

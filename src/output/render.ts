@@ -1,6 +1,7 @@
 import type { CopyResult } from '../core/copy.js';
 import type { HeadReport } from '../core/head.js';
 import type { RotateResult } from '../core/rotate.js';
+import type { SyncOutcome } from '../core/syncplan.js';
 import type { GetOutcome } from '../core/transfer.js';
 import type { UploadResult } from '../core/upload.js';
 import { VERIFY_STATUSES, type VerifyResult } from '../core/verify.js';
@@ -100,3 +101,26 @@ export function verifyLine(out: Output, r: VerifyResult): string {
 
 export const verifyJson = (r: VerifyResult) => ({ url: formatS3Url(r.entry), versionId: r.entry.versionId || null,
   fingerprint: r.entry.fingerprint, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
+
+const SYNC_REASONS = { new: 'new', size: 'size differs', content: 'content differs', unrecorded: 'no sse3 record' } as const;
+
+export const syncJson = (o: SyncOutcome) => ({
+  ok: true, action: o.action, ...(o.side ? { side: o.side } : {}), path: o.path, url: o.url, reason: o.reason ?? null,
+  size: o.size, dryRun: o.dryRun,
+  ...(o.upload ? { sha256: o.upload.sha256, fingerprint: o.upload.fingerprint, versionId: o.upload.versionId || null } : {}),
+  ...(o.download ? { sha256: o.download.sha256, fingerprint: o.download.fingerprint, verified: o.download.checkedAgainst !== 'none',
+    versionId: o.download.versionId || null } : {}),
+});
+
+/** A sync's line for one path it acted on (or would act on, in a dry run); nothing for a file found unchanged. */
+export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
+  if (o.action === 'unchanged') return undefined;
+  const mark = o.dryRun ? out.c.dim('·') : out.c.green('✓');
+  const verb = o.dryRun ? `would ${o.action}` : o.action;
+  const what = o.action === 'upload' ? `${o.path} → ${o.url}` : o.action === 'download' ? `${o.url} → ${o.path}`
+    : o.side === 'remote' ? o.url : o.path;
+  const why = o.reason ? `  (${SYNC_REASONS[o.reason]})` : '';
+  const size = o.action === 'delete' ? '' : `  ${humanBytes(o.size)}`;
+  const verified = o.download?.checkedAgainst === 'none' ? `  ${out.c.yellow('sha256 not verified')}` : '';
+  return { line: `${mark} ${verb} ${what}${size}${why}${verified}`, json: syncJson(o) };
+}

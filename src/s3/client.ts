@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
@@ -158,6 +158,14 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
       }
       return next(args);
     }, { step: 'finalizeRequest', priority: 'high', name: 'sse3HttpsOnly' });
+    const requestLog = env.SSE3_REQUEST_LOG;
+    if (requestLog) {
+      // Diagnostics (and the tests' proof that a no-change sync sends no request per object): one line per request sent.
+      c.middlewareStack.add((next, context) => async (args) => {
+        appendFileSync(requestLog, `${context.commandName ?? 'unknown'}\n`);
+        return next(args);
+      }, { step: 'finalizeRequest', name: 'sse3RequestLog' });
+    }
     c.middlewareStack.add((next, context) => async (args) => {
       if (context.commandName === 'PutObjectCommand' || context.commandName === 'UploadPartCommand') {
         (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';

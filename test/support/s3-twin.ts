@@ -1,10 +1,13 @@
 // An in-memory S3 that implements just enough of SSE-C for fast unit tests of core logic.
 // End-to-end tests use the real Ceph RGW instead.
 import { createHash } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Connection } from '../../src/s3/client.js';
 
 interface StoredObject {
   body: Buffer; keyMd5?: string; metadata: Record<string, string>; tags: Record<string, string>; versionId?: string; contentType?: string;
+  /** The ETag listings show (the one the write that made the object answered, or its HEAD). */
+  etag?: string;
 }
 type Input = Record<string, any>;
 
@@ -49,6 +52,10 @@ export interface TwinOptions {
   errorFor?: (op: string, input: Input) => Error | undefined;
   /** A ranged GetObject whose body ends early (the connection closed mid-body) when this returns true. */
   cutShort?: (range: string) => boolean;
+  /** 'javascript': list keys in UTF-16 order instead of S3's UTF-8 byte order, as a broken server might. */
+  listOrder?: 'javascript';
+  /** Keys per ListObjectsV2 page (default 1000). */
+  pageSize?: number;
 }
 
 export class S3Twin {
@@ -63,7 +70,8 @@ export class S3Twin {
   constructor(readonly opts: TwinOptions = {}) {}
 
   connection(): Connection {
-    const client = { send: (cmd: any) => this.send(cmd), destroy() {} } as any;
+    // An S3Client by prototype, so the SDK's paginators accept it; every request goes to the twin.
+    const client = Object.assign(Object.create(S3Client.prototype), { send: (cmd: any) => this.send(cmd), destroy() {} });
     return { client, singleAttemptClient: client, endpoint: this.opts.endpoint ?? 'https://twin', region: 'us-east-1' };
   }
 
@@ -118,7 +126,7 @@ export class S3Twin {
         const sse = this.#sse(input);
         const versionId = version();
         this.store(id, { body: Buffer.from(input.Body), keyMd5: sse.SSECustomerKeyMD5, metadata: input.Metadata ?? {},
-          tags: tagsOf(input.Tagging), versionId, contentType: input.ContentType });
+          tags: tagsOf(input.Tagging), versionId, contentType: input.ContentType, etag: '"single"' });
         return { ETag: '"single"', VersionId: versionId, ...sse };
       }
       case 'CreateMultipartUpload': {
@@ -142,7 +150,7 @@ export class S3Twin {
         const body = Buffer.concat(input.MultipartUpload.Parts.map((p: any) => up.parts.get(p.PartNumber)!));
         this.uploads.delete(input.UploadId);
         const versionId = version();
-        this.store(id, { body, keyMd5: up.keyMd5, metadata: {}, tags: up.tags, versionId });
+        this.store(id, { body, keyMd5: up.keyMd5, metadata: {}, tags: up.tags, versionId, etag: '"etag-from-head"' });
         return { ETag: '', VersionId: versionId };
       }
       case 'AbortMultipartUpload':
@@ -196,7 +204,23 @@ export class S3Twin {
       }
       case 'GetObjectTagging': {
         const obj = this.#find(input.Bucket, input.Key, input.VersionId);
-        return { TagSet: Object.entries(obj.tags).map(([Key, Value]) => ({ Key, Value })) };
+        return { TagSet: Object.entries(obj.tags).map(([Key, Value]) => ({ Key, Value })), VersionId: obj.versionId };
+      }
+      case 'ListObjectsV2': {
+        const prefix = `${input.Bucket}/${input.Prefix ?? ''}`;
+        const order = this.opts.listOrder === 'javascript' ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+          : (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+        const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(input.Bucket.length + 1)).sort(order);
+        const from = input.ContinuationToken ? keys.indexOf(input.ContinuationToken) + 1 : 0;
+        const page = keys.slice(from, from + (this.opts.pageSize ?? 1000));
+        const more = from + page.length < keys.length;
+        return {
+          Contents: page.map((k) => {
+            const o = this.objects.get(`${input.Bucket}/${k}`)!;
+            return { Key: k, Size: o.body.length, ETag: o.etag ?? '"e"' };
+          }),
+          IsTruncated: more, NextContinuationToken: more ? page.at(-1) : undefined,
+        };
       }
       case 'DeleteObject': {
         this.deleted.push(id);

@@ -46,7 +46,7 @@ test('the manifest holds no key material: no table of its schema has a column fo
   m.record(entry({}));
   const row = m.lookup(loc)!;
   assert.deepEqual(Object.keys(row).sort(),
-    ['bucket', 'createdAt', 'endpoint', 'etag', 'fingerprint', 'key', 'sha256', 'size', 'versionId']);
+    ['bucket', 'createdAt', 'endpoint', 'etag', 'fingerprint', 'key', 'mtimeMs', 'sha256', 'size', 'versionId']);
   m.close();
 
   // The schema as SQLite sees it: every table and view, and each one's columns from PRAGMA table_xinfo
@@ -59,7 +59,8 @@ test('the manifest holds no key material: no table of its schema has a column fo
   db.close();
   assert.deepEqual(schema, {
     counters: ['name', 'value'],
-    objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq'],
+    local_hashes: ['path', 'size', 'mtime_ms', 'ctime_ms', 'ino', 'sha256'],
+    objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq', 'mtime_ms'],
     rotations: ['id', 'endpoint', 'bucket', 'key', 'old_version', 'old_fp', 'new_fp', 'size', 'sha256', 'state', 'pid',
       'started_at', 'settled_at'],
     uploads: ['endpoint', 'bucket', 'key', 'upload_id', 'fingerprint', 'pid', 'started_at', 'sha256', 'size'],
@@ -84,4 +85,50 @@ test('8 processes writing 150 rows each at once lose nothing', async () => {
   assert.equal(m.count(), 1200);
   assert.equal(m.lookup({ ...loc, key: 'w7/o149' })?.fingerprint, 'fp7');
   m.close();
+});
+
+test('a manifest made before mtimes were kept gains the column and keeps its rows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-manifest-'));
+  const file = join(dir, 'old.db');
+  // The objects table as sse3 created it before this column existed.
+  const db = new Database(file);
+  db.exec(`CREATE TABLE objects (endpoint TEXT NOT NULL, bucket TEXT NOT NULL, key TEXT NOT NULL, version_id TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, etag TEXT NOT NULL, created_at TEXT NOT NULL,
+    seq INTEGER NOT NULL, PRIMARY KEY (endpoint, bucket, key, version_id)) WITHOUT ROWID`);
+  db.prepare(`INSERT INTO objects VALUES (?, ?, ?, '', 'fp', 3, ?, 'etag', 'then', 1)`).run(loc.endpoint, loc.bucket, loc.key, 'a'.repeat(64));
+  db.close();
+  const m = new ManifestStore(file);
+  assert.equal(m.lookup(loc)?.mtimeMs, null, 'old rows have no mtime');
+  m.setMtime(loc, '', 1234);
+  assert.equal(m.lookup(loc)?.mtimeMs, 1234);
+  m.record(entry({ key: 'new', mtimeMs: 99 }));
+  assert.equal(m.lookup({ ...loc, key: 'new' })?.mtimeMs, 99);
+  m.close();
+});
+
+test('latestPage: the latest version of each object under a prefix, in S3 key order, page by page', () => {
+  const m = new ManifestStore(':memory:');
+  const keys = ['p/a', 'p/a-b', 'p/a/b', 'p/\uFFFD', 'p/\u{1F600}', 'p-x', 'p0', 'q/p/x'];
+  for (const key of keys) m.record(entry({ key, versionId: 'v1', fingerprint: 'old' }));
+  m.record(entry({ key: 'p/a/b', versionId: 'v2', fingerprint: 'new' }));
+  const scope = { endpoint: loc.endpoint, bucket: 'b', prefix: 'p/' };
+  const seen: string[] = [];
+  let after: string | undefined;
+  for (let page = m.latestPage(scope, after, 2); page.length; page = m.latestPage(scope, after, 2)) {
+    seen.push(...page.map((e) => `${e.key}=${e.fingerprint}`));
+    after = page.at(-1)!.key;
+  }
+  assert.deepEqual(seen, ['p/a=old', 'p/a-b=old', 'p/a/b=new', 'p/\uFFFD=old', 'p/\u{1F600}=old']);
+});
+
+test('remembered file hashes: by folder, in path order, replaced and forgotten', () => {
+  const m = new ManifestStore(':memory:');
+  const h = (path: string, sha256 = 'x') => ({ path, size: 1, mtimeMs: 1.5, ctimeMs: 2.25, ino: 7, sha256 });
+  for (const p of ['/d/b', '/d/a/x', '/d-other/a', '/d/a-b', '/e']) m.rememberHash(h(p));
+  m.rememberHash(h('/d/b', 'y'));
+  assert.deepEqual(m.hashPage('/d/', undefined, 10).map((r) => [r.path, r.sha256]), [['/d/a-b', 'x'], ['/d/a/x', 'x'], ['/d/b', 'y']]);
+  assert.deepEqual(m.hashPage('/d/', '/d/a-b', 1).map((r) => r.path), ['/d/a/x']);
+  assert.deepEqual(m.hashPage('/d/', undefined, 1)[0], h('/d/a-b'));
+  m.forgetHash('/d/b');
+  assert.deepEqual(m.hashPage('/d/', '/d/a/x', 10), []);
 });
