@@ -187,6 +187,7 @@ async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFile): Pro
   await assertEncryptedWith(req.io, { ...target, versionId: resp.VersionId }, resp, target.sseKey);
   faultPoint('put-sent');
   if (file) await file.assertUnchanged().catch((e) => removeWritten(req, resp.VersionId, e));
+  faultPoint('after-put');
   req.events?.onBytes?.(body.length);
   return record(req, { versionId: resp.VersionId, size: body.length, sha256, etag: resp.ETag, parts: 1 });
 }
