@@ -25,6 +25,7 @@ const hfStartup = readJson('hf-startup.json');
 const hfGet = readJson('hf-get1k.json');
 const manifestBuild = readJson('manifest-build.json');
 const manifest = readJson('manifest-measure.json');
+const syncChecks = readNdjson('sync.ndjson');
 
 const PEERS = ['aws-cli', 'rclone'];
 const TOOLS = ['sse3', ...PEERS];
@@ -89,6 +90,7 @@ const meta = {
   config: {
     reps: config.reps, bigMiB: config.bigMiB, smallCount: config.smallCount, smallKiB: config.smallKiB,
     manifestRows: config.manifestRows, getRuns: config.getRuns, startupRuns: config.startupRuns,
+    syncFiles: config.syncFiles, syncLarge: config.syncLarge, syncLargeMiB: config.syncLargeMiB, syncRssFiles: config.syncRssFiles,
   },
 };
 
@@ -138,6 +140,17 @@ const summary = {
     addMs: manifest.addMs, lookupMs: manifest.lookupMs, openMs: manifest.openMs,
     completePrefixMs: round(startup['complete: prefix'].median * 1000, 2),
   },
+  syncFirst: transfer('sync_first'),
+  syncNoChange: transfer('sync_nochange'),
+  syncChanged: transfer('sync_changed'),
+  syncRss: transfer('sync_rss'),
+  syncChecks: {
+    // Requests sse3 sent in its no-change syncs beyond listing pages (the manifest must answer for every object).
+    sse3PerObjectRequests: Math.max(0, ...syncChecks.filter((c) => c.tool === 'sse3' || c.rss).map((c) => c.requests - c.listRequests)),
+    sse3ListRequests: syncChecks.filter((c) => c.tool === 'sse3').map((c) => c.listRequests),
+    rssRun: syncChecks.find((c) => c.rss),
+    rewroteInNoChange: Object.fromEntries(TOOLS.map((t) => [t, syncChecks.some((c) => c.tool === t && c.rewrote)])),
+  },
   startupMs: Object.fromEntries(Object.entries(startup).map(([k, v]) => [k, round(v.median * 1000, 2)])),
   storePeakUsedMiB: store.length ? round(Math.max(...store.map((s) => s.storeUsedBytes)) / 2 ** 20, 1) : undefined,
 };
@@ -168,6 +181,16 @@ for (const [label, scen] of [[`${big} put`, summary.bigPut], [`${big} get`, summ
 for (const [label, scen] of [[`${big} put`, summary.bigPut], [`${big} get`, summary.bigGet], [`${big} rotate`, summary.bigRotate]]) {
   target(`peak RSS, ${label}`, scen.sse3.rssMiB, 100, 'MiB', scen.sse3.rssMiB <= 100, `max of reps ${scen.sse3.rssMaxMiB} MiB`);
 }
+const syncLabel = `${config.syncFiles.toLocaleString('en-US')} × ${config.smallKiB} KiB + ${config.syncLarge} × ${config.syncLargeMiB} MiB`;
+for (const [label, scen, limit] of [['sync, first', summary.syncFirst, 0.9], ['sync, no change', summary.syncNoChange, 0.8]]) {
+  const bw = bestPeer(scen, 'wall');
+  const ratio = scen.sse3.wall / bw.value;
+  target(`${label} (${syncLabel}) wall ÷ best peer`, ratio, limit, '×', ratio <= limit, `${fmtS(scen.sse3.wall)} vs ${fmtS(bw.value)} (${bw.tool})`);
+}
+target('sync, no change: requests other than listing pages', summary.syncChecks.sse3PerObjectRequests, 0, 'requests',
+  summary.syncChecks.sse3PerObjectRequests === 0, `listing pages: ${summary.syncChecks.sse3ListRequests.join(', ')}`);
+target(`peak RSS, no-change sync of ${config.syncRssFiles.toLocaleString('en-US')} files`, summary.syncRss.sse3.rssMiB, 150, 'MiB',
+  summary.syncRss.sse3.rssMiB <= 150, `${fmtS(summary.syncRss.sse3.wall)} wall`);
 target(`manifest add at ${rowsLabel} entries`, manifest.addMs.median, 5, 'ms', manifest.addMs.median < 5,
   `p95 ${fmtMs(manifest.addMs.p95)}, max ${fmtMs(manifest.addMs.max)}`);
 target(`manifest lookup at ${rowsLabel} entries`, manifest.lookupMs.median, 5, 'ms', manifest.lookupMs.median < 5,
@@ -219,6 +242,12 @@ const transferRows = [
   [`${smallLabel} up`, 'client CPU', summary.smallUp, 'cpu', fmtS],
   [`${smallLabel} down`, 'wall', summary.smallDown, 'wall', fmtS],
   [`${smallLabel} down`, 'client CPU', summary.smallDown, 'cpu', fmtS],
+  [`sync ${syncLabel}: first`, 'wall', summary.syncFirst, 'wall', fmtS],
+  [`sync ${syncLabel}: first`, 'client CPU', summary.syncFirst, 'cpu', fmtS],
+  ['sync: no change', 'wall', summary.syncNoChange, 'wall', fmtS],
+  ['sync: no change', 'client CPU', summary.syncNoChange, 'cpu', fmtS],
+  ['sync: no change', 'peak RSS', summary.syncNoChange, 'rssMiB', fmtMiB],
+  ['sync: 1 % changed', 'wall', summary.syncChanged, 'wall', fmtS],
 ];
 
 function transferTable() {
@@ -299,6 +328,17 @@ ${transferTable()}
 
 ${sse3OnlyTable()}
 
+## sync
+
+Each tool syncs the same folder (${syncLabel}) to its own prefix with its own change detection: sse3 \`sync\`,
+\`aws s3 sync\`, \`rclone sync\` (defaults, no \`--ignore-times\`). After the first sync every object is checked to be
+SSE-C with the key (a sample of 200); after the 1 % change every changed file is read back and compared. A tool that
+wrote anything in the no-change sync (listing ETag or LastModified changed): ${TOOLS.map((t) =>
+  `${t} ${summary.syncChecks.rewroteInNoChange[t] ? 'yes' : 'no'}`).join(', ')}. sse3's no-change syncs sent
+${summary.syncChecks.sse3PerObjectRequests} request(s) besides the listing pages (${summary.syncChecks.sse3ListRequests.join(', ')}).
+Peak RSS of sse3's no-change sync of ${config.syncRssFiles.toLocaleString('en-US')} files: ${fmtMiB(summary.syncRss.sse3.rssMiB)}
+(${fmtS(summary.syncRss.sse3.wall)}).
+
 ## Manifest at ${summary.manifest.rows.toLocaleString('en-US')} entries
 
 Built in ${summary.manifest.buildSeconds} s (bulk insert on the store's schema); timings below are single calls
@@ -323,7 +363,7 @@ ${startupTable()}
 | rclone | ${meta.versions.rclone} |
 | hyperfine | ${meta.versions.hyperfine} |
 | server | ${meta.versions.ceph}, memstore, HTTPS on loopback |
-| sizes | ${big}; ${smallLabel}; ${summary.manifest.rows.toLocaleString('en-US')} manifest rows |
+| sizes | ${big}; ${smallLabel}; sync ${syncLabel}, no-change sync of ${config.syncRssFiles.toLocaleString('en-US')} files; ${summary.manifest.rows.toLocaleString('en-US')} manifest rows |
 
 Chart: [chart.svg](chart.svg). Raw numbers: [results.json](results.json). Regenerate with \`npm run bench\`
 (\`BENCH_QUICK=1\` for a quick run that leaves these files alone).
@@ -417,7 +457,15 @@ const manifestBars = [
   { label: 'open', value: manifest.openMs.median, color: COLORS.other },
 ];
 
-const width = PW * 5 + 20, height = PH * 3 + 70;
+const syncPanels = [
+  [0, 3, 'sync: first', 's wall', toolBars(summary.syncFirst, 'wall'), [peerLimit(summary.syncFirst, 'wall', 0.9, '0.9× best peer')]],
+  [1, 3, 'sync: no change', 's wall', toolBars(summary.syncNoChange, 'wall'), [peerLimit(summary.syncNoChange, 'wall', 0.8, '0.8× best peer')]],
+  [2, 3, 'sync: 1 % changed', 's wall', toolBars(summary.syncChanged, 'wall')],
+  [3, 3, 'sync: no change', 'MiB peak RSS', toolBars(summary.syncNoChange, 'rssMiB')],
+  [4, 3, `sse3 no-change sync`, `MiB peak RSS, ${config.syncRssFiles} files`,
+    [{ label: 'sse3', value: summary.syncRss.sse3.rssMiB, color: COLORS.sse3 }], [{ value: 150, label: 'target 150 MiB' }]],
+];
+const width = PW * 5 + 20, height = PH * 4 + 70;
 const svg = [
   `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
   `<style>.t{font-size:12px;font-weight:bold;fill:#222}.u{font-size:10px;fill:#666}.a{font-size:9px;fill:#888}.v{font-size:9px;fill:#222}` +
@@ -427,7 +475,7 @@ const svg = [
   `<text x="10" y="20" class="h">sse3 vs aws-cli vs rclone, SSE-C on local Ceph RGW (lower is better)</text>`,
   `<text x="10" y="36" class="s">${esc(`${meta.date.slice(0, 10)}, ${meta.machine.nproc} cores, ${meta.mode} run, medians of ${config.reps}; dashed red: target`)}</text>`,
   ...TOOLS.map((t, i) => `<rect x="${width - 250 + i * 80}" y="12" width="10" height="10" fill="${COLORS[t]}"/><text x="${width - 236 + i * 80}" y="21" class="l">${t}</text>`),
-  ...panels.map(([cx, cy, title, unit, bars, limit]) => panel(10 + cx * PW, 50 + cy * PH, PW, PH, title, unit, bars, limit)),
+  ...[...panels, ...syncPanels].map(([cx, cy, title, unit, bars, limit]) => panel(10 + cx * PW, 50 + cy * PH, PW, PH, title, unit, bars, limit)),
   panel(10, 50 + 2 * PH, PW * 3, PH, 'Start-up and completion', 'ms, whole process', startupBars,
     [{ value: 60, label: 'completion target 60 ms' }, { value: 80, label: '--help target 80 ms' }]),
   panel(10 + 3 * PW, 50 + 2 * PH, PW * 2, PH, `Manifest at ${rowsLabel} entries`, 'ms per call (median)', manifestBars, [{ value: 5, label: 'target 5 ms' }]),
@@ -438,7 +486,7 @@ const svg = [
 // Write
 
 mkdirSync(outDir, { recursive: true });
-const results = { meta, summary, targets, raw: { runs, get1k: hfGet.results, startup: hfStartup.results, manifestBuild, manifest, store } };
+const results = { meta, summary, targets, raw: { runs, get1k: hfGet.results, startup: hfStartup.results, manifestBuild, manifest, store, syncChecks } };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 writeFileSync(join(outDir, 'results.md'), md);
 writeFileSync(join(outDir, 'chart.svg'), svg + '\n');

@@ -3,11 +3,14 @@
 #
 #   npm run bench                  full run (~15-25 min on 2 cores): writes bench/results/ and the
 #                                  results table between the bench markers of README.md
-#   BENCH_QUICK=1 npm run bench    32 MiB, 100 files, 10,000 manifest rows, 1 repetition; writes
+#   BENCH_QUICK=1 npm run bench    32 MiB, 100 files, 10,000 manifest rows, sync of 500 files (+3 x 8 MiB)
+#                                  and a no-change sync of 2,000, 1 repetition; writes
 #                                  bench/work/results-quick/ and leaves README.md alone
 #
 # Knobs: BENCH_REPS (3), BENCH_BIG_MIB (512), BENCH_SMALL_COUNT (1000), BENCH_SMALL_KIB (4),
 # BENCH_MANIFEST_ROWS (1000000), BENCH_GET_RUNS / BENCH_STARTUP_RUNS (hyperfine runs),
+# BENCH_SYNC_FILES (10000 small files of BENCH_SMALL_KIB), BENCH_SYNC_LARGE (3) x BENCH_SYNC_LARGE_MIB (64),
+# BENCH_SYNC_RSS_FILES (200000: the no-change sync whose peak RSS is measured; uploading them first takes a while),
 # BENCH_RESULTS_DIR, BENCH_UPDATE_README (1 in full mode), BENCH_KEEP=1 (keep the scratch dir),
 # SSE3_BENCH_PORT (8543), BENCH_STORE_BYTES (memstore size, 12 GiB).
 #
@@ -24,9 +27,11 @@ QUICK=${BENCH_QUICK:-0}
 [ "$QUICK" = 0 ] || [ "$QUICK" = 1 ] || { echo "bench: BENCH_QUICK must be 0 or 1" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then
   d_reps=1 d_big=32 d_small=100 d_rows=10000 d_get_runs=5 d_startup_runs=10
+  d_sync_files=500 d_sync_large_mib=8 d_sync_rss=2000
   d_results=bench/work/results-quick d_readme=0
 else
   d_reps=3 d_big=512 d_small=1000 d_rows=1000000 d_get_runs=15 d_startup_runs=30
+  d_sync_files=10000 d_sync_large_mib=64 d_sync_rss=200000
   d_results=bench/results d_readme=1
 fi
 REPS=${BENCH_REPS:-$d_reps}
@@ -40,7 +45,12 @@ RESULTS_DIR=${BENCH_RESULTS_DIR:-$d_results}
 UPDATE_README=${BENCH_UPDATE_README:-$d_readme}
 PORT=${SSE3_BENCH_PORT:-8543}
 STORE_BYTES=${BENCH_STORE_BYTES:-$((12 * 1024 * 1024 * 1024))}
-for v in REPS BIG_MIB SMALL_COUNT SMALL_KIB ROWS GET_RUNS STARTUP_RUNS PORT STORE_BYTES; do
+SYNC_FILES=${BENCH_SYNC_FILES:-$d_sync_files}
+SYNC_LARGE=${BENCH_SYNC_LARGE:-3}
+SYNC_LARGE_MIB=${BENCH_SYNC_LARGE_MIB:-$d_sync_large_mib}
+SYNC_RSS_FILES=${BENCH_SYNC_RSS_FILES:-$d_sync_rss}
+for v in REPS BIG_MIB SMALL_COUNT SMALL_KIB ROWS GET_RUNS STARTUP_RUNS PORT STORE_BYTES SYNC_FILES SYNC_LARGE SYNC_LARGE_MIB \
+  SYNC_RSS_FILES; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
 done
 
@@ -139,9 +149,9 @@ run_timed() {
 
 s3check() { NODE_EXTRA_CA_CERTS=$CA node bench/s3check.mjs "$@" >>"$LOG" 2>&1; }
 
-# verify_prefix PREFIX KEYFILE COUNT SIZE WHAT
+# verify_prefix PREFIX KEYFILE COUNT SIZE|- WHAT [SAMPLE]
 verify_prefix() {
-  s3check verify "$BUCKET" "$1" "$2" "$3" "$4" || die "$5: objects under s3://$BUCKET/$1 are not what was asked (see log)"
+  s3check verify "$BUCKET" "$1" "$2" "$3" "$4" ${6:-} || die "$5: objects under s3://$BUCKET/$1 are not what was asked (see log)"
 }
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -182,11 +192,13 @@ hf() { # JSON_OUT RUNS WARMUP [hyperfine args...]
 
 node -e '
 const os = require("os");
-const [quick, reps, big, small, smallKiB, rows, getRuns, startupRuns, port] = process.argv.slice(1);
+const [quick, reps, big, small, smallKiB, rows, getRuns, startupRuns, port, syncFiles, syncLarge, syncLargeMiB, syncRssFiles] =
+  process.argv.slice(1);
 console.log(JSON.stringify({ quick: quick === "1", reps: +reps, bigMiB: +big, smallCount: +small, smallKiB: +smallKiB,
-  manifestRows: +rows, getRuns: +getRuns, startupRuns: +startupRuns, port: +port, startedAt: new Date().toISOString(),
-  loadAtStart: os.loadavg() }));
-' "$QUICK" "$REPS" "$BIG_MIB" "$SMALL_COUNT" "$SMALL_KIB" "$ROWS" "$GET_RUNS" "$STARTUP_RUNS" "$PORT" >"$WORK/config.json"
+  manifestRows: +rows, getRuns: +getRuns, startupRuns: +startupRuns, port: +port, syncFiles: +syncFiles, syncLarge: +syncLarge,
+  syncLargeMiB: +syncLargeMiB, syncRssFiles: +syncRssFiles, startedAt: new Date().toISOString(), loadAtStart: os.loadavg() }));
+' "$QUICK" "$REPS" "$BIG_MIB" "$SMALL_COUNT" "$SMALL_KIB" "$ROWS" "$GET_RUNS" "$STARTUP_RUNS" "$PORT" \
+  "$SYNC_FILES" "$SYNC_LARGE" "$SYNC_LARGE_MIB" "$SYNC_RSS_FILES" >"$WORK/config.json"
 
 say "scratch $WORK; reps $REPS, big ${BIG_MIB} MiB, ${SMALL_COUNT} x ${SMALL_KIB} KiB, ${ROWS} manifest rows"
 
@@ -258,6 +270,8 @@ AWS=("$AWS_BIN" --endpoint-url "$EP" --ca-bundle "$CA")
 AWS_SSEC=(--sse-c AES256 --sse-c-key "fileb://$K1" --only-show-errors)
 RCLONE=(rclone --ca-cert "$CA" --s3-no-check-bucket --ignore-times
   --s3-sse-customer-algorithm AES256 --s3-sse-customer-key-base64 "$K1_B64")
+# rclone sync with its defaults (no --ignore-times: it must be free to skip what it finds unchanged).
+RCLONE_SYNC=(rclone --ca-cert "$CA" --s3-no-check-bucket --s3-sse-customer-algorithm AES256 --s3-sse-customer-key-base64 "$K1_B64")
 
 "${AWS[@]}" s3 mb "s3://$BUCKET" >>"$LOG" 2>&1 || die "could not create bucket $BUCKET"
 
@@ -290,6 +304,14 @@ down_cmd() {
     sse3) echo "${SSE3[*]} cp --recursive s3://$BUCKET/$2/ $3/ --source-key file:$K1" ;;
     aws-cli) echo "${AWS[*]} s3 cp --recursive s3://$BUCKET/$2/ $3/ ${AWS_SSEC[*]}" ;;
     rclone) echo "${RCLONE[*]} copy bench:$BUCKET/$2 $3" ;;
+  esac
+}
+# sync_cmd TOOL DIR PREFIX: make s3://BUCKET/PREFIX/ the same as DIR, each tool with its default change detection.
+sync_cmd() {
+  case $1 in
+    sse3) echo "${SSE3[*]} sync $2 s3://$BUCKET/$3/ --key file:$K1" ;;
+    aws-cli) echo "${AWS[*]} s3 sync $2 s3://$BUCKET/$3/ ${AWS_SSEC[*]}" ;;
+    rclone) echo "${RCLONE_SYNC[*]} sync $2 bench:$BUCKET/$3" ;;
   esac
 }
 # Paths and the base64 key contain no whitespace (checked above), so word splitting is safe.
@@ -392,6 +414,85 @@ for ((rep = 1; rep <= REPS; rep++)); do
   s3check rm "$BUCKET" small/ || die "cleanup of small/ failed"
   collect_garbage
 done
+
+# ---------------------------------------------------------------------------------------------
+# 7. sync: a first sync, a no-change sync and a sync after 1 % of the files changed, every tool
+#    to its own prefix; then sse3 alone: peak RSS of a no-change sync of many files.
+
+SYNC_BYTES=$((SYNC_FILES * SMALL_KIB * 1024 + SYNC_LARGE * SYNC_LARGE_MIB * 1024 * 1024))
+SYNC_COUNT=$((SYNC_FILES + SYNC_LARGE))
+say "sync: $SYNC_FILES x $SMALL_KIB KiB + $SYNC_LARGE x $SYNC_LARGE_MIB MiB; first, no change, 1 % changed ($REPS reps)"
+node -e '
+const fs = require("fs"), crypto = require("crypto");
+const [dir, count, kib, large, largeMiB] = process.argv.slice(1);
+for (let i = 0; i < +count; i++) {
+  const sub = `${dir}/d${String(i % 100).padStart(3, "0")}`;
+  fs.mkdirSync(sub, { recursive: true });
+  fs.writeFileSync(`${sub}/f${String(i).padStart(6, "0")}.bin`, crypto.randomBytes(+kib * 1024));
+}
+fs.mkdirSync(`${dir}/large`, { recursive: true });
+for (let i = 0; i < +large; i++) {
+  const fd = fs.openSync(`${dir}/large/l${i}.bin`, "w");
+  for (let m = 0; m < +largeMiB; m++) fs.writeSync(fd, crypto.randomBytes(1024 * 1024));
+  fs.closeSync(fd);
+}' "$WORK/sync" "$SYNC_FILES" "$SMALL_KIB" "$SYNC_LARGE" "$SYNC_LARGE_MIB" || die "could not create the sync tree"
+# 1 % of the small files (at least one), the same ones for every tool: same size, new bytes, a new mtime.
+(cd "$WORK/sync" && find . -path ./large -prune -o -type f -print | sed 's|^\./||' | LC_ALL=C sort |
+  awk -v n="$SYNC_FILES" 'NR % (n < 100 ? n : 100) == 0') >"$WORK/sync-changed.txt"
+[ -s "$WORK/sync-changed.txt" ] || die "no files picked for the 1 % change"
+state_of() { NODE_EXTRA_CA_CERTS=$CA node bench/s3check.mjs state "$BUCKET" "$1" 2>>"$LOG" || die "listing s3://$BUCKET/$1 failed"; }
+for ((rep = 1; rep <= REPS; rep++)); do
+  read -r -a order <<<"$(order_for "$rep")"
+  s3check rm "$BUCKET" sync/ || die "cleanup of sync/ failed"
+  for t in "${order[@]}"; do
+    run_cmd sync_first "$t" "$rep" "$(sync_cmd "$t" "$WORK/sync" "sync/$t")"
+    verify_prefix "sync/$t/" "$K1" "$SYNC_COUNT" - "$t first sync" 200
+  done
+  sleep 1 # so that a rewrite in the no-change sync would show in LastModified
+  for t in "${order[@]}"; do
+    before=$(state_of "sync/$t/")
+    if [ "$t" = sse3 ]; then
+      reqlog=$WORK/sync-requests-$rep.log
+      rm -f "$reqlog"
+      run_cmd sync_nochange "$t" "$rep" "env SSE3_REQUEST_LOG=$reqlog $(sync_cmd "$t" "$WORK/sync" "sync/$t")"
+      total=$(wc -l <"$reqlog" 2>/dev/null || echo 0)
+      listing=$(grep -c '^ListObjectsV2Command$' "$reqlog" 2>/dev/null || true)
+    else
+      run_cmd sync_nochange "$t" "$rep" "$(sync_cmd "$t" "$WORK/sync" "sync/$t")"
+      total=-1 listing=-1
+    fi
+    after=$(state_of "sync/$t/")
+    printf '{"rep":%d,"tool":"%s","files":%d,"requests":%s,"listRequests":%s,"rewrote":%s}\n' "$rep" "$t" "$SYNC_COUNT" \
+      "$total" "${listing:-0}" "$([ "$before" = "$after" ] && echo false || echo true)" >>"$WORK/sync.ndjson"
+  done
+  while read -r rel; do head -c $((SMALL_KIB * 1024)) /dev/urandom >"$WORK/sync/$rel"; done <"$WORK/sync-changed.txt"
+  for t in "${order[@]}"; do
+    run_cmd sync_changed "$t" "$rep" "$(sync_cmd "$t" "$WORK/sync" "sync/$t")"
+    NODE_EXTRA_CA_CERTS=$CA node bench/s3check.mjs compare "$BUCKET" "sync/$t/" "$K1" "$WORK/sync" "$WORK/sync-changed.txt" \
+      >>"$LOG" 2>&1 || die "$t did not upload every changed file (see log)"
+  done
+  s3check rm "$BUCKET" sync/ || die "cleanup of sync/ failed"
+  collect_garbage
+done
+rm -rf "$WORK/sync"
+
+say "sync: peak RSS of a no-change sync of $SYNC_RSS_FILES files (sse3; uploading them first)"
+node -e '
+const fs = require("fs");
+const [dir, count] = process.argv.slice(1);
+for (let i = 0; i < +count; i++) {
+  const sub = `${dir}/d${String(Math.floor(i / 1000)).padStart(4, "0")}`;
+  if (i % 1000 === 0) fs.mkdirSync(sub, { recursive: true });
+  fs.writeFileSync(`${sub}/f${String(i).padStart(7, "0")}`, String(i));
+}' "$WORK/many" "$SYNC_RSS_FILES" || die "could not create the many-files tree"
+plain "${SSE3[*]} sync $WORK/many s3://$BUCKET/many/ --key file:$K1 --jobs 32" || die "sse3 could not upload the many-files tree"
+reqlog=$WORK/sync-rss-requests.log
+run_cmd sync_rss sse3 1 "env SSE3_REQUEST_LOG=$reqlog $(sync_cmd sse3 "$WORK/many" many)"
+printf '{"rss":true,"files":%d,"requests":%s,"listRequests":%s}\n' "$SYNC_RSS_FILES" "$(wc -l <"$reqlog")" \
+  "$(grep -c '^ListObjectsV2Command$' "$reqlog" || true)" >>"$WORK/sync.ndjson"
+rm -rf "$WORK/many"
+s3check rm "$BUCKET" many/ || die "cleanup of many/ failed"
+collect_garbage
 
 # ---------------------------------------------------------------------------------------------
 # Report

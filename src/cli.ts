@@ -158,11 +158,14 @@ function addSyncCommands(program: Program, run: Register): void {
   };
   program.command('sync')
     .description('make DST the same as SRC, transferring only what changed: a local folder → s3://BUCKET/PREFIX/ (encrypting ' +
-      'it) or s3://BUCKET/PREFIX/ → a local folder; changes are found by size, mtime and the SHA-256 sse3 recorded, never by ETag')
+      'it), s3://… → a local folder, or s3://… → s3://… (re-keying as cp); changes are found by size, mtime and the SHA-256 ' +
+      'sse3 recorded, never by ETag')
     .argument('<src>', 'local folder, or s3://BUCKET[/PREFIX]')
     .argument('<dst>', 's3://BUCKET[/PREFIX], or local folder')
     .option('-k, --key <ref>', `${KEY_HELP}; up: the key that encrypts (default env:SSE3_KEY when set); ` +
-      'down: the key that opens the objects (default: found per object by the manifest)')
+      'down: the key that opens the objects (default: found per object by the manifest); s3 → s3: the key for the copies ' +
+      '(default: each source object\'s key)')
+    .option('--source-key <ref>', 's3 → s3: the key that opens the source objects (default: found per object)')
     .option('--delete', 'delete what DST has and SRC has not (objects with their manifest rows; local regular files only)')
     .option('--dry-run', 'print every action sync would take, and change nothing')
     .option('--checksum', 'read every local file and compare its SHA-256 with the recorded one (finds edits that kept size and mtime)')
@@ -173,6 +176,7 @@ function addSyncCommands(program: Program, run: Register): void {
     .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 sync ./photos s3://backups/photos/ --key keychain:backups',
       'sse3 sync ./photos s3://backups/photos/ --delete --dry-run', 'sse3 sync s3://backups/photos/ ./restored/',
+      'sse3 sync s3://backups/photos/ s3://archive/photos/ --key keychain:archive',
       'sse3 sync . s3://backups/src/ --exclude node_modules/ --exclude "*.log" --include important.log'))
     .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { sync } = await import('./commands/sync.js');

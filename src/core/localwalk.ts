@@ -1,4 +1,4 @@
-import { type Dirent, promises as fs, type Stats } from 'node:fs';
+import { type Dirent, promises as fs, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareUtf8 } from './keyorder.js';
 import { tempFileOwner } from './tempfiles.js';
@@ -47,8 +47,8 @@ interface Child {
   tempOwner?: number;
 }
 
-/** stat calls in flight ahead of the file being yielded. */
-const STAT_AHEAD = 64;
+/** Files stat'ed between two turns of the event loop. */
+const STAT_BATCH = 256;
 
 /**
  * Every file under root in S3 key order (UTF-8 bytes of the relative path), one folder in memory at a time. Ordering
@@ -72,27 +72,28 @@ async function* walkFolder(dir: string, prefix: string, ancestors: Set<string>, 
     yield { kind: 'skip', rel: prefix, path: dir, reason: `folder cannot be read (${(e as NodeJS.ErrnoException).code})`, subtree: true };
     return;
   }
-  const children = (await Promise.all(dirents.map((d) => classify(dir, d, opts))))
+  const classified = dirents.map((d) => classify(dir, d, opts));
+  const children = (classified.some((c) => c instanceof Promise) ? await Promise.all(classified) : classified as Child[])
     .filter((c) => !opts.include || opts.include(prefix + c.sortKey));
   children.sort((a, b) => compareUtf8(a.sortKey, b.sortKey));
 
-  const stats = new Map<number, Promise<Stats | NodeJS.ErrnoException>>();
-  let ahead = 0;
   for (let i = 0; i < children.length; i++) {
-    for (; ahead < children.length && ahead <= i + STAT_AHEAD; ahead++) {
-      const c = children[ahead];
-      if (c.type === 'file' && !c.stats) stats.set(ahead, fs.stat(join(dir, c.name)).catch((e: NodeJS.ErrnoException) => e));
-    }
+    // Synchronous stat is several times cheaper than the thread pool's; the loop lets other work in now and then.
+    if (i % STAT_BATCH === STAT_BATCH - 1) await new Promise((r) => setImmediate(r));
     const c = children[i];
     const path = join(dir, c.name);
     const rel = prefix + c.name;
     if (c.type === 'skip') {
       yield { kind: 'skip', rel: prefix + c.sortKey, path, reason: c.reason!, subtree: c.sortKey.endsWith('/'), tempOwner: c.tempOwner };
     } else if (c.type === 'file') {
-      const st = c.stats ?? await stats.get(i)!;
-      stats.delete(i);
-      if (st instanceof Error) yield { kind: 'skip', rel, path, reason: `cannot be read (${st.code})`, subtree: false };
-      else if (!st.isFile()) yield { kind: 'skip', rel, path, reason: 'changed into something else than a file', subtree: false };
+      let st: Stats | undefined;
+      try {
+        st = c.stats ?? statSync(path);
+      } catch (e) {
+        yield { kind: 'skip', rel, path, reason: `cannot be read (${(e as NodeJS.ErrnoException).code})`, subtree: false };
+        continue;
+      }
+      if (!st.isFile()) yield { kind: 'skip', rel, path, reason: 'changed into something else than a file', subtree: false };
       else yield { kind: 'file', rel, path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
     } else {
       const st = c.stats ?? await fs.stat(path).catch(() => undefined);
@@ -110,7 +111,8 @@ async function* walkFolder(dir: string, prefix: string, ancestors: Set<string>, 
   }
 }
 
-async function classify(dir: string, d: Dirent<Buffer>, opts: WalkOptions): Promise<Child> {
+function classify(dir: string, d: Dirent<Buffer>, opts: WalkOptions): Child | Promise<Child> {
+  // Only links need a look at what they point to; everything else is known from the folder listing.
   const name = d.name.toString('utf8');
   const skip = (reason: string, sortKey = name): Child => ({ name, sortKey, type: 'skip', reason });
   // S3 keys are UTF-8: a name that is not cannot be stored under its own name.
@@ -122,7 +124,12 @@ async function classify(dir: string, d: Dirent<Buffer>, opts: WalkOptions): Prom
       : { name, sortKey: name, type: 'skip', reason: 'temporary file of an sse3 download', tempOwner };
   }
   if (!d.isSymbolicLink()) return skip('not a regular file (device, FIFO or socket)');
-  const target = await fs.stat(join(dir, name)).catch(() => undefined);
+  return classifyLink(join(dir, name), name, opts);
+}
+
+async function classifyLink(path: string, name: string, opts: WalkOptions): Promise<Child> {
+  const skip = (reason: string, sortKey = name): Child => ({ name, sortKey, type: 'skip', reason });
+  const target = await fs.stat(path).catch(() => undefined);
   if (!target) return skip('dangling symbolic link');
   if (!opts.followSymlinks) return skip('symbolic link (not followed)', target.isDirectory() ? `${name}/` : name);
   if (target.isDirectory()) return { name, sortKey: `${name}/`, type: 'dir', stats: target };

@@ -17,47 +17,70 @@ export interface Pair {
   remote?: RemoteEntry;
 }
 
+/** One name of a march and what each side has under it; `covered`: an entry of side a that stands for it. */
+export interface Marched<A, B> {
+  rel: string;
+  a?: A;
+  b?: B;
+  covered?: A;
+}
+
 /**
- * Walk a local tree and an object listing in step, both in S3 key order, and pair up what has the same relative
- * name (as rclone's march does): memory holds one entry of each, never the listings. A folder that could not be read
- * (or a link that was not followed) stands for everything under it, so no object below it looks missing locally.
+ * Walk two streams in step, both in S3 key order, and pair up what has the same relative name (as rclone's march
+ * does): memory holds one entry of each, never the listings. An entry of side a for which `coversBelow` is true
+ * (its rel ends in '/') stands for every name under it, which is paired with it instead of looking missing from a.
  * Either stream out of order stops the march.
  */
-export async function* march(localEntries: AsyncIterable<LocalWalkEntry>, remoteEntries: AsyncIterable<RemoteEntry>)
-  : AsyncGenerator<Pair> {
-  const local = strictlyAscending(localEntries, (e) => e.rel, 'the local folder walk')[Symbol.asyncIterator]();
-  const remote = strictlyAscending(remoteEntries, (e) => e.rel, 'the object listing')[Symbol.asyncIterator]();
+export async function* marchSorted<A extends { rel: string }, B extends { rel: string }>(as: AsyncIterable<A>, bs: AsyncIterable<B>,
+  names: [string, string], coversBelow: (a: A) => boolean = () => false): AsyncGenerator<Marched<A, B>> {
+  const left = strictlyAscending(as, (e) => e.rel, names[0])[Symbol.asyncIterator]();
+  const right = strictlyAscending(bs, (e) => e.rel, names[1])[Symbol.asyncIterator]();
   const next = async <T>(it: AsyncIterator<T>): Promise<T | undefined> => {
     const r = await it.next();
     return r.done ? undefined : r.value;
   };
-  let l = await next(local);
-  let r = await next(remote);
-  while (l || r) {
-    if (l?.kind === 'skip' && l.subtree) {
-      if (r && r.rel.startsWith(l.rel)) {
-        yield { rel: r.rel, remote: r, blocked: l };
-        r = await next(remote);
-      } else if (r && compareUtf8(r.rel, l.rel) < 0) {
-        yield { rel: r.rel, remote: r };
-        r = await next(remote);
+  let a = await next(left);
+  let b = await next(right);
+  while (a || b) {
+    if (a && coversBelow(a)) {
+      if (b && b.rel.startsWith(a.rel)) {
+        yield { rel: b.rel, b, covered: a };
+        b = await next(right);
+      } else if (b && compareUtf8(b.rel, a.rel) < 0) {
+        yield { rel: b.rel, b };
+        b = await next(right);
       } else {
-        yield { rel: l.rel, blocked: l };
-        l = await next(local);
+        yield { rel: a.rel, a };
+        a = await next(left);
       }
       continue;
     }
-    const order = !l ? 1 : !r ? -1 : compareUtf8(l.rel, r.rel);
-    const pair: Pair = { rel: order > 0 ? r!.rel : l!.rel };
+    const order = !a ? 1 : !b ? -1 : compareUtf8(a.rel, b.rel);
+    const pair: Marched<A, B> = { rel: order > 0 ? b!.rel : a!.rel };
     if (order <= 0) {
-      if (l!.kind === 'file') pair.local = l as LocalFileEntry;
-      else pair.blocked = l as LocalSkip;
-      l = await next(local);
+      pair.a = a;
+      a = await next(left);
     }
     if (order >= 0) {
-      pair.remote = r;
-      r = await next(remote);
+      pair.b = b;
+      b = await next(right);
     }
+    yield pair;
+  }
+}
+
+/**
+ * A local tree against an object listing. A folder that could not be read (or a link that was not followed) stands
+ * for everything under it, so no object below it looks missing locally.
+ */
+export async function* march(localEntries: AsyncIterable<LocalWalkEntry>, remoteEntries: AsyncIterable<RemoteEntry>)
+  : AsyncGenerator<Pair> {
+  for await (const m of marchSorted(localEntries, remoteEntries, ['the local folder walk', 'the object listing'],
+    (e) => e.kind === 'skip' && e.subtree)) {
+    const pair: Pair = { rel: m.rel, remote: m.b };
+    const local = m.a ?? m.covered;
+    if (local?.kind === 'file') pair.local = local;
+    else if (local) pair.blocked = local;
     yield pair;
   }
 }

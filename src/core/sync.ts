@@ -4,6 +4,7 @@
  * every rule lives here and is tested case by case, and a path whose record and stat already answer costs nothing.
  */
 
+/** up: local → s3; down: s3 → local (s3 → s3 has its own decideCopy). */
 export type Direction = 'up' | 'down';
 
 /** The local file: stat's size and mtime (whole ms), and its SHA-256 once hashed or taken from the hash cache. */
@@ -119,4 +120,41 @@ function decideDown(p: PairState): Verdict {
 function usableRecord(p: PairState, remote: RemoteState): RecordState | undefined | 'read-tags' {
   if (recordFits(p.record, remote)) return p.record;
   return p.tagsRead ? undefined : 'read-tags';
+}
+
+/** s3 → s3: the source and destination objects at one relative name, and what sse3 recorded about each. */
+export interface CopyState {
+  source?: RemoteState;
+  sourceRecord?: RecordState;
+  sourceTagsRead: boolean;
+  dest?: RemoteState;
+  destRecord?: RecordState;
+  destTagsRead: boolean;
+  delete: boolean;
+}
+
+export type CopyVerdict =
+  | { do: 'read-source-tags' }
+  | { do: 'read-tags' }
+  | { do: 'copy'; reason: Reason }
+  | { do: 'delete-remote' }
+  | { do: 'unchanged' }
+  | { do: 'skip'; why: 'not-deleted' };
+
+/**
+ * s3 → s3 compares the two objects' recorded plaintext SHA-256 (there is no file to read): copied when the
+ * destination is missing, its size differs, either side has no record even in its tags, or the checksums differ.
+ * Which key encrypts the destination does not make it differ (re-keying what is unchanged is rotate's job).
+ */
+export function decideCopy(p: CopyState): CopyVerdict {
+  const { source, dest } = p;
+  if (!source) {
+    if (!dest) throw new Error('sync: a name with neither a source nor a destination object');
+    return p.delete ? { do: 'delete-remote' } : { do: 'skip', why: 'not-deleted' };
+  }
+  if (!dest) return { do: 'copy', reason: 'new' };
+  if (source.size !== dest.size) return { do: 'copy', reason: 'size' };
+  if (!recordFits(p.sourceRecord, source)) return p.sourceTagsRead ? { do: 'copy', reason: 'unrecorded' } : { do: 'read-source-tags' };
+  if (!recordFits(p.destRecord, dest)) return p.destTagsRead ? { do: 'copy', reason: 'unrecorded' } : { do: 'read-tags' };
+  return p.sourceRecord.sha256 === p.destRecord.sha256 ? { do: 'unchanged' } : { do: 'copy', reason: 'content' };
 }

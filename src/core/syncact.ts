@@ -58,7 +58,9 @@ export async function hashLocalFile(s: Session, file: SeenFile, dryRun: boolean)
     throw new Sse3Error('LOCAL_IO', `cannot read ${file.path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
   const sha256 = hash.digest('hex');
-  const st = await fs.stat(file.path);
+  const st = await fs.stat(file.path).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot read ${file.path}: ${e.code}`);
+  });
   const same = st.size === file.size && st.mtimeMs === file.mtimeMs && st.ctimeMs === file.ctimeMs && st.ino === file.ino;
   if (!same) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
   if (!dryRun) s.manifest.rememberHash({ path: file.path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
@@ -87,7 +89,9 @@ export async function folderInside(realRoot: string, path: string): Promise<void
   if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
     throw new Sse3Error('LOCAL_IO', `${path} would be written outside ${realRoot} (through ${existing}); not written`);
   }
-  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot create the folder ${dir}: ${e.code}${e.code === 'EEXIST' || e.code === 'ENOTDIR' ? ' (a file is in the way)' : ''}`);
+  });
 }
 
 /** A download must replace only a regular file (or nothing): never a link, device or folder. */

@@ -46,7 +46,7 @@ export interface SyncTally {
 }
 
 export interface SyncOutcome {
-  action: 'upload' | 'download' | 'delete' | 'unchanged';
+  action: 'upload' | 'download' | 'copy' | 'delete' | 'unchanged';
   /** For a delete: which side lost the path. */
   side?: 'local' | 'remote';
   rel: string;
@@ -62,6 +62,8 @@ export interface SyncOutcome {
   mtimeRecorded?: boolean;
   upload?: UploadResult;
   download?: GetOutcome;
+  /** s3 → s3: the source object (path is '' then). */
+  source?: string;
 }
 
 /** One path that needs work: a transfer, a delete, or a look at its tags or content first. */
@@ -84,13 +86,13 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
   : AsyncGenerator<SyncWork> {
   const { prefix, bucket } = spec.scope;
   const base = spec.root.endsWith(sep) ? spec.root : spec.root + sep;
-  const records = new SortedCursor<ManifestEntry>(
-    (after) => s.manifest.latestPage({ endpoint: s.conn.endpoint, bucket, prefix }, after, PAGE), (e) => e.key, (e) => e.key.slice(prefix.length));
+  const records = recordCursor(s, spec.scope);
   const hashes = new SortedCursor((after) => s.manifest.hashPage(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
   const realRoot = spec.direction === 'down' ? await fs.realpath(spec.root).catch(() => spec.root) : spec.root;
   const deletes: SyncWork[] = [];
+  let warned: Pair['blocked'];
 
-  for await (const pair of march(localEntries(spec), remoteEntries(s, spec))) {
+  for await (const pair of march(localEntries(spec), listRelative(s, spec.scope, spec.filter))) {
     const path = join(spec.root, ...pair.rel.split('/'));
     const loc = { bucket, key: prefix + pair.rel };
     if (pair.blocked?.tempOwner !== undefined) {
@@ -99,7 +101,9 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
       pair.blocked = undefined;
       if (!pair.remote) continue;
     }
-    if (pair.blocked && spec.direction === 'up') warn(`skipped ${pair.blocked.path}: ${pair.blocked.reason}`);
+    // A folder that could not be read stands beside every object under it: said once.
+    if (pair.blocked && spec.direction === 'up' && pair.blocked !== warned) warn(`skipped ${pair.blocked.path}: ${pair.blocked.reason}`);
+    warned = pair.blocked ?? warned;
     if (pair.remote && !isLocalName(pair.rel)) {
       if (spec.direction === 'down') yield failing(formatS3Url(loc), `${formatS3Url(loc)} cannot be a file under ${spec.root}: ` +
         'its key has an empty, "." or ".." segment; not written');
@@ -208,7 +212,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
 const failing = (label: string, message: string): SyncWork =>
   ({ label, bytes: 0, run: async () => { throw new Sse3Error('LOCAL_IO', message); } });
 
-const recordState = (e: ManifestEntry | undefined): RecordState | undefined => e &&
+export const recordState = (e: ManifestEntry | undefined): RecordState | undefined => e &&
   { size: e.size, etag: e.etag, sha256: e.sha256, mtimeMs: e.mtimeMs ?? undefined, from: 'manifest', versionId: e.versionId };
 
 /** A relative key that names a file under a folder: no empty, "." or ".." segment, no NUL. */
@@ -220,10 +224,16 @@ async function* localEntries(spec: SyncSpec): AsyncGenerator<LocalWalkEntry> {
   yield* walkLocalSorted(spec.root, { followSymlinks: spec.direction === 'up', include: spec.filter });
 }
 
-async function* remoteEntries(s: Session, spec: SyncSpec): AsyncGenerator<RemoteEntry> {
-  for await (const o of listScope(s, spec.scope)) {
-    const rel = relativeKey(spec.scope, o.key);
-    if (spec.filter && isLocalName(rel) && !spec.filter(rel)) continue;
+/** The objects under a scope by relative name; filtered where the name is one a filter can judge. */
+export async function* listRelative(s: Session, scope: Scope, filter?: (rel: string) => boolean): AsyncGenerator<RemoteEntry> {
+  for await (const o of listScope(s, scope)) {
+    const rel = relativeKey(scope, o.key);
+    if (filter && isLocalName(rel) && !filter(rel)) continue;
     yield { rel, key: o.key, size: o.size, etag: o.etag };
   }
 }
+
+/** The manifest's latest record of each object under a scope, looked up by relative name in march order. */
+export const recordCursor = (s: Session, scope: Scope) => new SortedCursor<ManifestEntry>(
+  (after) => s.manifest.latestPage({ endpoint: s.conn.endpoint, bucket: scope.bucket, prefix: scope.prefix }, after, PAGE),
+  (e) => e.key, (e) => e.key.slice(scope.prefix.length));

@@ -105,7 +105,8 @@ export const verifyJson = (r: VerifyResult) => ({ url: formatS3Url(r.entry), ver
 const SYNC_REASONS = { new: 'new', size: 'size differs', content: 'content differs', unrecorded: 'no sse3 record' } as const;
 
 export const syncJson = (o: SyncOutcome) => ({
-  ok: true, action: o.action, ...(o.side ? { side: o.side } : {}), path: o.path, url: o.url, reason: o.reason ?? null,
+  ok: true, action: o.action, ...(o.side ? { side: o.side } : {}), ...(o.source ? { source: o.source } : o.path ? { path: o.path } : {}), url: o.url,
+  reason: o.reason ?? null,
   size: o.size, dryRun: o.dryRun,
   ...(o.upload ? { sha256: o.upload.sha256, fingerprint: o.upload.fingerprint, versionId: o.upload.versionId || null } : {}),
   ...(o.download ? { sha256: o.download.sha256, fingerprint: o.download.fingerprint, verified: o.download.checkedAgainst !== 'none',
@@ -118,7 +119,7 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
   const mark = o.dryRun ? out.c.dim('·') : out.c.green('✓');
   const verb = o.dryRun ? `would ${o.action}` : o.action;
   const what = o.action === 'upload' ? `${o.path} → ${o.url}` : o.action === 'download' ? `${o.url} → ${o.path}`
-    : o.side === 'remote' ? o.url : o.path;
+    : o.action === 'copy' ? `${o.source} → ${o.url}` : o.side === 'remote' ? o.url : o.path;
   const why = o.reason ? `  (${SYNC_REASONS[o.reason]})` : '';
   const size = o.action === 'delete' ? '' : `  ${humanBytes(o.size)}`;
   const verified = o.download?.checkedAgainst === 'none' ? `  ${out.c.yellow('sha256 not verified')}` : '';

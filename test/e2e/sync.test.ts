@@ -292,15 +292,53 @@ test('a failed object fails alone: exit with its code, NDJSON error line, the re
 test('usage errors come before any request', async () => {
   const home = newHome();
   const cases: Array<[string[], RegExp]> = [
-    [['sync', 'missing-folder', 's3://b/p/', '--key', 'env:NOPE'], /missing-folder is not a folder/],
-    [['sync', 's3://b/p/', 's3://c/q/'], /between two s3:\/\/ locations/],
+    [['sync', 'missing-folder', 's3://bb/p/', '--key', 'env:NOPE'], /missing-folder is not a folder/],
+    [['sync', 's3://bb/p/', 's3://bb/p/q/'], /overlap/],
+    [['sync', 's3://bb/p/', 's3://cc/q/', '--checksum'], /--checksum compares local files/],
     [['sync', '.', '..'], /one side of sync must be an s3:\/\/ URL/],
-    [['sync', '.', 's3://b/p/'], /no key given/],
-    [['sync', '.', 's3://b/p/', '--key', 'file:x', '--exclude', ''], /pattern is empty/],
+    [['sync', '.', 's3://bb/p/'], /no key given/],
+    [['sync', '.', 's3://bb/p/', '--key', 'file:x', '--exclude', ''], /pattern is empty/],
   ];
   for (const [args, message] of cases) {
     const r = await logged(home, args, 2);
     assert.match(r.r.stderr, message);
     assert.deepEqual(r.requests, []);
   }
+});
+
+test('s3 → s3: copies re-keyed as cp does; a second run sends only the two listings; an edited source is copied again', async () => {
+  const home = newHome();
+  const [from, to] = await Promise.all([newBucket('syncsrc'), newBucket('syncdst')]);
+  const srcKey = await makeKeyFile(home, 'src.key');
+  const dstKey = await makeKeyFile(home, 'dst.key');
+  const src = join(home.dir, 'src');
+  write(src, { 'a.txt': 'alpha', 'sub/b.txt': 'beta', 'old.txt': 'old' });
+  utimesSync(join(src, 'a.txt'), new Date(), new Date(1_650_000_000_789));
+  await ok(['sync', src, `s3://${from}/in`, '--key', srcKey.ref], { home });
+  await ok(['put', join(src, 'old.txt'), `s3://${to}/out/stale.txt`, '--key', dstKey.ref], { home });
+
+  const first = await ok(['sync', `s3://${from}/in`, `s3://${to}/out`, '--key', dstKey.ref, '--delete', '--json'], { home });
+  assert.deepEqual(ndjson(first.out).filter((l) => !l.summary).map((l) => `${l.action} ${l.source ?? ''} → ${l.url}`).sort(), [
+    `copy s3://${from}/in/a.txt → s3://${to}/out/a.txt`, `copy s3://${from}/in/old.txt → s3://${to}/out/old.txt`,
+    `copy s3://${from}/in/sub/b.txt → s3://${to}/out/sub/b.txt`, `delete  → s3://${to}/out/stale.txt`]);
+  assert.equal(ndjson(first.out).find((l) => l.action === 'delete').path, undefined);
+  assert.deepEqual(summaryOf(first.out), { uploaded: 0, downloaded: 0, copied: 3, deleted: 1, unchanged: 0, failed: 0, bytes: 12,
+    skipped: 0, dryRun: false });
+  const head = (await ok(['head', `s3://${to}/out/a.txt`, '--key', dstKey.ref, '--json'], { home })).json();
+  assert.equal(head.key.matches, true, 'the copy is encrypted with the destination key');
+  assert.equal(head.metadata['sse3-mtime'], '1650000000789', 'and keeps the file\'s mtime');
+  const server = await serverState(to);
+
+  await sleep(1100);
+  const again = await logged(home, ['sync', `s3://${from}/in/`, `s3://${to}/out/`, '--key', dstKey.ref, '--json']);
+  assert.deepEqual(again.requests, ['ListObjectsV2', 'ListObjectsV2'], 'one listing per side, nothing per object');
+  assert.equal(summaryOf(again.r.out).unchanged, 3);
+  assert.deepEqual(await serverState(to), server);
+
+  writeFileSync(join(src, 'sub', 'b.txt'), 'BETA');
+  await ok(['sync', src, `s3://${from}/in`, '--key', srcKey.ref], { home });
+  const edited = await ok(['sync', `s3://${from}/in`, `s3://${to}/out`, '--key', dstKey.ref, '--json'], { home });
+  assert.deepEqual(actions(edited.out), ['copy out/sub/b.txt (content)']);
+  await ok(['sync', `s3://${to}/out`, join(home.dir, 'back')], { home });
+  assert.deepEqual(tree(join(home.dir, 'back')), tree(src));
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, type LocalState, type PairState, recordFits, type Verdict } from '../../src/core/sync.js';
+import { type CopyState, type CopyVerdict, decide, decideCopy, type LocalState, type PairState, recordFits, type Verdict } from '../../src/core/sync.js';
 
 const SHA = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
@@ -98,4 +98,23 @@ test('every combination: verdicts stay in their direction, delete only with --de
     if (v.do === 'upload' || v.do === 'download') assert.ok(direction === 'up' ? local : remote, what);
   }
   assert.ok(n > 3000);
+});
+
+test('s3 → s3: the recorded checksums of both objects decide; tags are read once per side; deletes only with --delete', () => {
+  const both = (over: Partial<CopyState>): CopyState => ({ source: object, sourceRecord: recorded, sourceTagsRead: false, dest: object,
+    destRecord: { ...recorded, etag: 'e1' }, destTagsRead: false, delete: false, ...over });
+  const cases: Array<[string, CopyState, CopyVerdict]> = [
+    ['same checksum: unchanged, no request', both({}), { do: 'unchanged' }],
+    ['checksums differ', both({ destRecord: { ...recorded, sha256: OTHER } }), { do: 'copy', reason: 'content' }],
+    ['destination missing', both({ dest: undefined, destRecord: undefined }), { do: 'copy', reason: 'new' }],
+    ['sizes differ', both({ dest: { size: 3, etag: 'x' } }), { do: 'copy', reason: 'size' }],
+    ['source unrecorded: its tags first', both({ sourceRecord: undefined }), { do: 'read-source-tags' }],
+    ['source unrecorded even in tags', both({ sourceRecord: undefined, sourceTagsRead: true }), { do: 'copy', reason: 'unrecorded' }],
+    ['destination record of another version: its tags first', both({ destRecord: { ...recorded, etag: 'old' } }), { do: 'read-tags' }],
+    ['destination unrecorded even in tags', both({ destRecord: undefined, destTagsRead: true }), { do: 'copy', reason: 'unrecorded' }],
+    ['only in the destination', both({ source: undefined, sourceRecord: undefined }), { do: 'skip', why: 'not-deleted' }],
+    ['only in the destination, --delete', both({ source: undefined, sourceRecord: undefined, delete: true }), { do: 'delete-remote' }],
+  ];
+  for (const [name, state, verdict] of cases) assert.deepEqual(decideCopy(state), verdict, name);
+  assert.throws(() => decideCopy(both({ source: undefined, dest: undefined })));
 });
