@@ -7,6 +7,7 @@ import type { TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { type LocalWalkEntry, walkLocalSorted } from './localwalk.js';
 import { march, type Pair, type RemoteEntry, SortedCursor } from './march.js';
+import { collectGarbage } from './memory.js';
 import { processAlive } from './process.js';
 import { listScope, relativeKey, type Scope } from './scope.js';
 import type { Session } from './session.js';
@@ -76,6 +77,8 @@ export interface SyncWork {
 
 /** Manifest rows and remembered hashes read per query while the march moves on. */
 const PAGE = 512;
+/** Paths marched between two full garbage collections (a few ms each): bounds the peak RSS of huge trees. */
+const GC_EVERY = 20_000;
 
 /**
  * The plan of a sync as a stream: the local walk and the listing are marched together, each path is decided from
@@ -92,7 +95,9 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
   const deletes: SyncWork[] = [];
   let warned: Pair['blocked'];
 
+  let marched = 0;
   for await (const pair of march(localEntries(spec), listRelative(s, spec.scope, spec.filter))) {
+    if (++marched % GC_EVERY === 0) collectGarbage();
     const path = join(spec.root, ...pair.rel.split('/'));
     const loc = { bucket, key: prefix + pair.rel };
     if (pair.blocked?.tempOwner !== undefined) {

@@ -151,17 +151,37 @@ export class ManifestStore {
    * "latest" means the last one sse3 recorded, whatever the clocks say.
    */
   record(e: ManifestEntry): void {
-    const tx = this.#db.transaction((entry: ManifestEntry) => {
-      const seq = this.#db.prepare(
-        `INSERT INTO counters (name, value) VALUES ('seq', 1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).pluck().get() as number;
-      this.#db.prepare(
-        `INSERT OR REPLACE INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag, created_at, seq, mtime_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(entry.endpoint, entry.bucket, entry.key, entry.versionId, entry.fingerprint, entry.size,
-          entry.sha256, entry.etag, entry.createdAt, seq, entry.mtimeMs ?? null);
+    // Prepared once per store: a sync or batch records thousands of objects, and preparing costs more than the insert.
+    this.#recordTx ??= this.#db.transaction((entry: ManifestEntry) => {
+      const seq = this.#nextSeq.get() as number;
+      this.#insertObject.run(entry.endpoint, entry.bucket, entry.key, entry.versionId, entry.fingerprint, entry.size,
+        entry.sha256, entry.etag, entry.createdAt, seq, entry.mtimeMs ?? null);
     });
-    tx.immediate(e);
+    this.#recordTx.immediate(e);
+  }
+
+  #recordTx?: Database.Transaction<(entry: ManifestEntry) => void>;
+
+  get #nextSeq(): Database.Statement {
+    return this.#statement(`INSERT INTO counters (name, value) VALUES ('seq', 1)
+      ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`, true);
+  }
+
+  get #insertObject(): Database.Statement {
+    return this.#statement(`INSERT OR REPLACE INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag,
+      created_at, seq, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  }
+
+  readonly #statements = new Map<string, Database.Statement>();
+
+  #statement(sql: string, pluck = false): Database.Statement {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      if (pluck) st.pluck();
+      this.#statements.set(sql, st);
+    }
+    return st;
   }
 
   /** The given version, or the latest one sse3 recorded for that object. */
@@ -208,7 +228,7 @@ export class ManifestStore {
    */
   latestPage(scope: { endpoint: string; bucket: string; prefix: string }, after: string | undefined, limit: number): ManifestEntry[] {
     const end = prefixSuccessor(scope.prefix);
-    const rows = this.#db.prepare(`SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key ${after === undefined ? '>=' : '>'} ?
+    const rows = this.#statement(`SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key ${after === undefined ? '>=' : '>'} ?
       ${end === undefined ? '' : 'AND key < ?'} ORDER BY key, seq DESC LIMIT ?`)
       .all(scope.endpoint, scope.bucket, after ?? scope.prefix, ...(end === undefined ? [] : [end]), limit) as ObjectRow[];
     const latest: ManifestEntry[] = [];
@@ -219,29 +239,29 @@ export class ManifestStore {
 
   /** A sync found the file unchanged except for its modification time: remember the new one for this version. */
   setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {
-    this.#db.prepare('UPDATE objects SET mtime_ms = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+    this.#statement('UPDATE objects SET mtime_ms = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(mtimeMs, loc.endpoint, loc.bucket, loc.key, versionId);
   }
 
   /** Forget an object version that was deleted from the server. */
   forgetVersion(loc: ObjectLocation, versionId: string): void {
-    this.#db.prepare('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+    this.#statement('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(loc.endpoint, loc.bucket, loc.key, versionId);
   }
 
   rememberHash(h: LocalHash): void {
-    this.#db.prepare('INSERT OR REPLACE INTO local_hashes (path, size, mtime_ms, ctime_ms, ino, sha256) VALUES (?, ?, ?, ?, ?, ?)')
+    this.#statement('INSERT OR REPLACE INTO local_hashes (path, size, mtime_ms, ctime_ms, ino, sha256) VALUES (?, ?, ?, ?, ?, ?)')
       .run(h.path, h.size, h.mtimeMs, h.ctimeMs, h.ino, h.sha256);
   }
 
   forgetHash(path: string): void {
-    this.#db.prepare('DELETE FROM local_hashes WHERE path = ?').run(path);
+    this.#statement('DELETE FROM local_hashes WHERE path = ?').run(path);
   }
 
   /** A page of remembered file hashes under a folder (dir ends in '/'), in path order, after `after` if given. */
   hashPage(dir: string, after: string | undefined, limit: number): LocalHash[] {
     const end = prefixSuccessor(dir);
-    return (this.#db.prepare(`SELECT path, size, mtime_ms AS mtimeMs, ctime_ms AS ctimeMs, ino, sha256 FROM local_hashes
+    return (this.#statement(`SELECT path, size, mtime_ms AS mtimeMs, ctime_ms AS ctimeMs, ino, sha256 FROM local_hashes
       WHERE path ${after === undefined ? '>=' : '>'} ? ${end === undefined ? '' : 'AND path < ?'} ORDER BY path LIMIT ?`)
       .all(after ?? dir, ...(end === undefined ? [] : [end]), limit)) as LocalHash[];
   }

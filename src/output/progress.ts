@@ -32,7 +32,9 @@ function transferLine(out: Output, label: string, c: Counter, width: number): st
   const eta = c.total > 0 && rate > 0 ? Math.ceil((c.total - c.done) / rate) : 0;
   const bar = out.c.cyan('█'.repeat(filled)) + out.c.dim('░'.repeat(width - filled));
   const amount = c.total > 0 ? `${humanBytes(c.done)}/${humanBytes(c.total)}` : humanBytes(c.done);
-  return `${label.padEnd(24).slice(0, 24)} ${bar} ${amount}  ${humanBytes(rate)}/s  ETA ${eta}s`;
+  // A long label (a deep path) keeps its end, where the file name is.
+  const name = label.length > 24 ? `…${label.slice(-23)}` : label.padEnd(24);
+  return `${name} ${bar} ${amount}  ${humanBytes(rate)}/s  ETA ${eta}s`;
 }
 
 /** What a batch's total line counts, and what else it says. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run } from './harness.js';
 
@@ -211,6 +211,31 @@ test('on a terminal: a spinner ends in a ✓ line and the command exits (the spi
       assert.match(screen, /EXIT=0/);
       assert.match(screen, /✓.*looking for keys/);
       assert.match(screen, /spin\.key/);
+    } finally {
+      t.close();
+    }
+  });
+
+test('on a terminal: sync shows a line per file above one display of files and bytes done of the total, rate and ETA',
+  { skip: !haveTmux && 'tmux not installed', timeout: 120_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket();
+    const key = await makeKeyFile(home, 'tty.key');
+    const src = join(home.dir, 'work', 'tree');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    for (let i = 0; i < 30; i++) writeFileSync(join(src, 'sub', `f${i}`), randomBytes(1000));
+    writeFileSync(join(src, 'big.bin'), randomBytes(40 * 1024 * 1024));
+    const t = tmuxRun(`node ${BIN} sync tree s3://${bucket}/p/ --key ${key.ref} --part-size 5 --concurrency 1 --jobs 2`,
+      { ...rgwEnv(), SSE3_HOME: home.env.SSE3_HOME! }, join(home.dir, 'work'));
+    try {
+      const frames = (await t.frames(/EXIT=\d+/)).map((f) => f.replace(/\x1b\[[0-9;]*m/g, ''));
+      const last = frames.at(-1)!;
+      assert.match(last, /EXIT=0/);
+      const total = frames.find((f) => /total: \d+\/31 files.*[\d.]+ (MiB|KiB|B)\/[\d.]+ MiB\s+[\d.]+ (MiB|KiB|B)\/s\s+ETA \d+s\s+0 unchanged/.test(f)
+        && /✓ upload \S+ → s3:\/\/\S+/.test(f));
+      assert.ok(total, `no total line below finished files seen in ${frames.length} frames; last:\n${last}`);
+      assert.match(last, /31 uploaded, 0 downloaded, 0 deleted, 0 unchanged, 0 failed, 40\.0 MiB/);
+      assert.doesNotMatch(last, /total: /, 'the display is cleared at the end');
     } finally {
       t.close();
     }
