@@ -180,7 +180,7 @@ function addSyncCommands(program: Program, run: Register): void {
       'sse3 sync . s3://backups/src/ --exclude node_modules/ --exclude "*.log" --include important.log'))
     .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { sync } = await import('./commands/sync.js');
-      await sync(src, dst, { ...o, partSize: o.partSize * MiB, filters }, cmd.optsWithGlobals(), out, signal);
+      await sync(src, dst, { ...o, partSize: partSizeBytes(o.partSize), filters }, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
 }
 
