@@ -77,14 +77,34 @@ function addKeyCommands(program: Program, run: Register): void {
       await keygen(ref, { format: o.format }, out);
     }, cmd.optsWithGlobals()));
 
-  program.command('keys')
+  const keys = program.command('keys').description('the keys sse3 can find by itself, and bringing existing keys under its care');
+  keys.command('list', { isDefault: true })
     .description('list the keys sse3 can find by itself (SSE3_KEY, key folder, keychain): names and fingerprints, never keys')
-    .argument('[action]', 'list (the default)', 'list')
-    .addHelpText('after', examples('sse3 keys list', 'sse3 keys list --json | jq -r \'.keys[].fingerprint\''))
-    .action((action, _o, cmd) => run(async (out) => {
-      if (action !== 'list') throw new Sse3Error('USAGE', `unknown keys action "${action}"`, 'try: sse3 keys list');
+    .addHelpText('after', examples('sse3 keys', 'sse3 keys list --json | jq -r \'.keys[].fingerprint\''))
+    .allowExcessArguments()
+    .action((_o, cmd) => run(async (out) => {
+      // `sse3 keys WORD` lands here when WORD is no keys command.
+      if (cmd.args.length) {
+        throw new Sse3Error('USAGE', `unknown keys command "${cmd.args[0]}"`, 'try: sse3 keys list, or sse3 keys import REF --from FILE');
+      }
       const { keysList } = await import('./commands/keys.js');
       await keysList(out);
+    }, cmd.optsWithGlobals()));
+  keys.command('import')
+    .description('store an existing key at REF (a file with mode 0600, or the keychain), read from a file or stdin; never overwrites')
+    .argument('<ref>', 'file:PATH or keychain:NAME')
+    .option('--from <file>', 'the file holding the key, or - for stdin (never the key itself)')
+    .addOption(new Option('--format <format>', 'how the key is written (default: detected)').choices(['raw', 'text', 'base64', 'hex'] as const))
+    .allowExcessArguments()
+    .addHelpText('after', examples('sse3 keys import file:~/.config/sse3/keys/old.key --from sse-c.key',
+      'printf %s "$secret" | sse3 keys import keychain:guide --from -', 'sse3 keys import keychain:ci --from ci.b64 --format base64'))
+    .action((ref, o, cmd) => run(async (out) => {
+      if (cmd.args.length > 1) {
+        throw new Sse3Error('USAGE', 'keys are never taken from the command line: sse3 keys import takes only REF and --from',
+          'consider a key typed as an argument exposed (ps shows it to every user); pass --from FILE, or --from - for stdin');
+      }
+      const { keysImport } = await import('./commands/keys-import.js');
+      await keysImport(ref, o, out);
     }, cmd.optsWithGlobals()));
 }
 

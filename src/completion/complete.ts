@@ -19,11 +19,15 @@ export interface CommandSpec {
   commands: CommandSpec[];
 }
 
-type ArgKind = 'keyref' | 'local' | 's3' | 'any' | 'shell' | 'keys-action';
+type ArgKind = 'keyref' | 'local' | 's3' | 'any' | 'shell';
 
 /** What each positional argument of a command is, in order. */
 const ARG_KINDS: Record<string, ArgKind[]> = {
   'keygen': ['keyref'],
+  'keys import': ['keyref'],
+  'adopt': ['s3'],
+  'ls': ['s3'],
+  'rm': ['s3'],
   'put': ['local', 's3'],
   'get': ['s3', 'local'],
   'head': ['s3'],
@@ -36,7 +40,9 @@ const ARG_KINDS: Record<string, ArgKind[]> = {
   'completion': ['shell'],
 };
 
+/** Option values by flag; "COMMAND FLAG" first, for a flag that means something else in one command. */
 const OPTION_VALUE_KINDS: Record<string, ArgKind> = {
+  'keys import --from': 'local',
   '--key': 'keyref', '-k': 'keyref', '--source-key': 'keyref', '--to': 'keyref', '--from': 'keyref', '--ca-bundle': 'local',
 };
 
@@ -80,12 +86,11 @@ async function s3Paths(word: string): Promise<string[]> {
 
 async function valuesFor(kind: ArgKind, word: string, commandPath: string): Promise<string[]> {
   switch (kind) {
-    case 'keyref': return keyRefs(word, commandPath === 'keygen');
+    case 'keyref': return keyRefs(word, commandPath === 'keygen' || commandPath === 'keys import');
     case 'local': return word === '-' ? ['-'] : localPaths(word);
     case 's3': return s3Paths(word);
     case 'any': return word.startsWith('s3://') || (word !== '' && 's3://'.startsWith(word)) ? s3Paths(word) : localPaths(word);
     case 'shell': return ['bash', 'zsh', 'fish'].filter((s) => s.startsWith(word));
-    case 'keys-action': return ['list'].filter((s) => s.startsWith(word));
   }
 }
 
@@ -120,7 +125,7 @@ export async function complete(line: string, spec: CommandSpec): Promise<string[
   const commandPath = path.join(' ');
   if (pendingValue) {
     if (pendingValue.choices) return pendingValue.choices.filter((c) => c.startsWith(cur));
-    const kind = pendingValue.flags.map((f) => OPTION_VALUE_KINDS[f]).find(Boolean);
+    const kind = pendingValue.flags.map((f) => OPTION_VALUE_KINDS[`${commandPath} ${f}`] ?? OPTION_VALUE_KINDS[f]).find(Boolean);
     return kind ? valuesFor(kind, cur, commandPath) : [];
   }
   if (cur.startsWith('-')) {

@@ -141,12 +141,21 @@ export type KeyFileFormat = 'raw' | 'base64';
  */
 export async function generateKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext(),
   format: KeyFileFormat = 'raw'): Promise<SseCKey> {
-  const raw = randomBytes(32);
-  const key = new SseCKey(raw, formatKeyRef(ref));
+  const key = new SseCKey(randomBytes(32), formatKeyRef(ref));
+  await storeKey(ref, key, ctx, format, 'keygen');
+  return key;
+}
+
+/**
+ * Store a key at ref: a file created 0600 with O_EXCL (its folder 0700), or a keychain entry. Never overwrites, for
+ * the same reason as keygen; `verb` names the command in the message for env:.
+ */
+export async function storeKey(ref: KeyRef, key: SseCKey, ctx: KeyContext = defaultKeyContext(),
+  format: KeyFileFormat = 'raw', verb = 'keygen'): Promise<void> {
   switch (ref.kind) {
     case 'env':
-      throw new Sse3Error('USAGE', 'env: cannot be a keygen target (sse3 cannot set variables in your shell)',
-        'generate into a file or the keychain: sse3 keygen file:PATH | keychain:NAME');
+      throw new Sse3Error('USAGE', `env: cannot be a ${verb} target (sse3 cannot set variables in your shell)`,
+        `store the key in a file or the keychain: sse3 ${verb} file:PATH | keychain:NAME`);
     case 'file': {
       await makeFolders(dirname(ref.path), 0o700);
       let handle;
@@ -161,16 +170,17 @@ export async function generateKey(ref: KeyRef, ctx: KeyContext = defaultKeyConte
         throw localIoError(e, 'creating', ref.path);
       }
       try {
-        await handle.writeFile(format === 'raw' ? raw : raw.toString('base64') + '\n');
+        const raw = Buffer.from(key.exportBase64(), 'base64');
+        await handle.writeFile(format === 'raw' ? raw : key.exportBase64() + '\n');
         await handle.sync();
       } catch (e) {
         // A half-written key file must not stay behind to be taken for a key.
-        await handle.close();
+        await handle.close().catch(() => undefined);
         await fs.unlink(ref.path).catch(() => undefined);
         throw localIoError(e, 'writing', ref.path);
       }
       await handle.close();
-      return key;
+      return;
     }
     case 'keychain': {
       if ((await ctx.keychain.get(ref.name)) !== null) {
@@ -178,7 +188,6 @@ export async function generateKey(ref: KeyRef, ctx: KeyContext = defaultKeyConte
           'choose another name');
       }
       await ctx.keychain.set(ref.name, key.exportBase64());
-      return key;
     }
   }
 }

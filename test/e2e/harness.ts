@@ -26,6 +26,8 @@ export function rememberSecret(raw: Buffer): void {
   secrets.add(raw.toString('hex'));
   secrets.add(raw.toString('hex').toUpperCase());
   secrets.add(raw.toString('base64url'));
+  // A text secret (the guide's 32 characters) is its own bytes.
+  secrets.add(raw.toString('latin1'));
 }
 
 /** A key written as text (the 32 characters `aws s3 cp --sse-c-key` users type), whose bytes are the key. */

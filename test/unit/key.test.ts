@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { decodeBase64Key, fingerprintOf, parseKeyFileContent, SseCKey } from '../../src/core/key.js';
+import { decodeBase64Key, fingerprintOf, parseImportedKey, parseKeyFileContent, SseCKey } from '../../src/core/key.js';
 import { Sse3Error } from '../../src/errors.js';
 
 const raw = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
@@ -79,4 +79,47 @@ test('base64 key text: errors name the source but never echo the value', () => {
   assert.throws(() => decodeBase64Key(secretish, 'environment variable K'), (e: Sse3Error) =>
     e.code === 'KEY_FORMAT' && e.message.includes('environment variable K') && !e.message.includes(secretish));
   assert.throws(() => decodeBase64Key('   ', 'env'), (e: Sse3Error) => /empty/.test(e.message));
+});
+
+test('parseImportedKey: the forms SSE-C guides produce, detected, with one trailing newline ignored', () => {
+  const raw = randomBytes(32);
+  const secret = '32bytesOfTotallyRandomCharacters';
+  const fp = (b: Buffer) => new SseCKey(b, 't').fingerprint;
+  const cases: Array<[Buffer, string, string]> = [
+    [raw, fp(raw), 'raw'],
+    [Buffer.from(secret), fp(Buffer.from(secret)), 'text'],
+    [Buffer.from(`${secret}\n`), fp(Buffer.from(secret)), 'text'],
+    [Buffer.from(`${secret}\r\n`), fp(Buffer.from(secret)), 'text'],
+    [Buffer.from(`${raw.toString('base64')}\n`), fp(raw), 'base64'],
+    [Buffer.from(`${raw.toString('hex')}\n`), fp(raw), 'hex'],
+    [Buffer.from(raw.toString('hex').toUpperCase()), fp(raw), 'hex'],
+  ];
+  for (const [content, fingerprint, format] of cases) {
+    const r = parseImportedKey(content, 'input');
+    assert.equal(r.key.fingerprint, fingerprint, format);
+    assert.equal(r.format, format);
+  }
+  // A raw key whose last byte happens to be a newline is still 32 bytes: nothing is stripped.
+  const endsInNewline = Buffer.concat([randomBytes(31), Buffer.from('\n')]);
+  assert.equal(parseImportedKey(endsInNewline, 'input').key.fingerprint, fp(endsInNewline));
+  assert.equal(parseImportedKey(endsInNewline, 'input', 'raw').key.fingerprint, fp(endsInNewline));
+});
+
+test('parseImportedKey refuses other lengths and bad encodings, saying what it found, never the content', () => {
+  const bad = (content: Buffer, format: Parameters<typeof parseImportedKey>[2], found: RegExp) =>
+    assert.throws(() => parseImportedKey(content, 'input', format), (e: Sse3Error) => e.code === 'KEY_FORMAT' && found.test(e.message)
+      && /32 raw bytes/.test(e.hint ?? '') && !e.message.includes(content.toString('latin1').trim() || '\0'));
+  bad(Buffer.alloc(0), undefined, /is empty/);
+  bad(randomBytes(31), undefined, /holds 31 bytes/);
+  bad(Buffer.concat([randomBytes(32), Buffer.from([0])]), undefined, /holds 33 bytes/);
+  bad(Buffer.from('x'.repeat(33)), undefined, /holds 33 characters/);
+  bad(Buffer.from('x'.repeat(31) + '\n'), undefined, /holds 31 characters and a newline/);
+  bad(Buffer.from('x'.repeat(30) + '\r\n'), undefined, /holds 30 characters and a newline/);
+  bad(Buffer.from(`${randomBytes(31).toString('base64')}`), 'base64', /base64 of 31 bytes/);
+  bad(Buffer.from('!'.repeat(44)), 'base64', /is not base64/);
+  bad(Buffer.from('g'.repeat(64)), 'hex', /is not hex/);
+  bad(Buffer.from('a'.repeat(62)), 'hex', /holds 62 hex digits/);
+  bad(randomBytes(32), 'text', /not a text secret/);
+  bad(Buffer.from(randomBytes(32).toString('base64')), 'raw', /holds 44 bytes/);
+  bad(Buffer.from(randomBytes(32).toString('base64')), 'text', /holds 44 characters/);
 });

@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprintOf } from '../../src/core/key.js';
+import { fingerprintOf, SseCKey } from '../../src/core/key.js';
 import { MemoryKeychain } from '../../src/keys/keychain.js';
-import { discoverKeys, findKeyByFingerprint, generateKey, loadKey, parseKeyRef } from '../../src/keys/sources.js';
+import { discoverKeys, findKeyByFingerprint, generateKey, loadKey, parseKeyRef, storeKey } from '../../src/keys/sources.js';
 import { Sse3Error } from '../../src/errors.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'sse3-unit-'));
@@ -124,4 +124,23 @@ test('discovery finds keys in SSE3_KEY, the key folder and the keychain, and rep
   }
   assert.equal((await findKeyByFingerprint(fingerprintOf(loose), keyDir, context)).found, undefined);
   assert.equal((await findKeyByFingerprint('0'.repeat(20), keyDir, context)).found, undefined);
+});
+
+test('storeKey: an imported key lands 0600 as 32 raw bytes or in the keychain, never over an existing one', async () => {
+  const dir = tmp();
+  const c = ctx();
+  const key = new SseCKey(randomBytes(32), 'imported');
+  const path = join(dir, 'sub', 'imported.key');
+  await storeKey({ kind: 'file', path }, key, c);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dir, 'sub')).mode & 0o777, 0o700);
+  assert.equal((await loadKey({ kind: 'file', path }, c)).fingerprint, key.fingerprint);
+  assert.equal(readFileSync(path).length, 32);
+  const other = new SseCKey(randomBytes(32), 'other');
+  await assert.rejects(storeKey({ kind: 'file', path }, other, c), code('KEY_EXISTS'));
+  assert.equal((await loadKey({ kind: 'file', path }, c)).fingerprint, key.fingerprint, 'the existing key is untouched');
+  await storeKey({ kind: 'keychain', name: 'old' }, key, c);
+  await assert.rejects(storeKey({ kind: 'keychain', name: 'old' }, other, c), code('KEY_EXISTS'));
+  assert.equal((await loadKey({ kind: 'keychain', name: 'old' }, c)).fingerprint, key.fingerprint);
+  await assert.rejects(storeKey({ kind: 'env', name: 'X' }, key, c, 'raw', 'keys import'), (e: Sse3Error) => /keys import/.test(e.message));
 });
