@@ -237,6 +237,25 @@ function addRotationCommands(program: Program, run: Register): void {
     }, cmd.optsWithGlobals()));
 }
 
+/** Collects a repeatable option's values. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function addTakeOverCommands(program: Program, run: Register): void {
+  program.command('adopt')
+    .description('bring existing SSE-C objects under sse3\'s care: find each one\'s key among the candidates, record and tag it')
+    .argument('<scope>', 's3://BUCKET[/PREFIX]')
+    .option('-k, --key <ref>', `a candidate ${KEY_HELP}; repeatable; the keys sse3 finds by itself are candidates too`, collect)
+    .option('--hash', 'also download each adopted object and record its plaintext SHA-256')
+    .option('--encrypt-plain', 'encrypt plain objects in place with the first --key (journalled like a rotation)')
+    .addOption(jobsOption('objects in parallel'))
+    .addHelpText('after', examples('sse3 adopt s3://backups', 'sse3 adopt s3://backups/2024/ --key file:sse-c.key --key keychain:old',
+      'sse3 adopt s3://backups --hash --json | jq -c \'select(.status == "no-key")\''))
+    .action((scope, o, cmd) => run(async (out, signal) => {
+      const { adopt } = await import('./commands/adopt.js');
+      await adopt(scope, o, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
+}
+
 function addManifestCommands(program: Program, run: Register): void {
   const manifest = program.command('manifest').description('inspect, back up or rebuild the local manifest');
   manifest.command('list')
@@ -287,6 +306,7 @@ function buildProgram(run: Register): Program {
   addTransferCommands(program, run);
   addSyncCommands(program, run);
   addRotationCommands(program, run);
+  addTakeOverCommands(program, run);
   addManifestCommands(program, run);
   addCompletionCommands(program, run);
   return program;

@@ -6,6 +6,7 @@ import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { faultPoint } from './faults.js';
 import { keyEcho, mtimeFromMetadata, readSse3Tags, TAG_SHA256 } from './ssec.js';
+import { headWithoutKey } from './head.js';
 
 export interface RotateContext {
   io: Io;
@@ -114,3 +115,43 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
     olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
 }
 
+
+/** The old fingerprint journalled for an object that was not encrypted at all. */
+export const PLAIN_FINGERPRINT = '';
+
+/**
+ * Encrypt a plain object in place under a key: a rotation from "no key". Journalled the same way, so a crash leaves
+ * the object either plain or opening with the recorded new key, and settleRotations() tells which.
+ */
+export async function encryptPlainObject(ctx: RotateContext, bucket: string, key: string, newKey: SseCKey): Promise<RotateResult> {
+  const url = formatS3Url({ bucket, key });
+  const before = await headWithoutKey(ctx.io, { bucket, key });
+  if (before.state !== 'plain') {
+    throw new Sse3Error('S3', `${url} is SSE-C encrypted now, not plain`, 'run sse3 adopt again to find its key');
+  }
+  const { manifest } = ctx.io;
+  const location = { endpoint: ctx.io.conn.endpoint, bucket, key };
+  const journalId = manifest.journalRotation({ ...location, oldVersion: before.versionId, oldFingerprint: PLAIN_FINGERPRINT,
+    newFingerprint: newKey.fingerprint, size: before.size, sha256: '' });
+  faultPoint('rotate-journalled');
+  const copied = await copyObject({
+    io: ctx.io, tuning: ctx.tuning, events: ctx.events,
+    source: { bucket, key, versionId: before.versionId || undefined },
+    sourceInfo: { size: before.size, versionId: before.versionId || undefined, contentType: before.contentType, encrypted: false },
+    dest: { bucket, key, sseKey: newKey },
+  }).catch(async (e) => {
+    const still = await headWithoutKey(ctx.io, { bucket, key }).catch(() => undefined);
+    if (still?.state === 'plain' && still.versionId === before.versionId && still.etag === before.etag) {
+      manifest.settleRotation(journalId, 'abandoned');
+    }
+    throw e;
+  });
+  const confirmed = await probe(ctx, bucket, key, newKey);
+  if (!confirmed.opens) {
+    throw new Sse3Error('INTEGRITY', `${url}: after encrypting, key ${newKey.fingerprint} does not open the object`,
+      'run sse3 rotate --resume to settle it');
+  }
+  manifest.settleRotation(journalId, 'done');
+  return { url, status: 'rotated', oldFingerprint: PLAIN_FINGERPRINT, newFingerprint: newKey.fingerprint, versionId: copied.versionId,
+    method: copied.method, olderVersionsWithOldKey: 0 };
+}

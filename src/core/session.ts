@@ -8,7 +8,7 @@ import { sse3Paths, type Sse3Paths } from '../paths.js';
 import { connect, type Connection, type ConnectionOptions } from '../s3/client.js';
 import { formatS3Url, type S3Location } from '../s3/url.js';
 import { describeS3Error, statusOf } from '../s3/errors.js';
-import { defaultKeyContext, discoverKeys, type KeyContext, loadKey, parseKeyRef } from '../keys/sources.js';
+import { defaultKeyContext, discoverKeys, type KeyContext, type KnownKey, loadKey, parseKeyRef } from '../keys/sources.js';
 
 /** What a command that talks to S3 works with. */
 export interface Session extends Io {
@@ -19,6 +19,8 @@ export interface Session extends Io {
   signal: AbortSignal;
   /** A key sse3 can find by itself (SSE3_KEY, key folder, keychain) with this fingerprint. */
   findKey(fingerprint: string): Promise<SseCKey | undefined>;
+  /** Every key sse3 can find by itself, with the ref that names it (one full discovery per process). */
+  allKeys(): Promise<KnownKey[]>;
   /** Why keys could not be used, in words, for a "no key" error. */
   keyProblems(): string[];
   close(): void;
@@ -33,6 +35,7 @@ class KeyFinder {
   readonly #found = new Map<string, SseCKey>();
   #problems: string[] = [];
   #complete = false;
+  #all?: Promise<KnownKey[]>;
 
   constructor(private readonly keyDir: string, private readonly ctx: KeyContext) {}
 
@@ -46,6 +49,17 @@ class KeyFinder {
     // discoverKeys stops early only on a hit: a miss means every source was read.
     if (!hit) this.#complete = true;
     return hit;
+  }
+
+  /** Every key of every source: a full discovery, once; later finds are answered from it. */
+  async all(): Promise<KnownKey[]> {
+    this.#all ??= discoverKeys(this.keyDir, this.ctx).then(({ keys, problems }) => {
+      for (const k of keys) if (!this.#found.has(k.key.fingerprint)) this.#found.set(k.key.fingerprint, k.key);
+      this.#problems = problems;
+      this.#complete = true;
+      return keys;
+    });
+    return this.#all;
   }
 
   get problems(): string[] {
@@ -65,6 +79,7 @@ export async function openSession(g: ConnectionOptions, signal: AbortSignal): Pr
   return {
     conn, manifest, paths, keys, signal,
     findKey,
+    allKeys: () => finder.all(),
     keyProblems: () => finder.problems,
     close() {
       manifest.close();

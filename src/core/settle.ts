@@ -3,7 +3,8 @@ import { formatS3Url } from '../s3/url.js';
 import { newEntry } from '../manifest/entry.js';
 import { settleOrphanUploads } from './orphans.js';
 import { processAlive } from './process.js';
-import { probe, type RotateContext, rotateObject, type RotateResult } from './rotate.js';
+import { PLAIN_FINGERPRINT, probe, type RotateContext, rotateObject, type RotateResult } from './rotate.js';
+import { headWithoutKey } from './head.js';
 import { putTags, tagsFor } from './ssec.js';
 
 export interface SettleResult {
@@ -53,6 +54,11 @@ async function settleOne(ctx: RotateContext, r: RotationRecord): Promise<SettleR
       manifest.settleRotation(r.id, 'done');
       return { ...base, outcome: 'new-key' };
     }
+  }
+  // A plain object being encrypted (adopt --encrypt-plain): still plain means the write never landed.
+  if (r.oldFingerprint === PLAIN_FINGERPRINT && (await headWithoutKey(ctx.io, r).catch(() => undefined))?.state === 'plain') {
+    manifest.settleRotation(r.id, 'abandoned');
+    return { ...base, outcome: 'old-key' };
   }
   if (oldKey) {
     const p = await probe(ctx, r.bucket, r.key, oldKey);

@@ -150,17 +150,21 @@ export class ManifestStore {
    * Record a confirmed encrypted write. seq orders writes across processes so
    * "latest" means the last one sse3 recorded, whatever the clocks say.
    */
-  record(e: ManifestEntry): void {
+  record(e: ManifestEntry, opts: { older?: boolean } = {}): void {
     // Prepared once per store: a sync or batch records thousands of objects, and preparing costs more than the insert.
-    this.#recordTx ??= this.#db.transaction((entry: ManifestEntry) => {
-      const seq = this.#nextSeq.get() as number;
+    this.#recordTx ??= this.#db.transaction((entry: ManifestEntry, older: boolean) => {
+      // An older version found later (adopt) goes below every version already recorded for the object, so
+      // "latest" stays the one that is latest on the server.
+      const below = older ? this.#statement('SELECT min(seq) FROM objects WHERE endpoint = ? AND bucket = ? AND key = ?', true)
+        .get(entry.endpoint, entry.bucket, entry.key) as number | null : null;
+      const seq = below !== null ? below - 1 : this.#nextSeq.get() as number;
       this.#insertObject.run(entry.endpoint, entry.bucket, entry.key, entry.versionId, entry.fingerprint, entry.size,
         entry.sha256, entry.etag, entry.createdAt, seq, entry.mtimeMs ?? null);
     });
-    this.#recordTx.immediate(e);
+    this.#recordTx.immediate(e, Boolean(opts.older));
   }
 
-  #recordTx?: Database.Transaction<(entry: ManifestEntry) => void>;
+  #recordTx?: Database.Transaction<(entry: ManifestEntry, older: boolean) => void>;
 
   get #nextSeq(): Database.Statement {
     return this.#statement(`INSERT INTO counters (name, value) VALUES ('seq', 1)
@@ -182,6 +186,18 @@ export class ManifestStore {
       this.#statements.set(sql, st);
     }
     return st;
+  }
+
+  /** Forget an object version that was deleted; true when there was a row. */
+  remove(loc: ObjectLocation, versionId: string): boolean {
+    return this.#db.prepare('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+      .run(loc.endpoint, loc.bucket, loc.key, versionId).changes > 0;
+  }
+
+  /** Record the plaintext SHA-256 of a recorded version (computed later, e.g. by adopt --hash), keeping its place. */
+  setSha256(loc: ObjectLocation, versionId: string, sha256: string): void {
+    this.#db.prepare('UPDATE objects SET sha256 = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+      .run(sha256, loc.endpoint, loc.bucket, loc.key, versionId);
   }
 
   /** The given version, or the latest one sse3 recorded for that object. */

@@ -27,8 +27,11 @@ export interface ReportOptions<R> {
   resultExitCode?: (result: R) => ExitCode;
   /** What the items are, for the summary and total lines ("objects", "files"). */
   noun?: string;
-  /** The closing summary, as the `{"summary": …}` object and the human line; default `{ok, failed}`. */
-  summary?: (s: BatchSummary) => { json: Record<string, unknown>; line: string };
+  /**
+   * The closing summary, as the `{"summary": …}` object and the human line (default `{ok, failed}`), and, for a
+   * batch with failures, the failure's message and hint.
+   */
+  summary?: (s: BatchSummary) => { json: Record<string, unknown>; line: string; failure?: string; hint?: string };
   /** Items taken from the source ahead of those running (default: only as many as run), for totals and an ETA. */
   readAhead?: number;
   /** More words for the total line of the display, read at each redraw. */
@@ -65,11 +68,11 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     out.batch = undefined;
   }
   const noun = opts.noun ?? 'objects';
-  const closing = opts.summary?.(summary) ?? { json: { ok: summary.ok, failed: summary.failed }, line: `${summary.ok} ok, ${summary.failed} failed` };
-  out.summary(closing.json, closing.line);
+  const own = opts.summary?.(summary);
+  out.summary(own?.json ?? { ok: summary.ok, failed: summary.failed }, own?.line ?? `${summary.ok} ok, ${summary.failed} failed`);
   if (summary.failed > 0) {
-    throw new Sse3Error('BATCH', `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
-      summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why',
+    throw new Sse3Error('BATCH', own?.failure ?? `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
+      own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
       { exitCode: summary.exitCode });
   }
   return summary;

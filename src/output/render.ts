@@ -1,3 +1,4 @@
+import type { AdoptResult } from '../core/adopt.js';
 import type { CopyResult } from '../core/copy.js';
 import type { HeadReport } from '../core/head.js';
 import type { RotateResult } from '../core/rotate.js';
@@ -124,4 +125,24 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
   const size = o.action === 'delete' ? '' : `  ${humanBytes(o.size)}`;
   const verified = o.download?.checkedAgainst === 'none' ? `  ${out.c.yellow('sha256 not verified')}` : '';
   return { line: `${mark} ${verb} ${what}${size}${why}${verified}`, json: syncJson(o) };
+}
+
+export const adoptJson = (r: AdoptResult) => ({ ok: r.status !== 'no-key', url: r.url, bucket: r.bucket, key: r.key,
+  versionId: r.versionId || null, status: r.status, fingerprint: r.fingerprint, via: r.via, keyRef: r.keyRef, sha256: r.sha256,
+  hashed: r.hashed, tagged: r.tagged, tried: r.tried, ...(r.warning ? { warning: r.warning } : {}) });
+
+/** One adopt result: what sse3 now knows about the object version. */
+export function renderAdopted(out: Output, r: AdoptResult, candidates: number): Rendered {
+  const c = out.c;
+  const what = `${r.url}${r.versionId ? `  version ${r.versionId}` : ''}`;
+  const key = r.fingerprint ? `key ${c.cyan(r.fingerprint)}` : '';
+  const line = {
+    'adopted': `${c.green('✓')} adopted  ${what}  ${key}${r.via === 'tag' ? ' (from its sse3-fp tag)' : ''}` +
+      (r.hashed ? '  sha256 recorded' : ''),
+    'known': `${c.dim('=')} known    ${what}  ${key}${r.hashed ? '  sha256 recorded' : ''}`,
+    'plain': `${c.yellow('-')} plain    ${what}  not SSE-C encrypted`,
+    'encrypted': `${c.green('✓')} encrypted ${what}  ${key} (was plain)`,
+    'no-key': `${c.red('✗')} no key   ${what}: none of the ${candidates} candidate key(s) opens it`,
+  }[r.status];
+  return { line: r.warning ? [line, `  ${c.yellow('warning:')} ${r.warning}`] : line, json: adoptJson(r) };
 }

@@ -1,0 +1,75 @@
+import { ExitCode, Sse3Error } from '../errors.js';
+import type { GlobalOptions } from '../options.js';
+import { adoptVersion, type AdoptResult, type AdoptStatus, type Candidate, CandidateKeys } from '../core/adopt.js';
+import { rotateContext } from '../core/rotation.js';
+import { formatScope, listScopeVersions, parseScope } from '../core/scope.js';
+import { settleRotations } from '../core/settle.js';
+import { openSession } from '../core/session.js';
+import { loadKey, parseKeyRef } from '../keys/sources.js';
+import { formatS3Url } from '../s3/url.js';
+import { reportBatch } from '../output/batch.js';
+import type { Output } from '../output/output.js';
+import { renderAdopted } from '../output/render.js';
+
+export interface AdoptOptions {
+  key?: string[];
+  hash?: boolean;
+  encryptPlain?: boolean;
+  jobs: number;
+}
+
+/** sse3 adopt s3://BUCKET[/PREFIX]: find the key of every object version sse3 does not know yet, record and tag it. */
+export async function adopt(scopeUrl: string, opts: AdoptOptions, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
+  const scope = parseScope(scopeUrl);
+  if (opts.encryptPlain && !opts.key?.length) {
+    throw new Sse3Error('USAGE', '--encrypt-plain needs the key to encrypt with: --key REF', 'the first --key encrypts plain objects');
+  }
+  // Every given key is loaded before the first request: a bad ref stops the run with nothing written.
+  const given: Candidate[] = [];
+  for (const ref of opts.key ?? []) given.push({ ref, key: await loadKey(parseKeyRef(ref)) });
+  const s = await openSession(g, signal);
+  try {
+    for (const r of await settleRotations(rotateContext(s))) out.info(`settled interrupted encryption of ${r.url}: ${r.outcome}`);
+    const found = await s.allKeys();
+    for (const p of s.keyProblems()) out.warn(p);
+    const candidates = new CandidateKeys([...given, ...found]);
+    if (!candidates.size) {
+      out.warn('no candidate keys: SSE-C objects cannot be opened; pass --key REF, or bring keys in with sse3 keys import');
+    }
+    const counts: Record<AdoptStatus, number> = { 'adopted': 0, 'known': 0, 'plain': 0, 'encrypted': 0, 'no-key': 0 };
+    const ctx = { io: s, candidates, hash: Boolean(opts.hash), findKey: s.findKey,
+      encryptPlain: opts.encryptPlain ? { key: given[0].key, rotation: rotateContext(s) } : undefined };
+    const items = (async function* () {
+      for await (const v of listScopeVersions(s, scope)) {
+        yield { label: formatS3Url({ bucket: scope.bucket, key: v.key }) + (v.versionId ? ` (version ${v.versionId})` : ''),
+          run: async (events: Parameters<typeof adoptVersion>[0]['events']) => {
+            const r = await adoptVersion({ ...ctx, events }, scope.bucket, v);
+            counts[r.status]++;
+            return r;
+          } };
+      }
+    })();
+    await reportBatch<AdoptResult>(out, items, {
+      jobs: opts.jobs, signal, render: (r) => renderAdopted(out, r, candidates.size),
+      resultExitCode: (r) => (r.status === 'no-key' ? ExitCode.KEY : ExitCode.OK),
+      summary: (sum) => {
+        const failed = sum.failed - counts['no-key'];
+        const unverified = opts.hash ? 0 : counts.adopted;
+        return {
+          json: { adopted: counts.adopted, known: counts.known, plain: counts.plain, noKey: counts['no-key'], failed,
+            encrypted: counts.encrypted, unverified },
+          line: `${formatScope(scope)}: ${counts.adopted} adopted, ${counts.known} already known, ${counts.plain} plain` +
+            (counts.encrypted ? `, ${counts.encrypted} encrypted` : '') + `, ${counts['no-key']} without a key here, ${failed} failed` +
+            (unverified ? `\nthe integrity of the ${unverified} adopted object version(s) is unverified until` +
+              ` sse3 adopt --hash or sse3 verify --deep records their SHA-256` : ''),
+          failure: [counts['no-key'] && `${counts['no-key']} SSE-C object version(s) opened with none of the ${candidates.size} candidate key(s)`,
+            failed && `${failed} object version(s) failed`].filter(Boolean).join('; '),
+          hint: counts['no-key'] && !failed ? 'bring their keys in with sse3 keys import REF --from FILE (or pass --key REF) and run adopt again'
+            : undefined,
+        };
+      },
+    });
+  } finally {
+    s.close();
+  }
+}
