@@ -162,16 +162,17 @@ test('adopt in a versioned bucket: every version, each with its own key; the lat
     const bucket = await newBucket('adoptv', true);
     const k1 = await makeKeyFile(home, 'k1');
     const k2 = await makeKeyFile(home, 'k2');
+    const k3 = await makeKeyFile(home, 'k3');
     const v1data = randomBytes(1000);
     const v2data = randomBytes(2000);
     const v3data = randomBytes(3000);
     const v1 = await awsPut(home, bucket, 'doc', v1data, `fileb://${k1.path}`);
     const v2 = await awsPut(home, bucket, 'doc', v2data, `fileb://${k2.path}`);
     // sse3 wrote the newest version itself: adopting older ones must not make them "latest".
-    const v3 = (await putData(home, `s3://${bucket}/doc`, v3data, k1.ref)).versionId;
+    const v3 = (await putData(home, `s3://${bucket}/doc`, v3data, k3.ref)).versionId;
     const r = ndjson((await ok(['adopt', `s3://${bucket}`, '--json'], { home })).out);
     assert.deepEqual(r.filter((l) => l.url).map((l) => [l.versionId, l.status, l.fingerprint]).sort(),
-      [[v1, 'adopted', k1.fingerprint], [v2, 'adopted', k2.fingerprint], [v3, 'known', k1.fingerprint]].sort());
+      [[v1, 'adopted', k1.fingerprint], [v2, 'adopted', k2.fingerprint], [v3, 'known', k3.fingerprint]].sort());
     await ok(['get', `s3://${bucket}/doc`, 'latest'], { home });
     assert.deepEqual(readFileSync(join(home.dir, 'work', 'latest')), v3data);
     await ok(['get', `s3://${bucket}/doc`, 'v2', '--version-id', v2!], { home });
