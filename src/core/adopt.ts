@@ -238,7 +238,14 @@ async function known(ctx: AdoptContext, obj: { bucket: string; key: string; vers
   const key = ctx.candidates.byFingerprint(row.fingerprint)?.key ?? await ctx.findKey(row.fingerprint);
   if (!key) return { ...result, warning: `${base.url}: key ${row.fingerprint} is not available here, so its SHA-256 could not be computed` };
   const sha256 = await plaintextSha256(ctx, obj, key);
-  const tagging = await mergeTags(ctx.io, obj, await tagsOf(ctx.io, obj), tagsFor(row.fingerprint, sha256));
-  ctx.io.manifest.setSha256(row, row.versionId, sha256);
+  const tagging = await recordSha256(ctx.io, row, sha256);
   return { ...result, sha256, hashed: true, tagged: tagging.tagged, ...(tagging.warning ? { warning: tagging.warning } : {}) };
+}
+
+/** A SHA-256 computed after the fact (adopt --hash, verify --deep) for a recorded version: into the manifest and its tags. */
+export async function recordSha256(io: Io, row: ManifestEntry, sha256: string): Promise<{ tagged: boolean; warning?: string }> {
+  const obj = { bucket: row.bucket, key: row.key, versionId: row.versionId };
+  const tagging = await mergeTags(io, obj, await tagsOf(io, obj), tagsFor(row.fingerprint, sha256));
+  io.manifest.setSha256(row, row.versionId, sha256);
+  return tagging;
 }

@@ -6,6 +6,7 @@ import { formatS3Url } from '../s3/url.js';
 import { downloadObject } from './download.js';
 import type { Session } from './session.js';
 import { keyEcho } from './ssec.js';
+import { recordSha256 } from './adopt.js';
 
 export type VerifyStatus = 'ok' | 'key-unavailable' | 'wrong-key' | 'missing' | 'not-encrypted' | 'corrupt' | 'error';
 
@@ -50,9 +51,12 @@ export async function verifyEntry(s: Session, e: ManifestEntry, deep: boolean): 
   if (!deep) return { entry: e, status: 'ok' };
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   try {
-    await downloadObject({ io: s, object: { bucket: e.bucket, key: e.key, versionId: e.versionId || undefined }, sseKey: key,
+    const r = await downloadObject({ io: s, object: { bucket: e.bucket, key: e.key, versionId: e.versionId || undefined }, sseKey: key,
       expected: { sha256: e.sha256 || undefined }, target: { kind: 'stream', stream: sink } });
-    return { entry: e, status: 'ok' };
+    if (e.sha256) return { entry: e, status: 'ok' };
+    // An adopted object had no SHA-256 on record: from now on downloads are checked against this one.
+    await recordSha256(s, e, r.sha256);
+    return { entry: { ...e, sha256: r.sha256 }, status: 'ok', detail: 'SHA-256 recorded' };
   } catch (err) {
     if (err instanceof Sse3Error && err.code === 'INTEGRITY') return { entry: e, status: 'corrupt', detail: err.message };
     throw err;

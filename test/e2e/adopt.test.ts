@@ -133,6 +133,16 @@ test('adopt --hash records the plaintext SHA-256 (get then verifies it); a later
     const g = (await ok(['get', `s3://${bucket}/b`, 'b', '--json'], { home })).json();
     assert.deepEqual([g.verified, g.checksumSource], [true, 'manifest']);
     await ok(['verify', `s3://${bucket}`, '--deep'], { home });
+
+    // verify --deep records the SHA-256 of an adopted object that has none yet.
+    const c = randomBytes(7000);
+    await awsPut(home, bucket, 'new/c', c, `fileb://${rawPath}`);
+    await ok(['adopt', `s3://${bucket}`], { home });
+    const deep = (await ok(['verify', `s3://${bucket}/new`, '--deep', '--json'], { home })).json();
+    assert.deepEqual(deep.objects.map((o: { status: string; detail?: string }) => [o.status, o.detail]), [['ok', 'SHA-256 recorded']]);
+    assert.equal((await rows(home)).find((x) => x.key === 'new/c').sha256, sha(c));
+    assert.equal((await tagsOf(bucket, 'new/c'))['sse3-sha256'], sha(c));
+    assert.equal((await ok(['get', `s3://${bucket}/new/c`, 'c', '--json'], { home })).json().verified, true);
   });
 
 test('adopt respects S3\'s limit of 10 tags: recorded, not tagged, and says why', { skip, timeout: 120_000 }, async () => {
