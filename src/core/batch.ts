@@ -107,3 +107,19 @@ export async function* readAhead<T>(source: AsyncIterable<T>, max: number, onTak
     await pump;
   }
 }
+
+/**
+ * Run fn over items with at most `jobs` in flight, results yielded in the items' order (a listing stays sorted while
+ * its lookups run in parallel). The first failure is thrown.
+ */
+export async function* mapInOrder<T, R>(items: AsyncIterable<T> | Iterable<T>, jobs: number, fn: (item: T) => Promise<R>)
+  : AsyncGenerator<R> {
+  const window: Array<Promise<R>> = [];
+  for await (const item of items as AsyncIterable<T>) {
+    const p = fn(item);
+    p.catch(() => undefined); // awaited in order below
+    window.push(p);
+    if (window.length >= Math.max(1, jobs)) yield await window.shift()!;
+  }
+  while (window.length) yield await window.shift()!;
+}

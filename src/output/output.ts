@@ -150,6 +150,22 @@ export class Output {
     else this.info(human);
   }
 
+  /** A person can answer a question: stdin and stderr are terminals. */
+  get canAsk(): boolean {
+    return Boolean(process.stdin.isTTY) && Boolean(this.#stderr.isTTY);
+  }
+
+  /** Ask a yes/no question on the terminal; only an explicit yes counts. */
+  async confirm(question: string): Promise<boolean> {
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: this.#stderr });
+    try {
+      return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    } finally {
+      rl.close();
+    }
+  }
+
   info(message: string): void {
     if (!this.quiet && !this.json) this.#message(message);
   }

@@ -1,6 +1,8 @@
 import type { AdoptResult } from '../core/adopt.js';
 import type { CopyResult } from '../core/copy.js';
 import type { HeadReport } from '../core/head.js';
+import type { ListedRow } from '../core/listing.js';
+import type { RemoveResult } from '../core/remove.js';
 import type { RotateResult } from '../core/rotate.js';
 import type { SyncOutcome } from '../core/syncplan.js';
 import type { GetOutcome } from '../core/transfer.js';
@@ -145,4 +147,42 @@ export function renderAdopted(out: Output, r: AdoptResult, candidates: number): 
     'no-key': `${c.red('✗')} no key   ${what}: none of the ${candidates} candidate key(s) opens it`,
   }[r.status];
   return { line: r.warning ? [line, `  ${c.yellow('warning:')} ${r.warning}`] : line, json: adoptJson(r) };
+}
+
+/** Local time as aws s3 ls shows it: YYYY-MM-DD HH:MM:SS. */
+function lsDate(iso: string | null): string {
+  if (!iso) return ''.padEnd(19);
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** One ls line: date, size, encryption, fingerprint, whether its key is here, name (and version). */
+export function renderListedRow(out: Output, r: ListedRow, name: string, versions: boolean): Rendered {
+  const c = out.c;
+  const enc = r.encryption === 'sse-c' ? c.green('sse-c') : r.encryption === 'none' ? c.yellow('none ') : c.dim('?    ');
+  const key = r.keyAvailable === true ? c.green('key here   ') : r.keyAvailable === false ? c.red('key missing') : c.dim('-          ');
+  const version = versions ? `  ${r.versionId || 'null'}${r.isLatest ? ' (latest)' : ''}` : '';
+  return {
+    line: `${lsDate(r.lastModified)} ${String(r.size).padStart(10)}  ${enc}  ${(r.fingerprint ?? '-').padEnd(20)}  ${key}  ${name}${version}`,
+    json: { type: 'object', bucket: r.bucket, key: r.key, size: r.size, lastModified: r.lastModified,
+      ...(versions ? { versionId: r.versionId || null, isLatest: r.isLatest } : {}), encryption: r.encryption,
+      fingerprint: r.fingerprint, keyAvailable: r.keyAvailable, source: r.source },
+  };
+}
+
+export const renderListedPrefix = (bucket: string, prefix: string, name: string): Rendered =>
+  ({ line: `${''.padEnd(30)} PRE ${name}`, json: { type: 'prefix', bucket, prefix } });
+
+export const renderBucket = (name: string, created: Date | undefined): Rendered =>
+  ({ line: `${lsDate(created?.toISOString() ?? null)} ${name}`, json: { type: 'bucket', bucket: name, created: created?.toISOString() ?? null } });
+
+export function renderRemoved(out: Output, r: RemoveResult): Rendered {
+  const version = r.versionId ? `  version ${r.versionId}` : '';
+  return {
+    line: `${out.c.green('✓')} deleted ${r.url}${version}${r.deleteMarker ? ' (delete marker)' : ''}` +
+      (r.markerCreated ? `: versioning is on, so a delete marker hides it; its versions remain (sse3 rm --all-versions removes them)` : ''),
+    json: { ok: true, url: r.url, key: r.key, versionId: r.versionId || null, deleteMarker: r.deleteMarker,
+      markerCreated: r.markerCreated, forgotten: r.forgotten },
+  };
 }

@@ -10,6 +10,8 @@ export interface ListedObject {
   /** '' for unversioned objects. */
   versionId: string;
   isLatest: boolean;
+  /** A delete marker (listed only when asked for). */
+  deleteMarker?: boolean;
 }
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
@@ -53,4 +55,56 @@ export async function* listObjectVersions(conn: Connection, bucket: string, pref
     }
     markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
   } while (markers.KeyMarker);
+}
+
+/** One entry of a listing one folder deep: an object (version), or a sub-folder ("common prefix"). */
+export type LevelEntry = ({ kind: 'object' } & ListedObject) | { kind: 'prefix'; prefix: string };
+
+/**
+ * Objects (or, with versions, every object version) under a prefix, with a delimiter the sub-folders as prefixes
+ * instead of their contents; page by page in the server's order. Versions do not include delete markers.
+ */
+export async function* listLevel(conn: Connection, bucket: string, prefix: string,
+  opts: { versions?: boolean; delimiter?: string; deleteMarkers?: boolean },
+  signal?: AbortSignal): AsyncGenerator<LevelEntry> {
+  const s3 = await import('@aws-sdk/client-s3');
+  const base = { Bucket: bucket, Prefix: prefix || undefined, Delimiter: opts.delimiter };
+  let token: { ContinuationToken?: string; KeyMarker?: string; VersionIdMarker?: string } = {};
+  do {
+    let page;
+    try {
+      page = opts.versions
+        ? await conn.client.send(new s3.ListObjectVersionsCommand({ ...base, KeyMarker: token.KeyMarker, VersionIdMarker: token.VersionIdMarker }),
+          { abortSignal: signal })
+        : await conn.client.send(new s3.ListObjectsV2Command({ ...base, ContinuationToken: token.ContinuationToken }), { abortSignal: signal });
+    } catch (e) {
+      throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
+    }
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield { kind: 'prefix', prefix: p.Prefix };
+    const objects = 'Versions' in page ? page.Versions ?? [] : 'Contents' in page ? page.Contents ?? [] : [];
+    for (const o of objects as Array<{ Key?: string; Size?: number; ETag?: string; LastModified?: Date; VersionId?: string; IsLatest?: boolean }>) {
+      yield { kind: 'object', key: o.Key!, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified,
+        versionId: !o.VersionId || o.VersionId === 'null' ? '' : o.VersionId, isLatest: o.IsLatest ?? true };
+    }
+    if (opts.deleteMarkers && 'DeleteMarkers' in page) {
+      for (const m of page.DeleteMarkers ?? []) {
+        yield { kind: 'object', key: m.Key!, size: 0, etag: '', lastModified: m.LastModified,
+          versionId: !m.VersionId || m.VersionId === 'null' ? '' : m.VersionId, isLatest: m.IsLatest ?? false, deleteMarker: true };
+      }
+    }
+    token = !page.IsTruncated ? {} : 'NextKeyMarker' in page
+      ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker }
+      : { ContinuationToken: (page as { NextContinuationToken?: string }).NextContinuationToken };
+  } while (token.ContinuationToken || token.KeyMarker);
+}
+
+/** The buckets the credentials can see, with their creation dates. */
+export async function listBuckets(conn: Connection, signal?: AbortSignal): Promise<Array<{ name: string; created?: Date }>> {
+  const { ListBucketsCommand } = await import('@aws-sdk/client-s3');
+  try {
+    const r = await conn.client.send(new ListBucketsCommand({}), { abortSignal: signal });
+    return (r.Buckets ?? []).map((b) => ({ name: b.Name ?? '', created: b.CreationDate }));
+  } catch (e) {
+    throw describeS3Error(e, { op: 'list', url: 's3://' });
+  }
 }

@@ -1,0 +1,60 @@
+import type { GlobalOptions } from '../options.js';
+import { mapInOrder } from '../core/batch.js';
+import { describeListed } from '../core/listing.js';
+import { parseScope } from '../core/scope.js';
+import { openSession, type Session } from '../core/session.js';
+import { listBuckets, type LevelEntry, listLevel } from '../s3/list.js';
+import { parseS3Url } from '../s3/url.js';
+import type { Output } from '../output/output.js';
+import { renderBucket, renderListedPrefix, renderListedRow } from '../output/render.js';
+
+export interface LsOptions {
+  recursive?: boolean;
+  versions?: boolean;
+  fast?: boolean;
+  jobs: number;
+}
+
+/** sse3 ls [s3://BUCKET[/PREFIX]]: buckets, or objects with their encryption, key fingerprint and whether the key is here. */
+export async function ls(target: string | undefined, opts: LsOptions, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
+  const loc = target === undefined ? undefined : parseS3Url(target);
+  const s = await openSession(g, signal);
+  try {
+    if (!loc) {
+      for (const b of await listBuckets(s.conn, signal)) {
+        const r = renderBucket(b.name, b.created);
+        out.item(r.line, r.json);
+      }
+      return;
+    }
+    const scope = parseScope(target!);
+    const shown = await show(s, out, scope.bucket, scope.prefix, opts);
+    // `ls s3://b/name` of an object (not a folder) shows that object, as aws s3 ls does.
+    if (!shown && loc.key !== '' && !loc.key.endsWith('/')) {
+      const slash = loc.key.lastIndexOf('/');
+      await show(s, out, loc.bucket, loc.key.slice(0, slash + 1), { ...opts, recursive: false }, loc.key);
+    }
+  } finally {
+    s.close();
+  }
+}
+
+/** Print one listing in order, unknown objects looked up in parallel; returns how many lines it printed. */
+async function show(s: Session, out: Output, bucket: string, prefix: string, opts: LsOptions, only?: string): Promise<number> {
+  const entries = (async function* () {
+    const base = only ?? prefix;
+    for await (const e of listLevel(s.conn, bucket, base, { versions: opts.versions, delimiter: opts.recursive ? undefined : '/' }, s.signal)) {
+      if (only !== undefined && (e.kind === 'prefix' || e.key !== only)) continue;
+      yield e;
+    }
+  })();
+  let n = 0;
+  const name = (key: string) => (opts.recursive ? key : key.slice(prefix.length));
+  const describe = async (e: LevelEntry) => e.kind === 'prefix' ? renderListedPrefix(bucket, e.prefix, name(e.prefix))
+    : renderListedRow(out, await describeListed(s, bucket, e, opts), name(e.key), Boolean(opts.versions));
+  for await (const r of mapInOrder(entries, opts.jobs, describe)) {
+    out.item(r.line, r.json);
+    n++;
+  }
+  return n;
+}
