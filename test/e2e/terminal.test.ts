@@ -18,6 +18,9 @@ function tmuxRun(command: string, env: Record<string, string>, cwd: string) {
   const screen = () => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-e']).toString();
   return {
     screen,
+    type(...keys: string[]) {
+      execFileSync('tmux', ['-L', socket, 'send-keys', ...keys]);
+    },
     async frames(until: RegExp, ms = 60_000): Promise<string[]> {
       const seen: string[] = [];
       const end = Date.now() + ms;
@@ -238,5 +241,32 @@ test('on a terminal: sync shows a line per file above one display of files and b
       assert.doesNotMatch(last, /total: /, 'the display is cleared at the end');
     } finally {
       t.close();
+    }
+  });
+
+test('on a terminal: rm --recursive asks first, showing the count; only yes deletes',
+  { skip: !haveTmux && 'tmux not installed', timeout: 60_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket('term-rm');
+    const key = await makeKeyFile(home, 'k.key');
+    for (const name of ['a', 'b', 'c']) {
+      writeFileSync(join(home.dir, 'work', name), randomBytes(10));
+      await ok(['put', name, `s3://${bucket}/dir/${name}`, '--key', key.ref], { home });
+    }
+    const env = { ...rgwEnv(), SSE3_HOME: home.env.SSE3_HOME! };
+    for (const [answer, remaining] of [['n', 3], ['y', 0]] as const) {
+      const t = tmuxRun(`node ${BIN} rm s3://${bucket}/dir --recursive`, env, join(home.dir, 'work'));
+      try {
+        await t.frames(new RegExp(`delete 3 object version\\(s\\) under s3://${bucket}/dir/\\? \\[y/N\\]`), 20_000);
+        t.type(answer, 'Enter');
+        const screen = (await t.frames(/EXIT=\d+/, 20_000)).at(-1)!;
+        assert.match(screen, /EXIT=0/);
+        if (answer === 'n') assert.match(screen, /not confirmed: nothing was deleted/);
+        else assert.match(screen, /3 deleted, 0 failed/);
+      } finally {
+        t.close();
+      }
+      const listed = (await ok(['ls', `s3://${bucket}/dir`, '--json'], { home })).out.split('\n').filter(Boolean);
+      assert.equal(listed.length, remaining, `after answering ${answer}`);
     }
   });
