@@ -225,7 +225,7 @@ async function recordMatch(ctx: AdoptContext, v: ListedObject, obj: { bucket: st
   const tagging = await mergeTags(ctx.io, obj, tags, tagsFor(m.fingerprint, sha256));
   faultPoint('adopt-tagged');
   ctx.io.manifest.record(newEntry({ endpoint: ctx.io.conn.endpoint, bucket: obj.bucket, key: obj.key }, { versionId: obj.versionId,
-    fingerprint: m.fingerprint, size: m.size, sha256, etag: m.etag, createdAt: v.lastModified?.toISOString() }), { older: !v.isLatest });
+    fingerprint: m.fingerprint, size: m.size, sha256, etag: v.etag || m.etag, createdAt: v.lastModified?.toISOString() }), { older: !v.isLatest });
   return { ...base, keyRef: m.ref ?? null, status: 'adopted', fingerprint: m.fingerprint, sha256: sha256 ?? null, hashed,
     tagged: tagging.tagged, ...(warning ?? tagging.warning ? { warning: warning ?? tagging.warning } : {}) };
 }
