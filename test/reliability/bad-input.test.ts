@@ -391,6 +391,9 @@ localTest('malformed s3:// URLs and bucket names are exit 2 for every command, b
         { label: `verify ${url}`, args: ['verify', url], env, expect: badUrl },
         { label: `manifest list ${url}`, args: ['manifest', 'list', url], env, expect: badUrl },
         { label: `manifest rebuild ${url}`, args: ['manifest', 'rebuild', url], env, expect: badUrl },
+        { label: `adopt ${url}`, args: ['adopt', url, '--key', key.ref], env, expect: badUrl },
+        { label: `ls ${url}`, args: ['ls', url], env, expect: badUrl },
+        { label: `rm ${url}`, args: ['rm', url, '--recursive', '--yes'], env, expect: badUrl },
       );
     }
     // A URL that names a bucket but no object, where an object is needed.
@@ -444,7 +447,9 @@ localTest('http:// endpoints from the flag, the environment and AWS config profi
       for (const args of [['put', 'f', 's3://bucket/f', '--key', key.ref], ['get', 's3://bucket/f', 'out', '--key', key.ref],
         ['head', 's3://bucket/f', '--key', key.ref], ['cp', 'f', 's3://bucket/f', '--key', key.ref],
         ['cp', 's3://bucket/f', 's3://bucket/g', '--key', key.ref], ['rotate', 's3://bucket/f', '--to', key.ref], ['verify'],
-        ['manifest', 'rebuild', 's3://bucket']].filter((a) => i === 0 || ['put', 'get', 'verify'].includes(a[0]))) {
+        ['manifest', 'rebuild', 's3://bucket'], ['adopt', 's3://bucket', '--key', key.ref], ['ls'], ['ls', 's3://bucket'],
+        ['rm', 's3://bucket/f'], ['rm', 's3://bucket', '--recursive', '--yes']]
+        .filter((a) => i === 0 || ['put', 'get', 'verify', 'adopt', 'ls', 'rm'].includes(a[0]))) {
         cases.push({ label: `${args[0]} with ${s.what}`, args: [...args, ...s.args], env: s.env, expect });
       }
     }
@@ -611,3 +616,44 @@ gatewayTest('wrong source key for an s3 → s3 copy names the key that encrypted
   assert.equal((await serverObjects(bucket)).has('g'), false);
 });
 
+
+localTest('keys import: a key on the command line, empty input, wrong lengths and bad encodings are refused; nothing is stored',
+  { timeout: 60_000 }, async () => {
+  const home = newHome();
+  const target = `file:${join(home.keyDir, 'imported.key')}`;
+  const secret = randomBytes(24).toString('base64');
+  rememberSecret(Buffer.from(secret));
+  const format = (found: RegExp) => ({ code: 3, error: found, hint: /accepted: 32 raw bytes .* or 64 hex digits/, errorCode: 'KEY_FORMAT' });
+  const cases: Case[] = [
+    { label: 'key as argument', args: ['keys', 'import', target, secret], secret: [secret],
+      expect: { code: 2, error: /keys are never taken from the command line/, hint: /consider a key typed as an argument exposed/, errorCode: 'USAGE' } },
+    { label: 'key as --from', args: ['keys', 'import', target, '--from', secret], secret: [secret],
+      expect: { code: 2, error: /looks like a key itself/, hint: /consider that key exposed/, errorCode: 'USAGE' } },
+    { label: 'empty stdin', args: ['keys', 'import', target, '--from', '-'], expect: format(/standard input is empty/) },
+    { label: 'empty file', args: ['keys', 'import', target, '--from', keyFile(home, 'empty', '')], expect: format(/empty is empty/) },
+    { label: '31 bytes', args: ['keys', 'import', target, '--from', keyFile(home, 'k31', binary(31))], expect: format(/holds 31 bytes/) },
+    { label: '33 bytes', args: ['keys', 'import', target, '--from', keyFile(home, 'k33', binary(33))], expect: format(/holds 33 bytes/) },
+    { label: 'bad base64', args: ['keys', 'import', target, '--format', 'base64', '--from', keyFile(home, 'b64', `${'%'.repeat(43)}=\n`)],
+      expect: format(/is not base64/) },
+    { label: 'bad hex', args: ['keys', 'import', target, '--format', 'hex', '--from', keyFile(home, 'hex', `${'x'.repeat(64)}\n`)],
+      expect: format(/is not hex/) },
+    { label: 'a folder', args: ['keys', 'import', target, '--from', home.dir],
+      expect: { code: 2, error: /is a folder, not a key file/, hint: false, errorCode: 'USAGE' } },
+  ];
+  await sweep(home, cases);
+  assert.equal(existsSync(join(home.keyDir, 'imported.key')), false, 'nothing stored');
+});
+
+gatewayTest('adopt, ls and rm on a bucket that does not exist say so (exit 1) and record nothing', { timeout: 60_000 }, async () => {
+  const home = newHome();
+  const key = await makeKeyFile(home, 'k.key');
+  const missing = { code: 1, error: /bucket of s3:\/\/no-such-bucket-sse3\/.* does not exist/, hint: /check the bucket name and endpoint/,
+    errorCode: 'NO_BUCKET' };
+  await sweep(home, [
+    { label: 'adopt', args: ['adopt', 's3://no-such-bucket-sse3', '--key', key.ref], expect: missing },
+    { label: 'ls', args: ['ls', 's3://no-such-bucket-sse3/dir/'], expect: missing },
+    { label: 'ls -r', args: ['ls', 's3://no-such-bucket-sse3', '--recursive'], expect: missing },
+    { label: 'rm -r', args: ['rm', 's3://no-such-bucket-sse3/dir', '--recursive', '--yes'], expect: missing },
+  ]);
+  assert.deepEqual(await manifestRows(home), []);
+});
