@@ -1,0 +1,90 @@
+// adopt killed with kill -9 (at the worst moment, and from outside mid-run) and run again: the same result as an
+// uninterrupted run, no duplicate rows, every object's own tags kept.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AWS_CLI, gatewayTest, type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, run, runAws, serverTags, start,
+  waitFor, workDir,
+} from './support.js';
+
+const COUNT = 30;
+
+/** COUNT objects written by aws s3 cp --recursive, alternately under two keys; a third candidate key opens nothing. */
+async function awsBucket(home: Home) {
+  const bucket = await newBucket('adoptcrash');
+  const keys = await Promise.all(['k1', 'k2', 'k3'].map((n) => makeKeyFile(home, n)));
+  for (const [i, k] of keys.slice(0, 2).entries()) {
+    const dir = join(home.dir, `src${i}`);
+    mkdirSync(dir);
+    for (let n = i; n < COUNT; n += 2) writeFileSync(join(dir, `f${String(n).padStart(3, '0')}`), randomBytes(100 + n));
+    const r = await runAws(['s3', 'cp', '--recursive', dir, `s3://${bucket}/`, '--sse-c', 'AES256', '--sse-c-key', `fileb://${k.path}`,
+      '--only-show-errors']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  // Tags of their own, which adopt must keep.
+  for (let n = 0; n < COUNT; n += 5) {
+    const r = await runAws(['s3api', 'put-object-tagging', '--bucket', bucket, '--key', `f${String(n).padStart(3, '0')}`,
+      '--tagging', `TagSet=[{Key=owner,Value=o${n}}]`]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const expected = Array.from({ length: COUNT }, (_, n) => [`f${String(n).padStart(3, '0')}`, keys[n % 2].fingerprint, 100 + n]);
+  return { bucket, keys, expected };
+}
+
+const view = async (home: Home) => (await manifestRows(home)).map((r) => [r.key, r.fingerprint, r.size]).sort();
+
+async function checkAdopted(home: Home, bucket: string, expected: Array<Array<string | number>>) {
+  assert.deepEqual(await view(home), expected, 'every object recorded once, with the key that opens it');
+  for (let n = 0; n < COUNT; n += 5) {
+    const key = `f${String(n).padStart(3, '0')}`;
+    assert.deepEqual(await serverTags(bucket, key), { owner: `o${n}`, 'sse3-fp': expected[n][1] }, key);
+  }
+  await ok(['verify', `s3://${bucket}`], { home });
+}
+
+gatewayTest('adopt killed right after tagging an object, before recording it: the rerun records it from its tag, same result',
+  { skip: !AWS_CLI && 'aws-cli not installed', timeout: 180_000 }, async () => {
+    const home = newHome();
+    const { bucket, expected } = await awsBucket(home);
+    const killed = await run(['adopt', `s3://${bucket}`, '--jobs', '4'], { home, env: { SSE3_FAULT: 'adopt-tagged' } });
+    assert.equal(killed.signal, 'SIGKILL', `adopt was expected to be killed: ${killed.stderr}`);
+    assert.ok((await manifestRows(home)).length < COUNT);
+    const tagged = (await Promise.all(expected.map(([k]) => serverTags(bucket, String(k))))).filter((t) => t['sse3-fp']).length;
+    assert.ok(tagged >= 1, 'at least one object was tagged before the kill');
+
+    const again = await ok(['adopt', `s3://${bucket}`, '--json'], { home });
+    const lines = again.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const summary = lines.at(-1).summary;
+    assert.equal(summary.adopted + summary.known, COUNT);
+    assert.equal(summary.noKey + summary.failed + summary.plain, 0);
+    assert.ok(lines.some((l) => l.via === 'tag'), 'the object tagged before the kill was recorded from its tag');
+    await checkAdopted(home, bucket, expected);
+  });
+
+gatewayTest('adopt killed from outside mid-run (kill -9) and run again: the same manifest as an uninterrupted run, no duplicates',
+  { skip: !AWS_CLI && 'aws-cli not installed', timeout: 180_000 }, async () => {
+    const home = newHome();
+    const { bucket, expected } = await awsBucket(home);
+    const running = start(['adopt', `s3://${bucket}`, '--jobs', '2', '--json'], { home });
+    let out = '';
+    running.child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    await waitFor('some objects adopted', () => out.split('\n').filter((l) => l.includes('"adopted"')).length >= 5, 60_000, 5);
+    running.child.kill('SIGKILL');
+    const r = await running.done;
+    assert.equal(r.signal, 'SIGKILL');
+    const partial = (await manifestRows(home)).length;
+    assert.ok(partial >= 5 && partial < COUNT, `killed mid-run (${partial} of ${COUNT} recorded)`);
+
+    await ok(['adopt', `s3://${bucket}`], { home });
+    await checkAdopted(home, bucket, expected);
+    // And once more: nothing left to do, no request beyond the listing.
+    const counts = join(workDir(home), 'counts.json');
+    const third = await ok(['adopt', `s3://${bucket}`, '--json'], { home, env: { SSE3_REQUEST_COUNT_FILE: counts } });
+    assert.deepEqual(third.out.trim().split('\n').at(-1), JSON.stringify({ summary: { adopted: 0, known: COUNT, plain: 0, noKey: 0, failed: 0,
+      encrypted: 0, unverified: 0 } }));
+    assert.deepEqual(JSON.parse(readFileSync(counts, 'utf8')), { ListObjectVersionsCommand: 1 });
+    await checkAdopted(home, bucket, expected);
+  });
+
