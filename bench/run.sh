@@ -6,6 +6,7 @@
 #   BENCH_QUICK=1 npm run bench    32 MiB, 100 files, 10,000 manifest rows, sync of 500 files (+3 x 8 MiB)
 #                                  and a no-change sync of 2,000, 1 repetition; writes
 #                                  bench/work/results-quick/ and leaves README.md alone
+#   (both end with bench/adopt.sh: adopt and ls of a bucket aws-cli wrote, into RESULTS_DIR/adopt.md)
 #
 # Knobs: BENCH_REPS (3), BENCH_BIG_MIB (512), BENCH_SMALL_COUNT (1000), BENCH_SMALL_KIB (4),
 # BENCH_MANIFEST_ROWS (1000000), BENCH_GET_RUNS / BENCH_STARTUP_RUNS (hyperfine runs),
@@ -493,6 +494,12 @@ printf '{"rss":true,"files":%d,"requests":%s,"listRequests":%s}\n' "$SYNC_RSS_FI
 rm -rf "$WORK/many"
 s3check rm "$BUCKET" many/ || die "cleanup of many/ failed"
 collect_garbage
+
+# 8. adopt and ls on a bucket aws-cli wrote (bench/adopt.sh, on this RGW)
+
+say "adopt: aws-cli-written bucket, 3 candidate keys"
+BENCH_RGW_ENV=$RGW_DIR/env.sh BENCH_RESULTS_DIR=$RESULTS_DIR BENCH_QUICK=$QUICK bash bench/adopt.sh >>"$LOG" 2>&1 ||
+  die "bench/adopt.sh failed"
 
 # ---------------------------------------------------------------------------------------------
 # Report
