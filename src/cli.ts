@@ -85,7 +85,9 @@ function addKeyCommands(program: Program, run: Register): void {
     .action((_o, cmd) => run(async (out) => {
       // `sse3 keys WORD` lands here when WORD is no keys command.
       if (cmd.args.length) {
-        throw new Sse3Error('USAGE', `unknown keys command "${cmd.args[0]}"`, 'try: sse3 keys list, or sse3 keys import REF --from FILE');
+        // A long word may be a key typed in the wrong place: it is not echoed.
+        const word = cmd.args[0].length >= 32 ? 'word (not shown: it may be a key)' : `"${cmd.args[0]}"`;
+        throw new Sse3Error('USAGE', `unknown keys command ${word}`, 'try: sse3 keys list, or sse3 keys import REF --from FILE');
       }
       const { keysList } = await import('./commands/keys.js');
       await keysList(out);

@@ -38,7 +38,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, g: GlobalOptio
     }
     const counts: Record<AdoptStatus, number> = { 'adopted': 0, 'known': 0, 'plain': 0, 'encrypted': 0, 'no-key': 0 };
     const ctx = { io: s, candidates, hash: Boolean(opts.hash), findKey: s.findKey,
-      encryptPlain: opts.encryptPlain ? { key: given[0].key, rotation: rotateContext(s) } : undefined };
+      encryptPlain: opts.encryptPlain ? { ...given[0], rotation: rotateContext(s) } : undefined };
     const items = (async function* () {
       for await (const v of listScopeVersions(s, scope)) {
         yield { label: formatS3Url({ bucket: scope.bucket, key: v.key }) + (v.versionId ? ` (version ${v.versionId})` : ''),

@@ -58,7 +58,7 @@ export interface AdoptContext {
   /** Finds a key sse3 knows by fingerprint, for objects recorded earlier (hash) or from a tag. */
   findKey: (fingerprint: string) => Promise<SseCKey | undefined>;
   /** Encrypt plain objects (their current version) in place under this key, journalled as a rotation. */
-  encryptPlain?: { key: SseCKey; rotation: RotateContext };
+  encryptPlain?: { key: SseCKey; ref: string; rotation: RotateContext };
   events?: TransferEvents;
 }
 
@@ -176,7 +176,7 @@ export async function adoptVersion(ctx: AdoptContext, bucket: string, v: ListedO
       const r = await encryptPlainObject(ctx.encryptPlain.rotation, bucket, v.key, ctx.encryptPlain.key);
       const entry = ctx.io.manifest.lookup(location, r.versionId);
       return { ...base, versionId: r.versionId, status: 'encrypted', fingerprint: r.newFingerprint, via: 'key',
-        keyRef: ctx.encryptPlain.key.source, sha256: entry?.sha256 || null, hashed: Boolean(entry?.sha256), tagged: true };
+        keyRef: ctx.encryptPlain.ref, sha256: entry?.sha256 || null, hashed: Boolean(entry?.sha256), tagged: true };
     }
     return { ...base, status: 'plain', fingerprint: null, via: null, sha256: null };
   }

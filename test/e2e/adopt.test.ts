@@ -9,6 +9,8 @@ import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, p
 const skip = !AWS_CLI && 'aws-cli not installed';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
+/** Keychain entries other test files make while this one runs would be candidates too: counts need them out of sight. */
+const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/sse3-test-bus' };
 
 /** A guide-style text secret in a file (the way aws s3 cp --sse-c-key $secret uses it), and a raw `openssl rand 32` file. */
 function guideKeys(home: Home) {
@@ -64,7 +66,8 @@ test('adopt: the guide\'s two key styles, existing tags kept, a plain object and
     const rawKey = (await ok(['keys', 'import', `file:${join(home.dir, 'raw.key')}`, '--from', rawPath, '--json'], { home })).json();
     const wrong = await makeKeyFile(home, 'wrong.key', { inKeyDir: false });
 
-    const r = await run(['adopt', `s3://${bucket}`, '--key', wrong.ref, '--key', `file:${join(home.dir, 'raw.key')}`, '--json'], { home });
+    const r = await run(['adopt', `s3://${bucket}`, '--key', wrong.ref, '--key', `file:${join(home.dir, 'raw.key')}`, '--json'],
+      { home, env: noKeychain });
     assert.equal(r.code, 3, `an object no candidate opens makes the exit 3: ${r.stderr}`);
     const lines = ndjson(r.out);
     const by = Object.fromEntries(lines.filter((l) => l.url).map((l) => [l.key, l]));
@@ -216,7 +219,7 @@ test('adopt --encrypt-plain encrypts plain objects in place with the first --key
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--encrypt-plain needs the key to encrypt with: --key REF/);
   const r = ndjson((await ok(['adopt', `s3://${bucket}`, '--encrypt-plain', '--key', key.ref, '--json'], { home })).out);
-  assert.deepEqual([r[0].status, r[0].fingerprint, r[0].sha256], ['encrypted', key.fingerprint, sha(data)]);
+  assert.deepEqual([r[0].status, r[0].fingerprint, r[0].sha256, r[0].keyRef], ['encrypted', key.fingerprint, sha(data), key.ref]);
   assert.equal(r.at(-1).summary.encrypted, 1);
   const plainRead = await runAws(['s3api', 'get-object', '--bucket', bucket, '--key', 'p', join(home.dir, 'nokey')]);
   assert.notEqual(plainRead.code, 0, 'without the key the object cannot be read any more');
@@ -235,7 +238,7 @@ test('adopt refuses bad input with one clear message and writes nothing', { skip
   const cases: Array<[string, string[], NodeJS.ProcessEnv, number, RegExp]> = [
     ['missing bucket', ['adopt', 's3://no-such-bucket-w10x'], {}, 1, /bucket of s3:\/\/no-such-bucket-w10x\/ does not exist/],
     ['http endpoint', ['adopt', `s3://${bucket}`, '--endpoint-url', 'http://127.0.0.1:1'], {}, 2, /refusing to send an SSE-C key over plain HTTP/],
-    ['wrong candidates', ['adopt', `s3://${bucket}`, '--key', wrong.ref], {}, 3, /opened with none of the 1 candidate key\(s\)/],
+    ['wrong candidates', ['adopt', `s3://${bucket}`, '--key', wrong.ref], noKeychain, 3, /opened with none of the 1 candidate key\(s\)/],
     ['missing key file', ['adopt', `s3://${bucket}`, '--key', `file:${join(home.dir, 'nope')}`], {}, 3, /does not exist/],
     ['not a scope', ['adopt', 'bucket'], {}, 2, /not an s3:\/\/ URL/],
   ];

@@ -132,3 +132,22 @@ test('remembered file hashes: by folder, in path order, replaced and forgotten',
   m.forgetHash('/d/b');
   assert.deepEqual(m.hashPage('/d/', '/d/a/x', 10), []);
 });
+
+test('an older version recorded later stays below the latest; remove and setSha256 touch one row and keep the order', () => {
+  const m = new ManifestStore(':memory:');
+  m.record(entry({ versionId: 'v3', fingerprint: 'three' }));
+  m.record(entry({ versionId: 'v1', fingerprint: 'one' }), { older: true });
+  m.record(entry({ versionId: 'v2', fingerprint: 'two' }), { older: true });
+  assert.equal(m.lookup(loc)?.fingerprint, 'three', 'adopting older versions does not change the latest');
+  // Without rows for the object, older has nothing to go below: a normal record.
+  m.record(entry({ key: 'new', versionId: 'a', fingerprint: 'a' }), { older: true });
+  assert.equal(m.lookup({ ...loc, key: 'new' })?.fingerprint, 'a');
+
+  m.setSha256(loc, 'v1', 'b'.repeat(64));
+  assert.equal(m.lookup(loc, 'v1')?.sha256, 'b'.repeat(64));
+  assert.equal(m.lookup(loc)?.fingerprint, 'three', 'recording a checksum does not make a version the latest');
+  assert.equal(m.remove(loc, 'v3'), true);
+  assert.equal(m.remove(loc, 'v3'), false);
+  assert.deepEqual(m.versions(loc).map((e) => e.versionId).sort(), ['v1', 'v2']);
+  assert.equal(m.count(), 3);
+});
