@@ -146,6 +146,7 @@ export async function encryptPlainObject(ctx: RotateContext, bucket: string, key
     }
     throw e;
   });
+  faultPoint('rotate-written');
   const confirmed = await probe(ctx, bucket, key, newKey);
   if (!confirmed.opens) {
     throw new Sse3Error('INTEGRITY', `${url}: after encrypting, key ${newKey.fingerprint} does not open the object`,

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AWS_CLI, gatewayTest, type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, run, runAws, serverTags, start,
+  adminClient, AWS_CLI, gatewayTest, manifestExport, type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, run, runAws, serverTags, start,
   waitFor, workDir,
 } from './support.js';
 
@@ -88,3 +88,27 @@ gatewayTest('adopt killed from outside mid-run (kill -9) and run again: the same
     await checkAdopted(home, bucket, expected);
   });
 
+
+for (const fault of ['rotate-journalled', 'rotate-written'] as const) {
+  gatewayTest(`adopt --encrypt-plain killed at ${fault}: the next run settles the journal and the object ends encrypted, on record`,
+    { timeout: 120_000 }, async () => {
+      const home = newHome();
+      const bucket = await newBucket('adoptenc');
+      const key = await makeKeyFile(home, 'k');
+      const data = randomBytes(5000);
+      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      await (await adminClient()).send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: data }));
+      const killed = await run(['adopt', `s3://${bucket}`, '--encrypt-plain', '--key', key.ref], { home, env: { SSE3_FAULT: fault } });
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      assert.equal((await manifestExport(home)).pendingRotations.length, 1, 'the intent was journalled before the write');
+
+      const again = await ok(['adopt', `s3://${bucket}`, '--encrypt-plain', '--key', key.ref, '--json'], { home });
+      const line = JSON.parse(again.out.split('\n')[0]);
+      assert.equal(line.status, fault === 'rotate-written' ? 'known' : 'encrypted');
+      assert.deepEqual((await manifestExport(home)).pendingRotations, [], 'the journal entry was settled, not left pending');
+      assert.deepEqual((await manifestRows(home)).map((r) => [r.key, r.fingerprint]), [['plain', key.fingerprint]]);
+      assert.equal((await serverTags(bucket, 'plain'))['sse3-fp'], key.fingerprint);
+      await ok(['get', `s3://${bucket}/plain`, 'back'], { home });
+      assert.deepEqual(readFileSync(join(workDir(home), 'back')), data);
+    });
+}
