@@ -11,7 +11,7 @@
 # Each repetition gets a fresh bucket: half its objects written by `aws s3 cp --recursive --sse-c-key $secret` (a
 # 32-character text secret), half with `--sse-c-key fileb://sse-c.key` (openssl rand 32). The secret and the raw
 # key are brought in with `sse3 keys import`; a third, unrelated key is passed with --key, so adopt has three
-# candidates. Requests are counted by sse3 itself (SSE3_REQUEST_COUNT_FILE: every request it sends, retries included).
+# candidates. Requests are counted from sse3's own log of them (SSE3_REQUEST_LOG: every request it sends, retries included).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -86,10 +86,10 @@ done
 timed() {
   local out=$1 t0 t1 rc=0
   shift
-  rm -f "$WORK/counts.json"
+  rm -f "$WORK/requests.log"
   echo "+ $*" >>"$LOG"
   t0=$(date +%s%N)
-  SSE3_REQUEST_COUNT_FILE=$WORK/counts.json /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >"$WORK/stdout" 2>>"$LOG" || rc=$?
+  SSE3_REQUEST_LOG=$WORK/requests.log /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >"$WORK/stdout" 2>>"$LOG" || rc=$?
   t1=$(date +%s%N)
   [ "$rc" -eq 0 ] || die "exit $rc: $*"
   node -e '
@@ -97,8 +97,9 @@ const fs = require("fs");
 const [out, t0, t1, rss, counts, stdout] = process.argv.slice(1);
 const lines = fs.readFileSync(stdout, "utf8").trim().split("\n");
 fs.writeFileSync(out, JSON.stringify({ wall: (t1 - t0) / 1e9, maxrssKiB: +fs.readFileSync(rss, "utf8").trim().split("\n").pop(),
-  requests: JSON.parse(fs.readFileSync(counts, "utf8")), lines: lines.length, last: lines.at(-1) }) + "\n");
-' "$out" "$t0" "$t1" "$WORK/rss" "$WORK/counts.json" "$WORK/stdout"
+  requests: (fs.existsSync(counts) ? fs.readFileSync(counts, "utf8") : "").split("\n").filter(Boolean)
+    .reduce((n, op) => ({ ...n, [op]: (n[op] ?? 0) + 1 }), {}), lines: lines.length, last: lines.at(-1) }) + "\n");
+' "$out" "$t0" "$t1" "$WORK/rss" "$WORK/requests.log" "$WORK/stdout"
 }
 
 for ((rep = 1; rep <= REPS; rep++)); do

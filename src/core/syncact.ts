@@ -1,3 +1,4 @@
+import { removeVersion } from './remove.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { dirname, sep } from 'node:path';
@@ -112,17 +113,10 @@ export async function deleteLocalFile(s: Session, path: string): Promise<void> {
 }
 
 /**
- * Delete an object (no key needed) and, where that removed it for good (an unversioned bucket), its manifest row. In
- * a versioned bucket the server adds a delete marker and keeps the versions, so their records stay.
+ * Delete an object as rm does (no key needed; its manifest row goes in the same step where the object is really gone).
+ * In a versioned bucket the server adds a delete marker and keeps the versions, so their records stay.
  */
 export async function deleteObject(s: Session, loc: S3Location, events: TransferEvents): Promise<void> {
-  const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-  let resp;
-  try {
-    resp = await s.conn.client.send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { abortSignal: s.signal });
-  } catch (e) {
-    throw describeS3Error(e, { op: 'delete', url: formatS3Url(loc) });
-  }
-  if (resp.DeleteMarker) events.onWarning?.(`${formatS3Url(loc)}: the bucket keeps versions; its older versions stay recorded`);
-  else s.manifest.forgetVersion({ endpoint: s.conn.endpoint, ...loc }, '');
+  const r = await removeVersion(s, { ...loc, versionId: '' });
+  if (r.markerCreated) events.onWarning?.(`${formatS3Url(loc)}: the bucket keeps versions; its older versions stay recorded`);
 }

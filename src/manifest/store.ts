@@ -190,7 +190,7 @@ export class ManifestStore {
 
   /** Forget an object version that was deleted; true when there was a row. */
   remove(loc: ObjectLocation, versionId: string): boolean {
-    return this.#db.prepare('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+    return this.#statement('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(loc.endpoint, loc.bucket, loc.key, versionId).changes > 0;
   }
 
@@ -257,12 +257,6 @@ export class ManifestStore {
   setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {
     this.#statement('UPDATE objects SET mtime_ms = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(mtimeMs, loc.endpoint, loc.bucket, loc.key, versionId);
-  }
-
-  /** Forget an object version that was deleted from the server. */
-  forgetVersion(loc: ObjectLocation, versionId: string): void {
-    this.#statement('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
-      .run(loc.endpoint, loc.bucket, loc.key, versionId);
   }
 
   rememberHash(h: LocalHash): void {

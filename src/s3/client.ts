@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
@@ -160,7 +160,7 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     }, { step: 'finalizeRequest', priority: 'high', name: 'sse3HttpsOnly' });
     const requestLog = env.SSE3_REQUEST_LOG;
     if (requestLog) {
-      // Diagnostics (and the tests' proof that a no-change sync sends no request per object): one line per request sent.
+      // Diagnostics, and the tests' and benchmarks' request counts: one line per request sent (each attempt).
       c.middlewareStack.add((next, context) => async (args) => {
         appendFileSync(requestLog, `${context.commandName ?? 'unknown'}\n`);
         return next(args);
@@ -173,32 +173,5 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
       return next(args);
     }, { step: 'build', name: 'sse3UnsignedPayload' });
   }
-  const counts = requestCounts(env);
-  if (counts) {
-    for (const c of [client, singleAttemptClient]) {
-      c.middlewareStack.add((next, context) => async (args) => {
-        const name = context.commandName ?? '?';
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-        return next(args);
-      }, { step: 'deserialize', name: 'sse3CountRequests' });
-    }
-  }
   return { client, singleAttemptClient, endpoint: url ? endpointId(url) : AWS_ENDPOINT_ID, region };
-}
-
-let counted: Map<string, number> | undefined;
-
-/**
- * For tests and benchmarks: with SSE3_REQUEST_COUNT_FILE set, every request sent (each attempt) is counted by
- * operation, and the counts are written to that file as JSON when the process exits.
- */
-function requestCounts(env: NodeJS.ProcessEnv): Map<string, number> | undefined {
-  const file = env.SSE3_REQUEST_COUNT_FILE;
-  if (!file) return undefined;
-  if (!counted) {
-    const counts = new Map<string, number>();
-    counted = counts;
-    process.on('exit', () => writeFileSync(file, JSON.stringify(Object.fromEntries(counts)) + '\n'));
-  }
-  return counted;
 }

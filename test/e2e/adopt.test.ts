@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, run, runAws } from './harness.js';
+import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, requestCounts, run, runAws } from './harness.js';
 
 const skip = !AWS_CLI && 'aws-cli not installed';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -104,11 +104,11 @@ test('adopt: the guide\'s two key styles, existing tags kept, a plain object and
     assert.equal((await tagsOf(bucket, 'docs/a.txt'))['sse3-fp'], next.fingerprint);
 
     // A rerun over what is known costs the listing only.
-    const counts = join(home.dir, 'requests.json');
-    const again = await ok(['adopt', `s3://${bucket}/data`], { home, env: { SSE3_REQUEST_COUNT_FILE: counts } });
+    const counts = join(home.dir, 'requests.log');
+    const again = await ok(['adopt', `s3://${bucket}/data`], { home, env: { SSE3_REQUEST_LOG: counts } });
     assert.match(again.out, new RegExp(`= known +s3://${bucket}/data/big.bin  key ${rawKey.fingerprint}`));
     assert.match(again.stderr, /0 adopted, 1 already known, 0 plain, 0 without a key here, 0 failed/);
-    assert.deepEqual(JSON.parse(readFileSync(counts, 'utf8')), { ListObjectVersionsCommand: 1 });
+    assert.deepEqual(requestCounts(counts), { ListObjectVersionsCommand: 1 });
     assert.equal((await rows(home)).length, 2, 'no duplicate rows');
   });
 

@@ -187,3 +187,11 @@ export async function putData(home: Home, url: string, data: Buffer, ref: string
   rmSync(file);
   return r;
 }
+
+/** Requests an sse3 run sent, by operation, from the file its SSE3_REQUEST_LOG named (absent: none sent). */
+export function requestCounts(logFile: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+  for (const op of text.split('\n').filter(Boolean)) counts[op] = (counts[op] ?? 0) + 1;
+  return counts;
+}

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, AWS_CLI, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, run, runAws } from './harness.js';
+import { adminClient, AWS_CLI, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, requestCounts, run, runAws } from './harness.js';
 
 const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
@@ -29,8 +29,8 @@ test('ls: encryption, fingerprint and key availability per object; folders as PR
     const s3 = await import('@aws-sdk/client-s3');
     await (await adminClient()).send(new s3.PutObjectCommand({ Bucket: bucket, Key: 'e-plain', Body: 'plain text' }));
 
-    const counts = join(home.dir, 'counts.json');
-    const r = await ok(['ls', `s3://${bucket}`, '--json'], { home, env: { SSE3_REQUEST_COUNT_FILE: counts } });
+    const counts = join(home.dir, 'requests.log');
+    const r = await ok(['ls', `s3://${bucket}`, '--json'], { home, env: { SSE3_REQUEST_LOG: counts } });
     const lines = ndjson(r.out);
     assert.deepEqual(lines[0], { type: 'prefix', bucket, prefix: 'sub/' });
     const view = lines.slice(1).map((l) => [l.key, l.size, l.encryption, l.fingerprint, l.keyAvailable, l.source]);
@@ -42,11 +42,12 @@ test('ls: encryption, fingerprint and key availability per object; folders as PR
       ['e-plain', 10, 'none', null, null, 'head'],
     ]);
     for (const l of lines.slice(1)) assert.match(l.lastModified, /^\d{4}-\d\d-\d\dT/);
-    assert.deepEqual(JSON.parse(readFileSync(counts, 'utf8')), { ListObjectsV2Command: 1, GetObjectTaggingCommand: 3, HeadObjectCommand: 2 },
+    assert.deepEqual(requestCounts(counts), { ListObjectsV2Command: 1, GetObjectTaggingCommand: 3, HeadObjectCommand: 2 },
       'the manifest answered for what it knows; the rest cost a tag read, and untagged ones a keyless HEAD');
 
-    const fast = await ok(['ls', `s3://${bucket}`, '--fast', '--json'], { home, env: { SSE3_REQUEST_COUNT_FILE: counts } });
-    assert.deepEqual(JSON.parse(readFileSync(counts, 'utf8')), { ListObjectsV2Command: 1 });
+    const fastLog = join(home.dir, 'requests-fast.log');
+    const fast = await ok(['ls', `s3://${bucket}`, '--fast', '--json'], { home, env: { SSE3_REQUEST_LOG: fastLog } });
+    assert.deepEqual(requestCounts(fastLog), { ListObjectsV2Command: 1 });
     assert.deepEqual(ndjson(fast.out).slice(1).map((l) => [l.key, l.encryption]),
       [['a-here', 'sse-c'], ['b-away', 'sse-c'], ['c-tagged', 'unknown'], ['d-aws', 'unknown'], ['e-plain', 'unknown']]);
 

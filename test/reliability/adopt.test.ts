@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   adminClient, AWS_CLI, gatewayTest, manifestExport, type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, run, runAws, serverTags, start,
-  waitFor, workDir,
+  requestCounts, waitFor, workDir,
 } from './support.js';
 
 const COUNT = 30;
@@ -80,11 +80,11 @@ gatewayTest('adopt killed from outside mid-run (kill -9) and run again: the same
     await ok(['adopt', `s3://${bucket}`], { home });
     await checkAdopted(home, bucket, expected);
     // And once more: nothing left to do, no request beyond the listing.
-    const counts = join(workDir(home), 'counts.json');
-    const third = await ok(['adopt', `s3://${bucket}`, '--json'], { home, env: { SSE3_REQUEST_COUNT_FILE: counts } });
+    const counts = join(workDir(home), 'requests.log');
+    const third = await ok(['adopt', `s3://${bucket}`, '--json'], { home, env: { SSE3_REQUEST_LOG: counts } });
     assert.deepEqual(third.out.trim().split('\n').at(-1), JSON.stringify({ summary: { adopted: 0, known: COUNT, plain: 0, noKey: 0, failed: 0,
       encrypted: 0, unverified: 0 } }));
-    assert.deepEqual(JSON.parse(readFileSync(counts, 'utf8')), { ListObjectVersionsCommand: 1 });
+    assert.deepEqual(requestCounts(counts), { ListObjectVersionsCommand: 1 });
     await checkAdopted(home, bucket, expected);
   });
 
