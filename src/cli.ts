@@ -24,9 +24,14 @@ const KEY_HELP = 'key reference: file:PATH, env:VAR or keychain:NAME (never the 
 type Action = (out: Output, signal: AbortSignal) => Promise<void>;
 type Register = (action: Action, g: GlobalOptions) => void;
 
-/** The program with sse3's global options, accepted before or after the command name. */
-function newProgram() {
+/**
+ * The program with sse3's global options, accepted before or after the command name. Error handling is set here,
+ * before any command is added, because subcommands inherit it only when they are created.
+ */
+function newProgram(output: { outputError: (str: string) => void }) {
   return new Command('sse3')
+    .exitOverride()
+    .configureOutput({ outputError: output.outputError })
     .description('S3 server-side encryption with customer-provided keys (SSE-C), done safely:\n' +
       'keys never on the command line, a manifest of which key encrypted which object, end-to-end SHA-256 checks.')
     .version(version, '-V, --version')
@@ -42,8 +47,7 @@ function newProgram() {
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-color', 'no colour (also: NO_COLOR=1)')
     .option('--debug', 'print stack traces of errors (never keys)')
-    .showSuggestionAfterError(true)
-    .showHelpAfterError('(run sse3 --help for usage)');
+    .showSuggestionAfterError(true);
 }
 type Program = ReturnType<typeof newProgram>;
 
@@ -333,8 +337,8 @@ function addCompletionCommands(program: Program, run: Register): void {
 }
 
 /** Build the command tree. `run` receives the action to perform once options are parsed. */
-function buildProgram(run: Register): Program {
-  const program = newProgram();
+function buildProgram(run: Register, output: { outputError: (str: string) => void } = { outputError: () => undefined }): Program {
+  const program = newProgram(output);
   addKeyCommands(program, run);
   addTransferCommands(program, run);
   addSyncCommands(program, run);
@@ -358,25 +362,59 @@ function commandSpec(cmd: Command): CommandSpec {
   };
 }
 
+/** The words of argv before a "--" (after it everything is an argument, even "--json"). */
+const optionWords = (argv: string[]): string[] => {
+  const end = argv.indexOf('--', 2);
+  return argv.slice(2, end === -1 ? undefined : end);
+};
+
+/** A usage error: one error line and a hint on stderr, and the error document on stdout with --json; exit 2. */
+async function usageError(argv: string[], message: string, hint: string): Promise<ExitCode> {
+  const words = optionWords(argv);
+  const out = await new Output({ json: words.includes('--json'), color: words.includes('--no-color') ? false : undefined }).init();
+  out.error(new Sse3Error('USAGE', message, hint));
+  return ExitCode.USAGE;
+}
+
+/** The command path a usage error belongs to (e.g. "manifest list"), for its --help hint. */
+function commandPathOf(program: Command, argv: string[]): string {
+  const path: string[] = [];
+  let node = program;
+  for (const w of optionWords(argv)) {
+    const sub = node.commands.find((c) => c.name() === w);
+    if (!sub) continue;
+    path.push(w);
+    node = sub as Command;
+  }
+  return path.join(' ');
+}
+
 /** Parse argv into the action to run; a usage error or --help/--version gives its exit status instead. */
 async function parse(argv: string[]): Promise<{ action: Action; g: GlobalOptions } | ExitCode> {
   let pending: { action: Action; g: GlobalOptions } | undefined;
-  const program = buildProgram((action, g) => { pending = { action, g }; });
-  program.exitOverride();
-  program.configureOutput({
-    outputError: (str, write) => write(str.startsWith('error:') ? str : `error: ${str}`),
+  let commanderMessage = '';
+  const program = buildProgram((action, g) => { pending = { action, g }; }, {
+    // Commander's own error lines are reported by usageError, once, with sse3's hint (and JSON with --json).
+    outputError: (str) => { commanderMessage ||= str.trim(); },
   });
+  const where = () => commandPathOf(program as unknown as Command, argv);
+  const helpHint = () => `run sse3 ${where() ? `${where()} ` : ''}--help for usage`;
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitCode.OK : ExitCode.USAGE;
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return ExitCode.OK;
+    if (e.code === 'commander.help') {
+      // A command group given without its command (sse3 manifest): the usage is already on stderr.
+      return usageError(argv, `say which command of "sse3 ${where()}" to run`, helpHint());
     }
-    throw e;
+    const [first, ...rest] = (commanderMessage || e.message).replace(/^error: /, '').split('\n');
+    const suggestion = /\(?(Did you mean [^?]+\?)\)?/.exec(rest.join(' '))?.[1];
+    return usageError(argv, first, suggestion ? `${suggestion} (${helpHint()})` : helpHint());
   }
   if (!pending) {
     program.outputHelp({ error: true });
-    return ExitCode.USAGE;
+    return usageError(argv, 'say which command to run', 'run sse3 --help for usage');
   }
   return pending;
 }

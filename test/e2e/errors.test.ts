@@ -173,6 +173,37 @@ test('usage errors exit 2 and suggest the closest command', async () => {
   assert.match(noKey.stderr, /no key given/);
 });
 
+test('every usage error exits 2, on subcommands too; with --json the error document is on stdout', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['get', 's3://b/k', '--bogus'], /unknown option '--bogus'/],
+    [['manifest', 'list', '--nope'], /unknown option '--nope'/],
+    [['get'], /missing required argument 'src'/],
+    [['head', 's3://b/k', 'extra'], /too many arguments for 'head'/],
+    [['manifest', 'bogus'], /unknown command 'bogus'/],
+    [['manifest'], /say which command of "sse3 manifest"/],
+    [['verify', '--jobs', '0'], /--jobs must be a positive whole number/],
+    [['cp', 'a', 's3://b/', '--server-side', 'sometimes'], /argument 'sometimes' is invalid/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args);
+    assert.equal(r.code, 2, `sse3 ${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /^hint: .*--help for usage/m);
+    assert.equal(r.out, '', 'nothing on stdout without --json');
+    const j = await run([...args, '--json']);
+    assert.equal(j.code, 2, `sse3 ${args.join(' ')} --json: ${j.stderr}`);
+    const doc = j.json();
+    assert.equal(doc.ok, false);
+    assert.equal(doc.error.code, 'USAGE');
+    assert.equal(doc.error.exitCode, 2);
+    assert.match(doc.error.message, message);
+  }
+  // After "--" a word is an argument, not --json.
+  const literal = await run(['get', '--', '--json']);
+  assert.equal(literal.code, 2);
+  assert.equal(literal.out, '');
+});
+
 test('missing bucket and missing object: exit 1 with a clear message', async () => {
   const home = newHome();
   const bucket = await newBucket();
