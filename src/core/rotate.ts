@@ -63,11 +63,11 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
   : Promise<RotateResult> {
   const url = formatS3Url({ bucket, key });
   const base = { url, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint };
-  if (oldKey.fingerprint === newKey.fingerprint) {
-    throw new Sse3Error('USAGE', `${url}: the new key is the key it is already encrypted with (${newKey.fingerprint})`,
-      'pass a different key with --to');
-  }
   const before = await probe(ctx, bucket, key, oldKey);
+  // Already under the target key (a rerun after a rotation that went through): nothing to do, and that is fine.
+  if (before.opens && oldKey.fingerprint === newKey.fingerprint) {
+    return { ...base, status: 'already', versionId: before.versionId, olderVersionsWithOldKey: 0 };
+  }
   if (!before.opens && before.plain) {
     throw new Sse3Error('NOT_ENCRYPTED', `${url} is not SSE-C encrypted, so there is no key to rotate`,
       `encrypt it with: sse3 cp ${url} ${url} --key REF`);

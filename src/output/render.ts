@@ -62,7 +62,7 @@ export const retireAdvice = (fp: string) => `no recorded object needs key ${fp} 
 /** retire: given for a single rotation (its JSON then lists retirableFingerprints, possibly empty). */
 export function renderRotated(out: Output, r: RotateResult, retire?: string[]): Rendered {
   const lines = [r.status === 'already'
-    ? `${out.c.green('✓')} ${r.url} already opens with key ${out.c.cyan(r.newFingerprint)}`
+    ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
     : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
       (r.versionId ? `  new version ${r.versionId}` : '')];
   if (r.olderVersionsWithOldKey > 0) {

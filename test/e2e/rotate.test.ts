@@ -121,6 +121,33 @@ test('rotate --recursive rotates only under the prefix; --fingerprint rotates wh
   assert.equal(v.json().counts.ok, 5);
 });
 
+test('a recursive rotate run again skips what is already under the new key: exit 0, counted OK, nothing rewritten', async () => {
+  const home = newHome();
+  const bucket = await newBucket('rotr');
+  const k1 = await makeKeyFile(home, 'k1.key');
+  const k2 = await makeKeyFile(home, 'k2.key');
+  for (const name of ['p/a', 'p/b', 'p/c', 'q/d']) await putData(home, `s3://${bucket}/${name}`, randomBytes(300), k1.ref);
+  await ok(['rotate', `s3://${bucket}/p/`, '--recursive', '--to', k2.ref], { home });
+  const etags = async () => Object.fromEntries(await Promise.all(['p/a', 'p/b', 'p/c', 'q/d'].map(async (n) =>
+    [n, (await ok(['head', `s3://${bucket}/${n}`, '--json'], { home })).json().etag])));
+  const before = await etags();
+
+  const again = await run(['rotate', `s3://${bucket}/p/`, '--recursive', '--to', k2.ref], { home });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.out.match(/already rotated, skipped/g)?.length, 3, again.out);
+  assert.match(again.stderr, /^3 ok, 0 failed$/m);
+  assert.deepEqual(await etags(), before, 'nothing was rewritten');
+
+  // A wider scope: the rotated ones are skipped, the rest rotated; JSON says which is which.
+  const wider = await ok(['rotate', `s3://${bucket}`, '--recursive', '--to', k2.ref, '--json'], { home });
+  const lines = wider.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(lines.at(-1), { summary: { ok: 4, failed: 0 } });
+  assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status]).sort(), [[`s3://${bucket}/p/a`, 'already'],
+    [`s3://${bucket}/p/b`, 'already'], [`s3://${bucket}/p/c`, 'already'], [`s3://${bucket}/q/d`, 'rotated']]);
+  const single = (await ok(['rotate', `s3://${bucket}/q/d`, '--to', k2.ref, '--json'], { home })).json();
+  assert.equal(single.status, 'already');
+});
+
 test('versioned bucket: rotation writes a new version; older versions keep the old key and are reported', async () => {
   const home = newHome();
   const bucket = await newBucket('rotv', true);

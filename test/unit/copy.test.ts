@@ -249,14 +249,17 @@ test('rotateObject in place on a server that stores server-side copies as plaint
   }
 });
 
-test('rotateObject refuses a key that does not open the object, and the same key as new key', async () => {
+test('rotateObject refuses a key that does not open the object; an object already under the new key is skipped', async () => {
   const { twin, manifest, put, ctx } = setup();
   const data = randomBytes(100);
   await put('b', 'doc', data);
   const stranger = new SseCKey(randomBytes(32), 'stranger');
   await assert.rejects(rotateObject(ctx(), 'b', 'doc', stranger, newKey),
     (e: Sse3Error) => e.code === 'WRONG_KEY' && e.exitCode === 3 && e.message.includes(stranger.fingerprint));
-  await assert.rejects(rotateObject(ctx(), 'b', 'doc', oldKey, oldKey), (e: Sse3Error) => e.code === 'USAGE');
+  const again = await rotateObject(ctx(), 'b', 'doc', oldKey, oldKey);
+  assert.deepEqual([again.status, again.newFingerprint, again.olderVersionsWithOldKey], ['already', oldKey.fingerprint, 0]);
+  await assert.rejects(rotateObject(ctx(), 'b', 'doc', stranger, stranger),
+    (e: Sse3Error) => e.code === 'WRONG_KEY', 'the same key as old and new that does not open it is still refused');
   assert.ok(!opsOf(twin).some((op) => op === 'CopyObject' || op === 'PutObject'), 'nothing was written');
   assert.equal(twin.objects.get('b/doc')!.keyMd5, oldKey.keyMd5);
   assert.deepEqual(manifest.openRotations(), []);
