@@ -20,6 +20,11 @@ const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ $
 
 const KEY_HELP = 'key reference: file:PATH, env:VAR or keychain:NAME (never the key itself)';
 
+/** Options that may be given several times collect their values in order. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+/** --key as candidates: each object is opened with the given key that has its recorded fingerprint. */
+const candidateKeysOption = (flags: string, what: string) => new Option(flags, `${KEY_HELP}; ${what}`).argParser(collect);
+
 /** What a command does once its options are parsed: main() runs it with the output and the Ctrl-C signal. */
 type Action = (out: Output, signal: AbortSignal) => Promise<void>;
 type Register = (action: Action, g: GlobalOptions) => void;
@@ -135,7 +140,7 @@ function addTransferCommands(program: Program, run: Register): void {
     .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
     .argument('<src>', 's3://BUCKET/KEY')
     .argument('[dst]', 'local file or folder (default: the object\'s name here), or - for stdout')
-    .option('-k, --key <ref>', `${KEY_HELP}; default: found by the manifest's fingerprint`)
+    .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable; default: found by the manifest\'s fingerprint'))
     .option('--version-id <id>', 'a specific object version')
     .addHelpText('after', examples('sse3 get s3://docs/2026/report.pdf', 'sse3 get s3://backups/data.tar - | tar x',
       'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
@@ -147,7 +152,7 @@ function addTransferCommands(program: Program, run: Register): void {
   program.command('head')
     .description('show an object\'s size, dates, ETag, metadata, SSE-C state, whether the key matches, and its manifest record')
     .argument('<src>', 's3://BUCKET/KEY')
-    .option('-k, --key <ref>', `${KEY_HELP}; default: found by the manifest's fingerprint`)
+    .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable; default: found by the manifest\'s fingerprint'))
     .option('--version-id <id>', 'a specific object version')
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action((src, o, cmd) => run(async (out, signal) => {
@@ -159,8 +164,9 @@ function addTransferCommands(program: Program, run: Register): void {
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
     .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
     .argument('<dst>', 'local path, - for stdout, or s3://BUCKET/KEY')
-    .option('-k, --key <ref>', `${KEY_HELP} that encrypts the destination (s3 → s3: default the source's key)`)
-    .option('--source-key <ref>', 'key that opens the source (default: found by the manifest)')
+    .addOption(candidateKeysOption('-k, --key <ref>', 'the key that encrypts an s3 destination (s3 → s3: default the ' +
+      'source\'s key); s3 → local: keys that may open the sources, repeatable'))
+    .addOption(candidateKeysOption('--source-key <ref>', 'keys that may open the source, repeatable (default: found by the manifest)'))
     .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix')
     .addOption(jobsOption('objects in parallel with --recursive'))
     .addOption(serverSideOption())
@@ -219,13 +225,16 @@ function addRotationCommands(program: Program, run: Register): void {
     .option('-r, --recursive', 'every object under the prefix')
     .option('--fingerprint <fp>', 'every object the manifest records under this key')
     .option('--resume', 'settle rotations an interrupted sse3 left, and finish them')
+    .addOption(candidateKeysOption('-k, --key <ref>', 'with --resume, repeatable: keys those rotations need that sse3 ' +
+      'cannot find by itself'))
     .addOption(jobsOption('objects in parallel with --recursive or --fingerprint'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 rotate s3://docs/contract.pdf --to keychain:docs-2027',
       'sse3 rotate s3://docs/2026/ --recursive --to keychain:docs-2027',
-      'sse3 rotate --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027', 'sse3 rotate --resume'))
+      'sse3 rotate --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027', 'sse3 rotate --resume',
+      'sse3 rotate --resume --key file:/media/usb/docs-2027.key'))
     .action((target, o, cmd) => run(async (out, signal) => {
       const { rotate } = await import('./commands/rotate.js');
       await rotate(target, { ...o, partSize: partSizeBytes(o.partSize) }, cmd.optsWithGlobals(), out, signal);
@@ -235,16 +244,15 @@ function addRotationCommands(program: Program, run: Register): void {
     .description('check every manifest entry in scope: does the recorded key open it (and, with --deep, does its SHA-256 match)')
     .argument('[scope]', 's3://BUCKET[/PREFIX] (default: everything recorded for this endpoint)')
     .option('--deep', 'also download each object and check its SHA-256')
+    .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable: keys to use besides those sse3 finds by itself'))
     .addOption(jobsOption('objects checked in parallel'))
-    .addHelpText('after', examples('sse3 verify', 'sse3 verify s3://backups/2026/ --deep', 'sse3 verify --json | jq .counts'))
+    .addHelpText('after', examples('sse3 verify', 'sse3 verify s3://backups/2026/ --deep', 'sse3 verify --json | jq .counts',
+      'sse3 verify s3://archive --key file:/media/usb/archive.key'))
     .action((scope, o, cmd) => run(async (out, signal) => {
       const { verify } = await import('./commands/verify.js');
       await verify(scope, o, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
 }
-
-/** Collects a repeatable option's values. */
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function addTakeOverCommands(program: Program, run: Register): void {
   program.command('adopt')

@@ -5,7 +5,7 @@ import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
 import { listScope, parseScope, relativeKey, type Scope } from '../core/scope.js';
-import { openSession, type Session } from '../core/session.js';
+import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer.js';
 import { localIoError, makeFolders } from '../core/local.js';
 import { partSizeFor } from '../core/upload.js';
@@ -17,8 +17,10 @@ import { withProgress } from '../output/progress.js';
 import { renderCopy, renderGet, renderPut, renderTransferItem } from '../output/render.js';
 
 export interface CpOptions extends Tuning {
-  key?: string;
-  sourceKey?: string;
+  /** The destination's key (one) when writing to s3; candidate keys for the source when reading to local. */
+  key?: string[];
+  /** Candidate keys for the source, repeatable. */
+  sourceKey?: string[];
   recursive?: boolean;
   jobs: number;
 }
@@ -28,12 +30,18 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');
   if (opts.recursive && (src === '-' || dst === '-')) throw new Sse3Error('USAGE', '--recursive cannot read stdin or write stdout');
+  if (dstS3 && (opts.key?.length ?? 0) > 1) {
+    throw new Sse3Error('USAGE', 'cp to s3 takes one --key: the key that encrypts the destination',
+      'keys that may open the source go in --source-key REF (repeatable)');
+  }
   // Every local check happens before the first request leaves the process.
-  const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key))) : undefined;
+  const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key?.[0]))) : undefined;
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
   if (file) partSizeFor(file.size, opts.partSize);
   const stdout = dst === '-' ? out.dataStream() : undefined;
-  const s = await openSession(g, signal);
+  // Keys that may open the source: --source-key, or for s3 → local also --key.
+  const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
+  const s = await openSession(g, signal, { keys: sourceKeys });
   try {
     if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey);
     else out.show(await cpOne(s, src, dst, opts, out, destKey, file, stdout));
@@ -52,11 +60,11 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   if (!isS3Url(dst)) {
     const path = dst === '-' ? undefined : await localTarget(dst, from.key);
     return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) =>
-      getOne(s, from, path, { keyRef: opts.sourceKey ?? opts.key, stdout }, ev)));
+      getOne(s, from, path, { stdout }, ev)));
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
-    copyOne(s, from, to, { sourceKeyRef: opts.sourceKey, destKey, tuning: opts }, ev)), formatS3Url(from));
+    copyOne(s, from, to, { destKey, tuning: opts }, ev)), formatS3Url(from));
 }
 
 async function* walk(dir: string): AsyncGenerator<string> {
@@ -93,11 +101,10 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { sourceKeyRef: opts.sourceKey, destKey, tuning: opts }, ev), label)));
+            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)));
         } else {
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderGet(out, await getOne(s, srcLoc, await localPathUnder(resolve(dst), rel, label),
-              { keyRef: opts.sourceKey ?? opts.key, regularOnly: true }, ev))));
+            renderGet(out, await getOne(s, srcLoc, await localPathUnder(resolve(dst), rel, label), { regularOnly: true }, ev))));
         }
       }
     })();

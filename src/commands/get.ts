@@ -1,5 +1,5 @@
 import type { GlobalOptions } from '../options.js';
-import { openSession } from '../core/session.js';
+import { loadGivenKeys, openSession } from '../core/session.js';
 import { getOne, localTarget } from '../core/transfer.js';
 import { baseName, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
@@ -7,7 +7,8 @@ import { withProgress } from '../output/progress.js';
 import { renderGet } from '../output/render.js';
 
 export interface GetOptions {
-  key?: string;
+  /** --key, repeatable: candidate keys. */
+  key?: string[];
   versionId?: string;
 }
 
@@ -16,10 +17,10 @@ export async function get(src: string, dst: string | undefined, opts: GetOptions
   const loc = parseS3Url(src, { requireKey: true });
   const stdout = dst === '-' ? out.dataStream() : undefined;
   const path = dst === '-' ? undefined : await localTarget(dst, loc.key);
-  const s = await openSession(g, signal);
+  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
-      getOne(s, loc, path, { keyRef: opts.key, versionId: opts.versionId, stdout }, events));
+      getOne(s, loc, path, { versionId: opts.versionId, stdout }, events));
     out.show(renderGet(out, r));
   } finally {
     s.close();

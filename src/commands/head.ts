@@ -1,21 +1,22 @@
 import type { GlobalOptions } from '../options.js';
 import { headObject } from '../core/head.js';
-import { openSession } from '../core/session.js';
+import { loadGivenKeys, openSession } from '../core/session.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
 import { renderHead } from '../output/render.js';
 import { withSpinner } from '../output/spinner.js';
 
 export interface HeadOptions {
-  key?: string;
+  /** --key, repeatable: candidate keys. */
+  key?: string[];
   versionId?: string;
 }
 
 export async function head(src: string, opts: HeadOptions, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
-  const s = await openSession(g, signal);
+  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
   try {
-    const report = await withSpinner(out, `head ${formatS3Url(loc)}`, () => headObject(s, loc, { keyRef: opts.key, versionId: opts.versionId }));
+    const report = await withSpinner(out, `head ${formatS3Url(loc)}`, () => headObject(s, loc, { versionId: opts.versionId }));
     out.show(renderHead(out, report));
   } finally {
     s.close();

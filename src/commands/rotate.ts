@@ -5,14 +5,14 @@ import type { SseCKey } from '../core/key.js';
 import type { RotateResult } from '../core/rotate.js';
 import { objectsInScope, objectsUnderKey, rotateContext, rotateOne, unusedFingerprints } from '../core/rotation.js';
 import { parseScope } from '../core/scope.js';
-import { resumeRotations, type SettleResult, settleRotations } from '../core/settle.js';
-import { openSession, type Session } from '../core/session.js';
+import { resumeRotations, settleRotations } from '../core/settle.js';
+import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url, parseS3Url, type S3Location } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
-import { renderRotated, retireAdvice } from '../output/render.js';
+import { renderRotated, retireAdvice, settledLine } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -20,13 +20,9 @@ export interface RotateOptions extends Tuning {
   recursive?: boolean;
   fingerprint?: string;
   resume?: boolean;
+  /** With --resume: keys the journalled rotations need (repeatable). */
+  key?: string[];
   jobs: number;
-}
-
-function settledLine(out: Output, r: SettleResult): string {
-  const what = r.outcome === 'new-key' ? 'finished: opens with the new key'
-    : r.outcome === 'old-key' ? 'not written: still opens with the old key' : `unresolved: ${r.detail}`;
-  return `${r.outcome === 'unresolved' ? out.c.red('✗') : out.c.green('✓')} ${r.url}: interrupted rotation ${what}`;
 }
 
 export async function rotate(target: string | undefined, opts: RotateOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
@@ -36,13 +32,17 @@ export async function rotate(target: string | undefined, opts: RotateOptions, g:
     throw new Sse3Error('USAGE', 'say what to rotate: s3://BUCKET/KEY, s3://BUCKET/PREFIX/ --recursive, --fingerprint FP, or --resume');
   }
   if (!opts.resume && !opts.to) throw new Sse3Error('USAGE', 'rotate needs the new key: --to REF');
+  if (!opts.resume && opts.key) {
+    throw new Sse3Error('USAGE', '--key goes with --resume (keys an interrupted rotation needs)', 'name the keys with --to and --from');
+  }
   const newKey = opts.to ? await loadKey(parseKeyRef(opts.to)) : undefined;
   const fromKey = opts.from ? await loadKey(parseKeyRef(opts.from)) : undefined;
-  const s = await openSession(g, signal);
+  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
   try {
     if (opts.resume) return await resume(s, opts, out);
-    // Anything a killed rotation left behind is settled first, whatever the mode.
-    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }))) out.info(settledLine(out, r));
+    // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
+    const known = [newKey, fromKey].filter((k): k is SseCKey => k !== undefined);
+    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.info(settledLine(out, r));
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
       const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey));
@@ -58,13 +58,19 @@ export async function rotate(target: string | undefined, opts: RotateOptions, g:
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
   const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }));
-  for (const r of report.settled) out.info(settledLine(out, r));
+  for (const r of report.settled) if (!report.unresolved.some((u) => u.journalId === r.journalId)) out.info(settledLine(out, r));
+  for (const r of report.unresolved) out.info(settledLine(out, r));
+  const needs = [...new Set(report.unresolved.flatMap((r) => r.needs))];
   out.result(`${report.settled.length} interrupted rotation(s) settled, ${report.redone.length} redone, ` +
     `${report.unresolved.length} unresolved`,
-  { ok: report.unresolved.length === 0, settled: report.settled, redone: report.redone.map((r) => renderRotated(out, r).json) });
+  { ok: report.unresolved.length === 0, settled: report.settled, redone: report.redone.map((r) => renderRotated(out, r).json),
+    unresolved: report.unresolved, needs });
   if (report.unresolved.length) {
-    throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be settled`,
-      'make both keys available (keychain, key folder or SSE3_KEY) and run sse3 rotate --resume again');
+    throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be finished` +
+      (needs.length ? `: sse3 cannot find the key(s) ${needs.join(', ')}` : ''),
+    needs.length ? 'pass them with sse3 rotate --resume --key REF (repeatable), or make them available (key folder, SSE3_KEY, ' +
+      'keychain); the rotations stay journalled until then' : 'the lines above say why; the rotations stay journalled',
+    { exitCode: report.exitCode });
   }
 }
 

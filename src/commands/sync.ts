@@ -5,7 +5,8 @@ import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import { type FilterRule, pathFilter } from '../core/filter.js';
 import { formatScope, parseScope } from '../core/scope.js';
-import { openSession } from '../core/session.js';
+import { loadGivenKeys, openSession } from '../core/session.js';
+import type { SseCKey } from '../core/key.js';
 import { type CopySyncSpec, planCopySync } from '../core/synccopy.js';
 import { planSync, type SyncOutcome, type SyncSpec, type SyncTally } from '../core/syncplan.js';
 import { writeKeyRef } from '../core/transfer.js';
@@ -33,7 +34,8 @@ export async function sync(src: string, dst: string, opts: SyncOptions, g: Globa
   : Promise<void> {
   const plan = await syncPlan(src, dst, opts);
   const { dryRun } = plan.spec;
-  const s = await openSession(g, signal);
+  // Keys that open the objects read (down, or the source of s3 → s3): candidates by fingerprint, as for get and cp.
+  const s = await openSession(g, signal, { keys: plan.readKeys });
   const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0 };
   const done = { upload: 0, download: 0, copy: 0, delete: 0, unchanged: 0, bytes: 0 };
   const count = (o: SyncOutcome) => {
@@ -66,7 +68,7 @@ export async function sync(src: string, dst: string, opts: SyncOptions, g: Globa
   }
 }
 
-type Plan = { kind: 'local'; spec: SyncSpec } | { kind: 'copy'; spec: CopySyncSpec };
+type Plan = ({ kind: 'local'; spec: SyncSpec } | { kind: 'copy'; spec: CopySyncSpec }) & { readKeys?: SseCKey[] };
 
 /** Everything checked locally before the first request: directions, folders, filters, keys. */
 async function syncPlan(src: string, dst: string, opts: SyncOptions): Promise<Plan> {
@@ -81,9 +83,9 @@ async function syncPlan(src: string, dst: string, opts: SyncOptions): Promise<Pl
       throw new Sse3Error('USAGE', `${formatScope(source)} and ${formatScope(dest)} overlap`, 'sync between folders neither of which holds the other');
     }
     if (opts.checksum) throw new Sse3Error('USAGE', '--checksum compares local files; s3 → s3 always compares recorded checksums');
-    if (opts.sourceKey !== undefined) parseKeyRef(opts.sourceKey);
+    const readKeys = await loadGivenKeys(opts.sourceKey !== undefined ? [opts.sourceKey] : undefined);
     const destKey = opts.key !== undefined ? await loadKey(parseKeyRef(opts.key)) : undefined;
-    return { kind: 'copy', spec: { ...common, source, dest, destKey, sourceKeyRef: opts.sourceKey } };
+    return { kind: 'copy', spec: { ...common, source, dest, destKey }, readKeys };
   }
   if (opts.sourceKey !== undefined) throw new Sse3Error('USAGE', '--source-key is for s3 → s3; down, --key opens the objects');
   const local = { ...common, checksum: Boolean(opts.checksum) };
@@ -100,7 +102,7 @@ async function syncPlan(src: string, dst: string, opts: SyncOptions): Promise<Pl
   const root = resolve(dst);
   const st = await fs.stat(root).catch(() => undefined);
   if (st && !st.isDirectory()) throw new Sse3Error('USAGE', `${dst} exists and is not a folder`, 'sync downloads into a folder');
-  if (opts.key !== undefined) parseKeyRef(opts.key);
+  const readKeys = await loadGivenKeys(opts.key !== undefined ? [opts.key] : undefined);
   if (!st && !opts.dryRun) await fs.mkdir(root, { recursive: true });
-  return { kind: 'local', spec: { ...local, direction: 'down', root, scope: parseScope(src), keyRef: opts.key } };
+  return { kind: 'local', spec: { ...local, direction: 'down', root, scope: parseScope(src) }, readKeys };
 }

@@ -4,23 +4,25 @@ import { runBatch } from '../core/batch.js';
 import { rotateContext } from '../core/rotation.js';
 import { manifestInScope, parseScope } from '../core/scope.js';
 import { settleRotations } from '../core/settle.js';
-import { openSession } from '../core/session.js';
+import { loadGivenKeys, openSession } from '../core/session.js';
 import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/verify.js';
 import { formatS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
-import { verifyJson, verifyLine } from '../output/render.js';
+import { settledLine, verifyJson, verifyLine } from '../output/render.js';
 
 export interface VerifyOptions {
   deep?: boolean;
+  /** --key, repeatable: keys to try for the entries recorded under their fingerprints. */
+  key?: string[];
   jobs: number;
 }
 
 export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
   : Promise<void> {
   const scope = scopeUrl ? parseScope(scopeUrl) : undefined;
-  const s = await openSession(g, signal);
+  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
   try {
-    for (const r of await settleRotations(rotateContext(s))) out.info(`settled interrupted rotation of ${r.url}: ${r.outcome}`);
+    for (const r of await settleRotations(rotateContext(s))) out.info(settledLine(out, r));
     const results: VerifyResult[] = [];
     const summary = await runBatch(manifestInScope(s, scope), (e) => verifyEntry(s, e, Boolean(opts.deep)),
       (o) => results.push(o.error ? { entry: o.item, status: 'error', detail: o.error.message } : o.result!),

@@ -21,13 +21,13 @@ export interface HeadReport {
 }
 
 /** HEAD an object with the key sse3 finds for it (if any): its state, whether the key matches, its manifest record. */
-export async function headObject(s: Session, loc: S3Location, opts: { keyRef?: string; versionId?: string }): Promise<HeadReport> {
+export async function headObject(s: Session, loc: S3Location, opts: { versionId?: string }): Promise<HeadReport> {
   const url = formatS3Url(loc);
   const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
   let found: ObjectKey = {};
   let h;
   try {
-    found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: false, op: 'head' });
+    found = await keyForObject(s, loc, { versionId: opts.versionId, required: false, op: 'head' });
     h = await s.conn.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
       ...found.key?.sseC() }), { abortSignal: s.signal });
   } catch (e) {

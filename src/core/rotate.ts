@@ -7,6 +7,7 @@ import { copyObject, type CopyResult } from './copy.js';
 import { faultPoint } from './faults.js';
 import { keyEcho, mtimeFromMetadata, readSse3Tags, TAG_SHA256 } from './ssec.js';
 import { headWithoutKey } from './head.js';
+import { processAlive } from './process.js';
 
 export interface RotateContext {
   io: Io;
@@ -52,6 +53,19 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
 const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>
   ctx.io.manifest.versions({ endpoint: ctx.io.conn.endpoint, bucket, key })
     .filter((v) => v.fingerprint === fingerprint && v.versionId !== current && v.versionId !== '').length;
+
+/**
+ * Rotations of this object that an earlier, killed sse3 journalled and never wrote (the object was still the same
+ * version under the same old key when this rotation read it) are finished by this one: close them.
+ */
+function closeReplaced(ctx: RotateContext, location: { endpoint: string; bucket: string; key: string }, except: number,
+  oldFingerprint: string, newFingerprint: string, oldVersion: string): void {
+  for (const r of ctx.io.manifest.openRotations(location.endpoint)) {
+    if (r.id === except || r.bucket !== location.bucket || r.key !== location.key || processAlive(r.pid)) continue;
+    if (r.oldFingerprint !== oldFingerprint || r.oldVersion !== oldVersion) continue;
+    ctx.io.manifest.settleRotation(r.id, r.newFingerprint === newFingerprint ? 'done' : 'abandoned');
+  }
+}
 
 /**
  * Re-encrypt one object in place under a new key. The intent (object, old and
@@ -111,6 +125,7 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
       'run sse3 rotate --resume to settle it; both keys stay recorded');
   }
   manifest.settleRotation(journalId, 'done');
+  closeReplaced(ctx, location, journalId, oldKey.fingerprint, newKey.fingerprint, before.versionId);
   return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
     olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
 }

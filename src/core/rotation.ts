@@ -7,8 +7,9 @@ import { keyForObject, type Session } from './session.js';
 
 /** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
 
-export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferEvents = {}): RotateContext {
-  return { io: s, tuning, events, findKey: (fp) => s.findKey(fp) };
+/** `known`: keys this command holds besides the session's (rotate's --to and --from), so settling can use them too. */
+export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferEvents = {}, known: SseCKey[] = []): RotateContext {
+  return { io: s, tuning, events, findKey: async (fp) => known.find((k) => k.fingerprint === fp) ?? s.findKey(fp) };
 }
 
 /** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */

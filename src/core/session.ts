@@ -17,7 +17,9 @@ export interface Session extends Io {
   paths: Sse3Paths;
   keys: KeyContext;
   signal: AbortSignal;
-  /** A key sse3 can find by itself (SSE3_KEY, key folder, keychain) with this fingerprint. */
+  /** Keys given on the command line (--key), one per fingerprint. */
+  givenKeys: SseCKey[];
+  /** A key given with --key, or one sse3 can find by itself (SSE3_KEY, key folder, keychain), with this fingerprint. */
   findKey(fingerprint: string): Promise<SseCKey | undefined>;
   /** Every key sse3 can find by itself, with the ref that names it (one full discovery per process). */
   allKeys(): Promise<KnownKey[]>;
@@ -28,27 +30,51 @@ export interface Session extends Io {
 
 /**
  * Keys sse3 finds by itself, looked up once per process: a batch of 1,000 objects under keychain keys lists the
- * keychain once, not 1,000 times. The cheap sources (SSE3_KEY, key folder) are read first and the keychain only
- * when they do not hold the key wanted.
+ * keychain once, not 1,000 times — also when many objects ask at the same moment (one discovery runs at a time,
+ * and the others wait for it). The cheap sources (SSE3_KEY, key folder) are read first and the keychain only when
+ * they do not hold the key wanted. Keys given on the command line (--key) are candidates, tried first by fingerprint.
  */
-class KeyFinder {
+export class KeyFinder {
+  readonly #given = new Map<string, SseCKey>();
   readonly #found = new Map<string, SseCKey>();
   #problems: string[] = [];
   #complete = false;
   #all?: Promise<KnownKey[]>;
+  #discovery?: Promise<void>;
 
-  constructor(private readonly keyDir: string, private readonly ctx: KeyContext) {}
+  constructor(private readonly keyDir: string, private readonly ctx: KeyContext, given: SseCKey[] = []) {
+    for (const k of given) if (!this.#given.has(k.fingerprint)) this.#given.set(k.fingerprint, k);
+  }
+
+  /** The keys given on the command line, one per fingerprint. */
+  get given(): SseCKey[] {
+    return [...this.#given.values()];
+  }
 
   async find(fingerprint: string): Promise<SseCKey | undefined> {
-    const known = this.#found.get(fingerprint);
-    if (known || this.#complete) return known;
-    const { keys, problems } = await discoverKeys(this.keyDir, this.ctx, fingerprint);
+    const given = this.#given.get(fingerprint);
+    if (given) return given;
+    for (;;) {
+      const known = this.#found.get(fingerprint);
+      if (known || this.#complete) return known;
+      if (!this.#discovery) {
+        this.#discovery = this.#discover(fingerprint).finally(() => { this.#discovery = undefined; });
+        await this.#discovery;
+        const hit = this.#found.get(fingerprint);
+        // A miss means every source was read: from now on every answer comes from memory.
+        if (!hit) this.#complete = true;
+        return hit;
+      }
+      // Another lookup is reading the sources: its result may hold this key too.
+      await this.#discovery;
+    }
+  }
+
+  async #discover(fingerprint: string): Promise<void> {
+    const { keys, problems, complete } = await discoverKeys(this.keyDir, this.ctx, fingerprint);
     for (const k of keys) if (!this.#found.has(k.key.fingerprint)) this.#found.set(k.key.fingerprint, k.key);
     this.#problems = problems;
-    const hit = this.#found.get(fingerprint);
-    // discoverKeys stops early only on a hit: a miss means every source was read.
-    if (!hit) this.#complete = true;
-    return hit;
+    if (complete) this.#complete = true;
   }
 
   /** Every key of every source: a full discovery, once; later finds are answered from it. */
@@ -67,17 +93,29 @@ class KeyFinder {
   }
 }
 
-export async function openSession(g: ConnectionOptions, signal: AbortSignal): Promise<Session> {
+/** Load the keys given with --key (each ref once), before any request: a bad ref is reported up front. */
+export async function loadGivenKeys(refs: string[] | undefined): Promise<SseCKey[]> {
+  const keys: SseCKey[] = [];
+  for (const ref of new Set(refs ?? [])) keys.push(await loadKey(parseKeyRef(ref)));
+  return keys;
+}
+
+/**
+ * Open a session. `keys` are keys given on the command line: candidates tried by fingerprint for every object
+ * (and, when only one is given, the key for an object whose fingerprint does not match or is not known).
+ */
+export async function openSession(g: ConnectionOptions, signal: AbortSignal, opts: { keys?: SseCKey[] } = {}): Promise<Session> {
   const conn = await connect(g);
   const paths = sse3Paths();
   const manifest = new ManifestStore(paths.manifestFile);
   const keys = defaultKeyContext();
-  const finder = new KeyFinder(paths.keyDir, keys);
+  const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
   const findKey = (fingerprint: string) => finder.find(fingerprint);
   // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server.
   await settleOrphanUploads({ conn, manifest, signal }, findKey).catch(() => 0);
   return {
     conn, manifest, paths, keys, signal,
+    givenKeys: finder.given,
     findKey,
     allKeys: () => finder.all(),
     keyProblems: () => finder.problems,
@@ -125,34 +163,40 @@ async function assertNeedsKey(s: Session, loc: S3Location, versionId: string | u
 export type KeyLookupOp = 'get' | 'head' | 'copy' | 'rotate';
 
 /**
- * The key for an object: --key if given; otherwise the fingerprint the
- * manifest (or the object's tag) names, looked up among the keys sse3 can find.
- * With required=false, a missing key is reported in the result instead of thrown.
+ * The key for an object. The fingerprint that encrypted it comes from the manifest (else the object's tag); the
+ * key with that fingerprint is taken from the keys given with --key, else from the keys sse3 finds by itself. A
+ * single given key is used as given when nothing matches or no fingerprint is recorded: the server then says
+ * whether it opens the object. With required=false, a missing key is reported in the result instead of thrown.
  */
 export async function keyForObject(s: Session, loc: S3Location,
-  opts: { keyRef?: string; versionId?: string; required: boolean; op: KeyLookupOp }): Promise<ObjectKey> {
+  opts: { versionId?: string; required: boolean; op: KeyLookupOp }): Promise<ObjectKey> {
   const location = { endpoint: s.conn.endpoint, ...loc };
   const entry = s.manifest.lookup(location, opts.versionId);
-  if (opts.keyRef !== undefined) {
-    return { key: await loadKey(parseKeyRef(opts.keyRef), s.keys), entry, fingerprint: entry?.fingerprint, foundBy: 'option' };
+  const [single] = s.givenKeys.length === 1 ? s.givenKeys : [];
+  // One key given: no need to read the tag to decide, exactly as before candidates existed.
+  if (single && (!entry || entry.fingerprint !== single.fingerprint)) {
+    return { key: single, entry, fingerprint: entry?.fingerprint, foundBy: 'option' };
   }
   // The sse3-fp tag is readable without the key; one that cannot be read is an error, not "no record".
   const fingerprint = entry?.fingerprint
     ?? (await readSse3Tags(s, { ...loc, versionId: opts.versionId }, { what: 'key fingerprint', op: opts.op })).fingerprint;
   const foundBy = entry ? 'manifest' as const : 'tag' as const;
+  const noneGiven = s.givenKeys.length ? ' (none of the keys given with --key has it)' : '';
   if (!fingerprint) {
     if (!opts.required) return { entry };
     await assertNeedsKey(s, loc, opts.versionId, opts.op);
     throw new Sse3Error('NO_KEY', `sse3 has no record of which key encrypted ${formatS3Url(loc)}`,
-      'pass the key with --key file:PATH | env:VAR | keychain:NAME');
+      s.givenKeys.length > 1 ? 'several keys were given with --key: pass the one that encrypted it'
+        : 'pass the key with --key file:PATH | env:VAR | keychain:NAME');
   }
   const key = await s.findKey(fingerprint);
   if (!key) {
     if (!opts.required) return { entry, fingerprint, foundBy };
     const problems = s.keyProblems();
     const skipped = problems.length ? ` (could not use: ${problems.join('; ')})` : '';
-    throw new Sse3Error('NO_KEY', `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${skipped}`,
+    throw new Sse3Error('NO_KEY',
+      `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${noneGiven}${skipped}`,
       `pass it with --key REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`);
   }
-  return { key, entry, fingerprint, foundBy };
+  return { key, entry, fingerprint, foundBy: s.givenKeys.includes(key) ? 'option' : foundBy };
 }

@@ -1,3 +1,4 @@
+import { ExitCode, exitCodeOf, worstExitCode } from '../errors.js';
 import type { RotationRecord } from '../manifest/store.js';
 import { formatS3Url } from '../s3/url.js';
 import { newEntry } from '../manifest/entry.js';
@@ -14,15 +15,23 @@ export interface SettleResult {
   oldFingerprint: string;
   newFingerprint: string;
   journalId: number;
+  /**
+   * new-key: the write landed, the rotation is closed. old-key: it never landed, the object still opens with the
+   * old key and the rotation stays journalled until `rotate --resume` finishes it. unresolved: stays journalled.
+   */
   outcome: 'new-key' | 'old-key' | 'unresolved';
+  /** Fingerprints of the keys it needs that sse3 cannot find here. */
+  needs: string[];
   detail?: string;
 }
 
 /**
  * Settle rotations a killed sse3 left pending: probe which recorded key opens
- * each object now. Opens with the new key → make sure manifest and tags say so.
- * Opens with the old key → the write never landed; the journal entry is closed
- * and the object can be rotated again. Neither → left pending and reported.
+ * each object now. Opens with the new key → make sure manifest and tags say so,
+ * and close the entry. Opens with the old key → the write never landed; the
+ * entry stays journalled (the rotation was asked for and is not done) until
+ * rotate --resume finishes it or a later rotation of the object replaces it.
+ * Neither → left pending and reported.
  */
 export async function settleRotations(ctx: RotateContext): Promise<SettleResult[]> {
   const results: SettleResult[] = [];
@@ -38,9 +47,9 @@ async function settleOne(ctx: RotateContext, r: RotationRecord): Promise<SettleR
   const { manifest } = ctx.io;
   const url = formatS3Url(r);
   const location = { endpoint: r.endpoint, bucket: r.bucket, key: r.key };
-  const base = { url, bucket: r.bucket, key: r.key, oldFingerprint: r.oldFingerprint, newFingerprint: r.newFingerprint,
-    journalId: r.id };
   const [newKey, oldKey] = await Promise.all([ctx.findKey(r.newFingerprint), ctx.findKey(r.oldFingerprint)]);
+  const base = { url, bucket: r.bucket, key: r.key, oldFingerprint: r.oldFingerprint, newFingerprint: r.newFingerprint,
+    journalId: r.id, needs: [!newKey && r.newFingerprint, !oldKey && r.oldFingerprint].filter((f): f is string => Boolean(f)) };
   if (newKey) {
     const p = await probe(ctx, r.bucket, r.key, newKey);
     if (p.opens) {
@@ -52,7 +61,7 @@ async function settleOne(ctx: RotateContext, r: RotationRecord): Promise<SettleR
       await putTags(ctx.io, { bucket: r.bucket, key: r.key, versionId: p.versionId }, tagsFor(r.newFingerprint, r.sha256 || p.sha256))
         .catch(() => undefined);
       manifest.settleRotation(r.id, 'done');
-      return { ...base, outcome: 'new-key' };
+      return { ...base, outcome: 'new-key', needs: [] };
     }
   }
   // A plain object being encrypted (adopt --encrypt-plain): still plain means the write never landed.
@@ -63,31 +72,47 @@ async function settleOne(ctx: RotateContext, r: RotationRecord): Promise<SettleR
   if (oldKey) {
     const p = await probe(ctx, r.bucket, r.key, oldKey);
     if (p.opens) {
-      manifest.settleRotation(r.id, 'abandoned');
-      return { ...base, outcome: 'old-key' };
+      return { ...base, outcome: 'old-key', ...(newKey ? {} : { detail: `not written yet (it still opens with the old key); finishing it needs the new key ${r.newFingerprint}` }) };
     }
   }
-  const missing = [!newKey && r.newFingerprint, !oldKey && r.oldFingerprint].filter(Boolean);
   return { ...base, outcome: 'unresolved',
-    detail: missing.length ? `keys not found here: ${missing.join(', ')}` : 'neither recorded key opens it' };
+    detail: base.needs.length ? `keys not found here: ${base.needs.join(', ')}` : 'neither recorded key opens it' };
 }
 
 export interface ResumeReport {
   settled: SettleResult[];
   redone: RotateResult[];
+  /** Still journalled: a key is missing, neither key opens the object, or redoing it failed (detail says). */
   unresolved: SettleResult[];
+  /** The exit status the unresolved ones call for (0 when there are none). */
+  exitCode: ExitCode;
 }
 
 /**
  * rotate --resume: settle what killed rotations left, then redo the rotations that never wrote, so the job that
- * was given is finished.
+ * was given is finished. One that cannot be finished stays journalled and is reported with the keys it needs.
  */
 export async function resumeRotations(ctx: RotateContext): Promise<ResumeReport> {
   const settled = await settleRotations(ctx);
   const redone: RotateResult[] = [];
-  for (const r of settled.filter((x) => x.outcome === 'old-key')) {
+  const unresolved: SettleResult[] = [];
+  const codes: ExitCode[] = [];
+  for (const r of settled) {
+    if (r.outcome === 'new-key') continue;
     const [oldKey, newKey] = await Promise.all([ctx.findKey(r.oldFingerprint), ctx.findKey(r.newFingerprint)]);
-    if (oldKey && newKey) redone.push(await rotateObject(ctx, r.bucket, r.key, oldKey, newKey));
+    if (r.outcome === 'unresolved' || !oldKey || !newKey) {
+      unresolved.push({ ...r, outcome: 'unresolved' });
+      codes.push(ExitCode.KEY);
+      continue;
+    }
+    try {
+      // The redo journals itself; on success it also closes this entry.
+      redone.push(await rotateObject(ctx, r.bucket, r.key, oldKey, newKey));
+      ctx.io.manifest.settleRotation(r.journalId, 'done');
+    } catch (e) {
+      unresolved.push({ ...r, outcome: 'unresolved', detail: `redoing it failed: ${(e as Error).message}` });
+      codes.push(exitCodeOf(e));
+    }
   }
-  return { settled, redone, unresolved: settled.filter((r) => r.outcome === 'unresolved') };
+  return { settled, redone, unresolved, exitCode: worstExitCode(codes) };
 }

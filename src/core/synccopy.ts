@@ -18,8 +18,6 @@ export interface CopySyncSpec {
   filter?: (rel: string) => boolean;
   /** The key that encrypts what is copied; default: each source object's own key. */
   destKey?: SseCKey;
-  /** The key that opens the source objects; default: found per object. */
-  sourceKeyRef?: string;
   tuning?: Tuning;
 }
 
@@ -83,6 +81,6 @@ async function settle(s: Session, spec: CopySyncSpec, c: NameContext, first: Cop
   if (v.do !== 'copy') throw new Error(`sync: unexpected verdict ${v.do}`);
   if (v.reason === 'unrecorded') c.tally.unrecorded++;
   if (spec.dryRun) return { ...base, action: 'copy', reason: v.reason };
-  const upload = await copyOne(s, c.from, c.to, { sourceKeyRef: spec.sourceKeyRef, destKey: spec.destKey, tuning: spec.tuning }, events);
+  const upload = await copyOne(s, c.from, c.to, { destKey: spec.destKey, tuning: spec.tuning }, events);
   return { ...base, action: 'copy', reason: v.reason, bytes: upload.size, upload };
 }

@@ -31,8 +31,6 @@ export interface SyncSpec {
   filter?: (rel: string) => boolean;
   /** up: the key that encrypts what is uploaded. */
   putKey?: SseCKey;
-  /** down: the key that opens the objects (default: found per object through the manifest or its tag). */
-  keyRef?: string;
   tuning?: Tuning;
 }
 
@@ -197,7 +195,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
       if (spec.dryRun) return { ...base, action: 'download', reason: v.reason };
       await folderInside(c.realRoot, c.path);
       await assertReplaceable(c.path);
-      const download = await getOne(s, c.loc, c.path, { keyRef: spec.keyRef, restoreMtime: true }, events);
+      const download = await getOne(s, c.loc, c.path, { restoreMtime: true }, events);
       await rememberWritten(s, c.path, download.sha256);
       return { ...base, action: 'download', reason: v.reason, bytes: download.size, download };
     }

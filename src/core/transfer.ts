@@ -66,12 +66,12 @@ export interface GetOutcome extends DownloadResult {
 }
 
 /**
- * Download one object to a local path (or opts.stdout when path is undefined), finding its key if not given. A path that
+ * Download one object to a local path (or opts.stdout when path is undefined), its key found through the session (keys given with --key, the manifest, the tag). A path that
  * is a character device or FIFO is written directly, a symbolic link is followed (see downloadDestination); with
  * regularOnly (recursive downloads) only regular files are written. restoreMtime gives a written file the recorded mtime.
  */
 export async function getOne(s: Session, loc: S3Location, path: string | undefined,
-  opts: { keyRef?: string; versionId?: string; regularOnly?: boolean; stdout?: Writable; restoreMtime?: boolean },
+  opts: { versionId?: string; regularOnly?: boolean; stdout?: Writable; restoreMtime?: boolean },
   events: TransferEvents = {}): Promise<GetOutcome> {
   const url = formatS3Url(loc);
   let target: DownloadTarget = { kind: 'stream', stream: opts.stdout ?? process.stdout, name: 'stdout' };
@@ -81,7 +81,7 @@ export async function getOne(s: Session, loc: S3Location, path: string | undefin
     const dest = await downloadDestination(path, { devices: !opts.regularOnly });
     target = dest.kind === 'file' ? dest : { kind: 'device', path: dest.path, what: dest.what };
   }
-  const found = await keyForObject(s, loc, { keyRef: opts.keyRef, versionId: opts.versionId, required: true, op: 'get' });
+  const found = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get' });
   const { entry } = found;
   const r = await downloadObject({
     io: s, object: { ...loc, versionId: opts.versionId }, sseKey: found.key!,
@@ -93,10 +93,13 @@ export async function getOne(s: Session, loc: S3Location, path: string | undefin
   return { ...r, url, path: path ?? null, fingerprint: found.key!.fingerprint, keySource: found.key!.source };
 }
 
-/** s3 → s3: the source key from sourceKeyRef or the manifest; the destination key given, else the same key. */
+/**
+ * s3 → s3: the source key from the session's given keys (--source-key) or found through the manifest; the
+ * destination key given, else the same key.
+ */
 export async function copyOne(s: Session, src: S3Location, dst: S3Location,
-  opts: { sourceKeyRef?: string; destKey?: SseCKey; tuning?: Tuning }, events: TransferEvents = {}): Promise<CopyResult> {
-  const found = await keyForObject(s, src, { keyRef: opts.sourceKeyRef, required: false, op: 'copy' });
+  opts: { destKey?: SseCKey; tuning?: Tuning }, events: TransferEvents = {}): Promise<CopyResult> {
+  const found = await keyForObject(s, src, { required: false, op: 'copy' });
   if (!found.key && found.fingerprint) {
     throw new Sse3Error('NO_KEY', `${formatS3Url(src)} needs the key with fingerprint ${found.fingerprint}, which sse3 cannot find`,
       'pass it with --source-key REF');

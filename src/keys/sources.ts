@@ -207,10 +207,10 @@ export interface DiscoveryReport {
 /**
  * Every key sse3 knows, cheapest source first: SSE3_KEY, key files in the key
  * folder, then keychain entries of service sse3. Stops early when `want`
- * (a fingerprint) is found.
+ * (a fingerprint) is found; `complete` says whether every source was read.
  */
 export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: string)
-  : Promise<{ keys: KnownKey[]; problems: string[] }> {
+  : Promise<{ keys: KnownKey[]; problems: string[]; complete: boolean }> {
   const keys: KnownKey[] = [];
   const problems: string[] = [];
   const hit = () => want !== undefined && keys.some((k) => k.key.fingerprint === want);
@@ -221,7 +221,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
     } catch (e) {
       problems.push(`SSE3_KEY: ${(e as Error).message}`);
     }
-    if (hit()) return { keys, problems };
+    if (hit()) return { keys, problems, complete: false };
   }
 
   let names: string[] = [];
@@ -238,7 +238,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
     } catch (e) {
       problems.push((e as Error).message);
     }
-    if (hit()) return { keys, problems };
+    if (hit()) return { keys, problems, complete: false };
   }
 
   try {
@@ -252,7 +252,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
   } catch (e) {
     problems.push((e as Error).message);
   }
-  return { keys, problems };
+  return { keys, problems, complete: true };
 }
 
 export async function findKeyByFingerprint(fingerprint: string, keyDir: string, ctx: KeyContext): Promise<DiscoveryReport> {

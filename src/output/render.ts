@@ -5,6 +5,7 @@ import type { ListedRow } from '../core/listing.js';
 import type { RemoveResult } from '../core/remove.js';
 import type { RotateResult } from '../core/rotate.js';
 import type { SyncOutcome } from '../core/syncplan.js';
+import type { SettleResult } from '../core/settle.js';
 import type { GetOutcome } from '../core/transfer.js';
 import type { UploadResult } from '../core/upload.js';
 import { VERIFY_STATUSES, type VerifyResult } from '../core/verify.js';
@@ -70,6 +71,16 @@ export function renderRotated(out: Output, r: RotateResult, retire?: string[]): 
   }
   for (const fp of retire ?? []) lines.push(`  ${retireAdvice(fp)}`);
   return { line: lines, json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? { retirableFingerprints: retire } : {}) } };
+}
+
+/** What became of a rotation an interrupted sse3 left journalled. */
+export function settledLine(out: Output, r: SettleResult): string {
+  const what = r.outcome === 'new-key' ? 'finished: opens with the new key'
+    : r.outcome === 'old-key' ? `not written yet: still opens with the old key; ${r.needs.length
+      ? `needs key ${r.needs.join(', ')} to finish (sse3 rotate --resume --key REF)` : 'sse3 rotate --resume finishes it'}`
+      : `unresolved: ${r.detail}`;
+  return `${r.outcome === 'unresolved' ? out.c.red('✗') : r.outcome === 'old-key' ? out.c.yellow('…') : out.c.green('✓')} ` +
+    `${r.url}: interrupted rotation ${what}`;
 }
 
 export function renderHead(out: Output, r: HeadReport): Rendered {

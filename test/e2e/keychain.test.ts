@@ -1,11 +1,11 @@
 // Runs inside the private D-Bus session with gnome-keyring that scripts/with-keyring.sh provides.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeKeyFile, newBucket, newHome, ok, randomName, rememberSecret, run } from './harness.js';
+import { BIN, makeKeyFile, newBucket, newHome, ok, randomName, rememberSecret, run } from './harness.js';
 
 const haveKeyring = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS);
 
@@ -64,3 +64,40 @@ test('keychain unavailable (no Secret Service on the bus): exit 3, says to use a
   await ok(['get', `s3://${bucket}/f`, 'g'], { home, env });
   assert.equal(readFileSync(join(home.dir, 'work', 'g'), 'utf8'), 'file key');
 });
+
+const WITH_KEYRING = new URL('../../../scripts/with-keyring.sh', import.meta.url).pathname;
+
+test('a verify of many keychain-keyed objects lists the keychain once: Secret Service searches counted on a private bus',
+  { skip: (!haveKeyring || !existsSync('/usr/bin/dbus-monitor')) && 'needs a D-Bus session and dbus-monitor', timeout: 180_000 },
+  async () => {
+    const home = newHome();
+    const bucket = await newBucket();
+    const count = 24;
+    const tree = join(home.dir, 'work', 'tree');
+    mkdirSync(tree);
+    for (let i = 0; i < count; i++) writeFileSync(join(tree, `f${i}`), randomBytes(100 + i));
+    // A bus and keyring of its own, so that only the verify below talks to the Secret Service while it is watched.
+    const script = `set -eu
+node "$BIN" keygen "keychain:$NAME" >/dev/null
+node "$BIN" cp -r tree "s3://$BUCKET/" --key "keychain:$NAME" -q
+dbus-monitor --session "type='method_call',member='SearchItems'" "type='method_call',member='GetId'" > mon.log 2>&1 &
+mon=$!
+for i in $(seq 100); do grep -q NameAcquired mon.log && break; sleep 0.1; done
+node "$BIN" verify "s3://$BUCKET" --jobs 8 --json > verify.json || echo "verify exit $?" >&2
+# A call of our own after the verify: once the monitor has printed it, it has printed every call before it.
+dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.GetId >/dev/null
+for i in $(seq 100); do grep -q member=GetId mon.log && break; sleep 0.1; done
+kill "$mon"
+`;
+    writeFileSync(join(home.dir, 'count.sh'), script);
+    const r = spawnSync('bash', [WITH_KEYRING, 'bash', join(home.dir, 'count.sh')], {
+      cwd: join(home.dir, 'work'), env: { ...process.env, ...home.env, BIN, BUCKET: bucket, NAME: randomName('kc-once') },
+      encoding: 'utf8', timeout: 170_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const verify = JSON.parse(readFileSync(join(home.dir, 'work', 'verify.json'), 'utf8'));
+    assert.equal(verify.counts.ok, count, 'every object was verified with the keychain key');
+    const log = readFileSync(join(home.dir, 'work', 'mon.log'), 'utf8');
+    assert.match(log, /member=GetId/, 'the monitor saw the calls');
+    assert.equal(log.match(/member=SearchItems/g)?.length ?? 0, 1, `one keychain listing for ${count} objects, 8 at a time`);
+  });

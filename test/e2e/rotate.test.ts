@@ -242,6 +242,59 @@ test('a rotation killed at any point is settled and finished by rotate --resume'
   })));
 });
 
+test('rotate --resume keeps a rotation it cannot finish (new key not here): exit 3 naming the key, finished with --resume --key',
+  { concurrency: true }, async (t) => {
+    await Promise.all((['rotate-journalled', 'rotate-written'] as const).map((point) => t.test(`killed at ${point}`, async () => {
+      const home = newHome();
+      const bucket = await newBucket('crash');
+      const oldKey = await makeKeyFile(home, 'old.key');
+      // The new key lives outside the key folder: sse3 cannot find it by itself.
+      const newKey = await makeKeyFile(home, 'new.key', { inKeyDir: false });
+      const data = randomBytes(2000);
+      const url = `s3://${bucket}/obj`;
+      await putData(home, url, data, oldKey.ref);
+      const killed = await run(['rotate', url, '--to', newKey.ref], { home, env: { SSE3_FAULT: point } });
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+
+      // verify settles what it can, and must not drop the rotation either.
+      await run(['verify'], { home });
+      const resumed = await run(['rotate', '--resume', '--json'], { home });
+      assert.equal(resumed.code, 3, resumed.stderr);
+      const report = resumed.json();
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.needs, [newKey.fingerprint]);
+      assert.deepEqual(report.unresolved.map((u: { url: string; needs: string[] }) => [u.url, u.needs]), [[url, [newKey.fingerprint]]]);
+      assert.match(resumed.stderr, new RegExp(`error: 1 interrupted rotation\\(s\\) could not be finished: sse3 cannot find the key\\(s\\) ${newKey.fingerprint}`));
+      assert.match(resumed.stderr, /hint: pass them with sse3 rotate --resume --key REF/);
+      const pending = (await ok(['manifest', 'export'], { home })).json().pendingRotations;
+      assert.deepEqual(pending.map((p: { key: string; newFingerprint: string }) => [p.key, p.newFingerprint]), [['obj', newKey.fingerprint]],
+        'still journalled');
+      const human = await run(['rotate', '--resume'], { home });
+      assert.equal(human.code, 3);
+      assert.match(human.out, /1 interrupted rotation\(s\) settled, 0 redone, 1 unresolved/);
+      assert.match(human.stderr, new RegExp(`✗ ${url}: interrupted rotation unresolved: .*${newKey.fingerprint}`));
+
+      const finished = (await ok(['rotate', '--resume', '--key', newKey.ref, '--json'], { home })).json();
+      assert.equal(finished.ok, true);
+      assert.equal(finished.redone.length, point === 'rotate-journalled' ? 1 : 0);
+      assert.deepEqual((await ok(['manifest', 'export'], { home })).json().pendingRotations, []);
+      const h = (await ok(['head', url, '--key', newKey.ref, '--json'], { home })).json();
+      assert.equal(h.key.matches, true, 'the object ends under the new key');
+      assert.equal(h.manifest.fingerprint, newKey.fingerprint);
+      const back = await getBack(home, url, ['--key', newKey.ref]);
+      assert.equal(sha(back.bytes), sha(data));
+      assert.equal(back.result.verified, true);
+    })));
+  });
+
+test('rotate --key is only for --resume', async () => {
+  const home = newHome();
+  const k = await makeKeyFile(home, 'k.key');
+  const r = await run(['rotate', 's3://b/k', '--to', k.ref, '--key', k.ref], { home });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--key goes with --resume/);
+});
+
 test('a rotation killed after commit keeps the checksum of an object this manifest has no record of', async () => {
   const writer = newHome();
   const bucket = await newBucket('crash');

@@ -122,3 +122,48 @@ test('a lost manifest is rebuilt from the objects\' tags; get finds keys and che
   }
   rmSync(home.dir, { recursive: true });
 });
+
+test('--key gives extra candidate keys: verify, get, head and cp -r open objects under keys kept outside the key folder', async () => {
+  const home = newHome();
+  const bucket = await newBucket('cand');
+  const a = await makeKeyFile(home, 'a.key', { inKeyDir: false });
+  const b = await makeKeyFile(home, 'b.key', { inKeyDir: false });
+  const data = { a: randomBytes(300), b: randomBytes(400) };
+  await putData(home, `s3://${bucket}/d/a`, data.a, a.ref);
+  await putData(home, `s3://${bucket}/d/b`, data.b, b.ref);
+
+  const without = await run(['verify', `s3://${bucket}`, '--json'], { home });
+  assert.equal(without.code, 3, 'the keys are not where sse3 looks by itself');
+  assert.deepEqual(without.json().objects.map((o: VerifyObject) => o.status), ['key-unavailable', 'key-unavailable']);
+  const one = await run(['verify', `s3://${bucket}`, '--key', a.ref, '--json'], { home });
+  assert.equal(one.code, 3);
+  assert.deepEqual(one.json().objects.map((o: VerifyObject) => [o.url, o.status]),
+    [[`s3://${bucket}/d/a`, 'ok'], [`s3://${bucket}/d/b`, 'key-unavailable']], 'a key is used only for what it encrypted');
+  const both = await run(['verify', `s3://${bucket}`, '--deep', '--key', a.ref, '-k', b.ref, '--json'], { home });
+  assert.equal(both.code, 0, both.stderr);
+  assert.equal(both.json().counts.ok, 2);
+
+  for (const name of ['a', 'b'] as const) {
+    const url = `s3://${bucket}/d/${name}`;
+    const got = (await ok(['get', url, `got-${name}`, '--key', a.ref, '--key', b.ref, '--json'], { home })).json();
+    assert.equal(got.fingerprint, (name === 'a' ? a : b).fingerprint);
+    assert.equal(got.verified, true);
+    assert.equal(sha(readFileSync(join(home.dir, 'work', `got-${name}`))), sha(data[name]));
+    const h = (await ok(['head', url, '--key', b.ref, '--key', a.ref, '--json'], { home })).json();
+    assert.deepEqual([h.key.fingerprint, h.key.matches, h.key.foundBy], [(name === 'a' ? a : b).fingerprint, true, 'option']);
+  }
+  // One --key that is not the recorded one is still used as given, as always: the server says it does not open it.
+  const single = await run(['get', `s3://${bucket}/d/b`, 'nope', '--key', a.ref], { home });
+  assert.equal(single.code, 3);
+  assert.match(single.stderr, new RegExp(`key ${a.fingerprint} does not open .* encrypted with key ${b.fingerprint}`));
+
+  const down = await run(['cp', '-r', `s3://${bucket}/d/`, 'tree', '--key', a.ref, '--key', b.ref], { home });
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(sha(readFileSync(join(home.dir, 'work', 'tree', 'a'))), sha(data.a));
+  assert.equal(sha(readFileSync(join(home.dir, 'work', 'tree', 'b'))), sha(data.b));
+  const copied = await run(['cp', '-r', `s3://${bucket}/d/`, `s3://${bucket}/e/`, '--source-key', a.ref, '--source-key', b.ref], { home });
+  assert.equal(copied.code, 0, copied.stderr);
+  const twoDest = await run(['cp', 'tree/a', `s3://${bucket}/x`, '--key', a.ref, '--key', b.ref], { home });
+  assert.equal(twoDest.code, 2);
+  assert.match(twoDest.stderr, /cp to s3 takes one --key/);
+});

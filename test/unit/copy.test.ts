@@ -6,7 +6,7 @@ import { SseCKey } from '../../src/core/key.js';
 import { uploadObject } from '../../src/core/upload.js';
 import { copyObject } from '../../src/core/copy.js';
 import { type RotateContext, rotateObject } from '../../src/core/rotate.js';
-import { settleRotations } from '../../src/core/settle.js';
+import { resumeRotations, settleRotations } from '../../src/core/settle.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
 import { S3Twin, type TwinOptions } from '../support/s3-twin.js';
@@ -311,7 +311,7 @@ test('a rotation that fails after its write landed stays journalled, and settlin
   assert.deepEqual(twin.objects.get('b/big')!.tags, { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(data) });
 });
 
-test('settleRotations: old key still opens → abandoned; a key sse3 cannot find → unresolved and kept', async () => {
+test('settleRotations: old key still opens → kept journalled (not done yet); a key sse3 cannot find → unresolved and kept', async () => {
   const { twin, manifest, loc, put, ctx } = setup();
   const data = randomBytes(100);
   await put('b', 'untouched', data);
@@ -324,6 +324,42 @@ test('settleRotations: old key still opens → abandoned; a key sse3 cannot find
   const settled = await settleRotations(ctx());
   assert.deepEqual(settled.map((s) => [s.key, s.outcome]), [['untouched', 'old-key'], ['lost', 'unresolved']]);
   assert.match(settled[1].detail!, new RegExp(`keys not found here: ${'f'.repeat(20)}`));
-  assert.deepEqual(manifest.openRotations().map((r) => r.key), ['lost']);
+  assert.deepEqual(settled[1].needs, ['f'.repeat(20)]);
+  assert.deepEqual(manifest.openRotations().map((r) => r.key), ['untouched', 'lost'], 'a rotation asked for and not done stays on record');
   assert.equal(manifest.lookup(loc('b', 'untouched'))!.fingerprint, oldKey.fingerprint);
+  assert.ok(!opsOf(twin).some((op) => op === 'CopyObject' || op === 'PutObject' || op === 'CreateMultipartUpload'), 'settling writes nothing');
+});
+
+test('resumeRotations: an unwritten rotation whose new key is missing stays journalled, unresolved, naming the key (exit 3)', async () => {
+  const { twin, manifest, loc, put, ctx } = setup();
+  const data = randomBytes(100);
+  await put('b', 'doc', data);
+  manifest.journalRotation({ ...loc('b', 'doc'), oldVersion: '', oldFingerprint: oldKey.fingerprint,
+    newFingerprint: newKey.fingerprint, size: data.length, sha256: sha(data) });
+  const onlyOld = ctx({ findKey: async (fp) => (fp === oldKey.fingerprint ? oldKey : undefined) });
+  const r = await resumeRotations(onlyOld);
+  assert.deepEqual([r.redone.length, r.unresolved.length, r.exitCode], [0, 1, 3]);
+  assert.deepEqual(r.unresolved[0].needs, [newKey.fingerprint]);
+  assert.equal(manifest.openRotations().length, 1, 'still journalled');
+  assert.equal(twin.objects.get('b/doc')!.keyMd5, oldKey.keyMd5);
+
+  // With the new key at hand the same entry is finished and closed.
+  const done = await resumeRotations(ctx());
+  assert.deepEqual([done.redone.map((x) => x.status), done.unresolved.length, done.exitCode], [['rotated'], 0, 0]);
+  assert.equal(twin.objects.get('b/doc')!.keyMd5, newKey.keyMd5);
+  assert.equal(manifest.lookup(loc('b', 'doc'))!.fingerprint, newKey.fingerprint);
+  assert.deepEqual(manifest.openRotations(), []);
+});
+
+test('a rotation of an object closes the unwritten rotations a killed sse3 left for it', async () => {
+  const { manifest, loc, put, ctx } = setup();
+  const data = randomBytes(100);
+  await put('b', 'doc', data);
+  const third = new SseCKey(randomBytes(32), 'third');
+  manifest.journalRotation({ ...loc('b', 'doc'), oldVersion: '', oldFingerprint: oldKey.fingerprint,
+    newFingerprint: third.fingerprint, size: data.length, sha256: sha(data) });
+  manifest.journalRotation({ ...loc('b', 'other'), oldVersion: '', oldFingerprint: oldKey.fingerprint,
+    newFingerprint: third.fingerprint, size: data.length, sha256: sha(data) });
+  await rotateObject(ctx(), 'b', 'doc', oldKey, newKey);
+  assert.deepEqual(manifest.openRotations().map((r) => r.key), ['other']);
 });

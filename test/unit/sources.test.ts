@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintOf, SseCKey } from '../../src/core/key.js';
+import { KeyFinder } from '../../src/core/session.js';
 import { MemoryKeychain } from '../../src/keys/keychain.js';
 import { discoverKeys, findKeyByFingerprint, generateKey, loadKey, parseKeyRef, storeKey } from '../../src/keys/sources.js';
 import { Sse3Error } from '../../src/errors.js';
@@ -143,4 +144,35 @@ test('storeKey: an imported key lands 0600 as 32 raw bytes or in the keychain, n
   await assert.rejects(storeKey({ kind: 'keychain', name: 'old' }, other, c), code('KEY_EXISTS'));
   assert.equal((await loadKey({ kind: 'keychain', name: 'old' }, c)).fingerprint, key.fingerprint);
   await assert.rejects(storeKey({ kind: 'env', name: 'X' }, key, c, 'raw', 'keys import'), (e: Sse3Error) => /keys import/.test(e.message));
+});
+
+test('KeyFinder: keys given with --key first; the keychain is listed once per process, also for lookups in parallel', async () => {
+  const dir = tmp();
+  const keyDir = join(dir, 'keys');
+  mkdirSync(keyDir);
+  const [inFolder, inKeychain, other, given] = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)];
+  writeFileSync(join(keyDir, 'a.key'), inFolder, { mode: 0o600 });
+  const keychain = new MemoryKeychain();
+  await keychain.set('k', inKeychain.toString('base64'));
+  await keychain.set('o', other.toString('base64'));
+  let listings = 0;
+  const list = keychain.list.bind(keychain);
+  keychain.list = async () => {
+    listings++;
+    await new Promise((r) => setTimeout(r, 20));
+    return list();
+  };
+  const givenKey = new SseCKey(given, 'key file given');
+  const finder = new KeyFinder(keyDir, { env: {}, keychain }, [givenKey]);
+  assert.equal(await finder.find(givenKey.fingerprint), givenKey);
+  assert.equal(listings, 0, 'a given key needs no discovery');
+  assert.equal((await finder.find(fingerprintOf(inFolder)))?.source, `key file ${join(keyDir, 'a.key')}`);
+  assert.equal(listings, 0, 'found in the key folder: the keychain is not asked');
+  const found = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+    finder.find(fingerprintOf(i % 3 === 0 ? inKeychain : i % 3 === 1 ? other : randomBytes(32)))));
+  assert.equal(found.filter((k) => k?.fingerprint === fingerprintOf(inKeychain)).length, 17);
+  assert.equal(found.filter((k) => k?.fingerprint === fingerprintOf(other)).length, 17);
+  assert.equal(found.filter((k) => k === undefined).length, 16);
+  assert.equal(await finder.find('0'.repeat(20)), undefined);
+  assert.equal(listings, 1, '50 lookups at once and a miss afterwards: one listing');
 });
