@@ -5,6 +5,8 @@ import { ExitCode, Sse3Error } from './errors.js';
 import type { GlobalOptions } from './options.js';
 import { Output } from './output/output.js';
 import { removeLiveTempFiles } from './core/tempfiles.js';
+import { damagedManifest, isDamage, listBackups } from './manifest/backup.js';
+import { sse3Paths } from './paths.js';
 import type { CommandSpec } from './completion/complete.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -302,7 +304,7 @@ function addObjectCommands(program: Program, run: Register): void {
 }
 
 function addManifestCommands(program: Program, run: Register): void {
-  const manifest = program.command('manifest').description('inspect, back up or rebuild the local manifest');
+  const manifest = program.command('manifest').description('inspect, export, import, rebuild the local manifest, or declare endpoint aliases');
   manifest.command('list')
     .description('list recorded object versions and their key fingerprints (NDJSON with --json)')
     .argument('[scope]', 's3://BUCKET[/PREFIX]')
@@ -311,13 +313,31 @@ function addManifestCommands(program: Program, run: Register): void {
       list(scope, out);
     }, cmd.optsWithGlobals()));
   manifest.command('export')
-    .description('print the whole manifest as one JSON document, for backup')
+    .description('print the whole manifest as one JSON document (sse3 manifest import reads it back)')
     .action((_o, cmd) => run(async (out) => {
       const { exportManifest } = await import('./commands/manifest.js');
       exportManifest(out);
     }, cmd.optsWithGlobals()));
+  manifest.command('import')
+    .description('add what an export (JSON) or a backup (from the backups folder) holds; the manifest\'s own records win')
+    .argument('<file>', 'a file written by sse3 manifest export, or a manifest backup')
+    .addHelpText('after', examples('sse3 manifest export > manifest.json && sse3 manifest import manifest.json',
+      'sse3 manifest import ~/.local/share/sse3/backups/manifest-20261127T101500123Z.db'))
+    .action((file, _o, cmd) => run(async (out) => {
+      const { importManifest } = await import('./commands/manifest-admin.js');
+      await importManifest(file, out);
+    }, cmd.optsWithGlobals()));
+  manifest.command('alias')
+    .description('declare OLD another name of the server NEW: its records move to NEW, and lookups through OLD find them')
+    .argument('[old]', 'https:// endpoint URL that names the same server')
+    .argument('[new]', 'https:// endpoint URL the records are kept under')
+    .addHelpText('after', examples('sse3 manifest alias https://minio.lan:9000 https://192.168.1.20:9000', 'sse3 manifest alias'))
+    .action((from, to, _o, cmd) => run(async (out) => {
+      const { alias } = await import('./commands/manifest-admin.js');
+      await alias(from, to, out);
+    }, cmd.optsWithGlobals()));
   manifest.command('rebuild')
-    .description('rebuild entries from the sse3-fp tags of the objects under a bucket or prefix')
+    .description('rebuild entries from the sse3-fp tags of the objects under a bucket or prefix (a damaged manifest is moved aside)')
     .argument('<scope>', 's3://BUCKET[/PREFIX]')
     .addHelpText('after', examples('sse3 manifest rebuild s3://backups', 'sse3 manifest rebuild s3://docs/2026/'))
     .action((scope, _o, cmd) => run(async (out, signal) => {
@@ -448,7 +468,9 @@ async function runAction(action: Action, out: Output): Promise<ExitCode> {
     // Data already streamed to stdout cannot be taken back: never claim otherwise.
     const err = controller.signal.aborted && !(e instanceof Sse3Error && e.code !== 'INTERRUPTED')
       ? new Sse3Error('INTERRUPTED', out.stdoutIsData ? 'interrupted; what already went to stdout is incomplete'
-        : 'interrupted; nothing partial was kept') : e;
+        : 'interrupted; nothing partial was kept')
+      // Damage SQLite finds only when it reads a page: the manifest is named as at open, with the way back.
+      : isDamage(e) ? damagedManifest(sse3Paths().manifestFile, e, listBackups(sse3Paths().manifestFile)[0]?.path) : e;
     out.error(err);
     return err instanceof Sse3Error ? err.exitCode : ExitCode.FAILED;
   } finally {

@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'UNREACHABLE'
   | 'TLS'
   | 'LOCAL_IO'
+  | 'MANIFEST_DAMAGED'
   | 'CUT_SHORT'
   | 'S3'
   | 'BATCH'
@@ -61,6 +62,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   UNREACHABLE: ExitCode.UNREACHABLE,
   TLS: ExitCode.UNREACHABLE,
   LOCAL_IO: ExitCode.FAILED,
+  MANIFEST_DAMAGED: ExitCode.FAILED,
   CUT_SHORT: ExitCode.UNREACHABLE,
   S3: ExitCode.FAILED,
   BATCH: ExitCode.FAILED,

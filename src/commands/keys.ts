@@ -14,8 +14,9 @@ export async function keysList(out: Output): Promise<void> {
     const m = new ManifestStore(paths.manifestFile);
     use = m.fingerprintUse();
     m.close();
-  } catch {
-    // No manifest yet: every key simply has no recorded objects.
+  } catch (e) {
+    // A damaged manifest is said; the keys are listed anyway.
+    out.warn(`${(e as Error).message}; recorded object counts are unknown`);
   }
   const rows = keys.map((k) => ({ ref: k.ref, fingerprint: k.key.fingerprint, objects: use.get(k.key.fingerprint) ?? 0 }));
   for (const p of problems) out.warn(p);

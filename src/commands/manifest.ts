@@ -3,21 +3,27 @@ import type { GlobalOptions } from '../options.js';
 import { rebuildFromTags } from '../core/rebuild.js';
 import { formatScope, parseScope } from '../core/scope.js';
 import { openSession } from '../core/session.js';
+import { DOCUMENT_FORMAT, DOCUMENT_VERSION } from '../manifest/document.js';
 import { ManifestStore } from '../manifest/store.js';
 import { sse3Paths } from '../paths.js';
 import { formatS3Url } from '../s3/url.js';
 import { humanBytes, type Output } from '../output/output.js';
 
+const movedAsideNote = (out: Output, aside: string | undefined) => {
+  if (aside) out.warn(`the damaged manifest was moved aside to ${aside} (kept, not deleted); a new one was started`);
+};
+
 /** sse3 manifest rebuild s3://BUCKET[/PREFIX]: recover entries from the sse3-fp tags of the objects. */
 export async function rebuild(scopeUrl: string, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
   const scope = parseScope(scopeUrl);
-  const s = await openSession(g, signal);
+  const s = await openSession(g, signal, { replaceDamaged: true });
   try {
+    movedAsideNote(out, s.movedAside);
     const { recorded, untagged, denied, firstDenial } = await rebuildFromTags(s, scope);
     if (firstDenial) out.warn(`${denied} object version(s) not recorded: their tags could not be read (${firstDenial.message})`);
     out.result(`${out.c.green('✓')} rebuilt ${recorded} entr${recorded === 1 ? 'y' : 'ies'} from ${formatScope(scope)}` +
       (untagged ? ` (${untagged} object version(s) without an sse3 tag skipped)` : ''),
-    { ok: !denied, scope: formatScope(scope), added: recorded, untagged, denied });
+    { ok: !denied, scope: formatScope(scope), added: recorded, untagged, denied, movedAside: s.movedAside ?? null });
     // Objects that may be sse3's but could not be read are not "done": the exit status says so.
     if (firstDenial) {
       throw new Sse3Error('BATCH', `${denied} object version(s) could not be recorded`, firstDenial.hint ?? 'the warning above says why');
@@ -48,12 +54,11 @@ export function list(scopeUrl: string | undefined, out: Output): void {
   }
 }
 
-/** sse3 manifest export: the whole manifest as one JSON document, for backup. */
+/** sse3 manifest export: the whole manifest as one JSON document, which sse3 manifest import reads back. */
 export function exportManifest(out: Output): void {
   const m = new ManifestStore(sse3Paths().manifestFile);
   try {
-    out.document({ format: 'sse3-manifest', version: 1, exportedAt: new Date().toISOString(), objects: m.list(),
-      pendingRotations: m.openRotations(), pendingUploads: m.pendingUploads() });
+    out.document({ format: DOCUMENT_FORMAT, version: DOCUMENT_VERSION, exportedAt: new Date().toISOString(), ...m.document() });
   } finally {
     m.close();
   }

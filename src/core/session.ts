@@ -1,7 +1,8 @@
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from './key.js';
 import { readSse3Tags } from './ssec.js';
-import { type ManifestEntry, ManifestStore } from '../manifest/store.js';
+import { type ManifestEntry, ManifestStore, openManifestReplacingDamaged } from '../manifest/store.js';
+import { rollBackup } from '../manifest/backup.js';
 import { settleOrphanUploads } from './orphans.js';
 import type { Io } from './context.js';
 import { sse3Paths, type Sse3Paths } from '../paths.js';
@@ -19,6 +20,8 @@ export interface Session extends Io {
   signal: AbortSignal;
   /** Keys given on the command line (--key), one per fingerprint. */
   givenKeys: SseCKey[];
+  /** Where a damaged manifest was moved when the session was opened with replaceDamaged. */
+  movedAside?: string;
   /** A key given with --key, or one sse3 can find by itself (SSE3_KEY, key folder, keychain), with this fingerprint. */
   findKey(fingerprint: string): Promise<SseCKey | undefined>;
   /** Every key sse3 can find by itself, with the ref that names it (one full discovery per process). */
@@ -104,17 +107,24 @@ export async function loadGivenKeys(refs: string[] | undefined): Promise<SseCKey
  * Open a session. `keys` are keys given on the command line: candidates tried by fingerprint for every object
  * (and, when only one is given, the key for an object whose fingerprint does not match or is not known).
  */
-export async function openSession(g: ConnectionOptions, signal: AbortSignal, opts: { keys?: SseCKey[] } = {}): Promise<Session> {
+export async function openSession(g: ConnectionOptions, signal: AbortSignal,
+  opts: { keys?: SseCKey[]; replaceDamaged?: boolean } = {}): Promise<Session> {
   const conn = await connect(g);
   const paths = sse3Paths();
-  const manifest = new ManifestStore(paths.manifestFile);
+  // A damaged manifest stops every command (naming the way back), except those that rebuild it.
+  const { manifest, movedAside } = opts.replaceDamaged ? openManifestReplacingDamaged(paths.manifestFile)
+    : { manifest: new ManifestStore(paths.manifestFile), movedAside: undefined };
+  // A server declared to be another name of one already recorded (sse3 manifest alias) is looked up under that name.
+  conn.endpoint = manifest.resolveEndpoint(conn.endpoint);
+  // The rolling backup (at most daily): a failure here must not stop the command; the next run tries again.
+  await rollBackup(manifest, paths.manifestFile).catch(() => undefined);
   const keys = defaultKeyContext();
   const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
   const findKey = (fingerprint: string) => finder.find(fingerprint);
   // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server.
   await settleOrphanUploads({ conn, manifest, signal }, findKey).catch(() => 0);
   return {
-    conn, manifest, paths, keys, signal,
+    conn, manifest, paths, keys, signal, movedAside,
     givenKeys: finder.given,
     findKey,
     allKeys: () => finder.all(),

@@ -1,8 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
-import { type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
+import { damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
+import { Sse3Error } from '../errors.js';
+import type { ManifestDocument } from './document.js';
+import { endpointIdentityOf, type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 
 export { type ManifestEntry, newEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 
@@ -94,6 +98,7 @@ CREATE TABLE IF NOT EXISTS local_hashes (
   ino       INTEGER NOT NULL,
   sha256    TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS endpoint_aliases (alias TEXT PRIMARY KEY, endpoint TEXT NOT NULL);
 `;
 
 /**
@@ -108,6 +113,32 @@ export interface LocalHash {
   ctimeMs: number;
   ino: number;
   sha256: string;
+}
+
+/** Version of the endpoint spelling rule (endpointIdentity) the rows of a manifest follow. */
+const ENDPOINT_RULE = 1;
+
+/** An endpoint declared to be another name of a server (sse3 manifest alias). */
+export interface EndpointAlias {
+  alias: string;
+  endpoint: string;
+}
+
+/** What `manifest import` added. */
+export interface ImportCounts {
+  added: number;
+  alreadyRecorded: number;
+  rotations: number;
+  uploads: number;
+  aliases: number;
+}
+
+/** What merging one endpoint name into another did. */
+export interface EndpointMerge {
+  /** Object versions now recorded under the surviving name. */
+  moved: number;
+  /** Rows recorded under both names for the same object version: the older one was dropped. */
+  replaced: number;
 }
 
 interface ObjectRow {
@@ -126,20 +157,92 @@ const toEntry = (r: ObjectRow): ManifestEntry => ({
  * moment leaves either the whole row or none. It never holds key material.
  */
 export class ManifestStore {
-  readonly #db: Database.Database;
+  readonly #db!: Database.Database;
 
+  /** A manifest that is not a sound SQLite database is reported as damaged (MANIFEST_DAMAGED), naming the way back. */
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    this.#db = new Database(file);
-    this.#db.pragma('busy_timeout = 15000');
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.exec(SCHEMA);
-    // Manifests made before uploads carried their checksum, and before objects carried their file's mtime.
-    const columns = (table: string) => (this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>)
-      .map((c) => c.name);
-    if (!columns('uploads').includes('sha256')) this.#db.exec('ALTER TABLE uploads ADD COLUMN sha256 TEXT; ALTER TABLE uploads ADD COLUMN size INTEGER');
-    if (!columns('objects').includes('mtime_ms')) this.#db.exec('ALTER TABLE objects ADD COLUMN mtime_ms INTEGER');
+    try {
+      this.#db = new Database(file);
+      this.#db.pragma('busy_timeout = 15000');
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = NORMAL');
+      this.#db.exec(SCHEMA);
+      // Manifests made before uploads carried their checksum, and before objects carried their file's mtime.
+      const columns = (table: string) => (this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>)
+        .map((c) => c.name);
+      if (!columns('uploads').includes('sha256')) this.#db.exec('ALTER TABLE uploads ADD COLUMN sha256 TEXT; ALTER TABLE uploads ADD COLUMN size INTEGER');
+      if (!columns('objects').includes('mtime_ms')) this.#db.exec('ALTER TABLE objects ADD COLUMN mtime_ms INTEGER');
+      this.#normaliseEndpoints();
+    } catch (e) {
+      if (this.#db?.open) this.#db.close();
+      throw isDamage(e) ? damagedManifest(file, e, listBackups(file)[0]?.path) : e;
+    }
+  }
+
+  /** A consistent copy of the manifest at `path`, made with SQLite's online backup while others may write. */
+  async backupTo(path: string): Promise<void> {
+    await this.#db.backup(path);
+  }
+
+  /**
+   * Rows written before endpoints were normalised (https://localhost:9443/ beside https://127.0.0.1:9443) are
+   * moved to the one identity, once per manifest.
+   */
+  #normaliseEndpoints(): void {
+    const ruleOf = this.#db.prepare("SELECT value FROM counters WHERE name = 'endpoint-rule'").pluck();
+    if (ruleOf.get() === ENDPOINT_RULE) return;
+    this.#db.transaction(() => {
+      if (ruleOf.get() === ENDPOINT_RULE) return;
+      const names = this.#db.prepare(`SELECT endpoint FROM objects UNION SELECT endpoint FROM uploads
+        UNION SELECT endpoint FROM rotations UNION SELECT endpoint FROM endpoint_aliases`).pluck().all() as string[];
+      for (const name of names) {
+        const canonical = endpointIdentityOf(name);
+        if (canonical !== undefined && canonical !== name) this.#merge(name, canonical);
+      }
+      this.#db.prepare(`INSERT INTO counters (name, value) VALUES ('endpoint-rule', ?)
+        ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(ENDPOINT_RULE);
+    }).immediate();
+  }
+
+  /** Move every row of endpoint `from` to `to`; where both record the same object version, the later record wins. */
+  #merge(from: string, to: string): EndpointMerge {
+    // A row of the first endpoint whose twin (same object version) under the second one was recorded later.
+    const dropOlderTwin = this.#db.prepare(`DELETE FROM objects WHERE endpoint = ? AND EXISTS (SELECT 1 FROM objects t
+      WHERE t.endpoint = ? AND t.bucket = objects.bucket AND t.key = objects.key AND t.version_id = objects.version_id
+      AND t.seq > objects.seq)`);
+    const replaced = dropOlderTwin.run(from, to).changes + dropOlderTwin.run(to, from).changes;
+    const moved = this.#db.prepare('UPDATE objects SET endpoint = ? WHERE endpoint = ?').run(to, from).changes;
+    this.#db.prepare('UPDATE OR REPLACE uploads SET endpoint = ? WHERE endpoint = ?').run(to, from);
+    this.#db.prepare('UPDATE rotations SET endpoint = ? WHERE endpoint = ?').run(to, from);
+    this.#db.prepare('UPDATE endpoint_aliases SET endpoint = ? WHERE endpoint = ?').run(to, from);
+    this.#db.prepare('DELETE FROM endpoint_aliases WHERE alias = ?').run(to);
+    return { moved, replaced };
+  }
+
+  /**
+   * Declare `alias` another name of the server `endpoint` (both manifest identities). Its rows are rewritten to
+   * the surviving name in one transaction, so every query stays a plain equality; later runs through the alias
+   * record and look up under the surviving name (resolveEndpoint).
+   */
+  addAlias(alias: string, endpoint: string): EndpointMerge & { endpoint: string } {
+    return this.#db.transaction(() => {
+      const target = this.resolveEndpoint(endpoint);
+      if (this.resolveEndpoint(alias) === target) return { endpoint: target, moved: 0, replaced: 0 };
+      const merged = this.#merge(alias, target);
+      this.#db.prepare('INSERT OR REPLACE INTO endpoint_aliases (alias, endpoint) VALUES (?, ?)').run(alias, target);
+      return { endpoint: target, ...merged };
+    }).immediate();
+  }
+
+  /** The name the manifest records a server under: the endpoint itself unless it was declared an alias. */
+  resolveEndpoint(endpoint: string): string {
+    return (this.#db.prepare('SELECT endpoint FROM endpoint_aliases WHERE alias = ?').pluck().get(endpoint) as string | undefined)
+      ?? endpoint;
+  }
+
+  aliases(): EndpointAlias[] {
+    return this.#db.prepare('SELECT alias, endpoint FROM endpoint_aliases ORDER BY endpoint, alias').all() as EndpointAlias[];
   }
 
   close(): void {
@@ -309,6 +412,71 @@ export class ManifestStore {
     }));
   }
 
+  /** Everything, for `manifest export`: every object version, open rotations and uploads, endpoint aliases. */
+  document(): ManifestDocument {
+    return { objects: this.list(), pendingRotations: this.openRotations(), pendingUploads: this.pendingUploads(), aliases: this.aliases() };
+  }
+
+  /**
+   * Add what a document (an export, or a backup read back) holds, in one transaction. The manifest's own records
+   * win: a version it already has is left as it is, and versions of an object it also knows are added as older
+   * than those it has (its latest stays its latest). Open rotations and uploads are added, so both keys of an
+   * interrupted rotation stay on record.
+   */
+  importDocument(doc: ManifestDocument): ImportCounts {
+    return this.#db.transaction(() => {
+      const counts: ImportCounts = { added: 0, alreadyRecorded: 0, rotations: 0, uploads: 0, aliases: 0 };
+      const endpointOf = (e: string) => this.resolveEndpoint(endpointIdentityOf(e) ?? e);
+      for (const a of doc.aliases) {
+        const alias = endpointIdentityOf(a.alias) ?? a.alias;
+        const target = endpointOf(a.endpoint);
+        if (this.resolveEndpoint(alias) !== target) { this.addAlias(alias, target); counts.aliases++; }
+      }
+      const has = this.#db.prepare('SELECT 1 FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?').pluck();
+      const oldest = this.#db.prepare('SELECT min(seq) FROM objects WHERE endpoint = ? AND bucket = ? AND key = ?').pluck();
+      // Per object, newest first (the export's order): grouped so each object's versions keep their order.
+      const groups = new Map<string, ManifestEntry[]>();
+      for (const e of doc.objects) {
+        const entry = { ...e, endpoint: endpointOf(e.endpoint) };
+        const id = JSON.stringify([entry.endpoint, entry.bucket, entry.key]);
+        groups.set(id, [...(groups.get(id) ?? []), entry]);
+      }
+      for (const versions of groups.values()) {
+        const first = versions[0];
+        let below = oldest.get(first.endpoint, first.bucket, first.key) as number | null;
+        const fresh = versions.filter((v) => {
+          const known = Boolean(has.get(v.endpoint, v.bucket, v.key, v.versionId));
+          if (known) counts.alreadyRecorded++;
+          return !known;
+        });
+        // Unknown object: oldest first with new sequence numbers. Known object: below its oldest record.
+        const ordered = below === null ? [...fresh].reverse() : fresh;
+        for (const v of ordered) {
+          const seq = below === null ? this.#nextSeq.get() as number : --below;
+          this.#insertObject.run(v.endpoint, v.bucket, v.key, v.versionId, v.fingerprint, v.size, v.sha256, v.etag, v.createdAt, seq,
+            v.mtimeMs ?? null);
+          counts.added++;
+        }
+      }
+      const sameRotation = this.#db.prepare(`SELECT 1 FROM rotations WHERE endpoint = ? AND bucket = ? AND key = ? AND old_fp = ?
+        AND new_fp = ? AND started_at = ?`).pluck();
+      for (const r of doc.pendingRotations) {
+        const endpoint = endpointOf(r.endpoint);
+        if (sameRotation.get(endpoint, r.bucket, r.key, r.oldFingerprint, r.newFingerprint, r.startedAt)) continue;
+        this.#db.prepare(`INSERT INTO rotations (endpoint, bucket, key, old_version, old_fp, new_fp, size, sha256, state, pid, started_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`)
+          .run(endpoint, r.bucket, r.key, r.oldVersion, r.oldFingerprint, r.newFingerprint, r.size, r.sha256, r.pid, r.startedAt);
+        counts.rotations++;
+      }
+      for (const u of doc.pendingUploads) {
+        counts.uploads += this.#db.prepare(`INSERT OR IGNORE INTO uploads (endpoint, bucket, key, upload_id, fingerprint, pid,
+          started_at, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(endpointOf(u.endpoint), u.bucket, u.key, u.uploadId,
+          u.fingerprint, u.pid, u.startedAt, u.completing?.sha256 ?? null, u.completing?.size ?? null).changes;
+      }
+      return counts;
+    }).immediate();
+  }
+
   count(): number {
     return this.#db.prepare('SELECT count(*) FROM objects').pluck().get() as number;
   }
@@ -347,6 +515,39 @@ export class ManifestStore {
       fingerprint: String(r.fingerprint), pid: Number(r.pid), startedAt: String(r.started_at),
       ...(r.sha256 ? { completing: { sha256: String(r.sha256), size: Number(r.size) } } : {}),
     }));
+  }
+}
+
+/** Open the manifest; a damaged one is moved aside first (never deleted) and a new, empty one made in its place. */
+export function openManifestReplacingDamaged(file: string): { manifest: ManifestStore; movedAside?: string } {
+  try {
+    return { manifest: new ManifestStore(file) };
+  } catch (e) {
+    if (!(e instanceof Sse3Error && e.code === 'MANIFEST_DAMAGED')) throw e;
+    const movedAside = moveAside(file);
+    return { manifest: new ManifestStore(file), movedAside };
+  }
+}
+
+/** The document of another manifest file (a backup), read from a private copy so the file itself is left as it is. */
+export function readManifestFile(file: string): ManifestDocument {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-import-'));
+  try {
+    copyFileSync(file, join(dir, 'manifest.db'));
+    let m: ManifestStore;
+    try {
+      m = new ManifestStore(join(dir, 'manifest.db'));
+    } catch (e) {
+      const why = e instanceof Sse3Error && e.cause instanceof Error ? e.cause.message : (e as Error).message;
+      throw new Sse3Error('USAGE', `${file} is not a sound sse3 manifest (${why})`, 'import another backup, or what sse3 manifest export wrote');
+    }
+    try {
+      return m.document();
+    } finally {
+      m.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
+import { endpointIdentity } from '../manifest/entry.js';
 import { RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
 
 /** Connection settings shared by every command that talks to S3. */
@@ -57,10 +58,8 @@ function trustingAlso(pem: Buffer): SecureContext {
   return context;
 }
 
-/** Manifest identity of an endpoint URL: scheme, lower-case host, port, path without trailing slash. */
-export function endpointId(url: URL): string {
-  return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}`;
-}
+/** Manifest identity of an endpoint URL (see endpointIdentity: one server under several spellings is one identity). */
+export const endpointId = (url: URL): string => endpointIdentity(url);
 
 function parseEndpoint(text: string, from: string): URL {
   let url: URL;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
+import { endpointIdentityOf } from '../../src/manifest/entry.js';
 
 const loc = { endpoint: 'https://127.0.0.1:8443', bucket: 'b', key: 'dir/file.txt' };
 const entry = (over: Partial<ManifestEntry>): ManifestEntry => ({
@@ -59,6 +60,7 @@ test('the manifest holds no key material: no table of its schema has a column fo
   db.close();
   assert.deepEqual(schema, {
     counters: ['name', 'value'],
+    endpoint_aliases: ['alias', 'endpoint'],
     local_hashes: ['path', 'size', 'mtime_ms', 'ctime_ms', 'ino', 'sha256'],
     objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq', 'mtime_ms'],
     rotations: ['id', 'endpoint', 'bucket', 'key', 'old_version', 'old_fp', 'new_fp', 'size', 'sha256', 'state', 'pid',
@@ -150,4 +152,41 @@ test('an older version recorded later stays below the latest; remove and setSha2
   assert.equal(m.remove(loc, 'v3'), false);
   assert.deepEqual(m.versions(loc).map((e) => e.versionId).sort(), ['v1', 'v2']);
   assert.equal(m.count(), 3);
+});
+
+test('endpoint identity: default port, case, trailing dot and slash, localhost and [::1] are one server', () => {
+  const same = ['https://LocalHost:8443/', 'https://127.0.0.1:8443', 'https://[::1]:8443//', 'https://localhost.:8443'];
+  assert.deepEqual([...new Set(same.map((u) => endpointIdentityOf(u)))], ['https://127.0.0.1:8443']);
+  assert.equal(endpointIdentityOf('https://S3.Example.com:443/'), 'https://s3.example.com');
+  assert.equal(endpointIdentityOf('https://s3.example.com/base/'), 'https://s3.example.com/base');
+  assert.notEqual(endpointIdentityOf('https://127.0.0.1:8443'), endpointIdentityOf('https://127.0.0.1:9443'));
+  assert.notEqual(endpointIdentityOf('https://127.0.0.2:8443'), endpointIdentityOf('https://127.0.0.1:8443'));
+});
+
+test('old spellings are merged on open (the later record of a version wins); aliases chain to one surviving name', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sse3-unit-')), 'manifest.db');
+  const m = new ManifestStore(file);
+  m.record(entry({ endpoint: 'https://localhost:8443/', key: 'k', fingerprint: 'a'.repeat(20) }));
+  m.record(entry({ endpoint: 'https://127.0.0.1:8443', key: 'k', fingerprint: 'b'.repeat(20) }));
+  m.record(entry({ endpoint: 'https://LOCALHOST:8443', key: 'only-old', fingerprint: 'c'.repeat(20) }));
+  m.close();
+  const db = new Database(file);
+  db.prepare("DELETE FROM counters WHERE name = 'endpoint-rule'").run();
+  db.close();
+  const n = new ManifestStore(file);
+  const here = { endpoint: 'https://127.0.0.1:8443', bucket: 'b' };
+  assert.deepEqual(n.list().map((e) => [e.endpoint, e.key, e.fingerprint]),
+    [['https://127.0.0.1:8443', 'k', 'b'.repeat(20)], ['https://127.0.0.1:8443', 'only-old', 'c'.repeat(20)]]);
+
+  const a = 'https://a.test';
+  const b = 'https://b.test';
+  n.record(entry({ endpoint: a, key: 'x' }));
+  assert.deepEqual(n.addAlias(a, b), { endpoint: b, moved: 1, replaced: 0 });
+  assert.deepEqual(n.addAlias(b, here.endpoint), { endpoint: here.endpoint, moved: 1, replaced: 0 });
+  assert.equal(n.resolveEndpoint(a), here.endpoint, 'an alias of an alias ends at the surviving name');
+  assert.equal(n.resolveEndpoint(b), here.endpoint);
+  assert.deepEqual(n.addAlias(a, here.endpoint), { endpoint: here.endpoint, moved: 0, replaced: 0 });
+  assert.equal(n.lookup({ ...here, key: 'x' })?.key, 'x');
+  assert.deepEqual(n.aliases(), [{ alias: a, endpoint: here.endpoint }, { alias: b, endpoint: here.endpoint }]);
+  n.close();
 });
