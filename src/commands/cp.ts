@@ -4,7 +4,7 @@ import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
-import { listScope, parseScope, relativeKey, type Scope } from '../core/scope.js';
+import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/scope.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer.js';
 import { localIoError, makeFolders } from '../core/local.js';
@@ -109,7 +109,8 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
       }
     })();
   }
-  await reportBatch(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => r });
+  const nothing = isS3Url(src) ? `nothing under ${formatScope(parseScope(src))} to copy` : `no files under ${src} to copy`;
+  await reportBatch(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => r, nothing });
 }
 
 /** Where an object's relative key lands under a local folder; a key holding "../" must not write anywhere else. */

@@ -4,7 +4,7 @@ import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
 import type { RotateResult } from '../core/rotate.js';
 import { objectsInScope, objectsUnderKey, rotateContext, rotateOne, unusedFingerprints } from '../core/rotation.js';
-import { parseScope } from '../core/scope.js';
+import { formatScope, parseScope } from '../core/scope.js';
 import { resumeRotations, settleRotations } from '../core/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
@@ -50,7 +50,9 @@ export async function rotate(target: string | undefined, opts: RotateOptions, g:
       return;
     }
     const objects = target !== undefined ? objectsInScope(s, parseScope(target)) : objectsUnderKey(s, opts.fingerprint!);
-    await rotateMany(s, objects, opts, out, newKey!, fromKey);
+    const nothing = target !== undefined ? `nothing under ${formatScope(parseScope(target))} to rotate`
+      : `the manifest records no object under key ${opts.fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
+    await rotateMany(s, objects, opts, out, newKey!, fromKey, nothing);
   } finally {
     s.close();
   }
@@ -75,7 +77,7 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
 }
 
 async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Iterable<S3Location>, opts: RotateOptions, out: Output,
-  newKey: SseCKey, fromKey?: SseCKey): Promise<void> {
+  newKey: SseCKey, fromKey: SseCKey | undefined, nothing: string): Promise<void> {
   const oldFingerprints = new Set<string>();
   const items = (async function* () {
     for await (const loc of objects) {
@@ -87,7 +89,7 @@ async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Itera
     }
   })();
   try {
-    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r) });
+    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r), nothing });
   } finally {
     for (const fp of unusedFingerprints(s, oldFingerprints)) out.info(retireAdvice(fp));
   }

@@ -2,7 +2,7 @@ import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { runBatch } from '../core/batch.js';
 import { rotateContext } from '../core/rotation.js';
-import { manifestInScope, parseScope } from '../core/scope.js';
+import { assertBucketExists, formatScope, manifestInScope, parseScope } from '../core/scope.js';
 import { settleRotations } from '../core/settle.js';
 import { loadGivenKeys, openSession } from '../core/session.js';
 import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/verify.js';
@@ -27,6 +27,13 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
     const summary = await runBatch(manifestInScope(s, scope), (e) => verifyEntry(s, e, Boolean(opts.deep)),
       (o) => results.push(o.error ? { entry: o.item, status: 'error', detail: o.error.message } : o.result!),
       { jobs: opts.jobs, signal, resultExitCode: (r) => VERIFY_STATUSES[r.status].exitCode });
+    if (!results.length) {
+      // Nothing recorded here: say so (an empty folder is fine; a bucket that does not exist is an error).
+      if (scope) await assertBucketExists(s, scope);
+      out.result(`nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`,
+        { ok: true, deep: Boolean(opts.deep), counts: Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, 0])), objects: [] });
+      return;
+    }
     results.sort((a, b) => formatS3Url(a.entry).localeCompare(formatS3Url(b.entry)));
     const counts = Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, results.filter((r) => r.status === k).length])) as
       Record<VerifyStatus, number>;

@@ -1,6 +1,7 @@
 import { Sse3Error } from '../errors.js';
 import type { ManifestEntry } from '../manifest/store.js';
 import { type ListedObject, listObjects, listObjectVersions } from '../s3/list.js';
+import { describeS3Error, statusOf } from '../s3/errors.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import type { Io } from './context.js';
 
@@ -43,4 +44,22 @@ export async function* listScopeVersions(io: Io, scope: Scope): AsyncGenerator<L
 export function manifestInScope(io: Io, scope: Scope | undefined, opts: { latestOnly?: boolean; fingerprint?: string } = {})
   : ManifestEntry[] {
   return io.manifest.list({ endpoint: io.conn.endpoint, bucket: scope?.bucket, prefix: scope?.prefix }, opts);
+}
+
+/**
+ * Does the scope's bucket exist on the server? Asked when a scope has nothing in it, to tell an empty scope
+ * (fine) from a wrong bucket name (an error). A 403 means it exists (the name is taken, maybe not by us).
+ */
+export async function assertBucketExists(io: Io, scope: Scope): Promise<void> {
+  const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
+  try {
+    await io.conn.client.send(new HeadBucketCommand({ Bucket: scope.bucket }), { abortSignal: io.signal });
+  } catch (e) {
+    if (statusOf(e) === 403) return;
+    if (statusOf(e) === 404) {
+      throw new Sse3Error('NO_BUCKET', `bucket ${scope.bucket} does not exist on ${io.conn.endpoint}`,
+        'check the bucket name and the endpoint (--endpoint-url)', { cause: e });
+    }
+    throw describeS3Error(e, { op: 'list', url: formatScope(scope) });
+  }
 }

@@ -36,6 +36,8 @@ export interface ReportOptions<R> {
   readAhead?: number;
   /** More words for the total line of the display, read at each redraw. */
   status?: () => string;
+  /** The summary line when there was nothing to do (e.g. "nothing under s3://b/x/ to copy"). */
+  nothing?: string;
 }
 
 /**
@@ -69,7 +71,9 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
   }
   const noun = opts.noun ?? 'objects';
   const own = opts.summary?.(summary);
-  out.summary(own?.json ?? { ok: summary.ok, failed: summary.failed }, own?.line ?? `${summary.ok} ok, ${summary.failed} failed`);
+  const none = summary.ok + summary.failed === 0 && opts.nothing !== undefined && !opts.signal.aborted;
+  out.summary(own?.json ?? { ok: summary.ok, failed: summary.failed },
+    none ? opts.nothing! : own?.line ?? `${summary.ok} ok, ${summary.failed} failed`);
   if (summary.failed > 0) {
     throw new Sse3Error('BATCH', own?.failure ?? `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
       own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
