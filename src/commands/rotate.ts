@@ -3,13 +3,14 @@ import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
 import type { RotateResult } from '../core/rotate.js';
-import { objectsInScope, objectsUnderKey, rotateContext, rotateOne, unusedFingerprints } from '../core/rotation.js';
+import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, unusedFingerprints } from '../core/rotation.js';
 import { formatScope, parseScope } from '../core/scope.js';
 import { resumeRotations, settleRotations } from '../core/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url, parseS3Url, type S3Location } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
+import type { BatchSummary } from '../core/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { renderRotated, retireAdvice, settledLine } from '../output/render.js';
@@ -88,8 +89,15 @@ async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Itera
       } };
     }
   })();
+  // With --fingerprint: what the key still opens after its objects' current versions moved to the new key.
+  const summary = opts.fingerprint === undefined ? undefined : (b: BatchSummary) => {
+    const older = olderVersionsUnderKey(s, opts.fingerprint!);
+    return { json: { ok: b.ok, failed: b.failed, olderVersionsWithOldKey: older.versions },
+      line: [`${b.ok} ok, ${b.failed} failed`, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
+        `still need key ${opts.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n') };
+  };
   try {
-    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r), nothing });
+    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r), nothing, summary });
   } finally {
     for (const fp of unusedFingerprints(s, oldFingerprints)) out.info(retireAdvice(fp));
   }

@@ -33,3 +33,14 @@ export function unusedFingerprints(s: Session, fingerprints: Iterable<string>): 
   const use = s.manifest.fingerprintUse();
   return [...new Set(fingerprints)].filter((fp) => !use.get(fp));
 }
+
+/**
+ * Versions the manifest still records under a key that are not their object's current version: rotation
+ * re-encrypts current versions only, so these keep needing the key (in a versioned bucket).
+ */
+export function olderVersionsUnderKey(s: Session, fingerprint: string): { versions: number; objects: number } {
+  const current = new Set(manifestInScope(s, undefined, { latestOnly: true, fingerprint })
+    .map((e) => JSON.stringify([e.bucket, e.key, e.versionId])));
+  const older = manifestInScope(s, undefined, { fingerprint }).filter((e) => !current.has(JSON.stringify([e.bucket, e.key, e.versionId])));
+  return { versions: older.length, objects: new Set(older.map((e) => JSON.stringify([e.bucket, e.key]))).size };
+}

@@ -182,6 +182,29 @@ test('versioned bucket: rotation writes a new version; older versions keep the o
   [[put.versionId, oldKey.fingerprint, 'ok'], [r.versionId, newKey.fingerprint, 'ok']].sort());
 });
 
+test('rotate --fingerprint reports the older versions still under the old key, also of objects whose current version it left', async () => {
+  const home = newHome();
+  const bucket = await newBucket('rotv', true);
+  const [k1, k2, k3] = await Promise.all(['k1.key', 'k2.key', 'k3.key'].map((n) => makeKeyFile(home, n)));
+  await putData(home, `s3://${bucket}/doc`, randomBytes(100), k1.ref);
+  await putData(home, `s3://${bucket}/doc`, randomBytes(100), k2.ref);
+  await putData(home, `s3://${bucket}/third`, randomBytes(100), k1.ref);
+  await putData(home, `s3://${bucket}/third`, randomBytes(100), k1.ref);
+  await putData(home, `s3://${bucket}/other`, randomBytes(100), k1.ref);
+
+  const r = await ok(['rotate', '--fingerprint', k1.fingerprint, '--to', k3.ref, '--json'], { home });
+  const lines = r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.olderVersionsWithOldKey]).sort(),
+    [[`s3://${bucket}/other`, 1], [`s3://${bucket}/third`, 2]]);
+  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, olderVersionsWithOldKey: 4 } },
+    'the first version of doc (not rotated: its current version is under k2) and the earlier versions of the others');
+  const human = await ok(['rotate', '--fingerprint', k2.fingerprint, '--to', k3.ref], { home });
+  assert.match(human.stderr, new RegExp(`^1 ok, 0 failed\n1 older version\\(s\\) of 1 object\\(s\\) still need key ${k2.fingerprint}`, 'm'));
+  const again = await ok(['rotate', '--fingerprint', k1.fingerprint, '--to', k3.ref], { home });
+  assert.match(again.stderr, new RegExp(`4 older version\\(s\\) of 3 object\\(s\\) still need key ${k1.fingerprint} ` +
+    '\\(rotation re-encrypts current versions only\\)'));
+});
+
 /** Where sse3 is killed, whether it takes a multipart object to get there, and which key opens it right after the kill. */
 const faults = [
   { point: 'rotate-journalled', multipart: false, opensWith: 'old', settles: 'old-key' },
