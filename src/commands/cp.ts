@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
+import { walkLocalTree } from '../core/localtree.js';
 import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/scope.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer.js';
@@ -67,14 +68,6 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
     copyOne(s, from, to, { destKey, tuning: opts }, ev)), formatS3Url(from));
 }
 
-async function* walk(dir: string): AsyncGenerator<string> {
-  for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch((e) => { throw localIoError(e, 'reading', dir); })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(path);
-    else if (entry.isFile()) yield path;
-  }
-}
-
 /** The destination key of a relative path under a scope. */
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
@@ -85,10 +78,14 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     const root = resolve(src);
     const to = parseScope(dst);
     items = (async function* () {
-      for await (const path of walk(root)) {
-        const loc = under(to, relative(root, path).split(sep).join('/'));
-        yield item(path, async (ev) => renderTransferItem(out, path,
-          renderPut(out, await putOne(s, await localFile(path), loc, destKey!, { tuning: opts }, ev))));
+      for await (const f of walkLocalTree(root)) {
+        // A dangling link, a link loop, a FIFO: an item that fails with its reason, so it is never skipped silently.
+        if (f.problem) {
+          yield item(f.path, async () => { throw new Sse3Error('LOCAL_IO', f.problem!); });
+          continue;
+        }
+        yield item(f.path, async (ev) => renderTransferItem(out, f.path,
+          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { tuning: opts }, ev))));
       }
     })();
   } else {

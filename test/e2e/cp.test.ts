@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { adminClient, makeKeyFile, newBucket, newHome, ok, run } from './harness.js';
 
@@ -170,4 +170,36 @@ test('cp --recursive s3 → local never writes outside the destination folder', 
   assert.match(r.stderr, /^1 ok, 1 failed$/m);
   assert.match(r.stderr, /escaped\.txt.*outside/);
   assert.deepEqual(tree(work), { f: sha(Buffer.from('payload')), 'deep/er/out/fine.txt': sha(Buffer.from('payload')) });
+});
+
+test('cp --recursive follows symbolic links to files and folders (loop-safe) and reports dangling ones (exit 1)', async () => {
+  const home = newHome();
+  const bucket = await newBucket('cplink');
+  const key = await makeKeyFile(home, 'k.key');
+  const src = join(home.dir, 'src');
+  mkdirSync(join(src, 'sub'), { recursive: true });
+  writeFileSync(join(src, 'plain'), 'plain');
+  writeFileSync(join(home.dir, 'target.txt'), 'the target');
+  mkdirSync(join(home.dir, 'elsewhere'));
+  writeFileSync(join(home.dir, 'elsewhere', 'inner'), 'inner');
+  symlinkSync(join(home.dir, 'target.txt'), join(src, 'linked'));
+  symlinkSync(join(home.dir, 'elsewhere'), join(src, 'folder-link'));
+  symlinkSync(src, join(src, 'sub', 'loop'));
+  symlinkSync(join(home.dir, 'gone'), join(src, 'dangling'));
+
+  const up = await run(['cp', '-r', src, `s3://${bucket}/up/`, '--key', key.ref, '--json'], { home });
+  assert.equal(up.code, 1, up.stderr);
+  const lines = up.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 2 } });
+  assert.deepEqual(lines.filter((l) => l.ok).map((l) => l.key).sort(), ['up/folder-link/inner', 'up/linked', 'up/plain']);
+  const failed = lines.filter((l) => l.ok === false);
+  assert.deepEqual(failed.map((l) => l.error.code), ['LOCAL_IO', 'LOCAL_IO']);
+  assert.match(failed.map((l) => l.error.message).join('\n'), /dangling is a symbolic link to .*gone, which does not exist; skipped/);
+  assert.match(failed.map((l) => l.error.message).join('\n'), /loop leads back to a folder it is in \(a symbolic link loop\); not followed/);
+  const human = await run(['cp', '-r', src, `s3://${bucket}/again/`, '--key', key.ref], { home });
+  assert.equal(human.code, 1);
+  assert.match(human.stderr, /✗ .*dangling: .*which does not exist; skipped/);
+  assert.match(human.stderr, /^3 ok, 2 failed$/m);
+  const back = await ok(['get', `s3://${bucket}/up/linked`, '-'], { home });
+  assert.equal(back.out, 'the target');
 });
