@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
@@ -8,7 +7,7 @@ import { walkLocalTree } from '../core/localtree.js';
 import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/scope.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer.js';
-import { localIoError, makeFolders } from '../core/local.js';
+import { makeFolders } from '../core/local.js';
 import { partSizeFor } from '../core/upload.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';

@@ -19,7 +19,7 @@ export interface CommandSpec {
   commands: CommandSpec[];
 }
 
-type ArgKind = 'keyref' | 'local' | 's3' | 'any' | 'shell';
+type ArgKind = 'keyref' | 'local' | 's3' | 'any' | 'shell' | 'fingerprint';
 
 /** What each positional argument of a command is, in order. */
 const ARG_KINDS: Record<string, ArgKind[]> = {
@@ -45,7 +45,82 @@ const ARG_KINDS: Record<string, ArgKind[]> = {
 const OPTION_VALUE_KINDS: Record<string, ArgKind> = {
   'keys import --from': 'local',
   '--key': 'keyref', '-k': 'keyref', '--source-key': 'keyref', '--to': 'keyref', '--from': 'keyref', '--ca-bundle': 'local',
+  '--fingerprint': 'fingerprint',
 };
+
+/** The current (last) word of a command line as a shell reads it, and how it was typed. */
+export interface ShellWords {
+  /** Every word before the current one, with quotes and backslashes removed. */
+  words: string[];
+  /** The current word's value ('' after a space). */
+  current: string;
+  /** The current word as typed. */
+  raw: string;
+  /** The quote still open at the end of the line, if any, where it opens in raw, and the value typed before it. */
+  open?: { quote: "'" | '"'; at: number; before: string };
+}
+
+/** Split a command line (up to the cursor) into words as bash, zsh and fish do: quotes and backslashes. */
+export function shellWords(line: string): ShellWords {
+  const words: string[] = [];
+  let value = '';
+  let start = -1;
+  let quote: "'" | '"' | undefined;
+  let open: ShellWords['open'];
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (start === -1) {
+      if (/\s/.test(ch)) continue;
+      start = i;
+    }
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else value += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+      else if (ch === '\\' && i + 1 < line.length && '$`"\\\n'.includes(line[i + 1])) value += line[++i];
+      else value += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      open = { quote: ch, at: i - start, before: value };
+    } else if (ch === '\\') {
+      if (i + 1 < line.length) value += line[++i];
+    } else if (/\s/.test(ch)) {
+      words.push(value);
+      value = '';
+      start = -1;
+    } else {
+      value += ch;
+    }
+  }
+  return { words, current: value, raw: start === -1 ? '' : line.slice(start), ...(quote && open ? { open } : {}) };
+}
+
+/** A value as bash reads it back unquoted: every character the shell treats specially escaped (not ~, kept for ~/). */
+const bashEscape = (v: string) => v.replace(/[\s'"\\$`!&*?()[\]{}<>|;#]/g, (c) => (c === '\n' ? "$'\\n'" : `\\${c}`));
+
+/** A value inside an open quote of bash: single quotes cannot hold ', so it is closed, escaped, reopened. */
+const insideQuote = (v: string, quote: "'" | '"') =>
+  quote === "'" ? v.replace(/'/g, "'\\''") : v.replace(/["\\$`]/g, (c) => `\\${c}`);
+
+/**
+ * A candidate as bash must insert it in place of the current word: escaped as the word was typed (backslashes, or
+ * inside the quote the user opened, which readline closes itself). `cur` is what bash counts as the word (it splits
+ * at ':' and '='): the part of the word before it is already on the line and is left out.
+ */
+export function bashCandidate(c: string, typed: ShellWords, cur: string | undefined, finished: boolean): string {
+  let out: string;
+  if (typed.open && c.startsWith(typed.open.before)) {
+    out = typed.raw.slice(0, typed.open.at) + typed.open.quote + insideQuote(c.slice(typed.open.before.length), typed.open.quote);
+  } else {
+    out = bashEscape(c) + (finished ? ' ' : '');
+  }
+  if (cur !== undefined && typed.raw.endsWith(cur)) {
+    const before = typed.raw.slice(0, typed.raw.length - cur.length);
+    if (out.startsWith(before)) out = out.slice(before.length);
+  }
+  return out;
+}
 
 function localPaths(word: string, prefix = ''): string[] {
   const dir = word.endsWith('/') ? word : dirname(word) === '.' && !word.startsWith('./') ? '' : dirname(word) + '/';
@@ -92,13 +167,19 @@ async function valuesFor(kind: ArgKind, word: string, commandPath: string): Prom
     case 's3': return s3Paths(word);
     case 'any': return word.startsWith('s3://') || (word !== '' && 's3://'.startsWith(word)) ? s3Paths(word) : localPaths(word);
     case 'shell': return ['bash', 'zsh', 'fish'].filter((s) => s.startsWith(word));
+    case 'fingerprint': return recordedFingerprints(word);
   }
 }
 
-/** Candidates for the last word of a command line (everything up to the cursor). */
+/** Fingerprints the manifest records (rotate --fingerprint). */
+async function recordedFingerprints(word: string): Promise<string[]> {
+  const { completeFingerprints } = await import('../manifest/store.js');
+  return completeFingerprints(sse3Paths().manifestFile, word);
+}
+
+/** Candidates (values, unescaped) for the last word of a command line (everything up to the cursor). */
 export async function complete(line: string, spec: CommandSpec): Promise<string[]> {
-  const words = line.trim() === '' ? [] : line.trim().split(/\s+/);
-  const cur = /\s$/.test(line) || words.length === 0 ? '' : words.pop()!;
+  const { words, current: cur } = shellWords(line);
   if (words.length && /(^|\/)sse3(\.js)?$/.test(words[0])) words.shift();
 
   let node = spec;
@@ -139,13 +220,18 @@ export async function complete(line: string, spec: CommandSpec): Promise<string[
   return kind ? valuesFor(kind, cur, commandPath) : [];
 }
 
-/** Entry point of `sse3 __complete SHELL LINE`: one candidate per line. */
+/**
+ * Entry point of `sse3 __complete SHELL LINE [CUR]`: one candidate per line. zsh and fish get values and quote
+ * them themselves; bash inserts exactly what it is given, so it gets them escaped, with a space after a finished
+ * word (none after a folder or a ref prefix); CUR is the part of the word bash will replace.
+ */
 export async function runCompletion(args: string[], specFile: URL): Promise<number> {
-  const [shell, line = ''] = args;
+  const [shell, line = '', cur] = args;
   const spec = JSON.parse(readFileSync(specFile, 'utf8')) as CommandSpec;
   const candidates = await complete(line, spec);
-  // bash inserts exactly what we print: a space ends a finished word, none after a folder or a ref prefix.
   const finished = (c: string) => !/[/:]$/.test(c);
-  process.stdout.write(candidates.map((c) => (shell === 'bash' && finished(c) ? `${c} ` : c)).join('\n') + (candidates.length ? '\n' : ''));
+  const typed = shellWords(line);
+  const out = shell === 'bash' ? candidates.map((c) => bashCandidate(c, typed, cur, finished(c))) : candidates;
+  process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
   return 0;
 }

@@ -600,3 +600,29 @@ export function completeObjectPaths(file: string, word: string, limit = 200): st
     db.close();
   }
 }
+
+/** Fingerprints recorded in the manifest that start with `word`, one index seek each (shell completion). */
+export function completeFingerprints(file: string, word: string, limit = 200): string[] {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return [];
+  }
+  try {
+    db.pragma('busy_timeout = 1000');
+    const next = db.prepare('SELECT fingerprint FROM objects WHERE fingerprint > ? ORDER BY fingerprint LIMIT 1').pluck();
+    const out: string[] = [];
+    let fp = db.prepare('SELECT fingerprint FROM objects WHERE fingerprint >= ? ORDER BY fingerprint LIMIT 1').pluck().get(word) as
+      string | undefined;
+    while (fp !== undefined && fp.startsWith(word) && out.length < limit) {
+      out.push(fp);
+      fp = next.get(fp) as string | undefined;
+    }
+    return out;
+  } catch {
+    return [];
+  } finally {
+    db.close();
+  }
+}

@@ -23,11 +23,17 @@ function fixture() {
     m.record({ endpoint: 'https://127.0.0.1:8443', bucket: 'backups', key, versionId: '', fingerprint: 'f'.repeat(20), size: 1,
       sha256: 'a'.repeat(64), etag: 'e', createdAt: new Date().toISOString() });
   }
+  // Names with spaces and characters a shell treats specially, under another key.
+  for (const key of ['my file.txt', 'my photos/a b.jpg', "it's (1).txt"]) {
+    m.record({ endpoint: 'https://127.0.0.1:8443', bucket: 'backups', key, versionId: '', fingerprint: '0a1b2c3d4e5f60718293', size: 1,
+      sha256: 'a'.repeat(64), etag: 'e', createdAt: new Date().toISOString() });
+  }
   m.record({ endpoint: 'https://127.0.0.1:8443', bucket: 'archive', key: 'x', versionId: '', fingerprint: 'f'.repeat(20), size: 1,
     sha256: 'a'.repeat(64), etag: 'e', createdAt: new Date().toISOString() });
   m.close();
   mkdirSync(join(dir, 'work'));
   writeFileSync(join(dir, 'work', 'report-2026.pdf'), 'x');
+  writeFileSync(join(dir, 'work', 'my report.pdf'), 'x');
   return { dir, home, bin, work: join(dir, 'work') };
 }
 
@@ -106,6 +112,18 @@ for (const sh of shells) {
         await t.tab('sse3 put --key keych', /sse3 put --key keychain:Z/);
         await t.tab('sse3 put rep', /sse3 put report-2026\.pdf Z/);
         await t.tab('sse3 manifest ', /export[\s\S]*list[\s\S]*rebuild/, true);
+        // Names with spaces: escaped as typed, also after a typed "\ " or inside an open quote.
+        await t.tab('sse3 get s3://backups/my\\ f', /sse3 get s3:\/\/backups\/my\\ file\.txt Z/);
+        await t.tab('sse3 get s3://backups/my\\ p', /sse3 get s3:\/\/backups\/my\\ photos\/Z/);
+        await t.tab('sse3 get s3://backups/my\\ photos/a', /sse3 get s3:\/\/backups\/my\\ photos\/a\\ b\.jpg Z/);
+        await t.tab("sse3 get 's3://backups/my f", sh.name === 'bash' ? /sse3 get 's3:\/\/backups\/my file\.txt'Z/
+          : /sse3 get 's3:\/\/backups\/my file\.txt' Z/);
+        await t.tab('sse3 get s3://backups/it', /sse3 get s3:\/\/backups\/it\\'s\\ \\\(1\\\)\.txt Z/);
+        await t.tab('sse3 put my\\ r', /sse3 put my\\ report\.pdf Z/);
+        await t.tab('sse3 put my', /sse3 put my\\ report\.pdf Z/);
+        // rotate --fingerprint offers the fingerprints the manifest records.
+        await t.tab('sse3 rotate --fingerprint 0', /sse3 rotate --fingerprint 0a1b2c3d4e5f60718293 Z/);
+        await t.tab('sse3 rotate --fingerprint ', /0a1b2c3d4e5f60718293[\s\S]*f{20}/, true);
       } finally {
         t.close();
       }
@@ -128,7 +146,8 @@ test('completion answers offline without loading the AWS SDK or Commander; SQLit
   const env = { SSE3_HOME: f.home, AWS_ENDPOINT_URL: 'https://127.0.0.1:1' };
   const s3 = await packagesLoaded(['__complete', 'bash', 'sse3 get s3://backups/'], { env });
   assert.equal(s3.result.code, 0);
-  assert.deepEqual(s3.result.out.trim().split('\n'), ['s3://backups/db.dump ', 's3://backups/photos/']);
+  assert.deepEqual(s3.result.out.trim().split('\n'), ['s3://backups/db.dump ', "s3://backups/it\\'s\\ \\(1\\).txt ",
+    's3://backups/my\\ file.txt ', 's3://backups/my\\ photos/', 's3://backups/photos/'], 'escaped for bash');
   assert.deepEqual(s3.packages, ['better-sqlite3']);
   const words = await packagesLoaded(['__complete', 'bash', 'sse3 get --'], { env });
   assert.match(words.result.out, /--version-id/);
