@@ -54,7 +54,7 @@ class Tmux {
   screen(): string {
     return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p']).toString();
   }
-  async waitFor(re: RegExp, ms = 8000): Promise<string> {
+  async waitFor(re: RegExp, ms = 20_000): Promise<string> {
     const until = Date.now() + ms;
     let last = '';
     while (Date.now() < until) {
@@ -99,9 +99,10 @@ for (const sh of shells) {
       const t = new Tmux(sh.cmd, { PATH: `${f.bin}:/usr/bin:/bin`, SSE3_HOME: f.home, HOME: f.dir, TERM: 'xterm', PS1: '$ ',
         SSE3_DEMO_KEY: 'x' }, f.work);
       try {
-        t.keys('-l', sh.init);
+        // compinit can take many seconds on a busy machine: wait until the shell is back at its prompt.
+        t.keys('-l', `${sh.init} && echo sse3-init-done`);
         t.keys('Enter');
-        await new Promise((r) => setTimeout(r, 500));
+        await t.waitFor(/^sse3-init-done/m, 60_000);
         t.keys('clear', 'Enter');
         await t.tab('sse3 rot', /sse3 rotate Z/);
         await t.tab('sse3 get --version-', /sse3 get --version-id Z/);

@@ -108,7 +108,7 @@ test('rotate --recursive rotates only under the prefix; --fingerprint rotates wh
 
   const byFp = await ok(['rotate', '--fingerprint', k1.fingerprint, '--to', k3.ref, '--json'], { home });
   const lines = byFp.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, olderVersionsWithOldKey: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status, l.oldFingerprint, l.newFingerprint]).sort(),
     [`s3://${one}/pq`, `s3://${one}/q/z`, `s3://${two}/w`].sort().map((u) => [u, 'rotated', k1.fingerprint, k3.fingerprint]));
   assert.deepEqual(await fingerprints(), {
