@@ -1,9 +1,10 @@
+import { promises as fs } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
-import { walkLocalTree } from '../core/localtree.js';
+import { walkLocalSorted } from '../core/localwalk.js';
 import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/scope.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer.js';
@@ -38,6 +39,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
   const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key?.[0]))) : undefined;
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
   if (file) partSizeFor(file.size, opts.partSize);
+  if (!srcS3 && opts.recursive) await localFolder(src);
   const stdout = dst === '-' ? out.dataStream() : undefined;
   // Keys that may open the source: --source-key, or for s3 → local also --key.
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
@@ -77,10 +79,10 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     const root = resolve(src);
     const to = parseScope(dst);
     items = (async function* () {
-      for await (const f of walkLocalTree(root)) {
+      for await (const f of walkLocalSorted(root, { followSymlinks: true })) {
         // A dangling link, a link loop, a FIFO: an item that fails with its reason, so it is never skipped silently.
-        if (f.problem) {
-          yield item(f.path, async () => { throw new Sse3Error('LOCAL_IO', f.problem!); });
+        if (f.kind === 'skip') {
+          yield item(f.path, async () => { throw new Sse3Error('LOCAL_IO', `${f.path}: ${f.reason}; not copied`); });
           continue;
         }
         yield item(f.path, async (ev) => renderTransferItem(out, f.path,
@@ -118,4 +120,12 @@ async function localPathUnder(root: string, rel: string, label: string): Promise
   const folder = resolve(path, '..');
   await makeFolders(folder);
   return path;
+}
+
+/** The folder cp -r uploads, checked before anything is sent. */
+async function localFolder(path: string): Promise<void> {
+  const st = await fs.stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such folder' : e.code ?? e}`);
+  });
+  if (!st.isDirectory()) throw new Sse3Error('USAGE', `${path} is not a folder`, 'copy a single file without --recursive');
 }

@@ -101,7 +101,7 @@ async function* walkFolder(dir: string, prefix: string, ancestors: Set<string>, 
       if (!id) {
         yield { kind: 'skip', rel: `${rel}/`, path, reason: 'folder cannot be read', subtree: true };
       } else if (ancestors.has(id)) {
-        yield { kind: 'skip', rel: `${rel}/`, path, reason: 'symbolic link loop (a folder that contains itself)', subtree: true };
+        yield { kind: 'skip', rel: `${rel}/`, path, reason: 'leads back to a folder it is in (a symbolic link loop)', subtree: true };
       } else {
         ancestors.add(id);
         yield* walkFolder(path, `${rel}/`, ancestors, opts);
@@ -129,8 +129,11 @@ function classify(dir: string, d: Dirent<Buffer>, opts: WalkOptions): Child | Pr
 
 async function classifyLink(path: string, name: string, opts: WalkOptions): Promise<Child> {
   const skip = (reason: string, sortKey = name): Child => ({ name, sortKey, type: 'skip', reason });
-  const target = await fs.stat(path).catch(() => undefined);
-  if (!target) return skip('dangling symbolic link');
+  const target = await fs.stat(path).catch(async (e: NodeJS.ErrnoException) => {
+    const link = await fs.readlink(path).catch(() => '?');
+    return e.code === 'ELOOP' ? 'a symbolic link that leads back to itself' : `a symbolic link to ${link}, which does not exist`;
+  });
+  if (typeof target === 'string') return skip(target);
   if (!opts.followSymlinks) return skip('symbolic link (not followed)', target.isDirectory() ? `${name}/` : name);
   if (target.isDirectory()) return { name, sortKey: `${name}/`, type: 'dir', stats: target };
   if (target.isFile()) return { name, sortKey: name, type: 'file', stats: target };

@@ -194,11 +194,11 @@ test('cp --recursive follows symbolic links to files and folders (loop-safe) and
   assert.deepEqual(lines.filter((l) => l.ok).map((l) => l.key).sort(), ['up/folder-link/inner', 'up/linked', 'up/plain']);
   const failed = lines.filter((l) => l.ok === false);
   assert.deepEqual(failed.map((l) => l.error.code), ['LOCAL_IO', 'LOCAL_IO']);
-  assert.match(failed.map((l) => l.error.message).join('\n'), /dangling is a symbolic link to .*gone, which does not exist; skipped/);
-  assert.match(failed.map((l) => l.error.message).join('\n'), /loop leads back to a folder it is in \(a symbolic link loop\); not followed/);
+  assert.match(failed.map((l) => l.error.message).join('\n'), /dangling: a symbolic link to .*gone, which does not exist; not copied/);
+  assert.match(failed.map((l) => l.error.message).join('\n'), /loop: leads back to a folder it is in \(a symbolic link loop\); not copied/);
   const human = await run(['cp', '-r', src, `s3://${bucket}/again/`, '--key', key.ref], { home });
   assert.equal(human.code, 1);
-  assert.match(human.stderr, /✗ .*dangling: .*which does not exist; skipped/);
+  assert.match(human.stderr, /✗ .*dangling: .*dangling: a symbolic link to .*which does not exist; not copied/);
   assert.match(human.stderr, /^3 ok, 2 failed$/m);
   const back = await ok(['get', `s3://${bucket}/up/linked`, '-'], { home });
   assert.equal(back.out, 'the target');

@@ -55,6 +55,7 @@ test('links: followed loop-safe when asked, skipped (folders as a whole) when no
   const outside = mkdtempSync(join(tmpdir(), 'sse3-walk-out-'));
   tree(outside, ['o1', 'sub/o2']);
   tree(root, ['dir/f', 'real']);
+  symlinkSync('self', join(root, 'self'));
   symlinkSync(outside, join(root, 'linked'));
   symlinkSync(join(root, 'real'), join(root, 'file-link'));
   symlinkSync(join(root, 'nowhere'), join(root, 'dangling'));
@@ -68,14 +69,15 @@ test('links: followed loop-safe when asked, skipped (folders as a whole) when no
   assert.deepEqual(view(followed), [
     `.real.sse3-${process.pid}-0123abcd.part [temporary file of an sse3 download]`,
     'bad-\uFFFDA [name is not valid UTF-8]',
-    'dangling [dangling symbolic link]',
+    `dangling [a symbolic link to ${join(root, 'nowhere')}, which does not exist]`,
     'dir/f',
-    'dir/loop/ [symbolic link loop (a folder that contains itself)]',
+    'dir/loop/ [leads back to a folder it is in (a symbolic link loop)]',
     'fifo [not a regular file (device, FIFO or socket)]',
     'file-link',
     'linked/o1',
     'linked/sub/o2',
     'real',
+    'self [a symbolic link that leads back to itself]',
   ]);
   const temp = followed[0];
   assert.equal(temp.kind === 'skip' && temp.tempOwner, process.pid);
