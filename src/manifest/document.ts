@@ -36,11 +36,13 @@ export const DOCUMENT_VERSION = 1;
 const FINGERPRINT = /^[0-9a-f]{20}$/;
 const SHA256 = /^([0-9a-f]{64})?$/;
 
-type Field = 'string' | 'count' | 'fingerprint' | 'sha256' | 'integer';
+type Field = 'string' | 'count' | 'fingerprint' | 'sha256' | 'integer' | 'optionalInteger';
 const ok: Record<Field, (v: unknown) => boolean> = {
   string: (v) => typeof v === 'string',
   count: (v) => Number.isSafeInteger(v) && (v as number) >= 0,
   integer: (v) => Number.isSafeInteger(v),
+  // Fields added later (a file's mtime): absent or null in older exports.
+  optionalInteger: (v) => v === undefined || v === null || Number.isSafeInteger(v),
   fingerprint: (v) => typeof v === 'string' && FINGERPRINT.test(v),
   sha256: (v) => typeof v === 'string' && SHA256.test(v),
 };
@@ -48,7 +50,7 @@ const ok: Record<Field, (v: unknown) => boolean> = {
 const LOCATION = { endpoint: 'string', bucket: 'string', key: 'string' } as const;
 const SHAPES = {
   objects: { ...LOCATION, versionId: 'string', fingerprint: 'fingerprint', size: 'count', sha256: 'sha256', etag: 'string',
-    createdAt: 'string' },
+    createdAt: 'string', mtimeMs: 'optionalInteger' },
   pendingRotations: { ...LOCATION, oldVersion: 'string', oldFingerprint: 'fingerprint', newFingerprint: 'fingerprint', size: 'count',
     sha256: 'sha256', pid: 'integer', startedAt: 'string' },
   pendingUploads: { ...LOCATION, uploadId: 'string', fingerprint: 'fingerprint', pid: 'integer', startedAt: 'string' },
@@ -62,7 +64,7 @@ function pick(source: string, list: string, i: number, item: unknown, shape: Rec
   for (const [name, field] of Object.entries(shape)) {
     const value = (item as Record<string, unknown>)[name];
     if (!ok[field](value)) throw bad(source, `${list}[${i}].${name} is ${value === undefined ? 'missing' : `not a valid ${field}`}`);
-    out[name] = value;
+    out[name] = field === 'optionalInteger' ? value ?? null : value;
   }
   return out;
 }

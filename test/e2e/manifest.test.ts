@@ -13,7 +13,8 @@ const backupsOf = (home: Home) => {
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.db')).sort().map((n) => join(dir, n)) : [];
 };
 const rows = async (home: Home) => (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean)
-  .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string });
+  .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string; summary?: unknown })
+  .filter((r) => !r.summary);
 const keysIn = (file: string) => {
   const db = new Database(file, { readonly: true });
   try {
