@@ -52,7 +52,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, g:
     }
     const objects = target !== undefined ? objectsInScope(s, parseScope(target)) : objectsUnderKey(s, opts.fingerprint!);
     const nothing = target !== undefined ? `nothing under ${formatScope(parseScope(target))} to rotate`
-      : `the manifest records no object under key ${opts.fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
+      : `no object's current version is recorded under key ${opts.fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
     await rotateMany(s, objects, opts, out, newKey!, fromKey, nothing);
   } finally {
     s.close();
@@ -92,12 +92,15 @@ async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Itera
   // With --fingerprint: what the key still opens after its objects' current versions moved to the new key.
   const summary = opts.fingerprint === undefined ? undefined : (b: BatchSummary) => {
     const older = olderVersionsUnderKey(s, opts.fingerprint!);
+    // Nothing left to rotate still says which older versions keep the key in use.
+    const first = b.ok + b.failed === 0 && !s.signal.aborted ? nothing : `${b.ok} ok, ${b.failed} failed`;
     return { json: { ok: b.ok, failed: b.failed, olderVersionsWithOldKey: older.versions },
-      line: [`${b.ok} ok, ${b.failed} failed`, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
+      line: [first, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
         `still need key ${opts.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n') };
   };
   try {
-    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r), nothing, summary });
+    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r),
+      nothing: summary ? undefined : nothing, summary });
   } finally {
     for (const fp of unusedFingerprints(s, oldFingerprints)) out.info(retireAdvice(fp));
   }

@@ -36,7 +36,7 @@ test('a scope with nothing in it says so and exits 0; a bucket that does not exi
   const cases: Array<[string[], RegExp]> = [
     [['verify', `s3://${bucket}/nothing`], new RegExp(`nothing recorded under s3://${bucket}/nothing/ on https://.*: nothing to verify`)],
     [['rotate', '-r', `s3://${bucket}/nothing`, '--to', key.ref], new RegExp(`nothing under s3://${bucket}/nothing/ to rotate`)],
-    [['rotate', '--fingerprint', '0'.repeat(20), '--to', key.ref], /the manifest records no object under key 0{20} on .*: nothing to rotate/],
+    [['rotate', '--fingerprint', '0'.repeat(20), '--to', key.ref], /no object's current version is recorded under key 0{20} on .*: nothing to rotate/],
     [['cp', '-r', `s3://${bucket}/nothing/`, 'down'], new RegExp(`nothing under s3://${bucket}/nothing/ to copy`)],
     [['cp', '-r', 'empty', `s3://${bucket}/up/`, '--key', key.ref], /no files under empty to copy/],
     [['manifest', 'list', `s3://${bucket}/nothing`], new RegExp(`the manifest has no entries under s3://${bucket}/nothing/`)],
