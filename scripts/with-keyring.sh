@@ -92,8 +92,9 @@ else
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/sse3-keyring.XXXXXX")
   own_tmp=1
 fi
-# A nested call must build its own bus, not reuse (and --replace) this one.
-unset SSE3_KEYRING_SESSION SSE3_KEYRING_TMP
+# A nested call must build its own bus, not reuse (and --replace) this one; and its daemon must not find
+# ours through GNOME_KEYRING_CONTROL either: --replace would tell ours to quit.
+unset SSE3_KEYRING_SESSION SSE3_KEYRING_TMP GNOME_KEYRING_CONTROL
 
 daemon_pid=
 cmd_pid=

@@ -91,9 +91,8 @@ kill "$mon"
 `;
     writeFileSync(join(home.dir, 'count.sh'), script);
     const r = spawnSync('bash', [WITH_KEYRING, 'bash', join(home.dir, 'count.sh')], {
-      // SSE3_KEYRING_SESSION unset: a bus and keyring of its own, never a replacement of the keyring the other tests use.
       cwd: join(home.dir, 'work'),
-      env: { ...process.env, ...home.env, SSE3_KEYRING_SESSION: '', BIN, BUCKET: bucket, NAME: randomName('kc-once') },
+      env: { ...process.env, ...home.env, BIN, BUCKET: bucket, NAME: randomName('kc-once') },
       encoding: 'utf8', timeout: 170_000,
     });
     assert.equal(r.status, 0, r.stderr);
