@@ -23,13 +23,12 @@ export interface HeadReport {
 /** HEAD an object with the key sse3 finds for it (if any): its state, whether the key matches, its manifest record. */
 export async function headObject(s: Session, loc: S3Location, opts: { versionId?: string }): Promise<HeadReport> {
   const url = formatS3Url(loc);
-  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
   let found: ObjectKey = {};
   let h;
   try {
     found = await keyForObject(s, loc, { versionId: opts.versionId, required: false, op: 'head' });
-    h = await s.conn.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
-      ...found.key?.sseC() }), { abortSignal: s.signal });
+    h = await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
+      ...found.key?.sseC() }, { abortSignal: s.signal });
   } catch (e) {
     const err = describeS3Error(e, { op: 'head', url, sentFingerprint: found.key?.fingerprint, expectedFingerprint: found.fingerprint });
     if (err.code === 'NO_KEY' && found.fingerprint) {

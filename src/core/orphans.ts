@@ -27,7 +27,7 @@ export async function settleOrphanUploads(io: Io, findKey: (fingerprint: string)
       if (u.completing) {
         const key = await findKey(u.fingerprint);
         if (!key) continue; // kept until the key is available here
-        const h = await conn.client.send(new s3.HeadObjectCommand({ Bucket: u.bucket, Key: u.key, ...key.sseC() })).catch(() => undefined);
+        const h = await conn.objects.headObject({ Bucket: u.bucket, Key: u.key, ...key.sseC() }).catch(() => undefined);
         if (h && confirmsKey(h, key) && h.ContentLength === u.completing.size) {
           await putTags(io, { bucket: u.bucket, key: u.key, versionId: h.VersionId }, tagsFor(u.fingerprint, u.completing.sha256))
             .catch(() => undefined);

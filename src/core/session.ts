@@ -131,8 +131,7 @@ export async function openSession(g: ConnectionOptions, signal: AbortSignal,
     keyProblems: () => finder.problems,
     close() {
       manifest.close();
-      conn.client.destroy();
-      conn.singleAttemptClient.destroy();
+      conn.close();
     },
   };
 }
@@ -153,12 +152,10 @@ export interface ObjectKey {
  * (400, as AWS and Ceph RGW answer for SSE-C objects): it is SSE-C, and only the key is unknown.
  */
 async function assertNeedsKey(s: Session, loc: S3Location, versionId: string | undefined, op: KeyLookupOp): Promise<void> {
-  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
   const url = formatS3Url(loc);
   let h;
   try {
-    h = await s.conn.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, VersionId: versionId }),
-      { abortSignal: s.signal });
+    h = await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: versionId }, { abortSignal: s.signal });
   } catch (e) {
     if (statusOf(e) === 400) return;
     throw describeS3Error(e, { op, url });

@@ -34,10 +34,9 @@ export async function verifyEntry(s: Session, e: ManifestEntry, deep: boolean): 
   const key = await s.findKey(e.fingerprint);
   if (!key) return { entry: e, status: 'key-unavailable' };
   const url = formatS3Url(e);
-  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
   try {
-    const h = await s.conn.client.send(new HeadObjectCommand({ Bucket: e.bucket, Key: e.key, VersionId: e.versionId || undefined,
-      ...key.sseC() }), { abortSignal: s.signal });
+    const h = await s.conn.objects.headObject({ Bucket: e.bucket, Key: e.key, VersionId: e.versionId || undefined,
+      ...key.sseC() }, { abortSignal: s.signal });
     const echo = keyEcho(h, key);
     if (echo === 'plain') return { entry: e, status: 'not-encrypted' };
     if (echo === 'other') return { entry: e, status: 'wrong-key' };

@@ -3,6 +3,8 @@ import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
 import { endpointIdentity } from '../manifest/entry.js';
+import { type Credentials, LeanObjects } from './http.js';
+import { type ObjectRequests, sdkObjects } from './objects.js';
 import { RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
 
 /** Connection settings shared by every command that talks to S3. */
@@ -17,14 +19,24 @@ export interface ConnectionOptions {
   checksums?: 'when_required' | 'when_supported';
 }
 
+/** The SDK client's send and destroy: built on first use, so a command that needs only the data path never loads it. */
+export interface S3ClientLike {
+  send: import('@aws-sdk/client-s3').S3Client['send'];
+  destroy(): void;
+}
+
 export interface Connection {
-  /** @aws-sdk/client-s3's S3Client; typed loosely so this module's type does not load the SDK. */
-  client: import('@aws-sdk/client-s3').S3Client;
+  /** @aws-sdk/client-s3's S3Client, built on first use; typed loosely so this module's type does not load the SDK. */
+  client: S3ClientLike;
   /** Same settings without SDK retries: for requests sse3 retries itself (withRetries), such as bodies streamed from disk. */
-  singleAttemptClient: import('@aws-sdk/client-s3').S3Client;
+  singleAttemptClient: S3ClientLike;
+  /** GetObject, HeadObject, PutObject and UploadPart: signed by sse3 over node:https where it can, else through the SDK. */
+  objects: ObjectRequests;
   /** Stable identity of the server, used as the manifest's endpoint column. */
   endpoint: string;
   region: string;
+  /** Closes the clients and their connections. */
+  close(): void;
 }
 
 /** Identity used in the manifest for objects on AWS itself (bucket names are global there). */
@@ -85,7 +97,7 @@ function parseEndpoint(text: string, from: string): URL {
  * environment, profile) is refused before a request can leave the process.
  */
 export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
-  const { loadSharedConfigFiles } = await import('@smithy/core/config');
+  const { loadSharedConfigFiles } = await import('./lean-deps.js');
   const profileName = opts.profile ?? env.AWS_PROFILE ?? 'default';
   const shared = await loadSharedConfigFiles();
   const profile = { ...(shared.credentialsFile?.[profileName] ?? {}), ...(shared.configFile?.[profileName] ?? {}) };
@@ -117,37 +129,103 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
     }
   }
 
+  const timeoutMs = (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const connectTimeoutMs = Math.min(CONNECT_TIMEOUT_MS, timeoutMs);
+  // One agent (one TLS context, one pool of kept-alive connections) for the SDK client and the lean requests.
+  const agent = new Agent({ keepAlive: true, maxSockets: 32, secureContext });
+  const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+  let sdk: Promise<{ client: S3Client; single: S3Client }> | undefined;
+  const build = () => sdk ??= buildSdkClients({ region, profile: opts.profile, url, checksums, agent, timeoutMs, connectTimeoutMs }, env);
+  let built: { client: S3Client; single: S3Client } | undefined;
+  const lazy = (pick: 'client' | 'single'): S3ClientLike => ({
+    send: (async (command: never, options?: never) => {
+      built = await build();
+      return built[pick].send(command, options);
+    }) as unknown as S3ClientLike['send'],
+    destroy: () => built?.[pick].destroy(),
+  });
+  const client = lazy('client');
+  const singleAttemptClient = lazy('single');
+  // The lean path: an endpoint given by URL (so no endpoint rules of AWS apply), no optional checksums, and
+  // credentials sse3 can read as the SDK would (else the SDK's provider chain decides, and the SDK sends).
+  const credentials = url && checksums === 'WHEN_REQUIRED' ? staticCredentials(opts.profile, env, shared) : undefined;
+  const objects = url && credentials
+    ? new LeanObjects({ endpoint: url, region, credentials, agent, socketTimeoutMs: timeoutMs, connectTimeoutMs,
+      requestLog: env.SSE3_REQUEST_LOG || undefined })
+    : sdkObjects(client, singleAttemptClient);
+  return {
+    client, singleAttemptClient, objects, endpoint: url ? endpointId(url) : AWS_ENDPOINT_ID, region,
+    close() {
+      built?.client.destroy();
+      built?.single.destroy();
+      agent.destroy();
+    },
+  };
+}
+
+type S3Client = import('@aws-sdk/client-s3').S3Client;
+
+/**
+ * Credentials found the way the SDK's default chain finds them first, when they are static: the environment's
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (when no profile is chosen), else the profile's aws_access_key_id /
+ * aws_secret_access_key (credentials file over config file) unless the profile assumes a role. Anything else
+ * (SSO, processes, web identity, instance roles) is left to the SDK: undefined.
+ */
+export function staticCredentials(profileOption: string | undefined, env: NodeJS.ProcessEnv,
+  shared: { configFile?: Record<string, Record<string, string | undefined>>; credentialsFile?: Record<string, Record<string, string | undefined>> })
+  : Credentials | undefined {
+  if (!(profileOption ?? env.AWS_PROFILE) && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+  }
+  const name = profileOption || env.AWS_PROFILE || 'default';
+  const p = { ...shared.configFile?.[name], ...shared.credentialsFile?.[name] };
+  if (p.role_arn !== undefined || typeof p.aws_access_key_id !== 'string' || typeof p.aws_secret_access_key !== 'string') return undefined;
+  return { accessKeyId: p.aws_access_key_id, secretAccessKey: p.aws_secret_access_key,
+    ...(p.aws_session_token ? { sessionToken: p.aws_session_token } : {}) };
+}
+
+interface SdkSettings {
+  region: string;
+  profile?: string;
+  url?: URL;
+  checksums: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  agent: Agent;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+async function buildSdkClients(o: SdkSettings, env: NodeJS.ProcessEnv): Promise<{ client: S3Client; single: S3Client }> {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [{ S3Client }, { ConfiguredRetryStrategy }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/core/retry')]);
-  const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
   const config = {
-    region,
-    profile: opts.profile,
-    endpoint: url?.href,
+    region: o.region,
+    profile: o.profile,
+    endpoint: o.url?.href,
     // Ceph RGW and MinIO serve path-style by default; virtual-hosted needs DNS set up for each bucket.
-    forcePathStyle: url !== undefined,
+    forcePathStyle: o.url !== undefined,
     // sse3 resolves the endpoint itself (above); the SDK must not pick another one from config files,
     // such as a [services] section, behind the plain-HTTP check.
     ignoreConfiguredEndpointUrls: true,
-    requestChecksumCalculation: checksums,
-    responseChecksumValidation: checksums,
+    requestChecksumCalculation: o.checksums,
+    responseChecksumValidation: o.checksums,
     // sse3's one retry policy (src/s3/retry.ts), also used for the requests sse3 retries itself.
     retryStrategy: new ConfiguredRetryStrategy(RETRY_ATTEMPTS, retryDelayMs),
     logger: SILENT_LOGGER,
     requestHandler: {
-      httpsAgent: new Agent({ keepAlive: true, maxSockets: 32, secureContext }),
+      httpsAgent: o.agent,
       // Connecting (TCP and TLS handshake) counts as silence too, capped so a dead host is reported quickly.
-      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000),
+      connectionTimeout: o.connectTimeoutMs,
       // --timeout is how long the server may stay silent, at any point of a request or a response body:
       // a hung server becomes an error, while a slow but moving transfer of any size may go on.
-      socketTimeout: (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      socketTimeout: o.timeoutMs,
     },
   } satisfies import('@aws-sdk/client-s3').S3ClientConfig;
   const client = new S3Client(config);
-  const singleAttemptClient = new S3Client({ ...config, retryStrategy: new ConfiguredRetryStrategy(1) });
+  const single = new S3Client({ ...config, retryStrategy: new ConfiguredRetryStrategy(1) });
   // Over HTTPS, TLS already protects the body in transit and sse3 checks the plaintext's SHA-256 end to end:
   // hashing every upload again for the signature would cost a full extra pass of CPU.
-  for (const c of [client, singleAttemptClient]) {
+  for (const c of [client, single]) {
     // Last line of defence: no request carrying an SSE-C key may leave over anything but HTTPS.
     c.middlewareStack.add((next) => async (args) => {
       const protocol = (args.request as { protocol?: string }).protocol;
@@ -172,5 +250,5 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
       return next(args);
     }, { step: 'build', name: 'sse3UnsignedPayload' });
   }
-  return { client, singleAttemptClient, endpoint: url ? endpointId(url) : AWS_ENDPOINT_ID, region };
+  return { client, single };
 }

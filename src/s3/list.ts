@@ -19,17 +19,22 @@ const unquote = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
 /** Every object under a prefix (current versions), page by page, in key order. */
 export async function* listObjects(conn: Connection, bucket: string, prefix: string, signal?: AbortSignal)
   : AsyncGenerator<ListedObject> {
-  const { paginateListObjectsV2 } = await import('@aws-sdk/client-s3');
-  try {
-    for await (const page of paginateListObjectsV2({ client: conn.client }, { Bucket: bucket, Prefix: prefix || undefined })) {
-      if (signal?.aborted) return;
-      for (const o of page.Contents ?? []) {
-        yield { key: o.Key!, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified, versionId: '', isLatest: true };
-      }
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await conn.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+        { abortSignal: signal });
+    } catch (e) {
+      throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
     }
-  } catch (e) {
-    throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
-  }
+    if (signal?.aborted) return;
+    for (const o of page.Contents ?? []) {
+      yield { key: o.Key!, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified, versionId: '', isLatest: true };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
 }
 
 /**

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Connection } from '../../src/s3/client.js';
+import { sdkObjects } from '../../src/s3/objects.js';
 
 interface StoredObject {
   body: Buffer; keyMd5?: string; metadata: Record<string, string>; tags: Record<string, string>; versionId?: string; contentType?: string;
@@ -34,7 +35,7 @@ export function timeoutError(): Error {
 
 export interface TwinOptions {
   /** false: behave like a server that ignores SSE-C headers and stores plaintext. */
-  encrypts?: boolean;
+  encrypts?: boolean | ((op: string) => boolean);
   /** Fail UploadPart for this part number. */
   failPart?: number;
   versioned?: boolean;
@@ -56,12 +57,16 @@ export interface TwinOptions {
   listOrder?: 'javascript';
   /** Keys per ListObjectsV2 page (default 1000). */
   pageSize?: number;
+  /** Milliseconds to wait before answering a request (to make answers arrive out of order). */
+  delayMs?: (op: string, input: Input) => number;
 }
 
 export class S3Twin {
   readonly objects = new Map<string, StoredObject>();
   readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer>; keyMd5?: string; tags: Record<string, string> }>();
   readonly requests: Array<{ op: string; input: Input }> = [];
+  /** Requests in the order they were answered. */
+  readonly answered: Array<{ op: string; input: Input }> = [];
   readonly deleted: string[] = [];
   /** Versioned twins only: every version of each object, oldest first (the current one is also in objects). */
   readonly history = new Map<string, StoredObject[]>();
@@ -72,7 +77,8 @@ export class S3Twin {
   connection(): Connection {
     // An S3Client by prototype, so the SDK's paginators accept it; every request goes to the twin.
     const client = Object.assign(Object.create(S3Client.prototype), { send: (cmd: any) => this.send(cmd), destroy() {} });
-    return { client, singleAttemptClient: client, endpoint: this.opts.endpoint ?? 'https://twin', region: 'us-east-1' };
+    return { client, singleAttemptClient: client, objects: sdkObjects(client, client), endpoint: this.opts.endpoint ?? 'https://twin',
+      region: 'us-east-1', close() {} };
   }
 
   /** Make obj the current version of id (and keep it in the history when versioned). */
@@ -98,8 +104,9 @@ export class S3Twin {
     if (obj.keyMd5 && sent !== obj.keyMd5) throw new S3Error(sent ? 'AccessDenied' : 'InvalidRequest', sent ? 403 : 400);
   }
 
-  #sse(input: Input): { SSECustomerAlgorithm?: string; SSECustomerKeyMD5?: string } {
-    if (this.opts.encrypts === false || !input.SSECustomerKey) return {};
+  #sse(input: Input, op = ''): { SSECustomerAlgorithm?: string; SSECustomerKeyMD5?: string } {
+    const encrypts = typeof this.opts.encrypts === 'function' ? this.opts.encrypts(op) : this.opts.encrypts !== false;
+    if (!encrypts || !input.SSECustomerKey) return {};
     const md5 = createHash('md5').update(Buffer.from(input.SSECustomerKey, 'base64')).digest('base64');
     if (md5 !== input.SSECustomerKeyMD5) throw new S3Error('InvalidArgument', 400);
     return { SSECustomerAlgorithm: 'AES256', SSECustomerKeyMD5: md5 };
@@ -118,12 +125,22 @@ export class S3Twin {
     if (this.opts.failWhen?.(op, input)) throw new S3Error('InternalError', 500);
     const injected = this.opts.errorFor?.(op, input);
     if (injected) throw injected;
+    const delay = this.opts.delayMs?.(op, input) ?? 0;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    try {
+      return await this.#answer(op, input);
+    } finally {
+      this.answered.push({ op, input });
+    }
+  }
+
+  async #answer(op: string, input: Input): Promise<any> {
     const id = `${input.Bucket}/${input.Key}`;
     const version = () => (this.opts.versioned ? `v${this.#next++}` : undefined);
     const tagsOf = (t?: string) => Object.fromEntries(new URLSearchParams(t ?? ''));
     switch (op) {
       case 'PutObject': {
-        const sse = this.#sse(input);
+        const sse = this.#sse(input, op);
         const versionId = version();
         this.store(id, { body: Buffer.from(input.Body), keyMd5: sse.SSECustomerKeyMD5, metadata: input.Metadata ?? {},
           tags: tagsOf(input.Tagging), versionId, contentType: input.ContentType, etag: '"single"' });

@@ -1,0 +1,107 @@
+import type { Readable } from 'node:stream';
+import type { SseCParams } from '../core/key.js';
+
+/**
+ * The requests that move object data — GetObject, HeadObject, PutObject, UploadPart — behind one small interface,
+ * answered in the AWS SDK's field names and error shapes. Two implementations: http.ts signs them itself over
+ * node:https (no SDK client to load or build, which is most of a small transfer's start-up), and sdkObjects()
+ * below sends them through the SDK client, for servers where the SDK's endpoint rules or checksum options apply.
+ */
+
+export interface RequestOptions {
+  abortSignal?: AbortSignal;
+  /** false: one attempt, for requests the caller retries itself (withRetries). Default: sse3's retry policy. */
+  retries?: boolean;
+}
+
+interface ObjectRef {
+  Bucket: string;
+  Key: string;
+  VersionId?: string;
+}
+
+export type SseCInput = Partial<SseCParams>;
+
+export interface GetInput extends ObjectRef, SseCInput {
+  Range?: string;
+  IfMatch?: string;
+}
+
+export interface HeadInput extends ObjectRef, SseCInput {
+  IfMatch?: string;
+}
+
+export interface PutInput extends SseCInput {
+  Bucket: string;
+  Key: string;
+  Body: Buffer;
+  ContentLength?: number;
+  ContentType?: string;
+  Metadata?: Record<string, string>;
+  /** x-amz-tagging: URL query encoding. */
+  Tagging?: string;
+}
+
+export interface UploadPartInput extends SseCInput {
+  Bucket: string;
+  Key: string;
+  UploadId: string;
+  PartNumber: number;
+  Body: Buffer;
+  ContentLength?: number;
+}
+
+/** What a HEAD (or the headers of a GET) say about an object, in the SDK's field names. */
+export interface ObjectInfo {
+  ContentLength?: number;
+  ContentRange?: string;
+  ContentType?: string;
+  ETag?: string;
+  VersionId?: string;
+  LastModified?: Date;
+  Metadata?: Record<string, string>;
+  SSECustomerAlgorithm?: string;
+  SSECustomerKeyMD5?: string;
+  ServerSideEncryption?: string;
+}
+
+export interface ObjectBody extends ObjectInfo {
+  Body: Readable;
+}
+
+export interface WriteOutput {
+  ETag?: string;
+  VersionId?: string;
+  SSECustomerAlgorithm?: string;
+  SSECustomerKeyMD5?: string;
+  ServerSideEncryption?: string;
+}
+
+export interface ObjectRequests {
+  /** 'lean': signed by sse3 over node:https; 'sdk': through the AWS SDK client. */
+  readonly kind: 'lean' | 'sdk';
+  getObject(input: GetInput, opts?: RequestOptions): Promise<ObjectBody>;
+  headObject(input: HeadInput, opts?: RequestOptions): Promise<ObjectInfo>;
+  putObject(input: PutInput, opts?: RequestOptions): Promise<WriteOutput>;
+  uploadPart(input: UploadPartInput, opts?: RequestOptions): Promise<WriteOutput>;
+}
+
+/** Anything with the SDK client's send(): the client itself, a lazily built one, or a test double. */
+export interface SdkSender {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/** The data-path requests through the SDK: `client` retries under sse3's policy, `single` makes one attempt. */
+export function sdkObjects(client: SdkSender, single: SdkSender): ObjectRequests {
+  const sdk = () => import('@aws-sdk/client-s3');
+  const via = (opts: RequestOptions | undefined) => (opts?.retries === false ? single : client);
+  const send = <T>(opts: RequestOptions | undefined, command: unknown) =>
+    via(opts).send(command, { abortSignal: opts?.abortSignal }) as Promise<T>;
+  return {
+    kind: 'sdk',
+    getObject: async (input, opts) => send<ObjectBody>(opts, new (await sdk()).GetObjectCommand(input)),
+    headObject: async (input, opts) => send<ObjectInfo>(opts, new (await sdk()).HeadObjectCommand(input)),
+    putObject: async (input, opts) => send<WriteOutput>(opts, new (await sdk()).PutObjectCommand(input)),
+    uploadPart: async (input, opts) => send<WriteOutput>(opts, new (await sdk()).UploadPartCommand(input)),
+  };
+}
