@@ -1,19 +1,69 @@
 /**
- * A fixed set of equal buffers handed out and returned, so a long transfer
- * reuses the same memory instead of allocating a part buffer per part and
- * waiting for the garbage collector to give it back.
+ * Bytes of transfer buffers the whole process may hold at once, shared by every transfer of a batch: with many
+ * large objects in flight, each gets fewer buffers (never fewer than one) instead of the process growing without
+ * bound. A single transfer with the default part size and concurrency fits well inside it.
+ */
+export class MemoryBudget {
+  #used = 0;
+  readonly #waiting: Array<{ bytes: number; grant: () => void }> = [];
+
+  constructor(readonly limit: number) {}
+
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Take bytes if they fit now (or if nothing is held at all: one buffer larger than the budget still goes). */
+  tryAcquire(bytes: number): boolean {
+    if (this.#waiting.length || (this.#used + bytes > this.limit && this.#used > 0)) return false;
+    this.#used += bytes;
+    return true;
+  }
+
+  /** Wait, first come first served, until bytes fit. */
+  async acquire(bytes: number): Promise<void> {
+    if (this.tryAcquire(bytes)) return;
+    await new Promise<void>((grant) => this.#waiting.push({ bytes, grant }));
+  }
+
+  release(bytes: number): void {
+    this.#used -= bytes;
+    while (this.#waiting.length) {
+      const next = this.#waiting[0];
+      if (this.#used + next.bytes > this.limit && this.#used > 0) break;
+      this.#waiting.shift();
+      this.#used += next.bytes;
+      next.grant();
+    }
+  }
+}
+
+/** 64 MiB: eight parts of the default size, across all transfers of the process. */
+export const transferBudget = new MemoryBudget(64 * 1024 * 1024);
+
+/**
+ * A fixed set of equal buffers handed out and returned, so a long transfer reuses the same memory instead of
+ * allocating a buffer per part and waiting for the garbage collector to give it back. Buffers count against the
+ * process's budget: a pool always gets its first one (waiting its turn), more only while the budget has room;
+ * otherwise take() waits for one of its own to come back. close() hands the budget back.
  */
 export class BufferPool {
   readonly #free: Buffer[] = [];
   readonly #waiting: Array<(b: Buffer) => void> = [];
   #created = 0;
+  #closed = false;
 
-  constructor(readonly size: number, readonly max: number) {}
+  constructor(readonly size: number, readonly max: number, private readonly budget: MemoryBudget = transferBudget) {}
 
   async take(): Promise<Buffer> {
     const free = this.#free.pop();
     if (free) return free;
-    if (this.#created < this.max) {
+    if (this.#created === 0) {
+      this.#created++;
+      await this.budget.acquire(this.size);
+      return Buffer.allocUnsafe(this.size);
+    }
+    if (this.#created < this.max && this.budget.tryAcquire(this.size)) {
       this.#created++;
       return Buffer.allocUnsafe(this.size);
     }
@@ -26,6 +76,14 @@ export class BufferPool {
     const waiter = this.#waiting.shift();
     if (waiter) waiter(whole);
     else this.#free.push(whole);
+  }
+
+  /** The transfer is over: its buffers' bytes go back to the budget (the buffers themselves to the collector). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.budget.release(this.#created * this.size);
+    this.#free.length = 0;
   }
 }
 

@@ -1,20 +1,17 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { describeS3Error, type ErrorContext, statusOf } from '../s3/errors.js';
-import { withRetries } from '../s3/retry.js';
+import type { ObjectBody } from '../s3/objects.js';
 import { formatS3Url } from '../s3/url.js';
 import { Sse3Error } from '../errors.js';
-import type { Io, TransferEvents } from './context.js';
+import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
-import { confirmsKey, mtimeFromMetadata, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
+import { mtimeFromMetadata, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
 import { localIoError, openDevice, writeAll } from './local.js';
+import { ObjectRanges, PARALLEL_RANGES, RANGE_BYTES, rangesAfter, sizeOf } from './ranges.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
-
-/** Range size and how many ranges are fetched at once: parallel streams keep both server cores busy. */
-const RANGE_BYTES = 4 * 1024 * 1024;
-const PARALLEL_RANGES = 4;
 
 /**
  * Where the plaintext goes. 'file': a temporary file renamed into place once verified. 'device': a character device
@@ -48,6 +45,8 @@ export interface DownloadRequest {
   events?: TransferEvents;
   /** Give a written file the modification time recorded for the object (manifest, else its metadata), if any. */
   restoreMtime?: boolean;
+  /** partSize: the range size; concurrency: ranges in flight. */
+  tuning?: Tuning;
 }
 
 /** Where the expected SHA-256 came from; 'none' when nothing recorded one (not written by sse3). */
@@ -63,62 +62,60 @@ export interface DownloadResult {
   mtimeMs?: number;
 }
 
-type GetOutput = import('@aws-sdk/client-s3').GetObjectCommandOutput;
+type GetOutput = ObjectBody;
 type Expected = { sha256?: string; source: ChecksumSource };
 
 /**
- * GET an SSE-C object and verify the plaintext against the SHA-256 recorded
- * at upload. A file target is written to a temporary file and renamed only
- * after every check passed.
+ * GET an SSE-C object and verify the plaintext against the SHA-256 recorded at upload. A file target is written
+ * range by range at each range's offset into a temporary file, renamed into place only after every check passed;
+ * a device or stream is written in order as the data arrives.
  */
 export async function downloadObject(req: DownloadRequest): Promise<DownloadResult> {
   const first = await openFirstRange(req);
-  const size = Number(/\/(\d+)$/.exec(first.ContentRange ?? '')?.[1] ?? first.ContentLength ?? 0);
+  const size = sizeOf(first);
   let expected: Expected;
   try {
     // Both before a byte is written anywhere: data on stdout or in a FIFO cannot be taken back.
     checkRecordedSize(req, first, size);
     expected = await expectedChecksum(req, first);
   } catch (e) {
-    (first.Body as Readable).destroy();
+    first.Body.destroy();
     throw e;
   }
   req.events?.onStart?.(size);
-  const transfer = new RangeTransfer(req, first, size);
+  const ranges = new ObjectRanges(req.io, req.object, req.sseKey, first, size);
   const exp = req.expected ?? {};
-  const mtimeMs = (exp.mtimeMs !== undefined && (!exp.versionId || !first.VersionId || exp.versionId === first.VersionId)
-    ? exp.mtimeMs : undefined) ?? mtimeFromMetadata(first.Metadata);
+  const mtimeMs = (exp.mtimeMs !== undefined && recordedVersionMatches(exp, first) ? exp.mtimeMs : undefined)
+    ?? mtimeFromMetadata(first.Metadata);
+  const verify = (got: Received, written?: string) => ({ ...verified(req, first, size, got, expected, written), mtimeMs });
   const { target } = req;
-  if (target.kind === 'file') {
-    return { ...(await writeFileAtomically(target.path, transfer, expected, req.restoreMtime ? mtimeMs : undefined)), mtimeMs };
-  }
-  if (target.kind === 'device') return { ...(await writeDevice(req, target, transfer, expected)), mtimeMs };
+  if (target.kind === 'file') return writeFileAtomically(req, target.path, ranges, verify, req.restoreMtime ? mtimeMs : undefined);
+  if (target.kind === 'device') return writeDevice(req, target, ranges, verify);
   const out = target.stream;
   const where = target.name ?? 'the output stream';
   // Wait until each chunk is flushed: its buffer is reused for a later range.
-  await transfer.pump((chunk) => new Promise<void>((resolve, reject) => {
+  const got = await transfer(req, ranges, (cancel) => inOrder(req, ranges, cancel, (chunk) => new Promise<void>((resolve, reject) => {
     out.write(chunk, (err) => (err ? reject(localIoError(err, 'writing', where)) : resolve()));
-  }));
-  return { ...transfer.verify(expected, target.name && `the data already went to ${target.name}`), mtimeMs };
+  })));
+  return verify(got, target.name && `the data already went to ${target.name}`);
 }
 
 const urlOf = (req: DownloadRequest) => formatS3Url(req.object);
 const errorContext = (req: DownloadRequest): ErrorContext => ({ op: 'get', url: urlOf(req), sentFingerprint: req.sseKey.fingerprint,
   expectedFingerprint: req.expected?.fingerprint });
 
-async function getRange(req: DownloadRequest, range: string | undefined, opts: { pin?: { VersionId?: string; IfMatch?: string };
-  signal?: AbortSignal; client?: Io['conn']['client'] } = {}): Promise<GetOutput> {
-  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-  return (opts.client ?? req.io.conn.client).send(new GetObjectCommand({
+function getRange(req: DownloadRequest, range: string | undefined, opts: { pin?: { VersionId?: string; IfMatch?: string };
+  signal?: AbortSignal; retries?: boolean } = {}): Promise<GetOutput> {
+  return req.io.conn.objects.getObject({
     Bucket: req.object.bucket, Key: req.object.key, VersionId: req.object.versionId, Range: range, ...opts.pin, ...req.sseKey.sseC(),
-  }), { abortSignal: opts.signal ?? req.io.signal });
+  }, { abortSignal: opts.signal ?? req.io.signal, retries: opts.retries });
 }
 
 /** The first range tells the size and the version; the rest of a large object is then fetched in parallel. */
 async function openFirstRange(req: DownloadRequest): Promise<GetOutput> {
   let resp;
   try {
-    resp = await getRange(req, `bytes=0-${RANGE_BYTES - 1}`).catch((e) => {
+    resp = await getRange(req, `bytes=0-${rangeBytes(req) - 1}`).catch((e) => {
       if (statusOf(e) === 416) return getRange(req, undefined); // an empty object has no byte 0
       throw e;
     });
@@ -127,7 +124,7 @@ async function openFirstRange(req: DownloadRequest): Promise<GetOutput> {
   }
   // A server may answer an unencrypted object with 200 despite the SSE-C headers (Ceph RGW does).
   if (resp.SSECustomerAlgorithm !== 'AES256') {
-    (resp.Body as Readable).destroy();
+    resp.Body.destroy();
     throw new Sse3Error('NOT_ENCRYPTED', `${urlOf(req)} is not encrypted with SSE-C (the server reports no customer key)`,
       'sse3 only reads SSE-C objects; read it with a plain S3 client');
   }
@@ -157,147 +154,205 @@ async function expectedChecksum(req: DownloadRequest, first: GetOutput): Promise
   return { sha256, source: sha256 ? 'tag' : 'none' };
 }
 
+
+const rangeBytes = (req: DownloadRequest) => req.tuning?.partSize ?? RANGE_BYTES;
+const parallel = (req: DownloadRequest) => Math.max(1, req.tuning?.concurrency ?? PARALLEL_RANGES);
+
+/** What a transfer handed out: its size and SHA-256, computed over the bytes in order. */
+interface Received {
+  bytes: number;
+  sha256: string;
+}
+
 /**
- * The object's bytes in order: the first response's body as it streams, then the remaining ranges, fetched up to
- * PARALLEL_RANGES at a time from the very same version and yielded in order, so memory stays bounded by the
- * window whatever the object's size. Hashes what it hands out.
+ * Run the data transfer with one cancel signal for every range in flight (tripped by the caller's Ctrl-C or by the
+ * first failure), and its failure said as sse3 says it.
  */
-class RangeTransfer {
-  readonly #hash: Hash = createHash('sha256');
-  #received = 0;
-  readonly #cancel = new AbortController();
-
-  constructor(private readonly req: DownloadRequest, private readonly first: GetOutput, readonly size: number) {}
-
-  destroy(): void {
-    (this.first.Body as Readable).destroy();
-  }
-
-  async pump(write: (chunk: Buffer) => Promise<void>): Promise<void> {
-    const { req } = this;
-    const onAbort = () => this.#cancel.abort();
-    req.io.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const chunk of this.#chunks()) {
-        this.#hash.update(chunk);
-        await write(chunk);
-        this.#received += chunk.length;
-        req.events?.onBytes?.(chunk.length);
-      }
-    } catch (e) {
-      this.#cancel.abort();
-      if (e instanceof Sse3Error) throw e;
-      if (req.io.signal?.aborted) throw new Sse3Error('INTERRUPTED', `download of ${urlOf(req)} was interrupted`);
-      throw describeS3Error(e, errorContext(req));
-    } finally {
-      req.io.signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /**
-   * Size and SHA-256 of what was handed out, against what was announced and recorded. `written` says where the
-   * data already went when it could not be held back until now (stdout, a FIFO); otherwise nothing was kept.
-   */
-  verify(exp: Expected, written?: string): DownloadResult {
-    const url = urlOf(this.req);
-    const already = written ? `; ${written}` : '';
-    if (this.#received !== this.size) {
-      throw new Sse3Error('INTEGRITY', `${url}: received ${this.#received} bytes, the server announced ${this.size}${already}`,
-        written ? 'discard what was written, and try again' : 'try again; nothing was written locally');
-    }
-    const sha256 = this.#hash.digest('hex');
-    if (exp.sha256 && exp.sha256 !== sha256) {
-      throw new Sse3Error('INTEGRITY',
-        `${url}: SHA-256 of the decrypted data does not match the one recorded at upload (${exp.source})${already}`,
-        written ? 'the object was changed or corrupted after sse3 wrote it; discard what was written'
-          : 'the object was changed or corrupted after sse3 wrote it; nothing was written locally');
-    }
-    return { size: this.size, sha256, checkedAgainst: exp.sha256 ? exp.source : 'none',
-      versionId: this.first.VersionId ?? '', etag: unquoteEtag(this.first.ETag) };
-  }
-
-  async *#chunks(): AsyncGenerator<Buffer> {
-    // Ranges in flight plus the one being written: their buffers are reused for the whole download.
-    const pool = new BufferPool(RANGE_BYTES, PARALLEL_RANGES + 1);
-    const window: Array<Promise<Buffer>> = [];
-    let next = this.first.ContentLength ?? 0;
-    const launch = () => {
-      if (next >= this.size) return;
-      const start = next;
-      next = Math.min(this.size, start + RANGE_BYTES);
-      const end = next - 1;
-      const p = pool.take().then((buf) => this.#fetchRange(start, end, buf));
-      p.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
-      window.push(p);
-    };
-    try {
-      for (let i = 0; i < PARALLEL_RANGES; i++) launch();
-      for await (const chunk of this.first.Body as AsyncIterable<Buffer>) yield chunk;
-      while (window.length) {
-        const buf = await window.shift()!;
-        launch();
-        yield buf;
-        pool.give(buf); // the consumer has written it by the time it asks for the next one
-      }
-    } finally {
-      this.#cancel.abort();
-    }
-  }
-
-  /** One range into a pooled buffer, from the same version as the first response, under the one retry policy. */
-  #fetchRange(start: number, end: number, into: Buffer): Promise<Buffer> {
-    const { req, first } = this;
-    const url = urlOf(req);
-    const pin = first.VersionId ? { VersionId: first.VersionId } : { IfMatch: first.ETag };
-    return withRetries(async () => {
-      const r = await getRange(req, `bytes=${start}-${end}`, { pin, signal: this.#cancel.signal, client: req.io.conn.singleAttemptClient });
-      if (!confirmsKey(r, req.sseKey)) {
-        (r.Body as Readable).destroy();
-        throw new Sse3Error('NOT_ENCRYPTED', `${url} changed during the download (a range came back without our key)`, 'try again');
-      }
-      return readAll(r.Body as Readable, end - start + 1, into, url);
-    }, this.#cancel.signal);
+async function transfer(req: DownloadRequest, ranges: ObjectRanges, run: (cancel: AbortController) => Promise<Received>)
+  : Promise<Received> {
+  const cancel = new AbortController();
+  const onAbort = () => cancel.abort();
+  req.io.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await run(cancel);
+  } catch (e) {
+    cancel.abort();
+    if (e instanceof Sse3Error) throw e;
+    if (req.io.signal?.aborted) throw new Sse3Error('INTERRUPTED', `download of ${urlOf(req)} was interrupted`);
+    throw describeS3Error(e, errorContext(req));
+  } finally {
+    cancel.abort();
+    ranges.destroy();
+    req.io.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-/** Read a range's body into buf; a body that ends early is a cut-short transfer (retried), never a short file. */
-async function readAll(body: Readable, length: number, buf: Buffer, url: string): Promise<Buffer> {
-  buf = buf.subarray(0, length);
-  let at = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (at + chunk.length > length) throw new Sse3Error('INTEGRITY', `${url}: the server sent more bytes than the range asked for`);
-    chunk.copy(buf, at);
-    at += chunk.length;
+/**
+ * In order, for a device or a stream: the first response streams straight through while the next ranges are
+ * fetched into pooled buffers (ranges in flight plus the one being written, reused for the whole download).
+ */
+async function inOrder(req: DownloadRequest, ranges: ObjectRanges, cancel: AbortController, write: (chunk: Buffer) => Promise<void>)
+  : Promise<Received> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const put = async (chunk: Buffer) => {
+    hash.update(chunk);
+    await write(chunk);
+    bytes += chunk.length;
+    req.events?.onBytes?.(chunk.length);
+  };
+  const size = rangeBytes(req);
+  const pool = new BufferPool(size, parallel(req) + 1);
+  const rest = rangesAfter(ranges.firstLength, ranges.size, size);
+  const window: Array<Promise<Buffer>> = [];
+  const launch = () => {
+    const next = rest.next();
+    if (next.done) return;
+    const [start, end] = next.value;
+    const p = pool.take().then((buf) => ranges.readInto(start, end, buf, cancel.signal));
+    p.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
+    window.push(p);
+  };
+  try {
+    for (let i = 0; i < parallel(req); i++) launch();
+    if (ranges.firstLength > 0) {
+      await ranges.stream(0, ranges.firstLength - 1, async (chunks) => { for (const c of chunks) await put(c); }, cancel.signal, 64 * 1024);
+    }
+    while (window.length) {
+      const buf = await window.shift()!;
+      launch();
+      await put(buf);
+      pool.give(buf);
+    }
+  } finally {
+    // The buffers' bytes go back to the process's transfer budget, whether the download finished or failed.
+    cancel.abort();
+    pool.close();
   }
-  if (at !== length) {
-    throw new Sse3Error('CUT_SHORT', `the server cut the transfer of ${url} short (${at} of ${length} bytes of a range)`,
-      'try again; if it keeps happening, the server or a proxy is closing connections');
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Bytes the hash reads back at a time. */
+const HASH_READ = 1024 * 1024;
+
+/**
+ * At offsets, for a file: every range is written where it belongs as its data arrives, up to `concurrency` ranges at
+ * once, each range's chunks handed to the file as they came (no copy into a range buffer). The SHA-256 still runs in
+ * order, over what the file holds: it reads back each stretch once everything before it is written. Memory stays
+ * flat whatever the object's size — a batch per range in flight and one read buffer.
+ */
+async function atOffsets(req: DownloadRequest, ranges: ObjectRanges, cancel: AbortController, file: fs.FileHandle, path: string)
+  : Promise<Received> {
+  const list: Array<[number, number]> = ranges.firstLength > 0 ? [[0, ranges.firstLength - 1]] : [];
+  list.push(...rangesAfter(ranges.firstLength, ranges.size, rangeBytes(req)));
+  const written = list.map(() => 0);
+  let wake: (() => void) | undefined;
+  const notify = () => { wake?.(); wake = undefined; };
+  let failed = false;
+
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length && !cancel.signal.aborted) {
+      const i = next++;
+      const [start, end] = list[i];
+      await ranges.stream(start, end, async (chunks, offset) => {
+        // A failed write is the local disk's problem, said as such ("no space left on device while writing DEST").
+        const n = await writevAll(file, chunks, offset).catch((e) => { throw localIoError(e, 'writing', path); });
+        written[i] = offset + n - start;
+        req.events?.onBytes?.(n);
+        notify();
+      }, cancel.signal);
+    }
+  };
+  const hash = createHash('sha256');
+  let hashed = 0;
+  let range = 0;
+  const hasher = async () => {
+    const buf = Buffer.allocUnsafe(Math.min(HASH_READ, Math.max(1, ranges.size)));
+    while (hashed < ranges.size) {
+      while (range < list.length && written[range] === list[range][1] - list[range][0] + 1) range++;
+      const frontier = range < list.length ? list[range][0] + written[range] : ranges.size;
+      if (frontier <= hashed) {
+        if (failed || cancel.signal.aborted) return;
+        await new Promise<void>((resolve) => { wake = resolve; });
+        continue;
+      }
+      const n = Math.min(buf.length, frontier - hashed);
+      const { bytesRead } = await file.read(buf, 0, n, hashed).catch((e) => { throw localIoError(e, 'reading', path); });
+      if (bytesRead !== n) throw new Sse3Error('LOCAL_IO', `${bytesRead} of ${n} bytes could be read back from the file being written`);
+      hash.update(buf.subarray(0, n));
+      hashed += n;
+    }
+  };
+  // The first failure (of a range or of the hash) stops everything; every worker has stopped before it is thrown.
+  let failure: { error: unknown } | undefined;
+  const stop = (error: unknown) => {
+    failure ??= { error };
+    failed = true;
+    cancel.abort();
+    notify();
+  };
+  const hashing = hasher().catch(stop);
+  await Promise.all(Array.from({ length: Math.min(parallel(req), Math.max(1, list.length)) }, () => worker().catch(stop)));
+  failed = true; // nothing more will be written: the hash has all it will get
+  notify();
+  await hashing;
+  if (failure) throw failure.error;
+  return { bytes: hashed, sha256: hash.digest('hex') };
+}
+
+/** Write chunks at position, however the system splits the write; returns the byte count. */
+async function writevAll(file: fs.FileHandle, chunks: Buffer[], position: number): Promise<number> {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const { bytesWritten } = await file.writev(chunks, position);
+  if (bytesWritten < total) await writeAll(file, Buffer.concat(chunks).subarray(bytesWritten), position + bytesWritten);
+  return total;
+}
+
+/**
+ * Size and SHA-256 of what was handed out, against what was announced and recorded. `written` says where the data
+ * already went when it could not be held back until now (stdout, a FIFO); otherwise nothing was kept.
+ */
+function verified(req: DownloadRequest, first: GetOutput, size: number, got: Received, exp: Expected, written?: string)
+  : DownloadResult {
+  const url = urlOf(req);
+  const already = written ? `; ${written}` : '';
+  if (got.bytes !== size) {
+    throw new Sse3Error('INTEGRITY', `${url}: received ${got.bytes} bytes, the server announced ${size}${already}`,
+      written ? 'discard what was written, and try again' : 'try again; nothing was written locally');
   }
-  return buf;
+  if (exp.sha256 && exp.sha256 !== got.sha256) {
+    throw new Sse3Error('INTEGRITY',
+      `${url}: SHA-256 of the decrypted data does not match the one recorded at upload (${exp.source})${already}`,
+      written ? 'the object was changed or corrupted after sse3 wrote it; discard what was written'
+        : 'the object was changed or corrupted after sse3 wrote it; nothing was written locally');
+  }
+  return { size, sha256: got.sha256, checkedAgainst: exp.sha256 ? exp.source : 'none',
+    versionId: first.VersionId ?? '', etag: unquoteEtag(first.ETag) };
 }
 
 /** Into a temporary file beside the destination, renamed into place only once size and SHA-256 are verified. */
-async function writeFileAtomically(dest: string, transfer: RangeTransfer, expected: Expected, mtimeMs?: number)
-  : Promise<DownloadResult> {
+async function writeFileAtomically(req: DownloadRequest, dest: string, ranges: ObjectRanges,
+  verify: (got: Received) => DownloadResult, mtimeMs?: number): Promise<DownloadResult> {
   await removeStaleTempFiles(dest);
   const tmp = tempPathFor(dest);
   trackTemp(tmp);
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(tmp, 'wx', 0o666);
+    // Read back by the hash as it is written: opened for both.
+    handle = await fs.open(tmp, 'wx+', 0o666);
     const h = handle;
-    // A failed write is the local disk's problem, said as such ("no space left on device while writing DEST").
-    await transfer.pump((chunk) => writeAll(h, chunk).catch((e) => { throw localIoError(e, 'writing', dest); }));
+    const got = await transfer(req, ranges, (cancel) => atOffsets(req, ranges, cancel, h, dest));
     await handle.sync();
     await handle.close();
     handle = undefined;
-    const result = transfer.verify(expected);
+    const result = verify(got);
     // Set before the rename, so the file never appears under its name with another time.
     if (mtimeMs !== undefined) await fs.utimes(tmp, new Date(), mtimeMs / 1000);
     await fs.rename(tmp, dest);
     return result;
   } catch (e) {
-    transfer.destroy();
+    ranges.destroy();
     await handle?.close().catch(() => undefined);
     await fs.unlink(tmp).catch(() => undefined);
     if (e instanceof Sse3Error || !(e as NodeJS.ErrnoException).code) throw e;
@@ -308,16 +363,17 @@ async function writeFileAtomically(dest: string, transfer: RangeTransfer, expect
 }
 
 /** Into a character device or FIFO as the data arrives: there is nothing to rename, and nothing to take back. */
-async function writeDevice(req: DownloadRequest, dest: { path: string; what: string }, transfer: RangeTransfer, expected: Expected)
-  : Promise<DownloadResult> {
+async function writeDevice(req: DownloadRequest, dest: { path: string; what: string }, ranges: ObjectRanges,
+  verify: (got: Received, written?: string) => DownloadResult): Promise<DownloadResult> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await openDevice(dest.path, req.io.signal);
     const h = handle;
-    await transfer.pump((chunk) => writeAll(h, chunk).catch((e) => { throw localIoError(e, 'writing', dest.path); }));
-    return transfer.verify(expected, `the data was already written to ${dest.path} (a ${dest.what})`);
+    const got = await transfer(req, ranges, (cancel) => inOrder(req, ranges, cancel,
+      (chunk) => writeAll(h, chunk).catch((e) => { throw localIoError(e, 'writing', dest.path); })));
+    return verify(got, `the data was already written to ${dest.path} (a ${dest.what})`);
   } catch (e) {
-    transfer.destroy();
+    ranges.destroy();
     throw e;
   } finally {
     await handle?.close().catch(() => undefined);

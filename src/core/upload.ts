@@ -9,6 +9,7 @@ import type { SseCKey } from './key.js';
 import { BoundedPool, BufferPool, fixedChunks } from './chunks.js';
 import { faultPoint } from './faults.js';
 import { type FileStamp, OpenFile } from './local.js';
+import type { ObjectRanges } from './ranges.js';
 import { assertEncryptedWith, confirmsKey, metadataFor, putTags, tagsFor, toTagging } from './ssec.js';
 
 export const MiB = 1024 * 1024;
@@ -29,11 +30,13 @@ export interface UploadTarget {
   mtimeMs?: number;
 }
 
-/** What is uploaded: a local file (read once, in order, into part buffers) or a stream. */
+/** What is uploaded: a local file (read once, in order, into part buffers), a stream, or another object's bytes. */
 export type UploadSource =
   | { kind: 'file'; path: string; size: number; stamp: FileStamp }
   /** sizeHint, when known, grows the part size past S3's 10,000-part limit. */
-  | { kind: 'stream'; body: AsyncIterable<Uint8Array>; sizeHint?: number };
+  | { kind: 'stream'; body: AsyncIterable<Uint8Array>; sizeHint?: number }
+  /** A copy: the source object's ranges, each fetched into a part buffer and sent as that part. */
+  | { kind: 'ranges'; ranges: ObjectRanges };
 
 export interface UploadRequest {
   io: Io;
@@ -81,30 +84,41 @@ export function partSizeFor(sizeHint: number | undefined, wanted: number | undef
  */
 export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
   const { source } = req;
-  const known = source.kind === 'file' ? source.size : source.sizeHint;
+  const known = source.kind === 'file' ? source.size : source.kind === 'ranges' ? source.ranges.size : source.sizeHint;
   const partSize = partSizeFor(known, req.tuning?.partSize);
-  if (source.kind === 'file') {
-    const file = await OpenFile.open(source);
-    try {
-      if (source.size > partSize) {
-        return await putMultipart(req, fileFeed(file, partSize, new BufferPool(partSize, concurrencyOf(req) + 1)));
+  // A small object is held whole in a buffer of its own size; a large one in `concurrency` part buffers, each
+  // sent as soon as it is full and reused for a later part.
+  const pool = new BufferPool(source.kind !== 'stream' && known! <= partSize ? known! : partSize,
+    source.kind === 'stream' ? concurrencyOf(req) + 1 : concurrencyOf(req));
+  try {
+    if (source.kind === 'file') {
+      const file = await OpenFile.open(source);
+      try {
+        if (source.size > partSize) return await putMultipart(req, fileFeed(file, partSize, pool));
+        const body = (await pool.take()).subarray(0, source.size);
+        await file.read(body, 0);
+        await file.assertUnchanged();
+        return await putSingle(req, body, file);
+      } finally {
+        await file.close();
       }
-      // A small file is read whole into a buffer of its own size, not into a part-sized one.
-      const body = Buffer.allocUnsafe(source.size);
-      await file.read(body, 0);
-      await file.assertUnchanged();
-      return await putSingle(req, body, file);
-    } finally {
-      await file.close();
     }
+    if (source.kind === 'ranges') {
+      const { ranges } = source;
+      if (ranges.size > partSize) return await putMultipart(req, rangeFeed(ranges, partSize, pool, req.io.signal));
+      const body = ranges.size ? await ranges.readInto(0, ranges.size - 1, await pool.take(), req.io.signal ?? new AbortController().signal)
+        : Buffer.alloc(0);
+      return await putSingle(req, body);
+    }
+    // The part filling and the look-ahead part that decides single vs multipart, then parts in flight.
+    const chunks = fixedChunks(source.body, partSize, pool);
+    const first = (await chunks.next()).value as Buffer;
+    const second = first.length < partSize ? undefined : await chunks.next();
+    if (!second || second.done) return await putSingle(req, first);
+    return await putMultipart(req, bufferedFeed(chunks, [first, second.value], pool));
+  } finally {
+    pool.close();
   }
-  // Parts in flight, the one filling, and the look-ahead part that decides single vs multipart.
-  const pool = new BufferPool(partSize, concurrencyOf(req) + 2);
-  const chunks = fixedChunks(source.body, partSize, pool);
-  const first = (await chunks.next()).value as Buffer;
-  const second = first.length < partSize ? undefined : await chunks.next();
-  if (!second || second.done) return putSingle(req, first);
-  return putMultipart(req, bufferedFeed(chunks, [first, second.value], pool));
 }
 
 const concurrencyOf = (req: UploadRequest) => req.tuning?.concurrency ?? DEFAULT_CONCURRENCY;
@@ -166,21 +180,59 @@ function fileFeed(file: OpenFile, partSize: number, pool: BufferPool): PartFeed 
   };
 }
 
+/**
+ * Parts fetched from another object's ranges into pooled buffers, as many at once as the pool has buffers, and
+ * yielded in order so the SHA-256 runs over the bytes in order: each part is hashed before it is sent. A part's
+ * buffer goes back to the pool once it is uploaded (or abandoned), and the next range is fetched into it.
+ */
+function rangeFeed(ranges: ObjectRanges, partSize: number, pool: BufferPool, outer?: AbortSignal): PartFeed {
+  const hash = createHash('sha256');
+  const cancel = new AbortController();
+  return {
+    parts: (async function* () {
+      const onAbort = () => cancel.abort();
+      outer?.addEventListener('abort', onAbort, { once: true });
+      const window: Array<Promise<Buffer>> = [];
+      let next = 0;
+      const launch = () => {
+        if (next >= ranges.size) return;
+        const start = next;
+        next = Math.min(ranges.size, start + partSize);
+        const p = pool.take().then((buf) => ranges.readInto(start, next - 1, buf, cancel.signal));
+        p.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
+        window.push(p);
+      };
+      try {
+        for (let i = 0; i < pool.max; i++) launch();
+        while (window.length) {
+          const buf = await window.shift()!;
+          hash.update(buf);
+          launch();
+          yield { length: buf.length, body: () => buf, release: () => pool.give(buf) };
+        }
+      } finally {
+        cancel.abort();
+        outer?.removeEventListener('abort', onAbort);
+      }
+    })(),
+    digest: async () => ({ sha256: hash.digest('hex'), size: ranges.size }),
+  };
+}
+
 /** One PutObject. A file's body is checked against the file once more after it was sent; a changed file's object is deleted. */
 async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFile): Promise<UploadResult> {
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const { target } = req;
   const sha256 = createHash('sha256').update(body).digest('hex');
   req.beforeCommit?.(sha256, body.length);
   const tags = tagsFor(target.sseKey.fingerprint, sha256);
   let resp;
   try {
-    resp = await req.io.conn.client.send(new PutObjectCommand({
+    resp = await req.io.conn.objects.putObject({
       Bucket: target.bucket, Key: target.key, Body: body, ContentLength: body.length,
       ContentType: target.contentType ?? 'application/octet-stream',
       Metadata: metadataFor(tags, target.mtimeMs), Tagging: toTagging(tags),
       ...target.sseKey.sseC(),
-    }), { abortSignal: req.io.signal });
+    }, { abortSignal: req.io.signal });
   } catch (e) {
     throw await explainWriteFailure(req, e);
   }
@@ -267,7 +319,6 @@ async function createUpload(req: UploadRequest): Promise<OpenUpload> {
 
 /** Every part, at most `concurrency` at once, each confirmed to carry our key; returns the ETags in part order. */
 async function sendParts(req: UploadRequest, upload: OpenUpload, feed: PartFeed, inFlight: BoundedPool): Promise<string[]> {
-  const { UploadPartCommand } = await import('@aws-sdk/client-s3');
   const { target, io } = req;
   const etags: string[] = [];
   for await (const part of feed.parts) {
@@ -281,10 +332,10 @@ async function sendParts(req: UploadRequest, upload: OpenUpload, feed: PartFeed,
       let r;
       try {
         // Retried under the one policy, every attempt sending the same buffer (bounded by --timeout each).
-        r = await withRetries(() => io.conn.singleAttemptClient.send(new UploadPartCommand({
+        r = await withRetries(() => io.conn.objects.uploadPart({
           Bucket: target.bucket, Key: target.key, UploadId: upload.uploadId, PartNumber: partNumber, Body: part.body(),
           ContentLength: part.length, ...target.sseKey.sseC(),
-        }), { abortSignal: upload.cancel.signal }), upload.cancel.signal);
+        }, { abortSignal: upload.cancel.signal, retries: false }), upload.cancel.signal);
       } finally {
         part.release();
       }
@@ -318,7 +369,7 @@ async function completeUpload(req: UploadRequest, upload: OpenUpload, etags: str
   upload.phase = 'committed';
   let head;
   try {
-    head = await io.conn.client.send(new s3.HeadObjectCommand({ ...object, VersionId: done.VersionId, ...target.sseKey.sseC() }));
+    head = await io.conn.objects.headObject({ ...object, VersionId: done.VersionId, ...target.sseKey.sseC() });
   } catch (e) {
     const status = statusOf(e);
     if (status !== 400 && status !== 403) throw e;

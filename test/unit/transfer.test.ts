@@ -4,10 +4,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { SseCKey } from '../../src/core/key.js';
 import { uploadObject } from '../../src/core/upload.js';
 import { downloadObject } from '../../src/core/download.js';
+import { transferBudget } from '../../src/core/chunks.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
 import { S3Twin } from '../support/s3-twin.js';
@@ -19,9 +20,9 @@ const upload = (twin: S3Twin, manifest: ManifestStore, bucket: string, objectKey
   tuning: { partSize?: number; concurrency?: number }) =>
   uploadObject({ io: { conn: twin.connection(), manifest }, target: { bucket, key: objectKey, sseKey: key },
     source: { kind: 'stream', body }, tuning });
-const download = (twin: S3Twin, objectKey: string, path: string) =>
+const download = (twin: S3Twin, objectKey: string, path: string, tuning?: { partSize?: number; concurrency?: number }) =>
   downloadObject({ io: { conn: twin.connection(), manifest: new ManifestStore(':memory:') }, object: { bucket: 'b', key: objectKey },
-    sseKey: key, target: { kind: 'file', path } });
+    sseKey: key, target: { kind: 'file', path }, tuning });
 const chunked = (b: Buffer, n = 1000) => Readable.from(Array.from({ length: Math.ceil(b.length / n) || 1 }, (_, i) => b.subarray(i * n, (i + 1) * n)));
 
 test('small object: one PutObject with SSE-C headers, checksum in metadata and tags, then recorded', async () => {
@@ -102,21 +103,81 @@ test('download of an unencrypted object is refused and leaves no file', async ()
   assert.deepEqual(readdirSync(dir), []);
 });
 
-test('a range whose body ends early is retried, and reported as a cut-short transfer when it keeps happening', async () => {
+test('a range whose body ends early is fetched again from where it stopped, and reported as a cut-short transfer when it keeps happening', async () => {
   const MiB = 1024 * 1024;
   const data = randomBytes(10 * MiB);
   let cuts = 0;
-  const twin = new S3Twin({ cutShort: (range) => range.startsWith(`bytes=${4 * MiB}-`) && cuts++ < 2 });
+  // The twin sends half of a range when cut short: 4 MiB…6 MiB, then 6 MiB…7 MiB, then the rest.
+  const twin = new S3Twin({ cutShort: (range) => range.startsWith('bytes=') && Number(range.slice(6).split('-')[0]) >= 4 * MiB
+    && Number(range.slice(6).split('-')[0]) < 8 * MiB && cuts++ < 2 });
   const manifest = new ManifestStore(':memory:');
   await upload(twin, manifest, 'b', 'k', chunked(data, MiB), { partSize: 5 * MiB });
   const dir = mkdtempSync(join(tmpdir(), 'sse3-dl-'));
-  const r = await download(twin, 'k', join(dir, 'out'));
+  const r = await download(twin, 'k', join(dir, 'out'), { partSize: 4 * MiB });
   assert.equal(cuts, 3, 'two cut-short answers, then a whole one');
+  const asked = twin.requests.filter((q) => q.op === 'GetObject').map((q) => q.input.Range);
+  assert.ok(asked.includes(`bytes=${6 * MiB}-${8 * MiB - 1}`) && asked.includes(`bytes=${7 * MiB}-${8 * MiB - 1}`),
+    `resumed where each cut-short body stopped: ${asked.join(' ')}`);
   assert.equal(r.sha256, sha(data));
   assert.deepEqual(readFileSync(join(dir, 'out')), data);
 
-  twin.opts.cutShort = (range) => range.startsWith(`bytes=${8 * MiB}-`);
-  await assert.rejects(download(twin, 'k', join(dir, 'cut')),
+  twin.opts.cutShort = (range) => range.startsWith('bytes=') && Number(range.slice(6).split('-')[0]) >= 8 * MiB;
+  await assert.rejects(download(twin, 'k', join(dir, 'cut'), { partSize: 4 * MiB }),
     (e: Sse3Error) => e.code === 'CUT_SHORT' && e.exitCode === 5 && /cut the transfer of s3:\/\/b\/k short/.test(e.message));
   assert.deepEqual(readdirSync(dir), ['out'], 'no partial file is left');
+});
+
+test('ranges answered out of order are written at their offsets and still give a verified file; a corrupt late range fails it', async () => {
+  const MiB = 1024 * 1024;
+  const data = randomBytes(9 * MiB + 123);
+  const manifest = new ManifestStore(':memory:');
+  const twin = new S3Twin();
+  await upload(twin, manifest, 'b', 'k', chunked(data, MiB), { partSize: 5 * MiB });
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-dl-'));
+  // The second range answers last, long after the ranges behind it were written: while it waits, the temporary
+  // file already holds the third range at its offset.
+  let seenAhead: boolean | undefined;
+  twin.opts.delayMs = (op, input) => {
+    if (op !== 'GetObject' || !String(input.Range).startsWith(`bytes=${MiB}-`)) return 0;
+    setTimeout(() => {
+      const part = readdirSync(dir).find((n) => n.endsWith('.part'));
+      seenAhead = part !== undefined && readFileSync(join(dir, part)).subarray(2 * MiB, 3 * MiB).equals(data.subarray(2 * MiB, 3 * MiB));
+    }, 250);
+    return 300;
+  };
+  const r = await download(twin, 'k', join(dir, 'out'), { partSize: MiB, concurrency: 4 });
+  const order = twin.answered.filter((q) => q.op === 'GetObject').map((q) => Number(String(q.input.Range).slice(6).split('-')[0]) / MiB);
+  assert.ok(order.indexOf(1) > order.indexOf(2) && order.indexOf(1) > order.indexOf(3), `answered in the order ${order.join(', ')}`);
+  assert.equal(seenAhead, true, 'the third range was in the file before the second arrived');
+  assert.equal(r.sha256, sha(data));
+  assert.equal(r.checkedAgainst, 'tag');
+  assert.deepEqual(readFileSync(join(dir, 'out')), data);
+
+  twin.answered.length = 0;
+  twin.opts.delayMs = (op, input) => (op === 'GetObject' && String(input.Range).startsWith(`bytes=${MiB}-`) ? 300 : 0);
+  twin.objects.get('b/k')!.body[8 * MiB + 5] ^= 1; // corrupted at rest, in a range written before the slow one
+  await assert.rejects(download(twin, 'k', join(dir, 'bad'), { partSize: MiB, concurrency: 4 }), (e: Sse3Error) => e.code === 'INTEGRITY');
+  assert.deepEqual(readdirSync(dir), ['out'], 'no partial file is left');
+});
+
+test('downloads to a stream give their range buffers back to the process budget, finished or failed', async () => {
+  const MiB = 1024 * 1024;
+  const data = randomBytes(6 * MiB + 7);
+  const manifest = new ManifestStore(':memory:');
+  const twin = new S3Twin();
+  await upload(twin, manifest, 'b', 'k', chunked(data, MiB), { partSize: 5 * MiB });
+  const toStream = (sink: Writable) => downloadObject({ io: { conn: twin.connection(), manifest }, object: { bucket: 'b', key: 'k' },
+    sseKey: key, target: { kind: 'stream', stream: sink }, tuning: { partSize: MiB, concurrency: 3 } });
+  // More downloads than the budget has room for if any of them kept its buffers.
+  for (let i = 0; i < 12; i++) {
+    const got: Buffer[] = [];
+    const r = await toStream(new Writable({ write(c, _e, cb) { got.push(Buffer.from(c)); cb(); } }));
+    assert.equal(r.sha256, sha(data));
+    assert.ok(Buffer.concat(got).equals(data), 'the stream got the object\'s bytes in order');
+    assert.equal(transferBudget.used, 0, `after download ${i}`);
+  }
+  const failing = new Writable({ write(_c, _e, cb) { cb(new Error('disk full')); } });
+  failing.on('error', () => undefined); // said by the download's rejection
+  await assert.rejects(toStream(failing));
+  assert.equal(transferBudget.used, 0, 'after a failed download');
 });
