@@ -1,12 +1,13 @@
-import type { Readable } from 'node:stream';
-import { describeS3Error, s3ErrorName, statusOf } from '../s3/errors.js';
+import { describeS3Error, type ErrorContext, s3ErrorName, statusOf } from '../s3/errors.js';
+import type { ObjectBody } from '../s3/objects.js';
 import { formatS3Url } from '../s3/url.js';
 import { newEntry } from '../manifest/entry.js';
 import { Sse3Error } from '../errors.js';
 import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
+import { ObjectRanges, sizeOf } from './ranges.js';
 import { confirmsKey, metadataFor, mtimeFromMetadata, readSse3Tags, TAG_SHA256, tagsFor, toTagging } from './ssec.js';
-import { type UploadResult, uploadObject } from './upload.js';
+import { partSizeFor, type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
 const MAX_SINGLE_COPY = 5 * 1024 * 1024 * 1024;
@@ -32,6 +33,8 @@ export interface CopyRequest {
   dest: { bucket: string; key: string; sseKey: SseCKey };
   /** What a HEAD of the source said, when the caller just did one. */
   sourceInfo?: SourceInfo;
+  /** The source already opened by its first GET (rotate does that to learn the version before journalling). */
+  opened?: OpenedSource;
   tuning?: Tuning;
   events?: TransferEvents;
 }
@@ -51,43 +54,86 @@ export interface SourceInfo {
   mtimeMs?: number;
 }
 
+/** A source opened by a GET of its first part: what the answer says of it, and the part's bytes still to be read. */
+export interface OpenedSource extends SourceInfo {
+  first: ObjectBody;
+}
+
+/** Whether a copy on this endpoint may be tried server-side (auto mode, and no 501 seen from it in this process). */
+export const mayCopyServerSide = (io: Io, tuning?: Tuning) =>
+  (tuning?.serverSide ?? 'auto') === 'auto' && !noServerSideCopy.has(io.conn.endpoint);
+
 async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
-  const s3 = await import('@aws-sdk/client-s3');
   const src = req.source;
   const url = formatS3Url(src);
   let h;
   try {
-    h = await req.io.conn.client.send(new s3.HeadObjectCommand({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
-      ...src.sseKey?.sseC() }), { abortSignal: req.io.signal });
+    h = await req.io.conn.objects.headObject({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
+      ...src.sseKey?.sseC() }, { abortSignal: req.io.signal });
   } catch (e) {
     throw describeS3Error(e, { op: 'copy', url, sentFingerprint: src.sseKey?.fingerprint, expectedFingerprint: src.expectedFingerprint });
   }
   const encrypted = h.SSECustomerAlgorithm === 'AES256';
-  let sha256 = src.sha256 || h.Metadata?.[TAG_SHA256];
-  if (!sha256 && encrypted) {
-    const recorded = await readSse3Tags(req.io, { bucket: src.bucket, key: src.key, versionId: h.VersionId }, { what: 'SHA-256', op: 'copy' });
-    sha256 = recorded.sha256;
-  }
+  const sha256 = src.sha256 || h.Metadata?.[TAG_SHA256] || (encrypted ? await taggedSha256(req.io, src, h.VersionId) : undefined);
   return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256,
     mtimeMs: mtimeFromMetadata(h.Metadata) };
 }
 
+/** Multipart objects carry their checksum only in their tag. */
+const taggedSha256 = async (io: Io, src: { bucket: string; key: string }, versionId: string | undefined, op: ErrorContext['op'] = 'copy') =>
+  (await readSse3Tags(io, { bucket: src.bucket, key: src.key, versionId }, { what: 'SHA-256', op })).sha256;
+
 /**
- * Copy an object to an SSE-C destination (which may be the source itself:
- * that is a rotation). Server-side CopyObject when the server supports copying
- * SSE-C objects and the source's checksum is known; otherwise a streamed
- * GET → PUT with the plaintext SHA-256 checked before the destination is committed.
+ * Open a source by a GET of its first part (with its key, if any): one request tells its size, version, type and
+ * recorded checksum, and already carries the bytes of a small object. A failure is said as for `op`.
+ */
+export async function openSource(io: Io, src: CopySource, opts: { op: ErrorContext['op']; partSize?: number }): Promise<OpenedSource> {
+  try {
+    return await firstPart(io, src, opts.partSize);
+  } catch (e) {
+    throw describeS3Error(e, { op: opts.op, url: formatS3Url(src), sentFingerprint: src.sseKey?.fingerprint,
+      expectedFingerprint: src.expectedFingerprint });
+  }
+}
+
+/** openSource without the translation of its failure: the SDK's error shape, for callers that look at the status. */
+export async function firstPart(io: Io, src: CopySource, partSize: number | undefined): Promise<OpenedSource> {
+  const get = (range: string | undefined) => io.conn.objects.getObject({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
+    Range: range, ...src.sseKey?.sseC() }, { abortSignal: io.signal });
+  const first = await get(`bytes=0-${partSizeFor(undefined, partSize) - 1}`).catch((e) => {
+    if (statusOf(e) === 416) return get(undefined); // an empty object has no byte 0
+    throw e;
+  });
+  return { first, size: sizeOf(first), versionId: first.VersionId, contentType: first.ContentType,
+    encrypted: first.SSECustomerAlgorithm === 'AES256', sha256: src.sha256 || first.Metadata?.[TAG_SHA256],
+    mtimeMs: mtimeFromMetadata(first.Metadata) };
+}
+
+/**
+ * Copy an object to an SSE-C destination (which may be the source itself: that is a rotation). Server-side
+ * CopyObject when the server can copy SSE-C objects and the source's checksum is known; otherwise streamed
+ * through sse3 — a GET of the first part and a PUT for a small object (two requests), ranges into pooled part
+ * buffers and a multipart upload for a large one — with the plaintext SHA-256 checked before the destination is
+ * committed.
  */
 export async function copyObject(req: CopyRequest): Promise<CopyResult> {
-  const info = req.sourceInfo ?? await inspectSource(req);
-  req.events?.onStart?.(info.size);
-  const canServerSide = (req.tuning?.serverSide ?? 'auto') === 'auto' && info.encrypted && req.source.sseKey !== undefined
-    && info.sha256 !== undefined && info.size <= MAX_SINGLE_COPY && !noServerSideCopy.has(req.io.conn.endpoint);
-  if (canServerSide) {
-    const done = await serverSideCopy(req, info);
-    if (done) return done;
+  let info = req.sourceInfo;
+  if (!req.opened && req.source.sseKey && mayCopyServerSide(req.io, req.tuning)) {
+    info ??= await inspectSource(req);
+    if (info.encrypted && info.sha256 !== undefined && info.size <= MAX_SINGLE_COPY) {
+      req.events?.onStart?.(info.size);
+      const done = await serverSideCopy(req, info);
+      if (done) return done;
+    }
   }
-  return streamedCopy(req, info);
+  const opened = req.opened ?? await openSource(req.io, { ...req.source, versionId: req.source.versionId ?? info?.versionId,
+    sha256: req.source.sha256 || info?.sha256 }, { op: 'copy', partSize: req.tuning?.partSize });
+  if (info?.encrypted && !opened.encrypted) {
+    opened.first.Body.destroy();
+    throw new Sse3Error('NOT_ENCRYPTED', `${formatS3Url(req.source)} changed while copying: it is no longer SSE-C encrypted`);
+  }
+  req.events?.onStart?.(opened.size);
+  return streamedCopy(req, opened);
 }
 
 async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyResult | undefined> {
@@ -117,7 +163,9 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
     if (!resp.VersionId && inPlace) {
       // Unversioned, the copy replaced the source itself: what is left to copy from is that unencrypted object,
       // which the streamed copy checks against the recorded SHA-256 before encrypting it again.
-      return streamedCopy(req, { ...info, encrypted: false, versionId: undefined });
+      const plain = await openSource(req.io, { ...source, sseKey: undefined, versionId: undefined, sha256: info.sha256 },
+        { op: 'copy', partSize: req.tuning?.partSize });
+      return streamedCopy(req, plain);
     }
     await req.io.conn.client.send(new s3.DeleteObjectCommand({ Bucket: dest.bucket, Key: dest.key, VersionId: resp.VersionId }))
       .catch(() => req.events?.onWarning?.(`could not delete the unencrypted copy at ${formatS3Url(dest)}` +
@@ -131,30 +179,20 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   return { ...entry, parts: 1, method: 'server-side' };
 }
 
-async function streamedCopy(req: CopyRequest, info: SourceInfo): Promise<CopyResult> {
-  const s3 = await import('@aws-sdk/client-s3');
+/** GET → PUT (or ranges → parts) through sse3, the source's bytes checked against its recorded SHA-256 and size. */
+async function streamedCopy(req: CopyRequest, opened: OpenedSource): Promise<CopyResult> {
   const { source, dest } = req;
   const url = formatS3Url(source);
-  let resp;
+  // A plain source (Ceph RGW serves one even to a GET with a key) is read on without a key.
+  const ranges = new ObjectRanges(req.io, source, opened.encrypted ? source.sseKey : undefined, opened.first, opened.size);
   try {
-    resp = await req.io.conn.client.send(new s3.GetObjectCommand({
-      Bucket: source.bucket, Key: source.key, VersionId: info.versionId, ...(info.encrypted ? source.sseKey?.sseC() : {}),
-    }), { abortSignal: req.io.signal });
-  } catch (e) {
-    throw describeS3Error(e, { op: 'copy', url, sentFingerprint: source.sseKey?.fingerprint });
-  }
-  if (info.encrypted && resp.SSECustomerAlgorithm !== 'AES256') {
-    (resp.Body as Readable).destroy();
-    throw new Sse3Error('NOT_ENCRYPTED', `${url} changed while copying: it is no longer SSE-C encrypted`);
-  }
-  const body = resp.Body as Readable;
-  try {
+    const sha256 = opened.sha256 ?? (opened.encrypted ? await taggedSha256(req.io, source, opened.versionId) : undefined);
     const r = await uploadObject({
-      io: req.io, target: { ...dest, contentType: info.contentType, mtimeMs: info.mtimeMs },
-      source: { kind: 'stream', body, sizeHint: info.size },
+      io: req.io, target: { ...dest, contentType: opened.contentType, mtimeMs: opened.mtimeMs ?? req.sourceInfo?.mtimeMs },
+      source: { kind: 'ranges', ranges },
       tuning: req.tuning, events: { onBytes: req.events?.onBytes, onWarning: req.events?.onWarning },
-      beforeCommit: (sha256, size) => {
-        if (size !== info.size || (info.sha256 && sha256 !== info.sha256)) {
+      beforeCommit: (got, size) => {
+        if (size !== opened.size || (sha256 && got !== sha256)) {
           throw new Sse3Error('INTEGRITY', `${url}: the data read does not match its recorded SHA-256/size; the copy was not written`,
             'the source changed or is corrupted; check it with sse3 verify --deep');
         }
@@ -162,6 +200,6 @@ async function streamedCopy(req: CopyRequest, info: SourceInfo): Promise<CopyRes
     });
     return { ...r, method: 'streamed' };
   } finally {
-    body.destroy();
+    ranges.destroy();
   }
 }

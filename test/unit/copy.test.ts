@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SseCKey } from '../../src/core/key.js';
 import { uploadObject } from '../../src/core/upload.js';
+import { transferBudget } from '../../src/core/chunks.js';
 import { copyObject } from '../../src/core/copy.js';
 import { type RotateContext, rotateObject } from '../../src/core/rotate.js';
 import { resumeRotations, settleRotations } from '../../src/core/settle.js';
@@ -200,8 +201,8 @@ test('rotateObject, server-side, versioned: a new version under the new key, the
   assert.equal(manifest.lookup(loc('b', 'doc'))!.fingerprint, newKey.fingerprint);
   assert.equal(manifest.lookup(loc('b', 'doc'), first.versionId)!.fingerprint, oldKey.fingerprint);
   assert.deepEqual(manifest.openRotations(), [], 'the journal entry is closed');
-  // The HEAD after the write proves the new key opens what is there now.
-  assert.equal(twin.requests.at(-1)!.op, 'HeadObject');
+  // CopyObject's answer echoes the new key's MD5: that confirms the write, no HEAD follows it.
+  assert.deepEqual(opsOf(twin), ['HeadObject', 'CopyObject']);
   assert.equal(twin.requests.at(-1)!.input.SSECustomerKeyMD5, newKey.keyMd5);
 
   // Again: nothing to do.
@@ -228,6 +229,53 @@ test('rotateObject, streamed (Ceph), unversioned multipart: the object is replac
   assert.equal(manifest.lookup(loc('b', 'big'))!.fingerprint, newKey.fingerprint);
   assert.equal(manifest.fingerprintUse().get(oldKey.fingerprint), undefined);
   assert.deepEqual(manifest.openRotations(), []);
+});
+
+test('rotateObject, streamed (Ceph), small objects: a GET with the old key and a PUT with the new key carrying the tags, nothing more', async () => {
+  const { twin, manifest, loc, put, ctx } = setup({ serverSideCopy: 'not-implemented' });
+  const data = [randomBytes(3000), randomBytes(1), randomBytes(5000), randomBytes(0)];
+  for (let i = 0; i < data.length; i++) await put('b', `doc${i}`, data[i]);
+  // The first rotation learns that this server cannot copy SSE-C objects; the others go straight to GET → PUT.
+  await rotateObject(ctx(), 'b', 'doc0', oldKey, newKey);
+  for (const i of [1, 2, 3]) {
+    twin.requests.length = 0;
+    const r = await rotateObject(ctx(), 'b', `doc${i}`, oldKey, newKey);
+    assert.equal(r.method, 'streamed');
+    // An empty object has no byte 0: its ranged GET is answered 416 and asked again without a range.
+    assert.deepEqual(opsOf(twin), i === 3 ? ['GetObject', 'GetObject', 'PutObject'] : ['GetObject', 'PutObject'], `doc${i}`);
+    const get = twin.requests[0].input;
+    const putReq = twin.requests.find((q) => q.op === 'PutObject')!.input;
+    assert.equal(get.SSECustomerKeyMD5, oldKey.keyMd5);
+    assert.equal(putReq.SSECustomerKeyMD5, newKey.keyMd5);
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(putReq.Tagging)), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(data[i]) });
+    const stored = twin.objects.get(`b/doc${i}`)!;
+    assert.equal(stored.keyMd5, newKey.keyMd5);
+    assert.deepEqual(stored.body, data[i]);
+    assert.equal(manifest.lookup(loc('b', `doc${i}`))!.fingerprint, newKey.fingerprint);
+    assert.equal(manifest.lookup(loc('b', `doc${i}`))!.sha256, sha(data[i]));
+  }
+  assert.deepEqual(manifest.openRotations(), []);
+  assert.equal(transferBudget.used, 0, 'every transfer buffer went back');
+});
+
+test('a rotation whose PUT answer lacks the new key\'s MD5 is caught: the written version is removed, the object keeps its old key', async () => {
+  const { twin, manifest, loc, put, ctx } = setup({ serverSideCopy: 'not-implemented', versioned: true });
+  const data = randomBytes(3000);
+  const first = await put('b', 'doc', data);
+  twin.opts.encrypts = (op) => op !== 'PutObject';
+  await assert.rejects(rotateObject(ctx(), 'b', 'doc', oldKey, newKey), (e: Sse3Error) => e.code === 'NOT_ENCRYPTED' && e.exitCode === 4);
+  assert.ok(opsOf(twin).includes('DeleteObject'), 'the unconfirmed write was deleted');
+  assert.deepEqual((twin.history.get('b/doc') ?? []).filter((v) => !v.keyMd5), [], 'no plaintext version remains');
+  assert.equal(twin.objects.get('b/doc')!.versionId, first.versionId);
+  assert.equal(twin.objects.get('b/doc')!.keyMd5, oldKey.keyMd5);
+  assert.equal(manifest.lookup(loc('b', 'doc'))!.fingerprint, oldKey.fingerprint);
+  assert.deepEqual(manifest.openRotations(), [], 'the old key still opens it: the rotation was abandoned');
+
+  // The same for a copy to another object.
+  await assert.rejects(copyObject({ io: { conn: twin.connection(), manifest }, source: { bucket: 'b', key: 'doc', sseKey: oldKey },
+    dest: { bucket: 'b', key: 'copy', sseKey: newKey } }), (e: Sse3Error) => e.code === 'NOT_ENCRYPTED');
+  assert.equal(twin.objects.has('b/copy'), false);
+  assert.equal(manifest.lookup(loc('b', 'copy')), undefined);
 });
 
 test('rotateObject in place on a server that stores server-side copies as plaintext ends encrypted under the new key', async () => {
