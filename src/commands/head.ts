@@ -17,6 +17,7 @@ export async function head(src: string, opts: HeadOptions, g: GlobalOptions, out
   const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
   try {
     const report = await withSpinner(out, `head ${formatS3Url(loc)}`, () => headObject(s, loc, { versionId: opts.versionId }));
+    if (report.recordUpdated) out.warn(report.recordUpdated);
     out.show(renderHead(out, report));
   } finally {
     s.close();

@@ -37,9 +37,10 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
     results.sort((a, b) => formatS3Url(a.entry).localeCompare(formatS3Url(b.entry)));
     const counts = Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, results.filter((r) => r.status === k).length])) as
       Record<VerifyStatus, number>;
-    const bad = results.length - counts.ok;
+    const bad = results.length - counts.ok - counts['stale-fixed'];
     const lines = results.map((r) => verifyLine(out, r));
-    lines.push(`${results.length} object version(s) checked${opts.deep ? ' (deep)' : ''}: ${counts.ok} OK, ${bad} not OK`);
+    lines.push(`${results.length} object version(s) checked${opts.deep ? ' (deep)' : ''}: ${counts.ok} OK, ` +
+      `${counts['stale-fixed'] ? `${counts['stale-fixed']} stale record(s) fixed, ` : ''}${bad} not OK`);
     const failure = bad ? new Sse3Error('BATCH', `${bad} of ${results.length} object version(s) are not OK`, 'see the list above',
       { exitCode: summary.exitCode }) : undefined;
     out.result(lines, { ok: !failure, deep: Boolean(opts.deep), counts, objects: results.map(verifyJson),

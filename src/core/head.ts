@@ -4,7 +4,8 @@ import { describeS3Error, statusOf } from '../s3/errors.js';
 import type { Io } from './context.js';
 import { formatS3Url, type S3Location } from '../s3/url.js';
 import { keyForObject, type ObjectKey, type Session } from './session.js';
-import { keyEcho, type ObjectVersionRef, unquoteEtag } from './ssec.js';
+import { keyEcho, mtimeFromMetadata, type ObjectVersionRef, unquoteEtag } from './ssec.js';
+import { recordFoundByTag, withObjectKey } from './heal.js';
 
 export interface HeadReport {
   ok: true;
@@ -18,6 +19,8 @@ export interface HeadReport {
   sse: { algorithm: string | null; keyMd5: string | null };
   key: { fingerprint: string; source: string; foundBy: ObjectKey['foundBy']; matches: boolean | null } | null;
   manifest: ManifestEntry | null;
+  /** Said when the manifest's record was corrected from the object's tag (re-keyed elsewhere). */
+  recordUpdated?: string;
 }
 
 /** HEAD an object with the key sse3 finds for it (if any): its state, whether the key matches, its manifest record. */
@@ -25,10 +28,19 @@ export async function headObject(s: Session, loc: S3Location, opts: { versionId?
   const url = formatS3Url(loc);
   let found: ObjectKey = {};
   let h;
+  let recordUpdated: string | undefined;
   try {
     found = await keyForObject(s, loc, { versionId: opts.versionId, required: false, op: 'head' });
-    h = await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
-      ...found.key?.sseC() }, { abortSignal: s.signal });
+    h = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'head', onHealed: (line) => { recordUpdated = line; } },
+      async (f) => {
+        found = f;
+        try {
+          return await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
+            ...f.key?.sseC() }, { abortSignal: s.signal });
+        } catch (e) {
+          throw describeS3Error(e, { op: 'head', url, sentFingerprint: f.key?.fingerprint, expectedFingerprint: f.fingerprint });
+        }
+      });
   } catch (e) {
     const err = describeS3Error(e, { op: 'head', url, sentFingerprint: found.key?.fingerprint, expectedFingerprint: found.fingerprint });
     if (err.code === 'NO_KEY' && found.fingerprint) {
@@ -38,7 +50,12 @@ export async function headObject(s: Session, loc: S3Location, opts: { versionId?
     throw err;
   }
   const echo = found.key ? keyEcho(h, found.key) : undefined;
+  if (echo === 'ours') {
+    found.entry ??= recordFoundByTag(s, loc, found, { versionId: h.VersionId ?? opts.versionId, size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag),
+      mtimeMs: mtimeFromMetadata(h.Metadata) });
+  }
   return {
+    ...(recordUpdated ? { recordUpdated } : {}),
     ok: true, url, size: h.ContentLength ?? 0, lastModified: h.LastModified?.toISOString() ?? null,
     etag: unquoteEtag(h.ETag), contentType: h.ContentType ?? null, versionId: h.VersionId ?? null,
     metadata: h.Metadata ?? {},

@@ -4,6 +4,7 @@ import type { SseCKey } from './key.js';
 import { type RotateContext, rotateObject, type RotateResult } from './rotate.js';
 import { listScope, manifestInScope, type Scope } from './scope.js';
 import { keyForObject, type Session } from './session.js';
+import { withObjectKey } from './heal.js';
 
 /** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
 
@@ -14,8 +15,10 @@ export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferE
 
 /** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */
 export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
-  const oldKey = from ?? (await keyForObject(s, loc, { required: true, op: 'rotate' })).key!;
-  return rotateObject(ctx, loc.bucket, loc.key, oldKey, newKey);
+  if (from) return rotateObject(ctx, loc.bucket, loc.key, from, newKey);
+  const found = await keyForObject(s, loc, { required: true, op: 'rotate' });
+  return withObjectKey(s, loc, found, { op: 'rotate', onHealed: ctx.events?.onWarning },
+    (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));
 }
 
 /** Every object under a scope, from the server's listing. */

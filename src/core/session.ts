@@ -144,6 +144,8 @@ export interface ObjectKey {
   fingerprint?: string;
   /** How the key was found, for head's report. */
   foundBy?: 'option' | 'manifest' | 'tag';
+  /** The SHA-256 the object's sse3-sha256 tag records, when the fingerprint came from its tags. */
+  tagSha256?: string;
 }
 
 /**
@@ -185,8 +187,8 @@ export async function keyForObject(s: Session, loc: S3Location,
     return { key: single, entry, fingerprint: entry?.fingerprint, foundBy: 'option' };
   }
   // The sse3-fp tag is readable without the key; one that cannot be read is an error, not "no record".
-  const fingerprint = entry?.fingerprint
-    ?? (await readSse3Tags(s, { ...loc, versionId: opts.versionId }, { what: 'key fingerprint', op: opts.op })).fingerprint;
+  const tagged = entry ? undefined : await readSse3Tags(s, { ...loc, versionId: opts.versionId }, { what: 'key fingerprint', op: opts.op });
+  const fingerprint = entry?.fingerprint ?? tagged?.fingerprint;
   const foundBy = entry ? 'manifest' as const : 'tag' as const;
   const noneGiven = s.givenKeys.length ? ' (none of the keys given with --key has it)' : '';
   if (!fingerprint) {
@@ -205,5 +207,5 @@ export async function keyForObject(s: Session, loc: S3Location,
       `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${noneGiven}${skipped}`,
       `pass it with --key REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`);
   }
-  return { key, entry, fingerprint, foundBy: s.givenKeys.includes(key) ? 'option' : foundBy };
+  return { key, entry, fingerprint, foundBy: s.givenKeys.includes(key) ? 'option' : foundBy, tagSha256: tagged?.sha256 };
 }

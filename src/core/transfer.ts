@@ -9,6 +9,7 @@ import { copyObject, type CopyResult } from './copy.js';
 import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
 import { downloadDestination, type FileStamp, localIoError, stampOf } from './local.js';
 import { keyForObject, type Session } from './session.js';
+import { recordFoundByTag, withObjectKey } from './heal.js';
 import { uploadObject, type UploadResult } from './upload.js';
 import { wholeMs } from './ssec.js';
 
@@ -81,14 +82,18 @@ export async function getOne(s: Session, loc: S3Location, path: string | undefin
     const dest = await downloadDestination(path, { devices: !opts.regularOnly });
     target = dest.kind === 'file' ? dest : { kind: 'device', path: dest.path, what: dest.what };
   }
-  const found = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get' });
-  const { entry } = found;
-  const r = await downloadObject({
-    io: s, object: { ...loc, versionId: opts.versionId }, sseKey: found.key!,
-    expected: { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size, fingerprint: found.fingerprint,
-      mtimeMs: entry?.mtimeMs ?? undefined },
-    target, events, restoreMtime: opts.restoreMtime,
+  let found = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get' });
+  const r = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, (f) => {
+    found = f;
+    const { entry } = f;
+    return downloadObject({
+      io: s, object: { ...loc, versionId: opts.versionId }, sseKey: f.key!,
+      expected: { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size, fingerprint: f.fingerprint,
+        mtimeMs: entry?.mtimeMs ?? undefined },
+      target, events, restoreMtime: opts.restoreMtime,
+    });
   });
+  recordFoundByTag(s, loc, found, { versionId: r.versionId, size: r.size, etag: r.etag, sha256: r.sha256, mtimeMs: r.mtimeMs });
   if (r.checkedAgainst === 'none') events.onWarning?.(`${url} has no recorded SHA-256 (not written by sse3?): integrity not verified`);
   return { ...r, url, path: path ?? null, fingerprint: found.key!.fingerprint, keySource: found.key!.source };
 }
@@ -104,12 +109,11 @@ export async function copyOne(s: Session, src: S3Location, dst: S3Location,
     throw new Sse3Error('NO_KEY', `${formatS3Url(src)} needs the key with fingerprint ${found.fingerprint}, which sse3 cannot find`,
       'pass it with --source-key REF');
   }
-  const key = opts.destKey ?? found.key;
-  if (!key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
-  return copyObject({
+  if (!opts.destKey && !found.key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
+  return withObjectKey(s, src, found, { op: 'copy', onHealed: events.onWarning }, (f) => copyObject({
     io: s, tuning: opts.tuning, events,
-    source: { ...src, sseKey: found.key, sha256: found.entry?.fingerprint === found.key?.fingerprint ? found.entry?.sha256 : undefined,
-      expectedFingerprint: found.fingerprint },
-    dest: { ...dst, sseKey: key },
-  });
+    source: { ...src, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
+      expectedFingerprint: f.fingerprint },
+    dest: { ...dst, sseKey: opts.destKey ?? f.key! },
+  }));
 }

@@ -7,11 +7,13 @@ import { downloadObject } from './download.js';
 import type { Session } from './session.js';
 import { keyEcho } from './ssec.js';
 import { recordSha256 } from './adopt.js';
+import { HEALED_NOTE, healFromTag } from './heal.js';
 
-export type VerifyStatus = 'ok' | 'key-unavailable' | 'wrong-key' | 'missing' | 'not-encrypted' | 'corrupt' | 'error';
+export type VerifyStatus = 'ok' | 'stale-fixed' | 'key-unavailable' | 'wrong-key' | 'missing' | 'not-encrypted' | 'corrupt' | 'error';
 
 export const VERIFY_STATUSES: Record<VerifyStatus, { text: string; exitCode: ExitCode }> = {
   'ok': { text: 'OK', exitCode: ExitCode.OK },
+  'stale-fixed': { text: 'stale record, fixed', exitCode: ExitCode.OK },
   'key-unavailable': { text: 'key not available here', exitCode: ExitCode.KEY },
   'wrong-key': { text: 'key does not open it', exitCode: ExitCode.KEY },
   'missing': { text: 'object missing', exitCode: ExitCode.FAILED },
@@ -31,6 +33,24 @@ export interface VerifyResult {
  * still match its recorded SHA-256. Problems with the object are statuses; a server that cannot be asked throws.
  */
 export async function verifyEntry(s: Session, e: ManifestEntry, deep: boolean): Promise<VerifyResult> {
+  const r = await verifyRecorded(s, e, deep);
+  if (r.status !== 'wrong-key') return r;
+  // Re-keyed elsewhere (a teammate rotated it)? The object's tag says; a corrected record is then checked again.
+  let healed;
+  try {
+    healed = await healFromTag(s, { bucket: e.bucket, key: e.key }, { entry: e, fingerprint: e.fingerprint, foundBy: 'manifest' },
+      { versionId: e.versionId || undefined, op: 'head' });
+  } catch (err) {
+    if (err instanceof Sse3Error && err.code === 'NO_KEY') return { entry: e, status: 'key-unavailable', detail: err.message };
+    throw err;
+  }
+  if (!healed?.entry) return r;
+  const again = await verifyRecorded(s, healed.entry, deep);
+  return again.status === 'ok' ? { entry: again.entry, status: 'stale-fixed',
+    detail: `${HEALED_NOTE} (key ${e.fingerprint} → ${healed.fingerprint})` } : again;
+}
+
+async function verifyRecorded(s: Session, e: ManifestEntry, deep: boolean): Promise<VerifyResult> {
   const key = await s.findKey(e.fingerprint);
   if (!key) return { entry: e, status: 'key-unavailable' };
   const url = formatS3Url(e);

@@ -108,7 +108,7 @@ export function renderHead(out: Output, r: HeadReport): Rendered {
 
 export function verifyLine(out: Output, r: VerifyResult): string {
   const e = r.entry;
-  const status = r.status === 'ok' ? out.c.green('✓ OK') : out.c.red(`✗ ${VERIFY_STATUSES[r.status].text}`);
+  const status = r.status === 'ok' ? out.c.green('✓ OK') : r.status === 'stale-fixed' ? out.c.yellow(`✓ ${VERIFY_STATUSES[r.status].text}`) : out.c.red(`✗ ${VERIFY_STATUSES[r.status].text}`);
   return `${status}  ${formatS3Url(e)}${e.versionId ? ` (version ${e.versionId})` : ''}  key ${out.c.cyan(e.fingerprint)}` +
     (r.detail ? `: ${r.detail}` : '');
 }
