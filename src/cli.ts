@@ -119,6 +119,18 @@ function addKeyCommands(program: Program, run: Register): void {
       const { keysImport } = await import('./commands/keys-import.js');
       await keysImport(ref, o, out);
     }, cmd.optsWithGlobals()));
+  keys.command('usage')
+    .description('which keys the objects in buckets need, read from their sse3-fp tags whoever wrote them: the check before ' +
+      'retiring a key (with FP: the objects that need it)')
+    .argument('<scopes...>', '[FP] s3://BUCKET[/PREFIX]...')
+    .option('--versions', 'every object version, not only current ones (older versions need their keys too)')
+    .addOption(jobsOption('tag reads in parallel'))
+    .addHelpText('after', examples('sse3 keys usage s3://backups s3://archive', 'sse3 keys usage 0123456789abcdef0123 s3://backups --versions',
+      'sse3 keys usage s3://backups --json | jq .keys'))
+    .action((scopes, o, cmd) => run(async (out, signal) => {
+      const { keysUsage } = await import('./commands/keys-usage.js');
+      await keysUsage(scopes, o, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
 }
 
 function addTransferCommands(program: Program, run: Register): void {

@@ -25,6 +25,7 @@ type ArgKind = 'keyref' | 'local' | 's3' | 'any' | 'shell' | 'fingerprint';
 const ARG_KINDS: Record<string, ArgKind[]> = {
   'keygen': ['keyref'],
   'keys import': ['keyref'],
+  'keys usage': ['fingerprint', 's3', 's3', 's3'],
   'adopt': ['s3'],
   'ls': ['s3'],
   'rm': ['s3'],

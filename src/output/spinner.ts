@@ -19,3 +19,30 @@ export async function withSpinner<T>(out: Output, text: string, fn: () => Promis
     throw e;
   }
 }
+
+/**
+ * A long scan behind a spinner whose text the scan updates (a count of what it has seen), at most a few times a
+ * second; `print` writes a line above it. Only on an interactive terminal; otherwise the scan just runs.
+ */
+export async function withStatus<T>(out: Output, text: string,
+  fn: (update: (text: string) => void, print: (write: () => void) => void) => Promise<T>): Promise<T> {
+  if (!out.interactive || !(out.stderr.columns > 0)) return fn(() => undefined, (write) => write());
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: out.stderr, color: 'cyan', isEnabled: true, discardStdin: false }).start();
+  let last = 0;
+  const update = (t: string) => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    spinner.text = t;
+  };
+  const print = (write: () => void) => { spinner.clear(); write(); spinner.render(); };
+  try {
+    const r = await fn(update, print);
+    spinner.stop();
+    return r;
+  } catch (e) {
+    spinner.stopAndPersist({ symbol: out.c.red('✗'), text });
+    throw e;
+  }
+}
