@@ -8,7 +8,7 @@ import { listLevel } from '../s3/list.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
 import type { Output } from '../output/output.js';
-import { renderRemoved, retireAdvice } from '../output/render.js';
+import { renderRemoved, retireAdvice, retireJson } from '../output/render.js';
 
 export interface RmOptions {
   recursive?: boolean;
@@ -58,6 +58,7 @@ export async function rm(target: string, opts: RmOptions, g: GlobalOptions, out:
   const s = await openSession(g, signal);
   try {
     const list = await targets(s, target, opts);
+    const loc = parseS3Url(target);
     const what = opts.recursive ? formatScope(parseScope(target)) : target;
     if (!list.length) return out.info(`nothing to delete under ${what}`);
     if (opts.dryRun) {
@@ -81,9 +82,10 @@ export async function rm(target: string, opts: RmOptions, g: GlobalOptions, out:
     } }));
     await reportBatch<RemoveResult>(out, (async function* () { yield* items; })(), {
       jobs: opts.jobs, signal, render: (r) => renderRemoved(out, r),
-      summary: (sum) => {
-        const retire = keysNoLongerNeeded(s, forgotten);
-        return { json: { ok: sum.ok, failed: sum.failed, retirableFingerprints: retire },
+      summary: async (sum) => {
+        const whole = opts.recursive && parseScope(target).prefix === '' ? loc.bucket : undefined;
+        const retire = await keysNoLongerNeeded(s, forgotten, [loc.bucket], { wholeBucket: whole, jobs: opts.jobs });
+        return { json: { ok: sum.ok, failed: sum.failed, ...retireJson(retire) },
           line: [`${sum.ok} deleted, ${sum.failed} failed`, ...retire.map(retireAdvice)].join('\n') };
       },
     });

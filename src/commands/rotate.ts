@@ -3,7 +3,8 @@ import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
 import type { RotateResult } from '../core/rotate.js';
-import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, unusedFingerprints } from '../core/rotation.js';
+import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne } from '../core/rotation.js';
+import { retirementChecks } from '../core/retire.js';
 import { formatScope, parseScope } from '../core/scope.js';
 import { resumeRotations, settleRotations } from '../core/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
@@ -47,13 +48,15 @@ export async function rotate(target: string | undefined, opts: RotateOptions, g:
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
       const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey));
-      out.show(renderRotated(out, r, unusedFingerprints(s, [r.oldFingerprint])));
+      out.show(renderRotated(out, r, await retirementChecks(s, [r.oldFingerprint], [loc.bucket], { jobs: opts.jobs })));
       return;
     }
     const objects = target !== undefined ? objectsInScope(s, parseScope(target)) : objectsUnderKey(s, opts.fingerprint!);
     const nothing = target !== undefined ? `nothing under ${formatScope(parseScope(target))} to rotate`
       : `no object's current version is recorded under key ${opts.fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
-    await rotateMany(s, objects, opts, out, newKey!, fromKey, nothing);
+    // A whole bucket rotated: its objects' tags can say whether the old keys are still needed there.
+    const whole = target !== undefined && parseScope(target).prefix === '' ? parseScope(target).bucket : undefined;
+    await rotateMany(s, objects, opts, out, newKey!, fromKey, nothing, whole);
   } finally {
     s.close();
   }
@@ -78,13 +81,15 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
 }
 
 async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Iterable<S3Location>, opts: RotateOptions, out: Output,
-  newKey: SseCKey, fromKey: SseCKey | undefined, nothing: string): Promise<void> {
+  newKey: SseCKey, fromKey: SseCKey | undefined, nothing: string, wholeBucket?: string): Promise<void> {
   const oldFingerprints = new Set<string>();
+  const buckets = new Set<string>();
   const items = (async function* () {
     for await (const loc of objects) {
       yield { label: formatS3Url(loc), run: async (ev: Parameters<typeof rotateContext>[2]) => {
         const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey);
         oldFingerprints.add(r.oldFingerprint);
+        buckets.add(loc.bucket);
         return r;
       } };
     }
@@ -102,6 +107,8 @@ async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Itera
     await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r),
       nothing: summary ? undefined : nothing, summary });
   } finally {
-    for (const fp of unusedFingerprints(s, oldFingerprints)) out.info(retireAdvice(fp));
+    const checks = await retirementChecks(s, oldFingerprints, buckets, { wholeBucket, jobs: opts.jobs })
+      .catch((e: Error) => { out.warn(`could not check which keys the bucket still needs: ${e.message}`); return []; });
+    for (const c of checks) out.info(retireAdvice(c));
   }
 }

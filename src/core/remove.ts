@@ -1,7 +1,7 @@
 import { describeS3Error } from '../s3/errors.js';
 import { formatS3Url } from '../s3/url.js';
 import type { Io } from './context.js';
-import { unusedFingerprints } from './rotation.js';
+import { type RetireCheck, retirementChecks } from './retire.js';
 import type { Session } from './session.js';
 
 /** One thing to delete: an object's current version (versionId ''), a given version, or a delete marker. */
@@ -50,6 +50,7 @@ export async function removeVersion(io: Io, t: RemoveTarget): Promise<RemoveResu
  * Of the fingerprints whose rows a deletion removed, those no recorded object version needs any more. The one
  * place rm decides what to advise retiring.
  */
-export function keysNoLongerNeeded(s: Session, fingerprints: Iterable<string>): string[] {
-  return unusedFingerprints(s, fingerprints);
+export function keysNoLongerNeeded(s: Session, fingerprints: Iterable<string>, buckets: Iterable<string>,
+  opts: { wholeBucket?: string; jobs: number }): Promise<RetireCheck[]> {
+  return retirementChecks(s, fingerprints, buckets, opts);
 }

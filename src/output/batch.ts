@@ -5,6 +5,8 @@ import type { Output } from './output.js';
 import { BatchProgress, withProgress } from './progress.js';
 
 /** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
+type SummaryText = { json: Record<string, unknown>; line: string; failure?: string; hint?: string };
+
 export interface BatchItem<R> {
   label: string;
   /** Bytes the item will move, when known before it runs: counted into the display's total ahead of time. */
@@ -31,7 +33,7 @@ export interface ReportOptions<R> {
    * The closing summary, as the `{"summary": …}` object and the human line (default `{ok, failed}`), and, for a
    * batch with failures, the failure's message and hint.
    */
-  summary?: (s: BatchSummary) => { json: Record<string, unknown>; line: string; failure?: string; hint?: string };
+  summary?: (s: BatchSummary) => SummaryText | Promise<SummaryText>;
   /** Items taken from the source ahead of those running (default: only as many as run), for totals and an ETA. */
   readAhead?: number;
   /** More words for the total line of the display, read at each redraw. */
@@ -70,7 +72,7 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     out.batch = undefined;
   }
   const noun = opts.noun ?? 'objects';
-  const own = opts.summary?.(summary);
+  const own = await opts.summary?.(summary);
   const none = summary.ok + summary.failed === 0 && opts.nothing !== undefined && !opts.signal.aborted;
   out.summary(own?.json ?? { ok: summary.ok, failed: summary.failed },
     none ? opts.nothing! : own?.line ?? `${summary.ok} ok, ${summary.failed} failed`);

@@ -9,6 +9,7 @@ import type { SettleResult } from '../core/settle.js';
 import type { GetOutcome } from '../core/transfer.js';
 import type { UploadResult } from '../core/upload.js';
 import { VERIFY_STATUSES, type VerifyResult } from '../core/verify.js';
+import type { RetireCheck } from '../core/retire.js';
 import { formatS3Url } from '../s3/url.js';
 import type { Rendered } from './batch.js';
 import { humanBytes, type Output } from './output.js';
@@ -58,10 +59,37 @@ export function renderTransferItem(out: Output, from: string, r: Rendered<{ url:
   return { line: `${out.c.green('✓')} ${from} → ${r.json.path ?? r.json.url}  ${humanBytes(r.json.size)}`, json: r.json };
 }
 
-export const retireAdvice = (fp: string) => `no recorded object needs key ${fp} any more; retire it when you are sure`;
+/** The command that shows which objects in these buckets need a key. */
+const usageCommand = (fp: string, buckets: string[]) =>
+  `sse3 keys usage ${fp} ${buckets.length ? buckets.map((b) => `s3://${b}`).join(' ') : 's3://BUCKET'} --versions`;
+
+/** What to say about retiring a key no object recorded here needs: never "retire it" on this manifest's word alone. */
+export function retireAdvice(c: RetireCheck): string {
+  const fp = c.fingerprint;
+  const sc = c.scan;
+  if (!sc) return `no object recorded here needs key ${fp}; before retiring it, check every bucket that may use it: ${usageCommand(fp, c.buckets)}`;
+  if (sc.versions > 0) {
+    return `no object recorded here needs key ${fp}, but ${sc.versions} object version(s) in ${sc.scope} still do (their tags say so): ` +
+      `keep the key; see them with: ${usageCommand(fp, c.buckets)}`;
+  }
+  const unknown = sc.untagged + sc.unreadable;
+  if (unknown > 0) {
+    return `no object in ${sc.scope} is tagged with key ${fp}, but ${unknown} version(s) there have no readable sse3-fp tag, so ` +
+      `their key is unknown: adopt them first (sse3 adopt ${sc.scope} --key REF), then check again`;
+  }
+  return `no object in ${sc.scope} needs key ${fp} any more (${sc.scanned} object version(s) checked by their tags); other buckets ` +
+    `may still use it: check them with sse3 keys usage ${fp} s3://OTHER-BUCKET before retiring it`;
+}
+
+/** The JSON form of retirement checks: retirableFingerprints holds only keys a whole-bucket scan found unused. */
+export const retireJson = (checks: RetireCheck[]) => ({
+  retirableFingerprints: checks.filter((c) => c.retirable).map((c) => c.fingerprint),
+  retirement: checks.map((c) => ({ fingerprint: c.fingerprint, recordedHere: 0, scan: c.scan ?? null, retirable: c.retirable,
+    check: usageCommand(c.fingerprint, c.buckets) })),
+});
 
 /** retire: given for a single rotation (its JSON then lists retirableFingerprints, possibly empty). */
-export function renderRotated(out: Output, r: RotateResult, retire?: string[]): Rendered {
+export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck[]): Rendered {
   const lines = [r.status === 'already'
     ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
     : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
@@ -69,8 +97,8 @@ export function renderRotated(out: Output, r: RotateResult, retire?: string[]): 
   if (r.olderVersionsWithOldKey > 0) {
     lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
   }
-  for (const fp of retire ?? []) lines.push(`  ${retireAdvice(fp)}`);
-  return { line: lines, json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? { retirableFingerprints: retire } : {}) } };
+  for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
+  return { line: lines, json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? retireJson(retire) : {}) } };
 }
 
 /** What became of a rotation an interrupted sse3 left journalled. */

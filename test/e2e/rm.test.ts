@@ -36,14 +36,15 @@ test('rm --recursive: refused without a terminal unless --yes; --dry-run deletes
     const r = await ok(['rm', `s3://${bucket}/old`, '--recursive', '--yes', '--json'], { home });
     const lines = ndjson(r.out);
     assert.deepEqual(lines.slice(0, -1).map((l) => [l.key, l.forgotten]).sort(), [['old/a', [k1.fingerprint]], ['old/b', [k1.fingerprint]]]);
-    assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, retirableFingerprints: [] } }, 'old-not/c still needs k1');
+    assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, retirableFingerprints: [], retirement: [] } }, 'old-not/c still needs k1');
     assert.deepEqual(await serverKeys(bucket), ['keep', 'old-not/c']);
     assert.deepEqual((await rows(home)).map((x) => x.key).sort(), ['keep', 'old-not/c']);
     await ok(['verify', `s3://${bucket}`], { home });
 
     const last = await ok(['rm', `s3://${bucket}/old-not/c`], { home });
     assert.match(last.out, new RegExp(`✓ deleted s3://${bucket}/old-not/c`));
-    assert.match(last.stderr, new RegExp(`no recorded object needs key ${k1.fingerprint} any more; retire it when you are sure`));
+    assert.match(last.stderr, new RegExp(`no object recorded here needs key ${k1.fingerprint}; before retiring it, check every bucket ` +
+      `that may use it: sse3 keys usage ${k1.fingerprint} s3://${bucket} --versions`));
     assert.deepEqual((await rows(home)).map((x) => x.key), ['keep']);
     await ok(['verify'], { home });
   });
@@ -73,7 +74,9 @@ test('rm in a versioned bucket: a plain rm leaves a marker and every row; --vers
     const all = await ok(['rm', `s3://${bucket}/doc`, '--all-versions', '--yes', '--json'], { home });
     const done = ndjson(all.out);
     assert.equal(done.filter((l) => l.deleteMarker).length, 1, 'the delete marker goes too');
-    assert.deepEqual(done.at(-1).summary.retirableFingerprints, [key.fingerprint]);
+    assert.deepEqual(done.at(-1).summary.retirableFingerprints, [], 'not on this manifest\'s word alone');
+    assert.deepEqual(done.at(-1).summary.retirement.map((c: { fingerprint: string; retirable: boolean }) => [c.fingerprint, c.retirable]),
+      [[key.fingerprint, false]]);
     assert.deepEqual(await serverKeys(bucket), []);
     assert.deepEqual(await rows(home), []);
   });

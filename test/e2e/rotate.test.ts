@@ -52,7 +52,7 @@ test('rotate one object: the old key stops opening it, manifest and tag name the
 
   const r = (await ok(['rotate', `s3://${bucket}/a`, '--to', newKey.ref, '--json'], { home })).json();
   assert.deepEqual(r, { ok: true, url: `s3://${bucket}/a`, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint,
-    status: 'rotated', versionId: null, method: 'streamed', olderVersionsWithOldKey: 0, retirableFingerprints: [] },
+    status: 'rotated', versionId: null, method: 'streamed', olderVersionsWithOldKey: 0, retirableFingerprints: [], retirement: [] },
   'b still needs the old key, so it is not retirable');
 
   const wrong = await run(['get', `s3://${bucket}/a`, 'with-old', '--key', oldKey.ref], { home });
@@ -74,9 +74,13 @@ test('rotate one object: the old key stops opening it, manifest and tag name the
   // The last object under the old key: now nothing recorded needs it.
   const last = await ok(['rotate', `s3://${bucket}/b`, '--to', newKey.ref], { home });
   assert.match(last.out, new RegExp(`rotated s3://${bucket}/b  ${oldKey.fingerprint} → ${newKey.fingerprint}  \\(streamed\\)`));
-  assert.match(last.out, new RegExp(`no recorded object needs key ${oldKey.fingerprint} any more; retire it when you are sure`));
+  // This manifest's word alone never makes a key retirable: other homes may have objects under it.
+  assert.match(last.out, new RegExp(`no object recorded here needs key ${oldKey.fingerprint}; before retiring it, check every bucket ` +
+    `that may use it: sse3 keys usage ${oldKey.fingerprint} s3://${bucket} --versions`));
   const again = (await ok(['rotate', `s3://${bucket}/b`, '--to', newKey.ref, '--from', oldKey.ref, '--json'], { home })).json();
-  assert.deepEqual([again.status, again.retirableFingerprints], ['already', [oldKey.fingerprint]]);
+  assert.deepEqual([again.status, again.retirableFingerprints], ['already', []]);
+  assert.deepEqual(again.retirement, [{ fingerprint: oldKey.fingerprint, recordedHere: 0, scan: null, retirable: false,
+    check: `sse3 keys usage ${oldKey.fingerprint} s3://${bucket} --versions` }]);
 });
 
 test('rotate --recursive rotates only under the prefix; --fingerprint rotates what the manifest records under a key, across buckets', async () => {

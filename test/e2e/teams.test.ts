@@ -90,3 +90,51 @@ test('a tag naming the key the manifest names is a real wrong key (exit 3), and 
   await ok(['head', `s3://${bucket}/t`], { home: other });
   assert.deepEqual(await fpOf(other, 't'), [k1.fingerprint]);
 });
+
+const ndjson = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+test('retiring a key is never advised on one manifest\'s word: keys usage finds a teammate\'s objects, a whole-bucket scan decides',
+  { timeout: 240_000 }, async () => {
+    const { a, b, keys: { k1, k2 } } = await team(['k1', 'k2']);
+    const bucket = await newBucket('team');
+    for (const n of ['x1', 'x2']) await putData(b, `s3://${bucket}/b/${n}`, randomBytes(100), k1.ref);
+    for (const n of ['y', 'z']) await putData(a, `s3://${bucket}/a/${n}`, randomBytes(100), k1.ref);
+
+    const one = (await ok(['rotate', `s3://${bucket}/a/y`, '--to', k2.ref, '--json'], { home: a })).json();
+    assert.deepEqual([one.retirableFingerprints, one.retirement], [[], []], 'a/z is recorded under k1 here');
+    const folder = await ok(['rotate', `s3://${bucket}/a/`, '--recursive', '--to', k2.ref], { home: a });
+    const said = folder.out + folder.stderr;
+    assert.match(said, new RegExp(`no object recorded here needs key ${k1.fingerprint}; before retiring it, check every bucket that ` +
+      `may use it: sse3 keys usage ${k1.fingerprint} s3://${bucket} --versions`));
+    assert.doesNotMatch(said, /retire it when you are sure|any more/);
+
+    // B's objects are invisible to A's manifest; their tags are not.
+    const usage = ndjson((await ok(['keys', 'usage', k1.fingerprint, `s3://${bucket}`, '--json'], { home: a })).out);
+    assert.deepEqual(usage.filter((l) => !l.summary).map((l) => l.key).sort(), ['b/x1', 'b/x2']);
+    const summary = usage.at(-1).summary;
+    assert.deepEqual([summary.needed, summary.availableHere, summary.scanned], [{ objects: 2, versions: 2 }, true, 4]);
+    const all = (await ok(['keys', 'usage', `s3://${bucket}`, '--json'], { home: a })).json();
+    assert.deepEqual(all.keys.map((k: { fingerprint: string; objects: number }) => [k.fingerprint, k.objects]).sort(),
+      [[k1.fingerprint, 2], [k2.fingerprint, 2]].sort());
+    assert.deepEqual(all.untagged, { objects: 0, versions: 0 });
+
+    await ok(['rotate', `s3://${bucket}/b/`, '--recursive', '--to', k2.ref], { home: b });
+    const none = await ok(['keys', 'usage', k1.fingerprint, `s3://${bucket}`], { home: a });
+    assert.match(none.stderr + none.out, new RegExp(`no current object in these scopes needs key ${k1.fingerprint}`));
+
+    // A whole bucket rotated: the bucket is scanned. An object with no sse3 tag keeps the key's fate unknown.
+    const { adminClient, overwriteEncrypted } = await import('./harness.js');
+    await overwriteEncrypted(bucket, 'plain', randomBytes(10), k1.raw);
+    await putData(a, `s3://${bucket}/w1`, randomBytes(100), k1.ref);
+    const unknown = await run(['rotate', `s3://${bucket}`, '--recursive', '--to', k2.ref], { home: a });
+    assert.equal(unknown.code, 3, unknown.stderr);
+    assert.match(unknown.out + unknown.stderr, new RegExp(`no object in s3://${bucket}/ is tagged with key ${k1.fingerprint}, but 1 ` +
+      'version\\(s\\) there have no readable sse3-fp tag, so their key is unknown: adopt them first'));
+
+    const s3 = await import('@aws-sdk/client-s3');
+    await (await adminClient()).send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: 'plain' }));
+    await putData(a, `s3://${bucket}/w2`, randomBytes(100), k1.ref);
+    const done = await ok(['rotate', `s3://${bucket}`, '--recursive', '--to', k2.ref], { home: a });
+    assert.match(done.out + done.stderr, new RegExp(`no object in s3://${bucket}/ needs key ${k1.fingerprint} any more \\(6 object ` +
+      `version\\(s\\) checked by their tags\\); other buckets may still use it: check them with sse3 keys usage ${k1.fingerprint}`));
+  });
