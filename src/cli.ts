@@ -356,6 +356,16 @@ function addManifestCommands(program: Program, run: Register): void {
       const { rebuild } = await import('./commands/manifest.js');
       await rebuild(scope, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
+  manifest.command('pull')
+    .description('bring the manifest up to date with a bucket others write to: list every version, read the tags only of versions ' +
+      'new or changed since the last pull, remove the records of versions gone')
+    .argument('<scope>', 's3://BUCKET[/PREFIX]')
+    .addOption(jobsOption('tag reads in parallel'))
+    .addHelpText('after', examples('sse3 manifest pull s3://team-backups', 'sse3 manifest pull s3://team-backups/2026/ --json'))
+    .action((scope, o, cmd) => run(async (out, signal) => {
+      const { pull } = await import('./commands/manifest.js');
+      await pull(scope, o, cmd.optsWithGlobals(), out, signal);
+    }, cmd.optsWithGlobals()));
 }
 
 function addCompletionCommands(program: Program, run: Register): void {

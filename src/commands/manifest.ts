@@ -1,6 +1,7 @@
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { rebuildFromTags } from '../core/rebuild.js';
+import { pullFromTags } from '../core/pull.js';
 import { formatScope, parseScope } from '../core/scope.js';
 import { openSession } from '../core/session.js';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION } from '../manifest/document.js';
@@ -27,6 +28,27 @@ export async function rebuild(scopeUrl: string, g: GlobalOptions, out: Output, s
     // Objects that may be sse3's but could not be read are not "done": the exit status says so.
     if (firstDenial) {
       throw new Sse3Error('BATCH', `${denied} object version(s) could not be recorded`, firstDenial.hint ?? 'the warning above says why');
+    }
+  } finally {
+    s.close();
+  }
+}
+
+/** sse3 manifest pull s3://BUCKET[/PREFIX]: the incremental rebuild (tags read only for new or changed versions). */
+export async function pull(scopeUrl: string, opts: { jobs: number }, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
+  const scope = parseScope(scopeUrl);
+  const s = await openSession(g, signal);
+  try {
+    const c = await pullFromTags(s, scope, opts);
+    for (const r of c.removed) out.info(`removed the record of ${r.url}${r.versionId ? ` version ${r.versionId}` : ''}: it is no longer on the server`);
+    if (c.firstDenial) out.warn(`${c.denied} object version(s) not recorded: their tags could not be read (${c.firstDenial.message})`);
+    out.result(`${out.c.green('✓')} pulled ${formatScope(scope)}: ${c.listed} version(s) listed, ${c.unchanged} unchanged, ` +
+      `${c.read} new or changed read (${c.recorded} recorded, ${c.untagged} without an sse3 tag), ${c.removed.length} record(s) of ` +
+      'versions gone removed',
+    { ok: !c.denied, scope: formatScope(scope), listed: c.listed, unchanged: c.unchanged, read: c.read, recorded: c.recorded,
+      untagged: c.untagged, denied: c.denied, removed: c.removed.map((r) => ({ url: r.url, versionId: r.versionId || null })) });
+    if (c.firstDenial) {
+      throw new Sse3Error('BATCH', `${c.denied} object version(s) could not be recorded`, c.firstDenial.hint ?? 'the warning above says why');
     }
   } finally {
     s.close();

@@ -38,6 +38,7 @@ const ARG_KINDS: Record<string, ArgKind[]> = {
   'verify': ['s3'],
   'manifest list': ['s3'],
   'manifest rebuild': ['s3'],
+  'manifest pull': ['s3'],
   'manifest import': ['local'],
   'completion': ['shell'],
 };

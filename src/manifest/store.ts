@@ -99,6 +99,15 @@ CREATE TABLE IF NOT EXISTS local_hashes (
   sha256    TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS endpoint_aliases (alias TEXT PRIMARY KEY, endpoint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pulled_versions (
+  endpoint   TEXT NOT NULL,
+  bucket     TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  stamp      TEXT NOT NULL,
+  tagged     INTEGER NOT NULL,
+  PRIMARY KEY (endpoint, bucket, key, version_id)
+) WITHOUT ROWID;
 `;
 
 /**
@@ -295,6 +304,34 @@ export class ManifestStore {
   remove(loc: ObjectLocation, versionId: string): boolean {
     return this.#statement('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(loc.endpoint, loc.bucket, loc.key, versionId).changes > 0;
+  }
+
+  /**
+   * What manifest pull saw at its last pass over a scope, keyed by key + NUL + version id: the recorded versions,
+   * and the stamp (ETag and last-modified time) of every version it listed, with whether it had an sse3-fp tag. A
+   * version listed again with the same stamp is not read again.
+   */
+  pullState(scope: { endpoint: string; bucket: string; prefix: string }): { recorded: Set<string>; pulled: Map<string, { stamp: string; tagged: boolean }> } {
+    const end = prefixSuccessor(scope.prefix);
+    const range = `endpoint = ? AND bucket = ? AND key >= ?${end !== undefined ? ' AND key < ?' : ''}`;
+    const args = [scope.endpoint, scope.bucket, scope.prefix, ...(end !== undefined ? [end] : [])];
+    const recorded = new Set((this.#db.prepare(`SELECT key, version_id FROM objects WHERE ${range}`).all(...args) as
+      Array<{ key: string; version_id: string }>).map((r) => `${r.key}\0${r.version_id}`));
+    const pulled = new Map((this.#db.prepare(`SELECT key, version_id, stamp, tagged FROM pulled_versions WHERE ${range}`).all(...args) as
+      Array<{ key: string; version_id: string; stamp: string; tagged: number }>)
+      .map((r) => [`${r.key}\0${r.version_id}`, { stamp: r.stamp, tagged: r.tagged === 1 }]));
+    return { recorded, pulled };
+  }
+
+  /** A version manifest pull read the tags of: its stamp, and whether it had an sse3-fp tag. */
+  rememberPulled(loc: ObjectLocation, versionId: string, stamp: string, tagged: boolean): void {
+    this.#statement('INSERT OR REPLACE INTO pulled_versions (endpoint, bucket, key, version_id, stamp, tagged) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(loc.endpoint, loc.bucket, loc.key, versionId, stamp, tagged ? 1 : 0);
+  }
+
+  forgetPulled(loc: ObjectLocation, versionId: string): void {
+    this.#statement('DELETE FROM pulled_versions WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
+      .run(loc.endpoint, loc.bucket, loc.key, versionId);
   }
 
   /** Record the plaintext SHA-256 of a recorded version (computed later, e.g. by adopt --hash), keeping its place. */

@@ -138,3 +138,40 @@ test('retiring a key is never advised on one manifest\'s word: keys usage finds 
     assert.match(done.out + done.stderr, new RegExp(`no object in s3://${bucket}/ needs key ${k1.fingerprint} any more \\(6 object ` +
       `version\\(s\\) checked by their tags\\); other buckets may still use it: check them with sse3 keys usage ${k1.fingerprint}`));
   });
+
+test('manifest pull reads the tags only of versions new or changed since the last pull, drops the gone, and matches a full rebuild',
+  { timeout: 300_000 }, async () => {
+    const { a, b, keys: { k1, k2 } } = await team(['k1', 'k2']);
+    const bucket = await newBucket('pull');
+    const { mkdirSync: mk, writeFileSync } = await import('node:fs');
+    const dir = join(b.dir, 'work', 'tree');
+    mk(dir);
+    for (let i = 0; i < 200; i++) writeFileSync(join(dir, `f${String(i).padStart(3, '0')}`), randomBytes(64));
+    await ok(['cp', dir, `s3://${bucket}/t/`, '--recursive', '--key', k1.ref, '--jobs', '16'], { home: b });
+    const { requestCounts } = await import('./harness.js');
+    const log = (name: string) => join(a.dir, `${name}.log`);
+
+    // A's first pull reads everything; a second one, with nothing changed, reads no tag.
+    await ok(['manifest', 'pull', `s3://${bucket}`], { home: a, env: { SSE3_REQUEST_LOG: log('first') } });
+    assert.equal(requestCounts(log('first')).GetObjectTaggingCommand, 200);
+    const same = await ok(['manifest', 'pull', `s3://${bucket}`, '--json'], { home: a, env: { SSE3_REQUEST_LOG: log('same') } });
+    assert.equal(requestCounts(log('same')).GetObjectTaggingCommand ?? 0, 0);
+    assert.deepEqual([same.json().listed, same.json().unchanged, same.json().read], [200, 200, 0]);
+
+    // B changes five: three rotated (re-encrypted in place: new ETags), one new, one deleted.
+    for (const n of ['f010', 'f020', 'f030']) await ok(['rotate', `s3://${bucket}/t/${n}`, '--to', k2.ref], { home: b });
+    await putData(b, `s3://${bucket}/t/new`, randomBytes(99), k1.ref);
+    await ok(['rm', `s3://${bucket}/t/f040`], { home: b });
+
+    const pulled = await ok(['manifest', 'pull', `s3://${bucket}`, '--json'], { home: a, env: { SSE3_REQUEST_LOG: log('pull') } });
+    const tagReads = requestCounts(log('pull')).GetObjectTaggingCommand ?? 0;
+    assert.ok(tagReads <= 5, `${tagReads} tag reads`);
+    const p = pulled.json();
+    assert.deepEqual([p.listed, p.read, p.recorded, p.removed], [200, 4, 4, [{ url: `s3://${bucket}/t/f040`, versionId: null }]]);
+
+    const rebuilt = newHome();
+    await ok(['manifest', 'rebuild', `s3://${bucket}`], { home: rebuilt });
+    const shape = (rs: Row[]) => rs.map((r) => [r.key, r.versionId, r.fingerprint, r.sha256, r.etag].join(' ')).sort();
+    assert.deepEqual(shape(await rows(a)), shape(await rows(rebuilt)));
+    assert.deepEqual((await rows(a)).filter((r) => r.fingerprint === k2.fingerprint).map((r) => r.key).sort(), ['t/f010', 't/f020', 't/f030']);
+  });
