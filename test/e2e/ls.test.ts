@@ -102,5 +102,5 @@ test('completion offers recorded s3:// paths for ls, rm and adopt as for get', a
   const imp = await ok(['__complete', 'bash', `sse3 keys import file:x --from ${home.dir}/w`], { home });
   assert.equal(imp.out, `${home.dir}/work/\n`, 'keys import --from completes local paths, not key refs');
   const sub = await ok(['__complete', 'bash', 'sse3 keys '], { home });
-  assert.deepEqual(sub.out.trim().split('\n').map((s) => s.trim()), ['import', 'list']);
+  assert.deepEqual(sub.out.trim().split('\n').map((s) => s.trim()), ['import', 'list', 'usage']);
 });
