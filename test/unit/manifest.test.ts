@@ -63,6 +63,7 @@ test('the manifest holds no key material: no table of its schema has a column fo
     endpoint_aliases: ['alias', 'endpoint'],
     local_hashes: ['path', 'size', 'mtime_ms', 'ctime_ms', 'ino', 'sha256'],
     objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq', 'mtime_ms'],
+    pulled_versions: ['endpoint', 'bucket', 'key', 'version_id', 'stamp', 'tagged'],
     rotations: ['id', 'endpoint', 'bucket', 'key', 'old_version', 'old_fp', 'new_fp', 'size', 'sha256', 'state', 'pid',
       'started_at', 'settled_at'],
     uploads: ['endpoint', 'bucket', 'key', 'upload_id', 'fingerprint', 'pid', 'started_at', 'sha256', 'size'],
