@@ -60,17 +60,18 @@ export function list(scopeUrl: string | undefined, out: Output): void {
   const scope = scopeUrl ? parseScope(scopeUrl) : undefined;
   const m = new ManifestStore(sse3Paths().manifestFile);
   try {
-    const entries = m.list({ bucket: scope?.bucket, prefix: scope?.prefix });
-    if (out.json) {
-      for (const e of entries) out.ndjson(e);
-      out.ndjson({ summary: { entries: entries.length } });
-      return;
+    // Streamed a page at a time: a manifest of a million entries is listed without holding it.
+    let count = 0;
+    for (const e of m.entries({ bucket: scope?.bucket, prefix: scope?.prefix })) {
+      count++;
+      if (out.json) out.ndjson(e);
+      else {
+        out.result(`${formatS3Url(e)}${e.versionId ? `  version ${e.versionId}` : ''}  key ${out.c.cyan(e.fingerprint)}  ` +
+          `${humanBytes(e.size)}  ${e.createdAt}  ${e.endpoint}`, e);
+      }
     }
-    if (!entries.length) out.info('the manifest has no entries' + (scope ? ` under ${formatScope(scope)}` : ''));
-    for (const e of entries) {
-      out.result(`${formatS3Url(e)}${e.versionId ? `  version ${e.versionId}` : ''}  key ${out.c.cyan(e.fingerprint)}  ` +
-        `${humanBytes(e.size)}  ${e.createdAt}  ${e.endpoint}`, e);
-    }
+    if (out.json) out.ndjson({ summary: { entries: count } });
+    else if (!count) out.info('the manifest has no entries' + (scope ? ` under ${formatScope(scope)}` : ''));
   } finally {
     m.close();
   }

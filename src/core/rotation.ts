@@ -21,14 +21,17 @@ export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location,
     (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));
 }
 
+/** An object to rotate, with its size as listed or recorded (small objects run more at once). */
+export type SizedLocation = S3Location & { size: number };
+
 /** Every object under a scope, from the server's listing. */
-export async function* objectsInScope(s: Session, scope: Scope): AsyncGenerator<S3Location> {
-  for await (const o of listScope(s, scope)) yield { bucket: scope.bucket, key: o.key };
+export async function* objectsInScope(s: Session, scope: Scope): AsyncGenerator<SizedLocation> {
+  for await (const o of listScope(s, scope)) yield { bucket: scope.bucket, key: o.key, size: o.size };
 }
 
-/** The latest version of every object the manifest records under a key, on this endpoint. */
-export function* objectsUnderKey(s: Session, fingerprint: string): Generator<S3Location> {
-  for (const e of manifestInScope(s, undefined, { latestOnly: true, fingerprint })) yield { bucket: e.bucket, key: e.key };
+/** The latest version of every object the manifest records under a key, on this endpoint, read a page at a time. */
+export function* objectsUnderKey(s: Session, fingerprint: string): Generator<SizedLocation> {
+  for (const e of manifestInScope(s, undefined, { latestOnly: true, fingerprint })) yield { bucket: e.bucket, key: e.key, size: e.size };
 }
 
 /** Of these fingerprints, those that no object version this manifest records still needs. */
@@ -42,8 +45,5 @@ export function unusedFingerprints(s: Session, fingerprints: Iterable<string>): 
  * re-encrypts current versions only, so these keep needing the key (in a versioned bucket).
  */
 export function olderVersionsUnderKey(s: Session, fingerprint: string): { versions: number; objects: number } {
-  const current = new Set(manifestInScope(s, undefined, { latestOnly: true, fingerprint })
-    .map((e) => JSON.stringify([e.bucket, e.key, e.versionId])));
-  const older = manifestInScope(s, undefined, { fingerprint }).filter((e) => !current.has(JSON.stringify([e.bucket, e.key, e.versionId])));
-  return { versions: older.length, objects: new Set(older.map((e) => JSON.stringify([e.bucket, e.key]))).size };
+  return s.manifest.olderVersions(s.conn.endpoint, fingerprint);
 }

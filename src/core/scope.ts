@@ -40,10 +40,10 @@ export async function* listScopeVersions(io: Io, scope: Scope): AsyncGenerator<L
   for await (const v of listObjectVersions(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(v)) yield v;
 }
 
-/** Manifest entries in scope for this endpoint (every version unless latestOnly). */
+/** Manifest entries in scope for this endpoint (every version unless latestOnly), read from the manifest a page at a time. */
 export function manifestInScope(io: Io, scope: Scope | undefined, opts: { latestOnly?: boolean; fingerprint?: string } = {})
-  : ManifestEntry[] {
-  return io.manifest.list({ endpoint: io.conn.endpoint, bucket: scope?.bucket, prefix: scope?.prefix }, opts);
+  : Iterable<ManifestEntry> {
+  return io.manifest.entries({ endpoint: io.conn.endpoint, bucket: scope?.bucket, prefix: scope?.prefix }, opts);
 }
 
 /**

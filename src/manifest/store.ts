@@ -150,10 +150,18 @@ export interface EndpointMerge {
   replaced: number;
 }
 
+/** Which entries a listing takes: only each object's latest record, only those under one key. */
+export interface ListOptions {
+  latestOnly?: boolean;
+  fingerprint?: string;
+}
+
 interface ObjectRow {
   endpoint: string; bucket: string; key: string; version_id: string; fingerprint: string;
-  size: number; sha256: string; etag: string; created_at: string; mtime_ms: number | null;
+  size: number; sha256: string; etag: string; created_at: string; mtime_ms: number | null; seq: number;
 }
+
+const sameObject = (a: ObjectRow, b: ObjectRow) => a.key === b.key && a.bucket === b.bucket && a.endpoint === b.endpoint;
 
 const toEntry = (r: ObjectRow): ManifestEntry => ({
   endpoint: r.endpoint, bucket: r.bucket, key: r.key, versionId: r.version_id, fingerprint: r.fingerprint,
@@ -191,6 +199,7 @@ export class ManifestStore {
 
   /** A consistent copy of the manifest at `path`, made with SQLite's online backup while others may write. */
   async backupTo(path: string): Promise<void> {
+    this.flush();
     await this.#db.backup(path);
   }
 
@@ -235,6 +244,7 @@ export class ManifestStore {
    * record and look up under the surviving name (resolveEndpoint).
    */
   addAlias(alias: string, endpoint: string): EndpointMerge & { endpoint: string } {
+    this.flush();
     return this.#db.transaction(() => {
       const target = this.resolveEndpoint(endpoint);
       if (this.resolveEndpoint(alias) === target) return { endpoint: target, moved: 0, replaced: 0 };
@@ -255,7 +265,51 @@ export class ManifestStore {
   }
 
   close(): void {
-    this.#db.close();
+    try {
+      this.flush();
+    } finally {
+      if (this.#onExit) process.off('exit', this.#onExit);
+      this.#db.close();
+    }
+  }
+
+  #queue: Array<{ entry: ManifestEntry; older: boolean }> = [];
+  #defer?: { max: number; ms: number; timer?: NodeJS.Timeout };
+  #onExit?: () => void;
+
+  /**
+   * From now on record() queues its rows and writes them `max` at a time in one transaction, or `ms` after the first
+   * one waits, instead of one transaction per object (a batch of small objects spends most of its manifest time
+   * committing). Every other call writes what waits first, so reads see every row recorded before them and a
+   * settled rotation's row is on disk with it; close() and the process's exit write the rest. Only rows of objects
+   * already written and confirmed are ever queued, so a kill can lose a few rows (recovered by sse3 manifest rebuild
+   * from the objects' tags, or by settling their rotations) but never record an object that was not written.
+   */
+  deferRecords(max = 64, ms = 20): void {
+    this.#defer = { max, ms };
+    if (!this.#onExit) {
+      this.#onExit = () => { try { this.flush(); } catch { /* the exit status already tells; the rows are recoverable */ } };
+      process.on('exit', this.#onExit);
+    }
+  }
+
+  /** Write the rows record() queued (deferRecords), in one transaction. A failure keeps them queued and is thrown. */
+  flush(): void {
+    if (this.#defer?.timer) {
+      clearTimeout(this.#defer.timer);
+      this.#defer.timer = undefined;
+    }
+    if (!this.#queue.length || !this.#db.open) return;
+    const rows = this.#queue;
+    this.#queue = [];
+    try {
+      this.#db.transaction(() => {
+        for (const r of rows) this.#recordTx!(r.entry, r.older);
+      }).immediate();
+    } catch (e) {
+      this.#queue = [...rows, ...this.#queue];
+      throw e;
+    }
   }
 
   /**
@@ -273,6 +327,18 @@ export class ManifestStore {
       this.#insertObject.run(entry.endpoint, entry.bucket, entry.key, entry.versionId, entry.fingerprint, entry.size,
         entry.sha256, entry.etag, entry.createdAt, seq, entry.mtimeMs ?? null);
     });
+    if (this.#defer && !this.#db.inTransaction) {
+      this.#queue.push({ entry: e, older: Boolean(opts.older) });
+      if (this.#queue.length >= this.#defer.max) this.flush();
+      else {
+        this.#defer.timer ??= setTimeout(() => {
+          this.#defer!.timer = undefined;
+          // A failure leaves the rows queued: the next call that writes, or close(), reports it.
+          try { this.flush(); } catch { /* kept for the next flush */ }
+        }, this.#defer.ms).unref();
+      }
+      return;
+    }
     this.#recordTx.immediate(e, Boolean(opts.older));
   }
 
@@ -302,6 +368,7 @@ export class ManifestStore {
 
   /** Forget an object version that was deleted; true when there was a row. */
   remove(loc: ObjectLocation, versionId: string): boolean {
+    this.flush();
     return this.#statement('DELETE FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(loc.endpoint, loc.bucket, loc.key, versionId).changes > 0;
   }
@@ -336,12 +403,14 @@ export class ManifestStore {
 
   /** Record the plaintext SHA-256 of a recorded version (computed later, e.g. by adopt --hash), keeping its place. */
   setSha256(loc: ObjectLocation, versionId: string, sha256: string): void {
+    this.flush();
     this.#db.prepare('UPDATE objects SET sha256 = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(sha256, loc.endpoint, loc.bucket, loc.key, versionId);
   }
 
   /** The given version, or the latest one sse3 recorded for that object. */
   lookup(loc: ObjectLocation, versionId?: string): ManifestEntry | undefined {
+    this.flush();
     const row = versionId !== undefined
       ? this.#db.prepare('SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
         .get(loc.endpoint, loc.bucket, loc.key, versionId)
@@ -352,12 +421,22 @@ export class ManifestStore {
 
   /** Every recorded version of one object, newest first. */
   versions(loc: ObjectLocation): ManifestEntry[] {
+    this.flush();
     return (this.#db.prepare('SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? ORDER BY seq DESC')
       .all(loc.endpoint, loc.bucket, loc.key) as ObjectRow[]).map(toEntry);
   }
 
   /** Entries in scope (every version), ordered by object then newest first. */
-  list(scope: ManifestScope = {}, opts: { latestOnly?: boolean; fingerprint?: string } = {}): ManifestEntry[] {
+  list(scope: ManifestScope = {}, opts: ListOptions = {}): ManifestEntry[] {
+    return [...this.entries(scope, opts)];
+  }
+
+  /**
+   * The entries of list(), in the same order, read a page at a time (keyset paging on the object, each page completed
+   * with the rest of its last object's versions): a verify or rotation over a million records holds one page, and
+   * the connection stays free between pages, so the same store can record while the caller works through them.
+   */
+  *entries(scope: ManifestScope = {}, opts: ListOptions = {}, pageSize = 1000): Generator<ManifestEntry> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (scope.endpoint !== undefined) { where.push('endpoint = ?'); args.push(scope.endpoint); }
@@ -368,13 +447,54 @@ export class ManifestStore {
       const end = prefixSuccessor(scope.prefix);
       if (end !== undefined) { where.push('key < ?'); args.push(end); }
     }
-    if (opts.fingerprint !== undefined) { where.push('fingerprint = ?'); args.push(opts.fingerprint); }
-    const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const sql = opts.latestOnly
-      ? `SELECT * FROM objects o ${cond ? cond + ' AND' : 'WHERE'} seq = (SELECT max(seq) FROM objects l
-           WHERE l.endpoint = o.endpoint AND l.bucket = o.bucket AND l.key = o.key) ORDER BY bucket, key`
-      : `SELECT * FROM objects ${cond} ORDER BY endpoint, bucket, key, seq DESC`;
-    return (this.#db.prepare(sql).all(...args) as ObjectRow[]).map(toEntry);
+    // Unary + keeps SQLite walking the primary key in order rather than sorting the fingerprint index's rows per page.
+    if (opts.fingerprint !== undefined) { where.push('+fingerprint = ?'); args.push(opts.fingerprint); }
+    if (opts.latestOnly) {
+      where.push(`seq = (SELECT max(seq) FROM objects l WHERE l.endpoint = objects.endpoint AND l.bucket = objects.bucket
+        AND l.key = objects.key)`);
+    }
+    const cond = where.join(' AND ');
+    const page = this.#db.prepare(`SELECT * FROM objects WHERE ${cond || '1'} AND (endpoint, bucket, key) > (?, ?, ?)
+      ORDER BY endpoint, bucket, key LIMIT ?`);
+    const rest = this.#db.prepare(`SELECT * FROM objects WHERE ${cond || '1'} AND endpoint = ? AND bucket = ? AND key = ?`);
+    let after: [string, string, string] = ['', '', ''];
+    let first = true;
+    for (;;) {
+      this.flush();
+      // The first page also takes rows of an empty endpoint/bucket/key, which a strict (a, b, c) > ('', '', '') skips.
+      const rows = (first ? this.#db.prepare(`SELECT * FROM objects WHERE ${cond || '1'} ORDER BY endpoint, bucket, key LIMIT ?`)
+        .all(...args, pageSize) : page.all(...args, ...after, pageSize)) as ObjectRow[];
+      first = false;
+      if (!rows.length) return;
+      const last = rows[rows.length - 1];
+      const full = rows.length >= pageSize;
+      if (full) {
+        while (rows.length && sameObject(rows[rows.length - 1], last)) rows.pop();
+        rows.push(...rest.all(...args, last.endpoint, last.bucket, last.key) as ObjectRow[]);
+      }
+      // Objects in the primary key's order; within one object, newest first.
+      for (let i = 0; i < rows.length;) {
+        let j = i + 1;
+        while (j < rows.length && sameObject(rows[j], rows[i])) j++;
+        const versions = rows.slice(i, j).sort((a, b) => b.seq - a.seq);
+        for (const r of versions) yield toEntry(r);
+        i = j;
+      }
+      if (!full) return;
+      after = [last.endpoint, last.bucket, last.key];
+    }
+  }
+
+  /**
+   * Versions recorded under a key that are not their object's latest record: how many, and of how many objects
+   * (counted by SQLite, whatever the manifest's size).
+   */
+  olderVersions(endpoint: string, fingerprint: string): { versions: number; objects: number } {
+    this.flush();
+    return this.#db.prepare(`SELECT count(*) AS versions, count(DISTINCT json_array(bucket, key)) AS objects FROM objects o
+      WHERE endpoint = ? AND fingerprint = ? AND seq < (SELECT max(seq) FROM objects l
+      WHERE l.endpoint = o.endpoint AND l.bucket = o.bucket AND l.key = o.key)`).get(endpoint, fingerprint) as
+      { versions: number; objects: number };
   }
 
   /**
@@ -383,6 +503,7 @@ export class ManifestStore {
    * a million records beside the listing without holding them, and without one query per object.
    */
   latestPage(scope: { endpoint: string; bucket: string; prefix: string }, after: string | undefined, limit: number): ManifestEntry[] {
+    this.flush();
     const end = prefixSuccessor(scope.prefix);
     const rows = this.#statement(`SELECT * FROM objects WHERE endpoint = ? AND bucket = ? AND key ${after === undefined ? '>=' : '>'} ?
       ${end === undefined ? '' : 'AND key < ?'} ORDER BY key, seq DESC LIMIT ?`)
@@ -395,6 +516,7 @@ export class ManifestStore {
 
   /** A sync found the file unchanged except for its modification time: remember the new one for this version. */
   setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {
+    this.flush();
     this.#statement('UPDATE objects SET mtime_ms = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?')
       .run(mtimeMs, loc.endpoint, loc.bucket, loc.key, versionId);
   }
@@ -418,12 +540,14 @@ export class ManifestStore {
 
   /** How many recorded object versions each fingerprint still opens. */
   fingerprintUse(): Map<string, number> {
+    this.flush();
     const rows = this.#db.prepare('SELECT fingerprint, count(*) AS n FROM objects GROUP BY fingerprint').all() as
       Array<{ fingerprint: string; n: number }>;
     return new Map(rows.map((r) => [r.fingerprint, r.n]));
   }
 
   journalRotation(r: Omit<RotationRecord, 'id' | 'state' | 'pid' | 'startedAt'>): number {
+    this.flush();
     const info = this.#db.prepare(
       `INSERT INTO rotations (endpoint, bucket, key, old_version, old_fp, new_fp, size, sha256, state, pid, started_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`)
@@ -432,8 +556,15 @@ export class ManifestStore {
     return Number(info.lastInsertRowid);
   }
 
+  /**
+   * Settle a journalled rotation. Rows still waiting to be written go in the same transaction first: a rotation
+   * marked done always has its new version recorded.
+   */
   settleRotation(id: number, state: 'done' | 'abandoned'): void {
-    this.#db.prepare(`UPDATE rotations SET state = ?, settled_at = ? WHERE id = ?`).run(state, new Date().toISOString(), id);
+    this.#db.transaction(() => {
+      this.flush();
+      this.#db.prepare(`UPDATE rotations SET state = ?, settled_at = ? WHERE id = ?`).run(state, new Date().toISOString(), id);
+    }).immediate();
   }
 
   openRotations(endpoint?: string): RotationRecord[] {
@@ -461,6 +592,7 @@ export class ManifestStore {
    * interrupted rotation stay on record.
    */
   importDocument(doc: ManifestDocument): ImportCounts {
+    this.flush();
     return this.#db.transaction(() => {
       const counts: ImportCounts = { added: 0, alreadyRecorded: 0, rotations: 0, uploads: 0, aliases: 0 };
       const endpointOf = (e: string) => this.resolveEndpoint(endpointIdentityOf(e) ?? e);
@@ -515,10 +647,12 @@ export class ManifestStore {
   }
 
   count(): number {
+    this.flush();
     return this.#db.prepare('SELECT count(*) FROM objects').pluck().get() as number;
   }
 
   beginUpload(u: PendingUpload): void {
+    this.flush();
     this.#db.prepare(
       `INSERT OR REPLACE INTO uploads (endpoint, bucket, key, upload_id, fingerprint, pid, started_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(u.endpoint, u.bucket, u.key, u.uploadId, u.fingerprint, u.pid, u.startedAt);
@@ -526,12 +660,14 @@ export class ManifestStore {
 
   /** About to complete: from here on a crash may leave an object, which the next run records. */
   completingUpload(loc: ObjectLocation, uploadId: string, sha256: string, size: number): void {
+    this.flush();
     this.#db.prepare('UPDATE uploads SET sha256 = ?, size = ? WHERE endpoint = ? AND bucket = ? AND key = ? AND upload_id = ?')
       .run(sha256, size, loc.endpoint, loc.bucket, loc.key, uploadId);
   }
 
   /** Record the finished object and forget its upload in one transaction. */
   recordUpload(e: ManifestEntry, uploadId: string): void {
+    this.flush();
     this.#db.transaction(() => {
       this.record(e);
       this.endUpload(e, uploadId);
@@ -539,6 +675,7 @@ export class ManifestStore {
   }
 
   endUpload(loc: ObjectLocation, uploadId: string): void {
+    this.flush();
     this.#db.prepare('DELETE FROM uploads WHERE endpoint = ? AND bucket = ? AND key = ? AND upload_id = ?')
       .run(loc.endpoint, loc.bucket, loc.key, uploadId);
   }

@@ -103,6 +103,24 @@ export class Output {
     else this.#write(stream, text + '\n');
   }
 
+  /**
+   * One JSON document written while it is produced (--json over many objects): the fields known up front, then each
+   * element of one array field as it comes, then close() with the fields known only at the end. It parses to the
+   * same document result() would write, without holding the array.
+   */
+  streamDocument(head: Record<string, unknown>, field: string): { item(json: unknown): void; close(tail: Record<string, unknown>): void } {
+    const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
+    const indent = (json: unknown, pad: string) => JSON.stringify(json, null, 2).replaceAll('\n', `\n${pad}`);
+    const fields = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `  ${JSON.stringify(k)}: ${indent(v, '  ')}`);
+    stream.write(`{\n${[...fields(head), `  ${JSON.stringify(field)}: [`].join(',\n')}`);
+    this.#wroteJson = true;
+    let items = 0;
+    return {
+      item: (json) => { stream.write(`${items++ ? ',' : ''}\n    ${indent(json, '    ')}`); },
+      close: (tail) => { stream.write(`${items ? '\n  ]' : ']'}${fields(tail).map((f) => `,\n${f}`).join('')}\n}\n`); },
+    };
+  }
+
   /** stdout for object data (get -): from now on results go to stderr. */
   dataStream(): NodeJS.WriteStream {
     this.stdoutIsData = true;
