@@ -73,6 +73,9 @@ const partSizeOption = () => new Option('--part-size <MiB>',
   'multipart part size in MiB, 5 to 5120 (default: 8, grown to stay within 10,000 parts)').argParser(positiveInt('--part-size'));
 const concurrencyOption = () => new Option('--concurrency <n>', 'parts in flight per object').argParser(positiveInt('--concurrency')).default(4);
 const jobsOption = (what: string) => new Option('--jobs <n>', what).argParser(positiveInt('--jobs')).default(8);
+/** Small objects in flight: the command's default (more than --jobs's default) unless --jobs was given. */
+const smallJobs = (cmd: { getOptionValueSource(key: string): string | undefined }, jobs: number) =>
+  cmd.getOptionValueSource('jobs') === 'default' ? undefined : jobs;
 const serverSideOption = () => new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
   .choices(['auto', 'never'] as const).default('auto' as const);
 
@@ -182,7 +185,7 @@ function addTransferCommands(program: Program, run: Register): void {
       'source\'s key); s3 → local: keys that may open the sources, repeatable'))
     .addOption(candidateKeysOption('--source-key <ref>', 'keys that may open the source, repeatable (default: found by the manifest)'))
     .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix')
-    .addOption(jobsOption('objects in parallel with --recursive'))
+    .addOption(jobsOption('objects in parallel with --recursive (default 8; 32 at once for objects under 1 MiB)'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
@@ -191,7 +194,7 @@ function addTransferCommands(program: Program, run: Register): void {
       'sse3 cp --recursive s3://backups/photos/ ./restored/'))
     .action((src, dst, o, cmd) => run(async (out, signal) => {
       const { cp } = await import('./commands/cp.js');
-      await cp(src, dst, { ...o, partSize: partSizeBytes(o.partSize) }, cmd.optsWithGlobals(), out, signal);
+      await cp(src, dst, { ...o, partSize: partSizeBytes(o.partSize), smallJobs: smallJobs(cmd, o.jobs) }, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
 }
 
@@ -241,7 +244,7 @@ function addRotationCommands(program: Program, run: Register): void {
     .option('--resume', 'settle rotations an interrupted sse3 left, and finish them')
     .addOption(candidateKeysOption('-k, --key <ref>', 'with --resume, repeatable: keys those rotations need that sse3 ' +
       'cannot find by itself'))
-    .addOption(jobsOption('objects in parallel with --recursive or --fingerprint'))
+    .addOption(jobsOption('objects in parallel with --recursive or --fingerprint (default 8; 32 at once for objects under 1 MiB)'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
@@ -251,7 +254,8 @@ function addRotationCommands(program: Program, run: Register): void {
       'sse3 rotate --resume --key file:/media/usb/docs-2027.key'))
     .action((target, o, cmd) => run(async (out, signal) => {
       const { rotate } = await import('./commands/rotate.js');
-      await rotate(target, { ...o, partSize: partSizeBytes(o.partSize) }, cmd.optsWithGlobals(), out, signal);
+      await rotate(target, { ...o, partSize: partSizeBytes(o.partSize), smallJobs: smallJobs(cmd, o.jobs) }, cmd.optsWithGlobals(), out,
+        signal);
     }, cmd.optsWithGlobals()));
 
   program.command('verify')
@@ -259,12 +263,12 @@ function addRotationCommands(program: Program, run: Register): void {
     .argument('[scope]', 's3://BUCKET[/PREFIX] (default: everything recorded for this endpoint)')
     .option('--deep', 'also download each object and check its SHA-256')
     .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable: keys to use besides those sse3 finds by itself'))
-    .addOption(jobsOption('objects checked in parallel'))
+    .addOption(jobsOption('objects checked in parallel (default 8 with --deep, else 32)'))
     .addHelpText('after', examples('sse3 verify', 'sse3 verify s3://backups/2026/ --deep', 'sse3 verify --json | jq .counts',
       'sse3 verify s3://archive --key file:/media/usb/archive.key'))
     .action((scope, o, cmd) => run(async (out, signal) => {
       const { verify } = await import('./commands/verify.js');
-      await verify(scope, o, cmd.optsWithGlobals(), out, signal);
+      await verify(scope, { ...o, smallJobs: smallJobs(cmd, o.jobs) }, cmd.optsWithGlobals(), out, signal);
     }, cmd.optsWithGlobals()));
 }
 

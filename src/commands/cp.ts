@@ -12,6 +12,7 @@ import { makeFolders } from '../core/local.js';
 import { partSizeFor } from '../core/upload.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
+import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/batch.js';
 import { type BatchItem, type Rendered, reportBatch } from '../output/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
@@ -24,6 +25,8 @@ export interface CpOptions extends Tuning {
   sourceKey?: string[];
   recursive?: boolean;
   jobs: number;
+  /** With --recursive: objects under 1 MiB in flight (default SMALL_OBJECT_JOBS; --jobs when given). */
+  smallJobs?: number;
 }
 
 export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
@@ -73,7 +76,10 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
 async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey?: SseCKey): Promise<void> {
-  const item = (label: string, run: BatchItem<Rendered>['run']): BatchItem<Rendered> => ({ label, run });
+  const item = (label: string, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
+    ({ label, run, small: size !== undefined && size < SMALL_OBJECT });
+  // Rows of confirmed objects are written in groups: one transaction per few dozen small objects, not per object.
+  s.manifest.deferRecords();
   let items: AsyncIterable<BatchItem<Rendered>>;
   if (!isS3Url(src)) {
     const root = resolve(src);
@@ -86,7 +92,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
           continue;
         }
         yield item(f.path, async (ev) => renderTransferItem(out, f.path,
-          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { tuning: opts }, ev))));
+          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { tuning: opts }, ev))), f.size);
       }
     })();
   } else {
@@ -99,16 +105,17 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)));
+            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)), o.size);
         } else {
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderGet(out, await getOne(s, srcLoc, await localPathUnder(resolve(dst), rel, label), { regularOnly: true }, ev))));
+            renderGet(out, await getOne(s, srcLoc, await localPathUnder(resolve(dst), rel, label), { regularOnly: true }, ev))), o.size);
         }
       }
     })();
   }
   const nothing = isS3Url(src) ? `nothing under ${formatScope(parseScope(src))} to copy` : `no files under ${src} to copy`;
-  await reportBatch(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => r, nothing });
+  await reportBatch(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal, render: (r) => r,
+    nothing });
 }
 
 /** Where an object's relative key lands under a local folder; a key holding "../" must not write anywhere else. */

@@ -3,15 +3,16 @@ import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../core/key.js';
 import type { RotateResult } from '../core/rotate.js';
-import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne } from '../core/rotation.js';
+import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, type SizedLocation }
+  from '../core/rotation.js';
 import { retirementChecks } from '../core/retire.js';
 import { formatScope, parseScope } from '../core/scope.js';
 import { resumeRotations, settleRotations } from '../core/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
-import { formatS3Url, parseS3Url, type S3Location } from '../s3/url.js';
+import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
-import type { BatchSummary } from '../core/batch.js';
+import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { renderRotated, retireAdvice, settledLine } from '../output/render.js';
@@ -25,6 +26,8 @@ export interface RotateOptions extends Tuning {
   /** With --resume: keys the journalled rotations need (repeatable). */
   key?: string[];
   jobs: number;
+  /** Objects under 1 MiB in flight (default SMALL_OBJECT_JOBS; --jobs when given). */
+  smallJobs?: number;
 }
 
 export async function rotate(target: string | undefined, opts: RotateOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
@@ -80,13 +83,15 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
   }
 }
 
-async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Iterable<S3Location>, opts: RotateOptions, out: Output,
-  newKey: SseCKey, fromKey: SseCKey | undefined, nothing: string, wholeBucket?: string): Promise<void> {
+async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | Iterable<SizedLocation>, opts: RotateOptions,
+  out: Output, newKey: SseCKey, fromKey: SseCKey | undefined, nothing: string, wholeBucket?: string): Promise<void> {
   const oldFingerprints = new Set<string>();
   const buckets = new Set<string>();
+  // New versions' rows are written in groups; each settled rotation writes those waiting with it (the journal stays per object).
+  s.manifest.deferRecords();
   const items = (async function* () {
     for await (const loc of objects) {
-      yield { label: formatS3Url(loc), run: async (ev: Parameters<typeof rotateContext>[2]) => {
+      yield { label: formatS3Url(loc), small: loc.size < SMALL_OBJECT, run: async (ev: Parameters<typeof rotateContext>[2]) => {
         const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey);
         oldFingerprints.add(r.oldFingerprint);
         buckets.add(loc.bucket);
@@ -104,8 +109,8 @@ async function rotateMany(s: Session, objects: AsyncIterable<S3Location> | Itera
         `still need key ${opts.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n') };
   };
   try {
-    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, signal: s.signal, render: (r) => renderRotated(out, r),
-      nothing: summary ? undefined : nothing, summary });
+    await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal,
+      render: (r) => renderRotated(out, r), nothing: summary ? undefined : nothing, summary });
   } finally {
     const checks = await retirementChecks(s, oldFingerprints, buckets, { wholeBucket, jobs: opts.jobs })
       .catch((e: Error) => { out.warn(`could not check which keys the bucket still needs: ${e.message}`); return []; });

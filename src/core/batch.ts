@@ -13,29 +13,49 @@ export interface BatchSummary {
   exitCode: ExitCode;
 }
 
-export interface BatchOptions<R> {
+/** Objects smaller than this are "small" for a batch's parallelism: their time goes to round trips, not bytes. */
+export const SMALL_OBJECT = 1024 * 1024;
+
+/** Small objects in flight by default (--jobs not given): as many as the HTTPS agent keeps sockets. */
+export const SMALL_OBJECT_JOBS = 32;
+
+export interface BatchOptions<R, T = unknown> {
   /** Items at most in flight at once. */
   jobs: number;
+  /**
+   * Small items (isSmall) at most in flight at once, when more than `jobs`: each takes jobs/smallJobs of a slot,
+   * so a batch of small objects runs smallJobs at once and a mixed one stays within the same budget.
+   */
+  smallJobs?: number;
+  isSmall?: (item: T) => boolean;
   signal?: AbortSignal;
   /** For results that are not OK although nothing was thrown (verify's statuses): their exit status, else 0. */
   resultExitCode?: (result: R) => ExitCode;
 }
 
 /**
- * Run fn over items with at most `jobs` at once. One item's failure does not
+ * Run fn over items with at most `jobs` at once (`smallJobs` when all are small), taking the next item from the
+ * source only when it can start: an async source is read no further ahead than what runs. One item's failure does not
  * stop the others; every outcome is reported through onDone as it happens, and
  * the summary carries the exit status of the most severe problem.
  */
 export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: (item: T) => Promise<R>,
-  onDone: (o: ItemOutcome<T, R>) => void, opts: BatchOptions<R>): Promise<BatchSummary> {
+  onDone: (o: ItemOutcome<T, R>) => void, opts: BatchOptions<R, T>): Promise<BatchSummary> {
   const running = new Set<Promise<void>>();
+  // Whole numbers: a large item weighs smallJobs, a small one jobs, and jobs × smallJobs may be in flight.
+  const jobs = Math.max(1, opts.jobs);
+  const smallJobs = Math.max(jobs, opts.smallJobs ?? jobs);
+  const capacity = jobs * smallJobs;
+  let load = 0;
   const codes: ExitCode[] = [];
   let ok = 0;
   let failed = 0;
   try {
     for await (const item of items as AsyncIterable<T>) {
       if (opts.signal?.aborted) break;
-      while (running.size >= Math.max(1, opts.jobs)) await Promise.race(running);
+      const weight = opts.isSmall?.(item) ? jobs : smallJobs;
+      while (running.size && load + weight > capacity) await Promise.race(running);
+      load += weight;
       const p: Promise<void> = fn(item).then(
         (result) => {
           const code = opts.resultExitCode?.(result) ?? 0;
@@ -44,7 +64,7 @@ export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: 
           onDone({ item, result });
         },
         (error: Error) => { failed++; codes.push(exitCodeOf(error)); onDone({ item, error }); },
-      ).finally(() => { running.delete(p); });
+      ).finally(() => { running.delete(p); load -= weight; });
       running.add(p);
     }
   } finally {

@@ -11,6 +11,8 @@ export interface BatchItem<R> {
   label: string;
   /** Bytes the item will move, when known before it runs: counted into the display's total ahead of time. */
   bytes?: number;
+  /** The item moves little (an object under 1 MiB, or a HEAD): more such items run at once (ReportOptions.smallJobs). */
+  small?: boolean;
   run: (events: TransferEvents) => Promise<R>;
 }
 
@@ -22,6 +24,8 @@ export interface Rendered<J extends object = object> {
 
 export interface ReportOptions<R> {
   jobs: number;
+  /** Small items (BatchItem.small) at most in flight, when more than jobs (see runBatch). */
+  smallJobs?: number;
   signal: AbortSignal;
   /** An OK result's line(s) and NDJSON object; undefined prints nothing for it (a file found unchanged). */
   render: (result: R) => Rendered | undefined;
@@ -66,7 +70,8 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
         const r = opts.render(o.result!);
         if (r) out.item(r.line, r.json);
       }
-    }, { jobs: opts.jobs, signal: opts.signal, resultExitCode: opts.resultExitCode });
+    }, { jobs: opts.jobs, smallJobs: opts.smallJobs, isSmall: (item) => Boolean(item.small), signal: opts.signal,
+      resultExitCode: opts.resultExitCode });
   } finally {
     out.batch?.stop();
     out.batch = undefined;
