@@ -4,7 +4,7 @@
 #   npm run bench                  full run (~15-25 min on 2 cores): writes bench/results/ and the
 #                                  results table between the bench markers of README.md
 #   BENCH_QUICK=1 npm run bench    32 MiB, 100 files, 10,000 manifest rows, sync of 500 files (+3 x 8 MiB)
-#                                  and a no-change sync of 2,000, 1 repetition; writes
+#                                  and a no-change sync of 2,000, verify/rotate over 1,000 objects, 1 repetition; writes
 #                                  bench/work/results-quick/ and leaves README.md alone
 #   (both end with bench/adopt.sh: adopt and ls of a bucket aws-cli wrote, into RESULTS_DIR/adopt.md)
 #
@@ -13,7 +13,9 @@
 # BENCH_SYNC_FILES (10000 small files of BENCH_SMALL_KIB), BENCH_SYNC_LARGE (3) x BENCH_SYNC_LARGE_MIB (64),
 # BENCH_SYNC_RSS_FILES (200000: the no-change sync whose peak RSS is measured; uploading them first takes a while),
 # BENCH_RESULTS_DIR, BENCH_UPDATE_README (1 in full mode), BENCH_KEEP=1 (keep the scratch dir),
-# SSE3_BENCH_PORT (8543), BENCH_STORE_BYTES (memstore size, 12 GiB).
+# SSE3_BENCH_PORT (8543), BENCH_STORE_BYTES (memstore size, 12 GiB),
+# BENCH_SCALE_COUNT (100000 tiny objects that sse3 verify and rotate --fingerprint go over; sse3 cp -r writes and
+# records them first, which takes most of that section's time).
 #
 # Every object a peer writes is checked to be SSE-C with our key and every download is compared
 # by SHA-256 with its source; any mismatch stops the run, since a number from a misconfigured
@@ -28,11 +30,11 @@ QUICK=${BENCH_QUICK:-0}
 [ "$QUICK" = 0 ] || [ "$QUICK" = 1 ] || { echo "bench: BENCH_QUICK must be 0 or 1" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then
   d_reps=1 d_big=32 d_small=100 d_rows=10000 d_get_runs=5 d_startup_runs=10
-  d_sync_files=500 d_sync_large_mib=8 d_sync_rss=2000
+  d_sync_files=500 d_sync_large_mib=8 d_sync_rss=2000 d_scale=1000
   d_results=bench/work/results-quick d_readme=0
 else
   d_reps=3 d_big=512 d_small=1000 d_rows=1000000 d_get_runs=15 d_startup_runs=30
-  d_sync_files=10000 d_sync_large_mib=64 d_sync_rss=200000
+  d_sync_files=10000 d_sync_large_mib=64 d_sync_rss=200000 d_scale=100000
   d_results=bench/results d_readme=1
 fi
 REPS=${BENCH_REPS:-$d_reps}
@@ -50,8 +52,9 @@ SYNC_FILES=${BENCH_SYNC_FILES:-$d_sync_files}
 SYNC_LARGE=${BENCH_SYNC_LARGE:-3}
 SYNC_LARGE_MIB=${BENCH_SYNC_LARGE_MIB:-$d_sync_large_mib}
 SYNC_RSS_FILES=${BENCH_SYNC_RSS_FILES:-$d_sync_rss}
+SCALE_COUNT=${BENCH_SCALE_COUNT:-$d_scale}
 for v in REPS BIG_MIB SMALL_COUNT SMALL_KIB ROWS GET_RUNS STARTUP_RUNS PORT STORE_BYTES SYNC_FILES SYNC_LARGE SYNC_LARGE_MIB \
-  SYNC_RSS_FILES; do
+  SYNC_RSS_FILES SCALE_COUNT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
 done
 
@@ -193,13 +196,13 @@ hf() { # JSON_OUT RUNS WARMUP [hyperfine args...]
 
 node -e '
 const os = require("os");
-const [quick, reps, big, small, smallKiB, rows, getRuns, startupRuns, port, syncFiles, syncLarge, syncLargeMiB, syncRssFiles] =
-  process.argv.slice(1);
+const [quick, reps, big, small, smallKiB, rows, getRuns, startupRuns, port, syncFiles, syncLarge, syncLargeMiB, syncRssFiles,
+  scaleCount] = process.argv.slice(1);
 console.log(JSON.stringify({ quick: quick === "1", reps: +reps, bigMiB: +big, smallCount: +small, smallKiB: +smallKiB,
   manifestRows: +rows, getRuns: +getRuns, startupRuns: +startupRuns, port: +port, syncFiles: +syncFiles, syncLarge: +syncLarge,
-  syncLargeMiB: +syncLargeMiB, syncRssFiles: +syncRssFiles, startedAt: new Date().toISOString(), loadAtStart: os.loadavg() }));
+  syncLargeMiB: +syncLargeMiB, syncRssFiles: +syncRssFiles, scaleCount: +scaleCount, startedAt: new Date().toISOString(), loadAtStart: os.loadavg() }));
 ' "$QUICK" "$REPS" "$BIG_MIB" "$SMALL_COUNT" "$SMALL_KIB" "$ROWS" "$GET_RUNS" "$STARTUP_RUNS" "$PORT" \
-  "$SYNC_FILES" "$SYNC_LARGE" "$SYNC_LARGE_MIB" "$SYNC_RSS_FILES" >"$WORK/config.json"
+  "$SYNC_FILES" "$SYNC_LARGE" "$SYNC_LARGE_MIB" "$SYNC_RSS_FILES" "$SCALE_COUNT" >"$WORK/config.json"
 
 say "scratch $WORK; reps $REPS, big ${BIG_MIB} MiB, ${SMALL_COUNT} x ${SMALL_KIB} KiB, ${ROWS} manifest rows"
 
@@ -415,6 +418,40 @@ for ((rep = 1; rep <= REPS; rep++)); do
   s3check rm "$BUCKET" small/ || die "cleanup of small/ failed"
   collect_garbage
 done
+
+# ---------------------------------------------------------------------------------------------
+# 3b. verify and rotate --fingerprint at scale (sse3 only): SCALE_COUNT tiny real objects, written and recorded by
+#     sse3 cp -r into a manifest of their own; then every one HEADed by verify and rotated by rotate --fingerprint.
+#     objects/s and peak RSS are what the rows report.
+
+say "scale: $SCALE_COUNT tiny objects; cp -r, verify, rotate --fingerprint, verify"
+node -e '
+const fs = require("fs");
+const [dir, count] = process.argv.slice(1);
+for (let i = 0; i < +count; i++) {
+  const sub = `${dir}/d${String(Math.floor(i / 1000)).padStart(4, "0")}`;
+  if (i % 1000 === 0) fs.mkdirSync(sub, { recursive: true });
+  fs.writeFileSync(`${sub}/o${String(i).padStart(7, "0")}`, `object ${i}\n`);
+}' "$WORK/scale" "$SCALE_COUNT" || die "could not create the scale tree"
+SCALE_HOME=$WORK/scale-home
+mkdir -p "$SCALE_HOME"
+K3=$KEYS/k3.bin
+node bin/sse3.js keygen "file:$K3" >>"$LOG" 2>&1 || die "sse3 keygen failed"
+run_cmd scale_fill sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} cp --recursive $WORK/scale/ s3://$BUCKET/scale/ --key file:$K3"
+rm -rf "$WORK/scale"
+SSE3_HOME=$SCALE_HOME node bin/sse3.js manifest list --json >"$WORK/scale-rows.ndjson" || die "sse3 manifest list failed"
+scale_fp=$(head -n 1 "$WORK/scale-rows.ndjson" | node -e '
+let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).fingerprint));') ||
+  die "could not read the scale objects' fingerprint"
+rows=$(tail -n 1 "$WORK/scale-rows.ndjson")
+rm -f "$WORK/scale-rows.ndjson"
+[ "$rows" = "{\"summary\":{\"entries\":$SCALE_COUNT}}" ] || die "the scale manifest records $rows, expected $SCALE_COUNT entries"
+run_cmd scale_verify sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} verify s3://$BUCKET/scale/"
+run_cmd scale_rotate sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} rotate --fingerprint $scale_fp --to file:$K2"
+verify_prefix scale/ "$K2" "$SCALE_COUNT" - "sse3 rotate --fingerprint at scale" 200
+run_cmd scale_verify_after sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} verify s3://$BUCKET/scale/"
+s3check rm "$BUCKET" scale/ || die "cleanup of scale/ failed"
+collect_garbage
 
 # ---------------------------------------------------------------------------------------------
 # 7. sync: a first sync, a no-change sync and a sync after 1 % of the files changed, every tool
