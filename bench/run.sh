@@ -446,10 +446,10 @@ let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.lo
 rows=$(tail -n 1 "$WORK/scale-rows.ndjson")
 rm -f "$WORK/scale-rows.ndjson"
 [ "$rows" = "{\"summary\":{\"entries\":$SCALE_COUNT}}" ] || die "the scale manifest records $rows, expected $SCALE_COUNT entries"
-run_cmd scale_verify sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} verify s3://$BUCKET/scale/"
-run_cmd scale_rotate sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} rotate --fingerprint $scale_fp --to file:$K2"
+run_cmd scale_verify sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} verify s3://$BUCKET/scale/ --key file:$K3"
+run_cmd scale_rotate sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} rotate --fingerprint $scale_fp --from file:$K3 --to file:$K2"
 verify_prefix scale/ "$K2" "$SCALE_COUNT" - "sse3 rotate --fingerprint at scale" 200
-run_cmd scale_verify_after sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} verify s3://$BUCKET/scale/"
+run_cmd scale_verify_after sse3 1 "env SSE3_HOME=$SCALE_HOME ${SSE3[*]} verify s3://$BUCKET/scale/ --key file:$K2"
 s3check rm "$BUCKET" scale/ || die "cleanup of scale/ failed"
 collect_garbage
 

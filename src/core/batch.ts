@@ -47,7 +47,7 @@ export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: 
   const smallJobs = Math.max(jobs, opts.smallJobs ?? jobs);
   const capacity = jobs * smallJobs;
   let load = 0;
-  const codes: ExitCode[] = [];
+  let worst: ExitCode = 0;
   let ok = 0;
   let failed = 0;
   try {
@@ -60,10 +60,10 @@ export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: 
         (result) => {
           const code = opts.resultExitCode?.(result) ?? 0;
           if (code === 0) ok++;
-          else { failed++; codes.push(code); }
+          else { failed++; worst = worstExitCode([worst, code]); }
           onDone({ item, result });
         },
-        (error: Error) => { failed++; codes.push(exitCodeOf(error)); onDone({ item, error }); },
+        (error: Error) => { failed++; worst = worstExitCode([worst, exitCodeOf(error)]); onDone({ item, error }); },
       ).finally(() => { running.delete(p); load -= weight; });
       running.add(p);
     }
@@ -71,7 +71,7 @@ export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: 
     // Also when the item source fails (a listing cut off): what was started is finished and reported first.
     await Promise.all(running);
   }
-  return { ok, failed, exitCode: worstExitCode(codes) };
+  return { ok, failed, exitCode: worst };
 }
 
 /**

@@ -437,34 +437,45 @@ export class ManifestStore {
    * the connection stays free between pages, so the same store can record while the caller works through them.
    */
   *entries(scope: ManifestScope = {}, opts: ListOptions = {}, pageSize = 1000): Generator<ManifestEntry> {
+    // The primary key (endpoint, bucket, key, version) is walked in order: its leading columns fixed by the scope are
+    // equalities, the page cursor a range over the others, so every page is one seek. Other filters carry a unary +
+    // so that SQLite does not pick another index and sort each page's candidates instead.
     const where: string[] = [];
     const args: unknown[] = [];
-    if (scope.endpoint !== undefined) { where.push('endpoint = ?'); args.push(scope.endpoint); }
-    if (scope.bucket !== undefined) { where.push('bucket = ?'); args.push(scope.bucket); }
+    const columns = ['endpoint', 'bucket', 'key'] as const;
+    let fixed = 0;
+    if (scope.endpoint !== undefined) {
+      where.push('endpoint = ?');
+      args.push(scope.endpoint);
+      fixed = 1;
+    }
+    if (scope.bucket !== undefined) {
+      where.push(fixed ? 'bucket = ?' : '+bucket = ?');
+      args.push(scope.bucket);
+      if (fixed) fixed = 2;
+    }
     if (scope.prefix) {
-      where.push('key >= ?');
+      const k = fixed === 2 ? 'key' : '+key';
+      where.push(`${k} >= ?`);
       args.push(scope.prefix);
       const end = prefixSuccessor(scope.prefix);
-      if (end !== undefined) { where.push('key < ?'); args.push(end); }
+      if (end !== undefined) { where.push(`${k} < ?`); args.push(end); }
     }
-    // Unary + keeps SQLite walking the primary key in order rather than sorting the fingerprint index's rows per page.
     if (opts.fingerprint !== undefined) { where.push('+fingerprint = ?'); args.push(opts.fingerprint); }
     if (opts.latestOnly) {
       where.push(`seq = (SELECT max(seq) FROM objects l WHERE l.endpoint = objects.endpoint AND l.bucket = objects.bucket
         AND l.key = objects.key)`);
     }
-    const cond = where.join(' AND ');
-    const page = this.#db.prepare(`SELECT * FROM objects WHERE ${cond || '1'} AND (endpoint, bucket, key) > (?, ?, ?)
-      ORDER BY endpoint, bucket, key LIMIT ?`);
-    const rest = this.#db.prepare(`SELECT * FROM objects WHERE ${cond || '1'} AND endpoint = ? AND bucket = ? AND key = ?`);
-    let after: [string, string, string] = ['', '', ''];
-    let first = true;
+    const cond = where.join(' AND ') || '1';
+    const moving = columns.slice(fixed);
+    const cursor = moving.length === 1 ? `${moving[0]} > ?` : `(${moving.join(', ')}) > (${moving.map(() => '?').join(', ')})`;
+    const firstPage = this.#db.prepare(`SELECT * FROM objects WHERE ${cond} ORDER BY endpoint, bucket, key LIMIT ?`);
+    const nextPage = this.#db.prepare(`SELECT * FROM objects WHERE ${cond} AND ${cursor} ORDER BY endpoint, bucket, key LIMIT ?`);
+    const rest = this.#db.prepare(`SELECT * FROM objects WHERE ${cond} AND endpoint = ? AND bucket = ? AND key = ?`);
+    let after: unknown[] | undefined;
     for (;;) {
       this.flush();
-      // The first page also takes rows of an empty endpoint/bucket/key, which a strict (a, b, c) > ('', '', '') skips.
-      const rows = (first ? this.#db.prepare(`SELECT * FROM objects WHERE ${cond || '1'} ORDER BY endpoint, bucket, key LIMIT ?`)
-        .all(...args, pageSize) : page.all(...args, ...after, pageSize)) as ObjectRow[];
-      first = false;
+      const rows = (after ? nextPage.all(...args, ...after, pageSize) : firstPage.all(...args, pageSize)) as ObjectRow[];
       if (!rows.length) return;
       const last = rows[rows.length - 1];
       const full = rows.length >= pageSize;
@@ -481,7 +492,7 @@ export class ManifestStore {
         i = j;
       }
       if (!full) return;
-      after = [last.endpoint, last.bucket, last.key];
+      after = moving.map((c) => last[c]);
     }
   }
 
