@@ -28,38 +28,10 @@ for v in COUNT REPS JOBS PORT; do
 done
 AWS_BIN=/usr/bin/aws
 [ -x "$AWS_BIN" ] || { echo "bench/adopt: $AWS_BIN not found (Debian package awscli)" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "bench/adopt: /usr/bin/time not found (Debian package time)" >&2; exit 1; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sse3-bench-adopt.XXXXXX")
-LOG=$WORK/adopt.log
-RGW_STARTED=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ "$RGW_STARTED" = 0 ] || bash scripts/rgw.sh stop "$WORK/rgw" >>"$LOG" 2>&1 || true
-  mkdir -p bench/work && cp -f "$LOG" bench/work/last-adopt.log 2>/dev/null || true
-  rm -rf "$WORK"
-  [ "$rc" -eq 0 ] || echo "bench/adopt: failed (exit $rc); log in bench/work/last-adopt.log" >&2
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
-die() { echo "bench/adopt: $*" | tee -a "$LOG" >&2; tail -n 20 "$LOG" >&2; exit 1; }
-
-[ -f dist/bundle/cli.js ] || npm run build >>"$LOG" 2>&1 || die "npm run build failed"
-if [ -n "${BENCH_RGW_ENV:-}" ]; then
-  # shellcheck disable=SC1090
-  source "$BENCH_RGW_ENV"
-else
-  say "starting Ceph RGW on 127.0.0.1:$PORT"
-  RGW_STARTED=1
-  SSE3_RGW_PORT=$PORT bash scripts/rgw.sh start "$WORK/rgw" >>"$LOG" 2>&1 || die "could not start the RGW (port $PORT busy?)"
-  # shellcheck disable=SC1091
-  source "$WORK/rgw/env.sh"
-fi
-export AWS_ENDPOINT_URL AWS_CA_BUNDLE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+NAME=adopt
+# shellcheck source=bench/side.sh
+source bench/side.sh
 export AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
 AWS=("$AWS_BIN" --endpoint-url "$AWS_ENDPOINT_URL" --ca-bundle "$AWS_CA_BUNDLE")
 SSE3=(node bin/sse3.js)

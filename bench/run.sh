@@ -6,7 +6,8 @@
 #   BENCH_QUICK=1 npm run bench    32 MiB, 100 files, 10,000 manifest rows, sync of 500 files (+3 x 8 MiB)
 #                                  and a no-change sync of 2,000, verify/rotate over 1,000 objects, 1 repetition; writes
 #                                  bench/work/results-quick/ and leaves README.md alone
-#   (both end with bench/adopt.sh: adopt and ls of a bucket aws-cli wrote, into RESULTS_DIR/adopt.md)
+#   (both end with bench/adopt.sh: adopt and ls of a bucket aws-cli wrote, into RESULTS_DIR/adopt.md, and
+#   bench/teams.sh: keys usage and manifest pull of a shared bucket, into RESULTS_DIR/teams.md)
 #
 # Knobs: BENCH_REPS (3), BENCH_BIG_MIB (512), BENCH_SMALL_COUNT (1000), BENCH_SMALL_KIB (4),
 # BENCH_MANIFEST_ROWS (1000000), BENCH_GET_RUNS / BENCH_STARTUP_RUNS (hyperfine runs),
@@ -537,6 +538,12 @@ collect_garbage
 say "adopt: aws-cli-written bucket, 3 candidate keys"
 BENCH_RGW_ENV=$RGW_DIR/env.sh BENCH_RESULTS_DIR=$RESULTS_DIR BENCH_QUICK=$QUICK bash bench/adopt.sh >>"$LOG" 2>&1 ||
   die "bench/adopt.sh failed"
+
+# 9. keys usage and manifest pull over a shared bucket (bench/teams.sh, on this RGW)
+
+say "teams: keys usage and manifest pull"
+BENCH_RGW_ENV=$RGW_DIR/env.sh BENCH_RESULTS_DIR=$RESULTS_DIR BENCH_QUICK=$QUICK bash bench/teams.sh >>"$LOG" 2>&1 ||
+  die "bench/teams.sh failed"
 
 # ---------------------------------------------------------------------------------------------
 # Report

@@ -743,14 +743,7 @@ export function readManifestFile(file: string): ManifestDocument {
  * many objects are recorded.
  */
 export function completeObjectPaths(file: string, word: string, limit = 200): string[] {
-  let db: Database.Database;
-  try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-  } catch {
-    return [];
-  }
-  try {
-    db.pragma('busy_timeout = 1000');
+  return withReadonly(file, (db) => {
     const rest = word.startsWith('s3://') ? word.slice(5) : '';
     const slash = rest.indexOf('/');
     const out: string[] = [];
@@ -781,21 +774,12 @@ export function completeObjectPaths(file: string, word: string, limit = 200): st
       }
     }
     return out;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** Fingerprints recorded in the manifest that start with `word`, one index seek each (shell completion). */
 export function completeFingerprints(file: string, word: string, limit = 200): string[] {
-  let db: Database.Database;
-  try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-  } catch {
-    return [];
-  }
-  try {
-    db.pragma('busy_timeout = 1000');
+  return withReadonly(file, (db) => {
     const next = db.prepare('SELECT fingerprint FROM objects WHERE fingerprint > ? ORDER BY fingerprint LIMIT 1').pluck();
     const out: string[] = [];
     let fp = db.prepare('SELECT fingerprint FROM objects WHERE fingerprint >= ? ORDER BY fingerprint LIMIT 1').pluck().get(word) as
@@ -805,6 +789,20 @@ export function completeFingerprints(file: string, word: string, limit = 200): s
       fp = next.get(fp) as string | undefined;
     }
     return out;
+  });
+}
+
+/** Completion reads the manifest read-only and answers nothing (never an error) when it cannot. */
+function withReadonly(file: string, answer: (db: Database.Database) => string[]): string[] {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return [];
+  }
+  try {
+    db.pragma('busy_timeout = 1000');
+    return answer(db);
   } catch {
     return [];
   } finally {
