@@ -103,6 +103,19 @@ die() {
   exit 1
 }
 
+# tiny_tree DIR COUNT NAME TEXT: COUNT tiny files in folders of 1,000 (DIR/d0000/NAME0000000 ...), each holding TEXT
+# with %d replaced by the file's number.
+tiny_tree() {
+  node -e '
+const fs = require("fs");
+const [dir, count, name, text] = process.argv.slice(1);
+for (let i = 0; i < +count; i++) {
+  const sub = `${dir}/d${String(Math.floor(i / 1000)).padStart(4, "0")}`;
+  if (i % 1000 === 0) fs.mkdirSync(sub, { recursive: true });
+  fs.writeFileSync(`${sub}/${name}${String(i).padStart(7, "0")}`, text.replace("%d", String(i)));
+}' "$@"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Tools
 
@@ -426,14 +439,7 @@ done
 #     objects/s and peak RSS are what the rows report.
 
 say "scale: $SCALE_COUNT tiny objects; cp -r, verify, rotate --fingerprint, verify"
-node -e '
-const fs = require("fs");
-const [dir, count] = process.argv.slice(1);
-for (let i = 0; i < +count; i++) {
-  const sub = `${dir}/d${String(Math.floor(i / 1000)).padStart(4, "0")}`;
-  if (i % 1000 === 0) fs.mkdirSync(sub, { recursive: true });
-  fs.writeFileSync(`${sub}/o${String(i).padStart(7, "0")}`, `object ${i}\n`);
-}' "$WORK/scale" "$SCALE_COUNT" || die "could not create the scale tree"
+tiny_tree "$WORK/scale" "$SCALE_COUNT" o $'object %d\n' || die "could not create the scale tree"
 SCALE_HOME=$WORK/scale-home
 mkdir -p "$SCALE_HOME"
 K3=$KEYS/k3.bin
@@ -516,14 +522,7 @@ done
 rm -rf "$WORK/sync"
 
 say "sync: peak RSS of a no-change sync of $SYNC_RSS_FILES files (sse3; uploading them first)"
-node -e '
-const fs = require("fs");
-const [dir, count] = process.argv.slice(1);
-for (let i = 0; i < +count; i++) {
-  const sub = `${dir}/d${String(Math.floor(i / 1000)).padStart(4, "0")}`;
-  if (i % 1000 === 0) fs.mkdirSync(sub, { recursive: true });
-  fs.writeFileSync(`${sub}/f${String(i).padStart(7, "0")}`, String(i));
-}' "$WORK/many" "$SYNC_RSS_FILES" || die "could not create the many-files tree"
+tiny_tree "$WORK/many" "$SYNC_RSS_FILES" f '%d' || die "could not create the many-files tree"
 plain "${SSE3[*]} sync $WORK/many s3://$BUCKET/many/ --key file:$K1 --jobs 32" || die "sse3 could not upload the many-files tree"
 reqlog=$WORK/sync-rss-requests.log
 run_cmd sync_rss sse3 1 "env SSE3_REQUEST_LOG=$reqlog $(sync_cmd sse3 "$WORK/many" many)"
