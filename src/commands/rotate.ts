@@ -99,18 +99,17 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
       } };
     }
   })();
-  // With --fingerprint: what the key still opens after its objects' current versions moved to the new key.
-  const summary = opts.fingerprint === undefined ? undefined : (b: BatchSummary) => {
+  // With --fingerprint: what the key still opens after its objects' current versions moved to the new key, also
+  // when nothing was left to rotate (the older versions still keep the key in use).
+  const summary = opts.fingerprint === undefined ? undefined : (b: BatchSummary, headline: string) => {
     const older = olderVersionsUnderKey(s, opts.fingerprint!);
-    // Nothing left to rotate still says which older versions keep the key in use.
-    const first = b.ok + b.failed === 0 && !s.signal.aborted ? nothing : `${b.ok} ok, ${b.failed} failed`;
     return { json: { ok: b.ok, failed: b.failed, olderVersionsWithOldKey: older.versions },
-      line: [first, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
+      line: [headline, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
         `still need key ${opts.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n') };
   };
   try {
     await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal,
-      render: (r) => renderRotated(out, r), nothing: summary ? undefined : nothing, summary });
+      render: (r) => renderRotated(out, r), nothing, summary });
   } finally {
     const checks = await retirementChecks(s, oldFingerprints, buckets, { wholeBucket, jobs: opts.jobs })
       .catch((e: Error) => { out.warn(`could not check which keys the bucket still needs: ${e.message}`); return []; });

@@ -35,9 +35,10 @@ export interface ReportOptions<R> {
   noun?: string;
   /**
    * The closing summary, as the `{"summary": …}` object and the human line (default `{ok, failed}`), and, for a
-   * batch with failures, the failure's message and hint.
+   * batch with failures, the failure's message and hint. `headline` is the line printed without one: "N ok, M
+   * failed", or `nothing` for a batch that had nothing to do.
    */
-  summary?: (s: BatchSummary) => SummaryText | Promise<SummaryText>;
+  summary?: (s: BatchSummary, headline: string) => SummaryText | Promise<SummaryText>;
   /** Items taken from the source ahead of those running (default: only as many as run), for totals and an ETA. */
   readAhead?: number;
   /** More words for the total line of the display, read at each redraw. */
@@ -77,10 +78,10 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     out.batch = undefined;
   }
   const noun = opts.noun ?? 'objects';
-  const own = await opts.summary?.(summary);
   const none = summary.ok + summary.failed === 0 && opts.nothing !== undefined && !opts.signal.aborted;
-  out.summary(own?.json ?? { ok: summary.ok, failed: summary.failed },
-    none ? opts.nothing! : own?.line ?? `${summary.ok} ok, ${summary.failed} failed`);
+  const headline = none ? opts.nothing! : `${summary.ok} ok, ${summary.failed} failed`;
+  const own = await opts.summary?.(summary, headline);
+  out.summary(own?.json ?? { ok: summary.ok, failed: summary.failed }, own?.line ?? headline);
   if (summary.failed > 0) {
     throw new Sse3Error('BATCH', own?.failure ?? `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
       own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
