@@ -169,8 +169,9 @@ function exclusiveHeld(dir: string): boolean {
   return false;
 }
 
-function liveSharedHolders(dir: string): string[] {
-  return readdirSync(dir).filter((n) => n.startsWith('shared-')).filter((n) => {
+/** Live holders (`shared-PID-N`) or waiters (`waiting-PID-N`) of the shared lock; files of dead processes are removed. */
+function liveShared(dir: string, kind: 'shared' | 'waiting' = 'shared'): string[] {
+  return readdirSync(dir).filter((n) => n.startsWith(`${kind}-`)).filter((n) => {
     if (pidAlive(Number(n.split('-')[1]))) return true;
     try { unlinkSync(join(dir, n)); } catch { /* removed by someone else */ }
     return false;
@@ -181,23 +182,37 @@ let sharedSeq = 0;
 
 async function acquireShared(): Promise<() => void> {
   const dir = lockDir();
-  for (;;) {
-    if (!exclusiveHeld(dir)) {
-      const mine = join(dir, `shared-${process.pid}-${++sharedSeq}`);
-      writeFileSync(mine, '');
-      // Re-check after announcing ourselves: an exclusive holder that started meanwhile waits for us only if
-      // it saw our file, so one of the two must back off.
-      if (!exclusiveHeld(dir)) return () => rmSync(mine, { force: true });
-      rmSync(mine, { force: true });
+  const seq = ++sharedSeq;
+  // While we wait, a file says so: the next exclusive test lets us in first, so a run of exclusive tests in one
+  // file cannot starve a shared test (and its timeout) in another.
+  const waiting = join(dir, `waiting-${process.pid}-${seq}`);
+  writeFileSync(waiting, '');
+  try {
+    for (;;) {
+      if (!exclusiveHeld(dir)) {
+        const mine = join(dir, `shared-${process.pid}-${seq}`);
+        writeFileSync(mine, '');
+        // Re-check after announcing ourselves: an exclusive holder that started meanwhile waits for us only if
+        // it saw our file, so one of the two must back off.
+        if (!exclusiveHeld(dir)) return () => rmSync(mine, { force: true });
+        rmSync(mine, { force: true });
+      }
+      await sleep(100);
     }
-    await sleep(100);
+  } finally {
+    rmSync(waiting, { force: true });
   }
 }
 
 async function acquireExclusive(): Promise<() => void> {
   const dir = lockDir();
   const path = join(dir, 'exclusive');
+  const others = (n: string) => n.split('-')[1] !== String(process.pid);
   for (;;) {
+    if (liveShared(dir, 'waiting').some(others)) {
+      await sleep(100);
+      continue;
+    }
     const staging = mkdtempSync(join(dir, 'staging-'));
     writeFileSync(join(staging, 'pid'), String(process.pid));
     try {
@@ -209,7 +224,7 @@ async function acquireExclusive(): Promise<() => void> {
       await sleep(100);
     }
   }
-  while (liveSharedHolders(dir).some((n) => n.split('-')[1] !== String(process.pid))) await sleep(100);
+  while (liveShared(dir).some(others)) await sleep(100);
   return () => rmSync(path, { recursive: true, force: true });
 }
 
