@@ -4,6 +4,7 @@
 #   scripts/test.sh           everything
 #   scripts/test.sh --unit          unit tests only (no servers, no Debian packages)
 #   scripts/test.sh --reliability   the reliability suite (faults, crashes, bad input)
+#   scripts/test.sh FILE...         only these built test files (e.g. dist/test/e2e/get.test.js)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +24,6 @@ start_private_rgw "$state"
 unset NO_COLOR FORCE_COLOR
 
 files=(dist/test/unit/*.test.js dist/test/e2e/*.test.js)
-if [ "${1:-}" = "--reliability" ]; then files=(dist/test/reliability/*.test.js); fi
+if [ "${1:-}" = "--reliability" ]; then files=(dist/test/reliability/*.test.js); shift; fi
+if [ $# -gt 0 ]; then files=("$@"); fi
 bash scripts/with-keyring.sh node --test --test-concurrency=2 "${files[@]}"
