@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Sse3Error } from '../errors.js';
 import { rollBackup } from '../manifest/backup.js';
-import { parseManifestDocument } from '../manifest/document.js';
-import { endpointIdentityOf } from '../manifest/entry.js';
-import { ManifestStore, openManifestReplacingDamaged, readManifestFile } from '../manifest/store.js';
+import { readBackupRecords } from '../manifest/backup-records.js';
+import { type ImportedRecords, parseManifestDocument } from '../manifest/document.js';
+import { httpsEndpointIdentity } from '../manifest/entry.js';
+import { ManifestStore, openManifestReplacingDamaged } from '../manifest/store.js';
 import { sse3Paths } from '../paths.js';
 import type { Output } from '../output/output.js';
 
@@ -18,26 +19,40 @@ export async function importManifest(file: string, out: Output): Promise<void> {
     throw new Sse3Error('LOCAL_IO', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
   const isDatabase = bytes.subarray(0, 16).toString('latin1') === 'SQLite format 3\0';
-  const doc = isDatabase ? readManifestFile(file) : parseManifestDocument(bytes.toString('utf8'), file);
+  // Every record is checked before the manifest is opened: a bad file changes nothing, not even the backups.
+  const records = isDatabase ? readBackupRecords(bytes, file) : parseManifestDocument(bytes.toString('utf8'), file);
   const manifestFile = sse3Paths().manifestFile;
   const { manifest, movedAside } = openManifestReplacingDamaged(manifestFile);
   try {
     if (movedAside) out.warn(`the damaged manifest was moved aside to ${movedAside} (kept, not deleted); a new one was started`);
     // What was there before is kept as a backup, so an import can be undone.
     const backup = await rollBackup(manifest, manifestFile, { force: true });
-    const c = manifest.importDocument(doc);
+    const c = manifest.importRecords(records);
+    const left = notImportedNote(file, records.notImported);
+    if (left) out.warn(left);
     out.result(`${out.c.green('✓')} imported ${file}: ${c.added} object version(s) added, ${c.alreadyRecorded} already recorded, ` +
-      `${c.rotations} open rotation(s), ${c.uploads} open upload(s), ${c.aliases} endpoint alias(es)` +
-      (backup ? `; the manifest before the import is in ${backup}` : ''),
-    { ok: true, file, ...c, backup: backup ?? null, movedAside: movedAside ?? null });
+      `${c.aliases} endpoint alias(es)` + (backup ? `; the manifest before the import is in ${backup}` : ''),
+    { ok: true, file, ...c, notImported: records.notImported, backup: backup ?? null, movedAside: movedAside ?? null });
   } finally {
     manifest.close();
   }
 }
 
+/**
+ * Open rotations and uploads of the file's manifest are that sse3's unfinished work, never taken over: acting on them
+ * here would re-encrypt, tag or record objects because a file said so. What the user can do instead.
+ */
+function notImportedNote(file: string, n: ImportedRecords['notImported']): string | undefined {
+  const parts = [n.rotations && `${n.rotations} open rotation(s)`, n.uploads && `${n.uploads} open upload(s)`].filter(Boolean);
+  if (!parts.length) return undefined;
+  return `${parts.join(' and ')} in ${file} not imported: an interrupted rotation is finished by sse3 rotate --resume on the ` +
+    'machine that started it, and an object an interrupted upload wrote is recorded from its tags by sse3 manifest rebuild ' +
+    's3://BUCKET (or found with its key by sse3 adopt s3://BUCKET)';
+}
+
 const identity = (text: string, what: string): string => {
-  const id = endpointIdentityOf(text);
-  if (!id || !id.startsWith('https://')) {
+  const id = httpsEndpointIdentity(text);
+  if (!id) {
     throw new Sse3Error('USAGE', `${what} must be an https:// endpoint URL, got "${text}"`, 'e.g. sse3 manifest alias https://minio.lan:9000 https://192.168.1.20:9000');
   }
   return id;

@@ -69,6 +69,15 @@ export function endpointIdentity(url: URL): string {
   return `${url.protocol}//${host}${url.port ? `:${url.port}` : ''}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/**
+ * The identity of an https:// endpoint given as text, as `manifest alias` takes it and `manifest import` checks every
+ * endpoint it reads; undefined for anything else (http://, not a URL, not text).
+ */
+export function httpsEndpointIdentity(text: unknown): string | undefined {
+  const id = typeof text === 'string' ? endpointIdentityOf(text) : undefined;
+  return id?.startsWith('https://') ? id : undefined;
+}
+
 /** endpointIdentity of a URL given as text; undefined when it is not a URL. */
 export function endpointIdentityOf(text: string): string | undefined {
   try {

@@ -1,11 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import { damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
 import { Sse3Error } from '../errors.js';
-import type { ManifestDocument } from './document.js';
+import type { ImportedRecords, ManifestDocument } from './document.js';
 import { endpointIdentityOf, type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 
 export { type ManifestEntry, newEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
@@ -137,8 +136,6 @@ export interface EndpointAlias {
 export interface ImportCounts {
   added: number;
   alreadyRecorded: number;
-  rotations: number;
-  uploads: number;
   aliases: number;
 }
 
@@ -597,31 +594,32 @@ export class ManifestStore {
   }
 
   /**
-   * Add what a document (an export, or a backup read back) holds, in one transaction. The manifest's own records
-   * win: a version it already has is left as it is, and versions of an object it also knows are added as older
-   * than those it has (its latest stays its latest). Open rotations and uploads are added, so both keys of an
-   * interrupted rotation stay on record.
+   * Add the checked records of an export or a backup (parseManifestDocument, readBackupRecords), in one transaction.
+   * The manifest's own records win: a version it already has is left as it is, and versions of an object it also
+   * knows are added as older than those it has (its latest stays its latest). Within the file, the first record of
+   * a version (its newest) is taken. Open rotations and uploads are never imported: see ImportedRecords.
    */
-  importDocument(doc: ManifestDocument): ImportCounts {
+  importRecords(records: Omit<ImportedRecords, 'notImported'>): ImportCounts {
     this.flush();
     return this.#db.transaction(() => {
-      const counts: ImportCounts = { added: 0, alreadyRecorded: 0, rotations: 0, uploads: 0, aliases: 0 };
-      const endpointOf = (e: string) => this.resolveEndpoint(endpointIdentityOf(e) ?? e);
-      for (const a of doc.aliases) {
-        const alias = endpointIdentityOf(a.alias) ?? a.alias;
-        const target = endpointOf(a.endpoint);
-        if (this.resolveEndpoint(alias) !== target) { this.addAlias(alias, target); counts.aliases++; }
+      const counts: ImportCounts = { added: 0, alreadyRecorded: 0, aliases: 0 };
+      for (const a of records.aliases) {
+        const target = this.resolveEndpoint(a.endpoint);
+        if (this.resolveEndpoint(a.alias) !== target) { this.addAlias(a.alias, target); counts.aliases++; }
       }
       const has = this.#db.prepare('SELECT 1 FROM objects WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?').pluck();
       const oldest = this.#db.prepare('SELECT min(seq) FROM objects WHERE endpoint = ? AND bucket = ? AND key = ?').pluck();
       // Per object, newest first (the export's order): grouped so each object's versions keep their order.
-      const groups = new Map<string, ManifestEntry[]>();
-      for (const e of doc.objects) {
-        const entry = { ...e, endpoint: endpointOf(e.endpoint) };
+      const groups = new Map<string, Map<string, ManifestEntry>>();
+      for (const e of records.objects) {
+        const entry = { ...e, endpoint: this.resolveEndpoint(e.endpoint) };
         const id = JSON.stringify([entry.endpoint, entry.bucket, entry.key]);
-        groups.set(id, [...(groups.get(id) ?? []), entry]);
+        const versions = groups.get(id) ?? new Map<string, ManifestEntry>();
+        if (!versions.has(entry.versionId)) versions.set(entry.versionId, entry);
+        groups.set(id, versions);
       }
-      for (const versions of groups.values()) {
+      for (const group of groups.values()) {
+        const versions = [...group.values()];
         const first = versions[0];
         let below = oldest.get(first.endpoint, first.bucket, first.key) as number | null;
         const fresh = versions.filter((v) => {
@@ -637,21 +635,6 @@ export class ManifestStore {
             v.mtimeMs ?? null);
           counts.added++;
         }
-      }
-      const sameRotation = this.#db.prepare(`SELECT 1 FROM rotations WHERE endpoint = ? AND bucket = ? AND key = ? AND old_fp = ?
-        AND new_fp = ? AND started_at = ?`).pluck();
-      for (const r of doc.pendingRotations) {
-        const endpoint = endpointOf(r.endpoint);
-        if (sameRotation.get(endpoint, r.bucket, r.key, r.oldFingerprint, r.newFingerprint, r.startedAt)) continue;
-        this.#db.prepare(`INSERT INTO rotations (endpoint, bucket, key, old_version, old_fp, new_fp, size, sha256, state, pid, started_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`)
-          .run(endpoint, r.bucket, r.key, r.oldVersion, r.oldFingerprint, r.newFingerprint, r.size, r.sha256, r.pid, r.startedAt);
-        counts.rotations++;
-      }
-      for (const u of doc.pendingUploads) {
-        counts.uploads += this.#db.prepare(`INSERT OR IGNORE INTO uploads (endpoint, bucket, key, upload_id, fingerprint, pid,
-          started_at, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(endpointOf(u.endpoint), u.bucket, u.key, u.uploadId,
-          u.fingerprint, u.pid, u.startedAt, u.completing?.sha256 ?? null, u.completing?.size ?? null).changes;
       }
       return counts;
     }).immediate();
@@ -711,28 +694,6 @@ export function openManifestReplacingDamaged(file: string): { manifest: Manifest
     if (!(e instanceof Sse3Error && e.code === 'MANIFEST_DAMAGED')) throw e;
     const movedAside = moveAside(file);
     return { manifest: new ManifestStore(file), movedAside };
-  }
-}
-
-/** The document of another manifest file (a backup), read from a private copy so the file itself is left as it is. */
-export function readManifestFile(file: string): ManifestDocument {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-import-'));
-  try {
-    copyFileSync(file, join(dir, 'manifest.db'));
-    let m: ManifestStore;
-    try {
-      m = new ManifestStore(join(dir, 'manifest.db'));
-    } catch (e) {
-      const why = e instanceof Sse3Error && e.cause instanceof Error ? e.cause.message : (e as Error).message;
-      throw new Sse3Error('USAGE', `${file} is not a sound sse3 manifest (${why})`, 'import another backup, or what sse3 manifest export wrote');
-    }
-    try {
-      return m.document();
-    } finally {
-      m.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

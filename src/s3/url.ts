@@ -8,6 +8,9 @@ export interface S3Location {
 
 const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/;
 
+/** A bucket name sse3 accepts: S3's rules, plus the upper case and underscores of older and non-AWS servers. */
+export const isBucketName = (name: string): boolean => BUCKET.test(name);
+
 export const isS3Url = (text: string): boolean => text.startsWith('s3://');
 
 /** Parse s3://BUCKET/KEY. With requireKey, a bare bucket or a key ending in "/" is refused. */
@@ -18,7 +21,7 @@ export function parseS3Url(text: string, opts: { requireKey?: boolean } = {}): S
   const slash = rest.indexOf('/');
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? '' : rest.slice(slash + 1);
-  if (!BUCKET.test(bucket)) throw new Sse3Error('BAD_URL', `"${text}" does not name a valid bucket`, hint);
+  if (!isBucketName(bucket)) throw new Sse3Error('BAD_URL', `"${text}" does not name a valid bucket`, hint);
   if (opts.requireKey && (key === '' || key.endsWith('/'))) {
     throw new Sse3Error('BAD_URL', `"${text}" names no object`, hint);
   }
