@@ -18,6 +18,14 @@ export type Tags = Record<string, string>;
  */
 export const META_MTIME = 'sse3-mtime';
 
+/**
+ * Object metadata (x-amz-meta-sse3-upload) of a multipart upload: a random value that sse3 also journals with the
+ * upload. A run killed between completing an upload and recording it leaves the object to the next run, which records
+ * (and tags) it only when it carries the journalled value: the proof that it is the object that upload wrote, and not
+ * one a journal entry merely names.
+ */
+export const META_UPLOAD = 'sse3-upload';
+
 /** The metadata sse3 stores with an object: its tags (fingerprint, checksum) and, for a file, its mtime. */
 export const metadataFor = (tags: Tags, mtimeMs: number | undefined): Record<string, string> =>
   (mtimeMs === undefined ? tags : { ...tags, [META_MTIME]: String(mtimeMs) });

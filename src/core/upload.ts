@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describeS3Error, statusOf } from '../s3/errors.js';
 import { isUnanswered, withRetries } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
@@ -10,7 +10,7 @@ import { BoundedPool, BufferPool, fixedChunks } from './chunks.js';
 import { faultPoint } from './faults.js';
 import { type FileStamp, OpenFile } from './local.js';
 import type { ObjectRanges } from './ranges.js';
-import { assertEncryptedWith, confirmsKey, metadataFor, putTags, tagsFor, toTagging } from './ssec.js';
+import { assertEncryptedWith, confirmsKey, META_UPLOAD, metadataFor, putTags, tagsFor, toTagging } from './ssec.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * MiB;
@@ -297,11 +297,12 @@ async function createUpload(req: UploadRequest): Promise<OpenUpload> {
   const s3 = await import('@aws-sdk/client-s3');
   const { target, io } = req;
   const tags = tagsFor(target.sseKey.fingerprint);
+  const token = randomBytes(16).toString('hex');
   let uploadId: string;
   try {
     const created = await io.conn.client.send(new s3.CreateMultipartUploadCommand({
       Bucket: target.bucket, Key: target.key, ContentType: target.contentType ?? 'application/octet-stream',
-      Metadata: metadataFor(tags, target.mtimeMs), Tagging: toTagging(tags), ...target.sseKey.sseC(),
+      Metadata: { ...metadataFor(tags, target.mtimeMs), [META_UPLOAD]: token }, Tagging: toTagging(tags), ...target.sseKey.sseC(),
     }), { abortSignal: io.signal });
     uploadId = created.UploadId!;
     if (!confirmsKey(created, target.sseKey)) {
@@ -313,7 +314,7 @@ async function createUpload(req: UploadRequest): Promise<OpenUpload> {
     throw await explainWriteFailure(req, e);
   }
   io.manifest.beginUpload({ ...location(req), uploadId, fingerprint: target.sseKey.fingerprint, pid: process.pid,
-    startedAt: new Date().toISOString() });
+    startedAt: new Date().toISOString(), token });
   return { uploadId, phase: 'parts', cancel: new AbortController() };
 }
 

@@ -40,6 +40,11 @@ export interface PendingUpload extends ObjectLocation {
   startedAt: string;
   /** Set just before CompleteMultipartUpload: the upload may have become an object that still needs recording. */
   completing?: { sha256: string; size: number };
+  /**
+   * A random value also stored in the object's metadata (x-amz-meta-sse3-upload): an object holding it is the one
+   * this upload wrote. Absent in uploads journalled before sse3 kept one.
+   */
+  token?: string;
 }
 
 const SCHEMA = `
@@ -70,6 +75,7 @@ CREATE TABLE IF NOT EXISTS uploads (
   started_at  TEXT NOT NULL,
   sha256      TEXT,
   size        INTEGER,
+  token       TEXT,
   PRIMARY KEY (endpoint, bucket, key, upload_id)
 );
 CREATE TABLE IF NOT EXISTS rotations (
@@ -182,10 +188,11 @@ export class ManifestStore {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL');
       this.#db.exec(SCHEMA);
-      // Manifests made before uploads carried their checksum, and before objects carried their file's mtime.
+      // Manifests made before uploads carried their checksum and token, and before objects carried their file's mtime.
       const columns = (table: string) => (this.#db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>)
         .map((c) => c.name);
       if (!columns('uploads').includes('sha256')) this.#db.exec('ALTER TABLE uploads ADD COLUMN sha256 TEXT; ALTER TABLE uploads ADD COLUMN size INTEGER');
+      if (!columns('uploads').includes('token')) this.#db.exec('ALTER TABLE uploads ADD COLUMN token TEXT');
       if (!columns('objects').includes('mtime_ms')) this.#db.exec('ALTER TABLE objects ADD COLUMN mtime_ms INTEGER');
       this.#normaliseEndpoints();
     } catch (e) {
@@ -590,7 +597,9 @@ export class ManifestStore {
 
   /** Everything, for `manifest export`: every object version, open rotations and uploads, endpoint aliases. */
   document(): ManifestDocument {
-    return { objects: this.list(), pendingRotations: this.openRotations(), pendingUploads: this.pendingUploads(), aliases: this.aliases() };
+    // An upload's token stays here: it is what proves an object this manifest's upload wrote.
+    const pendingUploads = this.pendingUploads().map(({ token: _token, ...u }) => u);
+    return { objects: this.list(), pendingRotations: this.openRotations(), pendingUploads, aliases: this.aliases() };
   }
 
   /**
@@ -648,8 +657,8 @@ export class ManifestStore {
   beginUpload(u: PendingUpload): void {
     this.flush();
     this.#db.prepare(
-      `INSERT OR REPLACE INTO uploads (endpoint, bucket, key, upload_id, fingerprint, pid, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`).run(u.endpoint, u.bucket, u.key, u.uploadId, u.fingerprint, u.pid, u.startedAt);
+      `INSERT OR REPLACE INTO uploads (endpoint, bucket, key, upload_id, fingerprint, pid, started_at, token)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(u.endpoint, u.bucket, u.key, u.uploadId, u.fingerprint, u.pid, u.startedAt, u.token ?? null);
   }
 
   /** About to complete: from here on a crash may leave an object, which the next run records. */
@@ -682,6 +691,7 @@ export class ManifestStore {
       endpoint: String(r.endpoint), bucket: String(r.bucket), key: String(r.key), uploadId: String(r.upload_id),
       fingerprint: String(r.fingerprint), pid: Number(r.pid), startedAt: String(r.started_at),
       ...(r.sha256 ? { completing: { sha256: String(r.sha256), size: Number(r.size) } } : {}),
+      ...(r.token ? { token: String(r.token) } : {}),
     }));
   }
 }

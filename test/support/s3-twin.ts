@@ -63,7 +63,8 @@ export interface TwinOptions {
 
 export class S3Twin {
   readonly objects = new Map<string, StoredObject>();
-  readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer>; keyMd5?: string; tags: Record<string, string> }>();
+  readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer>; keyMd5?: string; tags: Record<string, string>;
+    metadata: Record<string, string> }>();
   readonly requests: Array<{ op: string; input: Input }> = [];
   /** Requests in the order they were answered. */
   readonly answered: Array<{ op: string; input: Input }> = [];
@@ -149,7 +150,8 @@ export class S3Twin {
       case 'CreateMultipartUpload': {
         const sse = this.#sse(input);
         const uploadId = `u${this.#next++}`;
-        this.uploads.set(uploadId, { key: id, parts: new Map(), keyMd5: sse.SSECustomerKeyMD5, tags: tagsOf(input.Tagging) });
+        this.uploads.set(uploadId, { key: id, parts: new Map(), keyMd5: sse.SSECustomerKeyMD5, tags: tagsOf(input.Tagging),
+          metadata: input.Metadata ?? {} });
         return { UploadId: uploadId, ...sse };
       }
       case 'UploadPart': {
@@ -167,11 +169,12 @@ export class S3Twin {
         const body = Buffer.concat(input.MultipartUpload.Parts.map((p: any) => up.parts.get(p.PartNumber)!));
         this.uploads.delete(input.UploadId);
         const versionId = version();
-        this.store(id, { body, keyMd5: up.keyMd5, metadata: {}, tags: up.tags, versionId, etag: '"etag-from-head"' });
+        this.store(id, { body, keyMd5: up.keyMd5, metadata: up.metadata, tags: up.tags, versionId, etag: '"etag-from-head"' });
         return { ETag: '', VersionId: versionId };
       }
       case 'AbortMultipartUpload':
-        this.uploads.delete(input.UploadId);
+        // S3 answers NoSuchUpload for an upload that completed, was aborted, or never was.
+        if (!this.uploads.delete(input.UploadId)) throw new S3Error('NoSuchUpload', 404);
         return {};
       case 'HeadObject': {
         const obj = this.#open(input);

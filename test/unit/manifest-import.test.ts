@@ -1,22 +1,27 @@
 // Records that enter the manifest from outside (an export, a .db backup) get one check, field by field; open journal
-// entries of another manifest are never taken in.
+// entries of another manifest are never taken in; settling an upload writes only what that upload provably wrote.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SseCKey } from '../../src/core/key.js';
+import { settleOrphanUploads } from '../../src/core/orphans.js';
+import { uploadObject } from '../../src/core/upload.js';
 import { readBackupRecords } from '../../src/manifest/backup-records.js';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION, type ImportedRecords, parseManifestDocument } from '../../src/manifest/document.js';
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
+import { networkError, S3Twin } from '../support/s3-twin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sse3-import-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const tempFile = (name: string) => join(dir, `${files++}-${name}`);
 
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 /** Beyond Linux's largest pid (2^22): never a live process. */
 const DEAD_PID = 2 ** 22 + 7;
 const EP = 'https://127.0.0.1:8443';
@@ -43,7 +48,7 @@ function fullManifest(file = ':memory:'): ManifestStore {
   m.journalRotation({ endpoint: EP, bucket: 'bucket', key: 'dir/file.txt', oldVersion: '', oldFingerprint: 'f'.repeat(20),
     newFingerprint: 'e'.repeat(20), size: 3, sha256: '' });
   m.beginUpload({ endpoint: EP, bucket: 'bucket', key: 'up', uploadId: 'u1', fingerprint: 'f'.repeat(20), pid: DEAD_PID,
-    startedAt: '2026-11-27T00:00:00.000Z' });
+    startedAt: '2026-11-27T00:00:00.000Z', token: 'ab'.repeat(16) });
   return m;
 }
 
@@ -73,6 +78,10 @@ test('export → import and backup → import round-trip every record and alias;
     assert.deepEqual(copy.importRecords(records), { added: 0, alreadyRecorded: 9, aliases: 0 }, `${how}: twice adds nothing`);
   }
   assert.deepEqual(readFileSync(backup), bytes, 'the backup file is left as it was');
+  // An export keeps its journal for the user to see, but never an upload's token (the proof of what it wrote).
+  const exported = JSON.parse(exportText(original));
+  assert.deepEqual(Object.keys(exported.pendingUploads[0]).sort(), ['bucket', 'endpoint', 'fingerprint', 'key', 'pid', 'startedAt',
+    'uploadId']);
 });
 
 const good = entry({ bucket: 'bkt', key: 'k' });
@@ -191,4 +200,49 @@ test('a backup of an older manifest (no mtime column, no alias table) still impo
   const r = readBackupRecords(bytes, file);
   assert.deepEqual(r.objects.map((e) => [e.key, e.mtimeMs]), [['a', null], ['b', null]]);
   assert.deepEqual([r.aliases, r.notImported], [[], { rotations: 1, uploads: 1 }]);
+});
+
+// Settling an upload a killed sse3 left: only an object that carries the upload's own token is recorded and tagged.
+const key = new SseCKey(randomBytes(32), 'test');
+const findKey = async (fp: string) => (fp === key.fingerprint ? key : undefined);
+const LOC = { endpoint: 'https://twin', bucket: 'b', key: 'doc' };
+
+test('an upload whose answers were lost after it completed is recorded and tagged by the next run', async () => {
+  const manifest = new ManifestStore(':memory:');
+  const data = randomBytes(5000);
+  // The HEAD that confirms the completed upload gets no answer: the object exists, unrecorded, its upload journalled.
+  let heads = 0;
+  const lossy = new S3Twin({ errorFor: (op) => (op === 'HeadObject' && heads++ === 0 ? networkError() : undefined) });
+  await assert.rejects(uploadObject({ io: { conn: lossy.connection(), manifest }, target: { bucket: 'b', key: 'doc', sseKey: key },
+    source: { kind: 'stream', body: (await import('node:stream')).Readable.from([data]) }, tuning: { partSize: 1024 } }));
+  assert.equal(manifest.count(), 0);
+  assert.equal(manifest.pendingUploads().length, 1);
+
+  assert.equal(await settleOrphanUploads({ conn: lossy.connection(), manifest }, findKey), 1);
+  assert.deepEqual(manifest.pendingUploads(), []);
+  const row = manifest.lookup(LOC)!;
+  assert.deepEqual([row.fingerprint, row.sha256, row.size], [key.fingerprint, sha(data), data.length]);
+  assert.deepEqual(lossy.objects.get('b/doc')!.tags, { 'sse3-fp': key.fingerprint, 'sse3-sha256': sha(data) });
+});
+
+test('a journalled upload naming an object it did not write neither rewrites its tags nor replaces its row', async () => {
+  for (const token of [undefined, 'cd'.repeat(16)]) {
+    const twin = new S3Twin();
+    const manifest = new ManifestStore(':memory:');
+    const data = randomBytes(700);
+    const ownTags = { 'sse3-fp': key.fingerprint, 'sse3-sha256': sha(data), owner: 'me' };
+    twin.store('b/doc', { body: data, keyMd5: key.keyMd5, metadata: { 'sse3-upload': 'ab'.repeat(16) }, tags: { ...ownTags } });
+    manifest.record(entry({ ...LOC, fingerprint: key.fingerprint, size: data.length, sha256: sha(data) }));
+    const rowBefore = manifest.lookup(LOC);
+    // Right key, right size, dead process, completed: all a journal entry written by someone else can get right.
+    manifest.beginUpload({ ...LOC, uploadId: 'crafted', fingerprint: key.fingerprint, pid: DEAD_PID, startedAt: 'then', token });
+    manifest.completingUpload(LOC, 'crafted', 'f'.repeat(64), data.length);
+
+    await settleOrphanUploads({ conn: twin.connection(), manifest }, findKey);
+    const label = token ? 'another token' : 'no token';
+    assert.deepEqual(twin.objects.get('b/doc')!.tags, ownTags, `${label}: tags untouched`);
+    assert.ok(!twin.requests.some((q) => q.op === 'PutObjectTagging'), label);
+    assert.deepEqual(manifest.lookup(LOC), rowBefore, `${label}: row untouched`);
+    assert.deepEqual(manifest.pendingUploads(), [], `${label}: the entry is settled, not retried forever`);
+  }
 });

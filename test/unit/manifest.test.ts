@@ -66,7 +66,7 @@ test('the manifest holds no key material: no table of its schema has a column fo
     pulled_versions: ['endpoint', 'bucket', 'key', 'version_id', 'stamp', 'tagged'],
     rotations: ['id', 'endpoint', 'bucket', 'key', 'old_version', 'old_fp', 'new_fp', 'size', 'sha256', 'state', 'pid',
       'started_at', 'settled_at'],
-    uploads: ['endpoint', 'bucket', 'key', 'upload_id', 'fingerprint', 'pid', 'started_at', 'sha256', 'size'],
+    uploads: ['endpoint', 'bucket', 'key', 'upload_id', 'fingerprint', 'pid', 'started_at', 'sha256', 'size', 'token'],
   });
   // `key` is the object's name in its bucket; nothing else may be named after a key, secret or key MD5.
   for (const [table, columns] of Object.entries(schema)) {
