@@ -49,8 +49,12 @@ export const DOCUMENT_VERSION = 1;
 
 const FINGERPRINT = /^[0-9a-f]{20}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
-/** C0 and C1 control characters and DEL: in a name they are the terminal's escape sequences when it is printed. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * What no object key sse3 records may hold: NUL, and ESC and the C1 controls, which start the terminal's escape
+ * sequences when the key is printed. Tabs, newlines and carriage returns stay: local file names hold them (macOS
+ * names a folder's custom icon file "Icon\r"), and sync uploads them under those names.
+ */
+const NOT_IN_KEYS = /[\u0000\u001b\u0080-\u009f]/;
 /** S3 version ids and ETags (quotes removed): printable ASCII without spaces; '' when there is none. */
 const TOKEN = /^[\x21\x23-\x7e]{0,1024}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -70,9 +74,9 @@ const isText = (v: unknown): v is string => typeof v === 'string';
 const FIELDS = {
   endpoint: { what: 'an https:// endpoint', valid: (v) => httpsEndpointIdentity(v) !== undefined, normal: httpsEndpointIdentity },
   bucket: { what: 'a valid bucket name', valid: (v) => isText(v) && isBucketName(v) },
-  // 1 to 1024 bytes of UTF-8 (S3's limit), no lone surrogate (not UTF-8 at all), no control character.
-  objectKey: { what: 'a valid object key (1 to 1024 bytes of UTF-8, no control characters)',
-    valid: (v) => isText(v) && v !== '' && !CONTROL.test(v) && Buffer.from(v).toString() === v && Buffer.byteLength(v) <= 1024 },
+  // 1 to 1024 bytes of UTF-8 (S3's limit), no lone surrogate (not UTF-8 at all), no escape sequence.
+  objectKey: { what: 'a valid object key (1 to 1024 bytes of UTF-8, without NUL, ESC or C1 control characters)',
+    valid: (v) => isText(v) && v !== '' && !NOT_IN_KEYS.test(v) && Buffer.from(v).toString() === v && Buffer.byteLength(v) <= 1024 },
   versionId: { what: 'a valid version id (printable ASCII, or "" for an unversioned bucket)', valid: (v) => isText(v) && TOKEN.test(v) },
   etag: { what: 'a valid ETag (printable ASCII without quotes)', valid: (v) => isText(v) && TOKEN.test(v) },
   fingerprint: { what: 'a valid fingerprint (20 lowercase hex digits)', valid: (v) => isText(v) && FINGERPRINT.test(v) },

@@ -41,6 +41,7 @@ function fullManifest(file = ':memory:'): ManifestStore {
   m.record(entry({ key: 'plain, no checksum', sha256: '', etag: '', mtimeMs: null }));
   m.record(entry({ key: 'from a file', mtimeMs: 1_650_000_000_789, size: 0 }));
   m.record(entry({ key: 'before 1970', mtimeMs: -86_400_000 }));
+  m.record(entry({ key: 'mac/Icon\r' }));
   m.record(entry({ key: `ünïcödé/名前/😀 ${'x'.repeat(1000)}`.slice(0, 1000), size: Number.MAX_SAFE_INTEGER }));
   m.record(entry({ endpoint: 'https://s3.amazonaws.com', bucket: 'Legacy_Bucket.name', key: 'k' }));
   m.record(entry({ endpoint: 'https://minio.lan:9000/s3', key: 'k' }));
@@ -75,7 +76,7 @@ test('export → import and backup → import round-trip every record and alias;
     assert.deepEqual(aliases, original.aliases(), how);
     assert.deepEqual([pendingRotations, pendingUploads], [[], []], `${how}: no journal entry of another manifest`);
     assert.equal(copy.lookup({ endpoint: EP, bucket: 'versioned', key: 'doc' })?.versionId, 'v3-newest', `${how}: latest stays latest`);
-    assert.deepEqual(copy.importRecords(records), { added: 0, alreadyRecorded: 9, aliases: 0 }, `${how}: twice adds nothing`);
+    assert.deepEqual(copy.importRecords(records), { added: 0, alreadyRecorded: 10, aliases: 0 }, `${how}: twice adds nothing`);
   }
   assert.deepEqual(readFileSync(backup), bytes, 'the backup file is left as it was');
   // An export keeps its journal for the user to see, but never an upload's token (the proof of what it wrote).
@@ -105,8 +106,8 @@ test('every field of an imported record is checked; the first bad one is named, 
     ['sha256', 'a'.repeat(63), /SHA-256/], ['sha256', 'A'.repeat(64), /SHA-256/], ['sha256', 5, /SHA-256/],
     ['size', -5, /size \(a whole number/], ['size', 1.5, /size/], ['size', '5', /size/], ['size', 2 ** 53, /size/],
     ['bucket', 'a', /bucket name/], ['bucket', 'b/c', /bucket name/], ['bucket', 'x'.repeat(256), /bucket name/],
-    ['key', '', /object key/], ['key', 'a\u001bb', /object key/], ['key', 'a\u007fb', /object key/], ['key', 'a\u009bb', /object key/],
-    ['key', 'a\nb', /object key/], ['key', 'lone \ud800 surrogate', /object key/], ['key', 'é'.repeat(513), /object key/],
+    ['key', '', /object key/], ['key', 'a\u001bb', /object key/], ['key', 'a\u009bb', /object key/], ['key', 'a\u0000b', /object key/],
+    ['key', 'lone \ud800 surrogate', /object key/], ['key', 'é'.repeat(513), /object key/],
     ['versionId', 'v 1', /version id/], ['versionId', 'v\n', /version id/], ['versionId', 'vé', /version id/], ['versionId', null, /version id/],
     ['etag', '"quoted"', /ETag/], ['etag', 'a b', /ETag/],
     ['createdAt', 'yesterday', /date/], ['createdAt', '2026-02-31T00:00:00.000Z', /date/], ['createdAt', '2026-01-01', /date/],
@@ -136,6 +137,8 @@ test('what an import accepts: endpoints in the manifest\'s identity, absent opti
   const r = parseManifestDocument(docWith([
     { ...good, endpoint: 'https://LocalHost:8443/', sha256: null, mtimeMs: undefined, extra: 'left out' },
     { ...good, key: 'é'.repeat(512), endpoint: 'https://s3.example.com:443', versionId: 'null', size: 0 },
+    // Names local files have, which sync uploads as they are.
+    { ...good, key: 'photos/Icon\r' }, { ...good, key: 'tab\there/new\nline\u007f' },
   ], { aliases: [{ alias: 'https://Old.Example.com./', endpoint: 'https://[::1]:8443' }] }), 'f.json');
   assert.deepEqual(r.objects[0], { ...good, endpoint: 'https://127.0.0.1:8443', sha256: '', mtimeMs: null });
   assert.equal(r.objects[1].endpoint, 'https://s3.example.com');
