@@ -132,7 +132,9 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   const timeoutMs = (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const connectTimeoutMs = Math.min(CONNECT_TIMEOUT_MS, timeoutMs);
   // One agent (one TLS context, one pool of kept-alive connections) for the SDK client and the lean requests.
-  const agent = new Agent({ keepAlive: true, maxSockets: 32, secureContext });
+  // rejectUnauthorized: certificates are checked whatever NODE_TLS_REJECT_UNAUTHORIZED says, as a key sent over
+  // unverified TLS is as exposed as one sent over http://.
+  const agent = new Agent({ keepAlive: true, maxSockets: 32, secureContext, rejectUnauthorized: true });
   const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
   let sdk: Promise<{ client: S3Client; single: S3Client }> | undefined;
   const build = () => sdk ??= buildSdkClients({ region, profile: opts.profile, url, checksums, agent, timeoutMs, connectTimeoutMs }, env);
