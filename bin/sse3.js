@@ -1,8 +1,35 @@
 #!/usr/bin/env node
-// Launcher: keep it tiny. Compile cache (Node >= 22.1) makes every later start faster.
+// Launcher: keep it tiny, it runs on every TAB completion.
+import { lstatSync, mkdirSync } from 'node:fs';
 import module from 'node:module';
+import { homedir } from 'node:os';
+
+/**
+ * The folder for Node's compile cache (Node >= 22.1), which makes every later start faster. Not Node's default:
+ * that is a predictable folder in the shared temporary folder, which another user can create first and fill with
+ * code that Node would then run as this user. sse3's own folder is under the user's cache home, created 0700, and
+ * used only when lstat shows a real folder of this user that nobody else can write to; otherwise there is none.
+ */
+function privateCacheFolder() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const folder = `${xdg?.startsWith('/') ? xdg : `${homedir()}/.cache`}/sse3`;
+  let st = lstatSync(folder, { throwIfNoEntry: false });
+  if (st === undefined) {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    st = lstatSync(folder);
+  }
+  if (!st.isDirectory()) return undefined;
+  // Without uids (Windows) the folder is in the user's own profile, private by its access list.
+  const uid = process.getuid?.();
+  if (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
+  return `${folder}/compile-cache`;
+}
+
 if (typeof module.enableCompileCache === 'function') {
-  try { module.enableCompileCache(); } catch { /* cache dir not writable: start without it */ }
+  try {
+    const folder = privateCacheFolder();
+    if (folder !== undefined) module.enableCompileCache(folder);
+  } catch { /* no home or cache folder that can be written: start without the cache */ }
 }
 if (process.argv[2] === '__complete') {
   // Answered on every TAB: skip Commander and everything else the CLI loads.

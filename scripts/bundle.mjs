@@ -8,6 +8,10 @@ import { build } from 'esbuild';
 const next = `dist/bundle.${process.pid}`;
 rmSync(next, { recursive: true, force: true });
 
+// SSE3_FAULT_HOOKS=1 (scripts/test.sh) builds in the reliability tests' fault points (src/core/faults.ts); the
+// shipped build (npm run build, run by npm pack) leaves them out.
+const faultHooks = process.env.SSE3_FAULT_HOOKS === '1';
+
 const common = {
   bundle: true,
   format: 'esm',
@@ -18,6 +22,7 @@ const common = {
   // Bundled CommonJS dependencies (commander, cli-progress) call require().
   banner: { js: "import { createRequire as __sse3Require } from 'node:module'; const require = __sse3Require(import.meta.url);" },
   logLevel: 'warning',
+  define: { SSE3_FAULT_HOOKS: String(faultHooks) },
 };
 
 // src/s3/lean-deps.ts (the config file reader and the SigV4 signer) is built on its own, tree-shaken: in the

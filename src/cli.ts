@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { ExitCode, Sse3Error } from './errors.js';
+import { takeEnvKey } from './keys/env.js';
 import type { GlobalOptions } from './options.js';
 import { Output } from './output/output.js';
 import { removeLiveTempFiles } from './core/tempfiles.js';
@@ -507,6 +508,8 @@ async function runAction(action: Action, out: Output): Promise<ExitCode> {
 
 /** Parse argv, run one command, and return the exit status. Never throws. */
 export async function main(argv: string[]): Promise<number> {
+  // Before anything can start a child process, whether or not this command uses the key.
+  takeEnvKey(process.env, 'SSE3_KEY');
   const parsed = await parse(argv);
   if (typeof parsed === 'number') return parsed;
   return runAction(parsed.action, await new Output(parsed.g).init());

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Sse3Error } from '../errors.js';
+import { takeEnvKey } from '../keys/env.js';
 import { baseName, formatS3Url, type S3Location } from '../s3/url.js';
 import type { TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
@@ -19,7 +20,7 @@ import { wholeMs } from './ssec.js';
 export function writeKeyRef(ref: string | undefined): string {
   // An empty --key "" (an unset variable in a script) is a mistake to report, not a reason to fall back to SSE3_KEY.
   if (ref !== undefined) return ref;
-  if (process.env.SSE3_KEY !== undefined) return 'env:SSE3_KEY';
+  if (takeEnvKey(process.env, 'SSE3_KEY') !== undefined) return 'env:SSE3_KEY';
   throw new Sse3Error('USAGE', 'no key given: say which key encrypts the object',
     'pass --key file:PATH | env:VAR | keychain:NAME (make one with: sse3 keygen keychain:NAME)');
 }

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import { decodeBase64Key, parseKeyFileContent, SseCKey } from '../core/key.js';
+import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
 import { localIoError, makeFolders } from '../core/local.js';
 
@@ -115,7 +116,7 @@ export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()
     case 'file':
       return readKeyFile(ref.path);
     case 'env': {
-      const value = ctx.env[ref.name];
+      const value = takeEnvKey(ctx.env, ref.name);
       if (value === undefined) {
         throw new Sse3Error('KEY_ENV', `environment variable ${ref.name} is not set`,
           `export ${ref.name} with the base64 of a 32-byte key, e.g. from: sse3 keygen file:PATH`);
@@ -215,7 +216,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
   const problems: string[] = [];
   const hit = () => want !== undefined && keys.some((k) => k.key.fingerprint === want);
 
-  if (ctx.env.SSE3_KEY !== undefined) {
+  if (takeEnvKey(ctx.env, 'SSE3_KEY') !== undefined) {
     try {
       keys.push({ ref: 'env:SSE3_KEY', key: await loadKey({ kind: 'env', name: 'SSE3_KEY' }, ctx) });
     } catch (e) {

@@ -1,10 +1,12 @@
 import { appendFileSync, readFileSync } from 'node:fs';
+import type { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
 import { endpointIdentity } from '../manifest/entry.js';
 import { type Credentials, LeanObjects } from './http.js';
 import { type ObjectRequests, sdkObjects } from './objects.js';
+import { proxyAgentFor, proxyConfigured } from './proxy.js';
 import { RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
 
 /** Connection settings shared by every command that talks to S3. */
@@ -132,7 +134,11 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   const timeoutMs = (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const connectTimeoutMs = Math.min(CONNECT_TIMEOUT_MS, timeoutMs);
   // One agent (one TLS context, one pool of kept-alive connections) for the SDK client and the lean requests.
-  const agent = new Agent({ keepAlive: true, maxSockets: 32, secureContext });
+  // rejectUnauthorized: certificates are checked whatever NODE_TLS_REJECT_UNAUTHORIZED says, as a key sent over
+  // unverified TLS is as exposed as one sent over http://.
+  const agentOptions = { keepAlive: true, maxSockets: 32, secureContext, rejectUnauthorized: true };
+  const agent: HttpAgent = (proxyConfigured(env)
+    ? await proxyAgentFor(url ?? new URL(`https://s3.${region}.amazonaws.com`), agentOptions) : undefined) ?? new Agent(agentOptions);
   const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
   let sdk: Promise<{ client: S3Client; single: S3Client }> | undefined;
   const build = () => sdk ??= buildSdkClients({ region, profile: opts.profile, url, checksums, agent, timeoutMs, connectTimeoutMs }, env);
@@ -190,7 +196,8 @@ interface SdkSettings {
   profile?: string;
   url?: URL;
   checksums: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
-  agent: Agent;
+  /** An https.Agent, or the proxy's tunnelling agent (an http.Agent that makes TLS connections). */
+  agent: HttpAgent;
   timeoutMs: number;
   connectTimeoutMs: number;
 }
@@ -213,7 +220,7 @@ async function buildSdkClients(o: SdkSettings, env: NodeJS.ProcessEnv): Promise<
     retryStrategy: new ConfiguredRetryStrategy(RETRY_ATTEMPTS, retryDelayMs),
     logger: SILENT_LOGGER,
     requestHandler: {
-      httpsAgent: o.agent,
+      httpsAgent: o.agent as Agent,
       // Connecting (TCP and TLS handshake) counts as silence too, capped so a dead host is reported quickly.
       connectionTimeout: o.connectTimeoutMs,
       // --timeout is how long the server may stay silent, at any point of a request or a response body:

@@ -54,8 +54,10 @@ export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
 
   if (name === 'AbortError') return new Sse3Error('INTERRUPTED', `${ctx.op} of ${ctx.url} was interrupted`);
   if (code && TLS_CODES.has(code)) {
+    // NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for Node programs, but not for sse3's requests.
+    const ignored = process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0' ? ' (sse3 checks certificates even with NODE_TLS_REJECT_UNAUTHORIZED=0)' : '';
     return new Sse3Error('TLS', `the server's TLS certificate is not trusted (${code})`,
-      'pass the CA that signed it with --ca-bundle FILE (or AWS_CA_BUNDLE)', { cause: e });
+      `pass the CA that signed it with --ca-bundle FILE (or AWS_CA_BUNDLE)${ignored}`, { cause: e });
   }
   if (name === 'TimeoutError' || name === 'RequestTimeout' || code === 'ETIMEDOUT') {
     return new Sse3Error('UNREACHABLE', `the server did not answer in time during ${ctx.op} of ${ctx.url}`,

@@ -1,23 +1,27 @@
-// The package as a user installs it: `npm pack`, `npm install -g` of the tarball into an empty prefix,
-// then the installed sse3 starts, completes and round-trips an object. Fails when `files` leaves out
-// something bin/sse3.js loads, or when code the bundle does not contain is no longer installed.
+// The package as a user installs it: `npm pack` (which builds it the shipped way, through `prepare`), `npm install -g`
+// of the tarball into an empty prefix, then the installed sse3 starts, completes and round-trips an object. Fails
+// when `files` leaves out something bin/sse3.js loads, when code the bundle does not contain is no longer installed,
+// or when the shipped build still obeys the reliability tests' fault points (SSE3_FAULT).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newBucket, newHome, ok, packagesLoaded, rememberSecret } from './harness.js';
+import { adminClient, newBucket, newHome, ok, packagesLoaded, rememberSecret } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** npm without the npm_* variables of an enclosing `npm test`, which npm would read as its own settings. */
+/**
+ * npm without the npm_* variables of an enclosing `npm test`, which npm would read as its own settings, and without
+ * SSE3_FAULT_HOOKS, which only the tests' own build sets.
+ */
 function npm(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'SSE3_FAULT_HOOKS'));
   return new Promise((resolve, reject) => {
     const child = spawn('npm', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -33,10 +37,17 @@ test('the packed tarball installs with npm install -g and the installed sse3 wor
   const tmp = mkdtempSync(join(tmpdir(), 'sse3-pack-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-  // --ignore-scripts: `prepare` would rebuild, emptying the dist/ this suite runs from; test.sh has just built it.
-  const packed = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp, '--logs-dir', join(tmp, 'logs')], ROOT);
+  // Packed from a copy of the sources: `prepare` builds the package there as `npm pack` and `npm publish` do, without
+  // emptying the dist/ this suite runs from (which test.sh built with the fault points).
+  const checkout = join(tmp, 'checkout');
+  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'completions', 'scripts', 'src', 'test']) {
+    cpSync(join(ROOT, entry), join(checkout, entry), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
+  const packed = await npm(['pack', '--json', '--pack-destination', tmp, '--logs-dir', join(tmp, 'logs')], checkout);
   assert.equal(packed.code, 0, packed.stderr);
-  const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  // The build's own messages (npm run's banner) come first on stdout.
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
   const files = info.files.map((f) => f.path);
   for (const f of files) {
     assert.match(f, /^(bin\/|dist\/bundle\/|dist\/completion-spec\.json$|completions\/|README\.md$|package\.json$|LICENSE)/, `${f} is packed`);
@@ -98,4 +109,15 @@ test('the packed tarball installs with npm install -g and the installed sse3 wor
   const keys = await step(['keys', 'list', '--json']);
   assert.match(keys.out, new RegExp(key.fingerprint));
   assert.deepEqual([...loaded].sort(), Object.keys(pkg.dependencies).sort());
+
+  // The reliability tests' fault points are not in the shipped build: SSE3_FAULT neither kills nor stops it.
+  // Points of the multipart upload a 9 MiB put goes through.
+  for (const [i, fault] of ['after-part-2', 'before-complete:stop'].entries()) {
+    const r = await ok(['put', 'data', `s3://${bucket}/fault-${i}`, '--key', `file:${keyPath}`, '--json'],
+      { bin, env: { ...env, SSE3_FAULT: fault }, home, timeoutMs: 60_000 });
+    assert.equal(r.json().sha256, sha(data), `SSE3_FAULT=${fault}`);
+  }
+  const s3 = await import('@aws-sdk/client-s3');
+  const listed = await (await adminClient()).send(new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: 'fault-' }));
+  assert.deepEqual(listed.Contents?.map((o) => o.Key).sort(), ['fault-0', 'fault-1']);
 });

@@ -1,0 +1,150 @@
+// bin/sse3.js under a Node that has a compile cache (>= 22.1): the cache sse3 uses is a folder of its own that
+// no other user can write to, never the predictable shared one in the temporary folder, where another user can
+// plant compiled code that Node would run as the victim.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
+  symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertNoSecrets, BIN, rememberSecret } from './harness.js';
+
+const ATTACK = new URL('../fixtures/compile-cache-attack.js', import.meta.url).pathname;
+const BUNDLE = new URL('../../bundle/', import.meta.url).pathname;
+const OTHER_UID = 61234;
+const AS_OTHER_USER = ['setpriv', `--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups'];
+const MARKER = 'ATTACKER-CODE-RAN';
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function node24(): string {
+  const bin = process.env.SSE3_TEST_NODE24;
+  assert.ok(bin, 'SSE3_TEST_NODE24 is not set: run the tests through scripts/test.sh (it installs Node 24)');
+  return bin;
+}
+
+/** A machine's shared temporary folder (1777, as /tmp) and the victim's home, in a folder removed after the test. */
+interface Machine {
+  shared: string;
+  home: string;
+  dir: string;
+}
+
+function newMachine(t: TestContext): Machine {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-launcher-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // The other user must reach the shared folder, as everyone reaches /tmp.
+  chmodSync(dir, 0o755);
+  const shared = join(dir, 'tmp');
+  mkdirSync(shared);
+  chmodSync(shared, 0o1777);
+  const home = join(dir, 'home');
+  mkdirSync(home, { mode: 0o700 });
+  return { shared, home, dir };
+}
+
+interface Result { code: number | null; out: string; err: string }
+
+function spawnCollect(argv: string[], env: NodeJS.ProcessEnv): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** sse3 under Node 24 as the victim (this test's uid), with the machine's TMPDIR and the victim's HOME. */
+async function victim(m: Machine, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  const base = { ...process.env };
+  for (const name of ['NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE', 'XDG_CACHE_HOME', 'SSE3_KEY']) delete base[name];
+  const r = await spawnCollect([node24(), BIN, ...args],
+    { ...base, HOME: m.home, TMPDIR: m.shared, SSE3_HOME: join(m.home, 'sse3'), ...env });
+  // Not quoted in the message: the planted code printed a key.
+  assert.ok(!`${r.out}${r.err}`.includes(MARKER), `the other user's code ran in sse3 ${args.join(' ')}`);
+  assertNoSecrets(r.out, `stdout of sse3 ${args.join(' ')}`);
+  assertNoSecrets(r.err, `stderr of sse3 ${args.join(' ')}`);
+  return r;
+}
+
+/** Files below a folder (relative paths), or [] when it does not exist. */
+const filesBelow = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : []);
+
+/** The version tag folders Node made in a compile cache folder hold at least one entry. */
+function assertCacheUsed(folder: string): void {
+  const tags = readdirSync(folder);
+  assert.equal(tags.length, 1, `one Node version's cache in ${folder}`);
+  assert.ok(readdirSync(join(folder, tags[0])).length > 0, `sse3 wrote its compile cache to ${folder}`);
+}
+
+test('a compile cache another user planted in the shared temporary folder never runs in sse3', { timeout: 120_000 }, async (t) => {
+  const m = newMachine(t);
+  // The other user plants, for this uid, code that prints SSE3_KEY in place of the CLI and of the completer.
+  const planted = await spawnCollect([...AS_OTHER_USER, node24(), ATTACK, m.shared, String(process.getuid!()), MARKER,
+    'SSE3_KEY', join(BUNDLE, 'cli.js'), join(BUNDLE, 'complete.js')], { PATH: process.env.PATH });
+  assert.equal(planted.code, 0, planted.err);
+  const attackerFolder = planted.out.trim();
+  const before = filesBelow(join(m.shared, 'node-compile-cache'));
+  assert.equal(readdirSync(attackerFolder).length, 2, 'the other user planted two entries');
+
+  const key = randomBytes(32);
+  rememberSecret(key);
+  const keys = await victim(m, ['keys'], { SSE3_KEY: key.toString('base64') });
+  assert.equal(keys.code, 0, keys.err);
+  assert.match(keys.out, /env:SSE3_KEY/);
+  const completed = await victim(m, ['__complete', 'bash', 'sse3 ge'], { SSE3_KEY: key.toString('base64') });
+  assert.equal(completed.code, 0, completed.err);
+  assert.deepEqual(completed.out.trim().split('\n'), ['get']);
+
+  assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), before, 'sse3 wrote nothing into the other user\'s folder');
+  // sse3's own cache: ~/.cache/sse3, private to the user.
+  const own = join(m.home, '.cache', 'sse3');
+  const st = lstatSync(own);
+  assert.ok(st.isDirectory());
+  assert.equal(st.mode & 0o777, 0o700);
+  assert.equal(st.uid, process.getuid!());
+  assertCacheUsed(join(own, 'compile-cache'));
+});
+
+test('the compile cache is kept under XDG_CACHE_HOME when it is set', { timeout: 60_000 }, async (t) => {
+  const m = newMachine(t);
+  const xdg = join(m.dir, 'xdg-cache');
+  const r = await victim(m, ['--version'], { XDG_CACHE_HOME: xdg });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), VERSION);
+  assert.equal(lstatSync(join(xdg, 'sse3')).mode & 0o777, 0o700);
+  assertCacheUsed(join(xdg, 'sse3', 'compile-cache'));
+  assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), [], 'nothing in the shared temporary folder');
+  assert.ok(!existsSync(join(m.home, '.cache')), 'nothing in ~/.cache');
+});
+
+test('a cache folder others can write to, owned by another user or that is a symbolic link: sse3 starts without a cache',
+  { timeout: 120_000 }, async (t) => {
+    const m = newMachine(t);
+    const elsewhere = join(m.dir, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    const cases: Array<[string, (folder: string) => void]> = [
+      ['group- and world-writable', (folder) => { mkdirSync(folder); chmodSync(folder, 0o777); }],
+      ['group-writable', (folder) => { mkdirSync(folder); chmodSync(folder, 0o770); }],
+      ['owned by another user', (folder) => { mkdirSync(folder, { mode: 0o700 }); chownSync(folder, OTHER_UID, OTHER_UID); }],
+      ['a symbolic link to a private folder', (folder) => symlinkSync(elsewhere, folder)],
+    ];
+    for (const [what, make] of cases) {
+      const xdg = join(m.dir, `xdg-${what.replace(/\W+/g, '-')}`);
+      mkdirSync(xdg, { mode: 0o700 });
+      make(join(xdg, 'sse3'));
+      const r = await victim(m, ['--version'], { XDG_CACHE_HOME: xdg });
+      assert.equal(r.code, 0, `${what}: ${r.err}`);
+      assert.equal(r.out.trim(), VERSION, what);
+      const r2 = await victim(m, ['__complete', 'bash', 'sse3 ge'], { XDG_CACHE_HOME: xdg });
+      assert.equal(r2.code, 0, `${what}: ${r2.err}`);
+      assert.deepEqual(filesBelow(join(xdg, 'sse3')), [], `${what}: nothing written into it`);
+      assert.deepEqual(filesBelow(elsewhere), [], `${what}: nothing written through it`);
+      assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), [], `${what}: no cache in the shared temporary folder either`);
+      assert.ok(!existsSync(join(m.home, '.cache')), `${what}: nor in ~/.cache`);
+    }
+  });
