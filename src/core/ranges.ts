@@ -11,7 +11,8 @@ import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers
 /**
  * Byte ranges of one object version, fetched with its SSE-C key. The first GET of a transfer tells the size and
  * the version; every later range is pinned to that version (or, unversioned, to its ETag), confirmed to come back
- * under our key, and retried under the one retry policy — resuming where a cut-short body stopped.
+ * under our key, about that version and with exactly the bytes asked for (answeredSpan), and retried under the one
+ * retry policy — resuming where a cut-short body stopped. A body longer than announced is refused, never cut to fit.
  */
 
 /** Range and part size: large enough that per-request costs vanish, small enough to keep several in flight. */
