@@ -10,7 +10,7 @@ import { faultPoint } from './faults.js';
 import { headWithoutKey } from './head.js';
 import type { SseCKey } from './key.js';
 import { encryptPlainObject, type RotateContext } from './rotate.js';
-import { keyEcho, putTags, readTags, TAG_FINGERPRINT, TAG_SHA256, type Tags, tagsFor, unquoteEtag } from './ssec.js';
+import { keyEcho, putTags, readTags, sse3Values, type Tags, tagsFor, unquoteEtag } from './ssec.js';
 
 /** S3 allows at most this many tags on an object version. */
 export const MAX_TAGS = 10;
@@ -182,7 +182,7 @@ export async function adoptVersion(ctx: AdoptContext, bucket: string, v: ListedO
   }
 
   const tags = await tagsOf(ctx.io, obj);
-  const tagged = tags?.[TAG_FINGERPRINT];
+  const tagged = sse3Values(tags, obj, 'tag').fingerprint;
   let order = ctx.candidates.ordered();
   let tried = 0;
   if (tagged) {
@@ -211,7 +211,7 @@ async function recordMatch(ctx: AdoptContext, v: ListedObject, obj: { bucket: st
   tags: Tags | undefined, base: Base, m: { fingerprint: string; key?: SseCKey; ref?: string | null; size: number; etag: string })
   : Promise<AdoptResult> {
   const key = m.key ?? (ctx.hash ? await ctx.findKey(m.fingerprint) : undefined);
-  let sha256 = tags?.[TAG_SHA256];
+  let sha256 = sse3Values(tags, obj, 'tag').sha256;
   let warning: string | undefined;
   let hashed = false;
   if (ctx.hash && !sha256) {

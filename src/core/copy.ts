@@ -5,8 +5,9 @@ import { newEntry } from '../manifest/entry.js';
 import { Sse3Error } from '../errors.js';
 import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
-import { ObjectRanges, sizeOf } from './ranges.js';
-import { confirmsKey, metadataFor, mtimeFromMetadata, readSse3Tags, TAG_SHA256, tagsFor, toTagging } from './ssec.js';
+import { ObjectRanges } from './ranges.js';
+import { answeredSpan, checkAnsweredVersion } from './answers.js';
+import { confirmsKey, keyEcho, metadataFor, mtimeFromMetadata, readSse3Tags, requireOurKey, sse3Values, tagsFor, toTagging } from './ssec.js';
 import { partSizeFor, type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
@@ -57,6 +58,8 @@ export interface SourceInfo {
 /** A source opened by a GET of its first part: what the answer says of it, and the part's bytes still to be read. */
 export interface OpenedSource extends SourceInfo {
   first: ObjectBody;
+  /** Bytes the first answer carries, from byte 0 (checked against the range asked for). */
+  firstLength: number;
 }
 
 /** Whether a copy on this endpoint may be tried server-side (auto mode, and no 501 seen from it in this process). */
@@ -73,8 +76,12 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   } catch (e) {
     throw describeS3Error(e, { op: 'copy', url, sentFingerprint: src.sseKey?.fingerprint, expectedFingerprint: src.expectedFingerprint });
   }
+  // Taken as proof of what the source is (a server-side copy records the size and checksum it says).
+  checkAnsweredVersion(src.versionId, h, src);
   const encrypted = h.SSECustomerAlgorithm === 'AES256';
-  const sha256 = src.sha256 || h.Metadata?.[TAG_SHA256] || (encrypted ? await taggedSha256(req.io, src, h.VersionId) : undefined);
+  if (encrypted && src.sseKey) requireOurKey(h, src.sseKey, src);
+  const sha256 = src.sha256 || sse3Values(h.Metadata, { ...src, versionId: h.VersionId }, 'metadata').sha256
+    || (encrypted ? await taggedSha256(req.io, src, h.VersionId) : undefined);
   return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256,
     mtimeMs: mtimeFromMetadata(h.Metadata) };
 }
@@ -100,13 +107,26 @@ export async function openSource(io: Io, src: CopySource, opts: { op: ErrorConte
 export async function firstPart(io: Io, src: CopySource, partSize: number | undefined): Promise<OpenedSource> {
   const get = (range: string | undefined) => io.conn.objects.getObject({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
     Range: range, ...src.sseKey?.sseC() }, { abortSignal: io.signal });
-  const first = await get(`bytes=0-${partSizeFor(undefined, partSize) - 1}`).catch((e) => {
-    if (statusOf(e) === 416) return get(undefined); // an empty object has no byte 0
-    throw e;
+  let asked: { start: number; end?: number } = { start: 0, end: partSizeFor(undefined, partSize) - 1 };
+  const first = await get(`bytes=0-${asked.end}`).catch((e) => {
+    if (statusOf(e) !== 416) throw e;
+    asked = { start: 0 }; // an empty object has no byte 0
+    return get(undefined);
   });
-  return { first, size: sizeOf(first), versionId: first.VersionId, contentType: first.ContentType,
-    encrypted: first.SSECustomerAlgorithm === 'AES256', sha256: src.sha256 || first.Metadata?.[TAG_SHA256],
-    mtimeMs: mtimeFromMetadata(first.Metadata) };
+  try {
+    // Checked before a byte is read, as a download's first answer is (src/core/download.ts).
+    checkAnsweredVersion(src.versionId, first, src);
+    // Ceph RGW serves a plain object even to a GET with a key ('plain': read on without one); another key's echo is refused.
+    if (src.sseKey && keyEcho(first, src.sseKey) === 'other') requireOurKey(first, src.sseKey, src);
+    const span = answeredSpan(first, asked, formatS3Url(src));
+    return { first, size: span.size, firstLength: span.length, versionId: first.VersionId, contentType: first.ContentType,
+      encrypted: first.SSECustomerAlgorithm === 'AES256',
+      sha256: src.sha256 || sse3Values(first.Metadata, { ...src, versionId: first.VersionId }, 'metadata').sha256,
+      mtimeMs: mtimeFromMetadata(first.Metadata) };
+  } catch (e) {
+    first.Body.destroy();
+    throw e;
+  }
 }
 
 /**
@@ -184,7 +204,8 @@ async function streamedCopy(req: CopyRequest, opened: OpenedSource): Promise<Cop
   const { source, dest } = req;
   const url = formatS3Url(source);
   // A plain source (Ceph RGW serves one even to a GET with a key) is read on without a key.
-  const ranges = new ObjectRanges(req.io, source, opened.encrypted ? source.sseKey : undefined, opened.first, opened.size);
+  const ranges = new ObjectRanges(req.io, source, opened.encrypted ? source.sseKey : undefined, opened.first,
+    { size: opened.size, length: opened.firstLength });
   try {
     const sha256 = opened.sha256 ?? (opened.encrypted ? await taggedSha256(req.io, source, opened.versionId) : undefined);
     const r = await uploadObject({

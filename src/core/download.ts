@@ -7,10 +7,11 @@ import { formatS3Url } from '../s3/url.js';
 import { Sse3Error } from '../errors.js';
 import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
-import { mtimeFromMetadata, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
+import { mtimeFromMetadata, readSse3Tags, requireOurKey, sse3Values, unquoteEtag } from './ssec.js';
+import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 import { BufferPool } from './chunks.js';
 import { localIoError, openDevice, writeAll } from './local.js';
-import { ObjectRanges, PARALLEL_RANGES, RANGE_BYTES, rangesAfter, sizeOf } from './ranges.js';
+import { ObjectRanges, PARALLEL_RANGES, RANGE_BYTES, rangesAfter } from './ranges.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
 /**
@@ -71,8 +72,8 @@ type Expected = { sha256?: string; source: ChecksumSource };
  * a device or stream is written in order as the data arrives.
  */
 export async function downloadObject(req: DownloadRequest): Promise<DownloadResult> {
-  const first = await openFirstRange(req);
-  const size = sizeOf(first);
+  const { first, span } = await openFirstRange(req);
+  const { size } = span;
   let expected: Expected;
   try {
     // Both before a byte is written anywhere: data on stdout or in a FIFO cannot be taken back.
@@ -83,7 +84,7 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
     throw e;
   }
   req.events?.onStart?.(size);
-  const ranges = new ObjectRanges(req.io, req.object, req.sseKey, first, size);
+  const ranges = new ObjectRanges(req.io, req.object, req.sseKey, first, span);
   const exp = req.expected ?? {};
   const mtimeMs = (exp.mtimeMs !== undefined && recordedVersionMatches(exp, first) ? exp.mtimeMs : undefined)
     ?? mtimeFromMetadata(first.Metadata);
@@ -111,24 +112,32 @@ function getRange(req: DownloadRequest, range: string | undefined, opts: { pin?:
   }, { abortSignal: opts.signal ?? req.io.signal, retries: opts.retries });
 }
 
-/** The first range tells the size and the version; the rest of a large object is then fetched in parallel. */
-async function openFirstRange(req: DownloadRequest): Promise<GetOutput> {
+/**
+ * The first range tells the size and the version; the rest of a large object is then fetched in parallel. Before a
+ * byte of it is read, the answer must be about the version asked for, under our key, and carry exactly the bytes
+ * asked for: the hash and the size check cover those bytes, and nothing else may reach the destination.
+ */
+async function openFirstRange(req: DownloadRequest): Promise<{ first: GetOutput; span: AnsweredSpan }> {
+  let asked: { start: number; end?: number } = { start: 0, end: rangeBytes(req) - 1 };
   let resp;
   try {
-    resp = await getRange(req, `bytes=0-${rangeBytes(req) - 1}`).catch((e) => {
-      if (statusOf(e) === 416) return getRange(req, undefined); // an empty object has no byte 0
-      throw e;
+    resp = await getRange(req, `bytes=0-${asked.end}`).catch((e) => {
+      if (statusOf(e) !== 416) throw e;
+      asked = { start: 0 }; // an empty object has no byte 0
+      return getRange(req, undefined);
     });
   } catch (e) {
     throw describeS3Error(e, errorContext(req));
   }
-  // A server may answer an unencrypted object with 200 despite the SSE-C headers (Ceph RGW does).
-  if (resp.SSECustomerAlgorithm !== 'AES256') {
+  try {
+    checkAnsweredVersion(req.object.versionId, resp, req.object);
+    // A server may answer an unencrypted object with 200 despite the SSE-C headers (Ceph RGW does).
+    requireOurKey(resp, req.sseKey, req.object);
+    return { first: resp, span: answeredSpan(resp, asked, urlOf(req)) };
+  } catch (e) {
     resp.Body.destroy();
-    throw new Sse3Error('NOT_ENCRYPTED', `${urlOf(req)} is not encrypted with SSE-C (the server reports no customer key)`,
-      'sse3 only reads SSE-C objects; read it with a plain S3 client');
+    throw e;
   }
-  return resp;
 }
 
 const recordedVersionMatches = (exp: DownloadExpectation, first: GetOutput) =>
@@ -149,7 +158,8 @@ function checkRecordedSize(req: DownloadRequest, first: GetOutput, size: number)
 async function expectedChecksum(req: DownloadRequest, first: GetOutput): Promise<Expected> {
   const exp = req.expected ?? {};
   if (exp.sha256 && recordedVersionMatches(exp, first)) return { sha256: exp.sha256, source: 'manifest' };
-  if (first.Metadata?.[TAG_SHA256]) return { sha256: first.Metadata[TAG_SHA256], source: 'metadata' };
+  const metadata = sse3Values(first.Metadata, { ...req.object, versionId: first.VersionId }, 'metadata');
+  if (metadata.sha256) return { sha256: metadata.sha256, source: 'metadata' };
   const { sha256 } = await readSse3Tags(req.io, { ...req.object, versionId: first.VersionId }, { what: 'SHA-256', op: 'get' });
   return { sha256, source: sha256 ? 'tag' : 'none' };
 }
@@ -344,9 +354,15 @@ async function writeFileAtomically(req: DownloadRequest, dest: string, ranges: O
     const h = handle;
     const got = await transfer(req, ranges, (cancel) => atOffsets(req, ranges, cancel, h, dest));
     await handle.sync();
+    const result = verify(got);
+    // What is renamed into place is exactly what was verified, not a byte more.
+    const onDisk = (await handle.stat()).size;
+    if (onDisk !== result.size) {
+      throw new Sse3Error('INTEGRITY', `${urlOf(req)}: the file written holds ${onDisk} bytes where ${result.size} were verified; ` +
+        'nothing was kept', 'try again');
+    }
     await handle.close();
     handle = undefined;
-    const result = verify(got);
     // Set before the rename, so the file never appears under its name with another time.
     if (mtimeMs !== undefined) await fs.utimes(tmp, new Date(), mtimeMs / 1000);
     await fs.rename(tmp, dest);

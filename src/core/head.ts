@@ -6,6 +6,7 @@ import { formatS3Url, type S3Location } from '../s3/url.js';
 import { keyForObject, type ObjectKey, type Session } from './session.js';
 import { keyEcho, mtimeFromMetadata, type ObjectVersionRef, unquoteEtag } from './ssec.js';
 import { recordFoundByTag, withObjectKey } from './heal.js';
+import { checkAnsweredVersion } from './answers.js';
 
 export interface HeadReport {
   ok: true;
@@ -34,12 +35,15 @@ export async function headObject(s: Session, loc: S3Location, opts: { versionId?
     h = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'head', onHealed: (line) => { recordUpdated = line; } },
       async (f) => {
         found = f;
+        let answer;
         try {
-          return await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
+          answer = await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
             ...f.key?.sseC() }, { abortSignal: s.signal });
         } catch (e) {
           throw describeS3Error(e, { op: 'head', url, sentFingerprint: f.key?.fingerprint, expectedFingerprint: f.fingerprint });
         }
+        checkAnsweredVersion(opts.versionId, answer, loc);
+        return answer;
       });
   } catch (e) {
     const err = describeS3Error(e, { op: 'head', url, sentFingerprint: found.key?.fingerprint, expectedFingerprint: found.fingerprint });

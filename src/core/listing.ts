@@ -3,7 +3,7 @@ import { formatS3Url } from '../s3/url.js';
 import type { ListedObject } from '../s3/list.js';
 import { headWithoutKey } from './head.js';
 import type { Session } from './session.js';
-import { readTags, TAG_FINGERPRINT } from './ssec.js';
+import { readTags, sse3Values } from './ssec.js';
 
 /** What ls shows of one object (version): the listing's facts plus what only sse3 knows. */
 export interface ListedRow {
@@ -46,7 +46,8 @@ export async function describeListed(s: Session, bucket: string, v: ListedObject
     if (status !== undefined && status >= 400 && status < 500) return undefined; // not readable: the HEAD decides
     throw describeS3Error(e, { op: 'tagging', url: formatS3Url(obj) });
   });
-  if (tags?.[TAG_FINGERPRINT]) return withKey({ ...base, encryption: 'sse-c', fingerprint: tags[TAG_FINGERPRINT], source: 'tag' });
+  const { fingerprint } = sse3Values(tags, obj, 'tag');
+  if (fingerprint) return withKey({ ...base, encryption: 'sse-c', fingerprint, source: 'tag' });
   try {
     const state = await headWithoutKey(s, obj);
     return { ...base, encryption: state.state === 'plain' ? 'none' : 'sse-c', fingerprint: null, keyAvailable: null, source: 'head' };

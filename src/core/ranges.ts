@@ -6,11 +6,13 @@ import { Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
 import type { SseCKey } from './key.js';
 import { confirmsKey } from './ssec.js';
+import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 
 /**
  * Byte ranges of one object version, fetched with its SSE-C key. The first GET of a transfer tells the size and
  * the version; every later range is pinned to that version (or, unversioned, to its ETag), confirmed to come back
- * under our key, and retried under the one retry policy — resuming where a cut-short body stopped.
+ * under our key, about that version and with exactly the bytes asked for (answeredSpan), and retried under the one
+ * retry policy — resuming where a cut-short body stopped. A body longer than announced is refused, never cut to fit.
  */
 
 /** Range and part size: large enough that per-request costs vanish, small enough to keep several in flight. */
@@ -18,26 +20,27 @@ export const RANGE_BYTES = 8 * 1024 * 1024;
 /** Ranges in flight per object: parallel streams keep both the server's and the client's cores busy. */
 export const PARALLEL_RANGES = 4;
 
-/** Size of an object from a ranged GET's Content-Range (or its Content-Length when the server sent it whole). */
-export const sizeOf = (first: ObjectBody): number =>
-  Number(/\/(\d+)$/.exec(first.ContentRange ?? '')?.[1] ?? first.ContentLength ?? 0);
-
 export class ObjectRanges {
   readonly url: string;
   readonly #pin: { VersionId?: string; IfMatch?: string };
   #first?: Readable;
 
-  /** first: the response to the transfer's first GET (bytes 0 to firstEnd), whose body is read by the first range. */
-  /** sseKey undefined: a plain object, read without a key. */
+  /**
+   * first: the answer to the transfer's first GET, whose body is read by the first range; span: what answeredSpan()
+   * found it carries. sseKey undefined: a plain object, read without a key.
+   */
   constructor(private readonly io: Io, private readonly object: { bucket: string; key: string; versionId?: string },
-    private readonly sseKey: SseCKey | undefined, first: ObjectBody, readonly size: number) {
+    private readonly sseKey: SseCKey | undefined, first: ObjectBody, span: AnsweredSpan) {
     this.url = formatS3Url(object);
     this.#first = first.Body;
     this.#pin = first.VersionId ? { VersionId: first.VersionId } : { IfMatch: first.ETag };
-    this.firstLength = first.ContentLength ?? 0;
+    this.size = span.size;
+    this.firstLength = span.length;
   }
 
-  /** Bytes the first response carries. */
+  /** The object's size. */
+  readonly size: number;
+  /** Bytes the first response carries (from byte 0). */
   readonly firstLength: number;
 
   /** The first response's body, if nothing has read it yet (or undefined). */
@@ -72,12 +75,10 @@ export class ObjectRanges {
         try {
           for await (const chunk of body as AsyncIterable<Buffer>) {
             const room = last + 1 - (at + batched);
+            // More than announced (the Content-Length was checked against the range): not a byte of it is used.
             if (chunk.length > room) {
-              if (!fromFirst) throw new Sse3Error('INTEGRITY', `${this.url}: the server sent more bytes than the range asked for`);
-              // The first response runs on past this range: the next range fetches those bytes itself.
-              if (room > 0) batch.push(chunk.subarray(0, room));
-              batched += Math.max(0, room);
-              break;
+              throw new Sse3Error('INTEGRITY', `${this.url}: the server sent more bytes than it announced for bytes ${start}-${end}; ` +
+                'what it sent was not used', 'try again; if it persists, report it to the server\'s operator');
             }
             batch.push(chunk);
             batched += chunk.length;
@@ -115,9 +116,15 @@ export class ObjectRanges {
     const r = await this.io.conn.objects.getObject({
       Bucket: this.object.bucket, Key: this.object.key, Range: `bytes=${start}-${end}`, ...this.#pin, ...this.sseKey?.sseC(),
     }, { abortSignal: signal, retries: false });
-    if (this.sseKey && !confirmsKey(r, this.sseKey)) {
+    try {
+      if (this.sseKey && !confirmsKey(r, this.sseKey)) {
+        throw new Sse3Error('NOT_ENCRYPTED', `${this.url} changed during the transfer (a range came back without our key)`, 'try again');
+      }
+      checkAnsweredVersion(this.#pin.VersionId, r, this.object);
+      answeredSpan(r, { start, end, size: this.size }, this.url);
+    } catch (e) {
       r.Body.destroy();
-      throw new Sse3Error('NOT_ENCRYPTED', `${this.url} changed during the transfer (a range came back without our key)`, 'try again');
+      throw e;
     }
     return r.Body;
   }

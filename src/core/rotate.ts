@@ -5,7 +5,7 @@ import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult, firstPart, mayCopyServerSide, type OpenedSource } from './copy.js';
 import { faultPoint } from './faults.js';
-import { keyEcho, mtimeFromMetadata, readSse3Tags, TAG_SHA256 } from './ssec.js';
+import { keyEcho, mtimeFromMetadata, readSse3Tags, sse3Values } from './ssec.js';
 import { headWithoutKey } from './head.js';
 import { processAlive } from './process.js';
 
@@ -41,8 +41,9 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
     const echo = keyEcho(h, sseKey);
     if (echo === 'plain') return { opens: false, plain: true };
     if (echo === 'other') return { opens: false };
-    return { opens: true, versionId: h.VersionId ?? '', sha256: h.Metadata?.[TAG_SHA256], size: h.ContentLength ?? 0,
-      contentType: h.ContentType, mtimeMs: mtimeFromMetadata(h.Metadata) };
+    const { sha256 } = sse3Values(h.Metadata, { bucket, key, versionId: h.VersionId }, 'metadata');
+    return { opens: true, versionId: h.VersionId ?? '', sha256, size: h.ContentLength ?? 0, contentType: h.ContentType,
+      mtimeMs: mtimeFromMetadata(h.Metadata) };
   } catch (e) {
     const status = statusOf(e);
     if (status === 400 || status === 403) return { opens: false, status };

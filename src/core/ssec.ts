@@ -4,6 +4,7 @@ import { formatS3Url } from '../s3/url.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
 import type { SseCKey } from './key.js';
+import { shown } from './answers.js';
 
 /** Object tags sse3 writes: readable without the key, so a lost manifest can be rebuilt. */
 export const TAG_FINGERPRINT = 'sse3-fp';
@@ -98,7 +99,35 @@ export async function readSse3Tags(io: Io, obj: ObjectVersionRef, opts: { what: 
   } catch (e) {
     throw tagReadError(e, obj, opts);
   }
-  return { fingerprint: tags[TAG_FINGERPRINT] || undefined, sha256: tags[TAG_SHA256] || undefined };
+  return sse3Values(tags, obj, 'tag');
+}
+
+/** The shape of each value sse3 stores in tags and metadata: what the rest of sse3 may assume of a value it read back. */
+const SHAPES = [
+  { name: TAG_FINGERPRINT, field: 'fingerprint', shape: /^[0-9a-f]{20}$/, what: 'a key fingerprint (20 hex digits)' },
+  { name: TAG_SHA256, field: 'sha256', shape: /^[0-9a-f]{64}$/, what: 'a SHA-256 (64 hex digits)' },
+] as const;
+
+/**
+ * sse3's values (sse3-fp, sse3-sha256) among an object's tags or metadata, each checked for its shape. Anyone who may
+ * write to the bucket may write these: a value of another shape is an error naming the object (exit 4), and is never
+ * shown, used as a fingerprint or compared as a checksum. An absent or empty value is "nothing recorded".
+ */
+export function sse3Values(values: Record<string, string> | undefined, obj: ObjectVersionRef, where: 'tag' | 'metadata'): Sse3Tags {
+  const found: Sse3Tags = {};
+  for (const { name, field, shape, what } of SHAPES) {
+    const value = values?.[name];
+    if (!value) continue;
+    if (!shape.test(value)) {
+      const url = formatS3Url(obj) + (obj.versionId ? ` (version ${shown(obj.versionId)})` : '');
+      throw new Sse3Error('INTEGRITY', `${url}: its ${name} ${where} does not hold ${what}, so sse3 does not trust it`,
+        where === 'tag' ? `something other than sse3 wrote that tag: check who writes to this bucket, then correct or remove the tag ` +
+          '(aws s3api put-object-tagging / delete-object-tagging) and run sse3 adopt to record the object again'
+          : 'something other than sse3 wrote this object with sse3\'s metadata: check who writes to this bucket; upload it again with sse3 put');
+    }
+    found[field] = value;
+  }
+  return found;
 }
 
 function tagReadError(e: unknown, obj: ObjectVersionRef, opts: { what: string; op: ErrorContext['op'] }): Sse3Error {
@@ -134,6 +163,24 @@ export function keyEcho(resp: SseCResponse, key: SseCKey): 'ours' | 'other' | 'p
 }
 
 export const confirmsKey = (resp: SseCResponse, key: SseCKey): boolean => keyEcho(resp, key) === 'ours';
+
+/**
+ * A keyed answer that carries data or is taken as proof (a GET's first range, a HEAD that a record or a copy is built
+ * on) must echo our key. 'plain' is said as NOT_ENCRYPTED; 'other' — an answer under another key, which no S3 server
+ * gives to a request with our key (it refuses it) — is an INTEGRITY error. Both exit 4 and name the object.
+ */
+export function requireOurKey(resp: SseCResponse, key: SseCKey, obj: ObjectVersionRef): void {
+  const echo = keyEcho(resp, key);
+  if (echo === 'ours') return;
+  const url = formatS3Url(obj);
+  if (echo === 'plain') {
+    throw new Sse3Error('NOT_ENCRYPTED', `${url} is not encrypted with SSE-C (the server reports no customer key)`,
+      'sse3 only reads SSE-C objects; read it with a plain S3 client');
+  }
+  throw new Sse3Error('INTEGRITY', `${url}: the server answered a request with key ${key.fingerprint} under another key ` +
+    '(its key MD5 echo is not this key\'s); sse3 did not use the answer and wrote nothing',
+  'the server does not handle SSE-C as S3 does: report it to the server\'s operator, or use another endpoint');
+}
 
 /**
  * Some servers accept SSE-C headers and silently store plaintext. A write

@@ -8,7 +8,7 @@ import { describeS3Error, statusOf } from '../s3/errors.js';
 import { formatS3Url, type S3Location } from '../s3/url.js';
 import type { TransferEvents } from './context.js';
 import type { Session } from './session.js';
-import { readTagsAndVersion, TAG_FINGERPRINT, TAG_SHA256, wholeMs } from './ssec.js';
+import { readTagsAndVersion, sse3Values, wholeMs } from './ssec.js';
 import type { LocalState, RecordState, RemoteState } from './sync.js';
 
 /** The per-path operations of a sync that are not transfers (those are putOne and getOne): they act on one path. */
@@ -28,8 +28,7 @@ export async function recordFromObjectTags(s: Session, loc: S3Location, remote: 
     if (status !== undefined && status >= 400 && status < 500) return undefined;
     throw describeS3Error(e, { op: 'tagging', url: formatS3Url(loc) });
   }
-  const fingerprint = read.tags[TAG_FINGERPRINT];
-  const sha256 = read.tags[TAG_SHA256] ?? '';
+  const { fingerprint, sha256 = '' } = sse3Values(read.tags, { ...loc, versionId: read.versionId }, 'tag');
   if (!fingerprint) return undefined;
   if (!dryRun) {
     s.manifest.record(newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: read.versionId, fingerprint,

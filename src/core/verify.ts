@@ -42,12 +42,18 @@ export async function verifyEntry(s: Session, e: ManifestEntry, deep: boolean): 
       { versionId: e.versionId || undefined, op: 'head' });
   } catch (err) {
     if (err instanceof Sse3Error && err.code === 'NO_KEY') return { entry: e, status: 'key-unavailable', detail: err.message };
+    // Other content than recorded behind the tag's key: the record is kept, and the entry is not what it records.
+    if (err instanceof Sse3Error && (err.code === 'INTEGRITY' || err.code === 'NOT_ENCRYPTED')) {
+      return { entry: e, status: 'corrupt', detail: err.message };
+    }
     throw err;
   }
   if (!healed?.entry) return r;
   const again = await verifyRecorded(s, healed.entry, deep);
-  return again.status === 'ok' ? { entry: again.entry, status: 'stale-fixed',
-    detail: `${HEALED_NOTE} (key ${e.fingerprint} → ${healed.fingerprint})` } : again;
+  if (again.status !== 'ok') return again;
+  // Corrected only once the entry checked out under the tag's key.
+  s.manifest.record(again.entry);
+  return { entry: again.entry, status: 'stale-fixed', detail: `${HEALED_NOTE} (key ${e.fingerprint} → ${healed.fingerprint})` };
 }
 
 async function verifyRecorded(s: Session, e: ManifestEntry, deep: boolean): Promise<VerifyResult> {

@@ -4,6 +4,7 @@ import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
 import { endpointIdentity } from '../manifest/entry.js';
+import { capAnswers } from './caps.js';
 import { type Credentials, LeanObjects } from './http.js';
 import { type ObjectRequests, sdkObjects } from './objects.js';
 import { proxyAgentFor, proxyConfigured } from './proxy.js';
@@ -250,6 +251,8 @@ async function buildSdkClients(o: SdkSettings, env: NodeJS.ProcessEnv): Promise<
         return next(args);
       }, { step: 'finalizeRequest', name: 'sse3RequestLog' });
     }
+    // Tags, listings and error documents are read whole: at most a bounded size of each (src/s3/caps.ts).
+    c.middlewareStack.add(capAnswers as never, { step: 'deserialize', priority: 'low', name: 'sse3CapAnswers' });
     c.middlewareStack.add((next, context) => async (args) => {
       if (context.commandName === 'PutObjectCommand' || context.commandName === 'UploadPartCommand') {
         (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';

@@ -1,4 +1,5 @@
 import { Sse3Error } from '../errors.js';
+import { sizeText } from './caps.js';
 
 /** What the caller was doing, so a bare S3 status can become a sentence. */
 export interface ErrorContext {
@@ -43,6 +44,16 @@ export function s3ErrorName(e: unknown): string {
   return s?.Code ?? s?.name ?? 'Error';
 }
 
+/** Longest server-written text (an error's Message) shown in a message. */
+const SERVER_TEXT_CHARS = 200;
+
+/** Text the server wrote, as shown to the user: control characters (terminal escapes) replaced, and cut short. */
+export function serverText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return clean.length > SERVER_TEXT_CHARS ? `${clean.slice(0, SERVER_TEXT_CHARS)}…` : clean;
+}
+
 /** Translate an SDK or network error into one clear sentence with what to do next. */
 export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
   if (e instanceof Sse3Error) return e;
@@ -50,9 +61,14 @@ export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
   const status = statusOf(e);
   const name = s3ErrorName(e);
   const code = errnoCode(err);
-  const detail = err.message && err.message !== name && err.message !== 'UnknownError' ? `: ${err.message}` : '';
+  const detail = err.message && err.message !== name && err.message !== 'UnknownError' ? `: ${serverText(err.message)}` : '';
 
   if (name === 'AbortError') return new Sse3Error('INTERRUPTED', `${ctx.op} of ${ctx.url} was interrupted`);
+  if (name === 'AnswerTooLarge') {
+    return new Sse3Error('S3', `the server's answer to ${ctx.op} of ${ctx.url} is larger than ${sizeText((e as { limit: number }).limit)}, ` +
+      'more than S3 sends for it; sse3 did not read it', 'check that --endpoint-url names an S3 server; if it does, report this to its operator',
+    { cause: e });
+  }
   if (code && TLS_CODES.has(code)) {
     // NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate checks off for Node programs, but not for sse3's requests.
     const ignored = process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0' ? ' (sse3 checks certificates even with NODE_TLS_REJECT_UNAUTHORIZED=0)' : '';
@@ -93,7 +109,7 @@ export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
         { cause: e });
     }
     return new Sse3Error('WRONG_KEY',
-      `the server refused key ${ctx.sentFingerprint} for ${ctx.url} (HTTP ${status} ${name}): the key does not open it` +
+      `the server refused key ${ctx.sentFingerprint} for ${ctx.url} (HTTP ${status} ${serverText(String(name))}): the key does not open it` +
       (status === 403 ? ', or access is denied' : ''),
       known ? undefined : 'the manifest has no record of this object; try the key that encrypted it with --key REF', { cause: e });
   }
@@ -112,6 +128,6 @@ export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
   if (status === 501 || name === 'NotImplemented') {
     return new Sse3Error('S3', `the server does not implement this ${ctx.op} request for ${ctx.url}${detail}`, undefined, { cause: e });
   }
-  return new Sse3Error('S3', `${ctx.op} of ${ctx.url} failed: ${name}${status ? ` (HTTP ${status})` : ''}${detail}`,
-    undefined, { cause: e });
+  return new Sse3Error('S3', `${ctx.op} of ${ctx.url} failed: ${serverText(String(name))}${status ? ` (HTTP ${status})` : ''}${detail}`,
+    'try again; if it keeps failing, the server\'s operator can tell what this answer means', { cause: e });
 }

@@ -7,6 +7,7 @@ import { Sse3Error } from '../errors.js';
 import type { GetInput, HeadInput, ObjectBody, ObjectInfo, ObjectRequests, PutInput, RequestOptions, SseCInput,
   UploadPartInput, WriteOutput } from './objects.js';
 import { withRetries } from './retry.js';
+import { readCapped, SMALL_ANSWER_BYTES } from './caps.js';
 
 /**
  * GetObject, HeadObject, PutObject and UploadPart signed with @smithy/signature-v4 and sent over node:https, for an
@@ -40,8 +41,6 @@ export interface LeanOptions {
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 /** Request bodies are written in slices, so TLS never holds more than one slice of ciphertext per socket. */
 const WRITE_SLICE = 256 * 1024;
-/** Error bodies are small XML documents; anything longer is cut (only Code and Message are read from it). */
-const MAX_ERROR_BODY = 64 * 1024;
 const NODEJS_TIMEOUT_ERROR_CODES = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'];
 
 /** The SDK's encoding of a path label: encodeURIComponent plus !'()*. */
@@ -235,12 +234,12 @@ async function writeBody(r: import('node:http').ClientRequest, body: Buffer | un
   r.end();
 }
 
-function drain(res: IncomingMessage): Promise<void> {
-  return new Promise((resolve, reject) => {
-    res.on('error', reject);
-    res.on('end', resolve);
-    res.resume();
-  });
+/**
+ * Read and discard the body of an answer whose body sse3 does not use (HEAD, PutObject, UploadPart: empty from S3);
+ * one longer than SMALL_ANSWER_BYTES is not read on (its connection is closed).
+ */
+async function drain(res: IncomingMessage): Promise<void> {
+  await readCapped(res, SMALL_ANSWER_BYTES);
 }
 
 const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
@@ -292,17 +291,8 @@ const unxml = (s: string) => s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]
 async function serviceError(res: IncomingMessage, method: string): Promise<Error> {
   let text = '';
   if (method !== 'HEAD') {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const c of res as AsyncIterable<Buffer>) {
-        if (size < MAX_ERROR_BODY) chunks.push(c);
-        size += c.length;
-      }
-    } catch {
-      // A body cut short still leaves the status to go by.
-    }
-    text = Buffer.concat(chunks).toString('utf8');
+    // An error document longer than SMALL_ANSWER_BYTES is not read on, nor used: the status still says what happened.
+    text = (await readCapped(res, SMALL_ANSWER_BYTES).catch(() => undefined))?.toString('utf8') ?? '';
   } else {
     res.resume();
   }

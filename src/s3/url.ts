@@ -30,6 +30,9 @@ export function parseS3Url(text: string, opts: { requireKey?: boolean } = {}): S
 
 export const formatS3Url = (loc: S3Location): string => `s3://${loc.bucket}/${loc.key}`;
 
+/** The scope (see Scopes in the README) of the folder an object is in: s3://BUCKET/FOLDER/, or the bucket at its top. */
+export const folderScopeOf = (loc: S3Location): string => `s3://${loc.bucket}/${loc.key.slice(0, loc.key.lastIndexOf('/') + 1)}`;
+
 /** The last path segment of an object key, used when a local destination is a folder. */
 export function baseName(key: string): string {
   const parts = key.split('/').filter((p) => p !== '');
