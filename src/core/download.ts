@@ -9,7 +9,8 @@ import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { mtimeFromMetadata, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
-import { localIoError, openDevice, writeAll } from './local.js';
+import { type DeviceDestination, openDevice } from './destination.js';
+import { localIoError, writeAll } from './local.js';
 import { ObjectRanges, PARALLEL_RANGES, RANGE_BYTES, rangesAfter, sizeOf } from './ranges.js';
 import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
@@ -20,7 +21,7 @@ import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tem
  */
 export type DownloadTarget =
   | { kind: 'file'; path: string }
-  | { kind: 'device'; path: string; what: string }
+  | DeviceDestination
   | { kind: 'stream'; stream: Writable; name?: string };
 
 /** What the manifest recorded for the object, if anything: checked against what comes back. */
@@ -363,11 +364,11 @@ async function writeFileAtomically(req: DownloadRequest, dest: string, ranges: O
 }
 
 /** Into a character device or FIFO as the data arrives: there is nothing to rename, and nothing to take back. */
-async function writeDevice(req: DownloadRequest, dest: { path: string; what: string }, ranges: ObjectRanges,
+async function writeDevice(req: DownloadRequest, dest: DeviceDestination, ranges: ObjectRanges,
   verify: (got: Received, written?: string) => DownloadResult): Promise<DownloadResult> {
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await openDevice(dest.path, req.io.signal);
+    handle = await openDevice(dest, req.io.signal);
     const h = handle;
     const got = await transfer(req, ranges, (cancel) => inOrder(req, ranges, cancel,
       (chunk) => writeAll(h, chunk).catch((e) => { throw localIoError(e, 'writing', dest.path); })));
