@@ -9,10 +9,11 @@ import type { Io, TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { mtimeFromMetadata, readSse3Tags, TAG_SHA256, unquoteEtag } from './ssec.js';
 import { BufferPool } from './chunks.js';
+import { faultPoint } from './faults.js';
 import { type DeviceDestination, openDevice } from './destination.js';
 import { localIoError, writeAll } from './local.js';
 import { ObjectRanges, PARALLEL_RANGES, RANGE_BYTES, rangesAfter, sizeOf } from './ranges.js';
-import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
+import { finishTempFile, openTempFile, removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
 /**
  * Where the plaintext goes. 'file': a temporary file renamed into place once verified. 'device': a character device
@@ -341,15 +342,16 @@ async function writeFileAtomically(req: DownloadRequest, dest: string, ranges: O
   let handle: fs.FileHandle | undefined;
   try {
     // Read back by the hash as it is written: opened for both.
-    handle = await fs.open(tmp, 'wx+', 0o666);
+    handle = await openTempFile(tmp);
     const h = handle;
     const got = await transfer(req, ranges, (cancel) => atOffsets(req, ranges, cancel, h, dest));
     await handle.sync();
+    faultPoint('download-written');
+    const result = verify(got);
+    // Set before the rename, so the file never appears under its name with another mode or time.
+    await finishTempFile(handle, dest, mtimeMs);
     await handle.close();
     handle = undefined;
-    const result = verify(got);
-    // Set before the rename, so the file never appears under its name with another time.
-    if (mtimeMs !== undefined) await fs.utimes(tmp, new Date(), mtimeMs / 1000);
     await fs.rename(tmp, dest);
     return result;
   } catch (e) {

@@ -1,12 +1,14 @@
 // Another local user (test/e2e/other-user.ts) and what a download writes to: they must not receive the plaintext
-// through a FIFO or device, or redirect it through a link onto the user's own files.
+// through a FIFO or device, redirect it through a link onto the user's own files, read it while it is written, or have
+// sse3 delete their files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync }
+  from 'node:fs';
 import { join } from 'node:path';
-import { run } from './harness.js';
-import { asOther, needsOtherUser, OTHER, place, readAsOther, stoppedAt, withObject } from './other-user.js';
+import { ok, run } from './harness.js';
+import { asOther, modeOf, needsOtherUser, OTHER, place, readAsOther, stoppedAt, withObject } from './other-user.js';
 
 const skip = needsOtherUser;
 
@@ -108,3 +110,36 @@ test('a FIFO swapped for another user\'s between the check and the open is not w
       assert.equal((await received()).length, 0, `${swap[0]}: the other user received nothing`);
     }
   });
+
+test('a download is never readable by another user while it is written; the finished file gets the usual mode', { skip }, async (t) => {
+  const { home, url, data } = await withObject(t);
+  const { shared } = place(t);
+  const dest = join(shared, 'new.bin');
+  // Stopped once every byte is in the temporary file, before it is checked and renamed.
+  const get = await stoppedAt(t, 'download-written', home, ['get', url, dest]);
+  const [temp] = readdirSync(shared);
+  assert.equal(statSync(join(shared, temp)).size, data.length, 'the plaintext is in the temporary file');
+  const peek = asOther(['cat', join(shared, temp)]);
+  assert.equal(peek.stdout.length, 0, 'the other user read nothing');
+  assert.match(peek.stderr, /Permission denied/);
+  assert.equal(modeOf(join(shared, temp)), '0600');
+  const { code, stderr } = await get.resume();
+  assert.equal(code, 0, stderr);
+  assert.ok(readFileSync(dest).equals(data));
+  assert.equal(modeOf(dest), (0o666 & ~process.umask()).toString(8).padStart(4, '0'), 'a new file gets 0666 less the umask');
+});
+
+test('stale temporary files are cleaned up only when they are the user\'s own, also in a folder without the sticky bit', { skip }, async (t) => {
+  const { home, url } = await withObject(t);
+  const { dir } = place(t);
+  const open = join(dir, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const dead = spawnSync('true').pid;
+  const theirs = [`.report.sse3-${dead}-0123abcd.part`, `.sse3-${dead}-4567abcd.part`];
+  for (const name of theirs) assert.equal(asOther(['touch', join(open, name)]).status, 0);
+  const mine = [`.old.sse3-${dead}-89abcdef.part`, `.sse3-${dead}-0a0b0c0d.part`];
+  for (const name of mine) writeFileSync(join(open, name), 'partial');
+  await ok(['get', url, join(open, 'out.bin')], { home });
+  assert.deepEqual(readdirSync(open).sort(), [...theirs, 'out.bin'].sort(), 'the other user\'s files stay, the user\'s own are gone');
+});
