@@ -7,6 +7,7 @@ import type { GlobalOptions } from './options.js';
 import { Output } from './output/output.js';
 import { removeLiveTempFiles } from './core/tempfiles.js';
 import { damagedManifest, isDamage, listBackups } from './manifest/backup.js';
+import { onHomeWarning } from './manifest/files.js';
 import { sse3Paths } from './paths.js';
 import type { CommandSpec } from './completion/complete.js';
 
@@ -488,6 +489,8 @@ async function runAction(action: Action, out: Output): Promise<ExitCode> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Said on stderr when the manifest is first opened (never into a --json document).
+  onHomeWarning((message) => out.warn(message));
   try {
     await action(out, controller.signal);
     return ExitCode.OK;
@@ -501,6 +504,7 @@ async function runAction(action: Action, out: Output): Promise<ExitCode> {
     out.error(err);
     return err instanceof Sse3Error ? err.exitCode : ExitCode.FAILED;
   } finally {
+    onHomeWarning(undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

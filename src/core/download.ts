@@ -10,9 +10,11 @@ import type { SseCKey } from './key.js';
 import { mtimeFromMetadata, readSse3Tags, requireOurKey, sse3Values, unquoteEtag } from './ssec.js';
 import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 import { BufferPool } from './chunks.js';
-import { localIoError, openDevice, writeAll } from './local.js';
+import { faultPoint } from './faults.js';
+import { type DeviceDestination, openDevice } from './destination.js';
+import { localIoError, writeAll } from './local.js';
 import { ObjectRanges, PARALLEL_RANGES, RANGE_BYTES, rangesAfter } from './ranges.js';
-import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
+import { finishTempFile, openTempFile, removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
 /**
  * Where the plaintext goes. 'file': a temporary file renamed into place once verified. 'device': a character device
@@ -21,7 +23,7 @@ import { removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tem
  */
 export type DownloadTarget =
   | { kind: 'file'; path: string }
-  | { kind: 'device'; path: string; what: string }
+  | DeviceDestination
   | { kind: 'stream'; stream: Writable; name?: string };
 
 /** What the manifest recorded for the object, if anything: checked against what comes back. */
@@ -350,10 +352,11 @@ async function writeFileAtomically(req: DownloadRequest, dest: string, ranges: O
   let handle: fs.FileHandle | undefined;
   try {
     // Read back by the hash as it is written: opened for both.
-    handle = await fs.open(tmp, 'wx+', 0o666);
+    handle = await openTempFile(tmp);
     const h = handle;
     const got = await transfer(req, ranges, (cancel) => atOffsets(req, ranges, cancel, h, dest));
     await handle.sync();
+    faultPoint('download-written');
     const result = verify(got);
     // What is renamed into place is exactly what was verified, not a byte more.
     const onDisk = (await handle.stat()).size;
@@ -361,10 +364,10 @@ async function writeFileAtomically(req: DownloadRequest, dest: string, ranges: O
       throw new Sse3Error('INTEGRITY', `${urlOf(req)}: the file written holds ${onDisk} bytes where ${result.size} were verified; ` +
         'nothing was kept', 'try again');
     }
+    // Set before the rename, so the file never appears under its name with another mode or time.
+    await finishTempFile(handle, dest, mtimeMs);
     await handle.close();
     handle = undefined;
-    // Set before the rename, so the file never appears under its name with another time.
-    if (mtimeMs !== undefined) await fs.utimes(tmp, new Date(), mtimeMs / 1000);
     await fs.rename(tmp, dest);
     return result;
   } catch (e) {
@@ -379,11 +382,11 @@ async function writeFileAtomically(req: DownloadRequest, dest: string, ranges: O
 }
 
 /** Into a character device or FIFO as the data arrives: there is nothing to rename, and nothing to take back. */
-async function writeDevice(req: DownloadRequest, dest: { path: string; what: string }, ranges: ObjectRanges,
+async function writeDevice(req: DownloadRequest, dest: DeviceDestination, ranges: ObjectRanges,
   verify: (got: Received, written?: string) => DownloadResult): Promise<DownloadResult> {
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await openDevice(dest.path, req.io.signal);
+    handle = await openDevice(dest, req.io.signal);
     const h = handle;
     const got = await transfer(req, ranges, (cancel) => inOrder(req, ranges, cancel,
       (chunk) => writeAll(h, chunk).catch((e) => { throw localIoError(e, 'writing', dest.path); })));

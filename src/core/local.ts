@@ -1,8 +1,8 @@
-import { type BigIntStats, constants, promises as fs } from 'node:fs';
+import { type BigIntStats, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { Sse3Error } from '../errors.js';
 
-/** Local files as sse3 reads and writes them: errors in words, change stamps, and what a download may write to. */
+/** Local files as sse3 reads and writes them: errors in words and change stamps (what a download may write to: destination.ts). */
 
 const ERRNO_WORDS: Record<string, string> = {
   ENOSPC: 'no space left on device',
@@ -114,71 +114,6 @@ export class OpenFile {
 
 export const fileChanged = (path: string) => new Sse3Error('LOCAL_IO', `${path} changed while it was being uploaded; nothing was stored`,
   'upload it again once nothing is writing to it');
-
-/**
- * Where a download writes. A regular file (or a name not taken yet) is written through a temporary file renamed
- * into place; a symbolic link is followed to its final target, which is what gets replaced (the link stays).
- * A character device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written directly: renaming over it
- * would replace the device itself.
- */
-export type LocalDestination =
-  | { kind: 'file'; path: string }
-  | { kind: 'device'; path: string; what: 'FIFO' | 'character device' };
-
-const kindOf = (st: { isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }) =>
-  st.isDirectory() ? 'folder' : st.isBlockDevice() ? 'block device' : st.isSocket() ? 'socket' : 'special file';
-
-/** devices: false for recursive downloads, which write regular files only (a FIFO nobody reads would stall them). */
-export async function downloadDestination(path: string, opts: { devices: boolean }): Promise<LocalDestination> {
-  const link = await fs.lstat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw localIoError(e, 'opening', path);
-  });
-  if (!link) return { kind: 'file', path };
-  const st = link.isSymbolicLink() ? await fs.stat(path).catch(async (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw localIoError(e, 'opening', path);
-    const to = await fs.readlink(path).catch(() => '?');
-    throw new Sse3Error('USAGE', `${path} is a symbolic link to ${to}, which does not exist`,
-      'create the file it points to (sse3 then replaces it), or remove the link');
-  }) : link;
-  if (st.isFile()) return { kind: 'file', path: link.isSymbolicLink() ? await fs.realpath(path) : path };
-  if (st.isFIFO() || st.isCharacterDevice()) {
-    const what = st.isFIFO() ? 'FIFO' : 'character device';
-    if (!opts.devices) {
-      throw new Sse3Error('USAGE', `${path} is a ${what}; a recursive download writes regular files only`,
-        'move it out of the way, or get this object on its own');
-    }
-    return { kind: 'device', path, what };
-  }
-  throw new Sse3Error('USAGE', `${path} is a ${kindOf(st)}; sse3 writes downloads to regular files, character devices and FIFOs only`,
-    'choose a file name, or - for stdout');
-}
-
-/**
- * Open a character device or FIFO for writing. Opening a FIFO waits for a reader, as a shell redirection does; Ctrl-C
- * stops the wait (sse3 becomes the FIFO's reader for a moment, which lets the pending open return).
- */
-export async function openDevice(path: string, signal?: AbortSignal): Promise<fs.FileHandle> {
-  const opening = fs.open(path, constants.O_WRONLY | constants.O_NOCTTY);
-  if (!signal) return opening.catch((e) => { throw localIoError(e, 'opening', path); });
-  return new Promise<fs.FileHandle>((resolve, reject) => {
-    const onAbort = () => {
-      opening.then((h) => h.close(), () => undefined);
-      fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK).then((h) => h.close(), () => undefined);
-      reject(new Sse3Error('INTERRUPTED', `interrupted while waiting for a reader of ${path}`));
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    opening.then((h) => {
-      signal.removeEventListener('abort', onAbort);
-      if (signal.aborted) h.close().catch(() => undefined);
-      else resolve(h);
-    }, (e) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(localIoError(e, 'opening', path));
-    });
-  });
-}
 
 /** Write all of buf at the handle's current position (or at `position`), however the system splits it. */
 export async function writeAll(handle: fs.FileHandle, buf: Uint8Array, position?: number): Promise<void> {

@@ -195,7 +195,8 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
       if (spec.dryRun) return { ...base, action: 'download', reason: v.reason };
       await folderInside(c.realRoot, c.path);
       await assertReplaceable(c.path);
-      const download = await getOne(s, c.loc, c.path, { restoreMtime: true }, events);
+      // Regular files only, as assertReplaceable said: a FIFO or device put in its place meanwhile is not written to.
+      const download = await getOne(s, c.loc, c.path, { restoreMtime: true, regularOnly: true }, events);
       await rememberWritten(s, c.path, download.sha256);
       return { ...base, action: 'download', reason: v.reason, bytes: download.size, download };
     }

@@ -8,7 +8,8 @@ import type { TransferEvents, Tuning } from './context.js';
 import type { SseCKey } from './key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
-import { downloadDestination, type FileStamp, localIoError, stampOf } from './local.js';
+import { downloadDestination } from './destination.js';
+import { type FileStamp, localIoError, stampOf } from './local.js';
 import { keyForObject, type Session } from './session.js';
 import { recordFoundByTag, withObjectKey } from './heal.js';
 import { uploadObject, type UploadResult } from './upload.js';
@@ -80,8 +81,7 @@ export async function getOne(s: Session, loc: S3Location, path: string | undefin
   if (path) {
     const parent = await fs.stat(resolve(path, '..')).catch(() => undefined);
     if (!parent?.isDirectory()) throw new Sse3Error('LOCAL_IO', `folder of ${path} does not exist`, 'create it first');
-    const dest = await downloadDestination(path, { devices: !opts.regularOnly });
-    target = dest.kind === 'file' ? dest : { kind: 'device', path: dest.path, what: dest.what };
+    target = await downloadDestination(path, { devices: !opts.regularOnly });
   }
   let found = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get' });
   const r = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, (f) => {

@@ -7,6 +7,7 @@ import { decodeBase64Key, parseKeyFileContent, SseCKey } from '../core/key.js';
 import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
 import { localIoError, makeFolders } from '../core/local.js';
+import { currentUid, describeMe, describeUser, ownedByMe } from '../core/owner.js';
 
 /** Where a key lives. The key itself never appears on the command line. */
 export type KeyRef =
@@ -73,7 +74,10 @@ export interface KeyContext {
 
 export const defaultKeyContext = (): KeyContext => ({ env: process.env, keychain: new OsKeychain() });
 
-/** Refuse key files other users could read, as ssh does for private keys. */
+/**
+ * Refuse key files other users could read or could have written, as ssh does for private keys: the file must be the
+ * user's own (another user's file, even 0600, is a key they chose, e.g. planted in /tmp) and closed to group and others.
+ */
 async function readKeyFile(path: string): Promise<SseCKey> {
   const source = `key file ${path}`;
   // Checked before opening: opening a FIFO or device would block or read something that is not a key file.
@@ -99,6 +103,11 @@ async function readKeyFile(path: string): Promise<SseCKey> {
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new Sse3Error('KEY_FILE', `${source} is not a regular file`);
+    if (!ownedByMe(st)) {
+      throw new Sse3Error('KEY_FILE', `${source} is owned by ${describeUser(st.uid)}, not by ${describeMe()}; refusing to use it ` +
+        '(whoever owns a key file chooses the key)',
+      `if you made that key, make the file yours (as root: chown ${currentUid()} ${path}); otherwise use a key of your own`);
+    }
     if ((st.mode & 0o077) !== 0) {
       throw new Sse3Error('KEY_FILE',
         `${source} is accessible by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); refusing to use it`,

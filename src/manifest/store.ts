@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import { damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
+import { createPrivateFile, prepareManifestFiles } from './files.js';
 import { Sse3Error } from '../errors.js';
 import type { ImportedRecords, ManifestDocument } from './document.js';
 import { endpointIdentityOf, type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
@@ -181,7 +180,7 @@ export class ManifestStore {
 
   /** A manifest that is not a sound SQLite database is reported as damaged (MANIFEST_DAMAGED), naming the way back. */
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (file !== ':memory:') prepareManifestFiles(file);
     try {
       this.#db = new Database(file);
       this.#db.pragma('busy_timeout = 15000');
@@ -204,6 +203,8 @@ export class ManifestStore {
   /** A consistent copy of the manifest at `path`, made with SQLite's online backup while others may write. */
   async backupTo(path: string): Promise<void> {
     this.flush();
+    // SQLite would create it 0644; an existing file keeps its mode.
+    createPrivateFile(path);
     await this.#db.backup(path);
   }
 

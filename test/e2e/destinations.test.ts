@@ -149,3 +149,22 @@ test('cp -r to a folder: symbolic links to files are followed, a FIFO or device 
   assert.ok(lstatSync(join(out, 'b')).isFIFO());
   assert.ok(isNullDevice(join(out, 'c')));
 });
+
+test('a destination name of 255 bytes (the usual limit) is written by get, cp -r and sync down: the temporary name is short', async () => {
+  const home = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(home, 'k.key');
+  const name = `${'é'.repeat(100)}${'n'.repeat(51)}.bin`;
+  assert.equal(Buffer.byteLength(name), 255);
+  const data = randomBytes(300 * 1024);
+  await putData(home, `s3://${bucket}/t/${name}`, data, key.ref);
+  const [got, copied, synced] = ['got', 'copied', 'synced'].map((d) => join(home.dir, d));
+  mkdirSync(got);
+  await ok(['get', `s3://${bucket}/t/${name}`, join(got, name)], { home });
+  await ok(['cp', '-r', `s3://${bucket}/t/`, copied], { home });
+  await ok(['sync', `s3://${bucket}/t/`, synced], { home });
+  for (const dir of [got, copied, synced]) {
+    assert.deepEqual(readdirSync(dir), [name], `${dir} holds the file and nothing else`);
+    assert.ok(readFileSync(join(dir, name)).equals(data));
+  }
+});

@@ -103,7 +103,7 @@ test('permission denied is said in words with the path (sse3 run as an unprivile
     // nobody may enter the test's folder and has a home of its own, but may not write to work/ or read secret.txt.
     chmodSync(home.dir, 0o755);
     const own = join(home.dir, 'nobody');
-    mkdirSync(own);
+    mkdirSync(own, { mode: 0o700 }); // an sse3 home of nobody's own (one open to others gets a warning)
     chownSync(own, 65534, 65534);
     writeFileSync(join(home.dir, 'work', 'secret.txt'), 'x', { mode: 0o600 });
     // The test CA may sit in a folder only root may enter.

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext, type TestOptions } from 'node:test';
+import { tempFileOwner } from '../../src/core/tempfiles.js';
 import { adminClient, assertNoSecrets, BIN, type Home, newHome as harnessHome, ok, requireEnv, type RunResult }
   from '../e2e/harness.js';
 
@@ -34,9 +35,8 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export const workDir = (home: Home): string => join(home.dir, 'work');
 export const workFiles = (home: Home): string[] => readdirSync(workDir(home)).sort();
 
-/** Temporary download files next to a destination, as src/core/tempfiles.ts names them. */
-export const partFiles = (dir: string, base: string): string[] =>
-  readdirSync(dir).filter((n) => n.startsWith(`.${base}.sse3-`) && n.endsWith('.part'));
+/** Temporary download files in a folder, by the naming rule of src/core/tempfiles.ts. */
+export const partFiles = (dir: string): string[] => readdirSync(dir).filter((n) => tempFileOwner(n) !== undefined);
 
 export interface ManifestRow {
   endpoint: string; bucket: string; key: string; versionId: string; fingerprint: string;

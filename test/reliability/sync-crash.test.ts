@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSha256, gatewayTest, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, run, serverObjects, serverUploads,
-  sha256, sleep, start, waitFor, type Home,
+  fileSha256, gatewayTest, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, partFiles, run, serverObjects,
+  serverUploads, sha256, sleep, start, waitFor, type Home,
 } from './support.js';
 
 function source(home: Home, files: Record<string, Buffer>): string {
@@ -84,7 +84,7 @@ gatewayTest('kill -9 of a sync down mid-download: no partial file under its name
     const src = source(home, { ...small(), 'big.bin': big });
     await ok(['sync', src, `s3://${bucket}/p`, '--key', key.ref, '--part-size', '16'], { home });
     const dst = join(home.dir, 'dst');
-    const partial = () => (existsSync(dst) ? readdirSync(dst).filter((n) => n.startsWith('.big.bin.sse3-') && n.endsWith('.part')) : []);
+    const partial = () => (existsSync(dst) ? partFiles(dst) : []);
 
     const sync = start(['sync', `s3://${bucket}/p/`, dst], { home });
     await waitFor('the download\'s temporary file', () => partial().find((n) => {

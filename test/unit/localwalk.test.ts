@@ -62,12 +62,14 @@ test('links: followed loop-safe when asked, skipped (folders as a whole) when no
   symlinkSync('..', join(root, 'dir', 'loop'));
   execFileSync('mkfifo', [join(root, 'fifo')]);
   writeFileSync(Buffer.concat([Buffer.from(join(root, 'bad-')), Buffer.from([0xff, 0x41])]), 'x');
-  writeFileSync(join(root, `.real.sse3-${process.pid}-0123abcd.part`), 'partial');
+  writeFileSync(join(root, `.real.sse3-${process.pid}-0123abcd.part`), 'partial'); // as earlier versions named them
+  writeFileSync(join(root, `.sse3-${process.pid}-4567abcd.part`), 'partial');
 
   const followed = await walk(root);
   const view = (es: LocalWalkEntry[]) => es.map((e) => (e.kind === 'file' ? e.rel : `${e.rel} [${e.reason}]`));
   assert.deepEqual(view(followed), [
     `.real.sse3-${process.pid}-0123abcd.part [temporary file of an sse3 download]`,
+    `.sse3-${process.pid}-4567abcd.part [temporary file of an sse3 download]`,
     'bad-\uFFFDA [name is not valid UTF-8]',
     `dangling [a symbolic link to ${join(root, 'nowhere')}, which does not exist]`,
     'dir/f',
