@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 const next = `dist/bundle.${process.pid}`;
 rmSync(next, { recursive: true, force: true });
 
-// SSE3_FAULT_HOOKS=1 (scripts/test.sh) builds in the reliability tests' fault points (src/core/faults.ts); the
+// SSE3_FAULT_HOOKS=1 (scripts/test.sh) builds in the reliability tests' fault points (src/faults.ts); the
 // shipped build (npm run build, run by npm pack) leaves them out.
 const faultHooks = process.env.SSE3_FAULT_HOOKS === '1';
 

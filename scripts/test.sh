@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The tests' build has the fault points of the reliability tests (src/core/faults.ts); the shipped one does not.
+# The tests' build has the fault points of the reliability tests (src/faults.ts); the shipped one does not.
 if [ "${1:-}" = "--unit" ]; then
   SSE3_FAULT_HOOKS=1 npm run --silent build
   exec node --test dist/test/unit/*.test.js

@@ -5,7 +5,7 @@ import { ExitCode, Sse3Error } from './errors.js';
 import { takeEnvKey } from './keys/env.js';
 import type { GlobalOptions } from './options.js';
 import { Output } from './output/output.js';
-import { removeLiveTempFiles } from './core/tempfiles.js';
+import { removeLiveTempFiles } from './core/transfer/tempfiles.js';
 import { damagedManifest, isDamage, listBackups } from './manifest/backup.js';
 import { onHomeWarning } from './manifest/files.js';
 import { sse3Paths } from './paths.js';

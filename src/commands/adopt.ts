@@ -1,10 +1,10 @@
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
-import { adoptVersion, type AdoptResult, type AdoptStatus, type Candidate, CandidateKeys } from '../core/adopt.js';
-import { rotateContext } from '../core/rotation.js';
-import { formatScope, listScopeVersions, parseScope } from '../core/scope.js';
-import { settleRotations } from '../core/settle.js';
-import { openSession } from '../core/session.js';
+import { adoptVersion, type AdoptResult, type AdoptStatus, type Candidate, CandidateKeys } from '../core/scans/adopt.js';
+import { rotateContext } from '../core/rotation/targets.js';
+import { formatScope, listScopeVersions, parseScope } from '../core/session/scope.js';
+import { settleRotations } from '../core/rotation/settle.js';
+import { openSession } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';

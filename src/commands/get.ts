@@ -1,6 +1,6 @@
 import type { GlobalOptions } from '../options.js';
-import { loadGivenKeys, openSession } from '../core/session.js';
-import { getOne, localTarget } from '../core/transfer.js';
+import { loadGivenKeys, openSession } from '../core/session/session.js';
+import { getOne, localTarget } from '../core/transfer/single.js';
 import { baseName, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';

@@ -1,6 +1,6 @@
 import type { GlobalOptions } from '../options.js';
-import { headObject } from '../core/head.js';
-import { loadGivenKeys, openSession } from '../core/session.js';
+import { headObject } from '../core/objects/head.js';
+import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
 import { renderHead } from '../output/render.js';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { Sse3Error } from '../errors.js';
-import { type KeyImportFormat, parseImportedKey } from '../core/key.js';
+import { type KeyImportFormat, parseImportedKey } from '../keys/key.js';
 import { formatKeyRef, parseKeyRef, storeKey } from '../keys/sources.js';
 import { sse3Paths } from '../paths.js';
 import type { Output } from '../output/output.js';

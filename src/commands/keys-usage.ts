@@ -1,8 +1,8 @@
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
-import { formatScope, parseScope } from '../core/scope.js';
-import { openSession } from '../core/session.js';
-import { type KeyUse, scanKeyUsage, usesOf } from '../core/usage.js';
+import { formatScope, parseScope } from '../core/session/scope.js';
+import { openSession } from '../core/session/session.js';
+import { type KeyUse, scanKeyUsage, usesOf } from '../core/scans/usage.js';
 import { formatS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
 import { withStatus } from '../output/spinner.js';

@@ -1,8 +1,8 @@
 import type { GlobalOptions } from '../options.js';
-import { mapInOrder } from '../core/batch.js';
-import { describeListed } from '../core/listing.js';
-import { parseScope } from '../core/scope.js';
-import { openSession, type Session } from '../core/session.js';
+import { mapInOrder } from '../core/runtime/batch.js';
+import { describeListed } from '../core/objects/listing.js';
+import { parseScope } from '../core/session/scope.js';
+import { openSession, type Session } from '../core/session/session.js';
 import { listBuckets, type LevelEntry, listLevel } from '../s3/list.js';
 import { parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';

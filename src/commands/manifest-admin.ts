@@ -3,7 +3,7 @@ import { Sse3Error } from '../errors.js';
 import { rollBackup } from '../manifest/backup.js';
 import { readBackupRecords } from '../manifest/backup-records.js';
 import { type ImportedRecords, parseManifestDocument } from '../manifest/document.js';
-import { httpsEndpointIdentity } from '../manifest/entry.js';
+import { httpsEndpointIdentity } from '../s3/endpoint.js';
 import { ManifestStore, openManifestReplacingDamaged } from '../manifest/store.js';
 import { sse3Paths } from '../paths.js';
 import type { Output } from '../output/output.js';

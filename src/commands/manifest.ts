@@ -1,9 +1,9 @@
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
-import { rebuildFromTags } from '../core/rebuild.js';
-import { pullFromTags } from '../core/pull.js';
-import { formatScope, parseScope } from '../core/scope.js';
-import { openSession } from '../core/session.js';
+import { rebuildFromTags } from '../core/scans/rebuild.js';
+import { pullFromTags } from '../core/scans/pull.js';
+import { formatScope, parseScope } from '../core/session/scope.js';
+import { openSession } from '../core/session/session.js';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION } from '../manifest/document.js';
 import { ManifestStore } from '../manifest/store.js';
 import { sse3Paths } from '../paths.js';

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
-import { openSession } from '../core/session.js';
-import { localFile, putOne, writeKeyRef } from '../core/transfer.js';
-import { partSizeFor } from '../core/upload.js';
+import { openSession } from '../core/session/session.js';
+import { localFile, putOne, writeKeyRef } from '../core/transfer/single.js';
+import { partSizeFor } from '../core/transfer/upload.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';

@@ -1,9 +1,9 @@
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
-import { headWithoutKey } from '../core/head.js';
-import { keysNoLongerNeeded, type RemoveResult, type RemoveTarget, removeVersion } from '../core/remove.js';
-import { formatScope, listScope, parseScope } from '../core/scope.js';
-import { openSession, type Session } from '../core/session.js';
+import { headWithoutKey } from '../core/objects/head.js';
+import { keysNoLongerNeeded, type RemoveResult, type RemoveTarget, removeVersion } from '../core/objects/remove.js';
+import { formatScope, listScope, parseScope } from '../core/session/scope.js';
+import { openSession, type Session } from '../core/session/session.js';
 import { listLevel } from '../s3/list.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';

@@ -1,18 +1,18 @@
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import type { Tuning } from '../core/context.js';
-import type { SseCKey } from '../core/key.js';
-import type { RotateResult } from '../core/rotate.js';
+import type { SseCKey } from '../keys/key.js';
+import type { RotateResult } from '../core/rotation/rotate.js';
 import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, type SizedLocation }
-  from '../core/rotation.js';
-import { retirementChecks } from '../core/retire.js';
-import { formatScope, parseScope } from '../core/scope.js';
-import { resumeRotations, settleRotations } from '../core/settle.js';
-import { loadGivenKeys, openSession, type Session } from '../core/session.js';
+  from '../core/rotation/targets.js';
+import { retirementChecks } from '../core/rotation/retire.js';
+import { formatScope, parseScope } from '../core/session/scope.js';
+import { resumeRotations, settleRotations } from '../core/rotation/settle.js';
+import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
-import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/batch.js';
+import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { renderRotated, retireAdvice, settledLine } from '../output/render.js';

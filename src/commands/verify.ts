@@ -1,11 +1,11 @@
 import { type ExitCode, exitCodeOf, Sse3Error, worstExitCode } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
-import { mapInOrder, SMALL_OBJECT_JOBS } from '../core/batch.js';
-import { rotateContext } from '../core/rotation.js';
-import { assertBucketExists, formatScope, manifestInScope, parseScope } from '../core/scope.js';
-import { settleRotations } from '../core/settle.js';
-import { loadGivenKeys, openSession } from '../core/session.js';
-import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/verify.js';
+import { mapInOrder, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
+import { rotateContext } from '../core/rotation/targets.js';
+import { assertBucketExists, formatScope, manifestInScope, parseScope } from '../core/session/scope.js';
+import { settleRotations } from '../core/rotation/settle.js';
+import { loadGivenKeys, openSession } from '../core/session/session.js';
+import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { ManifestEntry } from '../manifest/store.js';
 import type { Output } from '../output/output.js';
 import { settledLine, verifyJson, verifyLine } from '../output/render.js';

@@ -3,8 +3,8 @@ import { isUnanswered } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
-import type { SseCKey } from './key.js';
-import { shown } from './answers.js';
+import type { SseCKey } from '../keys/key.js';
+import { shown } from './transfer/answers.js';
 
 /** Object tags sse3 writes: readable without the key, so a lost manifest can be rebuilt. */
 export const TAG_FINGERPRINT = 'sse3-fp';

@@ -3,11 +3,11 @@ import { constants, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
-import { decodeBase64Key, parseKeyFileContent, SseCKey } from '../core/key.js';
+import { decodeBase64Key, parseKeyFileContent, SseCKey } from './key.js';
 import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
-import { localIoError, makeFolders } from '../core/local.js';
-import { currentUid, describeMe, describeUser, ownedByMe } from '../core/owner.js';
+import { localIoError, makeFolders } from '../local/files.js';
+import { currentUid, describeMe, describeUser, ownedByMe } from '../local/owner.js';
 
 /** Where a key lives. The key itself never appears on the command line. */
 export type KeyRef =

@@ -1,6 +1,7 @@
 import { Sse3Error } from '../errors.js';
 import { isBucketName } from '../s3/url.js';
-import { httpsEndpointIdentity, type ManifestEntry, type ObjectLocation } from './entry.js';
+import { httpsEndpointIdentity } from '../s3/endpoint.js';
+import type { ManifestEntry, ObjectLocation } from './entry.js';
 
 // What `sse3 manifest export` writes and `sse3 manifest import` reads: the whole manifest as one JSON document.
 // No SQLite here: every record that enters the manifest from outside — an export, or a backup read row by row — is

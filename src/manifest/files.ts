@@ -1,6 +1,6 @@
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { currentUid, describeMe, describeUser } from '../core/owner.js';
+import { currentUid, describeMe, describeUser } from '../local/owner.js';
 
 // The manifest names endpoints, buckets, objects and key fingerprints, with the plaintext SHA-256 of each object
 // (enough to confirm a guessed file) and local paths: its files are the user's alone, 0600 in a 0700 home. SQLite

@@ -4,7 +4,8 @@ import { damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
 import { createPrivateFile, prepareManifestFiles } from './files.js';
 import { Sse3Error } from '../errors.js';
 import type { ImportedRecords, ManifestDocument } from './document.js';
-import { endpointIdentityOf, type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
+import { endpointIdentityOf } from '../s3/endpoint.js';
+import { type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 
 export { type ManifestEntry, newEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 

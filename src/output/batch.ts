@@ -1,5 +1,5 @@
 import type { TransferEvents } from '../core/context.js';
-import { type BatchSummary, readAhead, runBatch } from '../core/batch.js';
+import { type BatchSummary, readAhead, runBatch } from '../core/runtime/batch.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { Output } from './output.js';
 import { BatchProgress, withProgress } from './progress.js';

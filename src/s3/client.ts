@@ -3,7 +3,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Sse3Error } from '../errors.js';
-import { endpointIdentity } from '../manifest/entry.js';
+import { endpointIdentity } from './endpoint.js';
 import { capAnswers } from './caps.js';
 import { type Credentials, LeanObjects } from './http.js';
 import { type ObjectRequests, sdkObjects } from './objects.js';

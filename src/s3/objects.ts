@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import type { SseCParams } from '../core/key.js';
 
 /**
  * The requests that move object data — GetObject, HeadObject, PutObject, UploadPart — behind one small interface,
@@ -18,6 +17,20 @@ interface ObjectRef {
   Bucket: string;
   Key: string;
   VersionId?: string;
+}
+
+/** Request parameters the AWS SDK turns into the three SSE-C headers. */
+export interface SseCParams {
+  SSECustomerAlgorithm: 'AES256';
+  SSECustomerKey: string;
+  SSECustomerKeyMD5: string;
+}
+
+/** The same for the source of a server-side copy (x-amz-copy-source-server-side-encryption-customer-*). */
+export interface CopySourceSseCParams {
+  CopySourceSSECustomerAlgorithm: 'AES256';
+  CopySourceSSECustomerKey: string;
+  CopySourceSSECustomerKeyMD5: string;
 }
 
 export type SseCInput = Partial<SseCParams>;

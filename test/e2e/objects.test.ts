@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { SseCKey } from '../../src/core/key.js';
+import { SseCKey } from '../../src/keys/key.js';
 import { connect, type Connection } from '../../src/s3/client.js';
 import { describeS3Error } from '../../src/s3/errors.js';
 import type { ObjectRequests } from '../../src/s3/objects.js';

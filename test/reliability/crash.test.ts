@@ -1,5 +1,5 @@
 // kill -9 at every stage sse3 can be caught in: SSE3_FAULT makes the process SIGKILL itself at a named point
-// (src/core/faults.ts), and a get is killed from outside once its temporary file exists.
+// (src/faults.ts), and a get is killed from outside once its temporary file exists.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import {
   fileSha256, gatewayTest, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, partFiles, run, serverObjects,
   serverTags, serverUploads, sha256, start, waitFor, workDir, workFiles, type Home,
 } from './support.js';
-import { tempFileOwner } from '../../src/core/tempfiles.js';
+import { tempFileOwner } from '../../src/core/transfer/tempfiles.js';
 
 async function bigFile(home: Home, name: string, size: number): Promise<string> {
   const data = randomBytes(size);

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext, type TestOptions } from 'node:test';
-import { tempFileOwner } from '../../src/core/tempfiles.js';
+import { tempFileOwner } from '../../src/core/transfer/tempfiles.js';
 import { adminClient, assertNoSecrets, BIN, type Home, newHome as harnessHome, ok, requireEnv, type RunResult }
   from '../e2e/harness.js';
 
@@ -35,7 +35,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export const workDir = (home: Home): string => join(home.dir, 'work');
 export const workFiles = (home: Home): string[] => readdirSync(workDir(home)).sort();
 
-/** Temporary download files in a folder, by the naming rule of src/core/tempfiles.ts. */
+/** Temporary download files in a folder, by the naming rule of src/core/transfer/tempfiles.ts. */
 export const partFiles = (dir: string): string[] => readdirSync(dir).filter((n) => tempFileOwner(n) !== undefined);
 
 export interface ManifestRow {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { adoptVersion, type AdoptContext, CandidateKeys } from '../../src/core/adopt.js';
-import { SseCKey } from '../../src/core/key.js';
+import { adoptVersion, type AdoptContext, CandidateKeys } from '../../src/core/scans/adopt.js';
+import { SseCKey } from '../../src/keys/key.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import type { ListedObject } from '../../src/s3/list.js';
 import { S3Twin } from '../support/s3-twin.js';

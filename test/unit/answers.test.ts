@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { answeredSpan, checkAnsweredVersion } from '../../src/core/answers.js';
+import { answeredSpan, checkAnsweredVersion } from '../../src/core/transfer/answers.js';
 import { answerCap, AnswerTooLarge, capAnswers, LISTING_BYTES, SMALL_ANSWER_BYTES } from '../../src/s3/caps.js';
 import { serverText } from '../../src/s3/errors.js';
 import { Sse3Error } from '../../src/errors.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readAhead, runBatch } from '../../src/core/batch.js';
+import { readAhead, runBatch } from '../../src/core/runtime/batch.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { BoundedPool, fixedChunks } from '../../src/core/chunks.js';
-import { partSizeFor, MiB } from '../../src/core/upload.js';
+import { BoundedPool, fixedChunks } from '../../src/core/transfer/pools.js';
+import { partSizeFor, MiB } from '../../src/core/transfer/upload.js';
 import { Sse3Error } from '../../src/errors.js';
 
 async function sizes(total: number, piece: number, size: number): Promise<number[]> {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprintOf } from '../../src/core/key.js';
+import { fingerprintOf } from '../../src/keys/key.js';
 import { takeEnvKey } from '../../src/keys/env.js';
 import { MemoryKeychain } from '../../src/keys/keychain.js';
 import { discoverKeys, loadKey } from '../../src/keys/sources.js';

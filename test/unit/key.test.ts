@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { decodeBase64Key, fingerprintOf, parseImportedKey, parseKeyFileContent, SseCKey } from '../../src/core/key.js';
+import { decodeBase64Key, fingerprintOf, parseImportedKey, parseKeyFileContent, SseCKey } from '../../src/keys/key.js';
 import { Sse3Error } from '../../src/errors.js';
 
 const raw = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareUtf8, strictlyAscending } from '../../src/core/keyorder.js';
+import { compareUtf8, strictlyAscending } from '../../src/core/sync/keyorder.js';
 import { Sse3Error } from '../../src/errors.js';
 
 const bytewise = (a: string, b: string) => Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
-import { endpointIdentityOf } from '../../src/manifest/entry.js';
+import { endpointIdentityOf } from '../../src/s3/endpoint.js';
 
 const loc = { endpoint: 'https://127.0.0.1:8443', bucket: 'b', key: 'dir/file.txt' };
 const entry = (over: Partial<ManifestEntry>): ManifestEntry => ({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type CopyState, type CopyVerdict, decide, decideCopy, type LocalState, type PairState, recordFits, type Verdict } from '../../src/core/sync.js';
+import { type CopyState, type CopyVerdict, decide, decideCopy, type LocalState, type PairState, recordFits, type Verdict } from '../../src/core/sync/decide.js';
 
 const SHA = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);

@@ -1,0 +1,49 @@
+import type { S3Location } from '../../s3/url.js';
+import type { TransferEvents, Tuning } from '../context.js';
+import type { SseCKey } from '../../keys/key.js';
+import { type RotateContext, rotateObject, type RotateResult } from './rotate.js';
+import { listScope, manifestInScope, type Scope } from '../session/scope.js';
+import { keyForObject, type Session } from '../session/session.js';
+import { withObjectKey } from '../session/heal.js';
+
+/** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
+
+/** `known`: keys this command holds besides the session's (rotate's --to and --from), so settling can use them too. */
+export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferEvents = {}, known: SseCKey[] = []): RotateContext {
+  return { io: s, tuning, events, findKey: async (fp) => known.find((k) => k.fingerprint === fp) ?? s.findKey(fp) };
+}
+
+/** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */
+export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
+  if (from) return rotateObject(ctx, loc.bucket, loc.key, from, newKey);
+  const found = await keyForObject(s, loc, { required: true, op: 'rotate' });
+  return withObjectKey(s, loc, found, { op: 'rotate', onHealed: ctx.events?.onWarning },
+    (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));
+}
+
+/** An object to rotate, with its size as listed or recorded (small objects run more at once). */
+export type SizedLocation = S3Location & { size: number };
+
+/** Every object under a scope, from the server's listing. */
+export async function* objectsInScope(s: Session, scope: Scope): AsyncGenerator<SizedLocation> {
+  for await (const o of listScope(s, scope)) yield { bucket: scope.bucket, key: o.key, size: o.size };
+}
+
+/** The latest version of every object the manifest records under a key, on this endpoint, read a page at a time. */
+export function* objectsUnderKey(s: Session, fingerprint: string): Generator<SizedLocation> {
+  for (const e of manifestInScope(s, undefined, { latestOnly: true, fingerprint })) yield { bucket: e.bucket, key: e.key, size: e.size };
+}
+
+/** Of these fingerprints, those that no object version this manifest records still needs. */
+export function unusedFingerprints(s: Session, fingerprints: Iterable<string>): string[] {
+  const use = s.manifest.fingerprintUse();
+  return [...new Set(fingerprints)].filter((fp) => !use.get(fp));
+}
+
+/**
+ * Versions the manifest still records under a key that are not their object's current version: rotation
+ * re-encrypts current versions only, so these keep needing the key (in a versioned bucket).
+ */
+export function olderVersionsUnderKey(s: Session, fingerprint: string): { versions: number; objects: number } {
+  return s.manifest.olderVersions(s.conn.endpoint, fingerprint);
+}

@@ -1,0 +1,62 @@
+import { newEntry } from '../../manifest/entry.js';
+import type { ListedObject } from '../../s3/list.js';
+import { ExitCode, Sse3Error } from '../../errors.js';
+import type { Io } from '../context.js';
+import { listScopeVersions, type Scope } from '../session/scope.js';
+import { readSse3Tags } from '../ssec.js';
+
+/**
+ * Each object's versions oldest first. Listings give them newest first, but the manifest takes the version recorded
+ * last as the current one, which get and head use when no --version-id is given.
+ */
+async function* oldestFirst(listing: AsyncIterable<ListedObject>): AsyncGenerator<ListedObject> {
+  let versions: ListedObject[] = [];
+  for await (const v of listing) {
+    if (versions.length && versions[0].key !== v.key) {
+      yield* versions.reverse();
+      versions = [];
+    }
+    versions.push(v);
+  }
+  yield* versions.reverse();
+}
+
+export type TagRecordOutcome = 'recorded' | 'untagged' | 'denied';
+
+/**
+ * Record one listed object version from its sse3-fp (and sse3-sha256) tags, which are readable without the key.
+ * Tags that cannot be read (access denied, a server error) make it 'denied' — never taken for "not written by
+ * sse3"; a server that does not answer stops the rebuild (the error is thrown).
+ */
+export async function recordFromTags(io: Io, bucket: string, v: ListedObject, onDenied?: (e: Sse3Error) => void)
+  : Promise<TagRecordOutcome> {
+  let tags;
+  try {
+    tags = await readSse3Tags(io, { bucket, key: v.key, versionId: v.versionId }, { what: 'key fingerprint', op: 'tagging' });
+  } catch (e) {
+    if (!(e instanceof Sse3Error) || e.code === 'INTERRUPTED' || e.exitCode === ExitCode.UNREACHABLE) throw e;
+    onDenied?.(e);
+    return 'denied';
+  }
+  if (!tags.fingerprint) return 'untagged';
+  io.manifest.record(newEntry({ endpoint: io.conn.endpoint, bucket, key: v.key }, { versionId: v.versionId,
+    fingerprint: tags.fingerprint, size: v.size, sha256: tags.sha256, etag: v.etag,
+    createdAt: (v.lastModified ?? new Date()).toISOString() }));
+  return 'recorded';
+}
+
+export interface RebuildCounts {
+  recorded: number;
+  untagged: number;
+  denied: number;
+  /** Why the first version counted as denied could not be read. */
+  firstDenial?: Sse3Error;
+}
+
+/** manifest rebuild: every version in scope, recorded from its tags, oldest first so "latest" comes out right. */
+export async function rebuildFromTags(io: Io, scope: Scope): Promise<RebuildCounts> {
+  const counts: RebuildCounts = { recorded: 0, untagged: 0, denied: 0 };
+  const onDenied = (e: Sse3Error) => { counts.firstDenial ??= e; };
+  for await (const v of oldestFirst(listScopeVersions(io, scope))) counts[await recordFromTags(io, scope.bucket, v, onDenied)]++;
+  return counts;
+}

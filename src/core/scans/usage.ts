@@ -1,0 +1,103 @@
+import { ExitCode, Sse3Error } from '../../errors.js';
+import type { ListedObject } from '../../s3/list.js';
+import { runBatch } from '../runtime/batch.js';
+import type { Io } from '../context.js';
+import { listScope, listScopeVersions, type Scope } from '../session/scope.js';
+import { readSse3Tags } from '../ssec.js';
+
+/**
+ * Which keys the objects in a bucket need, from the objects themselves: every object's sse3-fp tag (readable
+ * without a key), whoever wrote it. This, not a manifest, is what may say a key is no longer needed: a manifest
+ * knows only what was written or read through it. The scan streams: counts per fingerprint are kept, the objects
+ * are not, so memory stays flat however many objects there are.
+ */
+
+export interface KeyUse {
+  /** Current versions (objects) that need the key. */
+  objects: number;
+  /** Versions that need it, the current ones included (the same as objects without --versions). */
+  versions: number;
+}
+
+export interface UsageScan {
+  scopes: Scope[];
+  allVersions: boolean;
+  /** Object versions looked at. */
+  scanned: number;
+  byFingerprint: Map<string, KeyUse>;
+  /** Versions with no sse3-fp tag: not written (or adopted) by sse3, so which key they need is unknown. */
+  untagged: KeyUse;
+  /** Versions whose tags could not be read (access denied, a server error): they may need any key. */
+  unreadable: KeyUse;
+  /** Why the first unreadable version could not be read. */
+  firstUnreadable?: Sse3Error;
+}
+
+/** One scanned object version, for listing the objects that need a given key. */
+export interface ScannedVersion {
+  bucket: string;
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  size: number;
+  fingerprint?: string;
+}
+
+const zero = (): KeyUse => ({ objects: 0, versions: 0 });
+const add = (use: KeyUse, v: ListedObject) => { use.versions++; if (v.isLatest) use.objects++; };
+
+export interface UsageOptions {
+  allVersions?: boolean;
+  /** Tag reads at most in flight at once. */
+  jobs: number;
+  /** Called for every version whose tag was read (in completion order). */
+  onVersion?: (v: ScannedVersion) => void;
+  /** Called after each version, with the number scanned so far. */
+  onProgress?: (scanned: number) => void;
+}
+
+/** Scan scopes: list them (every version with allVersions) and read each version's tags, `jobs` at a time. */
+export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions): Promise<UsageScan> {
+  const scan: UsageScan = { scopes, allVersions: Boolean(opts.allVersions), scanned: 0, byFingerprint: new Map(),
+    untagged: zero(), unreadable: zero() };
+  for (const scope of scopes) {
+    let fatal: unknown;
+    const listing = opts.allVersions ? listScopeVersions(io, scope) : listScope(io, scope);
+    await runBatch(listing, async (v) => {
+      if (fatal) return;
+      let tags;
+      try {
+        tags = await readSse3Tags(io, { bucket: scope.bucket, key: v.key, versionId: v.versionId }, { what: 'key fingerprint', op: 'tagging' });
+      } catch (e) {
+        // Gone between the listing and the read: it needs no key any more.
+        if (e instanceof Sse3Error && e.code === 'NO_OBJECT') return;
+        if (!(e instanceof Sse3Error) || e.code === 'INTERRUPTED' || e.exitCode === ExitCode.UNREACHABLE) {
+          fatal ??= e;
+          return;
+        }
+        scan.firstUnreadable ??= e;
+        add(scan.unreadable, v);
+        scan.scanned++;
+        opts.onProgress?.(scan.scanned);
+        return;
+      }
+      scan.scanned++;
+      if (tags.fingerprint) {
+        let use = scan.byFingerprint.get(tags.fingerprint);
+        if (!use) scan.byFingerprint.set(tags.fingerprint, use = zero());
+        add(use, v);
+      } else {
+        add(scan.untagged, v);
+      }
+      opts.onVersion?.({ bucket: scope.bucket, key: v.key, versionId: v.versionId, isLatest: v.isLatest, size: v.size,
+        fingerprint: tags.fingerprint });
+      opts.onProgress?.(scan.scanned);
+    }, () => undefined, { jobs: opts.jobs, signal: io.signal });
+    if (fatal) throw fatal;
+    if (io.signal?.aborted) throw new Sse3Error('INTERRUPTED', 'the scan was interrupted');
+  }
+  return scan;
+}
+
+/** How many versions a scan says need a key (0: no object in the scanned scopes needs it). */
+export const usesOf = (scan: UsageScan, fingerprint: string): KeyUse => scan.byFingerprint.get(fingerprint) ?? zero();

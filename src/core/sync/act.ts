@@ -1,0 +1,121 @@
+import { removeVersion } from '../objects/remove.js';
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { dirname, sep } from 'node:path';
+import { Sse3Error } from '../../errors.js';
+import { newEntry } from '../../manifest/entry.js';
+import { describeS3Error, statusOf } from '../../s3/errors.js';
+import { formatS3Url, type S3Location } from '../../s3/url.js';
+import type { TransferEvents } from '../context.js';
+import type { Session } from '../session/session.js';
+import { readTagsAndVersion, sse3Values, wholeMs } from '../ssec.js';
+import type { LocalState, RecordState, RemoteState } from './decide.js';
+
+/** The per-path operations of a sync that are not transfers (those are putOne and getOne): they act on one path. */
+
+/**
+ * The record an object's sse3 tags give (fingerprint and plaintext SHA-256; tags need no key), or undefined when it
+ * has none. Unless dryRun, a tagged object is recorded in the manifest, so the next sync asks the manifest instead.
+ */
+export async function recordFromObjectTags(s: Session, loc: S3Location, remote: RemoteState, dryRun: boolean)
+  : Promise<RecordState | undefined> {
+  let read;
+  try {
+    read = await readTagsAndVersion(s, loc);
+  } catch (e) {
+    const status = statusOf(e);
+    // Gone since the listing, or tags not readable: the object has no record to go by.
+    if (status !== undefined && status >= 400 && status < 500) return undefined;
+    throw describeS3Error(e, { op: 'tagging', url: formatS3Url(loc) });
+  }
+  const { fingerprint, sha256 = '' } = sse3Values(read.tags, { ...loc, versionId: read.versionId }, 'tag');
+  if (!fingerprint) return undefined;
+  if (!dryRun) {
+    s.manifest.record(newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: read.versionId, fingerprint,
+      size: remote.size, sha256, etag: remote.etag }));
+  }
+  return sha256 ? { size: remote.size, etag: remote.etag, sha256, from: 'tags', versionId: read.versionId } : undefined;
+}
+
+/** What a walk saw of a file, to tell whether it changed while it was hashed. */
+export interface SeenFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+/**
+ * The file's SHA-256, remembered in the hash cache (unless dryRun) when the file did not change while it was read.
+ * A file that did change gets its new size and mtime and a checksum that matches nothing, so it counts as changed.
+ */
+export async function hashLocalFile(s: Session, file: SeenFile, dryRun: boolean): Promise<LocalState> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file.path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  } catch (e) {
+    throw new Sse3Error('LOCAL_IO', `cannot read ${file.path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const sha256 = hash.digest('hex');
+  const st = await fs.stat(file.path).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot read ${file.path}: ${e.code}`);
+  });
+  const same = st.size === file.size && st.mtimeMs === file.mtimeMs && st.ctimeMs === file.ctimeMs && st.ino === file.ino;
+  if (!same) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
+  if (!dryRun) s.manifest.rememberHash({ path: file.path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
+  return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256 };
+}
+
+/** After a download: remember the written file's SHA-256 under its final stat, so the next sync need not read it. */
+export async function rememberWritten(s: Session, path: string, sha256: string): Promise<void> {
+  const st = await fs.stat(path);
+  s.manifest.rememberHash({ path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
+}
+
+/**
+ * Make the folder a download goes into, refusing any that resolves outside the sync root (a folder link inside it
+ * pointing elsewhere): the deepest existing folder is resolved before anything is created.
+ */
+export async function folderInside(realRoot: string, path: string): Promise<void> {
+  const dir = dirname(path);
+  let existing = dir;
+  while (!(await fs.stat(existing).then((st) => st.isDirectory(), () => false))) {
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  const real = await fs.realpath(existing);
+  if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
+    throw new Sse3Error('LOCAL_IO', `${path} would be written outside ${realRoot} (through ${existing}); not written`);
+  }
+  await fs.mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot create the folder ${dir}: ${e.code}${e.code === 'EEXIST' || e.code === 'ENOTDIR' ? ' (a file is in the way)' : ''}`);
+  });
+}
+
+/** A download must replace only a regular file (or nothing): never a link, device or folder. */
+export async function assertReplaceable(path: string): Promise<void> {
+  const st = await fs.lstat(path).catch(() => undefined);
+  if (st && !st.isFile()) throw new Sse3Error('LOCAL_IO', `${path} is not a regular file; not replaced`);
+}
+
+/** Delete a local file a sync --delete found only in the destination: a regular file, nothing else. */
+export async function deleteLocalFile(s: Session, path: string): Promise<void> {
+  const st = await fs.lstat(path).catch(() => undefined);
+  if (!st) return;
+  if (!st.isFile()) throw new Sse3Error('LOCAL_IO', `${path} is not a regular file; not deleted`);
+  await fs.unlink(path).catch((e: NodeJS.ErrnoException) => {
+    throw new Sse3Error('LOCAL_IO', `cannot delete ${path}: ${e.code}`);
+  });
+  s.manifest.forgetHash(path);
+}
+
+/**
+ * Delete an object as rm does (no key needed; its manifest row goes in the same step where the object is really gone).
+ * In a versioned bucket the server adds a delete marker and keeps the versions, so their records stay.
+ */
+export async function deleteObject(s: Session, loc: S3Location, events: TransferEvents): Promise<void> {
+  const r = await removeVersion(s, { ...loc, versionId: '' });
+  if (r.markerCreated) events.onWarning?.(`${formatS3Url(loc)}: the bucket keeps versions; its older versions stay recorded`);
+}

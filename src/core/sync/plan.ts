@@ -1,0 +1,243 @@
+import { promises as fs } from 'node:fs';
+import { join, sep } from 'node:path';
+import { Sse3Error } from '../../errors.js';
+import type { ManifestEntry } from '../../manifest/entry.js';
+import { formatS3Url, type S3Location } from '../../s3/url.js';
+import type { TransferEvents, Tuning } from '../context.js';
+import type { SseCKey } from '../../keys/key.js';
+import { type LocalWalkEntry, walkLocalSorted } from './localwalk.js';
+import { march, type Pair, type RemoteEntry, SortedCursor } from './march.js';
+import { collectGarbage } from '../runtime/memory.js';
+import { processAlive } from '../runtime/process.js';
+import { listScope, relativeKey, type Scope } from '../session/scope.js';
+import type { Session } from '../session/session.js';
+import { wholeMs } from '../ssec.js';
+import { decide, type Direction, type PairState, type Reason, type RecordState, type Verdict } from './decide.js';
+import { assertReplaceable, deleteLocalFile, deleteObject, folderInside, hashLocalFile, recordFromObjectTags, rememberWritten }
+  from './act.js';
+import { getOne, type GetOutcome, localFile, putOne } from '../transfer/single.js';
+import type { UploadResult } from '../transfer/upload.js';
+
+/** What one `sse3 sync` is to do. */
+export interface SyncSpec {
+  direction: Direction;
+  /** The local folder, absolute and normalised. */
+  root: string;
+  scope: Scope;
+  checksum: boolean;
+  delete: boolean;
+  dryRun: boolean;
+  /** false for a relative path (folders with a trailing '/') that --exclude/--include leave out. */
+  filter?: (rel: string) => boolean;
+  /** up: the key that encrypts what is uploaded. */
+  putKey?: SseCKey;
+  tuning?: Tuning;
+}
+
+/** Paths settled without any work (never shown one by one), and objects that had no sse3 record. */
+export interface SyncTally {
+  unchanged: number;
+  /** In the destination only, and kept (no --delete). */
+  notDeleted: number;
+  /** Not synced: unreadable or not a regular file in the source, or a key that cannot be a local name. */
+  skipped: number;
+  unrecorded: number;
+}
+
+export interface SyncOutcome {
+  action: 'upload' | 'download' | 'copy' | 'delete' | 'unchanged';
+  /** For a delete: which side lost the path. */
+  side?: 'local' | 'remote';
+  rel: string;
+  path: string;
+  url: string;
+  reason?: Reason;
+  /** Size of the file or object acted on. */
+  size: number;
+  /** Bytes moved (0 for a delete, an unchanged file, or a dry run). */
+  bytes: number;
+  dryRun: boolean;
+  /** An unchanged file whose new mtime was recorded (touched, or a record that had none). */
+  mtimeRecorded?: boolean;
+  upload?: UploadResult;
+  download?: GetOutcome;
+  /** s3 → s3: the source object (path is '' then). */
+  source?: string;
+}
+
+/** One path that needs work: a transfer, a delete, or a look at its tags or content first. */
+export interface SyncWork {
+  label: string;
+  /** Bytes it will move, when known before it runs (not for a path whose tags or content must be read first). */
+  bytes?: number;
+  run: (events: TransferEvents) => Promise<SyncOutcome>;
+}
+
+/** Manifest rows and remembered hashes read per query while the march moves on. */
+const PAGE = 512;
+/** Paths marched between two full garbage collections (a few ms each): bounds the peak RSS of huge trees. */
+const GC_EVERY = 20_000;
+
+/**
+ * The plan of a sync as a stream: the local walk and the listing are marched together, each path is decided from
+ * the manifest's record and stat alone where they answer (counted in the tally, no request, no read), and everything
+ * else is yielded as work for the batch runner to run, a bounded number at a time.
+ */
+export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, warn: (message: string) => void)
+  : AsyncGenerator<SyncWork> {
+  const { prefix, bucket } = spec.scope;
+  const base = spec.root.endsWith(sep) ? spec.root : spec.root + sep;
+  const records = recordCursor(s, spec.scope);
+  const hashes = new SortedCursor((after) => s.manifest.hashPage(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
+  const realRoot = spec.direction === 'down' ? await fs.realpath(spec.root).catch(() => spec.root) : spec.root;
+  const deletes: SyncWork[] = [];
+  let warned: Pair['blocked'];
+
+  let marched = 0;
+  for await (const pair of march(localEntries(spec), listRelative(s, spec.scope, spec.filter))) {
+    if (++marched % GC_EVERY === 0) collectGarbage();
+    const path = join(spec.root, ...pair.rel.split('/'));
+    const loc = { bucket, key: prefix + pair.rel };
+    if (pair.blocked?.tempOwner !== undefined) {
+      // sse3's own temporary download files: never synced; a dead process's are removed.
+      if (spec.direction === 'down' && !spec.dryRun && !processAlive(pair.blocked.tempOwner)) await fs.unlink(pair.blocked.path).catch(() => undefined);
+      pair.blocked = undefined;
+      if (!pair.remote) continue;
+    }
+    // A folder that could not be read stands beside every object under it: said once.
+    if (pair.blocked && spec.direction === 'up' && pair.blocked !== warned) warn(`skipped ${pair.blocked.path}: ${pair.blocked.reason}`);
+    warned = pair.blocked ?? warned;
+    if (pair.remote && !isLocalName(pair.rel)) {
+      if (spec.direction === 'down') yield failing(formatS3Url(loc), `${formatS3Url(loc)} cannot be a file under ${spec.root}: ` +
+        'its key has an empty, "." or ".." segment; not written');
+      else tally.skipped++;
+      continue;
+    }
+    const state: PairState = {
+      direction: spec.direction, checksum: spec.checksum, delete: spec.delete, tagsRead: false,
+      localBlocked: pair.blocked && `${pair.blocked.path}: ${pair.blocked.reason}`,
+      remote: pair.remote && { size: pair.remote.size, etag: pair.remote.etag },
+      record: pair.remote && recordState(records.seek(pair.rel)),
+      local: pair.local && { size: pair.local.size, mtimeMs: wholeMs(pair.local.mtimeMs) },
+    };
+    if (pair.local && pair.remote && !spec.checksum) {
+      // The checksum remembered for exactly this stat (size, mtime, ctime, inode) is as good as reading the file.
+      const h = hashes.seek(pair.rel);
+      if (h && h.size === pair.local.size && h.mtimeMs === pair.local.mtimeMs && h.ctimeMs === pair.local.ctimeMs
+        && h.ino === pair.local.ino) state.local!.sha256 = h.sha256;
+    }
+    const verdict = decide(state);
+    if (verdict.do === 'unchanged' && verdict.recordMtime === undefined) {
+      tally.unchanged++;
+      continue;
+    }
+    if (verdict.do === 'skip') {
+      if (verdict.why === 'not-deleted') tally.notDeleted++;
+      else if (verdict.why === 'source-unreadable') tally.skipped++;
+      continue;
+    }
+    const label = verdict.do === 'delete-remote' || (spec.direction === 'down' && verdict.do !== 'delete-local')
+      ? formatS3Url(loc) : path;
+    const bytes = verdict.do === 'upload' ? state.local!.size : verdict.do === 'download' ? state.remote!.size
+      : verdict.do === 'read-tags' || verdict.do === 'hash' ? undefined : 0;
+    const work: SyncWork = { label, bytes, run: (events) => settle(s, spec, { pair, state, path, loc, realRoot, tally }, verdict, events) };
+    if (verdict.do === 'delete-remote' || verdict.do === 'delete-local') deletes.push(work);
+    else yield work;
+  }
+  // Deletions wait until both listings were read to the end in order: a walk or listing that fails or breaks the
+  // order part way must not have deleted anything on the strength of it (rclone's --delete-after, for the same reason).
+  yield* deletes;
+}
+
+interface PathContext {
+  pair: Pair;
+  state: PairState;
+  path: string;
+  loc: S3Location;
+  realRoot: string;
+  tally: SyncTally;
+}
+
+/** Get the facts a verdict asks for until it settles, then act on it. */
+async function settle(s: Session, spec: SyncSpec, c: PathContext, first: Verdict, events: TransferEvents): Promise<SyncOutcome> {
+  let verdict = first;
+  while (verdict.do === 'read-tags' || verdict.do === 'hash') {
+    if (verdict.do === 'read-tags') {
+      c.state.record = await recordFromObjectTags(s, c.loc, c.state.remote!, spec.dryRun);
+      c.state.tagsRead = true;
+    } else {
+      c.state.local = await hashLocalFile(s, { ...c.pair.local!, path: c.path }, spec.dryRun);
+    }
+    verdict = decide(c.state);
+  }
+  return act(s, spec, c, verdict, events);
+}
+
+async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, events: TransferEvents): Promise<SyncOutcome> {
+  const size = (spec.direction === 'up' ? c.state.local?.size ?? c.state.remote?.size : c.state.remote?.size ?? c.state.local?.size) ?? 0;
+  const base = { rel: c.pair.rel, path: c.path, url: formatS3Url(c.loc), size, bytes: 0, dryRun: spec.dryRun };
+  switch (v.do) {
+    case 'unchanged': {
+      const record = c.state.record!;
+      if (v.recordMtime !== undefined && !spec.dryRun) {
+        s.manifest.setMtime({ endpoint: s.conn.endpoint, ...c.loc }, record.versionId ?? '', v.recordMtime);
+      }
+      return { ...base, action: 'unchanged', mtimeRecorded: v.recordMtime !== undefined };
+    }
+    case 'upload': {
+      if (v.reason === 'unrecorded') c.tally.unrecorded++;
+      if (spec.dryRun) return { ...base, action: 'upload', reason: v.reason };
+      const upload = await putOne(s, await localFile(c.path), c.loc, spec.putKey!, { tuning: spec.tuning }, events);
+      return { ...base, action: 'upload', reason: v.reason, bytes: upload.size, upload };
+    }
+    case 'download': {
+      if (v.reason === 'unrecorded') c.tally.unrecorded++;
+      if (spec.dryRun) return { ...base, action: 'download', reason: v.reason };
+      await folderInside(c.realRoot, c.path);
+      await assertReplaceable(c.path);
+      // Regular files only, as assertReplaceable said: a FIFO or device put in its place meanwhile is not written to.
+      const download = await getOne(s, c.loc, c.path, { restoreMtime: true, regularOnly: true }, events);
+      await rememberWritten(s, c.path, download.sha256);
+      return { ...base, action: 'download', reason: v.reason, bytes: download.size, download };
+    }
+    case 'delete-remote':
+      if (!spec.dryRun) await deleteObject(s, c.loc, events);
+      return { ...base, action: 'delete', side: 'remote' };
+    case 'delete-local':
+      if (!spec.dryRun) await deleteLocalFile(s, c.path);
+      return { ...base, action: 'delete', side: 'local' };
+    case 'fail':
+      throw new Sse3Error('LOCAL_IO', v.message);
+    default:
+      throw new Error(`sync: unexpected verdict ${v.do}`);
+  }
+}
+
+const failing = (label: string, message: string): SyncWork =>
+  ({ label, bytes: 0, run: async () => { throw new Sse3Error('LOCAL_IO', message); } });
+
+export const recordState = (e: ManifestEntry | undefined): RecordState | undefined => e &&
+  { size: e.size, etag: e.etag, sha256: e.sha256, mtimeMs: e.mtimeMs ?? undefined, from: 'manifest', versionId: e.versionId };
+
+/** A relative key that names a file under a folder: no empty, "." or ".." segment, no NUL. */
+const isLocalName = (rel: string): boolean => !rel.includes('\0') && rel.split('/').every((p) => p !== '' && p !== '.' && p !== '..');
+
+async function* localEntries(spec: SyncSpec): AsyncGenerator<LocalWalkEntry> {
+  // A dry run down into a folder that does not exist yet sees an empty folder.
+  if (spec.direction === 'down' && spec.dryRun && !(await fs.stat(spec.root).catch(() => undefined))) return;
+  yield* walkLocalSorted(spec.root, { followSymlinks: spec.direction === 'up', include: spec.filter });
+}
+
+/** The objects under a scope by relative name; filtered where the name is one a filter can judge. */
+export async function* listRelative(s: Session, scope: Scope, filter?: (rel: string) => boolean): AsyncGenerator<RemoteEntry> {
+  for await (const o of listScope(s, scope)) {
+    const rel = relativeKey(scope, o.key);
+    if (filter && isLocalName(rel) && !filter(rel)) continue;
+    yield { rel, key: o.key, size: o.size, etag: o.etag };
+  }
+}
+
+/** The manifest's latest record of each object under a scope, looked up by relative name in march order. */
+export const recordCursor = (s: Session, scope: Scope) => new SortedCursor<ManifestEntry>(
+  (after) => s.manifest.latestPage({ endpoint: s.conn.endpoint, bucket: scope.bucket, prefix: scope.prefix }, after, PAGE),
+  (e) => e.key, (e) => e.key.slice(scope.prefix.length));

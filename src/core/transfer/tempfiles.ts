@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ownedByMe } from '../../local/owner.js';
+import { processAlive } from '../runtime/process.js';
+
+/**
+ * Downloads are written to a hidden temporary file beside the destination and
+ * renamed into place only once verified, so a failed or interrupted transfer
+ * never leaves a partial file under the real name.
+ */
+const live = new Set<string>();
+
+/**
+ * The one naming rule of temporary files: `.sse3-PID-RANDOM.part`. It does not repeat the destination's name, so a
+ * name of up to 255 bytes (the usual limit) still has a temporary name (27 bytes at most) the file system takes; the
+ * PID tells a later run whether the process that made it is gone. Earlier versions of sse3 put the destination's
+ * name in front (`.NAME.sse3-PID-RANDOM.part`): those are recognised too, so their leftovers are cleaned up.
+ */
+const ANY_TEMP = /^\.(?:.+\.)?sse3-(\d+)-[0-9a-f]+\.part$/;
+
+/** The PID of the sse3 process that made a temporary file of this name, or undefined for any other name. */
+export function tempFileOwner(name: string): number | undefined {
+  const m = ANY_TEMP.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function tempPathFor(dest: string): string {
+  return join(dirname(dest), `.sse3-${process.pid}-${randomBytes(4).toString('hex')}.part`);
+}
+
+/**
+ * Create a temporary file (O_EXCL) readable and writable by the user only: a download must not be readable by
+ * anyone else while it is written, whatever the umask or the folder. Opened for reading too: the hash reads it back.
+ */
+export const openTempFile = (path: string): Promise<fs.FileHandle> => fs.open(path, 'wx+', 0o600);
+
+/**
+ * Before the rename into place: the permissions the file will have under its name (those of the regular file it
+ * replaces, else what a new file gets: 0666 less the umask) and the modification time, set through the open file.
+ */
+export async function finishTempFile(handle: fs.FileHandle, dest: string, mtimeMs?: number): Promise<void> {
+  const replaced = await fs.lstat(dest).catch(() => undefined);
+  await handle.chmod(replaced?.isFile() ? replaced.mode & 0o777 : 0o666 & ~process.umask());
+  if (mtimeMs !== undefined) await handle.utimes(new Date(), mtimeMs / 1000);
+}
+
+export const trackTemp = (path: string): void => { live.add(path); };
+export const untrackTemp = (path: string): void => { live.delete(path); };
+
+/** Called from signal handlers: synchronous on purpose. */
+export function removeLiveTempFiles(): void {
+  for (const path of live) {
+    try { unlinkSync(path); } catch { /* already gone */ }
+  }
+  live.clear();
+}
+
+/** Folders already cleared of stale temporary files by this process. */
+const swept = new Set<string>();
+
+/**
+ * Remove the temporary files that killed sse3 processes of this user left in the folder of this destination. A
+ * folder is cleared once per process: a batch writing 10,000 files into one folder must not read that folder 10,000
+ * times. Another user's files are never touched, whatever their name says (a shared folder need not be sticky).
+ */
+export async function removeStaleTempFiles(dest: string): Promise<number> {
+  const dir = dirname(dest);
+  if (swept.has(dir)) return 0;
+  swept.add(dir);
+  let removed = 0;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const pid = tempFileOwner(name);
+    if (pid === undefined || pid === process.pid || processAlive(pid)) continue;
+    const path = join(dir, name);
+    const st = await fs.lstat(path).catch(() => undefined);
+    if (st?.isFile() && ownedByMe(st)) await fs.unlink(path).then(() => { removed++; }, () => undefined);
+  }
+  return removed;
+}
