@@ -1,5 +1,5 @@
 import { Sse3Error } from '../errors.js';
-import { statusOf } from './errors.js';
+import { errnoCode, statusOf } from './errors.js';
 
 /**
  * sse3's one retry policy. The SDK applies it to the requests it can send again by itself (its retry strategy is
@@ -20,13 +20,6 @@ const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeT
   'ServiceUnavailable', 'Throttling', 'ThrottlingException']);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND',
   'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
-
-function errnoCode(e: unknown): string | undefined {
-  for (let cur = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; cur && depth < 5; cur = cur.cause as typeof cur, depth++) {
-    if (typeof cur.code === 'string') return cur.code;
-  }
-  return undefined;
-}
 
 /** Worth another attempt: the network, a timeout, a cut-short body, a 5xx or throttling. Never a 4xx or an abort. */
 export function isTransient(e: unknown): boolean {

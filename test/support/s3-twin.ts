@@ -59,6 +59,8 @@ export interface TwinOptions {
   pageSize?: number;
   /** Milliseconds to wait before answering a request (to make answers arrive out of order). */
   delayMs?: (op: string, input: Input) => number;
+  /** GetBucketEncryption's answer (its ServerSideEncryptionConfiguration); undefined: the bucket has none (404). */
+  bucketEncryption?: Input;
 }
 
 export class S3Twin {
@@ -257,6 +259,7 @@ export class S3Twin {
         return { VersionId: input.VersionId };
       }
       case 'GetBucketEncryption':
+        if (this.opts.bucketEncryption) return { ServerSideEncryptionConfiguration: this.opts.bucketEncryption };
         throw new S3Error('ServerSideEncryptionConfigurationNotFoundError', 404);
       default:
         throw new Error(`S3 twin: ${op} not implemented`);

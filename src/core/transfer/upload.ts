@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { isUnanswered, withRetries } from '../../s3/retry.js';
 import { formatS3Url } from '../../s3/url.js';
+import { describeWriteFailure } from '../../s3/write-failure.js';
 import { newEntry, type ManifestEntry } from '../../manifest/entry.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
@@ -234,7 +235,7 @@ async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFile): Pro
       ...target.sseKey.sseC(),
     }, { abortSignal: req.io.signal });
   } catch (e) {
-    throw await explainWriteFailure(req, e);
+    throw await describeWriteFailure(req.io.conn.client, { bucket: req.target.bucket, url: urlOf(req) }, e);
   }
   await assertEncryptedWith(req.io, { ...target, versionId: resp.VersionId }, resp, target.sseKey);
   faultPoint('put-sent');
@@ -311,7 +312,7 @@ async function createUpload(req: UploadRequest): Promise<OpenUpload> {
       throw notEncrypted(req, 'CreateMultipartUpload');
     }
   } catch (e) {
-    throw await explainWriteFailure(req, e);
+    throw await describeWriteFailure(req.io.conn.client, { bucket: req.target.bucket, url: urlOf(req) }, e);
   }
   io.manifest.beginUpload({ ...location(req), uploadId, fingerprint: target.sseKey.fingerprint, pid: process.pid,
     startedAt: new Date().toISOString(), token });
@@ -431,26 +432,4 @@ function notEncrypted(req: UploadRequest, step: string): Sse3Error {
   return new Sse3Error('NOT_ENCRYPTED',
     `the server did not confirm SSE-C encryption with sse3's key for ${step} of ${urlOf(req)}: it may store plaintext`,
     'use a server that supports SSE-C; nothing was recorded in the manifest');
-}
-
-/** A 403 on write may be AWS's block on SSE-C (default for new buckets since April 2026): say so. */
-async function explainWriteFailure(req: UploadRequest, e: unknown): Promise<Sse3Error> {
-  if (e instanceof Sse3Error) return e;
-  if (statusOf(e) === 403) {
-    try {
-      const { GetBucketEncryptionCommand } = await import('@aws-sdk/client-s3');
-      const enc = await req.io.conn.client.send(new GetBucketEncryptionCommand({ Bucket: req.target.bucket }));
-      const blocked = (enc.ServerSideEncryptionConfiguration?.Rules ?? [])
-        .some((r) => r.BlockedEncryptionTypes?.EncryptionType?.some((t) => String(t) === 'SSE-C'));
-      if (blocked) {
-        return new Sse3Error('SSEC_BLOCKED',
-          `bucket ${req.target.bucket} blocks SSE-C writes (its encryption configuration lists SSE-C in BlockedEncryptionTypes)`,
-          'the bucket owner can allow SSE-C with put-bucket-encryption, removing SSE-C from BlockedEncryptionTypes',
-          { cause: e });
-      }
-    } catch {
-      // Not allowed to read the configuration, or not AWS: fall through to the plain message.
-    }
-  }
-  return describeS3Error(e, { op: 'put', url: urlOf(req) });
 }
