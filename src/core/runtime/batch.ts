@@ -129,17 +129,49 @@ export async function* readAhead<T>(source: AsyncIterable<T>, max: number, onTak
 }
 
 /**
- * Run fn over items with at most `jobs` in flight, results yielded in the items' order (a listing stays sorted while
- * its lookups run in parallel). The first failure is thrown.
+ * fn over items with at most `jobs` running at once, results handed out in the items' order: sse3's one ordered
+ * read-ahead window (a listing stays sorted while its lookups run in parallel; a download's or a copy's ranges arrive
+ * in parallel into pooled buffers and are hashed in order). The first `jobs` items start when this is called, not
+ * when the first result is asked for; each result taken starts the next item before it is handed out, so the work
+ * ahead goes on while the consumer uses it. Items are taken from the source one at a time, only as they start. A
+ * failure (of an item, or of the source) reaches the consumer in its place, after every result before it. A consumer
+ * that stops early starts nothing more and closes the source; what already runs is the caller's to cancel.
  */
-export async function* mapInOrder<T, R>(items: AsyncIterable<T> | Iterable<T>, jobs: number, fn: (item: T) => Promise<R>)
-  : AsyncGenerator<R> {
-  const window: Array<Promise<R>> = [];
-  for await (const item of items as AsyncIterable<T>) {
-    const p = fn(item);
-    p.catch(() => undefined); // awaited in order below
-    window.push(p);
-    if (window.length >= Math.max(1, jobs)) yield await window.shift()!;
-  }
-  while (window.length) yield await window.shift()!;
+export function mapInOrder<T, R>(items: AsyncIterable<T> | Iterable<T>, jobs: number, fn: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const source: Iterator<T> | AsyncIterator<T> = Symbol.asyncIterator in items
+    ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  const END = Symbol('end');
+  let ended = false;
+  let stopped = false;
+  // The source is asked for one item at a time, each pull after the one before it has answered.
+  let pulled: Promise<unknown> = Promise.resolve();
+  const window: Array<Promise<R | typeof END>> = [];
+  const start = () => {
+    if (ended || stopped) return;
+    const next = pulled.then(() => (ended || stopped ? { done: true as const, value: undefined } : source.next()));
+    pulled = next.then(() => undefined, () => { ended = true; });
+    const result = next.then<R | typeof END>((n) => {
+      if (n.done || stopped) {
+        ended = true;
+        return END;
+      }
+      return fn(n.value);
+    });
+    result.catch(() => undefined); // taken in order below; this only keeps an early failure from being "unhandled"
+    window.push(result);
+  };
+  for (let i = 0; i < Math.max(1, jobs); i++) start();
+  return (async function* () {
+    try {
+      while (window.length) {
+        const result = await window.shift()!;
+        if (result === END) return;
+        start();
+        yield result;
+      }
+    } finally {
+      stopped = true;
+      await source.return?.();
+    }
+  })();
 }
