@@ -81,7 +81,7 @@ export class S3Twin {
     // An S3Client by prototype, so the SDK's paginators accept it; every request goes to the twin.
     const client = Object.assign(Object.create(S3Client.prototype), { send: (cmd: any) => this.send(cmd), destroy() {} });
     return { client, singleAttemptClient: client, objects: sdkObjects(client, client), endpoint: this.opts.endpoint ?? 'https://twin',
-      region: 'us-east-1', close() {} };
+      region: 'us-east-1', limits: {}, close() {} };
   }
 
   /** Make obj the current version of id (and keep it in the history when versioned). */
