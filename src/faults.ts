@@ -9,7 +9,22 @@
  */
 declare const SSE3_FAULT_HOOKS: boolean | undefined;
 
-export function faultPoint(name: string): void {
+/**
+ * Every point, each a boundary between two phases of a write, so production code marks phases rather than test cases.
+ * Uploads: 'put-sent' (PutObject answered and confirmed, the file not yet checked again), 'after-put' (confirmed and
+ * checked, not yet recorded); 'after-part-N' (part N of a multipart upload confirmed), 'before-complete' (the whole
+ * checksum journalled, CompleteMultipartUpload not yet sent), 'after-complete' (completed and proven, not yet
+ * recorded). Downloads: 'download-written' (the temporary file written and synced, not yet verified or renamed),
+ * 'device-open' (about to open a device or FIFO). Rotation: 'rotate-journalled', 'rotate-written'. Adopt:
+ * 'adopt-tagged' (tags written, not yet recorded).
+ */
+export type FaultPoint =
+  | 'put-sent' | 'after-put' | `after-part-${number}` | 'before-complete' | 'after-complete'
+  | 'download-written' | 'device-open'
+  | 'rotate-journalled' | 'rotate-written'
+  | 'adopt-tagged';
+
+export function faultPoint(name: FaultPoint): void {
   // Written as one condition around the body, so the bundler drops the body when the flag is false.
   if (typeof SSE3_FAULT_HOOKS !== 'undefined' && SSE3_FAULT_HOOKS) {
     const fault = process.env.SSE3_FAULT;

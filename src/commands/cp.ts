@@ -9,7 +9,7 @@ import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer/single.js';
 import { makeFolders } from '../local/files.js';
-import { partSizeFor } from '../core/transfer/upload.js';
+import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';

@@ -3,7 +3,7 @@ import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession } from '../core/session/session.js';
 import { localFile, putOne, writeKeyRef } from '../core/transfer/single.js';
-import { partSizeFor } from '../core/transfer/upload.js';
+import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';

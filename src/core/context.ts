@@ -1,11 +1,14 @@
 import type { Connection } from '../s3/client.js';
 import type { ManifestStore } from '../manifest/store.js';
+import type { TransferScope } from './transfer/scope.js';
 
 /** What every operation on objects works through: the server, the manifest, and the user's Ctrl-C. */
 export interface Io {
   conn: Connection;
   manifest: ManifestStore;
   signal?: AbortSignal;
+  /** What the session's transfers share (buffer budget, swept folders); see transfersOf(). */
+  transfers?: TransferScope;
 }
 
 /** How a transfer moves its bytes; every field has a default. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { BoundedPool, fixedChunks } from '../../src/core/transfer/pools.js';
-import { partSizeFor, MiB } from '../../src/core/transfer/upload.js';
+import { partSizeFor, MiB } from '../../src/core/transfer/partsize.js';
 import { Sse3Error } from '../../src/errors.js';
 
 async function sizes(total: number, piece: number, size: number): Promise<number[]> {

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SseCKey } from '../../src/keys/key.js';
 import { uploadObject } from '../../src/core/transfer/upload.js';
-import { transferBudget } from '../../src/core/transfer/pools.js';
+import { TransferScope } from '../../src/core/transfer/scope.js';
 import { copyObject } from '../../src/core/transfer/copy.js';
 import { type RotateContext, rotateObject } from '../../src/core/rotation/rotate.js';
 import { resumeRotations, settleRotations } from '../../src/core/rotation/settle.js';
@@ -18,26 +18,27 @@ const MiB = 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const chunked = (b: Buffer, n = 1000) => Readable.from(Array.from({ length: Math.ceil(b.length / n) || 1 }, (_, i) => b.subarray(i * n, (i + 1) * n)));
 
-// sse3 remembers per endpoint that a server cannot copy SSE-C objects: every twin gets its own endpoint.
-let endpoints = 0;
 function setup(opts: TwinOptions = {}) {
-  const twin = new S3Twin({ endpoint: `https://twin-${++endpoints}`, ...opts });
+  // What the connection learns of its server (a CopyObject it cannot do) lives as long as this connection.
+  const twin = new S3Twin(opts);
   const conn = twin.connection();
   const manifest = new ManifestStore(':memory:');
+  // What a session's transfers share (the buffer budget), as one session's would.
+  const transfers = new TransferScope();
   const loc = (bucket: string, key: string) => ({ endpoint: conn.endpoint, bucket, key });
   /** An object as sse3 put writes it (single part, or multipart with partSize). */
   const put = async (bucket: string, key: string, data: Buffer, sseKey = oldKey, partSize = 8192) => {
-    const r = await uploadObject({ io: { conn, manifest }, target: { bucket, key, sseKey }, source: { kind: 'stream', body: chunked(data) },
+    const r = await uploadObject({ io: { conn, manifest, transfers }, target: { bucket, key, sseKey }, source: { kind: 'stream', body: chunked(data) },
       tuning: { partSize } });
     twin.requests.length = 0;
     return r;
   };
   const ctx = (over: Partial<RotateContext> = {}): RotateContext => ({
     // Copies know the source's size, which rounds their part size up to whole MiB.
-    io: { conn, manifest }, tuning: { partSize: MiB },
+    io: { conn, manifest, transfers }, tuning: { partSize: MiB },
     findKey: async (fp) => [oldKey, newKey].find((k) => k.fingerprint === fp), ...over,
   });
-  return { twin, conn, manifest, loc, put, ctx };
+  return { twin, conn, manifest, loc, put, ctx, transfers };
 }
 
 const opsOf = (twin: S3Twin) => twin.requests.map((q) => q.op);
@@ -232,7 +233,7 @@ test('rotateObject, streamed (Ceph), unversioned multipart: the object is replac
 });
 
 test('rotateObject, streamed (Ceph), small objects: a GET with the old key and a PUT with the new key carrying the tags, nothing more', async () => {
-  const { twin, manifest, loc, put, ctx } = setup({ serverSideCopy: 'not-implemented' });
+  const { twin, manifest, loc, put, ctx, transfers } = setup({ serverSideCopy: 'not-implemented' });
   const data = [randomBytes(3000), randomBytes(1), randomBytes(5000), randomBytes(0)];
   for (let i = 0; i < data.length; i++) await put('b', `doc${i}`, data[i]);
   // The first rotation learns that this server cannot copy SSE-C objects; the others go straight to GET → PUT.
@@ -255,7 +256,7 @@ test('rotateObject, streamed (Ceph), small objects: a GET with the old key and a
     assert.equal(manifest.lookup(loc('b', `doc${i}`))!.sha256, sha(data[i]));
   }
   assert.deepEqual(manifest.openRotations(), []);
-  assert.equal(transferBudget.used, 0, 'every transfer buffer went back');
+  assert.equal(transfers.budget.used, 0, 'every transfer buffer went back');
 });
 
 test('a rotation whose PUT answer lacks the new key\'s MD5 is caught: the written version is removed, the object keeps its old key', async () => {

@@ -8,7 +8,7 @@ import { Readable, Writable } from 'node:stream';
 import { SseCKey } from '../../src/keys/key.js';
 import { uploadObject } from '../../src/core/transfer/upload.js';
 import { downloadObject } from '../../src/core/transfer/download.js';
-import { transferBudget } from '../../src/core/transfer/pools.js';
+import { TransferScope } from '../../src/core/transfer/scope.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
 import { S3Twin } from '../support/s3-twin.js';
@@ -166,7 +166,9 @@ test('downloads to a stream give their range buffers back to the process budget,
   const manifest = new ManifestStore(':memory:');
   const twin = new S3Twin();
   await upload(twin, manifest, 'b', 'k', chunked(data, MiB), { partSize: 5 * MiB });
-  const toStream = (sink: Writable) => downloadObject({ io: { conn: twin.connection(), manifest }, object: { bucket: 'b', key: 'k' },
+  // One session's transfers: they share one buffer budget.
+  const io = { conn: twin.connection(), manifest, transfers: new TransferScope() };
+  const toStream = (sink: Writable) => downloadObject({ io, object: { bucket: 'b', key: 'k' },
     sseKey: key, target: { kind: 'stream', stream: sink }, tuning: { partSize: MiB, concurrency: 3 } });
   // More downloads than the budget has room for if any of them kept its buffers.
   for (let i = 0; i < 12; i++) {
@@ -174,10 +176,10 @@ test('downloads to a stream give their range buffers back to the process budget,
     const r = await toStream(new Writable({ write(c, _e, cb) { got.push(Buffer.from(c)); cb(); } }));
     assert.equal(r.sha256, sha(data));
     assert.ok(Buffer.concat(got).equals(data), 'the stream got the object\'s bytes in order');
-    assert.equal(transferBudget.used, 0, `after download ${i}`);
+    assert.equal(io.transfers.budget.used, 0, `after download ${i}`);
   }
   const failing = new Writable({ write(_c, _e, cb) { cb(new Error('disk full')); } });
   failing.on('error', () => undefined); // said by the download's rejection
   await assert.rejects(toStream(failing));
-  assert.equal(transferBudget.used, 0, 'after a failed download');
+  assert.equal(io.transfers.budget.used, 0, 'after a failed download');
 });

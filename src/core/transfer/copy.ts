@@ -5,16 +5,14 @@ import { newEntry } from '../../manifest/entry.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
-import { ObjectRanges } from './ranges.js';
+import { getFirstRange, ObjectRanges } from './ranges.js';
 import { answeredSpan, checkAnsweredVersion } from './answers.js';
 import { confirmsKey, keyEcho, metadataFor, mtimeFromMetadata, readSse3Tags, requireOurKey, sse3Values, tagsFor, toTagging } from '../ssec.js';
-import { partSizeFor, type UploadResult, uploadObject } from './upload.js';
+import { partSizeFor } from './partsize.js';
+import { type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
 const MAX_SINGLE_COPY = 5 * 1024 * 1024 * 1024;
-
-/** Endpoints that answered 501 to an SSE-C CopyObject (Ceph RGW before 2025): not asked again in this process. */
-const noServerSideCopy = new Set<string>();
 
 export interface CopySource {
   bucket: string;
@@ -62,9 +60,12 @@ export interface OpenedSource extends SourceInfo {
   firstLength: number;
 }
 
-/** Whether a copy on this endpoint may be tried server-side (auto mode, and no 501 seen from it in this process). */
+/**
+ * Whether a copy may be tried server-side: auto mode, and the connection's server has not answered an SSE-C CopyObject
+ * with 501 (Ceph RGW before 2025; it is not asked again while the connection lives).
+ */
 export const mayCopyServerSide = (io: Io, tuning?: Tuning) =>
-  (tuning?.serverSide ?? 'auto') === 'auto' && !noServerSideCopy.has(io.conn.endpoint);
+  (tuning?.serverSide ?? 'auto') === 'auto' && !io.conn.limits.noSseCCopy;
 
 async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   const src = req.source;
@@ -105,16 +106,9 @@ export async function openSource(io: Io, src: CopySource, opts: { op: ErrorConte
 
 /** openSource without the translation of its failure: the SDK's error shape, for callers that look at the status. */
 export async function firstPart(io: Io, src: CopySource, partSize: number | undefined): Promise<OpenedSource> {
-  const get = (range: string | undefined) => io.conn.objects.getObject({ Bucket: src.bucket, Key: src.key, VersionId: src.versionId,
-    Range: range, ...src.sseKey?.sseC() }, { abortSignal: io.signal });
-  let asked: { start: number; end?: number } = { start: 0, end: partSizeFor(undefined, partSize) - 1 };
-  const first = await get(`bytes=0-${asked.end}`).catch((e) => {
-    if (statusOf(e) !== 416) throw e;
-    asked = { start: 0 }; // an empty object has no byte 0
-    return get(undefined);
-  });
+  const { first, asked } = await getFirstRange(io, src, src.sseKey, partSizeFor(undefined, partSize));
   try {
-    // Checked before a byte is read, as a download's first answer is (src/core/download.ts).
+    // Checked before a byte is read, as a download's first answer is (src/core/transfer/download.ts).
     checkAnsweredVersion(src.versionId, first, src);
     // Ceph RGW serves a plain object even to a GET with a key ('plain': read on without one); another key's echo is refused.
     if (src.sseKey && keyEcho(first, src.sseKey) === 'other') requireOurKey(first, src.sseKey, src);
@@ -171,7 +165,7 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
     }), { abortSignal: req.io.signal });
   } catch (e) {
     if (statusOf(e) === 501 || s3ErrorName(e) === 'NotImplemented') {
-      noServerSideCopy.add(req.io.conn.endpoint);
+      req.io.conn.limits.noSseCCopy = true;
       return undefined;
     }
     throw describeS3Error(e, { op: 'copy', url: formatS3Url(source), sentFingerprint: source.sseKey!.fingerprint });

@@ -1,5 +1,5 @@
 /**
- * Bytes of transfer buffers the whole process may hold at once, shared by every transfer of a batch: with many
+ * Bytes of transfer buffers that may be held at once, shared by every transfer of a session (TransferScope): with many
  * large objects in flight, each gets fewer buffers (never fewer than one) instead of the process growing without
  * bound. A single transfer with the default part size and concurrency fits well inside it.
  */
@@ -38,13 +38,10 @@ export class MemoryBudget {
   }
 }
 
-/** 64 MiB: eight parts of the default size, across all transfers of the process. */
-export const transferBudget = new MemoryBudget(64 * 1024 * 1024);
-
 /**
  * A fixed set of equal buffers handed out and returned, so a long transfer reuses the same memory instead of
  * allocating a buffer per part and waiting for the garbage collector to give it back. Buffers count against the
- * process's budget: a pool always gets its first one (waiting its turn), more only while the budget has room;
+ * session's budget: a pool always gets its first one (waiting its turn), more only while the budget has room;
  * otherwise take() waits for one of its own to come back. close() hands the budget back.
  */
 export class BufferPool {
@@ -53,7 +50,7 @@ export class BufferPool {
   #created = 0;
   #closed = false;
 
-  constructor(readonly size: number, readonly max: number, private readonly budget: MemoryBudget = transferBudget) {}
+  constructor(readonly size: number, readonly max: number, private readonly budget: MemoryBudget) {}
 
   async take(): Promise<Buffer> {
     const free = this.#free.pop();

@@ -1,12 +1,15 @@
 import type { Readable } from 'node:stream';
 import { formatS3Url } from '../../s3/url.js';
 import type { ObjectBody } from '../../s3/objects.js';
+import { statusOf } from '../../s3/errors.js';
 import { withRetries } from '../../s3/retry.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { confirmsKey } from '../ssec.js';
+import { mapInOrder } from '../runtime/batch.js';
 import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
+import type { BufferPool } from './pools.js';
 
 /**
  * Byte ranges of one object version, fetched with its SSE-C key. The first GET of a transfer tells the size and
@@ -15,10 +18,22 @@ import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers
  * retry policy — resuming where a cut-short body stopped. A body longer than announced is refused, never cut to fit.
  */
 
-/** Range and part size: large enough that per-request costs vanish, small enough to keep several in flight. */
-export const RANGE_BYTES = 8 * 1024 * 1024;
-/** Ranges in flight per object: parallel streams keep both the server's and the client's cores busy. */
-export const PARALLEL_RANGES = 4;
+/**
+ * A transfer's first GET: bytes 0 to bytes-1, or the whole object when that range is refused with 416 (an empty object
+ * has no byte 0). Returns the answer and what was asked, for answeredSpan() to check it against. A failure is thrown
+ * in the SDK's shape, for the caller to say.
+ */
+export async function getFirstRange(io: Io, object: { bucket: string; key: string; versionId?: string }, sseKey: SseCKey | undefined,
+  bytes: number): Promise<{ first: ObjectBody; asked: { start: number; end?: number } }> {
+  const get = (range: string | undefined) => io.conn.objects.getObject({ Bucket: object.bucket, Key: object.key,
+    VersionId: object.versionId, Range: range, ...sseKey?.sseC() }, { abortSignal: io.signal });
+  try {
+    return { first: await get(`bytes=0-${bytes - 1}`), asked: { start: 0, end: bytes - 1 } };
+  } catch (e) {
+    if (statusOf(e) !== 416) throw e;
+    return { first: await get(undefined), asked: { start: 0 } };
+  }
+}
 
 export class ObjectRanges {
   readonly url: string;
@@ -106,6 +121,15 @@ export class ObjectRanges {
     return view;
   }
 
+  /**
+   * Ranges (inclusive [start, end] pairs, in order) read into buffers of `pool`, `width` at once, handed out in order:
+   * the ordered read-ahead window (mapInOrder) over pooled buffers. The consumer gives each buffer back to the pool;
+   * `signal` cancels the reads still in flight.
+   */
+  inOrder(list: Iterable<[number, number]>, pool: BufferPool, width: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+    return mapInOrder(list, width, ([start, end]) => pool.take().then((buf) => this.readInto(start, end, buf, signal)));
+  }
+
   #take(): Readable {
     const body = this.#first!;
     this.#first = undefined;
@@ -133,8 +157,3 @@ export class ObjectRanges {
 const cutShort = (url: string, got: number, wanted: number) => new Sse3Error('CUT_SHORT',
   `the server cut the transfer of ${url} short (${got} of ${wanted} bytes of a range)`,
   'try again; if it keeps happening, the server or a proxy is closing connections');
-
-/** The ranges of an object after its first response: [start, end] pairs of RANGE_BYTES (the last may be shorter). */
-export function* rangesAfter(first: number, size: number, rangeBytes = RANGE_BYTES): Generator<[number, number]> {
-  for (let start = first; start < size; start += rangeBytes) yield [start, Math.min(size, start + rangeBytes) - 1];
-}

@@ -9,6 +9,12 @@ import { processAlive } from '../runtime/process.js';
  * renamed into place only once verified, so a failed or interrupted transfer
  * never leaves a partial file under the real name.
  */
+
+/**
+ * The temporary files being written right now, for the signal handler to remove (removeLiveTempFiles). Process-wide
+ * on purpose: a signal reaches the process, not a session. Each download takes its file out again when it ends, however
+ * it ends, so nothing stays in it from one transfer to the next.
+ */
 const live = new Set<string>();
 
 /**
@@ -56,15 +62,13 @@ export function removeLiveTempFiles(): void {
   live.clear();
 }
 
-/** Folders already cleared of stale temporary files by this process. */
-const swept = new Set<string>();
-
 /**
  * Remove the temporary files that killed sse3 processes of this user left in the folder of this destination. A
- * folder is cleared once per process: a batch writing 10,000 files into one folder must not read that folder 10,000
- * times. Another user's files are never touched, whatever their name says (a shared folder need not be sticky).
+ * folder is cleared once (`swept` holds the folders already cleared, for the session): a batch writing 10,000 files
+ * into one folder must not read that folder 10,000 times. Another user's files are never touched, whatever their name
+ * says (a shared folder need not be sticky).
  */
-export async function removeStaleTempFiles(dest: string): Promise<number> {
+export async function removeStaleTempFiles(dest: string, swept: Set<string>): Promise<number> {
   const dir = dirname(dest);
   if (swept.has(dir)) return 0;
   swept.add(dir);

@@ -1,0 +1,49 @@
+import { Sse3Error } from '../../errors.js';
+import type { Tuning } from '../context.js';
+
+/**
+ * How an object is cut for a transfer: the size of an upload's parts and of a download's ranges, and how many of them
+ * are in flight at once. --part-size and --concurrency choose them; S3's limits bound them.
+ */
+
+export const MiB = 1024 * 1024;
+/** Part and range size: large enough that per-request costs vanish, small enough to keep several in flight. */
+export const DEFAULT_PART_SIZE = 8 * MiB;
+/** Parts or ranges in flight per object: parallel streams keep both the server's and the client's cores busy. */
+export const DEFAULT_CONCURRENCY = 4;
+/** S3's limits: at most 10,000 parts, each 5 MiB to 5 GiB (the last may be smaller). */
+export const MAX_PARTS = 10_000;
+export const MIN_PART_SIZE = 5 * MiB;
+export const MAX_PART_SIZE = 5 * 1024 * MiB;
+
+/**
+ * The part size for an upload of sizeHint bytes (undefined: unknown). A part size asked for must keep a known size
+ * within S3's 10,000 parts, or the upload is refused before any request; without one, the default grows as needed.
+ */
+export function partSizeFor(sizeHint: number | undefined, wanted: number | undefined): number {
+  const mib = (n: number) => `${Math.ceil(n / MiB)} MiB`;
+  const needed = sizeHint === undefined ? 0 : Math.ceil(Math.ceil(sizeHint / MAX_PARTS) / MiB) * MiB;
+  if (wanted === undefined) {
+    const size = Math.max(DEFAULT_PART_SIZE, needed);
+    if (size > MAX_PART_SIZE) {
+      throw new Sse3Error('USAGE', `${sizeHint} bytes is more than S3 can store in one object (10,000 parts of 5 GiB)`);
+    }
+    return size;
+  }
+  if (wanted < needed) {
+    throw new Sse3Error('USAGE', `--part-size ${mib(wanted)} would cut ${sizeHint} bytes into ${Math.ceil(sizeHint! / wanted)} parts; ` +
+      'S3 allows at most 10,000', `pass --part-size ${needed / MiB} or more, or leave it out and sse3 picks one`);
+  }
+  return wanted;
+}
+
+/** A download's range size: --part-size, else the default (a download has no part limit to grow it for). */
+export const rangeSizeFor = (tuning: Tuning | undefined): number => tuning?.partSize ?? DEFAULT_PART_SIZE;
+
+/** Parts or ranges in flight for one object: --concurrency, else the default; at least one. */
+export const inFlightFor = (tuning: Tuning | undefined): number => Math.max(1, tuning?.concurrency ?? DEFAULT_CONCURRENCY);
+
+/** An object of `size` bytes cut into [start, end] pairs (inclusive) of `piece` bytes from `from` on; the last may be shorter. */
+export function* piecesOf(size: number, piece: number, from = 0): Generator<[number, number]> {
+  for (let start = from; start < size; start += piece) yield [start, Math.min(size, start + piece) - 1];
+}
