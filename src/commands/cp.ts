@@ -7,10 +7,11 @@ import type { SseCKey } from '../keys/key.js';
 import { walkLocalSorted } from '../core/sync/localwalk.js';
 import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/session/scope.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
-import { copyOne, getOne, localFile, localTarget, putOne, writeKeyRef } from '../core/transfer/single.js';
+import { copyOne, getOne, localFile, localTarget, putOne } from '../core/transfer/single.js';
 import { makeFolders } from '../local/files.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
+import { writeKeyRef } from '../keys/write-ref.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { type BatchItem, type Rendered, reportBatch } from '../output/batch.js';
@@ -39,7 +40,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOpt
       'keys that may open the source go in --source-key REF (repeatable)');
   }
   // Every local check happens before the first request leaves the process.
-  const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key?.[0]))) : undefined;
+  const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key?.[0], process.env))) : undefined;
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
   if (file) partSizeFor(file.size, opts.partSize);
   if (!srcS3 && opts.recursive) await localFolder(src);
@@ -59,13 +60,13 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   file: Awaited<ReturnType<typeof localFile>> | undefined, stdout?: NodeJS.WriteStream): Promise<Rendered> {
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
-    return renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) => putOne(s, file, loc, destKey!, { tuning: opts }, ev)));
+    return renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
+      putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { tuning: opts }, ev)));
   }
   const from = parseS3Url(src, { requireKey: true });
   if (!isS3Url(dst)) {
-    const path = dst === '-' ? undefined : await localTarget(dst, from.key);
-    return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) =>
-      getOne(s, from, path, { stdout }, ev)));
+    const to = stdout ?? await localTarget(dst, from.key);
+    return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) => getOne(s, from, to, {}, ev)));
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>

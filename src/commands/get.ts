@@ -15,12 +15,11 @@ export interface GetOptions {
 export async function get(src: string, dst: string | undefined, opts: GetOptions, g: GlobalOptions, out: Output,
   signal: AbortSignal): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
-  const stdout = dst === '-' ? out.dataStream() : undefined;
-  const path = dst === '-' ? undefined : await localTarget(dst, loc.key);
+  const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc.key);
   const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
-      getOne(s, loc, path, { versionId: opts.versionId, stdout }, events));
+      getOne(s, loc, to, { versionId: opts.versionId }, events));
     out.show(renderGet(out, r));
   } finally {
     s.close();

@@ -2,9 +2,10 @@ import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession } from '../core/session/session.js';
-import { localFile, putOne, writeKeyRef } from '../core/transfer/single.js';
+import { localFile, putOne } from '../core/transfer/single.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
+import { writeKeyRef } from '../keys/write-ref.js';
 import { namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
@@ -19,7 +20,7 @@ export interface PutOptions {
 
 export async function put(src: string, dst: string, opts: PutOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
   : Promise<void> {
-  const keyRef = parseKeyRef(writeKeyRef(opts.key));
+  const keyRef = parseKeyRef(writeKeyRef(opts.key, process.env));
   const parsed = parseS3Url(dst);
   if (src === '-' && namesFolder(parsed)) {
     throw new Sse3Error('USAGE', 'reading stdin needs a full object name', `e.g. sse3 put - s3://${parsed.bucket}/${parsed.key}NAME`);
@@ -32,7 +33,7 @@ export async function put(src: string, dst: string, opts: PutOptions, g: GlobalO
   const s = await openSession(g, signal);
   try {
     const r = await withProgress(out, `put ${basename(loc.key)}`, (events) =>
-      putOne(s, file, loc, sseKey, { contentType: opts.contentType, tuning: opts }, events));
+      putOne(s, file ?? { stream: process.stdin }, loc, sseKey, { contentType: opts.contentType, tuning: opts }, events));
     out.show(renderPut(out, r));
   } finally {
     s.close();

@@ -9,7 +9,7 @@ import { loadGivenKeys, openSession } from '../core/session/session.js';
 import type { SseCKey } from '../keys/key.js';
 import { type CopySyncSpec, planCopySync } from '../core/sync/copy.js';
 import { planSync, type SyncOutcome, type SyncSpec, type SyncTally } from '../core/sync/plan.js';
-import { writeKeyRef } from '../core/transfer/single.js';
+import { writeKeyRef } from '../keys/write-ref.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { isS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
@@ -96,7 +96,7 @@ async function syncPlan(src: string, dst: string, opts: SyncOptions): Promise<Pl
       throw new Sse3Error('USAGE', `${src} is not a folder${st ? '' : ' (it does not exist)'}`,
         'sync uploads a folder; for one file use: sse3 put FILE s3://BUCKET/KEY');
     }
-    const putKey = await loadKey(parseKeyRef(writeKeyRef(opts.key)));
+    const putKey = await loadKey(parseKeyRef(writeKeyRef(opts.key, process.env)));
     return { kind: 'local', spec: { ...local, direction: 'up', root, scope: parseScope(dst), putKey } };
   }
   const root = resolve(dst);

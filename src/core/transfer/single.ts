@@ -2,7 +2,6 @@ import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Sse3Error } from '../../errors.js';
-import { takeEnvKey } from '../../keys/env.js';
 import { baseName, formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
@@ -15,16 +14,10 @@ import { recordFoundByTag, withObjectKey } from '../session/heal.js';
 import { uploadObject, type UploadResult } from './upload.js';
 import { wholeMs } from '../ssec.js';
 
-/** One object moved in one direction: local → s3 (put), s3 → local (get), s3 → s3 (copy). */
-
-/** The --key ref for writes: the option, else SSE3_KEY when set. */
-export function writeKeyRef(ref: string | undefined): string {
-  // An empty --key "" (an unset variable in a script) is a mistake to report, not a reason to fall back to SSE3_KEY.
-  if (ref !== undefined) return ref;
-  if (takeEnvKey(process.env, 'SSE3_KEY') !== undefined) return 'env:SSE3_KEY';
-  throw new Sse3Error('USAGE', 'no key given: say which key encrypts the object',
-    'pass --key file:PATH | env:VAR | keychain:NAME (make one with: sse3 keygen keychain:NAME)');
-}
+/**
+ * One object moved in one direction: local → s3 (put), s3 → local (get), s3 → s3 (copy). Standard input and output
+ * are the command's to hand in: nothing here reads the process's streams or environment.
+ */
 
 export interface LocalFile {
   path: string;
@@ -42,13 +35,17 @@ export async function localFile(path: string): Promise<LocalFile> {
   return { path, size: Number(st.size), stamp: stampOf(st) };
 }
 
-/** Upload one local file (or stdin when file is undefined) encrypted with sseKey. */
-export async function putOne(s: Session, file: LocalFile | undefined, dst: S3Location, sseKey: SseCKey,
+/** What put uploads: a local file, or a stream of unknown length (standard input, handed in by the command). */
+export type PutSource = LocalFile | { stream: AsyncIterable<Uint8Array> };
+
+/** Upload one local file or stream encrypted with sseKey. */
+export async function putOne(s: Session, from: PutSource, dst: S3Location, sseKey: SseCKey,
   opts: { contentType?: string; tuning?: Tuning }, events: TransferEvents = {}): Promise<UploadResult> {
+  const file = 'stream' in from ? undefined : from;
   events.onStart?.(file?.size);
   return uploadObject({
     io: s, target: { ...dst, sseKey, contentType: opts.contentType, mtimeMs: file ? wholeMs(Number(file.stamp.mtimeNs) / 1e6) : undefined },
-    source: file ? { kind: 'file', ...file } : { kind: 'stream', body: process.stdin },
+    source: 'stream' in from ? { kind: 'stream', body: from.stream } : { kind: 'file', ...from },
     tuning: opts.tuning, events,
   });
 }
@@ -69,19 +66,23 @@ export interface GetOutcome extends DownloadResult {
 }
 
 /**
- * Download one object to a local path (or opts.stdout when path is undefined), its key found through the session (keys given with --key, the manifest, the tag). A path that
- * is a character device or FIFO is written directly, a symbolic link is followed (see downloadDestination); with
- * regularOnly (recursive downloads) only regular files are written. restoreMtime gives a written file the recorded mtime.
+ * Download one object to a local path, or to standard output (a stream the command hands in), its key found through
+ * the session (keys given with --key, the manifest, the tag). A path that is a character device or FIFO is written
+ * directly, a symbolic link is followed (see downloadDestination); with regularOnly (recursive downloads) only regular
+ * files are written. restoreMtime gives a written file the recorded mtime.
  */
-export async function getOne(s: Session, loc: S3Location, path: string | undefined,
-  opts: { versionId?: string; regularOnly?: boolean; stdout?: Writable; restoreMtime?: boolean },
+export async function getOne(s: Session, loc: S3Location, to: string | Writable,
+  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean },
   events: TransferEvents = {}): Promise<GetOutcome> {
   const url = formatS3Url(loc);
-  let target: DownloadTarget = { kind: 'stream', stream: opts.stdout ?? process.stdout, name: 'stdout' };
-  if (path) {
-    const parent = await fs.stat(resolve(path, '..')).catch(() => undefined);
-    if (!parent?.isDirectory()) throw new Sse3Error('LOCAL_IO', `folder of ${path} does not exist`, 'create it first');
-    target = await downloadDestination(path, { devices: !opts.regularOnly });
+  const path = typeof to === 'string' ? to : undefined;
+  let target: DownloadTarget;
+  if (typeof to === 'string') {
+    const parent = await fs.stat(resolve(to, '..')).catch(() => undefined);
+    if (!parent?.isDirectory()) throw new Sse3Error('LOCAL_IO', `folder of ${to} does not exist`, 'create it first');
+    target = await downloadDestination(to, { devices: !opts.regularOnly });
+  } else {
+    target = { kind: 'stream', stream: to, name: 'stdout' };
   }
   let found = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get' });
   const r = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, (f) => {
