@@ -30,7 +30,7 @@ export interface Connection {
   client: S3ClientLike;
   /** Same settings without SDK retries: for requests sse3 retries itself (withRetries), such as bodies streamed from disk. */
   singleAttemptClient: S3ClientLike;
-  /** GetObject, HeadObject, PutObject and UploadPart: signed by sse3 over node:https where it can, else through the SDK. */
+  /** GetObject, HeadObject, PutObject and UploadPart: signed by sse3 where it can (http.ts), else through the SDK client. */
   objects: ObjectRequests;
   /** Stable identity of the server, used as the manifest's endpoint column. */
   endpoint: string;

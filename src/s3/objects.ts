@@ -2,9 +2,10 @@ import type { Readable } from 'node:stream';
 
 /**
  * The requests that move object data — GetObject, HeadObject, PutObject, UploadPart — behind one small interface,
- * answered in the AWS SDK's field names and error shapes. Two implementations: http.ts signs them itself over
- * node:https (no SDK client to load or build, which is most of a small transfer's start-up), and sdkObjects()
- * below sends them through the SDK client, for servers where the SDK's endpoint rules or checksum options apply.
+ * answered in the AWS SDK's field names and error shapes. Two implementations: http.ts signs them itself and sends
+ * them through the SDK's HTTP handler (no SDK client to load or build, which is most of a small transfer's start-up),
+ * and sdkObjects() below sends them through the SDK client, for servers where the SDK's endpoint rules or checksum
+ * options apply.
  */
 
 export interface RequestOptions {
@@ -91,7 +92,7 @@ export interface WriteOutput {
 }
 
 export interface ObjectRequests {
-  /** 'lean': signed by sse3 over node:https; 'sdk': through the AWS SDK client. */
+  /** 'lean': signed by sse3, sent through the SDK's HTTP handler; 'sdk': through the AWS SDK client. */
   readonly kind: 'lean' | 'sdk';
   getObject(input: GetInput, opts?: RequestOptions): Promise<ObjectBody>;
   headObject(input: HeadInput, opts?: RequestOptions): Promise<ObjectInfo>;

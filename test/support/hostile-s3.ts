@@ -69,7 +69,7 @@ export const taggingXml = (tags: Record<string, string>): string =>
     .map(([k, v]) => `<Tag><Key>${xmlEscape(k)}</Key><Value>${xmlEscape(v)}</Value></Tag>`).join('')}</TagSet></Tagging>`;
 
 /** A throwaway CA and a certificate for 127.0.0.1 signed by it, in dir. */
-function makeCertificates(dir: string): { caFile: string; key: Buffer; cert: Buffer } {
+export function makeCertificates(dir: string): { caFile: string; key: Buffer; cert: Buffer } {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   openssl('req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key',
     '-out', 'ca.pem', '-days', '2', '-subj', '/CN=sse3 hostile test CA', '-addext', 'basicConstraints=critical,CA:TRUE',
