@@ -103,6 +103,7 @@ export class ManifestStore {
     this.#pending.add(e, Boolean(opts.older));
   }
 
+  /** Forget an object version that was deleted; true when there was a row. */
   remove(loc: ObjectLocation, versionId: string): boolean {
     this.flush();
     return objects.removeObject(this.#db, loc, versionId);
@@ -120,11 +121,13 @@ export class ManifestStore {
 
   // --- Object queries (objects.ts, object-pages.ts) ---
 
+  /** The given version, or the latest one recorded for the object. */
   lookup(loc: ObjectLocation, versionId?: string): ManifestEntry | undefined {
     this.flush();
     return objects.lookup(this.#db, loc, versionId);
   }
 
+  /** Every recorded version of one object, newest first. */
   versions(loc: ObjectLocation): ManifestEntry[] {
     this.flush();
     return objects.versions(this.#db, loc);
@@ -158,6 +161,7 @@ export class ManifestStore {
     return pagedEntries(this.#db, scope, opts, pageSize, () => this.flush());
   }
 
+  /** The latest recorded version of each object under a prefix, a page at a time in S3 key order (object-pages.ts). */
   latestPage(scope: { endpoint: string; bucket: string; prefix: string }, after: string | undefined, limit: number): ManifestEntry[] {
     this.flush();
     return latestPage(this.#db, scope, after, limit);
@@ -165,7 +169,9 @@ export class ManifestStore {
 
   // --- manifest pull's state (pull-state.ts) ---
 
+  /** What manifest pull saw at its last pass over a scope, beside the versions recorded there. */
   pullState(scope: PullScope): PullState {
+    this.flush();
     return pullState(this.#db, scope);
   }
 

@@ -28,3 +28,11 @@ test('pull state: the recorded versions and what pull saw, under exactly one pre
   assert.equal(m.pullState({ endpoint: here, bucket: 'b', prefix: 'p/' }).pulled.has('p/untagged\0'), false);
   m.close();
 });
+
+test('pull state counts rows still waiting to be written (deferred records) as recorded, as every object query does', () => {
+  const m = new ManifestStore(':memory:');
+  m.deferRecords(64, 60_000);
+  m.record(newEntry({ endpoint: here, bucket: 'b', key: 'waiting' }, { versionId: 'v1', fingerprint: 'f'.repeat(20), size: 1 }));
+  assert.deepEqual([...m.pullState({ endpoint: here, bucket: 'b', prefix: '' }).recorded], ['waiting\0v1']);
+  m.close();
+});
