@@ -2,13 +2,14 @@ import type { AdoptResult } from '../core/scans/adopt.js';
 import type { CopyResult } from '../core/transfer/copy.js';
 import type { HeadReport } from '../core/objects/head.js';
 import type { ListedRow } from '../core/objects/listing.js';
-import type { RemoveResult } from '../core/objects/remove.js';
+import type { RemoveResult, RemoveTarget } from '../core/objects/remove.js';
 import type { RotateResult } from '../core/rotation/rotate.js';
-import type { SyncOutcome } from '../core/sync/plan.js';
+import type { SyncOutcome, SyncTally } from '../core/sync/plan.js';
+import { formatScope, type Scope } from '../core/session/scope.js';
 import type { SettleResult } from '../core/rotation/settle.js';
 import type { GetOutcome } from '../core/transfer/single.js';
 import type { UploadResult } from '../core/transfer/upload.js';
-import { VERIFY_STATUSES, type VerifyResult } from '../core/objects/verify.js';
+import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { RetireCheck } from '../core/rotation/retire.js';
 import { formatS3Url } from '../s3/url.js';
 import type { Rendered } from './batch.js';
@@ -144,6 +145,18 @@ export function verifyLine(out: Output, r: VerifyResult): string {
 export const verifyJson = (r: VerifyResult) => ({ url: formatS3Url(r.entry), versionId: r.entry.versionId || null,
   fingerprint: r.entry.fingerprint, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
 
+/** verify's closing summary: the counts by status, the line, and the failure when any entry is not OK. */
+export function verifySummary(counts: Record<VerifyStatus, number>, checked: number, deep: boolean) {
+  const bad = checked - counts.ok - counts['stale-fixed'];
+  return {
+    json: { counts },
+    line: `${checked} object version(s) checked${deep ? ' (deep)' : ''}: ${counts.ok} OK, ` +
+      `${counts['stale-fixed'] ? `${counts['stale-fixed']} stale record(s) fixed, ` : ''}${bad} not OK`,
+    failure: `${bad} of ${checked} object version(s) are not OK`,
+    hint: 'see the list above',
+  };
+}
+
 const SYNC_REASONS = { new: 'new', size: 'size differs', content: 'content differs', unrecorded: 'no sse3 record' } as const;
 
 export const syncJson = (o: SyncOutcome) => ({
@@ -167,6 +180,27 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
   const verified = o.download?.checkedAgainst === 'none' ? `  ${out.c.yellow('sha256 not verified')}` : '';
   return { line: `${mark} ${verb} ${what}${size}${why}${verified}`, json: syncJson(o) };
 }
+
+/** What a sync did (or would do, in a dry run), counted by action as results come in. */
+export type SyncDone = Record<SyncOutcome['action'], number> & { bytes: number };
+
+/** A sync's closing summary, as the batch report takes it. */
+export function syncSummary(r: { copy: boolean; dryRun: boolean; done: SyncDone; tally: SyncTally; failed: number })
+  : { json: Record<string, unknown>; line: string } {
+  const { done, tally } = r;
+  const json = { uploaded: done.upload, downloaded: done.download, ...(r.copy ? { copied: done.copy } : {}),
+    deleted: done.delete, unchanged: tally.unchanged + done.unchanged, failed: r.failed, bytes: done.bytes,
+    skipped: tally.skipped + tally.notDeleted, dryRun: r.dryRun };
+  const moved = r.copy ? `${done.copy} copied` : `${json.uploaded} uploaded, ${json.downloaded} downloaded`;
+  const kept = tally.notDeleted ? `; ${tally.notDeleted} only in the destination, kept (--delete removes them)` : '';
+  return { json, line: `${r.dryRun ? 'dry run, nothing changed: would have ' : ''}${moved}, ${json.deleted} deleted, ` +
+    `${json.unchanged} unchanged, ${json.failed} failed, ${humanBytes(json.bytes)}${kept}` };
+}
+
+/** Objects a sync compared without any sse3 record: treated as changed, and how to record them once. */
+export const unrecordedWarning = (n: number, scope: Scope) =>
+  `${n} object(s) had no sse3 record (not in the manifest, no sse3-sha256 tag) and were treated as changed; ` +
+  `record existing objects once with: sse3 adopt --hash ${formatScope(scope)}`;
 
 export const adoptJson = (r: AdoptResult) => ({ ok: r.status !== 'no-key', url: r.url, bucket: r.bucket, key: r.key,
   versionId: r.versionId || null, status: r.status, fingerprint: r.fingerprint, via: r.via, keyRef: r.keyRef, sha256: r.sha256,
@@ -225,3 +259,19 @@ export function renderRemoved(out: Output, r: RemoveResult): Rendered {
       markerCreated: r.markerCreated, forgotten: r.forgotten },
   };
 }
+
+/** rm --dry-run: one object version that would be deleted. */
+export const renderWouldDelete = (t: RemoveTarget): Rendered => ({
+  line: `(dry run) would delete ${formatS3Url(t)}${t.versionId ? `  version ${t.versionId}` : ''}`,
+  json: { ok: true, dryRun: true, url: formatS3Url(t), key: t.key, versionId: t.versionId || null },
+});
+
+/** rm --dry-run's closing summary: its JSON and its line. */
+export const wouldDeleteSummary = (n: number) =>
+  ({ json: { wouldDelete: n }, line: `dry run: ${n} object version(s) would be deleted; nothing was` });
+
+/** rm's closing summary, with what to say about retiring the keys no recorded object needs any more. */
+export const removedSummary = (sum: { ok: number; failed: number }, retire: RetireCheck[]) => ({
+  json: { ok: sum.ok, failed: sum.failed, ...retireJson(retire) },
+  line: [`${sum.ok} deleted, ${sum.failed} failed`, ...retire.map(retireAdvice)].join('\n'),
+});
