@@ -1,4 +1,4 @@
-import type { AdoptResult } from '../core/scans/adopt.js';
+import type { AdoptResult, AdoptStatus } from '../core/scans/adopt.js';
 import type { CopyResult } from '../core/transfer/copy.js';
 import type { HeadReport } from '../core/objects/head.js';
 import type { ListedRow } from '../core/objects/listing.js';
@@ -6,7 +6,7 @@ import type { RemoveResult, RemoveTarget } from '../core/objects/remove.js';
 import type { RotateResult } from '../core/rotation/rotate.js';
 import type { SyncOutcome, SyncTally } from '../core/sync/plan.js';
 import { formatScope, type Scope } from '../core/session/scope.js';
-import type { SettleResult } from '../core/rotation/settle.js';
+import type { ResumeReport, SettleResult } from '../core/rotation/settle.js';
 import type { GetOutcome } from '../core/transfer/single.js';
 import type { UploadResult } from '../core/transfer/upload.js';
 import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
@@ -111,6 +111,25 @@ export function settledLine(out: Output, r: SettleResult): string {
   return `${r.outcome === 'unresolved' ? out.c.red('✗') : r.outcome === 'old-key' ? out.c.yellow('…') : out.c.green('✓')} ` +
     `${r.url}: interrupted rotation ${what}`;
 }
+
+/** rotate --resume: what became of the interrupted rotations, and the keys those left unresolved need. */
+export function renderResumed(out: Output, report: ResumeReport): Rendered & { needs: string[] } {
+  const needs = [...new Set(report.unresolved.flatMap((r) => r.needs))];
+  return {
+    needs,
+    line: `${report.settled.length} interrupted rotation(s) settled, ${report.redone.length} redone, ${report.unresolved.length} unresolved`,
+    json: { ok: report.unresolved.length === 0, settled: report.settled, redone: report.redone.map((r) => renderRotated(out, r).json),
+      unresolved: report.unresolved, needs },
+  };
+}
+
+/** rotate --fingerprint's summary: how many older versions still need the key (rotation moves current versions only). */
+export const olderVersionsSummary = (b: { ok: number; failed: number }, headline: string, fingerprint: string,
+  older: { versions: number; objects: number }) => ({
+  json: { ok: b.ok, failed: b.failed, olderVersionsWithOldKey: older.versions },
+  line: [headline, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
+    `still need key ${fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n'),
+});
 
 export function renderHead(out: Output, r: HeadReport): Rendered {
   const c = out.c;
@@ -221,6 +240,26 @@ export function renderAdopted(out: Output, r: AdoptResult, candidates: number): 
   }[r.status];
   return { line: r.warning ? [line, `  ${c.yellow('warning:')} ${r.warning}`] : line, json: adoptJson(r) };
 }
+
+/** adopt's closing summary: what it found, and, when some versions opened with no candidate, what to do about it. */
+export function adoptSummary(counts: Record<AdoptStatus, number>, r: { scope: Scope; failed: number; hashed: boolean; candidates: number }) {
+  const unverified = r.hashed ? 0 : counts.adopted;
+  return {
+    json: { adopted: counts.adopted, known: counts.known, plain: counts.plain, noKey: counts['no-key'], failed: r.failed,
+      encrypted: counts.encrypted, unverified },
+    line: `${formatScope(r.scope)}: ${counts.adopted} adopted, ${counts.known} already known, ${counts.plain} plain` +
+      (counts.encrypted ? `, ${counts.encrypted} encrypted` : '') + `, ${counts['no-key']} without a key here, ${r.failed} failed` +
+      (unverified ? `\nthe integrity of the ${unverified} adopted object version(s) is unverified until` +
+        ' sse3 adopt --hash or sse3 verify --deep records their SHA-256' : ''),
+    failure: [counts['no-key'] && `${counts['no-key']} SSE-C object version(s) opened with none of the ${r.candidates} candidate key(s)`,
+      r.failed && `${r.failed} object version(s) failed`].filter(Boolean).join('; '),
+    hint: counts['no-key'] && !r.failed ? 'bring their keys in with sse3 keys import REF --from FILE (or pass --key REF) and run adopt again'
+      : undefined,
+  };
+}
+
+/** An interrupted encryption of a plain object (adopt --encrypt-plain) settled before adopt went on. */
+export const encryptionSettledLine = (r: SettleResult) => `settled interrupted encryption of ${r.url}: ${r.outcome}`;
 
 /** Local time as aws s3 ls shows it: YYYY-MM-DD HH:MM:SS. */
 function lsDate(iso: string | null): string {
