@@ -1,21 +1,14 @@
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
-import type { FilterRule } from '../core/sync/filter.js';
 import { openSession } from '../core/session/session.js';
 import { planCopySync } from '../core/sync/copy.js';
 import { planSync, type SyncOutcome, type SyncTally } from '../core/sync/plan.js';
-import { prepareSync } from '../core/sync/prepare.js';
+import { prepareSync, type SyncRequest } from '../core/sync/prepare.js';
 import { reportBatch } from '../output/batch.js';
 import { renderSync, type SyncDone, syncSummary, unrecordedWarning } from '../output/render.js';
 
-export interface SyncOptions extends Tuning {
-  key?: string;
-  sourceKey?: string;
-  delete?: boolean;
-  dryRun?: boolean;
-  checksum?: boolean;
-  /** --exclude and --include in command-line order. */
-  filters: FilterRule[];
+/** sync's options: what core/sync/prepare.ts takes (the tuning is the options themselves), and files in parallel. */
+export interface SyncOptions extends Tuning, Omit<SyncRequest, 'tuning'> {
   jobs: number;
 }
 
