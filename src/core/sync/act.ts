@@ -63,14 +63,14 @@ export async function hashLocalFile(s: Session, file: SeenFile, dryRun: boolean)
   });
   const same = st.size === file.size && st.mtimeMs === file.mtimeMs && st.ctimeMs === file.ctimeMs && st.ino === file.ino;
   if (!same) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
-  if (!dryRun) s.manifest.rememberHash({ path: file.path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
+  if (!dryRun) s.manifest.localHashes.remember({ path: file.path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
   return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256 };
 }
 
 /** After a download: remember the written file's SHA-256 under its final stat, so the next sync need not read it. */
 export async function rememberWritten(s: Session, path: string, sha256: string): Promise<void> {
   const st = await fs.stat(path);
-  s.manifest.rememberHash({ path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
+  s.manifest.localHashes.remember({ path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
 }
 
 /**
@@ -108,7 +108,7 @@ export async function deleteLocalFile(s: Session, path: string): Promise<void> {
   await fs.unlink(path).catch((e: NodeJS.ErrnoException) => {
     throw new Sse3Error('LOCAL_IO', `cannot delete ${path}: ${e.code}`);
   });
-  s.manifest.forgetHash(path);
+  s.manifest.localHashes.forget(path);
 }
 
 /**

@@ -88,7 +88,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
   const { prefix, bucket } = spec.scope;
   const base = spec.root.endsWith(sep) ? spec.root : spec.root + sep;
   const records = recordCursor(s, spec.scope);
-  const hashes = new SortedCursor((after) => s.manifest.hashPage(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
+  const hashes = new SortedCursor((after) => s.manifest.localHashes.page(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
   const realRoot = spec.direction === 'down' ? await fs.realpath(spec.root).catch(() => spec.root) : spec.root;
   const deletes: SyncWork[] = [];
   let warned: Pair['blocked'];
