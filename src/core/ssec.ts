@@ -1,6 +1,7 @@
 import { describeS3Error, type ErrorContext, statusOf } from '../s3/errors.js';
 import { isUnanswered } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
+import { versionIdOf } from '../s3/version.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
 import type { SseCKey } from '../keys/key.js';
@@ -75,8 +76,7 @@ export async function readTagsAndVersion(io: Io, obj: ObjectVersionRef): Promise
   const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
   const t = await io.conn.client.send(new GetObjectTaggingCommand({ Bucket: obj.bucket, Key: obj.key,
     VersionId: obj.versionId || undefined }), { abortSignal: io.signal });
-  const versionId = !t.VersionId || t.VersionId === 'null' ? '' : t.VersionId;
-  return { tags: Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])), versionId };
+  return { tags: Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])), versionId: versionIdOf(t.VersionId) };
 }
 
 /** What an object's sse3 tags record; a field is undefined when its tag is absent (the object was not written by sse3). */

@@ -2,6 +2,7 @@ import { Sse3Error } from '../../errors.js';
 import { type ManifestEntry, newEntry } from '../../manifest/entry.js';
 import { describeS3Error } from '../../s3/errors.js';
 import { folderScopeOf, formatS3Url, type S3Location } from '../../s3/url.js';
+import { versionIdOf } from '../../s3/version.js';
 import { checkAnsweredVersion } from '../transfer/answers.js';
 import type { ObjectKey, Session } from './session.js';
 import { mtimeFromMetadata, readSse3Tags, requireOurKey, unquoteEtag } from '../ssec.js';
@@ -14,8 +15,6 @@ import { mtimeFromMetadata, readSse3Tags, requireOurKey, unquoteEtag } from '../
  */
 
 export const HEALED_NOTE = "record updated from the object's tag: re-keyed elsewhere";
-
-const normalVersion = (v: string | undefined): string => (!v || v === 'null' ? '' : v);
 
 /** The sentence said once for a corrected record. */
 export const healedLine = (url: string, from: string, to: string): string => `${url}: ${HEALED_NOTE} (key ${from} → ${to})`;
@@ -60,7 +59,7 @@ export async function healFromTag(s: Session, loc: S3Location, found: ObjectKey,
       'content; the record was kept and the new content was not used',
     `if the new content is what you want, record it deliberately with: sse3 manifest pull ${folderScopeOf(loc)}`);
   }
-  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: normalVersion(h.VersionId ?? opts.versionId),
+  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: versionIdOf(h.VersionId ?? opts.versionId),
     fingerprint: tags.fingerprint, size: recorded.size, sha256: recorded.sha256 || undefined, etag: unquoteEtag(h.ETag),
     mtimeMs: recorded.mtimeMs ?? mtimeFromMetadata(h.Metadata) });
   return { key, entry, fingerprint: tags.fingerprint, foundBy: 'tag' };
@@ -103,7 +102,7 @@ export async function withObjectKey<T>(s: Session, loc: S3Location, found: Objec
 export function recordFoundByTag(s: Session, loc: S3Location, found: ObjectKey,
   seen: { versionId?: string; size: number; etag: string; sha256?: string; mtimeMs?: number }): ManifestEntry | undefined {
   if (found.foundBy !== 'tag' || found.entry || !found.fingerprint) return undefined;
-  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: normalVersion(seen.versionId),
+  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: versionIdOf(seen.versionId),
     fingerprint: found.fingerprint, size: seen.size, sha256: seen.sha256 ?? found.tagSha256, etag: seen.etag, mtimeMs: seen.mtimeMs });
   s.manifest.record(entry);
   return entry;
