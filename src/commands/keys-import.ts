@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { Sse3Error } from '../errors.js';
 import { type KeyImportFormat, parseImportedKey } from '../keys/key.js';
+import { looksLikeKey } from '../keys/likeness.js';
 import { formatKeyRef, parseKeyRef, storeKey } from '../keys/sources.js';
 import { sse3Paths } from '../paths.js';
 import type { Output } from '../output/output.js';
@@ -13,9 +14,6 @@ export interface KeysImportOptions {
 
 /** More than any key form takes: the rest is not read. */
 const MAX_KEY_INPUT = 4096;
-
-/** Text that is probably a key itself (a 32-character secret, base64 or hex of 32 bytes), never to be echoed. */
-const looksLikeKey = (text: string) => text.length === 32 || /^[A-Za-z0-9+/]{43}=$/.test(text) || /^[0-9a-fA-F]{64}$/.test(text);
 
 async function readInput(from: string): Promise<{ content: Buffer; source: string; othersCanRead?: boolean }> {
   if (from === '-') {

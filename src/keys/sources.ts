@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import { decodeBase64Key, parseKeyFileContent, SseCKey } from './key.js';
+import { looksLikeKey } from './likeness.js';
 import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
 import { localIoError, makeFolders } from '../local/files.js';
@@ -16,29 +17,6 @@ export type KeyRef =
   | { kind: 'keychain'; name: string };
 
 const REF_HINT = 'a key reference is file:PATH, env:VAR or keychain:NAME';
-
-/** base64 (or base64url) of 32 bytes, or 64 hex digits: the usual ways to write a key down. */
-const ENCODED_KEY = [/[A-Za-z0-9+/]{43}=/, /(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])/];
-/**
- * As a whole word (or path component): unpadded base64 or base64url of 32 bytes with both letter cases (random
- * ones always have them), or a 32-character text secret of letters of both cases and digits.
- */
-const BASE64_WORD = [/^[A-Za-z0-9_-]{43}=?$/, /^[A-Za-z0-9+/]{43}$/];
-const TEXT_SECRET = /^[A-Za-z0-9]{32}$/;
-const bothCases = (w: string) => /[a-z]/.test(w) && /[A-Z]/.test(w);
-const secretWord = (w: string) => bothCases(w) && (BASE64_WORD.some((re) => re.test(w)) || (TEXT_SECRET.test(w) && /\d/.test(w)));
-
-/**
- * Whether text holds something that looks like key material: an encoded 32-byte key anywhere in it, or a word (a
- * path component) of random-looking letters and digits the length of an encoded key or of the 32-character text
- * secrets `aws s3 cp --sse-c-key` users make. Such text is never printed back.
- */
-export function looksLikeKey(text: string): boolean {
-  if (ENCODED_KEY.some((re) => re.test(text))) return true;
-  // Base64 holds '/', so the value of a reference is tried whole as well as by path component.
-  const value = text.replace(/^(file|env|keychain):(~\/)?/, '');
-  return [text, value, ...text.split(/[/:]/)].some(secretWord);
-}
 
 const EXPOSED_HINT = 'consider that key exposed: make a new one (sse3 keygen keychain:NAME), keep keys in a file, env var or keychain, ' +
   'and pass file:PATH, env:VAR or keychain:NAME';
