@@ -1,7 +1,6 @@
 import { removeVersion } from '../objects/remove.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import { dirname, sep } from 'node:path';
 import { Sse3Error } from '../../errors.js';
 import { newEntry } from '../../manifest/entry.js';
 import { describeS3Error, statusOf } from '../../s3/errors.js';
@@ -71,27 +70,6 @@ export async function hashLocalFile(s: Session, file: SeenFile, dryRun: boolean)
 export async function rememberWritten(s: Session, path: string, sha256: string): Promise<void> {
   const st = await fs.stat(path);
   s.manifest.rememberHash({ path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
-}
-
-/**
- * Make the folder a download goes into, refusing any that resolves outside the sync root (a folder link inside it
- * pointing elsewhere): the deepest existing folder is resolved before anything is created.
- */
-export async function folderInside(realRoot: string, path: string): Promise<void> {
-  const dir = dirname(path);
-  let existing = dir;
-  while (!(await fs.stat(existing).then((st) => st.isDirectory(), () => false))) {
-    const up = dirname(existing);
-    if (up === existing) break;
-    existing = up;
-  }
-  const real = await fs.realpath(existing);
-  if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
-    throw new Sse3Error('LOCAL_IO', `${path} would be written outside ${realRoot} (through ${existing}); not written`);
-  }
-  await fs.mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new Sse3Error('LOCAL_IO', `cannot create the folder ${dir}: ${e.code}${e.code === 'EEXIST' || e.code === 'ENOTDIR' ? ' (a file is in the way)' : ''}`);
-  });
 }
 
 /** A download must replace only a regular file (or nothing): never a link, device or folder. */

@@ -13,8 +13,8 @@ import { listScope, relativeKey, type Scope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
 import { wholeMs } from '../ssec.js';
 import { decide, type Direction, type PairState, type Reason, type RecordState, type Verdict } from './decide.js';
-import { assertReplaceable, deleteLocalFile, deleteObject, folderInside, hashLocalFile, recordFromObjectTags, rememberWritten }
-  from './act.js';
+import { assertReplaceable, deleteLocalFile, deleteObject, hashLocalFile, recordFromObjectTags, rememberWritten } from './act.js';
+import { makeFolderInside, type WriteRoot, writeRoot } from '../../local/inside.js';
 import { getOne, type GetOutcome, localFile, putOne } from '../transfer/single.js';
 import type { UploadResult } from '../transfer/upload.js';
 
@@ -89,7 +89,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
   const base = spec.root.endsWith(sep) ? spec.root : spec.root + sep;
   const records = recordCursor(s, spec.scope);
   const hashes = new SortedCursor((after) => s.manifest.hashPage(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
-  const realRoot = spec.direction === 'down' ? await fs.realpath(spec.root).catch(() => spec.root) : spec.root;
+  const root = await writeRoot(spec.root);
   const deletes: SyncWork[] = [];
   let warned: Pair['blocked'];
 
@@ -140,7 +140,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
       ? formatS3Url(loc) : path;
     const bytes = verdict.do === 'upload' ? state.local!.size : verdict.do === 'download' ? state.remote!.size
       : verdict.do === 'read-tags' || verdict.do === 'hash' ? undefined : 0;
-    const work: SyncWork = { label, bytes, run: (events) => settle(s, spec, { pair, state, path, loc, realRoot, tally }, verdict, events) };
+    const work: SyncWork = { label, bytes, run: (events) => settle(s, spec, { pair, state, path, loc, root, tally }, verdict, events) };
     if (verdict.do === 'delete-remote' || verdict.do === 'delete-local') deletes.push(work);
     else yield work;
   }
@@ -154,7 +154,8 @@ interface PathContext {
   state: PairState;
   path: string;
   loc: S3Location;
-  realRoot: string;
+  /** Where downloads go: never outside it. */
+  root: WriteRoot;
   tally: SyncTally;
 }
 
@@ -193,7 +194,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
     case 'download': {
       if (v.reason === 'unrecorded') c.tally.unrecorded++;
       if (spec.dryRun) return { ...base, action: 'download', reason: v.reason };
-      await folderInside(c.realRoot, c.path);
+      await makeFolderInside(c.root, c.path);
       await assertReplaceable(c.path);
       // Regular files only, as assertReplaceable said: a FIFO or device put in its place meanwhile is not written to.
       const download = await getOne(s, c.loc, c.path, { restoreMtime: true, regularOnly: true }, events);
