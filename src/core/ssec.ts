@@ -38,9 +38,6 @@ export function mtimeFromMetadata(metadata: Record<string, string> | undefined):
   return text !== undefined && /^-?\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
 
-/** File times are recorded in whole milliseconds: fine enough to see edits, and they survive utimes() unchanged. */
-export const wholeMs = (mtimeMs: number): number => Math.round(mtimeMs);
-
 export function tagsFor(fingerprint: string, sha256?: string): Tags {
   return sha256 ? { [TAG_FINGERPRINT]: fingerprint, [TAG_SHA256]: sha256 } : { [TAG_FINGERPRINT]: fingerprint };
 }

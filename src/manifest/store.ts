@@ -5,6 +5,7 @@ import { createPrivateFile, prepareManifestFiles } from './files.js';
 import { Sse3Error } from '../errors.js';
 import type { ImportedRecords, ManifestDocument } from './document.js';
 import { endpointIdentityOf } from '../s3/endpoint.js';
+import type { FileStamp } from '../local/files.js';
 import { type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 
 export { type ManifestEntry, newEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
@@ -115,17 +116,9 @@ CREATE TABLE IF NOT EXISTS pulled_versions (
 ) WITHOUT ROWID;
 `;
 
-/**
- * The SHA-256 of a local file as it was when hashed. It is reused only while path, size, modification and change time
- * and inode are all the same: writing a file changes its ctime, which no tool can set back, so an edit that restored
- * the mtime is still noticed.
- */
-export interface LocalHash {
+/** The SHA-256 of a local file as it was when hashed: reused only while the file at the path has the same stamp. */
+export interface LocalHash extends FileStamp {
   path: string;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
   sha256: string;
 }
 

@@ -7,7 +7,8 @@ import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents } from '../context.js';
 import type { Session } from '../session/session.js';
-import { readTagsAndVersion, sse3Values, wholeMs } from '../ssec.js';
+import { readTagsAndVersion, sse3Values } from '../ssec.js';
+import { type FileStamp, sameStamp, stampOf, wholeMs } from '../../local/files.js';
 import type { LocalState, RecordState, RemoteState } from './decide.js';
 
 /** The per-path operations of a sync that are not transfers (those are putOne and getOne): they act on one path. */
@@ -36,13 +37,9 @@ export async function recordFromObjectTags(s: Session, loc: S3Location, remote: 
   return sha256 ? { size: remote.size, etag: remote.etag, sha256, from: 'tags', versionId: read.versionId } : undefined;
 }
 
-/** What a walk saw of a file, to tell whether it changed while it was hashed. */
-export interface SeenFile {
+/** A file as a walk saw it, to tell whether it changed while it was hashed. */
+export interface SeenFile extends FileStamp {
   path: string;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
 }
 
 /**
@@ -60,16 +57,16 @@ export async function hashLocalFile(s: Session, file: SeenFile, dryRun: boolean)
   const st = await fs.stat(file.path).catch((e: NodeJS.ErrnoException) => {
     throw new Sse3Error('LOCAL_IO', `cannot read ${file.path}: ${e.code}`);
   });
-  const same = st.size === file.size && st.mtimeMs === file.mtimeMs && st.ctimeMs === file.ctimeMs && st.ino === file.ino;
-  if (!same) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
-  if (!dryRun) s.manifest.rememberHash({ path: file.path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
+  const stamp = stampOf(st);
+  if (!sameStamp(stamp, file)) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
+  if (!dryRun) s.manifest.rememberHash({ path: file.path, ...stamp, sha256 });
   return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256 };
 }
 
 /** After a download: remember the written file's SHA-256 under its final stat, so the next sync need not read it. */
 export async function rememberWritten(s: Session, path: string, sha256: string): Promise<void> {
   const st = await fs.stat(path);
-  s.manifest.rememberHash({ path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
+  s.manifest.rememberHash({ path, ...stampOf(st), sha256 });
 }
 
 /** A download must replace only a regular file (or nothing): never a link, device or folder. */

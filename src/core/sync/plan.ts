@@ -11,7 +11,7 @@ import { collectGarbage } from '../runtime/memory.js';
 import { processAlive } from '../runtime/process.js';
 import { listScope, relativeKey, type Scope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
-import { wholeMs } from '../ssec.js';
+import { sameStamp, wholeMs } from '../../local/files.js';
 import { decide, type Direction, type PairState, type Reason, type RecordState, type Verdict } from './decide.js';
 import { assertReplaceable, deleteLocalFile, deleteObject, hashLocalFile, recordFromObjectTags, rememberWritten } from './act.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../../local/inside.js';
@@ -123,8 +123,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
     if (pair.local && pair.remote && !spec.checksum) {
       // The checksum remembered for exactly this stat (size, mtime, ctime, inode) is as good as reading the file.
       const h = hashes.seek(pair.rel);
-      if (h && h.size === pair.local.size && h.mtimeMs === pair.local.mtimeMs && h.ctimeMs === pair.local.ctimeMs
-        && h.ino === pair.local.ino) state.local!.sha256 = h.sha256;
+      if (h && sameStamp(h, pair.local)) state.local!.sha256 = h.sha256;
     }
     const verdict = decide(state);
     if (verdict.do === 'unchanged' && verdict.recordMtime === undefined) {
