@@ -5,7 +5,8 @@ import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { copyObject, type CopyResult, firstPart, mayCopyServerSide, type OpenedSource } from '../transfer/copy.js';
 import { faultPoint } from '../../faults.js';
-import { keyEcho, mtimeFromMetadata, readSse3Tags, sse3Values } from '../ssec.js';
+import { headWithKey, keyEcho } from '../keyed.js';
+import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../tags.js';
 import { headWithoutKey } from '../objects/head.js';
 import { processAlive } from '../runtime/process.js';
 
@@ -31,24 +32,16 @@ export interface RotateResult {
 /** Whether a key opens the current version of an object; `opened` when a GET of its first part told (its body unread). */
 export type Probe = { opens: true; versionId: string; sha256?: string; size: number; contentType?: string; mtimeMs?: number;
     opened?: OpenedSource }
-  | { opens: false; status?: number; plain?: boolean };
+  | { opens: false; plain?: boolean };
 
-/** HEAD with a key: does this key open the current version of the object? */
+/** A keyed HEAD (headWithKey): does this key open the current version of the object? */
 export async function probe(ctx: RotateContext, bucket: string, key: string, sseKey: SseCKey): Promise<Probe> {
-  try {
-    const h = await ctx.io.conn.objects.headObject({ Bucket: bucket, Key: key, ...sseKey.sseC() }, { abortSignal: ctx.io.signal });
-    // Ceph answers a HEAD with SSE-C headers on a plain object with 200 and no SSE-C headers of its own.
-    const echo = keyEcho(h, sseKey);
-    if (echo === 'plain') return { opens: false, plain: true };
-    if (echo === 'other') return { opens: false };
-    const { sha256 } = sse3Values(h.Metadata, { bucket, key, versionId: h.VersionId }, 'metadata');
-    return { opens: true, versionId: h.VersionId ?? '', sha256, size: h.ContentLength ?? 0, contentType: h.ContentType,
-      mtimeMs: mtimeFromMetadata(h.Metadata) };
-  } catch (e) {
-    const status = statusOf(e);
-    if (status === 400 || status === 403) return { opens: false, status };
-    throw describeS3Error(e, { op: 'rotate', url: formatS3Url({ bucket, key }), sentFingerprint: sseKey.fingerprint });
-  }
+  const r = await headWithKey(ctx.io, { bucket, key }, sseKey, { op: 'rotate' });
+  if (r.verdict === 'missing') throw r.error;
+  if (r.verdict !== 'opens') return { opens: false, plain: r.verdict === 'plain' };
+  const o = r.object;
+  const { sha256 } = sse3Values(o.metadata, { bucket, key, versionId: o.versionId }, 'metadata');
+  return { opens: true, versionId: o.versionId ?? '', sha256, size: o.size, contentType: o.contentType, mtimeMs: mtimeFromMetadata(o.metadata) };
 }
 
 /**
@@ -61,14 +54,14 @@ async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey:
     o = await firstPart(ctx.io, { bucket, key, sseKey }, ctx.tuning?.partSize);
   } catch (e) {
     const status = statusOf(e);
-    if (status === 400 || status === 403) return { opens: false, status };
+    if (status === 400 || status === 403) return { opens: false };
     throw describeS3Error(e, { op: 'rotate', url: formatS3Url({ bucket, key }), sentFingerprint: sseKey.fingerprint });
   }
   // Ceph answers a GET with SSE-C headers of a plain object with 200 and the plaintext.
   const echo = keyEcho(o.first, sseKey);
   if (echo !== 'ours') {
     o.first.Body.destroy();
-    return echo === 'plain' ? { opens: false, plain: true } : { opens: false };
+    return { opens: false, plain: echo === 'plain' };
   }
   return { opens: true, versionId: o.versionId ?? '', sha256: o.sha256, size: o.size, contentType: o.contentType,
     mtimeMs: mtimeFromMetadata(o.first.Metadata), opened: o };

@@ -6,7 +6,7 @@ import { settleOrphanUploads } from '../transfer/orphans.js';
 import { processAlive } from '../runtime/process.js';
 import { PLAIN_FINGERPRINT, probe, type RotateContext, rotateObject, type RotateResult } from './rotate.js';
 import { headWithoutKey } from '../objects/head.js';
-import { putTags, tagsFor } from '../ssec.js';
+import { putTags, tagsFor } from '../tags.js';
 
 export interface SettleResult {
   url: string;

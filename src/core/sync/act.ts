@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { Sse3Error } from '../../errors.js';
 import { newEntry } from '../../manifest/entry.js';
-import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents } from '../context.js';
 import type { Session } from '../session/session.js';
-import { readTagsAndVersion, sse3Values } from '../ssec.js';
+import { readObjectTags, sse3Values } from '../tags.js';
 import { type FileStamp, sameStamp, stampOf, wholeMs } from '../../local/files.js';
 import type { LocalState, RecordState, RemoteState } from './decide.js';
 
@@ -21,12 +20,12 @@ export async function recordFromObjectTags(s: Session, loc: S3Location, remote: 
   : Promise<RecordState | undefined> {
   let read;
   try {
-    read = await readTagsAndVersion(s, loc);
+    // Tags that may not be read fail this path (readObjectTags): an object is never taken for unrecorded on a guess.
+    read = await readObjectTags(s, loc, { what: 'SHA-256', op: 'tagging' });
   } catch (e) {
-    const status = statusOf(e);
-    // Gone since the listing, or tags not readable: the object has no record to go by.
-    if (status !== undefined && status >= 400 && status < 500) return undefined;
-    throw describeS3Error(e, { op: 'tagging', url: formatS3Url(loc) });
+    // Gone since the listing: the object has no record to go by.
+    if (e instanceof Sse3Error && e.code === 'NO_OBJECT') return undefined;
+    throw e;
   }
   const { fingerprint, sha256 = '' } = sse3Values(read.tags, { ...loc, versionId: read.versionId }, 'tag');
   if (!fingerprint) return undefined;

@@ -10,7 +10,8 @@ import { BoundedPool, BufferPool, fixedChunks } from './pools.js';
 import { faultPoint } from '../../faults.js';
 import { type FileStamp, OpenFile } from '../../local/files.js';
 import type { ObjectRanges } from './ranges.js';
-import { assertEncryptedWith, confirmsKey, META_UPLOAD, metadataFor, putTags, tagsFor, toTagging } from '../ssec.js';
+import { assertEncryptedWith, confirmsKey } from '../keyed.js';
+import { META_UPLOAD, metadataFor, putTags, tagsFor, toTagging } from '../tags.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * MiB;
