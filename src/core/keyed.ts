@@ -60,32 +60,35 @@ export interface OpenedObject {
   contentType?: string;
 }
 
+/** What the server said to a request sent with a candidate key. */
+type Said = { op: ErrorContext['op']; expectedFingerprint?: string };
+
 /**
  * The verdict on a candidate key for an object version. Every verdict but 'opens' carries the error that says it,
  * for callers that stop there (throw verdict.error).
  * - opens: the answer is about the version asked for and echoes the key's MD5;
  * - refused: 400 or 403 — the key does not open it (Ceph RGW says 400, AWS 403), or access is denied;
- * - plain: 200 with no SSE-C in the answer — Ceph RGW answers a keyed HEAD of a plain object so;
+ * - plain: 200 with no SSE-C in the answer — Ceph RGW answers a keyed request for a plain object so;
  * - other-key: 200 under another key's MD5, which no S3 server answers (INTEGRITY);
  * - missing: 404, the object or version does not exist.
+ * 'plain' and 'other-key' come with the answer too, so a caller can let go of a body it will not read.
  */
-export type KeyedVerdict =
-  | { verdict: 'opens'; object: OpenedObject }
-  | { verdict: 'refused' | 'plain' | 'other-key' | 'missing'; error: Sse3Error };
+export type KeyedVerdict<T> =
+  | { verdict: 'opens'; answer: T }
+  | { verdict: 'plain' | 'other-key'; answer: T; error: Sse3Error }
+  | { verdict: 'refused' | 'missing'; error: Sse3Error };
 
 /**
- * The one HEAD with a candidate key that rotate, adopt, verify, heal and orphaned uploads decide on. Never a GET:
- * the body is not needed to test a key. A server that does not answer is retried under sse3's policy (s3/retry.ts)
- * and then thrown as the described error (exit 5), as is any other failure; an answer about another version than
- * the one asked for is thrown as INTEGRITY (checkAnsweredVersion).
+ * The one rule that judges a request sent with a candidate key, whatever the request (headWithKey's HEAD; rotate's
+ * GET of a first part): `echo` picks the SSE-C headers out of its answer. Failures other than 400, 403 and 404 —
+ * a server that does not answer, after the retry policy of s3/retry.ts (exit 5), a 5xx, a refused answer check —
+ * are thrown as the described error.
  */
-export async function headWithKey(io: Io, obj: ObjectVersionRef, key: SseCKey,
-  said: { op: ErrorContext['op']; expectedFingerprint?: string }): Promise<KeyedVerdict> {
-  const versionId = obj.versionId || undefined;
-  let h: ObjectInfo;
+export async function judgeKey<T>(send: () => Promise<T>, echo: (answer: T) => SseCResponse, key: SseCKey, obj: ObjectVersionRef,
+  said: Said): Promise<KeyedVerdict<T>> {
+  let answer: T;
   try {
-    h = await io.conn.objects.headObject({ Bucket: obj.bucket, Key: obj.key, VersionId: versionId, ...key.sseC() },
-      { abortSignal: io.signal });
+    answer = await send();
   } catch (e) {
     const error = describeS3Error(e, { op: said.op, url: formatS3Url(obj), sentFingerprint: key.fingerprint,
       expectedFingerprint: said.expectedFingerprint });
@@ -94,12 +97,31 @@ export async function headWithKey(io: Io, obj: ObjectVersionRef, key: SseCKey,
     if (status === 400 || status === 403) return { verdict: 'refused', error };
     throw error;
   }
-  checkAnsweredVersion(versionId, h, obj);
-  const echo = keyEcho(h, key);
-  if (echo !== 'ours') return { verdict: echo === 'plain' ? 'plain' : 'other-key', error: notUnderKey(echo, key, obj) };
-  return { verdict: 'opens', object: { size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag), versionId: h.VersionId,
-    metadata: h.Metadata ?? {}, contentType: h.ContentType } };
+  const echoed = keyEcho(echo(answer), key);
+  if (echoed === 'ours') return { verdict: 'opens', answer };
+  return { verdict: echoed === 'plain' ? 'plain' : 'other-key', answer, error: notUnderKey(echoed, key, obj) };
 }
+
+/**
+ * The one HEAD with a candidate key that rotate, adopt, verify, heal and orphaned uploads decide on (judgeKey's
+ * verdict). Never a GET: the body is not needed to test a key. An answer about another version than the one asked
+ * for is never taken as proof: it is thrown as INTEGRITY (checkAnsweredVersion).
+ */
+export async function headWithKey(io: Io, obj: ObjectVersionRef, key: SseCKey, said: Said)
+  : Promise<KeyedVerdict<OpenedObject>> {
+  const versionId = obj.versionId || undefined;
+  const head = async () => {
+    const h = await io.conn.objects.headObject({ Bucket: obj.bucket, Key: obj.key, VersionId: versionId, ...key.sseC() },
+      { abortSignal: io.signal });
+    checkAnsweredVersion(versionId, h, obj);
+    return h;
+  };
+  const r = await judgeKey<ObjectInfo>(head, (h) => h, key, obj, said);
+  return 'answer' in r ? { ...r, answer: opened(r.answer) } : r;
+}
+
+const opened = (h: ObjectInfo): OpenedObject => ({ size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag), versionId: h.VersionId,
+  metadata: h.Metadata ?? {}, contentType: h.ContentType });
 
 /**
  * Some servers accept SSE-C headers and silently store plaintext. A write

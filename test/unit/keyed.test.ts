@@ -30,7 +30,7 @@ const io = (twin: S3Twin) => ({ conn: twin.connection(), manifest: new ManifestS
 test('opens: the answer echoes the key; what callers decide on comes with it', async () => {
   const twin = twinWith({ versioned: true });
   const r = await headWithKey(io(twin), { bucket: 'b', key: 'enc', versionId: 'v7' }, key, { op: 'head' });
-  assert.deepEqual(r, { verdict: 'opens', object: { size: 12, etag: 'etag-from-head', versionId: 'v7',
+  assert.deepEqual(r, { verdict: 'opens', answer: { size: 12, etag: 'etag-from-head', versionId: 'v7',
     metadata: { 'sse3-mtime': '1700000000000' }, contentType: 'text/plain' } });
   assert.deepEqual(twin.requests.map((q) => [q.op, q.input.VersionId, q.input.SSECustomerKeyMD5]), [['HeadObject', 'v7', key.keyMd5]]);
 });
@@ -103,4 +103,16 @@ test('an orphaned upload whose object cannot be asked about now stays journalled
   await settleOrphanUploads({ conn: twin.connection(), manifest }, async () => key);
   assert.equal(manifest.pendingUploads().length, 1, 'kept: whether the upload wrote the object is still to be found out');
   assert.equal(manifest.count(), 0);
+});
+
+test('rotate\'s first-part GET is judged by the same rule: plain, refused by both keys and missing say so, nothing is written', async () => {
+  const twin = twinWith();
+  const ctx = { io: io(twin), tuning: { serverSide: 'never' as const }, findKey: async () => undefined };
+  const { rotateObject } = await import('../../src/core/rotation/rotate.js');
+  await assert.rejects(rotateObject(ctx, 'b', 'plain', key, other), (e) => e instanceof Sse3Error && e.code === 'NOT_ENCRYPTED');
+  const stranger = new SseCKey(randomBytes(32), 'stranger');
+  await assert.rejects(rotateObject(ctx, 'b', 'enc', other, stranger), (e) => e instanceof Sse3Error && e.code === 'WRONG_KEY');
+  await assert.rejects(rotateObject(ctx, 'b', 'gone', key, other), (e) => e instanceof Sse3Error && e.code === 'NO_OBJECT');
+  assert.deepEqual(twin.requests.filter((q) => q.op !== 'HeadObject').map((q) => [q.op, q.input.Key]),
+    [['GetObject', 'plain'], ['GetObject', 'enc'], ['GetObject', 'gone']], 'a GET each, and nothing written');
 });

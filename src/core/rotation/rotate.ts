@@ -1,11 +1,10 @@
-import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url } from '../../s3/url.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { copyObject, type CopyResult, firstPart, mayCopyServerSide, type OpenedSource } from '../transfer/copy.js';
 import { faultPoint } from '../../faults.js';
-import { headWithKey, keyEcho } from '../keyed.js';
+import { headWithKey, judgeKey } from '../keyed.js';
 import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../tags.js';
 import { headWithoutKey } from '../objects/head.js';
 import { processAlive } from '../runtime/process.js';
@@ -39,7 +38,7 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
   const r = await headWithKey(ctx.io, { bucket, key }, sseKey, { op: 'rotate' });
   if (r.verdict === 'missing') throw r.error;
   if (r.verdict !== 'opens') return { opens: false, plain: r.verdict === 'plain' };
-  const o = r.object;
+  const o = r.answer;
   const { sha256 } = sse3Values(o.metadata, { bucket, key, versionId: o.versionId }, 'metadata');
   return { opens: true, versionId: o.versionId ?? '', sha256, size: o.size, contentType: o.contentType, mtimeMs: mtimeFromMetadata(o.metadata) };
 }
@@ -49,20 +48,15 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
  * object is then re-keyed with one more request (the PUT).
  */
 async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey: SseCKey): Promise<Probe> {
-  let o: OpenedSource;
-  try {
-    o = await firstPart(ctx.io, { bucket, key, sseKey }, ctx.tuning?.partSize);
-  } catch (e) {
-    const status = statusOf(e);
-    if (status === 400 || status === 403) return { opens: false };
-    throw describeS3Error(e, { op: 'rotate', url: formatS3Url({ bucket, key }), sentFingerprint: sseKey.fingerprint });
+  // Ceph answers a GET with SSE-C headers of a plain object with 200 and the plaintext: judgeKey says 'plain'.
+  const r = await judgeKey(() => firstPart(ctx.io, { bucket, key, sseKey }, ctx.tuning?.partSize), (o) => o.first, sseKey,
+    { bucket, key }, { op: 'rotate' });
+  if (r.verdict === 'missing') throw r.error;
+  if (r.verdict !== 'opens') {
+    if ('answer' in r) r.answer.first.Body.destroy();
+    return { opens: false, plain: r.verdict === 'plain' };
   }
-  // Ceph answers a GET with SSE-C headers of a plain object with 200 and the plaintext.
-  const echo = keyEcho(o.first, sseKey);
-  if (echo !== 'ours') {
-    o.first.Body.destroy();
-    return { opens: false, plain: echo === 'plain' };
-  }
+  const o = r.answer;
   return { opens: true, versionId: o.versionId ?? '', sha256: o.sha256, size: o.size, contentType: o.contentType,
     mtimeMs: mtimeFromMetadata(o.first.Metadata), opened: o };
 }

@@ -130,7 +130,7 @@ async function findOpeningKey(ctx: AdoptContext, obj: { bucket: string; key: str
   for (const c of keys) {
     tried++;
     const r = await headWithKey(ctx.io, obj, c.key, { op: 'head' });
-    if (r.verdict === 'opens') return { match: { key: c.key, ref: c.ref, size: r.object.size, etag: r.object.etag }, tried };
+    if (r.verdict === 'opens') return { match: { key: c.key, ref: c.ref, size: r.answer.size, etag: r.answer.etag }, tried };
     if (r.verdict === 'plain') return { match: 'plain', tried };
     if (r.verdict === 'missing') throw r.error;
   }

@@ -42,7 +42,7 @@ export async function healFromTag(s: Session, loc: S3Location, found: ObjectKey,
   // A heal rests on this answer: it must be about the version asked for and under the tag's key, as every keyed answer.
   const head = await headWithKey(s, { ...loc, versionId: opts.versionId }, key, { op: 'head', expectedFingerprint: tags.fingerprint });
   if (head.verdict !== 'opens') throw head.error;
-  const h = head.object;
+  const h = head.answer;
   const size = h.size;
   const differs = size !== recorded.size ? `its size (${size} bytes, ${recorded.size} recorded)`
     : tags.sha256 && recorded.sha256 && tags.sha256 !== recorded.sha256 ? 'the SHA-256 its sse3-sha256 tag names' : undefined;

@@ -35,8 +35,8 @@ export async function settleOrphanUploads(io: Io, findKey: (fingerprint: string)
         } catch {
           continue; // no answer (after the retry policy): whether the upload wrote it is asked again next time
         }
-        if (head.verdict === 'opens' && wroteIt(u, u.completing.size, head.object)) {
-          const o = head.object;
+        if (head.verdict === 'opens' && wroteIt(u, u.completing.size, head.answer)) {
+          const o = head.answer;
           await putTags(io, { bucket: u.bucket, key: u.key, versionId: o.versionId }, tagsFor(u.fingerprint, u.completing.sha256))
             .catch(() => undefined);
           manifest.recordUpload(newEntry(u, { versionId: o.versionId, fingerprint: u.fingerprint, size: u.completing.size,
