@@ -19,3 +19,9 @@ export function sse3Paths(env: NodeJS.ProcessEnv = process.env): Sse3Paths {
   const dataDir = join(dataHome, 'sse3');
   return { dataDir, manifestFile: join(dataDir, 'manifest.db'), keyDir: join(configHome, 'sse3', 'keys') };
 }
+
+/**
+ * A file shipped with sse3 (package.json, completions/…), by its path in the package. Found from this module's own
+ * place, which is two folders below the package in the compiled tree (dist/src/) and in the bundle (dist/bundle/).
+ */
+export const packageFile = (path: string): URL => new URL(`../../${path}`, import.meta.url);

@@ -1,15 +1,14 @@
 import { ExitCode, Sse3Error } from '../errors.js';
-import type { GlobalOptions } from '../options.js';
+import type { CommandRun } from '../options.js';
 import { adoptVersion, type AdoptResult, type AdoptStatus, type Candidate, CandidateKeys } from '../core/scans/adopt.js';
 import { rotateContext } from '../core/rotation/targets.js';
-import { formatScope, listScopeVersions, parseScope } from '../core/session/scope.js';
+import { listScopeVersions, parseScope } from '../core/session/scope.js';
 import { settleRotations } from '../core/rotation/settle.js';
 import { openSession } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
-import type { Output } from '../output/output.js';
-import { renderAdopted } from '../output/render.js';
+import { adoptSummary, encryptionSettledLine, renderAdopted } from '../output/render.js';
 
 export interface AdoptOptions {
   key?: string[];
@@ -19,7 +18,7 @@ export interface AdoptOptions {
 }
 
 /** sse3 adopt s3://BUCKET[/PREFIX]: find the key of every object version sse3 does not know yet, record and tag it. */
-export async function adopt(scopeUrl: string, opts: AdoptOptions, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
+export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, signal }: CommandRun): Promise<void> {
   const scope = parseScope(scopeUrl);
   if (opts.encryptPlain && !opts.key?.length) {
     throw new Sse3Error('USAGE', '--encrypt-plain needs the key to encrypt with: --key REF', 'the first --key encrypts plain objects');
@@ -29,7 +28,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, g: GlobalOptio
   for (const ref of opts.key ?? []) given.push({ ref, key: await loadKey(parseKeyRef(ref)) });
   const s = await openSession(g, signal);
   try {
-    for (const r of await settleRotations(rotateContext(s))) out.info(`settled interrupted encryption of ${r.url}: ${r.outcome}`);
+    for (const r of await settleRotations(rotateContext(s))) out.info(encryptionSettledLine(r));
     const found = await s.allKeys();
     for (const p of s.keyProblems()) out.warn(p);
     const candidates = new CandidateKeys([...given, ...found]);
@@ -52,22 +51,8 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, g: GlobalOptio
     await reportBatch<AdoptResult>(out, items, {
       jobs: opts.jobs, signal, render: (r) => renderAdopted(out, r, candidates.size),
       resultExitCode: (r) => (r.status === 'no-key' ? ExitCode.KEY : ExitCode.OK),
-      summary: (sum) => {
-        const failed = sum.failed - counts['no-key'];
-        const unverified = opts.hash ? 0 : counts.adopted;
-        return {
-          json: { adopted: counts.adopted, known: counts.known, plain: counts.plain, noKey: counts['no-key'], failed,
-            encrypted: counts.encrypted, unverified },
-          line: `${formatScope(scope)}: ${counts.adopted} adopted, ${counts.known} already known, ${counts.plain} plain` +
-            (counts.encrypted ? `, ${counts.encrypted} encrypted` : '') + `, ${counts['no-key']} without a key here, ${failed} failed` +
-            (unverified ? `\nthe integrity of the ${unverified} adopted object version(s) is unverified until` +
-              ` sse3 adopt --hash or sse3 verify --deep records their SHA-256` : ''),
-          failure: [counts['no-key'] && `${counts['no-key']} SSE-C object version(s) opened with none of the ${candidates.size} candidate key(s)`,
-            failed && `${failed} object version(s) failed`].filter(Boolean).join('; '),
-          hint: counts['no-key'] && !failed ? 'bring their keys in with sse3 keys import REF --from FILE (or pass --key REF) and run adopt again'
-            : undefined,
-        };
-      },
+      summary: (sum) => adoptSummary(counts,
+        { scope, failed: sum.failed - counts['no-key'], hashed: Boolean(opts.hash), candidates: candidates.size }),
     });
   } finally {
     s.close();

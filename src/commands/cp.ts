@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { Sse3Error } from '../errors.js';
-import type { GlobalOptions } from '../options.js';
+import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../keys/key.js';
 import { walkLocalSorted } from '../core/sync/localwalk.js';
@@ -29,7 +29,7 @@ export interface CpOptions extends Tuning {
   smallJobs?: number;
 }
 
-export async function cp(src: string, dst: string, opts: CpOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
+export async function cp(src: string, dst: string, opts: CpOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');

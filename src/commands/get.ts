@@ -1,8 +1,7 @@
-import type { GlobalOptions } from '../options.js';
+import type { CommandRun } from '../options.js';
 import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { getOne, localTarget } from '../core/transfer/single.js';
 import { baseName, parseS3Url } from '../s3/url.js';
-import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { renderGet } from '../output/render.js';
 
@@ -12,8 +11,7 @@ export interface GetOptions {
   versionId?: string;
 }
 
-export async function get(src: string, dst: string | undefined, opts: GetOptions, g: GlobalOptions, out: Output,
-  signal: AbortSignal): Promise<void> {
+export async function get(src: string, dst: string | undefined, opts: GetOptions, { g, out, signal }: CommandRun): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
   const stdout = dst === '-' ? out.dataStream() : undefined;
   const path = dst === '-' ? undefined : await localTarget(dst, loc.key);

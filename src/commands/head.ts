@@ -1,8 +1,7 @@
-import type { GlobalOptions } from '../options.js';
+import type { CommandRun } from '../options.js';
 import { headObject } from '../core/objects/head.js';
 import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
-import type { Output } from '../output/output.js';
 import { renderHead } from '../output/render.js';
 import { withSpinner } from '../output/spinner.js';
 
@@ -12,7 +11,7 @@ export interface HeadOptions {
   versionId?: string;
 }
 
-export async function head(src: string, opts: HeadOptions, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
+export async function head(src: string, opts: HeadOptions, { g, out, signal }: CommandRun): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
   const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
   try {

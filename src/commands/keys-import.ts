@@ -4,7 +4,8 @@ import { type KeyImportFormat, parseImportedKey } from '../keys/key.js';
 import { looksLikeKey } from '../keys/likeness.js';
 import { formatKeyRef, parseKeyRef, storeKey } from '../keys/sources.js';
 import { sse3Paths } from '../paths.js';
-import type { Output } from '../output/output.js';
+import type { CommandRun } from '../options.js';
+import { renderKeyImported } from '../output/render-keys.js';
 import { withSpinner } from '../output/spinner.js';
 
 export interface KeysImportOptions {
@@ -51,7 +52,11 @@ async function readInput(from: string): Promise<{ content: Buffer; source: strin
 }
 
 /** sse3 keys import REF --from FILE|-: an existing key stored at REF (never overwriting); prints its fingerprint. */
-export async function keysImport(refText: string, opts: KeysImportOptions, out: Output): Promise<void> {
+export async function keysImport(refText: string, opts: KeysImportOptions, { out, excessArgs }: CommandRun): Promise<void> {
+  if (excessArgs.length) {
+    throw new Sse3Error('USAGE', 'keys are never taken from the command line: sse3 keys import takes only REF and --from',
+      'consider a key typed as an argument exposed (ps shows it to every user); pass --from FILE, or --from - for stdin');
+  }
   if (opts.from === undefined) {
     throw new Sse3Error('USAGE', 'say where the key comes from: --from FILE, or --from - for stdin',
       'keys are never taken from the command line');
@@ -70,10 +75,6 @@ export async function keysImport(refText: string, opts: KeysImportOptions, out: 
   const store = () => storeKey(ref, key, undefined, 'raw', 'keys import');
   if (ref.kind === 'keychain') await withSpinner(out, `storing the key in the keychain as ${ref.name}`, store);
   else await store();
-  const lines = [`${out.c.green('✓')} imported key ${out.c.bold(where)} (${format})`, `  fingerprint ${out.c.cyan(key.fingerprint)}`];
-  if (ref.kind === 'file') {
-    lines.push(out.c.dim(`  get, head, verify and adopt find keys in ${sse3Paths().keyDir} by themselves; others need --key ${where}`));
-  }
   if (othersCanRead) out.warn(`${source} can be read by group or others; once the key is safe at ${where}, remove it (or chmod 600 it)`);
-  out.result(lines, { ok: true, ref: where, fingerprint: key.fingerprint, format });
+  out.show(renderKeyImported(out, { ref: where, kind: ref.kind, fingerprint: key.fingerprint, keyDir: sse3Paths().keyDir, format }));
 }

@@ -1,10 +1,21 @@
+import { Sse3Error } from '../errors.js';
+import { looksLikeKey } from '../keys/likeness.js';
 import { discoverKeys, defaultKeyContext } from '../keys/sources.js';
+import type { CommandRun } from '../options.js';
 import { sse3Paths } from '../paths.js';
-import type { Output } from '../output/output.js';
+import { renderKeyList } from '../output/render-keys.js';
 import { withSpinner } from '../output/spinner.js';
 
+/** `sse3 keys WORD` reaches keys list when WORD is no keys command: said as such, and never echoed if it may be a key. */
+function refuseUnknownCommand(words: string[]): void {
+  if (!words.length) return;
+  const word = looksLikeKey(words[0]) ? 'word (not shown: it may be a key)' : `"${words[0]}"`;
+  throw new Sse3Error('USAGE', `unknown keys command ${word}`, 'try: sse3 keys list, or sse3 keys import REF --from FILE');
+}
+
 /** sse3 keys list: the keys sse3 can find by itself, by name and fingerprint (never the key). */
-export async function keysList(out: Output): Promise<void> {
+export async function keysList(_opts: object, { out, excessArgs }: CommandRun): Promise<void> {
+  refuseUnknownCommand(excessArgs);
   const paths = sse3Paths();
   const { keys, problems } = await withSpinner(out, 'looking for keys (SSE3_KEY, key folder, keychain)',
     () => discoverKeys(paths.keyDir, defaultKeyContext()));
@@ -18,11 +29,7 @@ export async function keysList(out: Output): Promise<void> {
     // A damaged manifest is said; the keys are listed anyway.
     out.warn(`${(e as Error).message}; recorded object counts are unknown`);
   }
-  const rows = keys.map((k) => ({ ref: k.ref, fingerprint: k.key.fingerprint, objects: use.get(k.key.fingerprint) ?? 0 }));
   for (const p of problems) out.warn(p);
-  const width = Math.max(0, ...rows.map((r) => r.ref.length));
-  out.result(rows.length
-    ? rows.map((r) => `${r.ref.padEnd(width)}  ${out.c.cyan(r.fingerprint)}  ${r.objects} recorded object version(s)`)
-    : [`no keys found (key folder ${paths.keyDir}, SSE3_KEY, keychain service sse3)`],
-  { ok: true, keyDir: paths.keyDir, keys: rows, problems });
+  out.show(renderKeyList(out, { keyDir: paths.keyDir, problems,
+    keys: keys.map((k) => ({ ref: k.ref, fingerprint: k.key.fingerprint, objects: use.get(k.key.fingerprint) ?? 0 })) }));
 }

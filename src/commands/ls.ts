@@ -1,4 +1,4 @@
-import type { GlobalOptions } from '../options.js';
+import type { CommandRun } from '../options.js';
 import { mapInOrder } from '../core/runtime/batch.js';
 import { describeListed } from '../core/objects/listing.js';
 import { parseScope } from '../core/session/scope.js';
@@ -16,7 +16,7 @@ export interface LsOptions {
 }
 
 /** sse3 ls [s3://BUCKET[/PREFIX]]: buckets, or objects with their encryption, key fingerprint and whether the key is here. */
-export async function ls(target: string | undefined, opts: LsOptions, g: GlobalOptions, out: Output, signal: AbortSignal): Promise<void> {
+export async function ls(target: string | undefined, opts: LsOptions, { g, out, signal }: CommandRun): Promise<void> {
   const loc = target === undefined ? undefined : parseS3Url(target);
   const s = await openSession(g, signal);
   try {

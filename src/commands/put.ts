@@ -1,12 +1,11 @@
 import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
-import type { GlobalOptions } from '../options.js';
+import type { CommandRun } from '../options.js';
 import { openSession } from '../core/session/session.js';
 import { localFile, putOne, writeKeyRef } from '../core/transfer/single.js';
 import { partSizeFor } from '../core/transfer/upload.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
-import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { renderPut } from '../output/render.js';
 
@@ -17,7 +16,7 @@ export interface PutOptions {
   concurrency: number;
 }
 
-export async function put(src: string, dst: string, opts: PutOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
+export async function put(src: string, dst: string, opts: PutOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
   const keyRef = parseKeyRef(writeKeyRef(opts.key));
   const parsed = parseS3Url(dst);

@@ -1,5 +1,5 @@
 import { Sse3Error } from '../errors.js';
-import type { GlobalOptions } from '../options.js';
+import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../keys/key.js';
 import type { RotateResult } from '../core/rotation/rotate.js';
@@ -15,7 +15,7 @@ import { reportBatch } from '../output/batch.js';
 import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
-import { renderRotated, retireAdvice, settledLine } from '../output/render.js';
+import { olderVersionsSummary, renderResumed, renderRotated, retireAdvice, settledLine } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -30,7 +30,7 @@ export interface RotateOptions extends Tuning {
   smallJobs?: number;
 }
 
-export async function rotate(target: string | undefined, opts: RotateOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
+export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
   const modes = [target !== undefined, opts.fingerprint !== undefined, Boolean(opts.resume)].filter(Boolean).length;
   if (modes !== 1) {
@@ -69,11 +69,8 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
   const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }));
   for (const r of report.settled) if (!report.unresolved.some((u) => u.journalId === r.journalId)) out.info(settledLine(out, r));
   for (const r of report.unresolved) out.info(settledLine(out, r));
-  const needs = [...new Set(report.unresolved.flatMap((r) => r.needs))];
-  out.result(`${report.settled.length} interrupted rotation(s) settled, ${report.redone.length} redone, ` +
-    `${report.unresolved.length} unresolved`,
-  { ok: report.unresolved.length === 0, settled: report.settled, redone: report.redone.map((r) => renderRotated(out, r).json),
-    unresolved: report.unresolved, needs });
+  const { needs, ...resumed } = renderResumed(out, report);
+  out.show(resumed);
   if (report.unresolved.length) {
     throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be finished` +
       (needs.length ? `: sse3 cannot find the key(s) ${needs.join(', ')}` : ''),
@@ -101,12 +98,8 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
   })();
   // With --fingerprint: what the key still opens after its objects' current versions moved to the new key, also
   // when nothing was left to rotate (the older versions still keep the key in use).
-  const summary = opts.fingerprint === undefined ? undefined : (b: BatchSummary, headline: string) => {
-    const older = olderVersionsUnderKey(s, opts.fingerprint!);
-    return { json: { ok: b.ok, failed: b.failed, olderVersionsWithOldKey: older.versions },
-      line: [headline, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
-        `still need key ${opts.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n') };
-  };
+  const summary = opts.fingerprint === undefined ? undefined
+    : (b: BatchSummary, headline: string) => olderVersionsSummary(b, headline, opts.fingerprint!, olderVersionsUnderKey(s, opts.fingerprint!));
   try {
     await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal,
       render: (r) => renderRotated(out, r), nothing, summary });

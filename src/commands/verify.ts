@@ -1,14 +1,15 @@
-import { type ExitCode, exitCodeOf, Sse3Error, worstExitCode } from '../errors.js';
-import type { GlobalOptions } from '../options.js';
-import { mapInOrder, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
+import { type ExitCode, exitCodeOf } from '../errors.js';
+import type { CommandRun } from '../options.js';
+import { SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { rotateContext } from '../core/rotation/targets.js';
 import { assertBucketExists, formatScope, manifestInScope, parseScope } from '../core/session/scope.js';
 import { settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { ManifestEntry } from '../manifest/store.js';
-import type { Output } from '../output/output.js';
-import { settledLine, verifyJson, verifyLine } from '../output/render.js';
+import { formatS3Url } from '../s3/url.js';
+import { type BatchItem, reportBatch } from '../output/batch.js';
+import { settledLine, verifyJson, verifyLine, verifySummary } from '../output/render.js';
 
 export interface VerifyOptions {
   deep?: boolean;
@@ -19,8 +20,13 @@ export interface VerifyOptions {
   smallJobs?: number;
 }
 
-export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, g: GlobalOptions, out: Output, signal: AbortSignal)
-  : Promise<void> {
+/** One entry checked: its result, and the exit status it calls for (a check that could not be made is an `error` result). */
+interface Checked {
+  result: VerifyResult;
+  code: ExitCode;
+}
+
+export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, { g, out, signal }: CommandRun): Promise<void> {
   const scope = scopeUrl ? parseScope(scopeUrl) : undefined;
   const deep = Boolean(opts.deep);
   const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
@@ -36,33 +42,24 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
         { ok: true, deep, counts, objects: [] });
       return;
     }
+    const check = (e: ManifestEntry): BatchItem<Checked> => ({ label: formatS3Url(e), run: async () => {
+      const checked = await verifyEntry(s, e, deep).then((result) => ({ result, code: VERIFY_STATUSES[result.status].exitCode }),
+        (err: Error) => ({ result: { entry: e, status: 'error', detail: err.message } as VerifyResult, code: exitCodeOf(err) }));
+      counts[checked.result.status]++;
+      return checked;
+    } });
     // Entries stream from the manifest a page at a time and results come out in the manifest's order (S3's key
     // order), at most --jobs checks in flight: memory stays flat however many versions are recorded.
-    const source = (function* (): Generator<ManifestEntry> {
-      for (let next: IteratorResult<ManifestEntry> = first; !next.done && !signal.aborted; next = entries.next()) yield next.value;
+    const items = (async function* () {
+      for (let next: IteratorResult<ManifestEntry> = first; !next.done; next = entries.next()) yield check(next.value);
     })();
-    const doc = out.json ? out.streamDocument({ deep }, 'objects') : undefined;
-    let checked = 0;
-    let exitCode: ExitCode = 0;
-    const check = (e: ManifestEntry) => verifyEntry(s, e, deep).then((result) => ({ result, code: VERIFY_STATUSES[result.status].exitCode }),
-      (err: Error) => ({ result: { entry: e, status: 'error', detail: err.message } as VerifyResult, code: exitCodeOf(err) }));
-    for await (const { result, code } of mapInOrder(source, deep ? opts.jobs : opts.smallJobs ?? SMALL_OBJECT_JOBS, check)) {
-      checked++;
-      counts[result.status]++;
-      exitCode = worstExitCode([exitCode, code]);
-      if (doc) doc.item(verifyJson(result));
-      else out.result(verifyLine(out, result), null);
-    }
-    const bad = checked - counts.ok - counts['stale-fixed'];
-    const failure = bad ? new Sse3Error('BATCH', `${bad} of ${checked} object version(s) are not OK`, 'see the list above',
-      { exitCode }) : undefined;
-    const error = failure && { error: { code: failure.code, message: failure.message, hint: failure.hint, exitCode: failure.exitCode } };
-    if (doc) doc.close({ counts, ok: !failure, ...error });
-    else {
-      out.result(`${checked} object version(s) checked${deep ? ' (deep)' : ''}: ${counts.ok} OK, ` +
-        `${counts['stale-fixed'] ? `${counts['stale-fixed']} stale record(s) fixed, ` : ''}${bad} not OK`, null);
-    }
-    if (failure) throw failure;
+    await reportBatch<Checked>(out, items, {
+      jobs: deep ? opts.jobs : opts.smallJobs ?? SMALL_OBJECT_JOBS, signal, ordered: true, bars: false,
+      document: { head: { deep }, field: 'objects' },
+      render: ({ result }) => ({ line: verifyLine(out, result), json: verifyJson(result) }),
+      resultExitCode: ({ code }) => code,
+      summary: (sum) => verifySummary(counts, sum.ok + sum.failed, deep),
+    });
   } finally {
     s.close();
   }

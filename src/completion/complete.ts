@@ -158,7 +158,7 @@ async function keyRefs(word: string, keygen: boolean): Promise<string[]> {
 
 /** s3:// paths recorded in the manifest; SQLite is loaded only for this kind of answer. */
 async function s3Paths(word: string): Promise<string[]> {
-  const { completeObjectPaths } = await import('../manifest/store.js');
+  const { completeObjectPaths } = await import('../manifest/completion.js');
   return completeObjectPaths(sse3Paths().manifestFile, word.startsWith('s3://') ? word : 's3://');
 }
 
@@ -175,7 +175,7 @@ async function valuesFor(kind: ArgKind, word: string, commandPath: string): Prom
 
 /** Fingerprints the manifest records (rotate --fingerprint). */
 async function recordedFingerprints(word: string): Promise<string[]> {
-  const { completeFingerprints } = await import('../manifest/store.js');
+  const { completeFingerprints } = await import('../manifest/completion.js');
   return completeFingerprints(sse3Paths().manifestFile, word);
 }
 

@@ -1,36 +1,19 @@
 import { Sse3Error } from '../errors.js';
 import { isBucketName } from '../s3/url.js';
 import { httpsEndpointIdentity } from '../s3/endpoint.js';
-import type { ManifestEntry, ObjectLocation } from './entry.js';
+import type { EndpointAlias, ManifestEntry, PendingUpload, RotationRecord } from './entry.js';
 
 // What `sse3 manifest export` writes and `sse3 manifest import` reads: the whole manifest as one JSON document.
 // No SQLite here: every record that enters the manifest from outside — an export, or a backup read row by row — is
 // checked here, field by field, before anything is written.
 
-export interface RotationIntent extends ObjectLocation {
-  oldVersion: string;
-  oldFingerprint: string;
-  newFingerprint: string;
-  size: number;
-  sha256: string;
-  pid: number;
-  startedAt: string;
-}
-
-export interface UploadRecord extends ObjectLocation {
-  uploadId: string;
-  fingerprint: string;
-  pid: number;
-  startedAt: string;
-  completing?: { sha256: string; size: number };
-}
-
 export interface ManifestDocument {
   /** Newest first per object, as `manifest export` lists them. */
   objects: ManifestEntry[];
-  pendingRotations: RotationIntent[];
-  pendingUploads: UploadRecord[];
-  aliases: Array<{ alias: string; endpoint: string }>;
+  pendingRotations: RotationRecord[];
+  /** Without their tokens: a token is what proves an object this manifest's upload wrote, and stays in it. */
+  pendingUploads: Array<Omit<PendingUpload, 'token'>>;
+  aliases: EndpointAlias[];
 }
 
 /**
@@ -41,7 +24,7 @@ export interface ManifestDocument {
 export interface ImportedRecords {
   /** Newest first per object. */
   objects: ManifestEntry[];
-  aliases: Array<{ alias: string; endpoint: string }>;
+  aliases: EndpointAlias[];
   notImported: { rotations: number; uploads: number };
 }
 
@@ -99,10 +82,11 @@ function isoRoundTrip(text: string): boolean {
 }
 
 type Shape = Record<string, Check>;
-const OBJECT: Shape = { endpoint: FIELDS.endpoint, bucket: FIELDS.bucket, key: FIELDS.objectKey, versionId: FIELDS.versionId,
+// Every field of the record type, each with its check: a field added to the type and not checked here does not compile.
+const OBJECT = { endpoint: FIELDS.endpoint, bucket: FIELDS.bucket, key: FIELDS.objectKey, versionId: FIELDS.versionId,
   fingerprint: FIELDS.fingerprint, size: FIELDS.size, sha256: FIELDS.sha256, etag: FIELDS.etag, createdAt: FIELDS.date,
-  mtimeMs: FIELDS.mtime };
-const ALIAS: Shape = { alias: FIELDS.endpoint, endpoint: FIELDS.endpoint };
+  mtimeMs: FIELDS.mtime } satisfies Record<keyof ManifestEntry, Check>;
+const ALIAS = { alias: FIELDS.endpoint, endpoint: FIELDS.endpoint } satisfies Record<keyof EndpointAlias, Check>;
 
 /** Where a bad record was found, said without its value (the file might hold anything, a key given by mistake). */
 export type ImportFault = (what: string) => Sse3Error;
@@ -127,7 +111,7 @@ export function checkRecords(fault: ImportFault, raw: { objects: unknown[]; alia
   notImported: ImportedRecords['notImported']): ImportedRecords {
   return {
     objects: raw.objects.map((item, i) => pick(fault, `objects[${i}]`, item, OBJECT) as unknown as ManifestEntry),
-    aliases: raw.aliases.map((item, i) => pick(fault, `aliases[${i}]`, item, ALIAS) as { alias: string; endpoint: string }),
+    aliases: raw.aliases.map((item, i) => pick(fault, `aliases[${i}]`, item, ALIAS) as unknown as EndpointAlias),
     notImported,
   };
 }

@@ -1,4 +1,5 @@
-// Manifest records as values: no SQLite here, so code that only builds or compares entries loads no native addon.
+// The manifest's records as values, each declared once (the store, the export document and the import read these):
+// no SQLite here, so code that only builds or compares records loads no native addon.
 
 /** One object version written by sse3 and the fingerprint of the key that encrypted it. */
 export interface ManifestEntry {
@@ -24,6 +25,43 @@ export interface ObjectLocation {
   endpoint: string;
   bucket: string;
   key: string;
+}
+
+/**
+ * A rotation journalled before the object is touched: while it is pending,
+ * both fingerprints that may open the object are on record.
+ */
+export interface RotationRecord extends ObjectLocation {
+  id: number;
+  oldVersion: string;
+  oldFingerprint: string;
+  newFingerprint: string;
+  size: number;
+  sha256: string;
+  state: 'pending' | 'done' | 'abandoned';
+  pid: number;
+  startedAt: string;
+}
+
+/** A multipart upload sse3 started and has not yet completed or aborted. */
+export interface PendingUpload extends ObjectLocation {
+  uploadId: string;
+  fingerprint: string;
+  pid: number;
+  startedAt: string;
+  /** Set just before CompleteMultipartUpload: the upload may have become an object that still needs recording. */
+  completing?: { sha256: string; size: number };
+  /**
+   * A random value also stored in the object's metadata (x-amz-meta-sse3-upload): an object holding it is the one
+   * this upload wrote. Absent in uploads journalled before sse3 kept one.
+   */
+  token?: string;
+}
+
+/** An endpoint declared to be another name of a server (sse3 manifest alias). */
+export interface EndpointAlias {
+  alias: string;
+  endpoint: string;
 }
 
 /** The one way a manifest entry is made: version '' for unversioned buckets, ETag unquoted, time of recording. */

@@ -1,7 +1,7 @@
 import type { TransferEvents } from '../core/context.js';
 import { type BatchSummary, readAhead, runBatch } from '../core/runtime/batch.js';
 import { ExitCode, Sse3Error } from '../errors.js';
-import type { Output } from './output.js';
+import { errorJson, itemErrorJson, type Output } from './output.js';
 import { BatchProgress, withProgress } from './progress.js';
 
 /** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
@@ -45,15 +45,53 @@ export interface ReportOptions<R> {
   status?: () => string;
   /** The summary line when there was nothing to do (e.g. "nothing under s3://b/x/ to copy"). */
   nothing?: string;
+  /** Results in the items' order rather than as they finish (see runBatch). */
+  ordered?: boolean;
+  /**
+   * The batch is the command's result: one JSON document with --json, `head`'s fields, then the results as the array
+   * `field`, then the summary's fields with `ok` and the failure as `error`; without --json, the lines and the
+   * summary line on stdout. Without it, results are NDJSON lines and the summary a `{"summary": …}` line on stderr.
+   */
+  document?: { head: Record<string, unknown>; field: string };
+  /** false: no progress bars (items that move no bytes worth watching). */
+  bars?: boolean;
+}
+
+/** Where a batch's results and summary go: NDJSON lines and a summary line, or one document (ReportOptions.document). */
+interface BatchSink {
+  result(r: Rendered): void;
+  error(label: string, e: Error): void;
+  /** The summary's JSON and line; failure, when an item failed, is thrown once the summary is out. */
+  close(json: Record<string, unknown>, line: string, failure: Sse3Error | undefined): void;
+}
+
+function ndjsonSink(out: Output): BatchSink {
+  return {
+    result: (r) => out.item(r.line, r.json),
+    error: (label, e) => out.itemError(label, e),
+    close: (json, line) => out.summary(json, line),
+  };
+}
+
+function documentSink(out: Output, document: NonNullable<ReportOptions<unknown>['document']>): BatchSink {
+  const doc = out.json ? out.streamDocument(document.head, document.field) : undefined;
+  return {
+    result: (r) => (doc ? doc.item(r.json) : out.result(r.line, r.json)),
+    error: (label, e) => (doc ? doc.item(itemErrorJson(label, e)) : out.itemError(label, e)),
+    // In the document, `ok` says whether every item was OK, and `error` is the failure the exit status reports.
+    close: (json, line, failure) => (doc ? doc.close({ ...json, ok: !failure, ...(failure ? { error: errorJson(failure) } : {}) })
+      : out.result(line, null)),
+  };
 }
 
 /**
  * The one way batch commands report: a line per item (NDJSON with --json) as it finishes, bars per item in flight
  * on a terminal, a summary line (`{"summary":…}`), and, when any item failed, an error whose exit status is the
- * most severe item's (4 > 3 > 5 > 1).
+ * most severe item's (4 > 3 > 5 > 1). With `document`, the batch is the command's one result document instead.
  */
 export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem<R>>, opts: ReportOptions<R>): Promise<BatchSummary> {
-  out.batch = await BatchProgress.create(out, { noun: opts.noun, status: opts.status });
+  const sink = opts.document ? documentSink(out, opts.document) : ndjsonSink(out);
+  out.batch = opts.bars === false ? undefined : await BatchProgress.create(out, { noun: opts.noun, status: opts.status });
   const seen = (item: BatchItem<R>) => out.batch?.seen(item.bytes);
   const counted = opts.readAhead ? readAhead(items, opts.readAhead, seen) : (async function* () {
     for await (const item of items) {
@@ -61,18 +99,20 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
       yield item;
     }
   })();
+  const run = (item: BatchItem<R>) => (opts.bars === false ? item.run({ onWarning: (m) => out.warn(m) })
+    : withProgress(out, item.label, item.run, { announced: item.bytes !== undefined }));
   let summary: BatchSummary;
   try {
-    summary = await runBatch(counted, (item) => withProgress(out, item.label, item.run, { announced: item.bytes !== undefined }), (o) => {
+    summary = await runBatch(counted, run, (o) => {
       const notOk = o.error !== undefined || (opts.resultExitCode?.(o.result!) ?? 0) !== 0;
       out.batch?.finished(!notOk);
-      if (o.error) out.itemError(o.item.label, o.error);
+      if (o.error) sink.error(o.item.label, o.error);
       else {
         const r = opts.render(o.result!);
-        if (r) out.item(r.line, r.json);
+        if (r) sink.result(r);
       }
     }, { jobs: opts.jobs, smallJobs: opts.smallJobs, isSmall: (item) => Boolean(item.small), signal: opts.signal,
-      resultExitCode: opts.resultExitCode });
+      resultExitCode: opts.resultExitCode, ordered: opts.ordered });
   } finally {
     out.batch?.stop();
     out.batch = undefined;
@@ -81,11 +121,11 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
   const none = summary.ok + summary.failed === 0 && opts.nothing !== undefined && !opts.signal.aborted;
   const headline = none ? opts.nothing! : `${summary.ok} ok, ${summary.failed} failed`;
   const own = await opts.summary?.(summary, headline);
-  out.summary(own?.json ?? { ok: summary.ok, failed: summary.failed }, own?.line ?? headline);
-  if (summary.failed > 0) {
-    throw new Sse3Error('BATCH', own?.failure ?? `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
-      own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
-      { exitCode: summary.exitCode });
-  }
+  const failure = summary.failed === 0 ? undefined : new Sse3Error('BATCH',
+    own?.failure ?? `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
+    own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
+    { exitCode: summary.exitCode });
+  sink.close(own?.json ?? { ok: summary.ok, failed: summary.failed }, own?.line ?? headline, failure);
+  if (failure) throw failure;
   return summary;
 }

@@ -157,8 +157,7 @@ export class Output {
 
   /** A batch item that failed: a red line (above the bars), or an NDJSON error object with --json. */
   itemError(label: string, e: Error): void {
-    const code = e instanceof Sse3Error ? e.code : 'S3';
-    if (this.json) this.ndjson({ ok: false, source: label, error: { code, message: e.message } });
+    if (this.json) this.ndjson(itemErrorJson(label, e));
     else this.#message(`${this.c.red('✗')} ${label}: ${e.message}`);
   }
 
@@ -213,11 +212,17 @@ export class Output {
       this.#stderr.write(`${(cause ?? err).stack ?? ''}\n`);
     }
     if (this.json && !this.stdoutIsData && !this.#wroteJson) {
-      this.#stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, hint: err.hint ?? null,
-        exitCode: err.exitCode } }, null, 2) + '\n');
+      this.#stdout.write(JSON.stringify({ ok: false, error: errorJson(err) }, null, 2) + '\n');
     }
   }
 }
+
+/** An error as the `error` field of a JSON document: what a script branches on. */
+export const errorJson = (err: Sse3Error) => ({ code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode });
+
+/** A batch item that failed, as its JSON object. */
+export const itemErrorJson = (label: string, e: Error) =>
+  ({ ok: false, source: label, error: { code: e instanceof Sse3Error ? e.code : 'S3', message: e.message } });
 
 export function humanBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

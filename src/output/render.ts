@@ -1,14 +1,15 @@
-import type { AdoptResult } from '../core/scans/adopt.js';
+import type { AdoptResult, AdoptStatus } from '../core/scans/adopt.js';
 import type { CopyResult } from '../core/transfer/copy.js';
 import type { HeadReport } from '../core/objects/head.js';
 import type { ListedRow } from '../core/objects/listing.js';
-import type { RemoveResult } from '../core/objects/remove.js';
+import type { RemoveResult, RemoveTarget } from '../core/objects/remove.js';
 import type { RotateResult } from '../core/rotation/rotate.js';
-import type { SyncOutcome } from '../core/sync/plan.js';
-import type { SettleResult } from '../core/rotation/settle.js';
+import type { SyncOutcome, SyncTally } from '../core/sync/plan.js';
+import { formatScope, type Scope } from '../core/session/scope.js';
+import type { ResumeReport, SettleResult } from '../core/rotation/settle.js';
 import type { GetOutcome } from '../core/transfer/single.js';
 import type { UploadResult } from '../core/transfer/upload.js';
-import { VERIFY_STATUSES, type VerifyResult } from '../core/objects/verify.js';
+import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { RetireCheck } from '../core/rotation/retire.js';
 import { formatS3Url } from '../s3/url.js';
 import { s3VersionId } from '../s3/version.js';
@@ -112,6 +113,25 @@ export function settledLine(out: Output, r: SettleResult): string {
     `${r.url}: interrupted rotation ${what}`;
 }
 
+/** rotate --resume: what became of the interrupted rotations, and the keys those left unresolved need. */
+export function renderResumed(out: Output, report: ResumeReport): Rendered & { needs: string[] } {
+  const needs = [...new Set(report.unresolved.flatMap((r) => r.needs))];
+  return {
+    needs,
+    line: `${report.settled.length} interrupted rotation(s) settled, ${report.redone.length} redone, ${report.unresolved.length} unresolved`,
+    json: { ok: report.unresolved.length === 0, settled: report.settled, redone: report.redone.map((r) => renderRotated(out, r).json),
+      unresolved: report.unresolved, needs },
+  };
+}
+
+/** rotate --fingerprint's summary: how many older versions still need the key (rotation moves current versions only). */
+export const olderVersionsSummary = (b: { ok: number; failed: number }, headline: string, fingerprint: string,
+  older: { versions: number; objects: number }) => ({
+  json: { ok: b.ok, failed: b.failed, olderVersionsWithOldKey: older.versions },
+  line: [headline, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
+    `still need key ${fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n'),
+});
+
 export function renderHead(out: Output, r: HeadReport): Rendered {
   const c = out.c;
   const encrypted = r.sse.algorithm === 'AES256';
@@ -145,6 +165,18 @@ export function verifyLine(out: Output, r: VerifyResult): string {
 export const verifyJson = (r: VerifyResult) => ({ url: formatS3Url(r.entry), versionId: r.entry.versionId || null,
   fingerprint: r.entry.fingerprint, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
 
+/** verify's closing summary: the counts by status, the line, and the failure when any entry is not OK. */
+export function verifySummary(counts: Record<VerifyStatus, number>, checked: number, deep: boolean) {
+  const bad = checked - counts.ok - counts['stale-fixed'];
+  return {
+    json: { counts },
+    line: `${checked} object version(s) checked${deep ? ' (deep)' : ''}: ${counts.ok} OK, ` +
+      `${counts['stale-fixed'] ? `${counts['stale-fixed']} stale record(s) fixed, ` : ''}${bad} not OK`,
+    failure: `${bad} of ${checked} object version(s) are not OK`,
+    hint: 'see the list above',
+  };
+}
+
 const SYNC_REASONS = { new: 'new', size: 'size differs', content: 'content differs', unrecorded: 'no sse3 record' } as const;
 
 export const syncJson = (o: SyncOutcome) => ({
@@ -169,6 +201,27 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
   return { line: `${mark} ${verb} ${what}${size}${why}${verified}`, json: syncJson(o) };
 }
 
+/** What a sync did (or would do, in a dry run), counted by action as results come in. */
+export type SyncDone = Record<SyncOutcome['action'], number> & { bytes: number };
+
+/** A sync's closing summary, as the batch report takes it. */
+export function syncSummary(r: { copy: boolean; dryRun: boolean; done: SyncDone; tally: SyncTally; failed: number })
+  : { json: Record<string, unknown>; line: string } {
+  const { done, tally } = r;
+  const json = { uploaded: done.upload, downloaded: done.download, ...(r.copy ? { copied: done.copy } : {}),
+    deleted: done.delete, unchanged: tally.unchanged + done.unchanged, failed: r.failed, bytes: done.bytes,
+    skipped: tally.skipped + tally.notDeleted, dryRun: r.dryRun };
+  const moved = r.copy ? `${done.copy} copied` : `${json.uploaded} uploaded, ${json.downloaded} downloaded`;
+  const kept = tally.notDeleted ? `; ${tally.notDeleted} only in the destination, kept (--delete removes them)` : '';
+  return { json, line: `${r.dryRun ? 'dry run, nothing changed: would have ' : ''}${moved}, ${json.deleted} deleted, ` +
+    `${json.unchanged} unchanged, ${json.failed} failed, ${humanBytes(json.bytes)}${kept}` };
+}
+
+/** Objects a sync compared without any sse3 record: treated as changed, and how to record them once. */
+export const unrecordedWarning = (n: number, scope: Scope) =>
+  `${n} object(s) had no sse3 record (not in the manifest, no sse3-sha256 tag) and were treated as changed; ` +
+  `record existing objects once with: sse3 adopt --hash ${formatScope(scope)}`;
+
 export const adoptJson = (r: AdoptResult) => ({ ok: r.status !== 'no-key', url: r.url, bucket: r.bucket, key: r.key,
   versionId: r.versionId || null, status: r.status, fingerprint: r.fingerprint, via: r.via, keyRef: r.keyRef, sha256: r.sha256,
   hashed: r.hashed, tagged: r.tagged, tried: r.tried, ...(r.warning ? { warning: r.warning } : {}) });
@@ -188,6 +241,26 @@ export function renderAdopted(out: Output, r: AdoptResult, candidates: number): 
   }[r.status];
   return { line: r.warning ? [line, `  ${c.yellow('warning:')} ${r.warning}`] : line, json: adoptJson(r) };
 }
+
+/** adopt's closing summary: what it found, and, when some versions opened with no candidate, what to do about it. */
+export function adoptSummary(counts: Record<AdoptStatus, number>, r: { scope: Scope; failed: number; hashed: boolean; candidates: number }) {
+  const unverified = r.hashed ? 0 : counts.adopted;
+  return {
+    json: { adopted: counts.adopted, known: counts.known, plain: counts.plain, noKey: counts['no-key'], failed: r.failed,
+      encrypted: counts.encrypted, unverified },
+    line: `${formatScope(r.scope)}: ${counts.adopted} adopted, ${counts.known} already known, ${counts.plain} plain` +
+      (counts.encrypted ? `, ${counts.encrypted} encrypted` : '') + `, ${counts['no-key']} without a key here, ${r.failed} failed` +
+      (unverified ? `\nthe integrity of the ${unverified} adopted object version(s) is unverified until` +
+        ' sse3 adopt --hash or sse3 verify --deep records their SHA-256' : ''),
+    failure: [counts['no-key'] && `${counts['no-key']} SSE-C object version(s) opened with none of the ${r.candidates} candidate key(s)`,
+      r.failed && `${r.failed} object version(s) failed`].filter(Boolean).join('; '),
+    hint: counts['no-key'] && !r.failed ? 'bring their keys in with sse3 keys import REF --from FILE (or pass --key REF) and run adopt again'
+      : undefined,
+  };
+}
+
+/** An interrupted encryption of a plain object (adopt --encrypt-plain) settled before adopt went on. */
+export const encryptionSettledLine = (r: SettleResult) => `settled interrupted encryption of ${r.url}: ${r.outcome}`;
 
 /** Local time as aws s3 ls shows it: YYYY-MM-DD HH:MM:SS. */
 function lsDate(iso: string | null): string {
@@ -226,3 +299,19 @@ export function renderRemoved(out: Output, r: RemoveResult): Rendered {
       markerCreated: r.markerCreated, forgotten: r.forgotten },
   };
 }
+
+/** rm --dry-run: one object version that would be deleted. */
+export const renderWouldDelete = (t: RemoveTarget): Rendered => ({
+  line: `(dry run) would delete ${formatS3Url(t)}${t.versionId ? `  version ${t.versionId}` : ''}`,
+  json: { ok: true, dryRun: true, url: formatS3Url(t), key: t.key, versionId: t.versionId || null },
+});
+
+/** rm --dry-run's closing summary: its JSON and its line. */
+export const wouldDeleteSummary = (n: number) =>
+  ({ json: { wouldDelete: n }, line: `dry run: ${n} object version(s) would be deleted; nothing was` });
+
+/** rm's closing summary, with what to say about retiring the keys no recorded object needs any more. */
+export const removedSummary = (sum: { ok: number; failed: number }, retire: RetireCheck[]) => ({
+  json: { ok: sum.ok, failed: sum.failed, ...retireJson(retire) },
+  line: [`${sum.ok} deleted, ${sum.failed} failed`, ...retire.map(retireAdvice)].join('\n'),
+});

@@ -97,6 +97,13 @@ test('keys import never overwrites a key file, and refuses bad input with what i
   assert.equal(misplaced.code, 2);
   assert.match(misplaced.stderr, /unknown keys command word \(not shown: it may be a key\)/);
   assert.match((await run(['keys', 'lsit'], { home })).stderr, /unknown keys command "lsit"\nhint: try: sse3 keys list/);
+  // Which words are hidden is the one key-likeness rule every command uses, not the length of the word.
+  for (const word of [randomBytes(32).toString('base64'), randomBytes(32).toString('hex')]) {
+    rememberSecret(Buffer.from(word));
+    assert.match((await run(['keys', word], { home })).stderr, /unknown keys command word \(not shown: it may be a key\)/);
+  }
+  const long = 'importing-the-old-backup-keys-from-the-usb-stick';
+  assert.match((await run(['keys', long], { home })).stderr, new RegExp(`unknown keys command "${long}"`));
 });
 
 test('keys import into the keychain: never overwrites the entry', async () => {

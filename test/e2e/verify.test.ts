@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, run, putData } from './harness.js';
 
@@ -46,6 +46,35 @@ test('verify: a status per object version, exit codes by the worst problem, and 
   assert.match(all.out, new RegExp(`✗ key not available here  s3://${bucket}/nokey/b  key ${away.fingerprint}`));
   assert.match(all.out, new RegExp(`✗ object missing  s3://${bucket}/gone/c`));
   assert.match(all.out, /3 object version\(s\) checked: 1 OK, 2 not OK/);
+});
+
+test('verify checks in parallel and reports in the manifest\'s order: lines, the JSON document, and the worst problem', async () => {
+  const home = newHome();
+  const bucket = await newBucket('vord');
+  const key = await makeKeyFile(home, 'k.key');
+  const names = Array.from({ length: 40 }, (_, i) => `f${String(i).padStart(2, '0')}`);
+  mkdirSync(join(home.dir, 'work', 'many'));
+  for (const n of names) writeFileSync(join(home.dir, 'work', 'many', n), randomBytes(64 + names.indexOf(n)));
+  await ok(['cp', '--recursive', 'many', `s3://${bucket}/many/`, '--key', key.ref], { home });
+  const s3 = await import('@aws-sdk/client-s3');
+  await (await adminClient()).send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: 'many/f17' }));
+  const urls = names.map((n) => `s3://${bucket}/many/${n}`);
+
+  const human = await run(['verify', `s3://${bucket}`, '--jobs', '8'], { home });
+  assert.equal(human.code, 1, human.stderr);
+  const lines = human.out.trim().split('\n');
+  assert.deepEqual(lines.slice(0, -1).map((l) => /s3:\/\/\S+/.exec(l)![0]), urls, 'one line per version, in key order');
+  assert.match(lines[17], /^✗ object missing  /);
+  assert.equal(lines.at(-1), '40 object version(s) checked: 39 OK, 1 not OK');
+  assert.match(human.stderr, /^error: 1 of 40 object version\(s\) are not OK\nhint: see the list above\n$/);
+
+  const json = await run(['verify', `s3://${bucket}`, '--json'], { home });
+  assert.equal(json.code, 1);
+  const doc = json.json();
+  assert.deepEqual(Object.keys(doc), ['deep', 'objects', 'counts', 'ok', 'error']);
+  assert.deepEqual(doc.objects.map((o: VerifyObject) => o.url), urls);
+  assert.deepEqual([doc.counts.ok, doc.counts.missing, doc.ok], [39, 1, false]);
+  assert.deepEqual(doc.error, { code: 'BATCH', message: '1 of 40 object version(s) are not OK', hint: 'see the list above', exitCode: 1 });
 });
 
 test('verify --deep finds an object overwritten behind sse3\'s back with the same key', async () => {

@@ -55,7 +55,7 @@ export interface TwinOptions {
   cutShort?: (range: string) => boolean;
   /** 'javascript': list keys in UTF-16 order instead of S3's UTF-8 byte order, as a broken server might. */
   listOrder?: 'javascript';
-  /** Keys per ListObjectsV2 page (default 1000). */
+  /** Keys per ListObjectsV2 page, versions per ListObjectVersions page (default 1000). */
   pageSize?: number;
   /** Milliseconds to wait before answering a request (to make answers arrive out of order). */
   delayMs?: (op: string, input: Input) => number;
@@ -241,6 +241,20 @@ export class S3Twin {
           }),
           IsTruncated: more, NextContinuationToken: more ? page.at(-1) : undefined,
         };
+      }
+      case 'ListObjectVersions': {
+        // Keys in S3's byte order, each key's versions newest first; unversioned objects have the version id "null".
+        const prefix = `${input.Bucket}/${input.Prefix ?? ''}`;
+        const ids = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        const all = ids.flatMap((id) => [...(this.history.get(id) ?? [this.objects.get(id)!])].reverse().map((o, i) => ({
+          Key: id.slice(input.Bucket.length + 1), VersionId: o.versionId ?? 'null', IsLatest: i === 0, Size: o.body.length,
+          ETag: o.etag ?? '"e"' })));
+        const from = input.KeyMarker === undefined ? 0
+          : all.findIndex((v) => v.Key === input.KeyMarker && v.VersionId === input.VersionIdMarker) + 1;
+        const page = all.slice(from, from + (this.opts.pageSize ?? 1000));
+        const more = from + page.length < all.length;
+        return { Versions: page, IsTruncated: more, NextKeyMarker: more ? page.at(-1)!.Key : undefined,
+          NextVersionIdMarker: more ? page.at(-1)!.VersionId : undefined };
       }
       case 'DeleteObject': {
         this.deleted.push(id);

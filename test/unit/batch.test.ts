@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readAhead, runBatch } from '../../src/core/runtime/batch.js';
+import { ExitCode, Sse3Error } from '../../src/errors.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -67,4 +68,31 @@ test('runBatch runs smallJobs small items at once, jobs large ones, and a mix wi
   }, () => undefined, { jobs: 4, smallJobs: 16, isSmall: (x) => x.small });
   assert.ok(maxLoad <= 16, `load ${maxLoad}`);
   assert.ok(mixed.state.maxRunning > 4, 'small items ran beside large ones');
+});
+
+test('runBatch ordered: outcomes come in the items\' order while they run in parallel, and at most jobs wait or run', async () => {
+  const { state, source, work } = tracked(200);
+  const seen: number[] = [];
+  let reportedBefore = 0;
+  const s = await runBatch(source(), work, (o) => {
+    seen.push(o.result!);
+    reportedBefore = Math.max(reportedBefore, state.taken - seen.length);
+  }, { jobs: 4, ordered: true });
+  assert.equal(s.ok, 200);
+  assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => i), 'in the order of the items');
+  assert.equal(state.maxRunning, 4, 'in parallel');
+  // An item finished early keeps its slot until the ones before it are reported: taken but unreported stays within jobs.
+  assert.ok(reportedBefore <= 4, `unreported ${reportedBefore}`);
+  assert.ok(state.maxHeld <= 4 + 1, `held ${state.maxHeld}`);
+});
+
+test('runBatch ordered: a failure is reported in its place, and counted with the worst exit status', async () => {
+  const order: string[] = [];
+  const s = await runBatch([3, 2, 1, 0], async (n) => {
+    for (let k = 0; k < n * 5; k++) await tick();
+    if (n === 2) throw new Sse3Error('INTEGRITY', 'bad');
+    return n;
+  }, (o) => order.push(o.error ? `error ${o.item}` : `ok ${o.result}`), { jobs: 4, ordered: true, resultExitCode: (n) => (n === 1 ? ExitCode.KEY : 0) });
+  assert.deepEqual(order, ['ok 3', 'error 2', 'ok 1', 'ok 0']);
+  assert.deepEqual(s, { ok: 2, failed: 2, exitCode: ExitCode.INTEGRITY });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { looksLikeKey } from '../../src/keys/likeness.js';
 import { parseKeyRef } from '../../src/keys/sources.js';
 import { keysImport } from '../../src/commands/keys-import.js';
+import type { CommandRun } from '../../src/options.js';
 import type { Output } from '../../src/output/output.js';
 import { Sse3Error } from '../../src/errors.js';
 
@@ -53,7 +54,7 @@ test('a text secret holding + or / (openssl rand -base64 24) given as a key refe
 });
 
 /** Nothing is written before these checks fail: an Output is never touched. */
-const noOutput = {} as Output;
+const noOutput = { out: {} as Output, excessArgs: [] } as unknown as CommandRun;
 
 test('keys import --from: a key written as unpadded base64 or base64url is refused as a key, never quoted back', async () => {
   const raw = randomBytes(32);

@@ -127,13 +127,13 @@ test('latestPage: the latest version of each object under a prefix, in S3 key or
 test('remembered file hashes: by folder, in path order, replaced and forgotten', () => {
   const m = new ManifestStore(':memory:');
   const h = (path: string, sha256 = 'x') => ({ path, size: 1, mtimeMs: 1.5, ctimeMs: 2.25, ino: 7, sha256 });
-  for (const p of ['/d/b', '/d/a/x', '/d-other/a', '/d/a-b', '/e']) m.rememberHash(h(p));
-  m.rememberHash(h('/d/b', 'y'));
-  assert.deepEqual(m.hashPage('/d/', undefined, 10).map((r) => [r.path, r.sha256]), [['/d/a-b', 'x'], ['/d/a/x', 'x'], ['/d/b', 'y']]);
-  assert.deepEqual(m.hashPage('/d/', '/d/a-b', 1).map((r) => r.path), ['/d/a/x']);
-  assert.deepEqual(m.hashPage('/d/', undefined, 1)[0], h('/d/a-b'));
-  m.forgetHash('/d/b');
-  assert.deepEqual(m.hashPage('/d/', '/d/a/x', 10), []);
+  for (const p of ['/d/b', '/d/a/x', '/d-other/a', '/d/a-b', '/e']) m.localHashes.remember(h(p));
+  m.localHashes.remember(h('/d/b', 'y'));
+  assert.deepEqual(m.localHashes.page('/d/', undefined, 10).map((r) => [r.path, r.sha256]), [['/d/a-b', 'x'], ['/d/a/x', 'x'], ['/d/b', 'y']]);
+  assert.deepEqual(m.localHashes.page('/d/', '/d/a-b', 1).map((r) => r.path), ['/d/a/x']);
+  assert.deepEqual(m.localHashes.page('/d/', undefined, 1)[0], h('/d/a-b'));
+  m.localHashes.forget('/d/b');
+  assert.deepEqual(m.localHashes.page('/d/', '/d/a/x', 10), []);
 });
 
 test('an older version recorded later stays below the latest; remove and setSha256 touch one row and keep the order', () => {

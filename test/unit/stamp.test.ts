@@ -33,8 +33,8 @@ test('the walk, an upload\'s source and the hash cache stamp one file alike; ano
 
   const cache = new ManifestStore(':memory:');
   t.after(() => cache.close());
-  cache.rememberHash({ path, ...stamp, sha256: 'x'.repeat(64) });
-  const [remembered] = cache.hashPage(`${dir}/`, undefined, 10);
+  cache.localHashes.remember({ path, ...stamp, sha256: 'x'.repeat(64) });
+  const [remembered] = cache.localHashes.page(`${dir}/`, undefined, 10);
   assert.ok(sameStamp(remembered, stamp), 'the cache gives back the stamp it was given');
 
   // Another file of the same size renamed into its place: not the file that was stamped.

@@ -64,17 +64,17 @@ test('a local file\'s checksum is remembered under its stamp; a file that change
   const seen = { path, ...stampOf(statSync(path)) };
   const r = await hashLocalFile(s, seen, false);
   assert.deepEqual(r, { size: 11, mtimeMs: Math.round(seen.mtimeMs), sha256: sha('local bytes') });
-  assert.deepEqual(s.manifest.hashPage(`${dir}/`, undefined, 10), [{ ...seen, sha256: sha('local bytes') }]);
+  assert.deepEqual(s.manifest.localHashes.page(`${dir}/`, undefined, 10), [{ ...seen, sha256: sha('local bytes') }]);
 
   const dryRun = twinSession(new S3Twin().connection());
   await hashLocalFile(dryRun, seen, true);
-  assert.deepEqual(dryRun.manifest.hashPage(`${dir}/`, undefined, 10), [], 'a dry run remembers nothing');
+  assert.deepEqual(dryRun.manifest.localHashes.page(`${dir}/`, undefined, 10), [], 'a dry run remembers nothing');
 
   // The walk saw another stamp than the file has after the read: its checksum matches nothing and is not remembered.
   const changed = twinSession(new S3Twin().connection());
   const stale = await hashLocalFile(changed, { ...seen, ctimeMs: seen.ctimeMs - 1 }, false);
   assert.equal(stale.sha256, 'changed while it was read');
-  assert.deepEqual(changed.manifest.hashPage(`${dir}/`, undefined, 10), []);
+  assert.deepEqual(changed.manifest.localHashes.page(`${dir}/`, undefined, 10), []);
 
   await assert.rejects(hashLocalFile(s, { ...seen, path: join(dir, 'gone') }, false),
     (e) => e instanceof Sse3Error && e.code === 'LOCAL_IO' && /cannot read .*gone: ENOENT/.test(e.message));
@@ -86,7 +86,7 @@ test('a downloaded file is remembered under its final stamp', async (t) => {
   writeFileSync(path, 'downloaded');
   const s = twinSession(new S3Twin().connection());
   await rememberWritten(s, path, sha('downloaded'));
-  assert.deepEqual(s.manifest.hashPage(`${dir}/`, undefined, 10), [{ path, ...stampOf(statSync(path)), sha256: sha('downloaded') }]);
+  assert.deepEqual(s.manifest.localHashes.page(`${dir}/`, undefined, 10), [{ path, ...stampOf(statSync(path)), sha256: sha('downloaded') }]);
 });
 
 test('a download replaces only a regular file (or nothing); a delete removes only a regular file and its remembered checksum', async (t) => {
@@ -105,7 +105,7 @@ test('a download replaces only a regular file (or nothing); a delete removes onl
   await rememberWritten(s, join(dir, 'file'), sha('x'));
   await deleteLocalFile(s, join(dir, 'file'));
   assert.ok(!existsSync(join(dir, 'file')));
-  assert.deepEqual(s.manifest.hashPage(`${dir}/`, undefined, 10), []);
+  assert.deepEqual(s.manifest.localHashes.page(`${dir}/`, undefined, 10), []);
   await deleteLocalFile(s, join(dir, 'file'));
   for (const name of ['link', 'fifo', 'folder']) {
     await assert.rejects(deleteLocalFile(s, join(dir, name)), (e) => e instanceof Sse3Error && /is not a regular file; not deleted/.test(e.message));

@@ -1,9 +1,13 @@
+import { Sse3Error } from '../../errors.js';
 import { describeS3Error } from '../../s3/errors.js';
-import { formatS3Url } from '../../s3/url.js';
+import { listLevel } from '../../s3/list.js';
+import { formatS3Url, parseS3Url } from '../../s3/url.js';
 import { versionIdOf } from '../../s3/version.js';
 import type { Io } from '../context.js';
 import { type RetireCheck, retirementChecks } from '../rotation/retire.js';
+import { listScope, parseScope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
+import { headWithoutKey } from './head.js';
 
 /** One thing to delete: an object's current version (versionId ''), a given version, or a delete marker. */
 export interface RemoveTarget {
@@ -23,6 +27,53 @@ export interface RemoveResult {
   deleteMarker: boolean;
   /** Fingerprints of the manifest rows removed with it. */
   forgotten: string[];
+}
+
+/** What rm was asked to delete besides its target. */
+export interface RemoveRequest {
+  recursive?: boolean;
+  versionId?: string;
+  allVersions?: boolean;
+}
+
+/**
+ * What rm deletes: found by a listing (every version and delete marker with allVersions), or for one object by a
+ * keyless HEAD, so a typo is "does not exist" rather than "deleted". A folder without recursive is refused.
+ */
+export async function removeTargets(io: Io, target: string, req: RemoveRequest): Promise<RemoveTarget[]> {
+  const loc = parseS3Url(target);
+  if (!req.recursive && (loc.key === '' || loc.key.endsWith('/'))) {
+    throw new Sse3Error('USAGE', `${target} names a folder, not an object`, `delete everything under it with: sse3 rm ${target} --recursive`);
+  }
+  if (req.allVersions) return everyVersion(io, target, Boolean(req.recursive));
+  if (req.recursive) {
+    const found: RemoveTarget[] = [];
+    const scope = parseScope(target);
+    for await (const o of listScope(io, scope)) found.push({ bucket: scope.bucket, key: o.key, versionId: '' });
+    return found;
+  }
+  // headWithoutKey throws NO_OBJECT for a missing object or version; SSE-C objects answer without a key too.
+  await headWithoutKey(io, { ...loc, versionId: req.versionId }).catch((e: Sse3Error) => {
+    throw e.code === 'NO_OBJECT' ? new Sse3Error('NO_OBJECT', `${formatS3Url(loc)}${req.versionId ? ` version ${req.versionId}` : ''} does not exist`,
+      `see what is there with: sse3 ls ${formatS3Url({ bucket: loc.bucket, key: loc.key.slice(0, loc.key.lastIndexOf('/') + 1) })}`) : e;
+  });
+  return [{ ...loc, versionId: req.versionId ?? '' }];
+}
+
+/** Every version and delete marker of one object, or (recursive) of everything under the prefix. */
+async function everyVersion(io: Io, target: string, recursive: boolean): Promise<RemoveTarget[]> {
+  const loc = parseS3Url(target);
+  const prefix = recursive ? parseScope(target).prefix : loc.key;
+  const found: RemoveTarget[] = [];
+  for await (const e of listLevel(io.conn, loc.bucket, prefix, { versions: true, deleteMarkers: true }, io.signal)) {
+    if (e.kind === 'object' && (recursive || e.key === loc.key)) {
+      found.push({ bucket: loc.bucket, key: e.key, versionId: e.versionId, deleteMarker: e.deleteMarker });
+    }
+  }
+  if (!recursive && !found.length) {
+    throw new Sse3Error('NO_OBJECT', `${formatS3Url(loc)} does not exist (no version of it either)`, `see what is there with: sse3 ls ${target} --versions`);
+  }
+  return found;
 }
 
 /**

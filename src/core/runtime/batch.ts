@@ -31,12 +31,23 @@ export interface BatchOptions<R, T = unknown> {
   signal?: AbortSignal;
   /** For results that are not OK although nothing was thrown (verify's statuses): their exit status, else 0. */
   resultExitCode?: (result: R) => ExitCode;
+  /**
+   * Report outcomes in the items' order (a listing stays sorted while its items run in parallel). An item keeps its
+   * slot until its outcome is reported, so at most `jobs` outcomes are running or waiting for those before them.
+   */
+  ordered?: boolean;
+}
+
+/** An item started: its share of the batch's capacity, and its outcome once it has one (ordered batches wait for it). */
+interface Slot<T, R> {
+  weight: number;
+  outcome?: ItemOutcome<T, R>;
 }
 
 /**
  * Run fn over items with at most `jobs` at once (`smallJobs` when all are small), taking the next item from the
  * source only when it can start: an async source is read no further ahead than what runs. One item's failure does not
- * stop the others; every outcome is reported through onDone as it happens, and
+ * stop the others; every outcome is reported through onDone as it happens (in the items' order when `ordered`), and
  * the summary carries the exit status of the most severe problem.
  */
 export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: (item: T) => Promise<R>,
@@ -47,31 +58,37 @@ export async function runBatch<T, R>(items: AsyncIterable<T> | Iterable<T>, fn: 
   const smallJobs = Math.max(jobs, opts.smallJobs ?? jobs);
   const capacity = jobs * smallJobs;
   let load = 0;
-  let worst: ExitCode = 0;
-  let ok = 0;
-  let failed = 0;
+  const summary: BatchSummary = { ok: 0, failed: 0, exitCode: 0 };
+  const waiting: Array<Slot<T, R>> = [];
+  const report = (slot: Slot<T, R>) => {
+    load -= slot.weight;
+    const o = slot.outcome!;
+    const code = o.error ? exitCodeOf(o.error) : opts.resultExitCode?.(o.result!) ?? 0;
+    if (!o.error && code === 0) summary.ok++;
+    else { summary.failed++; summary.exitCode = worstExitCode([summary.exitCode, code]); }
+    onDone(o);
+  };
+  const finished = (slot: Slot<T, R>, outcome: ItemOutcome<T, R>) => {
+    slot.outcome = outcome;
+    if (!opts.ordered) return report(slot);
+    while (waiting[0]?.outcome) report(waiting.shift()!);
+  };
   try {
     for await (const item of items as AsyncIterable<T>) {
       if (opts.signal?.aborted) break;
-      const weight = opts.isSmall?.(item) ? jobs : smallJobs;
-      while (running.size && load + weight > capacity) await Promise.race(running);
-      load += weight;
-      const p: Promise<void> = fn(item).then(
-        (result) => {
-          const code = opts.resultExitCode?.(result) ?? 0;
-          if (code === 0) ok++;
-          else { failed++; worst = worstExitCode([worst, code]); }
-          onDone({ item, result });
-        },
-        (error: Error) => { failed++; worst = worstExitCode([worst, exitCodeOf(error)]); onDone({ item, error }); },
-      ).finally(() => { running.delete(p); load -= weight; });
+      const slot: Slot<T, R> = { weight: opts.isSmall?.(item) ? jobs : smallJobs };
+      while (running.size && load + slot.weight > capacity) await Promise.race(running);
+      load += slot.weight;
+      if (opts.ordered) waiting.push(slot);
+      const p: Promise<void> = fn(item).then((result) => finished(slot, { item, result }), (error: Error) => finished(slot, { item, error }))
+        .finally(() => { running.delete(p); });
       running.add(p);
     }
   } finally {
     // Also when the item source fails (a listing cut off): what was started is finished and reported first.
     await Promise.all(running);
   }
-  return { ok, failed, exitCode: worst };
+  return summary;
 }
 
 /**

@@ -4,6 +4,7 @@ import { formatS3Url } from '../../s3/url.js';
 import { runBatch } from '../runtime/batch.js';
 import type { Io } from '../context.js';
 import { recordFromTags } from './rebuild.js';
+import { byObject } from './tag-scan.js';
 import { listScopeVersions, type Scope } from '../session/scope.js';
 
 /**
@@ -27,19 +28,6 @@ export interface PullCounts {
 const idOf = (key: string, versionId: string) => `${key}\0${versionId}`;
 /** What tells a version changed: its ETag and its last-modified time (re-encrypting in place may keep the ETag). */
 const stampOf = (v: ListedObject) => `${v.etag} ${v.lastModified?.toISOString() ?? ''}`;
-
-/** Listed versions, one object (all its listed versions, newest first) at a time. */
-async function* byObject(listing: AsyncIterable<ListedObject>): AsyncGenerator<ListedObject[]> {
-  let group: ListedObject[] = [];
-  for await (const v of listing) {
-    if (group.length && group[0].key !== v.key) {
-      yield group;
-      group = [];
-    }
-    group.push(v);
-  }
-  if (group.length) yield group;
-}
 
 export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number }): Promise<PullCounts> {
   const endpoint = io.conn.endpoint;

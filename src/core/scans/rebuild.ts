@@ -1,24 +1,17 @@
 import { newEntry } from '../../manifest/entry.js';
 import type { ListedObject } from '../../s3/list.js';
-import { ExitCode, Sse3Error } from '../../errors.js';
+import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
 import { listScopeVersions, type Scope } from '../session/scope.js';
 import { readSse3Tags } from '../tags.js';
+import { byObject, isVersionUnreadable } from './tag-scan.js';
 
 /**
  * Each object's versions oldest first. Listings give them newest first, but the manifest takes the version recorded
  * last as the current one, which get and head use when no --version-id is given.
  */
 async function* oldestFirst(listing: AsyncIterable<ListedObject>): AsyncGenerator<ListedObject> {
-  let versions: ListedObject[] = [];
-  for await (const v of listing) {
-    if (versions.length && versions[0].key !== v.key) {
-      yield* versions.reverse();
-      versions = [];
-    }
-    versions.push(v);
-  }
-  yield* versions.reverse();
+  for await (const versions of byObject(listing)) yield* versions.reverse();
 }
 
 export type TagRecordOutcome = 'recorded' | 'untagged' | 'denied';
@@ -34,7 +27,7 @@ export async function recordFromTags(io: Io, bucket: string, v: ListedObject, on
   try {
     tags = await readSse3Tags(io, { bucket, key: v.key, versionId: v.versionId }, { what: 'key fingerprint', op: 'tagging' });
   } catch (e) {
-    if (!(e instanceof Sse3Error) || e.code === 'INTERRUPTED' || e.exitCode === ExitCode.UNREACHABLE) throw e;
+    if (!isVersionUnreadable(e)) throw e;
     onDenied?.(e);
     return 'denied';
   }

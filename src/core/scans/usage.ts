@@ -1,9 +1,10 @@
-import { ExitCode, Sse3Error } from '../../errors.js';
+import { Sse3Error } from '../../errors.js';
 import type { ListedObject } from '../../s3/list.js';
 import { runBatch } from '../runtime/batch.js';
 import type { Io } from '../context.js';
 import { listScope, listScopeVersions, type Scope } from '../session/scope.js';
 import { readSse3Tags } from '../tags.js';
+import { isVersionUnreadable } from './tag-scan.js';
 
 /**
  * Which keys the objects in a bucket need, from the objects themselves: every object's sse3-fp tag (readable
@@ -71,7 +72,7 @@ export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions):
       } catch (e) {
         // Gone between the listing and the read: it needs no key any more.
         if (e instanceof Sse3Error && e.code === 'NO_OBJECT') return;
-        if (!(e instanceof Sse3Error) || e.code === 'INTERRUPTED' || e.exitCode === ExitCode.UNREACHABLE) {
+        if (!isVersionUnreadable(e)) {
           fatal ??= e;
           return;
         }

@@ -58,14 +58,14 @@ export async function hashLocalFile(s: Session, file: SeenFile, dryRun: boolean)
   });
   const stamp = stampOf(st);
   if (!sameStamp(stamp, file)) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
-  if (!dryRun) s.manifest.rememberHash({ path: file.path, ...stamp, sha256 });
+  if (!dryRun) s.manifest.localHashes.remember({ path: file.path, ...stamp, sha256 });
   return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256 };
 }
 
 /** After a download: remember the written file's SHA-256 under its final stat, so the next sync need not read it. */
 export async function rememberWritten(s: Session, path: string, sha256: string): Promise<void> {
   const st = await fs.stat(path);
-  s.manifest.rememberHash({ path, ...stampOf(st), sha256 });
+  s.manifest.localHashes.remember({ path, ...stampOf(st), sha256 });
 }
 
 /** A download must replace only a regular file (or nothing): never a link, device or folder. */
@@ -82,7 +82,7 @@ export async function deleteLocalFile(s: Session, path: string): Promise<void> {
   await fs.unlink(path).catch((e: NodeJS.ErrnoException) => {
     throw new Sse3Error('LOCAL_IO', `cannot delete ${path}: ${e.code}`);
   });
-  s.manifest.forgetHash(path);
+  s.manifest.localHashes.forget(path);
 }
 
 /**

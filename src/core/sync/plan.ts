@@ -126,7 +126,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
 /** The local checksums remembered under the sync's folder, looked up by relative name in march order. */
 function hashCursor(s: Session, root: string): SortedCursor<LocalHash> {
   const base = root.endsWith(sep) ? root : root + sep;
-  return new SortedCursor((after) => s.manifest.hashPage(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
+  return new SortedCursor((after) => s.manifest.localHashes.page(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
 }
 
 /** What is known of a path without a request or a read: stat, listing, the manifest's record, a remembered checksum. */

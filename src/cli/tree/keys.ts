@@ -1,0 +1,42 @@
+import { Option } from '@commander-js/extra-typings';
+import { type Register, lazyActions } from '../lazy.js';
+import { examples, jobsOption } from '../options.js';
+import type { Program } from '../program.js';
+
+export function addKeyCommands(program: Program, register: Register): void {
+  const lazy = lazyActions(register);
+  program.command('keygen')
+    .description('create a new random 256-bit key at REF (a file with mode 0600, or the keychain); never overwrites')
+    .argument('<ref>', 'file:PATH or keychain:NAME')
+    .addOption(new Option('--format <format>', 'key file format').choices(['raw', 'base64'] as const).default('raw' as const))
+    .addHelpText('after', examples('sse3 keygen keychain:backups', 'sse3 keygen file:~/.config/sse3/keys/prod.key',
+      'sse3 keygen --format base64 file:./ci.key'))
+    .action(lazy(() => import('../../commands/keygen.js'), 'keygen'));
+
+  const keys = program.command('keys').description('the keys sse3 can find by itself, and bringing existing keys under its care');
+  keys.command('list', { isDefault: true })
+    .description('list the keys sse3 can find by itself (SSE3_KEY, key folder, keychain): names and fingerprints, never keys')
+    .addHelpText('after', examples('sse3 keys', 'sse3 keys list --json | jq -r \'.keys[].fingerprint\''))
+    // `sse3 keys WORD` lands here when WORD is no keys command: the command says so in its own words.
+    .allowExcessArguments()
+    .action(lazy(() => import('../../commands/keys.js'), 'keysList'));
+  keys.command('import')
+    .description('store an existing key at REF (a file with mode 0600, or the keychain), read from a file or stdin; never overwrites')
+    .argument('<ref>', 'file:PATH or keychain:NAME')
+    .option('--from <file>', 'the file holding the key, or - for stdin (never the key itself)')
+    .addOption(new Option('--format <format>', 'how the key is written (default: detected)').choices(['raw', 'text', 'base64', 'hex'] as const))
+    // A key typed as a further argument is refused by the command, with what to do about it.
+    .allowExcessArguments()
+    .addHelpText('after', examples('sse3 keys import file:~/.config/sse3/keys/old.key --from sse-c.key',
+      'printf %s "$secret" | sse3 keys import keychain:guide --from -', 'sse3 keys import keychain:ci --from ci.b64 --format base64'))
+    .action(lazy(() => import('../../commands/keys-import.js'), 'keysImport'));
+  keys.command('usage')
+    .description('which keys the objects in buckets need, read from their sse3-fp tags whoever wrote them: the check before ' +
+      'retiring a key (with FP: the objects that need it)')
+    .argument('<scopes...>', '[FP] s3://BUCKET[/PREFIX]...')
+    .option('--versions', 'every object version, not only current ones (older versions need their keys too)')
+    .addOption(jobsOption('tag reads in parallel'))
+    .addHelpText('after', examples('sse3 keys usage s3://backups s3://archive', 'sse3 keys usage 0123456789abcdef0123 s3://backups --versions',
+      'sse3 keys usage s3://backups --json | jq .keys'))
+    .action(lazy(() => import('../../commands/keys-usage.js'), 'keysUsage'));
+}

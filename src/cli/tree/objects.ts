@@ -1,0 +1,30 @@
+import { type Register, lazyActions } from '../lazy.js';
+import { examples, jobsOption } from '../options.js';
+import type { Program } from '../program.js';
+
+/** Listing and deleting objects: ls, rm. */
+export function addObjectCommands(program: Program, register: Register): void {
+  const lazy = lazyActions(register);
+  program.command('ls')
+    .description('list buckets, or objects with their encryption, key fingerprint and whether that key is here')
+    .argument('[target]', 's3://BUCKET[/PREFIX] (none: the buckets)')
+    .option('-r, --recursive', 'every object under the prefix, not only one folder deep')
+    .option('--versions', 'every object version')
+    .option('--fast', 'no request per object: objects the manifest does not know show as unknown')
+    .addOption(jobsOption('objects looked up in parallel'))
+    .addHelpText('after', examples('sse3 ls', 'sse3 ls s3://backups/2026/', 'sse3 ls s3://backups --recursive --json | jq -c \'select(.keyAvailable == false)\''))
+    .action(lazy(() => import('../../commands/ls.js'), 'ls'));
+
+  program.command('rm')
+    .description('delete objects (no key needed) and their manifest records')
+    .argument('<target>', 's3://BUCKET/KEY, or s3://BUCKET[/PREFIX] with --recursive')
+    .option('-r, --recursive', 'every object under the prefix')
+    .option('--version-id <id>', 'one version of the object')
+    .option('--all-versions', 'every version (and delete marker) of the object, or under the prefix with --recursive')
+    .option('--dry-run', 'show what would be deleted, delete nothing')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal for --recursive and --all-versions)')
+    .addOption(jobsOption('objects deleted in parallel'))
+    .addHelpText('after', examples('sse3 rm s3://docs/old.pdf', 'sse3 rm s3://backups/2019/ --recursive --dry-run',
+      'sse3 rm s3://backups/2019/ --recursive --all-versions --yes'))
+    .action(lazy(() => import('../../commands/rm.js'), 'rm'));
+}

@@ -1,0 +1,79 @@
+import type { ManifestEntry } from './entry.js';
+import type { SqliteDb } from './sqlite.js';
+
+// The write-behind queue of object records: many rows in one transaction instead of one transaction per object.
+
+/** Writes one object record; called inside a transaction. */
+type WriteRecord = (entry: ManifestEntry, older: boolean) => void;
+
+/**
+ * Until `start`, every record is written at once in its own transaction. From then on records are queued and written
+ * `max` at a time in one transaction, or `ms` after the first one waits (a batch of small objects spends most of its
+ * manifest time committing); `flush` writes what waits, and the process's exit writes the rest. Only rows of objects
+ * already written and confirmed are ever queued, so a kill can lose a few rows (recovered by sse3 manifest rebuild
+ * from the objects' tags, or by settling their rotations) but never record an object that was not written.
+ */
+export class WriteBehind {
+  readonly #db: SqliteDb;
+  readonly #write: WriteRecord;
+  /** One record in its own transaction (or a savepoint of the one under way). */
+  readonly #writeNow: WriteRecord;
+  #queue: Array<{ entry: ManifestEntry; older: boolean }> = [];
+  #defer?: { max: number; ms: number; timer?: NodeJS.Timeout };
+  #onExit?: () => void;
+
+  constructor(db: SqliteDb, write: WriteRecord) {
+    this.#db = db;
+    this.#write = write;
+    this.#writeNow = db.immediateFunction(write);
+  }
+
+  start(max: number, ms: number): void {
+    this.#defer = { max, ms };
+    if (!this.#onExit) {
+      this.#onExit = () => { try { this.flush(); } catch { /* the exit status already tells; the rows are recoverable */ } };
+      process.on('exit', this.#onExit);
+    }
+  }
+
+  /** Queue a record, or write it now: before start, or inside a transaction (which it then joins). */
+  add(entry: ManifestEntry, older: boolean): void {
+    if (!this.#defer || this.#db.inTransaction) {
+      this.#writeNow(entry, older);
+      return;
+    }
+    this.#queue.push({ entry, older });
+    if (this.#queue.length >= this.#defer.max) this.flush();
+    else {
+      this.#defer.timer ??= setTimeout(() => {
+        this.#defer!.timer = undefined;
+        // A failure leaves the rows queued: the next call that writes, or close(), reports it.
+        try { this.flush(); } catch { /* kept for the next flush */ }
+      }, this.#defer.ms).unref();
+    }
+  }
+
+  /** Write the queued records in one transaction. A failure keeps them queued and is thrown. */
+  flush(): void {
+    if (this.#defer?.timer) {
+      clearTimeout(this.#defer.timer);
+      this.#defer.timer = undefined;
+    }
+    if (!this.#queue.length || !this.#db.isOpen) return;
+    const rows = this.#queue;
+    this.#queue = [];
+    try {
+      this.#db.immediate(() => {
+        for (const r of rows) this.#write(r.entry, r.older);
+      });
+    } catch (e) {
+      this.#queue = [...rows, ...this.#queue];
+      throw e;
+    }
+  }
+
+  /** No more writes at the process's exit: the store is closing (after a last flush). */
+  stop(): void {
+    if (this.#onExit) process.off('exit', this.#onExit);
+  }
+}

@@ -1,0 +1,92 @@
+import { formatScope } from '../core/session/scope.js';
+import { type KeyUse, type ScannedVersion, type UsageScan, usesOf } from '../core/scans/usage.js';
+import { formatS3Url } from '../s3/url.js';
+import type { Rendered } from './batch.js';
+import type { Output } from './output.js';
+
+// The keys commands' results in their two forms (see render.ts): keys list, keygen, keys import, keys usage.
+
+export interface KeyListing {
+  keyDir: string;
+  keys: Array<{ ref: string; fingerprint: string; objects: number }>;
+  problems: string[];
+}
+
+/** sse3 keys list: each key's reference, fingerprint and how many recorded object versions need it. */
+export function renderKeyList(out: Output, l: KeyListing): Rendered {
+  const width = Math.max(0, ...l.keys.map((k) => k.ref.length));
+  return {
+    line: l.keys.length
+      ? l.keys.map((k) => `${k.ref.padEnd(width)}  ${out.c.cyan(k.fingerprint)}  ${k.objects} recorded object version(s)`)
+      : [`no keys found (key folder ${l.keyDir}, SSE3_KEY, keychain service sse3)`],
+    json: { ok: true, keyDir: l.keyDir, keys: l.keys, problems: l.problems },
+  };
+}
+
+/** A key stored by keygen or keys import: where, its fingerprint; `format` is how an imported key was written. */
+export interface StoredKey {
+  ref: string;
+  kind: 'file' | 'keychain';
+  fingerprint: string;
+  /** The key folder, which get, head, verify and adopt search by themselves. */
+  keyDir: string;
+  format?: string;
+}
+
+export function renderKeygen(out: Output, k: StoredKey): Rendered {
+  const lines = [`${out.c.green('✓')} new key ${out.c.bold(k.ref)}`, `  fingerprint ${out.c.cyan(k.fingerprint)}`];
+  if (k.kind === 'file') {
+    lines.push(out.c.dim(`  back it up: an object encrypted with this key cannot be read without it` +
+      ` (get and head find keys in ${k.keyDir} by themselves)`));
+  }
+  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint } };
+}
+
+export function renderKeyImported(out: Output, k: StoredKey): Rendered {
+  const lines = [`${out.c.green('✓')} imported key ${out.c.bold(k.ref)} (${k.format})`, `  fingerprint ${out.c.cyan(k.fingerprint)}`];
+  if (k.kind === 'file') {
+    lines.push(out.c.dim(`  get, head, verify and adopt find keys in ${k.keyDir} by themselves; others need --key ${k.ref}`));
+  }
+  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint, format: k.format } };
+}
+
+const counted = (u: KeyUse, versions: boolean) => (versions ? `${u.objects} object(s), ${u.versions} version(s)` : `${u.objects} object(s)`);
+
+/** With keys usage FP: one object version that needs the key, as it is found. */
+export function renderKeyNeededBy(v: ScannedVersion, fingerprint: string): Rendered {
+  const url = formatS3Url(v);
+  return {
+    line: `${url}${v.versionId ? `  version ${v.versionId}${v.isLatest ? ' (current)' : ''}` : ''}`,
+    json: { url, bucket: v.bucket, key: v.key, versionId: v.versionId || null, isLatest: v.isLatest, size: v.size, fingerprint },
+  };
+}
+
+function usageOfOne(fp: string, u: KeyUse, all: boolean, available: boolean): string {
+  const where = available ? '' : ' (the key is NOT available here)';
+  if (u.versions === 0) {
+    return `no ${all ? 'object version' : 'current object'} in these scopes needs key ${fp}${where}` +
+      (all ? '' : '; older versions may: add --versions');
+  }
+  return `key ${fp} is needed by ${counted(u, all)}${where}`;
+}
+
+/**
+ * sse3 keys usage: the keys the scanned objects need, most used first, and what could not be told; with a
+ * fingerprint, how many versions need that key. `here`: the fingerprints of the keys this machine has.
+ */
+export function renderKeyUsage(out: Output, scan: UsageScan, here: Set<string>, fingerprint?: string)
+  : { line: string[]; json: Record<string, unknown> } {
+  const all = scan.allVersions;
+  const keys = [...scan.byFingerprint].sort((a, b) => b[1].versions - a[1].versions || a[0].localeCompare(b[0]))
+    .map(([fp, u]) => ({ fingerprint: fp, objects: u.objects, versions: u.versions, availableHere: here.has(fp) }));
+  const scopes = scan.scopes.map(formatScope);
+  const json = { ok: scan.unreadable.versions === 0, scopes, versions: all, scanned: scan.scanned, keys,
+    untagged: scan.untagged, unreadable: scan.unreadable,
+    ...(fingerprint !== undefined ? { fingerprint, needed: usesOf(scan, fingerprint), availableHere: here.has(fingerprint) } : {}) };
+  const lines = fingerprint !== undefined ? [usageOfOne(fingerprint, usesOf(scan, fingerprint), all, here.has(fingerprint))]
+    : keys.map((k) => `${out.c.cyan(k.fingerprint)}  ${counted(k, all)}  ${k.availableHere ? 'key available here' : out.c.yellow('key NOT available here')}`);
+  lines.push(`${scan.scanned} object version(s) read in ${scopes.join(' ')}`);
+  if (scan.untagged.versions) lines.push(`${counted(scan.untagged, all)} with no sse3-fp tag: their key is unknown (adopt them first: sse3 adopt s3://BUCKET --key REF)`);
+  if (scan.unreadable.versions) lines.push(`${counted(scan.unreadable, all)} whose tags could not be read: they may need any key`);
+  return { line: lines, json };
+}

@@ -1,0 +1,168 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import type { VerifyStatus } from '../../src/core/objects/verify.js';
+import type { UsageScan } from '../../src/core/scans/usage.js';
+import { ExitCode, Sse3Error } from '../../src/errors.js';
+import type { ManifestEntry } from '../../src/manifest/entry.js';
+import { reportBatch, type BatchItem } from '../../src/output/batch.js';
+import { errorJson, Output } from '../../src/output/output.js';
+import { removedSummary, renderWouldDelete, syncSummary, verifySummary, wouldDeleteSummary } from '../../src/output/render.js';
+import { renderKeyImported, renderKeygen, renderKeyList, renderKeyNeededBy, renderKeyUsage } from '../../src/output/render-keys.js';
+import { noManifestEntries, notImportedWarning, renderAliasAdded, renderAliases, renderImported, renderManifestEntry, renderPulled,
+  renderRebuilt } from '../../src/output/render-manifest.js';
+
+/** An Output writing into strings, as a command's does into a pipe: no colour, no bars. */
+function captured(opts: { json?: boolean; quiet?: boolean } = {}) {
+  const text = { out: '', err: '' };
+  const stream = (k: 'out' | 'err') => new Writable({ write(chunk, _e, cb) { text[k] += chunk.toString(); cb(); } }) as unknown as NodeJS.WriteStream;
+  return { out: new Output(opts, stream('out'), stream('err')), text };
+}
+const plain = captured().out;
+const FP = ['0123456789abcdef0123', 'fedcba9876543210fedc', 'aaaaaaaaaaaaaaaaaaaa'];
+const lines = (line: string | string[]) => (Array.isArray(line) ? line : [line]);
+
+test('keys list: references padded to one column, or where sse3 looked when it found none', () => {
+  const r = renderKeyList(plain, { keyDir: '/k', problems: ['p'], keys: [{ ref: 'file:/k/a.key', fingerprint: FP[0], objects: 2 },
+    { ref: 'env:SSE3_KEY', fingerprint: FP[1], objects: 0 }] });
+  assert.deepEqual(r.line, [`file:/k/a.key  ${FP[0]}  2 recorded object version(s)`, `env:SSE3_KEY   ${FP[1]}  0 recorded object version(s)`]);
+  assert.deepEqual(r.json, { ok: true, keyDir: '/k', keys: [{ ref: 'file:/k/a.key', fingerprint: FP[0], objects: 2 },
+    { ref: 'env:SSE3_KEY', fingerprint: FP[1], objects: 0 }], problems: ['p'] });
+  assert.deepEqual(renderKeyList(plain, { keyDir: '/k', problems: [], keys: [] }).line,
+    ['no keys found (key folder /k, SSE3_KEY, keychain service sse3)']);
+});
+
+test('keygen and keys import: where the key is and its fingerprint; a key file comes with what finds it', () => {
+  const file = { ref: 'file:/k/new.key', kind: 'file' as const, fingerprint: FP[0], keyDir: '/k' };
+  const made = renderKeygen(plain, file);
+  assert.deepEqual(lines(made.line).slice(0, 2), ['✓ new key file:/k/new.key', `  fingerprint ${FP[0]}`]);
+  assert.match(lines(made.line)[2], /back it up: .*find keys in \/k by themselves/);
+  assert.deepEqual(made.json, { ok: true, ref: 'file:/k/new.key', fingerprint: FP[0] });
+  assert.equal(lines(renderKeygen(plain, { ...file, ref: 'keychain:x', kind: 'keychain' }).line).length, 2);
+  const imported = renderKeyImported(plain, { ...file, format: 'base64' });
+  assert.equal(lines(imported.line)[0], '✓ imported key file:/k/new.key (base64)');
+  assert.match(lines(imported.line)[2], /find keys in \/k by themselves; others need --key file:\/k\/new\.key/);
+  assert.deepEqual(imported.json, { ok: true, ref: 'file:/k/new.key', fingerprint: FP[0], format: 'base64' });
+});
+
+test('keys usage: keys most needed first, what the tags could not tell, and the answer for one fingerprint', () => {
+  const scan: UsageScan = { scopes: [{ bucket: 'b', prefix: '' }, { bucket: 'c', prefix: 'x/' }], allVersions: true, scanned: 9,
+    byFingerprint: new Map([[FP[0], { objects: 1, versions: 2 }], [FP[1], { objects: 3, versions: 4 }]]),
+    untagged: { objects: 1, versions: 1 }, unreadable: { objects: 0, versions: 0 } };
+  const all = renderKeyUsage(plain, scan, new Set([FP[1]]));
+  assert.deepEqual(all.line, [`${FP[1]}  3 object(s), 4 version(s)  key available here`, `${FP[0]}  1 object(s), 2 version(s)  key NOT available here`,
+    '9 object version(s) read in s3://b/ s3://c/x/',
+    '1 object(s), 1 version(s) with no sse3-fp tag: their key is unknown (adopt them first: sse3 adopt s3://BUCKET --key REF)']);
+  assert.deepEqual(all.json.keys, [{ fingerprint: FP[1], objects: 3, versions: 4, availableHere: true },
+    { fingerprint: FP[0], objects: 1, versions: 2, availableHere: false }]);
+  assert.equal(all.json.ok, true);
+  const one = renderKeyUsage(plain, { ...scan, allVersions: false, untagged: { objects: 0, versions: 0 } }, new Set(), FP[2]);
+  assert.equal(one.line[0], `no current object in these scopes needs key ${FP[2]} (the key is NOT available here); older versions may: add --versions`);
+  assert.deepEqual([one.json.fingerprint, one.json.needed, one.json.availableHere], [FP[2], { objects: 0, versions: 0 }, false]);
+  const needed = renderKeyNeededBy({ bucket: 'b', key: 'k', versionId: 'v1', isLatest: true, size: 3, fingerprint: FP[0] }, FP[0]);
+  assert.equal(needed.line, 's3://b/k  version v1 (current)');
+  assert.deepEqual(needed.json, { url: 's3://b/k', bucket: 'b', key: 'k', versionId: 'v1', isLatest: true, size: 3, fingerprint: FP[0] });
+});
+
+test('manifest list, rebuild, pull, import and alias: each result in words and as JSON', () => {
+  const e: ManifestEntry = { endpoint: 'https://s3', bucket: 'b', key: 'k', versionId: '', fingerprint: FP[0], size: 2048, sha256: 's',
+    etag: 'e', createdAt: '2026-01-01T00:00:00.000Z' };
+  assert.deepEqual(renderManifestEntry(plain, e), { line: `s3://b/k  key ${FP[0]}  2.00 KiB  2026-01-01T00:00:00.000Z  https://s3`, json: e });
+  assert.equal(noManifestEntries({ bucket: 'b', prefix: 'x/' }), 'the manifest has no entries under s3://b/x/');
+  const scope = { bucket: 'b', prefix: '' };
+  const rebuilt = renderRebuilt(plain, scope, { recorded: 1, untagged: 2, denied: 0 }, undefined);
+  assert.equal(rebuilt.line, '✓ rebuilt 1 entry from s3://b/ (2 object version(s) without an sse3 tag skipped)');
+  assert.deepEqual(rebuilt.json, { ok: true, scope: 's3://b/', added: 1, untagged: 2, denied: 0, movedAside: null });
+  assert.equal((renderRebuilt(plain, scope, { recorded: 3, untagged: 0, denied: 1 }, '/aside').json as { ok: boolean }).ok, false);
+  const pulled = renderPulled(plain, scope, { listed: 5, unchanged: 2, read: 3, recorded: 2, untagged: 1, denied: 0,
+    removed: [{ url: 's3://b/gone', versionId: '' }] });
+  assert.match(String(pulled.line), /5 version\(s\) listed, 2 unchanged, 3 new or changed read \(2 recorded, 1 without an sse3 tag\), 1 record/);
+  assert.deepEqual((pulled.json as { removed: unknown }).removed, [{ url: 's3://b/gone', versionId: null }]);
+  const imported = renderImported(plain, { file: 'm.json', counts: { added: 2, alreadyRecorded: 1, aliases: 0 },
+    notImported: { rotations: 0, uploads: 0 }, backup: '/b.db' });
+  assert.equal(imported.line, '✓ imported m.json: 2 object version(s) added, 1 already recorded, 0 endpoint alias(es); the manifest before the import is in /b.db');
+  assert.deepEqual(imported.json, { ok: true, file: 'm.json', added: 2, alreadyRecorded: 1, aliases: 0,
+    notImported: { rotations: 0, uploads: 0 }, backup: '/b.db', movedAside: null });
+  assert.equal(notImportedWarning('m.json', { rotations: 0, uploads: 0 }), undefined);
+  assert.match(notImportedWarning('m.json', { rotations: 1, uploads: 2 })!, /^1 open rotation\(s\) and 2 open upload\(s\) in m\.json not imported/);
+  assert.deepEqual(renderAliases([]), { line: ['no endpoint aliases'], json: { ok: true, aliases: [] } });
+  const alias = renderAliasAdded(plain, { alias: 'https://a', endpoint: 'https://b', moved: 3, replaced: 0 });
+  assert.equal(alias.line, '✓ https://a is another name of https://b: 3 object version(s) now recorded under https://b');
+  assert.deepEqual(alias.json, { ok: true, alias: 'https://a', endpoint: 'https://b', moved: 3, replaced: 0, backup: null });
+});
+
+test('the closing summaries of verify, sync and rm', () => {
+  const counts = { 'ok': 3, 'stale-fixed': 1, 'key-unavailable': 0, 'wrong-key': 1, 'missing': 0, 'not-encrypted': 0, 'corrupt': 0, 'error': 1 } satisfies Record<VerifyStatus, number>;
+  assert.deepEqual(verifySummary(counts, 6, true), { json: { counts }, line: '6 object version(s) checked (deep): 3 OK, 1 stale record(s) fixed, 2 not OK',
+    failure: '2 of 6 object version(s) are not OK', hint: 'see the list above' });
+  const done = { upload: 0, download: 0, copy: 2, delete: 1, unchanged: 1, bytes: 3 * 1024 * 1024 };
+  const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0 };
+  assert.deepEqual(syncSummary({ copy: true, dryRun: true, done, tally, failed: 0 }), {
+    json: { uploaded: 0, downloaded: 0, copied: 2, deleted: 1, unchanged: 5, failed: 0, bytes: 3 * 1024 * 1024, skipped: 3, dryRun: true },
+    line: 'dry run, nothing changed: would have 2 copied, 1 deleted, 5 unchanged, 0 failed, 3.00 MiB; 2 only in the destination, kept ' +
+      '(--delete removes them)' });
+  assert.equal(syncSummary({ copy: false, dryRun: false, done, tally: { ...tally, notDeleted: 0 }, failed: 1 }).line,
+    '0 uploaded, 0 downloaded, 1 deleted, 5 unchanged, 1 failed, 3.00 MiB');
+  assert.deepEqual(renderWouldDelete({ bucket: 'b', key: 'k', versionId: 'v' }), { line: '(dry run) would delete s3://b/k  version v',
+    json: { ok: true, dryRun: true, url: 's3://b/k', key: 'k', versionId: 'v' } });
+  assert.deepEqual(wouldDeleteSummary(2).json, { wouldDelete: 2 });
+  const removed = removedSummary({ ok: 2, failed: 0 }, [{ fingerprint: FP[0], buckets: ['b'], retirable: false }]);
+  assert.match(removed.line, /^2 deleted, 0 failed\nno object recorded here needs key 0123456789abcdef0123; before retiring it/);
+  assert.deepEqual(removed.json.retirableFingerprints, []);
+});
+
+test('an error document carries what a script branches on; a failed item its code and message', () => {
+  const e = new Sse3Error('NO_KEY', 'no key', undefined, { exitCode: ExitCode.KEY });
+  assert.deepEqual(errorJson(e), { code: 'NO_KEY', message: 'no key', hint: null, exitCode: 3 });
+  const { out, text } = captured({ json: true });
+  out.error(e);
+  assert.deepEqual(JSON.parse(text.out), { ok: false, error: errorJson(e) });
+  assert.equal(text.err, 'error: no key\n');
+});
+
+/** A batch of verify-like results finishing in reverse order: item i takes (n - i) turns of the event loop. */
+function results(n: number, bad: number[] = []) {
+  return (async function* () {
+    for (let i = 0; i < n; i++) {
+      yield { label: `s3://b/${i}`, run: async () => {
+        for (let k = 0; k < (n - i) * 3; k++) await new Promise<void>((r) => setImmediate(r));
+        return { i, code: bad.includes(i) ? (i % 2 ? ExitCode.KEY : ExitCode.INTEGRITY) : ExitCode.OK };
+      } } satisfies BatchItem<{ i: number; code: ExitCode }>;
+    }
+  })();
+}
+const documentBatch = (out: Output, n: number, bad: number[] = []) => reportBatch(out, results(n, bad), {
+  jobs: 4, signal: new AbortController().signal, ordered: true, bars: false, document: { head: { deep: false }, field: 'objects' },
+  render: (r) => ({ line: `line ${r.i}`, json: { i: r.i } }), resultExitCode: (r) => r.code,
+  summary: (s) => ({ json: { counts: { ok: s.ok, bad: s.failed } }, line: `${s.ok} fine`, failure: `${s.failed} bad`, hint: 'see above' }),
+});
+
+test('a batch reported as one document: the results in order, then the summary, ok and the failure, as one JSON document', async () => {
+  const { out, text } = captured({ json: true });
+  await assert.rejects(documentBatch(out, 6, [1, 4]), (e: unknown) => e instanceof Sse3Error && e.code === 'BATCH' && e.exitCode === ExitCode.INTEGRITY);
+  assert.deepEqual(JSON.parse(text.out), { deep: false, objects: [0, 1, 2, 3, 4, 5].map((i) => ({ i })), counts: { ok: 4, bad: 2 }, ok: false,
+    error: { code: 'BATCH', message: '2 bad', hint: 'see above', exitCode: ExitCode.INTEGRITY } });
+  assert.equal(text.err, '');
+  const fine = captured({ json: true });
+  await documentBatch(fine.out, 3);
+  assert.deepEqual(JSON.parse(fine.text.out), { deep: false, objects: [{ i: 0 }, { i: 1 }, { i: 2 }], counts: { ok: 3, bad: 0 }, ok: true });
+});
+
+test('a batch reported as one document, in words: its lines in order and the summary line, all on stdout', async () => {
+  const { out, text } = captured();
+  await documentBatch(out, 5);
+  assert.equal(text.out, 'line 0\nline 1\nline 2\nline 3\nline 4\n5 fine\n');
+  assert.equal(text.err, '');
+});
+
+test('a batch reported line by line: NDJSON results as they finish, a summary line, and the worst exit status', async () => {
+  const { out, text } = captured({ json: true });
+  const failing = (async function* () {
+    yield { label: 'a', run: async () => 1 };
+    yield { label: 'b', run: async () => { throw new Sse3Error('UNREACHABLE', 'no answer'); } };
+  })();
+  await assert.rejects(reportBatch<number>(out, failing, { jobs: 2, signal: new AbortController().signal, render: (n) => ({ line: `${n}`, json: { n } }) }),
+    (e: unknown) => e instanceof Sse3Error && e.exitCode === ExitCode.UNREACHABLE && /rerun once the server answers/.test(e.hint ?? ''));
+  assert.deepEqual(text.out.trim().split('\n').map((l) => JSON.parse(l)), [{ n: 1 },
+    { ok: false, source: 'b', error: { code: 'UNREACHABLE', message: 'no answer' } }, { summary: { ok: 1, failed: 1 } }]);
+});
