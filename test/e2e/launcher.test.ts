@@ -5,11 +5,9 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
-  symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoSecrets, BIN, rememberSecret } from './harness.js';
+import { assertNoSecrets, BIN, rememberSecret, tempDir } from './harness.js';
 
 const ATTACK = new URL('../fixtures/compile-cache-attack.js', import.meta.url).pathname;
 const BUNDLE = new URL('../../bundle/', import.meta.url).pathname;
@@ -32,8 +30,7 @@ interface Machine {
 }
 
 function newMachine(t: TestContext): Machine {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-launcher-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('sse3-launcher-');
   // The other user must reach the shared folder, as everyone reaches /tmp.
   chmodSync(dir, 0o755);
   const shared = join(dir, 'tmp');

@@ -57,8 +57,8 @@ export interface TwinOptions {
   listOrder?: 'javascript';
   /** Keys per ListObjectsV2 page (default 1000). */
   pageSize?: number;
-  /** Milliseconds to wait before answering a request (to make answers arrive out of order). */
-  delayMs?: (op: string, input: Input) => number;
+  /** Answer a request only once the promise this returns has settled (to make answers arrive out of order). */
+  holdAnswer?: (op: string, input: Input) => Promise<unknown> | undefined;
 }
 
 export class S3Twin {
@@ -126,8 +126,7 @@ export class S3Twin {
     if (this.opts.failWhen?.(op, input)) throw new S3Error('InternalError', 500);
     const injected = this.opts.errorFor?.(op, input);
     if (injected) throw injected;
-    const delay = this.opts.delayMs?.(op, input) ?? 0;
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    await this.opts.holdAnswer?.(op, input);
     try {
       return await this.#answer(op, input);
     } finally {
