@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminClient, newBucket, newHome, ok, packagesLoaded, rememberSecret, tempDir } from './harness.js';
+import { adminClient, newBucket, newHome, ok, packagesLoaded, rememberSecret, tempDir } from '../e2e/harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
