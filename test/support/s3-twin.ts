@@ -71,6 +71,8 @@ export class S3Twin {
   readonly deleted: string[] = [];
   /** Versioned twins only: every version of each object, oldest first (the current one is also in objects). */
   readonly history = new Map<string, StoredObject[]>();
+  /** Versioned twins only: the version ids of the delete markers a DeleteObject without a version left, oldest first. */
+  readonly deleteMarkers = new Map<string, string[]>();
   #next = 1;
 
   constructor(readonly opts: TwinOptions = {}) {}
@@ -117,6 +119,61 @@ export class S3Twin {
     const obj = this.#find(input.Bucket, input.Key, input.VersionId);
     this.#decryptable(obj, input.SSECustomerKey, input.SSECustomerKeyMD5);
     return obj;
+  }
+
+  /**
+   * Keys of a bucket (from ids "bucket/key") under prefix in listing order, each with the common prefix it is grouped
+   * under when a delimiter follows the prefix in it.
+   */
+  #listed(bucket: string, ids: string[], prefix = '', delimiter?: string): Array<{ key: string; prefix?: string }> {
+    const order = this.opts.listOrder === 'javascript' ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+      : (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const keys = [...new Set(ids.filter((id) => id.startsWith(`${bucket}/${prefix}`)).map((id) => id.slice(bucket.length + 1)))].sort(order);
+    return keys.map((key) => {
+      const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+      return cut === -1 ? { key } : { key, prefix: key.slice(0, cut + delimiter!.length) };
+    });
+  }
+
+  /** ListObjectVersions: versions and delete markers, by key, newest first, resumed after (KeyMarker, VersionIdMarker). */
+  #listVersions(input: Input): any {
+    type Row = { key: string; prefix?: string; versionId: string; obj?: StoredObject; latest: boolean };
+    const ids = [...this.objects.keys(), ...this.history.keys(), ...this.deleteMarkers.keys()];
+    const rows: Row[] = [];
+    for (const { key, prefix } of this.#listed(input.Bucket, ids, input.Prefix, input.Delimiter)) {
+      if (prefix !== undefined) {
+        if (rows.at(-1)?.prefix !== prefix) rows.push({ key, prefix, versionId: '', latest: false });
+        continue;
+      }
+      const id = `${input.Bucket}/${key}`;
+      const current = this.objects.get(id);
+      const versions = this.history.get(id) ?? (current ? [current] : []);
+      const entries: Row[] = [
+        ...versions.map((obj) => ({ key, versionId: obj.versionId ?? 'null', obj, latest: obj === current })),
+        ...(this.deleteMarkers.get(id) ?? []).map((versionId) => ({ key, versionId, latest: false })),
+      ];
+      // Version ids count up (v1, v2, …): newest first. The latest delete marker is current when no object is.
+      entries.sort((a, b) => Number(b.versionId.slice(1)) - Number(a.versionId.slice(1)));
+      if (!current && entries[0] && !entries[0].obj) entries[0].latest = true;
+      rows.push(...entries);
+    }
+    // Resumed after the row the markers name: a version (key and version id), or a common prefix (key alone).
+    const after = input.KeyMarker === undefined ? -1 : rows.findIndex((r) => (input.VersionIdMarker
+      ? r.prefix === undefined && r.key === input.KeyMarker && r.versionId === input.VersionIdMarker : r.prefix === input.KeyMarker));
+    if (input.KeyMarker !== undefined && after === -1) throw new Error(`S3 twin: no listing row at ${input.KeyMarker} ${input.VersionIdMarker}`);
+    const from = after + 1;
+    const page = rows.slice(from, from + (this.opts.pageSize ?? 1000));
+    const more = from + page.length < rows.length;
+    const last = page.at(-1);
+    return {
+      Versions: page.filter((r) => r.obj).map((r) => ({ Key: r.key, VersionId: r.versionId, IsLatest: r.latest,
+        Size: r.obj!.body.length, ETag: r.obj!.etag ?? '"e"' })),
+      DeleteMarkers: page.filter((r) => !r.obj && r.prefix === undefined).map((r) => ({ Key: r.key, VersionId: r.versionId, IsLatest: r.latest })),
+      CommonPrefixes: page.filter((r) => r.prefix !== undefined).map((r) => ({ Prefix: r.prefix })),
+      IsTruncated: more,
+      NextKeyMarker: more ? last!.prefix ?? last!.key : undefined,
+      NextVersionIdMarker: more && last!.prefix === undefined ? last!.versionId : undefined,
+    };
   }
 
   async send(cmd: { constructor: { name: string }; input: Input }): Promise<any> {
@@ -226,24 +283,36 @@ export class S3Twin {
         return { TagSet: Object.entries(obj.tags).map(([Key, Value]) => ({ Key, Value })), VersionId: obj.versionId };
       }
       case 'ListObjectsV2': {
-        const prefix = `${input.Bucket}/${input.Prefix ?? ''}`;
-        const order = this.opts.listOrder === 'javascript' ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-          : (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-        const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(input.Bucket.length + 1)).sort(order);
-        const from = input.ContinuationToken ? keys.indexOf(input.ContinuationToken) + 1 : 0;
-        const page = keys.slice(from, from + (this.opts.pageSize ?? 1000));
-        const more = from + page.length < keys.length;
+        // One row per key, or per common prefix (counted once) when a delimiter groups keys below it.
+        const rows = this.#listed(input.Bucket, [...this.objects.keys()], input.Prefix, input.Delimiter)
+          .filter((r, i, all) => r.prefix === undefined || all[i - 1]?.prefix !== r.prefix);
+        const name = (r: { key: string; prefix?: string }) => r.prefix ?? r.key;
+        const from = input.ContinuationToken ? rows.findIndex((r) => name(r) === input.ContinuationToken) + 1 : 0;
+        const page = rows.slice(from, from + (this.opts.pageSize ?? 1000));
+        const more = from + page.length < rows.length;
         return {
-          Contents: page.map((k) => {
-            const o = this.objects.get(`${input.Bucket}/${k}`)!;
-            return { Key: k, Size: o.body.length, ETag: o.etag ?? '"e"' };
+          Contents: page.filter((r) => r.prefix === undefined).map(({ key }) => {
+            const o = this.objects.get(`${input.Bucket}/${key}`)!;
+            return { Key: key, Size: o.body.length, ETag: o.etag ?? '"e"' };
           }),
-          IsTruncated: more, NextContinuationToken: more ? page.at(-1) : undefined,
+          CommonPrefixes: page.filter((r) => r.prefix !== undefined).map((r) => ({ Prefix: r.prefix })),
+          IsTruncated: more, NextContinuationToken: more ? name(page.at(-1)!) : undefined,
         };
       }
+      case 'ListObjectVersions':
+        return this.#listVersions(input);
+      case 'ListBuckets':
+        return { Buckets: [...new Set([...this.objects.keys()].map((id) => id.slice(0, id.indexOf('/'))))].sort().map((Name) => ({ Name })) };
       case 'DeleteObject': {
         this.deleted.push(id);
         const versions = this.history.get(id);
+        if (input.VersionId === undefined && this.opts.versioned) {
+          // S3 keeps every version and puts a delete marker on top.
+          const marker = `v${this.#next++}`;
+          this.deleteMarkers.set(id, [...(this.deleteMarkers.get(id) ?? []), marker]);
+          this.objects.delete(id);
+          return { DeleteMarker: true, VersionId: marker };
+        }
         if (input.VersionId === undefined || !versions) {
           this.objects.delete(id);
           return {};
