@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
@@ -8,7 +8,7 @@ import { walkLocalSorted } from '../core/sync/localwalk.js';
 import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/session/scope.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne } from '../core/transfer/single.js';
-import { makeFolders } from '../local/files.js';
+import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { writeKeyRef } from '../keys/write-ref.js';
@@ -98,6 +98,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     })();
   } else {
     const from = parseScope(src);
+    const root = isS3Url(dst) ? undefined : await writeRoot(dst);
     items = (async function* () {
       for await (const o of listScope(s, from)) {
         const srcLoc = { bucket: from.bucket, key: o.key };
@@ -109,7 +110,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
             renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)), o.size);
         } else {
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderGet(out, await getOne(s, srcLoc, await localPathUnder(resolve(dst), rel, label), { regularOnly: true }, ev))), o.size);
+            renderGet(out, await getOne(s, srcLoc, await localPathUnder(root!, rel), { regularOnly: true }, ev))), o.size);
         }
       }
     })();
@@ -119,14 +120,10 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     nothing });
 }
 
-/** Where an object's relative key lands under a local folder; a key holding "../" must not write anywhere else. */
-async function localPathUnder(root: string, rel: string, label: string): Promise<string> {
-  const path = resolve(root, ...rel.split('/'));
-  if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) {
-    throw new Sse3Error('LOCAL_IO', `${label} would be written outside ${root}; skipped`);
-  }
-  const folder = resolve(path, '..');
-  await makeFolders(folder);
+/** Where an object's relative key lands under the destination folder, its folder made: never outside it. */
+async function localPathUnder(root: WriteRoot, rel: string): Promise<string> {
+  const path = resolve(root.path, ...rel.split('/'));
+  await makeFolderInside(root, path);
   return path;
 }
 

@@ -42,11 +42,11 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
   }
   const newKey = opts.to ? await loadKey(parseKeyRef(opts.to)) : undefined;
   const fromKey = opts.from ? await loadKey(parseKeyRef(opts.from)) : undefined;
-  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
+  const known = [newKey, fromKey].filter((k): k is SseCKey => k !== undefined);
+  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key), settleWith: known });
   try {
     if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
-    const known = [newKey, fromKey].filter((k): k is SseCKey => k !== undefined);
     for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.info(settledLine(out, r));
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });

@@ -1,4 +1,4 @@
-import { type BigIntStats, promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { Sse3Error } from '../errors.js';
 
@@ -55,20 +55,26 @@ export async function makeFolders(path: string, mode?: number): Promise<void> {
   }
 }
 
-/** What tells a file changed: its size, modification and status-change times (nanoseconds), and which file it is. */
+/**
+ * What tells a file changed: its size, modification and status-change times, and which file it is (its inode), as
+ * stat gives them (times in milliseconds with their fraction). Writing a file changes its ctime, which no tool can
+ * set back, so an edit that restored the mtime still shows. The one shape for this: an upload's check that its file
+ * did not change while it was read, sync's local walk, and the hash cache that remembers a file's SHA-256 under it.
+ */
 export interface FileStamp {
   size: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  dev: bigint;
-  ino: bigint;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
 }
 
-export const stampOf = (st: BigIntStats): FileStamp =>
-  ({ size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, dev: st.dev, ino: st.ino });
+export const stampOf = (st: Stats): FileStamp => ({ size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
 
 export const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
-  a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.dev === b.dev && a.ino === b.ino;
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+
+/** File times are recorded in whole milliseconds: fine enough to see edits, and they survive utimes() unchanged. */
+export const wholeMs = (mtimeMs: number): number => Math.round(mtimeMs);
 
 /**
  * A local file being uploaded, open from start to end so it is one file throughout. It must still match the stamp
@@ -102,8 +108,7 @@ export class OpenFile {
 
   /** The open file and the file at its path are still the file that was chosen, unchanged. */
   async assertUnchanged(): Promise<void> {
-    const [open, named] = await Promise.all([this.handle.stat({ bigint: true }),
-      fs.stat(this.path, { bigint: true }).catch(() => undefined)]);
+    const [open, named] = await Promise.all([this.handle.stat(), fs.stat(this.path).catch(() => undefined)]);
     if (!sameStamp(stampOf(open), this.stamp) || !named || !sameStamp(stampOf(named), this.stamp)) throw fileChanged(this.path);
   }
 

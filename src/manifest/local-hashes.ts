@@ -1,20 +1,13 @@
+import type { FileStamp } from '../local/files.js';
 import { prefixSuccessor } from './entry.js';
 import type { SqliteDb } from './sqlite.js';
 
 // sync's cache of local file checksums (table local_hashes). It records nothing about objects or keys: it only
 // spares sync reading a file again to learn a SHA-256 it already computed. Losing it costs time, never correctness.
 
-/**
- * The SHA-256 of a local file as it was when hashed. It is reused only while path, size, modification and change time
- * and inode are all the same: writing a file changes its ctime, which no tool can set back, so an edit that restored
- * the mtime is still noticed.
- */
-export interface LocalHash {
+/** The SHA-256 of a local file as it was when hashed: reused only while the file at the path has the same stamp. */
+export interface LocalHash extends FileStamp {
   path: string;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
   sha256: string;
 }
 

@@ -12,6 +12,7 @@ import type { UploadResult } from '../core/transfer/upload.js';
 import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { RetireCheck } from '../core/rotation/retire.js';
 import { formatS3Url } from '../s3/url.js';
+import { s3VersionId } from '../s3/version.js';
 import type { Rendered } from './batch.js';
 import { humanBytes, type Output } from './output.js';
 
@@ -274,7 +275,7 @@ export function renderListedRow(out: Output, r: ListedRow, name: string, version
   const c = out.c;
   const enc = r.encryption === 'sse-c' ? c.green('sse-c') : r.encryption === 'none' ? c.yellow('none ') : c.dim('?    ');
   const key = r.keyAvailable === true ? c.green('key here   ') : r.keyAvailable === false ? c.red('key missing') : c.dim('-          ');
-  const version = versions ? `  ${r.versionId || 'null'}${r.isLatest ? ' (latest)' : ''}` : '';
+  const version = versions ? `  ${s3VersionId(r.versionId)}${r.isLatest ? ' (latest)' : ''}` : '';
   return {
     line: `${lsDate(r.lastModified)} ${String(r.size).padStart(10)}  ${enc}  ${(r.fingerprint ?? '-').padEnd(20)}  ${key}  ${name}${version}`,
     json: { type: 'object', bucket: r.bucket, key: r.key, size: r.size, lastModified: r.lastModified,

@@ -1,6 +1,7 @@
 import type { Connection } from './client.js';
 import { describeS3Error } from './errors.js';
 import { formatS3Url } from './url.js';
+import { versionIdOf } from './version.js';
 
 export interface ListedObject {
   key: string;
@@ -56,7 +57,7 @@ export async function* listObjectVersions(conn: Connection, bucket: string, pref
     }
     for (const v of page.Versions ?? []) {
       yield { key: v.Key!, size: v.Size ?? 0, etag: unquote(v.ETag), lastModified: v.LastModified,
-        versionId: !v.VersionId || v.VersionId === 'null' ? '' : v.VersionId, isLatest: v.IsLatest ?? true };
+        versionId: versionIdOf(v.VersionId), isLatest: v.IsLatest ?? true };
     }
     markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
   } while (markers.KeyMarker);
@@ -89,12 +90,12 @@ export async function* listLevel(conn: Connection, bucket: string, prefix: strin
     const objects = 'Versions' in page ? page.Versions ?? [] : 'Contents' in page ? page.Contents ?? [] : [];
     for (const o of objects as Array<{ Key?: string; Size?: number; ETag?: string; LastModified?: Date; VersionId?: string; IsLatest?: boolean }>) {
       yield { kind: 'object', key: o.Key!, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified,
-        versionId: !o.VersionId || o.VersionId === 'null' ? '' : o.VersionId, isLatest: o.IsLatest ?? true };
+        versionId: versionIdOf(o.VersionId), isLatest: o.IsLatest ?? true };
     }
     if (opts.deleteMarkers && 'DeleteMarkers' in page) {
       for (const m of page.DeleteMarkers ?? []) {
         yield { kind: 'object', key: m.Key!, size: 0, etag: '', lastModified: m.LastModified,
-          versionId: !m.VersionId || m.VersionId === 'null' ? '' : m.VersionId, isLatest: m.IsLatest ?? false, deleteMarker: true };
+          versionId: versionIdOf(m.VersionId), isLatest: m.IsLatest ?? false, deleteMarker: true };
       }
     }
     token = !page.IsTruncated ? {} : 'NextKeyMarker' in page

@@ -2,40 +2,13 @@
 // (SSE3_FAULT=<point>:stop), a writer process rewrites the file, and sse3 goes on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, assertNoSecrets, BIN, type Home, makeKeyFile, newBucket, newHome, ok } from './harness.js';
+import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, stoppedAt } from './harness.js';
 
 const MiB = 1024 * 1024;
-
-/** Start sse3 and wait until it has stopped itself at its fault point; fails if it ends without getting there. */
-async function startPaused(args: string[], home: Home, point: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
-    env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const done = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => child.on('close', (code) => {
-    assertNoSecrets(stdout + stderr, `output of sse3 ${args.join(' ')}`);
-    resolve({ code, stderr, stdout });
-  }));
-  let exited = false;
-  void done.then(() => { exited = true; });
-  const state = () => { try { return readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]; } catch { return '?'; } };
-  const until = Date.now() + 120_000;
-  while (state() !== 'T') {
-    if (exited || Date.now() > until) {
-      child.kill('SIGKILL');
-      const r = await done;
-      assert.fail(`sse3 did not pause at ${point} (exit ${r.code}): ${r.stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { resume: () => child.kill('SIGCONT'), done, kill: () => child.kill('SIGKILL') };
-}
 
 /** Another process rewriting part of the file in place (same inode, same size). */
 function rewrite(path: string, offset: number, length: number, restoreMtime = false): void {
@@ -61,13 +34,13 @@ async function multipartUploads(bucket: string): Promise<string[]> {
 const manifestEntries = async (home: Home) =>
   (await ok(['manifest', 'list', '--json'], { home })).out.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => !r.summary);
 
-test('single part: a file whose status-change time moved after it was sent is deleted again, recorded nowhere, exit 1', async () => {
+test('single part: a file whose status-change time moved after it was sent is deleted again, recorded nowhere, exit 1', async (t) => {
   const home = newHome();
   const bucket = await newBucket('e2e', true);
   const key = await makeKeyFile(home, 'k.key');
   const file = join(home.dir, 'work', 'doc.bin');
   writeFileSync(file, randomBytes(MiB));
-  const put = await startPaused(['put', file, `s3://${bucket}/doc.bin`, '--key', key.ref], home, 'put-sent');
+  const put = await stoppedAt(t, 'put-sent', home, ['put', file, `s3://${bucket}/doc.bin`, '--key', key.ref]);
   const before = statSync(file, { bigint: true });
   assert.equal(await objectVersions(bucket, 'doc.bin'), 1, 'the object was sent before the pause');
   rewrite(file, 1000, 100, true);
@@ -75,27 +48,25 @@ test('single part: a file whose status-change time moved after it was sent is de
   assert.equal(after.size, before.size);
   assert.equal(after.mtimeNs, before.mtimeNs, 'same modification time');
   assert.notEqual(after.ctimeNs, before.ctimeNs, 'only the status-change time tells');
-  put.resume();
-  const r = await put.done;
+  const r = await put.resume();
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, new RegExp(`error: ${file} changed while it was being uploaded; nothing was stored`));
   assert.equal(await objectVersions(bucket, 'doc.bin'), 0, 'the version that was sent is deleted');
   assert.deepEqual(await manifestEntries(home), []);
 });
 
-test('multipart: a file rewritten mid-upload is aborted, recorded nowhere, exit 1; an untouched one goes up as usual', async () => {
+test('multipart: a file rewritten mid-upload is aborted, recorded nowhere, exit 1; an untouched one goes up as usual', async (t) => {
   const home = newHome();
   const bucket = await newBucket();
   const key = await makeKeyFile(home, 'k.key');
   const file = join(home.dir, 'work', 'big.bin');
   writeFileSync(file, randomBytes(32 * MiB));
   const args = ['put', file, `s3://${bucket}/big.bin`, '--key', key.ref, '--part-size', '5', '--concurrency', '1'];
-  const put = await startPaused(args, home, 'after-part-2');
+  const put = await stoppedAt(t, 'after-part-2', home, args);
   // The writer goes to work once the upload is under way on the server.
   assert.deepEqual(await multipartUploads(bucket), ['big.bin']);
   rewrite(file, 25 * MiB, 4096);
-  put.resume();
-  const r = await put.done;
+  const r = await put.resume();
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, new RegExp(`error: ${file} changed while it was being uploaded; nothing was stored`));
   assert.deepEqual(await multipartUploads(bucket), [], 'the multipart upload was aborted');

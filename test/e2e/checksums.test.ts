@@ -2,8 +2,8 @@
 // object is said before a byte reaches stdout; a failed check never claims nothing was written when stdout got it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, putData, run } from './harness.js';
 
@@ -18,6 +18,10 @@ async function denyTagReads(bucket: string): Promise<void> {
       Resource: [`arn:aws:s3:::${bucket}/*`] }],
   }) }));
 }
+
+/** The SSE-C request parameters of a raw key, for the admin client. */
+const sseHeaders = (raw: Buffer) => ({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: raw.toString('base64'),
+  SSECustomerKeyMD5: createHash('md5').update(raw).digest('base64') });
 
 const workFiles = (home: Home) => readdirSync(join(home.dir, 'work')).sort();
 
@@ -54,6 +58,37 @@ test('a checksum tag that may not be read fails get, cp, rotate and manifest reb
   assert.equal(rebuilt.code, 1, rebuilt.stderr);
   assert.deepEqual(rebuilt.json(), { ok: false, scope: `s3://${bucket}/`, added: 0, untagged: 0, denied: 1, movedAside: null });
   assert.match(rebuilt.stderr, /1 object version\(s\) not recorded: their tags could not be read/);
+});
+
+test('tags that may not be read are never "no record": ls, sync and adopt of an unrecorded object fail with the reason (exit 1)', async () => {
+  const writer = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(writer, 'k.key');
+  const put = await putData(writer, `s3://${bucket}/doc`, randomBytes(1000), key.ref);
+  await denyTagReads(bucket);
+  const home = newHome();
+  const message = /the (key fingerprint|SHA-256) recorded for .*\/doc \(in its sse3 tags\) could not be read: access denied/;
+
+  const ls = await run(['ls', `s3://${bucket}/`], { home });
+  assert.equal(ls.code, 1, ls.stderr);
+  assert.match(ls.stderr, message);
+  assert.match(ls.stderr, /hint: these credentials need s3:GetObjectTagging/);
+
+  // A local file of another content under the same name: without the tags sse3 cannot tell, so it sends nothing.
+  const up = join(home.dir, 'up');
+  mkdirSync(up);
+  writeFileSync(join(up, 'doc'), randomBytes(1000));
+  const sync = await run(['sync', up, `s3://${bucket}/`, '--key', key.ref], { home });
+  assert.equal(sync.code, 1, sync.stderr);
+  assert.match(sync.stderr, message);
+  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+  const head = await (await adminClient()).send(new HeadObjectCommand({ Bucket: bucket, Key: 'doc', ...sseHeaders(key.raw) }));
+  assert.equal(head.ETag?.replace(/"/g, ''), put.etag, 'the object was not replaced');
+
+  const adopt = await run(['adopt', `s3://${bucket}`, '--key', key.ref], { home });
+  assert.equal(adopt.code, 1, adopt.stderr);
+  assert.match(adopt.stderr, message);
+  assert.deepEqual((await ok(['manifest', 'export'], { home })).json().objects, [], 'nothing recorded');
 });
 
 test('get -: an object whose size differs from the recorded one is refused before a byte reaches stdout', async () => {

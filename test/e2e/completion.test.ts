@@ -1,19 +1,18 @@
 // Shell completion as a user meets it: a real bash/zsh/fish in tmux, TAB pressed, screen read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestStore } from '../../src/manifest/store.js';
-import { BIN, packagesLoaded, rememberSecret, run } from './harness.js';
+import { BIN, packagesLoaded, rememberSecret, run, tempDir, waitFor } from './harness.js';
+import { haveTmux, Tmux } from './tmux.js';
 
 const COMPLETIONS = new URL('../../../completions/', import.meta.url).pathname;
 const has = (bin: string) => ['/usr/bin', '/bin', '/usr/local/bin'].some((d) => existsSync(join(d, bin)));
 
 /** A private SSE3_HOME with a manifest of a few objects, a key folder, and sse3 on PATH. */
 function fixture() {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-compl-'));
+  const dir = tempDir('sse3-compl-');
   const home = join(dir, 'home');
   const bin = join(dir, 'bin');
   mkdirSync(bin);
@@ -41,69 +40,74 @@ function rememberKeyFile(path: string): void {
   rememberSecret(readFileSync(path));
 }
 
-class Tmux {
-  readonly socket = `sse3-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+/** The prompt every shell below shows (PS1 for bash and zsh, fish_prompt for fish). */
+const PROMPT = '$ ';
+
+/** An interactive shell in tmux, as a user at a terminal has it. */
+class Shell extends Tmux {
   constructor(shellCommand: string, env: Record<string, string>, cwd: string) {
-    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-x', '160', '-y', '40', '-c', cwd,
-      'env', '-i', ...envArgs, ...shellCommand.split(' ')]);
-  }
-  keys(...keys: string[]): void {
-    execFileSync('tmux', ['-L', this.socket, 'send-keys', ...keys]);
-  }
-  screen(): string {
-    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p']).toString();
+    super(shellCommand.split(' '), { env, onlyEnv: true, cwd, width: 160, height: 40 });
   }
   async waitFor(re: RegExp, ms = 20_000): Promise<string> {
-    const until = Date.now() + ms;
     let last = '';
-    while (Date.now() < until) {
-      last = this.screen();
-      if (re.test(last)) return last;
-      await new Promise((r) => setTimeout(r, 100));
+    try {
+      return await waitFor(`the screen to match ${re}`, () => { last = this.screen(); return re.test(last) && last; }, ms, 50);
+    } catch {
+      assert.fail(`screen never matched ${re}:\n${last}`);
     }
-    assert.fail(`screen never matched ${re}:\n${last}`);
   }
-  /** Type a line, press TAB (twice for a listing), read the screen, then clear the line. */
+  async until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+    try {
+      await waitFor(what, check, ms, 20);
+    } catch {
+      assert.fail(`timed out waiting for ${what}; the screen:\n${this.screen()}`);
+    }
+  }
+  /** Clear the screen, and wait until it shows the prompt alone. */
+  async clear(): Promise<void> {
+    this.keys('clear', 'Enter');
+    await this.until('a cleared screen', () => this.screen().trim() === PROMPT.trim() && this.cursor().before === PROMPT);
+  }
+  /** Type a line, press TAB (twice for a listing), read the screen, then empty the line and clear the screen. */
   async tab(typed: string, expect: RegExp, twice = false): Promise<void> {
     this.keys('-l', typed);
+    await this.until(`the shell to echo ${typed}`, () => this.cursor().before.endsWith(typed));
+    const typedAt = this.cursor();
     this.keys('Tab');
     if (twice) this.keys('Tab');
     else {
-      // A marker typed after the TAB shows whether the shell added a space (finished word) or not (folder, ref prefix).
-      await new Promise((r) => setTimeout(r, 700));
+      // A marker typed after the TAB shows whether the shell added a space (finished word) or not (folder, ref prefix):
+      // typed once the completion is on the screen (the cursor moved), so the shell reads it after completing.
+      await this.until(`the shell to complete ${typed}`, () => this.cursor().at !== typedAt.at);
       this.keys('-l', 'Z');
     }
     await this.waitFor(expect);
+    // Ctrl-U empties the line (and ends a completion menu). Keys, not a signal such as Ctrl-C's: read in order even
+    // while a completion still runs, never thrown away with an interrupted line.
     this.keys('C-u');
-    this.keys('C-c');
-    await new Promise((r) => setTimeout(r, 150));
-    this.keys('clear', 'Enter');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  close(): void {
-    try { execFileSync('tmux', ['-L', this.socket, 'kill-server']); } catch { /* already gone */ }
+    await this.clear();
   }
 }
 
 const shells = [
   { name: 'bash', bin: 'bash', cmd: 'bash --norc --noprofile -i', init: `source ${COMPLETIONS}sse3.bash` },
   { name: 'zsh', bin: 'zsh', cmd: 'zsh -f -i', init: `autoload -Uz compinit && compinit -u && source ${COMPLETIONS}sse3.zsh` },
-  { name: 'fish', bin: 'fish', cmd: 'fish --no-config -i', init: `source ${COMPLETIONS}sse3.fish` },
+  { name: 'fish', bin: 'fish', cmd: 'fish --no-config -i',
+    init: `function fish_prompt; printf '${PROMPT}'; end; source ${COMPLETIONS}sse3.fish` },
 ];
 
 for (const sh of shells) {
   test(`${sh.name}: TAB completes commands, options, key refs, local files and s3:// paths from the manifest`,
-    { skip: (!has('tmux') || !has(sh.bin)) && `${sh.bin} or tmux not installed`, timeout: 90_000 }, async () => {
+    { skip: (!haveTmux || !has(sh.bin)) && `${sh.bin} or tmux not installed`, timeout: 90_000 }, async () => {
       const f = fixture();
-      const t = new Tmux(sh.cmd, { PATH: `${f.bin}:/usr/bin:/bin`, SSE3_HOME: f.home, HOME: f.dir, TERM: 'xterm', PS1: '$ ',
+      const t = new Shell(sh.cmd, { PATH: `${f.bin}:/usr/bin:/bin`, SSE3_HOME: f.home, HOME: f.dir, TERM: 'xterm', PS1: PROMPT,
         SSE3_DEMO_KEY: 'x' }, f.work);
       try {
         // compinit can take many seconds on a busy machine: wait until the shell is back at its prompt.
         t.keys('-l', `${sh.init} && echo sse3-init-done`);
         t.keys('Enter');
         await t.waitFor(/^sse3-init-done/m, 60_000);
-        t.keys('clear', 'Enter');
+        await t.clear();
         await t.tab('sse3 rot', /sse3 rotate Z/);
         await t.tab('sse3 get --version-', /sse3 get --version-id Z/);
         await t.tab('sse3 get s3://back', /sse3 get s3:\/\/backups\/Z/);
@@ -126,7 +130,7 @@ for (const sh of shells) {
         await t.tab('sse3 rotate --fingerprint 0', /sse3 rotate --fingerprint 0a1b2c3d4e5f60718293 Z/);
         await t.tab('sse3 rotate --fingerprint ', /0a1b2c3d4e5f60718293[\s\S]*f{20}/, true);
       } finally {
-        t.close();
+        await t.close();
       }
     });
 }
@@ -156,7 +160,7 @@ test('completion answers offline without loading the AWS SDK or Commander; SQLit
 });
 
 test('--version, --help and keygen load neither the AWS SDK nor SQLite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-start-'));
+  const dir = tempDir('sse3-start-');
   for (const args of [['--version'], ['--help'], ['put', '--help'], ['keygen', `file:${join(dir, 'k')}`]]) {
     const { result, packages } = await packagesLoaded(args, { env: { SSE3_HOME: dir } });
     assert.equal(result.code, 0, result.stderr);

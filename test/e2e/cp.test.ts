@@ -172,6 +172,28 @@ test('cp --recursive s3 → local never writes outside the destination folder', 
   assert.deepEqual(tree(work), { f: sha(Buffer.from('payload')), 'deep/er/out/fine.txt': sha(Buffer.from('payload')) });
 });
 
+test('cp --recursive s3 → local does not write through a folder link inside the destination that leads outside it', async () => {
+  const home = newHome();
+  const bucket = await newBucket('cplinkdir');
+  const key = await makeKeyFile(home, 'k.key');
+  const work = join(home.dir, 'work');
+  writeFileSync(join(work, 'f'), 'payload');
+  await ok(['put', 'f', `s3://${bucket}/set/fine.txt`, '--key', key.ref], { home });
+  await ok(['put', 'f', `s3://${bucket}/set/linked/planted.txt`, '--key', key.ref], { home });
+  const out = join(home.dir, 'out');
+  const elsewhere = join(home.dir, 'elsewhere');
+  mkdirSync(out);
+  mkdirSync(elsewhere);
+  symlinkSync(elsewhere, join(out, 'linked'));
+  const r = await run(['cp', '--recursive', `s3://${bucket}/set/`, out], { home });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^1 ok, 1 failed$/m);
+  assert.match(r.stderr, /planted\.txt would be written outside .*out \(through .*out\/linked\); not written/);
+  assert.deepEqual(readdirSync(elsewhere), [], 'nothing was written through the link');
+  assert.deepEqual(readdirSync(out).sort(), ['fine.txt', 'linked']);
+  assert.equal(readFileSync(join(out, 'fine.txt'), 'utf8'), 'payload');
+});
+
 test('cp --recursive follows symbolic links to files and folders (loop-safe) and reports dangling ones (exit 1)', async () => {
   const home = newHome();
   const bucket = await newBucket('cplink');

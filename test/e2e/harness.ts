@@ -1,10 +1,15 @@
 // Runs the built sse3 binary as a user would, against the local Ceph RGW started by scripts/test.sh.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { tempDir } from '../support/tempdir.js';
+import { waitFor } from '../support/wait.js';
+
+export { tempDir } from '../support/tempdir.js';
+export { promisesSettled, waitFor } from '../support/wait.js';
 
 export const BIN = new URL('../../../bin/sse3.js', import.meta.url).pathname;
 
@@ -47,9 +52,9 @@ export interface Home {
   env: NodeJS.ProcessEnv;
 }
 
-/** A private SSE3_HOME (manifest + key folder) and working folder for one test. */
+/** A private SSE3_HOME (manifest + key folder) and working folder for one test, removed when the test ends. */
 export function newHome(): Home {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-e2e-'));
+  const dir = tempDir('sse3-e2e-');
   mkdirSync(join(dir, 'work'));
   return { dir, keyDir: join(dir, 'home', 'keys'), env: { SSE3_HOME: join(dir, 'home') } };
 }
@@ -96,6 +101,52 @@ export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv
     child.stdin.on('error', () => { /* sse3 may exit before reading all input */ });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** The process is stopped (SIGSTOP), as an SSE3_FAULT=NAME:stop point leaves it. */
+function isStopped(pid: number | undefined): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] === 'T';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * sse3 run until it stops itself at a fault point (SSE3_FAULT=POINT:stop), so the test can change the world around
+ * it; fails if sse3 ends without getting there. `resume` lets it go on and gives its result. It is killed when the
+ * test ends, should the test fail before resuming it.
+ */
+export async function stoppedAt(t: TestContext, point: string, home: Home, args: string[])
+  : Promise<{ resume(): Promise<RunResult> }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
+    env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => { child.kill('SIGKILL'); });
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  let ended: RunResult | undefined;
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const stdout = Buffer.concat(out);
+      assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
+      assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
+      ended = { code, signal, stdout, stderr: err, out: stdout.toString(), json: () => JSON.parse(stdout.toString()) };
+      resolve(ended);
+    });
+  });
+  await waitFor(`sse3 ${args[0]} to stop at ${point}`, () => {
+    if (ended) throw new Error(`sse3 ${args[0]} ended (exit ${ended.code}) without stopping at ${point}: ${ended.stderr}`);
+    return isStopped(child.pid);
+  }, 120_000);
+  return {
+    resume() {
+      child.kill('SIGCONT');
+      return done;
+    },
+  };
 }
 
 /** Run and require exit 0, showing stderr otherwise. */

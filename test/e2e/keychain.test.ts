@@ -78,15 +78,21 @@ test('a verify of many keychain-keyed objects lists the keychain once: Secret Se
     for (let i = 0; i < count; i++) writeFileSync(join(tree, `f${i}`), randomBytes(100 + i));
     // A bus and keyring of its own, so that only the verify below talks to the Secret Service while it is watched.
     const script = `set -eu
+# Wait until the monitor's log shows $1 (polled, at most 30 s), or fail saying what did not come.
+await_log() {
+  for i in $(seq 300); do grep -q "$1" mon.log && return 0; sleep 0.1; done
+  echo "timed out waiting for $2 in the dbus-monitor log" >&2
+  exit 1
+}
 node "$BIN" keygen "keychain:$NAME" >/dev/null
 node "$BIN" cp -r tree "s3://$BUCKET/" --key "keychain:$NAME" -q
 dbus-monitor --session "type='method_call',member='SearchItems'" "type='method_call',member='GetId'" > mon.log 2>&1 &
 mon=$!
-for i in $(seq 100); do grep -q NameAcquired mon.log && break; sleep 0.1; done
+await_log NameAcquired 'the monitor to be on the bus'
 node "$BIN" verify "s3://$BUCKET" --jobs 8 --json > verify.json || echo "verify exit $?" >&2
 # A call of our own after the verify: once the monitor has printed it, it has printed every call before it.
 dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.GetId >/dev/null
-for i in $(seq 100); do grep -q member=GetId mon.log && break; sleep 0.1; done
+await_log member=GetId 'the GetId call sent after the verify'
 kill "$mon"
 `;
     writeFileSync(join(home.dir, 'count.sh'), script);

@@ -5,23 +5,24 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
-  symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoSecrets, BIN, rememberSecret } from './harness.js';
+import { assertNoSecrets, rememberSecret, tempDir } from './harness.js';
+import { AS_OTHER, needsOtherUser, OTHER, sse3ForOthers } from './other-user.js';
 
 const ATTACK = new URL('../fixtures/compile-cache-attack.js', import.meta.url).pathname;
-const BUNDLE = new URL('../../bundle/', import.meta.url).pathname;
-const OTHER_UID = 61234;
-const AS_OTHER_USER = ['setpriv', `--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups'];
 const MARKER = 'ATTACKER-CODE-RAN';
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-function node24(): string {
-  const bin = process.env.SSE3_TEST_NODE24;
-  assert.ok(bin, 'SSE3_TEST_NODE24 is not set: run the tests through scripts/test.sh (it installs Node 24)');
-  return bin;
+/**
+ * sse3, Node 24 and the attack, where the other user can read them (the checkout, and Node 24 in its .cache/, may be
+ * in a folder only its owner may enter). The victim runs the same sse3, under the same Node.
+ */
+function installed(): { bin: string; bundle: string; node24: string; attack: string } {
+  const node24 = process.env.SSE3_TEST_NODE24;
+  assert.ok(node24, 'SSE3_TEST_NODE24 is not set: run the tests through scripts/test.sh (it installs Node 24)');
+  const shared = sse3ForOthers([node24, ATTACK]);
+  return { bin: shared.bin, bundle: shared.bundle, node24: shared.extra(node24), attack: shared.extra(ATTACK) };
 }
 
 /** A machine's shared temporary folder (1777, as /tmp) and the victim's home, in a folder removed after the test. */
@@ -32,8 +33,7 @@ interface Machine {
 }
 
 function newMachine(t: TestContext): Machine {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-launcher-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('sse3-launcher-');
   // The other user must reach the shared folder, as everyone reaches /tmp.
   chmodSync(dir, 0o755);
   const shared = join(dir, 'tmp');
@@ -62,7 +62,8 @@ function spawnCollect(argv: string[], env: NodeJS.ProcessEnv): Promise<Result> {
 async function victim(m: Machine, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
   const base = { ...process.env };
   for (const name of ['NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE', 'XDG_CACHE_HOME', 'SSE3_KEY']) delete base[name];
-  const r = await spawnCollect([node24(), BIN, ...args],
+  const { node24, bin } = installed();
+  const r = await spawnCollect([node24, bin, ...args],
     { ...base, HOME: m.home, TMPDIR: m.shared, SSE3_HOME: join(m.home, 'sse3'), ...env });
   // Not quoted in the message: the planted code printed a key.
   assert.ok(!`${r.out}${r.err}`.includes(MARKER), `the other user's code ran in sse3 ${args.join(' ')}`);
@@ -81,34 +82,36 @@ function assertCacheUsed(folder: string): void {
   assert.ok(readdirSync(join(folder, tags[0])).length > 0, `sse3 wrote its compile cache to ${folder}`);
 }
 
-test('a compile cache another user planted in the shared temporary folder never runs in sse3', { timeout: 120_000 }, async (t) => {
-  const m = newMachine(t);
-  // The other user plants, for this uid, code that prints SSE3_KEY in place of the CLI and of the completer.
-  const planted = await spawnCollect([...AS_OTHER_USER, node24(), ATTACK, m.shared, String(process.getuid!()), MARKER,
-    'SSE3_KEY', join(BUNDLE, 'cli.js'), join(BUNDLE, 'complete.js')], { PATH: process.env.PATH });
-  assert.equal(planted.code, 0, planted.err);
-  const attackerFolder = planted.out.trim();
-  const before = filesBelow(join(m.shared, 'node-compile-cache'));
-  assert.equal(readdirSync(attackerFolder).length, 2, 'the other user planted two entries');
+test('a compile cache another user planted in the shared temporary folder never runs in sse3',
+  { skip: needsOtherUser, timeout: 120_000 }, async (t) => {
+    const m = newMachine(t);
+    // The other user plants, for this uid, code that prints SSE3_KEY in place of the CLI and of the completer.
+    const { node24, attack, bundle } = installed();
+    const planted = await spawnCollect([...AS_OTHER, node24, attack, m.shared, String(process.getuid!()), MARKER,
+      'SSE3_KEY', join(bundle, 'cli.js'), join(bundle, 'complete.js')], { PATH: process.env.PATH });
+    assert.equal(planted.code, 0, planted.err);
+    const attackerFolder = planted.out.trim();
+    const before = filesBelow(join(m.shared, 'node-compile-cache'));
+    assert.equal(readdirSync(attackerFolder).length, 2, 'the other user planted two entries');
 
-  const key = randomBytes(32);
-  rememberSecret(key);
-  const keys = await victim(m, ['keys'], { SSE3_KEY: key.toString('base64') });
-  assert.equal(keys.code, 0, keys.err);
-  assert.match(keys.out, /env:SSE3_KEY/);
-  const completed = await victim(m, ['__complete', 'bash', 'sse3 ge'], { SSE3_KEY: key.toString('base64') });
-  assert.equal(completed.code, 0, completed.err);
-  assert.deepEqual(completed.out.trim().split('\n'), ['get']);
+    const key = randomBytes(32);
+    rememberSecret(key);
+    const keys = await victim(m, ['keys'], { SSE3_KEY: key.toString('base64') });
+    assert.equal(keys.code, 0, keys.err);
+    assert.match(keys.out, /env:SSE3_KEY/);
+    const completed = await victim(m, ['__complete', 'bash', 'sse3 ge'], { SSE3_KEY: key.toString('base64') });
+    assert.equal(completed.code, 0, completed.err);
+    assert.deepEqual(completed.out.trim().split('\n'), ['get']);
 
-  assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), before, 'sse3 wrote nothing into the other user\'s folder');
-  // sse3's own cache: ~/.cache/sse3, private to the user.
-  const own = join(m.home, '.cache', 'sse3');
-  const st = lstatSync(own);
-  assert.ok(st.isDirectory());
-  assert.equal(st.mode & 0o777, 0o700);
-  assert.equal(st.uid, process.getuid!());
-  assertCacheUsed(join(own, 'compile-cache'));
-});
+    assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), before, 'sse3 wrote nothing into the other user\'s folder');
+    // sse3's own cache: ~/.cache/sse3, private to the user.
+    const own = join(m.home, '.cache', 'sse3');
+    const st = lstatSync(own);
+    assert.ok(st.isDirectory());
+    assert.equal(st.mode & 0o777, 0o700);
+    assert.equal(st.uid, process.getuid!());
+    assertCacheUsed(join(own, 'compile-cache'));
+  });
 
 test('the compile cache is kept under XDG_CACHE_HOME when it is set', { timeout: 60_000 }, async (t) => {
   const m = newMachine(t);
@@ -123,14 +126,14 @@ test('the compile cache is kept under XDG_CACHE_HOME when it is set', { timeout:
 });
 
 test('a cache folder others can write to, owned by another user or that is a symbolic link: sse3 starts without a cache',
-  { timeout: 120_000 }, async (t) => {
+  { skip: needsOtherUser, timeout: 120_000 }, async (t) => {
     const m = newMachine(t);
     const elsewhere = join(m.dir, 'elsewhere');
     mkdirSync(elsewhere, { mode: 0o700 });
     const cases: Array<[string, (folder: string) => void]> = [
       ['group- and world-writable', (folder) => { mkdirSync(folder); chmodSync(folder, 0o777); }],
       ['group-writable', (folder) => { mkdirSync(folder); chmodSync(folder, 0o770); }],
-      ['owned by another user', (folder) => { mkdirSync(folder, { mode: 0o700 }); chownSync(folder, OTHER_UID, OTHER_UID); }],
+      ['owned by another user', (folder) => { mkdirSync(folder, { mode: 0o700 }); chownSync(folder, OTHER, OTHER); }],
       ['a symbolic link to a private folder', (folder) => symlinkSync(elsewhere, folder)],
     ];
     for (const [what, make] of cases) {

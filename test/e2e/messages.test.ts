@@ -4,10 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { makeKeyFile, newBucket, newHome, ok, putData, requireEnv, run } from './harness.js';
+import { needsOtherUser, sse3ForOthers } from './other-user.js';
 
 const MiB = 1024 * 1024;
 const isRoot = process.getuid?.() === 0;
@@ -95,7 +96,7 @@ test('a full or read-only disk is said in words with the path, and no partial fi
   });
 
 test('permission denied is said in words with the path (sse3 run as an unprivileged user)',
-  { skip: (!isRoot || !existsSync('/usr/bin/setpriv')) && 'needs root and setpriv' }, async () => {
+  { skip: needsOtherUser }, async () => {
     const home = newHome();
     const bucket = await newBucket();
     const key = await makeKeyFile(home, 'k.key');
@@ -110,7 +111,10 @@ test('permission denied is said in words with the path (sse3 run as an unprivile
     writeFileSync(join(own, 'ca.pem'), readFileSync(requireEnv('AWS_CA_BUNDLE')));
     const env = { SSE3_HOME: own, HOME: own, K: readFileSync(key.path).toString('base64'), AWS_CONFIG_FILE: join(own, 'config'),
       AWS_SHARED_CREDENTIALS_FILE: join(own, 'credentials'), AWS_CA_BUNDLE: join(own, 'ca.pem') };
-    const asNobody = (args: string[]) => run(args, { home, env, wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    // sse3 from a copy nobody may read: the checkout may be in a folder only its owner may enter.
+    const { bin } = sse3ForOthers();
+    const asNobody = (args: string[]) => run(args,
+      { home, env, bin, wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
     const g = await asNobody(['get', `s3://${bucket}/obj`, join(home.dir, 'work', 'obj'), '--key', 'env:K']);
     assert.equal(g.code, 1, g.stderr);
     assert.match(g.stderr, new RegExp(`^error: permission denied while writing ${home.dir}/work/obj\\nhint: check the permissions`));

@@ -11,7 +11,7 @@ import { connect, type Connection } from '../../src/s3/client.js';
 import { describeS3Error } from '../../src/s3/errors.js';
 import type { ObjectRequests } from '../../src/s3/objects.js';
 import { sdkObjects } from '../../src/s3/objects.js';
-import { adminClient, makeKeyFile, newBucket, newHome, packagesLoaded, rememberSecret, requestCounts, run } from './harness.js';
+import { adminClient, makeKeyFile, newBucket, newHome, packagesLoaded, rememberSecret, requestCounts, run, waitFor } from './harness.js';
 
 const keyA = new SseCKey(randomBytes(32), 'test:a');
 const keyB = new SseCKey(randomBytes(32), 'test:b');
@@ -153,8 +153,11 @@ test('lean and SDK requests time out alike on a silent server, and stop alike on
       assert.equal((e as Error).name, 'TimeoutError', `${o.kind}: ${(e as Error).message}`);
       assert.equal(describeS3Error(e, { op: 'head', url: 's3://b/k' }).code, 'UNREACHABLE');
       const ac = new AbortController();
+      const connections = sockets.length;
       const pending = failure(o.getObject({ Bucket: 'b', Key: 'k' }, { abortSignal: ac.signal }));
-      setTimeout(() => ac.abort(), 100);
+      // Aborted once it is in flight: connected to the server, which never answers.
+      await waitFor(`the ${o.kind} GET to connect`, () => sockets.length > connections, 30_000, 5);
+      ac.abort();
       const aborted = await pending;
       assert.equal((aborted as Error).name, 'AbortError', o.kind);
       assert.equal(describeS3Error(aborted, { op: 'get', url: 's3://b/k' }).code, 'INTERRUPTED');

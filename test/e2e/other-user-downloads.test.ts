@@ -7,14 +7,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync }
   from 'node:fs';
 import { join } from 'node:path';
-import { ok, run } from './harness.js';
-import { asOther, modeOf, needsOtherUser, OTHER, place, readAsOther, stoppedAt, withObject } from './other-user.js';
+import { ok, run, stoppedAt } from './harness.js';
+import { asOther, modeOf, needsOtherUser, OTHER, place, readAsOther, withObject } from './other-user.js';
 
 const skip = needsOtherUser;
 
 test('get and cp never write into a FIFO another user made in a shared folder: that user receives nothing', { skip }, async (t) => {
-  const { home, url } = await withObject(t);
-  const { shared } = place(t);
+  const { home, url } = await withObject();
+  const { shared } = place();
   const fifo = join(shared, 'out.bin');
   assert.equal(asOther(['mkfifo', fifo]).status, 0);
   for (const command of ['get', 'cp']) {
@@ -30,8 +30,8 @@ test('get and cp never write into a FIFO another user made in a shared folder: t
 });
 
 test('a link another user made in a shared folder is not followed onto the user\'s own file (get, cp, cp -r, sync)', { skip }, async (t) => {
-  const { home, bucket, url } = await withObject(t);
-  const { dir, shared } = place(t);
+  const { home, bucket, url } = await withObject();
+  const { dir, shared } = place();
   mkdirSync(join(dir, 'mine'));
   const precious = join(dir, 'mine', 'notes.txt');
   writeFileSync(precious, 'precious');
@@ -49,8 +49,8 @@ test('a link another user made in a shared folder is not followed onto the user\
 });
 
 test('another user\'s device is refused anywhere; the user\'s own FIFO or link in a world-writable folder too', { skip }, async (t) => {
-  const { home, url } = await withObject(t);
-  const { dir, shared } = place(t);
+  const { home, url } = await withObject();
+  const { dir, shared } = place();
   // A terminal of the other user's, say: made here with /dev/null's numbers, so nothing could be written anywhere.
   mkdirSync(join(dir, 'private'));
   const device = join(dir, 'private', 'tty');
@@ -85,8 +85,8 @@ test('another user\'s device is refused anywhere; the user\'s own FIFO or link i
 
 test('a FIFO swapped for another user\'s between the check and the open is not written to (the opened one is checked)', { skip },
   async (t) => {
-    const { home, url } = await withObject(t);
-    const { dir } = place(t);
+    const { home, url } = await withObject();
+    const { dir } = place();
     // A folder the other user may write to through their group, without the sticky bit: they can replace what is in it.
     const team = join(dir, 'team');
     mkdirSync(team);
@@ -112,8 +112,8 @@ test('a FIFO swapped for another user\'s between the check and the open is not w
   });
 
 test('a download is never readable by another user while it is written; the finished file gets the usual mode', { skip }, async (t) => {
-  const { home, url, data } = await withObject(t);
-  const { shared } = place(t);
+  const { home, url, data } = await withObject();
+  const { shared } = place();
   const dest = join(shared, 'new.bin');
   // Stopped once every byte is in the temporary file, before it is checked and renamed.
   const get = await stoppedAt(t, 'download-written', home, ['get', url, dest]);
@@ -130,8 +130,8 @@ test('a download is never readable by another user while it is written; the fini
 });
 
 test('stale temporary files are cleaned up only when they are the user\'s own, also in a folder without the sticky bit', { skip }, async (t) => {
-  const { home, url } = await withObject(t);
-  const { dir } = place(t);
+  const { home, url } = await withObject();
+  const { dir } = place();
   const open = join(dir, 'open');
   mkdirSync(open);
   chmodSync(open, 0o777);

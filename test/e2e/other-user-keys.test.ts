@@ -11,8 +11,8 @@ import { asOther, modeOf, needsOtherUser, OTHER, place, withObject } from './oth
 const skip = needsOtherUser;
 
 test('a key file another user owns is refused, given with --key or found in the key folder', { skip }, async (t) => {
-  const { home, bucket } = await withObject(t);
-  const { shared } = place(t);
+  const { home, bucket } = await withObject();
+  const { shared } = place();
   const raw = randomBytes(32);
   rememberSecret(raw);
   const planted = join(shared, 'k.key');

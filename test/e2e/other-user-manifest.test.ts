@@ -4,13 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeKeyFile, newBucket, ok } from './harness.js';
-import { asOther, modeOf, needsOtherUser, OTHER, ownHome, stoppedAt } from './other-user.js';
+import { makeKeyFile, newBucket, newHome, ok, stoppedAt } from './harness.js';
+import { asOther, modeOf, needsOtherUser, OTHER } from './other-user.js';
 
 const skip = needsOtherUser;
 
 test('the manifest and its backups are 0600 in a home that already existed; a home open to others is warned about once', { skip }, async (t) => {
-  const home = ownHome(t);
+  const home = newHome();
   chmodSync(home.dir, 0o755);
   const sse3Home = home.env.SSE3_HOME!;
   mkdirSync(sse3Home, { mode: 0o755 });

@@ -1,17 +1,32 @@
 // Another local user on the same machine for the tests: uid 61234 through setpriv, acting inside a temporary folder
 // the test makes (never real accounts or system folders), with a sticky world-writable folder in it standing in for /tmp.
-import type { TestContext } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync,
+  readFileSync, readlinkSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BIN, type Home, makeKeyFile, newBucket, newHome, putData } from './harness.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type Home, makeKeyFile, newBucket, newHome, putData, tempDir, waitFor } from './harness.js';
 
 export const OTHER = 61234;
-const AS_OTHER = ['setpriv', `--reuid=${OTHER}`, `--regid=${OTHER}`, '--clear-groups'];
-/** Tests of another user need root (to switch to it) and setpriv. */
-export const needsOtherUser = (process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')) && 'needs root and setpriv';
+/** A command's prefix that runs it as the other user. */
+export const AS_OTHER = ['setpriv', `--reuid=${OTHER}`, `--regid=${OTHER}`, '--clear-groups'];
+/** True when every folder from / down to dir lets other users enter it. */
+function othersMayEnter(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+/**
+ * Why tests of another user cannot run here, or false: they need root (to switch to it), setpriv, and a temporary
+ * folder the other user may enter, where they make the places both users act in.
+ */
+export const needsOtherUser: string | false =
+  process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv') ? 'needs root and setpriv'
+    : !othersMayEnter(tmpdir()) ? `another user cannot enter the temporary folder ${tmpdir()}: set TMPDIR to one they may enter`
+      : false;
 
 /** Run a command as the other user: its exit status, stdout and stderr (a refused read is an answer, not an error). */
 export function asOther(cmd: string[], input?: Buffer): { status: number | null; stdout: Buffer; stderr: string } {
@@ -23,9 +38,8 @@ export function asOther(cmd: string[], input?: Buffer): { status: number | null;
  * A temporary folder the other user may enter (removed when the test ends), with `shared` in it: sticky and
  * world-writable, as /tmp is.
  */
-export function place(t: TestContext): { dir: string; shared: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-users-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+export function place(): { dir: string; shared: string } {
+  const dir = tempDir('sse3-users-');
   chmodSync(dir, 0o755);
   const shared = join(dir, 'shared');
   mkdirSync(shared);
@@ -33,16 +47,9 @@ export function place(t: TestContext): { dir: string; shared: string } {
   return { dir, shared };
 }
 
-/** A home of the test's (removed when it ends). */
-export function ownHome(t: TestContext): Home {
-  const home = newHome();
-  t.after(() => rmSync(home.dir, { recursive: true, force: true }));
-  return home;
-}
-
 /** A home of the test's with one object, t/out.bin, in a new bucket, under the key file k.key of its key folder. */
-export async function withObject(t: TestContext, size = 200 * 1024): Promise<{ home: Home; bucket: string; url: string; data: Buffer }> {
-  const home = ownHome(t);
+export async function withObject(size = 200 * 1024): Promise<{ home: Home; bucket: string; url: string; data: Buffer }> {
+  const home = newHome();
   const bucket = await newBucket('users');
   const key = await makeKeyFile(home, 'k.key');
   const data = randomBytes(size);
@@ -51,44 +58,6 @@ export async function withObject(t: TestContext, size = 200 * 1024): Promise<{ h
 }
 
 export const modeOf = (path: string): string => (lstatSync(path).mode & 0o7777).toString(8).padStart(4, '0');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  for (const end = Date.now() + ms; !check();) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** The process is stopped (SIGSTOP), as an SSE3_FAULT=NAME:stop point leaves it. */
-function isStopped(pid: number | undefined): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] === 'T';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * sse3 run until it stops itself at a fault point (SSE3_FAULT=POINT:stop); `resume` lets it go on and gives its exit
- * status and stderr. It is killed when the test ends, should the test fail before resuming it.
- */
-export async function stoppedAt(t: TestContext, point: string, home: Home, args: string[])
-  : Promise<{ resume(): Promise<{ code: number | null; stderr: string }> }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
-    env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  t.after(() => { child.kill('SIGKILL'); });
-  await until(`sse3 ${args[0]} to stop at ${point}`, () => isStopped(child.pid));
-  return {
-    async resume() {
-      child.kill('SIGCONT');
-      return { code: await exited, stderr };
-    },
-  };
-}
 
 /** The other user reading a FIFO, as someone waiting for another's download would; returns what they received. */
 export function readAsOther(fifo: string): () => Promise<Buffer> {
@@ -98,15 +67,93 @@ export function readAsOther(fifo: string): () => Promise<Buffer> {
   let exited = false;
   const done = new Promise<Buffer>((resolve) => child.on('close', () => { exited = true; resolve(Buffer.concat(chunks)); }));
   return async () => {
-    // When nothing wrote to the FIFO the reader still waits: a writer that writes nothing lets it see the end.
-    while (!exited) {
+    // When nothing wrote to the FIFO the reader still waits: a writer that writes nothing lets it see the end. Opening
+    // fails until the reader has opened it (or once it has left).
+    await waitFor(`the other user to read ${fifo}`, () => {
+      if (exited) return true;
       try {
         closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-        break;
+        return true;
       } catch {
-        await sleep(10); // the reader has not opened it yet, or has just left
+        return false;
       }
-    }
+    }, 60_000, 10);
     return done;
   };
+}
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** mkdir -p, each folder it makes 0755 (others may enter it) whatever the umask. */
+function sharedFolder(path: string): void {
+  if (existsSync(path)) return;
+  sharedFolder(dirname(path));
+  mkdirSync(path);
+  chmodSync(path, 0o755);
+}
+
+/**
+ * Make `to` hold what `from` holds, for every user to read: files are hard links when others may read them already
+ * (and the file system allows it), otherwise copies readable by all.
+ */
+function shareTree(from: string, to: string): void {
+  const st = lstatSync(from);
+  if (st.isSymbolicLink()) {
+    symlinkSync(readlinkSync(from), to);
+  } else if (st.isDirectory()) {
+    sharedFolder(to);
+    for (const name of readdirSync(from)) shareTree(join(from, name), join(to, name));
+  } else if (st.isFile()) {
+    if (st.mode & 0o004) {
+      try {
+        linkSync(from, to);
+        return;
+      } catch { /* another file system: copied */ }
+    }
+    copyFileSync(from, to);
+    chmodSync(to, st.mode & 0o100 ? 0o755 : 0o644);
+  }
+}
+
+/** The packages sse3 loads at run time (package.json dependencies, and theirs), by name. */
+function runtimePackages(): string[] {
+  const found = new Set<string>();
+  const visit = (name: string) => {
+    const manifest = join(ROOT, 'node_modules', name, 'package.json');
+    if (found.has(name) || !existsSync(manifest)) return; // an optional dependency for another platform
+    found.add(name);
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: object; optionalDependencies?: object };
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) visit(dep);
+  };
+  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: object };
+  for (const dep of Object.keys(own.dependencies)) visit(dep);
+  return [...found];
+}
+
+let sharedInstall: string | undefined;
+
+/**
+ * sse3 as another user can run it: bin/sse3.js and all it loads (the bundle, the completion spec, package.json, the
+ * runtime packages) in a temporary folder every user may enter and read, with `extra` files (absolute paths) in its
+ * extra/ folder. The checkout itself may sit in a folder only its owner may enter (a clone in /root, mode 700).
+ * Made once per test file, removed when its tests have ended.
+ */
+export function sse3ForOthers(extra: string[] = []): { bin: string; bundle: string; extra: (path: string) => string } {
+  if (!sharedInstall) {
+    const dir = tempDir('sse3-shared-install-', { scope: 'file' });
+    chmodSync(dir, 0o755);
+    for (const part of ['bin', 'package.json', 'dist/bundle', 'dist/completion-spec.json']) {
+      sharedFolder(dirname(join(dir, part)));
+      shareTree(join(ROOT, part), join(dir, part));
+    }
+    for (const name of runtimePackages()) {
+      sharedFolder(dirname(join(dir, 'node_modules', name)));
+      shareTree(realpathSync(join(ROOT, 'node_modules', name)), join(dir, 'node_modules', name));
+    }
+    sharedFolder(join(dir, 'extra'));
+    sharedInstall = dir;
+  }
+  const at = (path: string) => join(sharedInstall!, 'extra', basename(path));
+  for (const file of extra) if (!existsSync(at(file))) shareTree(file, at(file));
+  return { bin: join(sharedInstall, 'bin', 'sse3.js'), bundle: join(sharedInstall, 'dist', 'bundle'), extra: at };
 }

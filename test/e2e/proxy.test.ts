@@ -5,12 +5,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertNoSecrets, makeKeyFile, newBucket, newHome, ok, requireEnv, run } from './harness.js';
+import { assertNoSecrets, makeKeyFile, newBucket, newHome, ok, requireEnv, run, tempDir } from './harness.js';
 
 /** A CONNECT proxy of the test's own: counts the tunnels it opens and keeps every byte it relays. */
 interface Proxy {
@@ -86,7 +85,6 @@ test('HTTPS_PROXY: put and get go through the proxy\'s CONNECT tunnel, TLS end t
     const proxy = await startProxy();
     t.after(() => proxy.close());
     const home = newHome();
-    t.after(() => rmSync(home.dir, { recursive: true, force: true }));
     const key = await makeKeyFile(home, 'k.key');
     const bucket = await newBucket('proxy');
     const gateway = new URL(requireEnv('AWS_ENDPOINT_URL')).host;
@@ -132,11 +130,9 @@ test('through the proxy, a server addressed by IP must have a certificate for th
     const proxy = await startProxy();
     t.after(() => proxy.close());
     const home = newHome();
-    t.after(() => rmSync(home.dir, { recursive: true, force: true }));
     const key = await makeKeyFile(home, 'k.key');
     // A server of the test's own whose certificate, trusted through --ca-bundle, names localhost but not 127.0.0.1.
-    const certs = mkdtempSync(join(tmpdir(), 'sse3-proxy-cert-'));
-    t.after(() => rmSync(certs, { recursive: true, force: true }));
+    const certs = tempDir('sse3-proxy-cert-');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
       '-keyout', join(certs, 'key.pem'), '-out', join(certs, 'cert.pem'), '-subj', '/CN=localhost',
       '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });

@@ -1,40 +1,34 @@
 // What a person at a terminal sees (through tmux, a real pseudo-terminal) and what a script sees (pipes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run } from './harness.js';
+import { adminClient, BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run, waitFor } from './harness.js';
+import { haveTmux, Tmux } from './tmux.js';
 
 const ESC = /\x1b\[/;
-const haveTmux = ['/usr/bin/tmux', '/bin/tmux'].some((p) => existsSync(p));
-
+/** A command run by bash in a terminal; frames() samples the screen (with colours) until a pattern shows. */
 function tmuxRun(command: string, env: Record<string, string>, cwd: string) {
-  const socket = `sse3-term-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '150', '-y', '30', '-c', cwd,
-    'env', ...envArgs, 'bash', '--norc', '--noprofile', '-c', `${command}; echo "EXIT=$?"; sleep 60`]);
-  const screen = () => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-e']).toString();
+  // After the command, the shell waits for a line that never comes: the pane, and its screen, stay until close().
+  const tmux = new Tmux(['bash', '--norc', '--noprofile', '-c', `${command}; echo "EXIT=$?"; read -r _`],
+    { env, cwd, width: 150, height: 30 });
   return {
-    screen,
-    type(...keys: string[]) {
-      execFileSync('tmux', ['-L', socket, 'send-keys', ...keys]);
-    },
+    type: (...keys: string[]) => tmux.keys(...keys),
     async frames(until: RegExp, ms = 60_000): Promise<string[]> {
       const seen: string[] = [];
-      const end = Date.now() + ms;
-      while (Date.now() < end) {
-        const s = screen();
-        seen.push(s);
-        if (until.test(s)) return seen;
-        await new Promise((r) => setTimeout(r, 50));
+      try {
+        await waitFor(`the screen to show ${until}`, () => {
+          seen.push(tmux.screen({ escapes: true }));
+          return until.test(seen.at(-1)!);
+        }, ms, 50);
+      } catch {
+        assert.fail(`never saw ${until}:\n${seen.at(-1)}`);
       }
-      assert.fail(`never saw ${until}:\n${seen.at(-1)}`);
+      return seen;
     },
-    close() {
-      try { execFileSync('tmux', ['-L', socket, 'kill-server']); } catch { /* gone */ }
-    },
+    close: () => tmux.close(),
   };
 }
 
@@ -61,7 +55,7 @@ test('on a terminal: a progress bar with bytes, rate and ETA while putting, a co
       assert.match(last, /\x1b\[32m✓/, 'green ✓ on a colour terminal');
       assert.doesNotMatch(last.split('\n').filter((l) => l.includes('put big.bin ')).join(''), /ETA/, 'the bar is cleared at the end');
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
@@ -78,7 +72,7 @@ test('on a terminal: red errors, and none with NO_COLOR or --no-color',
         assert.match(screen, /error:.*NOT_SET is not set/);
         assert.equal(/\x1b\[31m/.test(screen), coloured, `colour with ${extra || JSON.stringify(env)}:\n${screen}`);
       } finally {
-        t.close();
+        await t.close();
       }
     }
   });
@@ -129,9 +123,7 @@ test('Ctrl-C during a get: exit 130 and no file, partial or temporary, is left',
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   // Interrupt once the temporary file exists (the download is under way).
-  const until = Date.now() + 30_000;
-  while (!readdirSync(work).some((n) => n.endsWith('.part')) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(readdirSync(work).some((n) => n.endsWith('.part')), 'the download started');
+  await waitFor('the download\'s temporary file', () => readdirSync(work).some((n) => n.endsWith('.part')), 30_000, 5);
   child.kill('SIGINT');
   assert.equal(await exited, 130, stderr);
   assert.equal(stderr, 'error: interrupted; nothing partial was kept\n', 'sse3\'s own message only');
@@ -150,7 +142,7 @@ test('colour is decided per stream: manifest list > file on a terminal writes no
     try {
       assert.match((await toFile.frames(/EXIT=\d+/)).at(-1)!, /EXIT=0/);
     } finally {
-      toFile.close();
+      await toFile.close();
     }
     const listed = readFileSync(join(home.dir, 'work', 'listed.txt'), 'utf8');
     assert.match(listed, new RegExp(`s3://${bucket}/f .*key ${key.fingerprint}`));
@@ -162,7 +154,7 @@ test('colour is decided per stream: manifest list > file on a terminal writes no
       const screen = (await toTerminal.frames(/EXIT=\d+/)).at(-1)!;
       assert.match(screen, new RegExp(`\x1b\\[[0-9;]*m${key.fingerprint}`), `the fingerprint in colour on the terminal:\n${screen}`);
     } finally {
-      toTerminal.close();
+      await toTerminal.close();
     }
   });
 
@@ -177,8 +169,9 @@ test('Ctrl-C during get -: exit 130, and the message says what went to stdout is
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  // Read slowly, so the download is still under way: interrupt after the first bytes arrived.
-  child.stdout.once('data', () => { child.stdout.pause(); child.kill('SIGINT'); setTimeout(() => child.stdout.resume(), 200); });
+  // Interrupt once the first bytes arrived: sse3 handles the signal at its event loop's next turn, and the rest of the
+  // 64 MiB cannot come over the network without such turns, so the download is still under way then.
+  child.stdout.once('data', () => child.kill('SIGINT'));
   assert.equal(await exited, 130, stderr);
   assert.equal(stderr, 'error: interrupted; what already went to stdout is incomplete\n');
 });
@@ -196,8 +189,7 @@ test('Ctrl-C during a multipart put: exit 130, sse3\'s own message only, the upl
   const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
   const uploads = async () => ((await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).length;
   // Interrupt once parts are going up (the upload exists on the server).
-  const until = Date.now() + 60_000;
-  while ((await uploads()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('the multipart upload on the server', async () => (await uploads()) > 0, 60_000, 10);
   child.kill('SIGINT');
   assert.equal(await exited, 130, stderr);
   assert.equal(stderr, 'error: interrupted; nothing partial was kept\n');
@@ -215,7 +207,7 @@ test('on a terminal: a spinner ends in a ✓ line and the command exits (the spi
       assert.match(screen, /✓.*looking for keys/);
       assert.match(screen, /spin\.key/);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
@@ -240,7 +232,7 @@ test('on a terminal: sync shows a line per file above one display of files and b
       assert.match(last, /31 uploaded, 0 downloaded, 0 deleted, 0 unchanged, 0 failed, 40\.0 MiB/);
       assert.doesNotMatch(last, /total: /, 'the display is cleared at the end');
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
@@ -264,7 +256,7 @@ test('on a terminal: rm --recursive asks first, showing the count; only yes dele
         if (answer === 'n') assert.match(screen, /not confirmed: nothing was deleted/);
         else assert.match(screen, /3 deleted, 0 failed/);
       } finally {
-        t.close();
+        await t.close();
       }
       const listed = (await ok(['ls', `s3://${bucket}/dir`, '--json'], { home })).out.split('\n').filter(Boolean);
       assert.equal(listed.length, remaining, `after answering ${answer}`);

@@ -1,12 +1,13 @@
 // adopt killed with kill -9 (at the worst moment, and from outside mid-run) and run again: the same result as an
 // uninterrupted run, no duplicate rows, every object's own tags kept.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  adminClient, AWS_CLI, gatewayTest, manifestExport, type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, run, runAws, serverTags, start,
-  requestCounts, waitFor, workDir,
+  adminClient, AWS_CLI, manifestExport, type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, run, runAws,
+  serverTags, start, requestCounts, waitFor, workDir,
 } from './support.js';
 
 const COUNT = 30;
@@ -44,7 +45,7 @@ async function checkAdopted(home: Home, bucket: string, expected: Array<Array<st
   await ok(['verify', `s3://${bucket}`], { home });
 }
 
-gatewayTest('adopt killed right after tagging an object, before recording it: the rerun records it from its tag, same result',
+test('adopt killed right after tagging an object, before recording it: the rerun records it from its tag, same result',
   { skip: !AWS_CLI && 'aws-cli not installed', timeout: 180_000 }, async () => {
     const home = newHome();
     const { bucket, expected } = await awsBucket(home);
@@ -63,7 +64,7 @@ gatewayTest('adopt killed right after tagging an object, before recording it: th
     await checkAdopted(home, bucket, expected);
   });
 
-gatewayTest('adopt killed from outside mid-run (kill -9) and run again: the same manifest as an uninterrupted run, no duplicates',
+test('adopt killed from outside mid-run (kill -9) and run again: the same manifest as an uninterrupted run, no duplicates',
   { skip: !AWS_CLI && 'aws-cli not installed', timeout: 180_000 }, async () => {
     const home = newHome();
     const { bucket, expected } = await awsBucket(home);
@@ -90,7 +91,7 @@ gatewayTest('adopt killed from outside mid-run (kill -9) and run again: the same
 
 
 for (const fault of ['rotate-journalled', 'rotate-written'] as const) {
-  gatewayTest(`adopt --encrypt-plain killed at ${fault}: the next run settles the journal and the object ends encrypted, on record`,
+  test(`adopt --encrypt-plain killed at ${fault}: the next run settles the journal and the object ends encrypted, on record`,
     { timeout: 120_000 }, async () => {
       const home = newHome();
       const bucket = await newBucket('adoptenc');

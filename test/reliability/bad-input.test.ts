@@ -3,6 +3,7 @@
 // the documented exit status (2 usage, 3 key, 4 integrity/encryption, 1 other) with one `error:` line and the
 // hint sse3 gives, create nothing, and never echo key material (the harness scans every output for every
 // remembered key; bad values a user may have typed are checked here as well).
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSy
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import {
-  adminClient, fileSha256, gatewayTest, type Home, localTest, makeKeyFile, manifestRows, MiB, newBucket, newHome, ok, rememberSecret, run,
+  adminClient, fileSha256, type Home, makeKeyFile, manifestRows, MiB, newBucket, newHome, ok, rememberSecret, run,
   type RunResult, serverObjects, sha256, start, workDir, workFiles,
 } from './support.js';
 
@@ -131,7 +132,7 @@ function keychainClear(name: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Keys
 
-gatewayTest('key sources: wrong lengths, bad base64 and empty values from file:, env: and keychain: are exit 3 and create nothing',
+test('key sources: wrong lengths, bad base64 and empty values from file:, env: and keychain: are exit 3 and create nothing',
   { timeout: 180_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('badkey');
@@ -198,7 +199,7 @@ gatewayTest('key sources: wrong lengths, bad base64 and empty values from file:,
     assert.equal(existsSync(join(home.env.SSE3_HOME!, 'manifest.db')), false, 'key errors are found before the manifest is opened');
   });
 
-gatewayTest('key files that cannot be read, and key files with loose modes, are exit 3 with what to do', { timeout: 120_000 }, async () => {
+test('key files that cannot be read, and key files with loose modes, are exit 3 with what to do', { timeout: 120_000 }, async () => {
   const home = newHome();
   const bucket = await newBucket('badkey');
   writeFileSync(join(workDir(home), 'f'), 'payload');
@@ -247,7 +248,7 @@ gatewayTest('key files that cannot be read, and key files with loose modes, are 
     errorCode: 'NO_KEY' } }]);
 });
 
-localTest('a FIFO as key file is refused, not waited on', {
+test('a FIFO as key file is refused, not waited on', {
   timeout: 60_000,
 }, async () => {
   const home = newHome();
@@ -259,7 +260,7 @@ localTest('a FIFO as key file is refused, not waited on', {
     await p.done);
 });
 
-localTest('a dangling symlink as key file: the hint does not suggest a keygen that must fail', {
+test('a dangling symlink as key file: the hint does not suggest a keygen that must fail', {
 }, async () => {
   const home = newHome();
   const dangling = join(home.dir, 'dangling.key');
@@ -273,7 +274,7 @@ localTest('a dangling symlink as key file: the hint does not suggest a keygen th
   }
 });
 
-localTest('a file: path starting with ~/ means the home folder, as in the README and --help examples', {
+test('a file: path starting with ~/ means the home folder, as in the README and --help examples', {
 }, async () => {
   const home = newHome();
   const env = { HOME: home.dir };
@@ -283,7 +284,7 @@ localTest('a file: path starting with ~/ means the home folder, as in the README
   assert.equal(existsSync(join(home.dir, 'tilde.key')), true, 'the key is in $HOME');
 });
 
-gatewayTest('an empty --key is a usage error, not a silent switch to SSE3_KEY', {
+test('an empty --key is a usage error, not a silent switch to SSE3_KEY', {
   timeout: 60_000,
 }, async () => {
   const home = newHome();
@@ -294,7 +295,7 @@ gatewayTest('an empty --key is a usage error, not a silent switch to SSE3_KEY', 
   assert.deepEqual([...(await serverObjects(bucket)).keys()], []);
 });
 
-localTest('a key pasted in place of a reference is refused for every key option, without echoing it',
+test('a key pasted in place of a reference is refused for every key option, without echoing it',
   { timeout: 120_000 }, async () => {
   const home = newHome();
   writeFileSync(join(workDir(home), 'f'), 'x');
@@ -313,7 +314,7 @@ localTest('a key pasted in place of a reference is refused for every key option,
   await sweep(home, cases);
 });
 
-localTest('keychain: a missing entry, entries holding a wrong-length or empty key, and an unavailable keychain are exit 3',
+test('keychain: a missing entry, entries holding a wrong-length or empty key, and an unavailable keychain are exit 3',
   { skip: !haveKeyring && 'no Secret Service (run through npm run test:reliability)', timeout: 120_000 }, async () => {
     const home = newHome();
     writeFileSync(join(workDir(home), 'f'), 'x');
@@ -350,7 +351,7 @@ const noBus = (home: Home) => ({ DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(hom
 const unavailable = { code: 3, error: /the OS keychain is not available/, hint: /start a Secret Service keyring .* or use a key file/,
   errorCode: 'KEYCHAIN' };
 
-localTest('keychain unavailable: reading a keychain: key says the keychain is unavailable, not that the entry is missing', {
+test('keychain unavailable: reading a keychain: key says the keychain is unavailable, not that the entry is missing', {
   timeout: 60_000,
 }, async () => {
   const home = newHome();
@@ -363,7 +364,7 @@ localTest('keychain unavailable: reading a keychain: key says the keychain is un
 // ---------------------------------------------------------------------------------------------------------------
 // URLs and endpoints: found before anything is sent
 
-localTest('malformed s3:// URLs and bucket names are exit 2 for every command, before anything is sent or created',
+test('malformed s3:// URLs and bucket names are exit 2 for every command, before anything is sent or created',
   { timeout: 120_000 }, async () => {
   const home = newHome();
   const key = await makeKeyFile(home, 'k.key');
@@ -411,7 +412,7 @@ localTest('malformed s3:// URLs and bucket names are exit 2 for every command, b
   }
 });
 
-localTest('http:// endpoints from the flag, the environment and AWS config profiles are refused before any connection',
+test('http:// endpoints from the flag, the environment and AWS config profiles are refused before any connection',
   { timeout: 120_000 }, async () => {
   const home = newHome();
   const key = await makeKeyFile(home, 'k.key');
@@ -469,7 +470,7 @@ localTest('http:// endpoints from the flag, the environment and AWS config profi
   }
 });
 
-localTest('an http:// endpoint from a "services" section of the AWS config is refused before any connection', {
+test('an http:// endpoint from a "services" section of the AWS config is refused before any connection', {
   timeout: 60_000,
 }, async () => {
   const home = newHome();
@@ -499,7 +500,7 @@ async function plainObject(bucket: string, key: string, body: string): Promise<v
   await (await adminClient()).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
-gatewayTest('objects that are not SSE-C: get refuses them (exit 4, no file), head shows them, cp encrypts them', { timeout: 120_000 },
+test('objects that are not SSE-C: get refuses them (exit 4, no file), head shows them, cp encrypts them', { timeout: 120_000 },
   async () => {
     const home = newHome();
     const bucket = await newBucket('plain');
@@ -540,7 +541,7 @@ gatewayTest('objects that are not SSE-C: get refuses them (exit 4, no file), hea
     assert.deepEqual(workFiles(home), []);
   });
 
-gatewayTest('rotate of an object that is not SSE-C says it is not encrypted (exit 4), not that the key is wrong', {
+test('rotate of an object that is not SSE-C says it is not encrypted (exit 4), not that the key is wrong', {
   timeout: 60_000,
 }, async () => {
   const home = newHome();
@@ -553,7 +554,7 @@ gatewayTest('rotate of an object that is not SSE-C says it is not encrypted (exi
     expect: { code: 4, error: /is not (SSE-C )?encrypted/, hint: /./, errorCode: 'NOT_ENCRYPTED' } }, r);
 });
 
-gatewayTest('wrong keys: get, head, cp and rotate are exit 3 naming both fingerprints; nothing written, nothing recorded',
+test('wrong keys: get, head, cp and rotate are exit 3 naming both fingerprints; nothing written, nothing recorded',
   { timeout: 180_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('wrongkey');
@@ -602,7 +603,7 @@ gatewayTest('wrong keys: get, head, cp and rotate are exit 3 naming both fingerp
     }
   });
 
-gatewayTest('wrong source key for an s3 → s3 copy names the key that encrypted the source', {
+test('wrong source key for an s3 → s3 copy names the key that encrypted the source', {
   timeout: 60_000,
 }, async () => {
   const home = newHome();
@@ -619,7 +620,7 @@ gatewayTest('wrong source key for an s3 → s3 copy names the key that encrypted
 });
 
 
-localTest('keys import: a key on the command line, empty input, wrong lengths and bad encodings are refused; nothing is stored',
+test('keys import: a key on the command line, empty input, wrong lengths and bad encodings are refused; nothing is stored',
   { timeout: 60_000 }, async () => {
   const home = newHome();
   const target = `file:${join(home.keyDir, 'imported.key')}`;
@@ -646,7 +647,7 @@ localTest('keys import: a key on the command line, empty input, wrong lengths an
   assert.equal(existsSync(join(home.keyDir, 'imported.key')), false, 'nothing stored');
 });
 
-gatewayTest('adopt, ls and rm on a bucket that does not exist say so (exit 1) and record nothing', { timeout: 60_000 }, async () => {
+test('adopt, ls and rm on a bucket that does not exist say so (exit 1) and record nothing', { timeout: 60_000 }, async () => {
   const home = newHome();
   const key = await makeKeyFile(home, 'k.key');
   const missing = { code: 1, error: /bucket of s3:\/\/no-such-bucket-sse3\/.* does not exist/, hint: /check the bucket name and endpoint/,

@@ -1,13 +1,14 @@
 // A batch that writes its manifest rows in groups, interrupted (Ctrl-C) or killed mid-run: never a row for an object
 // that was not written, every row opens with its key, Ctrl-C writes every row of what it reported done, and what a
 // kill -9 lost is recovered from the objects' tags.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  assertNoSecrets, BIN, gatewayTest, makeKeyFile, manifestRows, newBucket, newHome, ok, serverObjects, waitFor, workDir, type Home,
+  assertNoSecrets, BIN, makeKeyFile, manifestRows, newBucket, newHome, ok, serverObjects, waitFor, workDir, type Home,
 } from './support.js';
 
 /** sse3 with --json, its stdout readable while it runs (the NDJSON line of each object done). */
@@ -31,7 +32,7 @@ function watched(args: string[], home: Home) {
 }
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  gatewayTest(`cp -r of small files stopped with ${signal} mid-run: rows only for written objects, all consistent, none lost for good`,
+  test(`cp -r of small files stopped with ${signal} mid-run: rows only for written objects, all consistent, none lost for good`,
     {}, async () => {
       const home = newHome();
       const bucket = await newBucket('rows');

@@ -1,15 +1,16 @@
 // Many sse3 processes sharing one SSE3_HOME: the manifest is SQLite in WAL mode with a busy timeout, and every
 // process creates it, migrates it and writes to it at the same moment.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSha256, gatewayTest, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, run, serverUploads, sha256,
+  fileSha256, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, run, serverUploads, sha256,
   workDir,
 } from './support.js';
 
-gatewayTest('16 concurrent puts into one SSE3_HOME: all succeed, 16 manifest rows, verify --deep green, every object reads back',
+test('16 concurrent puts into one SSE3_HOME: all succeed, 16 manifest rows, verify --deep green, every object reads back',
   { timeout: 240_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('conc');
@@ -65,7 +66,7 @@ gatewayTest('16 concurrent puts into one SSE3_HOME: all succeed, 16 manifest row
     });
   });
 
-gatewayTest('concurrent puts and gets of the same objects in one SSE3_HOME never report a false integrity failure',
+test('concurrent puts and gets of the same objects in one SSE3_HOME never report a false integrity failure',
   { timeout: 240_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('conc');
@@ -96,7 +97,7 @@ gatewayTest('concurrent puts and gets of the same objects in one SSE3_HOME never
     for (const row of rows) assert.equal(row.sha256, sha256(content.get(row.key)!), row.key);
   });
 
-gatewayTest('concurrent multipart puts of one object with different keys: the manifest\'s key always opens what is stored',
+test('concurrent multipart puts of one object with different keys: the manifest\'s key always opens what is stored',
   { timeout: 180_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('samekey');
@@ -117,7 +118,7 @@ gatewayTest('concurrent multipart puts of one object with different keys: the ma
     assert.ok(datas.some((d) => sha256(d) === got), 'what comes back is one of the uploads, whole');
   });
 
-gatewayTest('a put that loses a race to another writer explains it, instead of "Unknown (HTTP 400)"', {
+test('a put that loses a race to another writer explains it, instead of "Unknown (HTTP 400)"', {
   timeout: 180_000,
 }, async () => {
   const home = newHome();

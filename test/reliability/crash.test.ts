@@ -1,11 +1,12 @@
 // kill -9 at every stage sse3 can be caught in: SSE3_FAULT makes the process SIGKILL itself at a named point
 // (src/faults.ts), and a get is killed from outside once its temporary file exists.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSha256, gatewayTest, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, partFiles, run, serverObjects,
+  fileSha256, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, partFiles, run, serverObjects,
   serverTags, serverUploads, sha256, start, waitFor, workDir, workFiles, type Home,
 } from './support.js';
 import { tempFileOwner } from '../../src/core/transfer/tempfiles.js';
@@ -25,7 +26,7 @@ async function putKilledAt(fault: string, home: Home, src: string, url: string, 
 }
 
 for (const [fault, nextRun] of [['after-part-2', 'the rerun put'], ['before-complete', 'an unrelated verify']] as const) {
-  gatewayTest(`kill -9 at ${fault}: no manifest row, the upload stays listed, ${nextRun} aborts it, the rerun put succeeds`,
+  test(`kill -9 at ${fault}: no manifest row, the upload stays listed, ${nextRun} aborts it, the rerun put succeeds`,
     { timeout: 120_000 }, async () => {
       const home = newHome();
       const bucket = await newBucket('crash');
@@ -63,7 +64,7 @@ for (const [fault, nextRun] of [['after-part-2', 'the rerun put'], ['before-comp
     });
 }
 
-gatewayTest('kill -9 at after-complete: the object is committed and no upload is left; a rerun put records it with its SHA-256',
+test('kill -9 at after-complete: the object is committed and no upload is left; a rerun put records it with its SHA-256',
   { timeout: 120_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('crash');
@@ -92,7 +93,7 @@ gatewayTest('kill -9 at after-complete: the object is committed and no upload is
     await ok(['verify', '--deep'], { home });
   });
 
-gatewayTest('kill -9 at after-complete: the next run against the endpoint records the committed object',
+test('kill -9 at after-complete: the next run against the endpoint records the committed object',
   {
     timeout: 120_000,
   }, async () => {
@@ -117,7 +118,7 @@ gatewayTest('kill -9 at after-complete: the next run against the endpoint record
     assert.equal(g.json().verified, true, 'the download is checked against the SHA-256 computed at upload');
   });
 
-gatewayTest('kill -9 of get mid-download: no destination file; the rerun removes the stale .part file and succeeds',
+test('kill -9 of get mid-download: no destination file; the rerun removes the stale .part file and succeeds',
   { timeout: 120_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('crash');
@@ -162,7 +163,7 @@ async function opensWith(home: Home, url: string, ref: string): Promise<boolean>
 }
 
 for (const fault of ['rotate-journalled', 'rotate-written'] as const) {
-  gatewayTest(`kill -9 of rotate at ${fault}: every object always opens with a recorded key; rotate --resume finishes`,
+  test(`kill -9 of rotate at ${fault}: every object always opens with a recorded key; rotate --resume finishes`,
     { timeout: 180_000 }, async () => {
       const home = newHome();
       const bucket = await newBucket('crashrot');

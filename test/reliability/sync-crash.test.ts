@@ -1,12 +1,13 @@
 // sync interrupted at its worst moments (kill -9 through SSE3_FAULT or from outside, Ctrl-C): no partial file, no
 // object left without a record once the rerun is done, and the rerun finishes the job without redoing what was done.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSha256, gatewayTest, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, partFiles, run, serverObjects,
-  serverUploads, sha256, sleep, start, waitFor, type Home,
+  fileSha256, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, partFiles, requestCounts, run,
+  serverObjects, serverUploads, sha256, start, waitFor, type Home,
 } from './support.js';
 
 function source(home: Home, files: Record<string, Buffer>): string {
@@ -27,7 +28,7 @@ async function everyObjectRecorded(home: Home, bucket: string): Promise<void> {
   assert.deepEqual([...objects.entries()].sort(), [...rows.entries()].sort(), 'the manifest records exactly what the server holds');
 }
 
-gatewayTest('kill -9 right after a PutObject, before its row: the rerun records the object from its tags and does not send it again',
+test('kill -9 right after a PutObject, before its row: the rerun records the object from its tags and does not send it again',
   { timeout: 120_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('synccrash');
@@ -42,18 +43,19 @@ gatewayTest('kill -9 right after a PutObject, before its row: the rerun records 
     const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     const { adminClient } = await import('./support.js');
     const before = (await (await adminClient()).send(new ListObjectsV2Command({ Bucket: bucket }))).Contents![0];
-    await sleep(1100);
 
-    const again = await ok(['sync', src, dst, '--key', key.ref, '--json'], { home });
+    const log = join(home.dir, 'requests');
+    const again = await ok(['sync', src, dst, '--key', key.ref, '--json'], { home, env: { SSE3_REQUEST_LOG: log } });
     const summary = JSON.parse(again.out.trim().split('\n').at(-1)!).summary;
     assert.deepEqual([summary.uploaded, summary.unchanged, summary.failed], [4, 1, 0], 'the stored one is recognised by its tags');
+    assert.equal(requestCounts(log).PutObjectCommand, 4, 'one PutObject per file not yet stored, none for the stored one');
     const after = (await (await adminClient()).send(new ListObjectsV2Command({ Bucket: bucket }))).Contents!
       .find((o) => o.Key === before.Key)!;
     assert.deepEqual([after.ETag, after.LastModified], [before.ETag, before.LastModified], 'not uploaded again');
     await everyObjectRecorded(home, bucket);
   });
 
-gatewayTest('kill -9 in the middle of a multipart upload: the rerun sync aborts the orphan and finishes; everything recorded',
+test('kill -9 in the middle of a multipart upload: the rerun sync aborts the orphan and finishes; everything recorded',
   { timeout: 180_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('synccrash');
@@ -75,7 +77,7 @@ gatewayTest('kill -9 in the middle of a multipart upload: the rerun sync aborts 
     assert.equal(fileSha256(join(home.dir, 'work', 'back.bin')), sha256(big));
   });
 
-gatewayTest('kill -9 of a sync down mid-download: no partial file under its name; the rerun clears the temporary file and finishes',
+test('kill -9 of a sync down mid-download: no partial file under its name; the rerun clears the temporary file and finishes',
   { timeout: 180_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('synccrash');
@@ -101,7 +103,7 @@ gatewayTest('kill -9 of a sync down mid-download: no partial file under its name
     assert.deepEqual(readdirSync(dst).sort(), ['big.bin', 'f0.txt', 'f1.txt', 'f2.txt', 'f3.txt', 'f4.txt']);
   });
 
-gatewayTest('Ctrl-C during a sync up: exit 130, no multipart upload left, nothing recorded for the interrupted file; the rerun finishes',
+test('Ctrl-C during a sync up: exit 130, no multipart upload left, nothing recorded for the interrupted file; the rerun finishes',
   { timeout: 180_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('syncint');

@@ -3,15 +3,15 @@
 // only in form: it stores the plaintext and the key's MD5, refuses another key and echoes the one sent — and a test
 // replaces any answer with a scripted one: an over-long body, a Content-Range that does not match the body, another
 // version, another key's MD5, a huge tag value, listing or error body. Its TLS certificate comes from a throwaway CA
-// made with openssl in a temporary folder, removed by close(); sse3 trusts it through --ca-bundle.
+// made with openssl in a temporary folder, removed when the test ends; sse3 trusts it through --ca-bundle.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from './tempdir.js';
 
 export interface HostileRequest {
   method: string;
@@ -95,7 +95,7 @@ export class HostileS3 {
 
   /** Start on a free port of 127.0.0.1. versioned: every bucket keeps versions (ids v1, v2, …). */
   static async start(opts: { versioned?: boolean } = {}): Promise<HostileS3> {
-    const dir = mkdtempSync(join(tmpdir(), 'sse3-hostile-'));
+    const dir = tempDir('sse3-hostile-');
     const { caFile, key, cert } = makeCertificates(dir);
     let self: HostileS3 | undefined;
     const server = createServer({ key, cert }, (req, res) => { void self!.#handle(req, res); });
@@ -126,7 +126,6 @@ export class HostileS3 {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -57,8 +57,8 @@ export interface TwinOptions {
   listOrder?: 'javascript';
   /** Keys per ListObjectsV2 page, versions per ListObjectVersions page (default 1000). */
   pageSize?: number;
-  /** Milliseconds to wait before answering a request (to make answers arrive out of order). */
-  delayMs?: (op: string, input: Input) => number;
+  /** Answer a request only once the promise this returns has settled (to make answers arrive out of order). */
+  holdAnswer?: (op: string, input: Input) => Promise<unknown> | undefined;
   /** GetBucketEncryption's answer (its ServerSideEncryptionConfiguration); undefined: the bucket has none (404). */
   bucketEncryption?: Input;
 }
@@ -73,7 +73,13 @@ export class S3Twin {
   readonly deleted: string[] = [];
   /** Versioned twins only: every version of each object, oldest first (the current one is also in objects). */
   readonly history = new Map<string, StoredObject[]>();
+  /** Versioned twins only: the version ids of the delete markers a DeleteObject without a version left, oldest first. */
+  readonly deleteMarkers = new Map<string, string[]>();
   #next = 1;
+  /** Creation order of versions and delete markers, which listings give newest first. */
+  #seq = 0;
+  readonly #born = new WeakMap<object, number>();
+  readonly #markerBorn = new Map<string, number>();
 
   constructor(readonly opts: TwinOptions = {}) {}
 
@@ -86,6 +92,7 @@ export class S3Twin {
 
   /** Make obj the current version of id (and keep it in the history when versioned). */
   store(id: string, obj: StoredObject): void {
+    this.#born.set(obj, this.#seq++);
     this.objects.set(id, obj);
     if (this.opts.versioned) this.history.set(id, [...(this.history.get(id) ?? []), obj]);
   }
@@ -121,6 +128,62 @@ export class S3Twin {
     return obj;
   }
 
+  /**
+   * Keys of a bucket (from ids "bucket/key") under prefix in listing order, each with the common prefix it is grouped
+   * under when a delimiter follows the prefix in it.
+   */
+  #listed(bucket: string, ids: string[], prefix = '', delimiter?: string): Array<{ key: string; prefix?: string }> {
+    const order = this.opts.listOrder === 'javascript' ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+      : (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const keys = [...new Set(ids.filter((id) => id.startsWith(`${bucket}/${prefix}`)).map((id) => id.slice(bucket.length + 1)))].sort(order);
+    return keys.map((key) => {
+      const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+      return cut === -1 ? { key } : { key, prefix: key.slice(0, cut + delimiter!.length) };
+    });
+  }
+
+  /** ListObjectVersions: versions and delete markers, by key, newest first, resumed after (KeyMarker, VersionIdMarker). */
+  #listVersions(input: Input): any {
+    type Row = { key: string; prefix?: string; versionId: string; obj?: StoredObject; latest: boolean; born?: number };
+    const ids = [...this.objects.keys(), ...this.history.keys(), ...this.deleteMarkers.keys()];
+    const rows: Row[] = [];
+    for (const { key, prefix } of this.#listed(input.Bucket, ids, input.Prefix, input.Delimiter)) {
+      if (prefix !== undefined) {
+        if (rows.at(-1)?.prefix !== prefix) rows.push({ key, prefix, versionId: '', latest: false });
+        continue;
+      }
+      const id = `${input.Bucket}/${key}`;
+      const current = this.objects.get(id);
+      const versions = this.history.get(id) ?? (current ? [current] : []);
+      const entries: Row[] = [
+        ...versions.map((obj) => ({ key, versionId: obj.versionId ?? 'null', obj, latest: obj === current, born: this.#born.get(obj) ?? 0 })),
+        ...(this.deleteMarkers.get(id) ?? []).map((versionId) => ({ key, versionId, latest: false,
+          born: this.#markerBorn.get(`${id}#${versionId}`) ?? 0 })),
+      ];
+      // Newest first. The latest delete marker is current when no object is.
+      entries.sort((a, b) => (b.born ?? 0) - (a.born ?? 0));
+      if (!current && entries[0] && !entries[0].obj) entries[0].latest = true;
+      rows.push(...entries);
+    }
+    // Resumed after the row the markers name: a version (key and version id), or a common prefix (key alone).
+    const after = input.KeyMarker === undefined ? -1 : rows.findIndex((r) => (input.VersionIdMarker
+      ? r.prefix === undefined && r.key === input.KeyMarker && r.versionId === input.VersionIdMarker : r.prefix === input.KeyMarker));
+    if (input.KeyMarker !== undefined && after === -1) throw new Error(`S3 twin: no listing row at ${input.KeyMarker} ${input.VersionIdMarker}`);
+    const from = after + 1;
+    const page = rows.slice(from, from + (this.opts.pageSize ?? 1000));
+    const more = from + page.length < rows.length;
+    const last = page.at(-1);
+    return {
+      Versions: page.filter((r) => r.obj).map((r) => ({ Key: r.key, VersionId: r.versionId, IsLatest: r.latest,
+        Size: r.obj!.body.length, ETag: r.obj!.etag ?? '"e"' })),
+      DeleteMarkers: page.filter((r) => !r.obj && r.prefix === undefined).map((r) => ({ Key: r.key, VersionId: r.versionId, IsLatest: r.latest })),
+      CommonPrefixes: page.filter((r) => r.prefix !== undefined).map((r) => ({ Prefix: r.prefix })),
+      IsTruncated: more,
+      NextKeyMarker: more ? last!.prefix ?? last!.key : undefined,
+      NextVersionIdMarker: more && last!.prefix === undefined ? last!.versionId : undefined,
+    };
+  }
+
   async send(cmd: { constructor: { name: string }; input: Input }): Promise<any> {
     const op = cmd.constructor.name.replace(/Command$/, '');
     const input = cmd.input;
@@ -128,8 +191,7 @@ export class S3Twin {
     if (this.opts.failWhen?.(op, input)) throw new S3Error('InternalError', 500);
     const injected = this.opts.errorFor?.(op, input);
     if (injected) throw injected;
-    const delay = this.opts.delayMs?.(op, input) ?? 0;
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    await this.opts.holdAnswer?.(op, input);
     try {
       return await this.#answer(op, input);
     } finally {
@@ -229,38 +291,37 @@ export class S3Twin {
         return { TagSet: Object.entries(obj.tags).map(([Key, Value]) => ({ Key, Value })), VersionId: obj.versionId };
       }
       case 'ListObjectsV2': {
-        const prefix = `${input.Bucket}/${input.Prefix ?? ''}`;
-        const order = this.opts.listOrder === 'javascript' ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-          : (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-        const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(input.Bucket.length + 1)).sort(order);
-        const from = input.ContinuationToken ? keys.indexOf(input.ContinuationToken) + 1 : 0;
-        const page = keys.slice(from, from + (this.opts.pageSize ?? 1000));
-        const more = from + page.length < keys.length;
+        // One row per key, or per common prefix (counted once) when a delimiter groups keys below it.
+        const rows = this.#listed(input.Bucket, [...this.objects.keys()], input.Prefix, input.Delimiter)
+          .filter((r, i, all) => r.prefix === undefined || all[i - 1]?.prefix !== r.prefix);
+        const name = (r: { key: string; prefix?: string }) => r.prefix ?? r.key;
+        const from = input.ContinuationToken ? rows.findIndex((r) => name(r) === input.ContinuationToken) + 1 : 0;
+        const page = rows.slice(from, from + (this.opts.pageSize ?? 1000));
+        const more = from + page.length < rows.length;
         return {
-          Contents: page.map((k) => {
-            const o = this.objects.get(`${input.Bucket}/${k}`)!;
-            return { Key: k, Size: o.body.length, ETag: o.etag ?? '"e"' };
+          Contents: page.filter((r) => r.prefix === undefined).map(({ key }) => {
+            const o = this.objects.get(`${input.Bucket}/${key}`)!;
+            return { Key: key, Size: o.body.length, ETag: o.etag ?? '"e"' };
           }),
-          IsTruncated: more, NextContinuationToken: more ? page.at(-1) : undefined,
+          CommonPrefixes: page.filter((r) => r.prefix !== undefined).map((r) => ({ Prefix: r.prefix })),
+          IsTruncated: more, NextContinuationToken: more ? name(page.at(-1)!) : undefined,
         };
       }
-      case 'ListObjectVersions': {
-        // Keys in S3's byte order, each key's versions newest first; unversioned objects have the version id "null".
-        const prefix = `${input.Bucket}/${input.Prefix ?? ''}`;
-        const ids = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-        const all = ids.flatMap((id) => [...(this.history.get(id) ?? [this.objects.get(id)!])].reverse().map((o, i) => ({
-          Key: id.slice(input.Bucket.length + 1), VersionId: o.versionId ?? 'null', IsLatest: i === 0, Size: o.body.length,
-          ETag: o.etag ?? '"e"' })));
-        const from = input.KeyMarker === undefined ? 0
-          : all.findIndex((v) => v.Key === input.KeyMarker && v.VersionId === input.VersionIdMarker) + 1;
-        const page = all.slice(from, from + (this.opts.pageSize ?? 1000));
-        const more = from + page.length < all.length;
-        return { Versions: page, IsTruncated: more, NextKeyMarker: more ? page.at(-1)!.Key : undefined,
-          NextVersionIdMarker: more ? page.at(-1)!.VersionId : undefined };
-      }
+      case 'ListObjectVersions':
+        return this.#listVersions(input);
+      case 'ListBuckets':
+        return { Buckets: [...new Set([...this.objects.keys()].map((id) => id.slice(0, id.indexOf('/'))))].sort().map((Name) => ({ Name })) };
       case 'DeleteObject': {
         this.deleted.push(id);
         const versions = this.history.get(id);
+        if (input.VersionId === undefined && this.opts.versioned) {
+          // S3 keeps every version and puts a delete marker on top.
+          const marker = `v${this.#next++}`;
+          this.#markerBorn.set(`${id}#${marker}`, this.#seq++);
+          this.deleteMarkers.set(id, [...(this.deleteMarkers.get(id) ?? []), marker]);
+          this.objects.delete(id);
+          return { DeleteMarker: true, VersionId: marker };
+        }
         if (input.VersionId === undefined || !versions) {
           this.objects.delete(id);
           return {};

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { SseCKey } from '../../src/keys/key.js';
@@ -16,6 +15,7 @@ import { recordFromTags } from '../../src/core/scans/rebuild.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
 import { networkError, S3Error, S3Twin, timeoutError } from '../support/s3-twin.js';
+import { tempDir } from '../support/tempdir.js';
 
 const key = new SseCKey(randomBytes(32), 'k');
 const other = new SseCKey(randomBytes(32), 'other');
@@ -48,7 +48,7 @@ const failures: Array<[string, () => Error, number, RegExp]> = [
 test('get: a checksum tag that cannot be read fails the download (exit 1, or 5 unanswered) and writes nothing', async () => {
   for (const [what, error, exitCode, message] of failures) {
     const { io } = await multipartObject(error);
-    const dir = mkdtempSync(join(tmpdir(), 'sse3-unit-'));
+    const dir = tempDir('sse3-unit-');
     const received: Buffer[] = [];
     const sink = new Writable({ write: (c, _e, cb) => { received.push(c); cb(); } });
     const targets: DownloadTarget[] = [{ kind: 'file', path: join(dir, 'out') }, { kind: 'stream', stream: sink, name: 'stdout' }];
@@ -87,7 +87,7 @@ test('get to stdout: a failed check says the data already went to stdout, never 
   await assert.rejects(downloadObject({ io, object: { bucket: 'b', key: 'big' }, sseKey: key, expected: { sha256: 'f'.repeat(64) },
     target: { kind: 'stream', stream: sink, name: 'stdout' } }),
   (e: Sse3Error) => e.code === 'INTEGRITY' && /the data already went to stdout/.test(e.message) && !/nothing was written/.test(`${e.message} ${e.hint}`));
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-unit-'));
+  const dir = tempDir('sse3-unit-');
   await assert.rejects(downloadObject({ io, object: { bucket: 'b', key: 'big' }, sseKey: key, expected: { sha256: 'f'.repeat(64) },
     target: { kind: 'file', path: join(dir, 'f') } }), (e: Sse3Error) => /nothing was written locally/.test(e.hint!));
 });

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { BoundedPool, fixedChunks } from '../../src/core/transfer/pools.js';
 import { partSizeFor, MiB } from '../../src/core/transfer/partsize.js';
 import { Sse3Error } from '../../src/errors.js';
+import { promisesSettled } from '../support/wait.js';
 
 async function sizes(total: number, piece: number, size: number): Promise<number[]> {
   const pieces = [];
@@ -36,7 +37,7 @@ test('BoundedPool never runs more than its limit and surfaces the first failure'
     await pool.add(async () => {
       running++;
       peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 5));
+      await promisesSettled(); // every task started so far is running now
       running--;
     });
   }
@@ -46,7 +47,7 @@ test('BoundedPool never runs more than its limit and surfaces the first failure'
   const failing = new BoundedPool(2);
   await failing.add(async () => { throw new Error('boom'); });
   await assert.rejects(async () => {
-    for (let i = 0; i < 5; i++) await failing.add(async () => { await new Promise((r) => setTimeout(r, 1)); });
+    for (let i = 0; i < 5; i++) await failing.add(() => promisesSettled());
     await failing.drain();
   }, /boom/);
 });

@@ -1,17 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fingerprintOf } from '../../src/keys/key.js';
 import { takeEnvKey } from '../../src/keys/env.js';
 import { MemoryKeychain } from '../../src/keys/keychain.js';
 import { discoverKeys, loadKey } from '../../src/keys/sources.js';
+import { tempDir } from '../support/tempdir.js';
 
 test('a key variable leaves the environment when read, and every later read in the process still finds it', async (t) => {
-  const keyDir = mkdtempSync(join(tmpdir(), 'sse3-unit-'));
-  t.after(() => rmSync(keyDir, { recursive: true, force: true }));
+  const keyDir = tempDir('sse3-unit-');
   const [a, b] = [randomBytes(32), randomBytes(32)];
   const env: NodeJS.ProcessEnv = { SSE3_KEY: a.toString('base64'), MYKEY: b.toString('base64'), OTHER: 'stays' };
   const ctx = { env, keychain: new MemoryKeychain() };

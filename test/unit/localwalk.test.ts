@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LocalWalkEntry, walkLocalSorted } from '../../src/core/sync/localwalk.js';
+import { tempDir } from '../support/tempdir.js';
 
 const bytewise = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -22,7 +22,7 @@ function tree(root: string, files: string[]): void {
 }
 
 test('the walk yields files in S3 key order, which per-folder name order is not', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sse3-walk-'));
+  const root = tempDir('sse3-walk-');
   const files = ['a-b', 'a.b', 'a0', 'a/b', 'a/b-c', 'a/b/c', 'a b', 'ä', 'z', '\u{1F600}', '\uFFFD', '\uE000x',
     'x/\u{1F600}', 'x/\uFFFD', 'x/y/z', 'x-y', 'x.y/q', 'name with spaces/and more', '\u65e5\u672c/\u8a9e'];
   // 'a/b' and 'a/b/c' cannot both be files: 'a/b' is a folder here.
@@ -51,8 +51,8 @@ test('the walk yields files in S3 key order, which per-folder name order is not'
 });
 
 test('links: followed loop-safe when asked, skipped (folders as a whole) when not; dangling links, FIFOs and bad names are reported', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sse3-walk-'));
-  const outside = mkdtempSync(join(tmpdir(), 'sse3-walk-out-'));
+  const root = tempDir('sse3-walk-');
+  const outside = tempDir('sse3-walk-out-');
   tree(outside, ['o1', 'sub/o2']);
   tree(root, ['dir/f', 'real']);
   symlinkSync('self', join(root, 'self'));
@@ -94,7 +94,7 @@ test('links: followed loop-safe when asked, skipped (folders as a whole) when no
 });
 
 test('an excluded folder is never read; filters see folders with a trailing slash', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sse3-walk-'));
+  const root = tempDir('sse3-walk-');
   tree(root, ['keep/a', 'skip/b', 'skip/c/d', 'x.log', 'y.txt']);
   const asked: string[] = [];
   const got = await walk(root, { followSymlinks: true, include: (rel) => { asked.push(rel); return rel !== 'skip/' && !rel.endsWith('.log'); } });

@@ -1,10 +1,9 @@
 // Records that enter the manifest from outside (an export, a .db backup) get one check, field by field; open journal
 // entries of another manifest are never taken in; settling an upload writes only what that upload provably wrote.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SseCKey } from '../../src/keys/key.js';
@@ -15,9 +14,9 @@ import { DOCUMENT_FORMAT, DOCUMENT_VERSION, type ImportedRecords, parseManifestD
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
 import { networkError, S3Twin } from '../support/s3-twin.js';
+import { tempDir } from '../support/tempdir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sse3-import-test-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('sse3-import-test-');
 let files = 0;
 const tempFile = (name: string) => join(dir, `${files++}-${name}`);
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
+import { tempDir } from '../support/tempdir.js';
+import { waitFor } from '../support/wait.js';
 
 const entry = (over: Partial<ManifestEntry>): ManifestEntry => ({
   endpoint: 'https://a', bucket: 'b', key: 'k', versionId: '', fingerprint: 'fp1', size: 3, sha256: 'a'.repeat(64), etag: 'e',
@@ -54,7 +54,7 @@ test('entries() leaves the connection free between pages: the same store records
 });
 
 test('deferred records: written in one group, visible to this store at once, to others after a flush, a settle or close', () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'sse3-defer-')), 'm.db');
+  const file = join(tempDir('sse3-defer-'), 'm.db');
   const m = new ManifestStore(file);
   const other = new ManifestStore(file);
   m.deferRecords(4, 60_000);
@@ -82,12 +82,12 @@ test('deferred records: written in one group, visible to this store at once, to 
 });
 
 test('deferred records are written after a few milliseconds when no more come', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'sse3-defer-')), 'm.db');
+  const file = join(tempDir('sse3-defer-'), 'm.db');
   const m = new ManifestStore(file);
   const other = new ManifestStore(file);
   m.deferRecords(64, 5);
   m.record(entry({ key: 'a' }));
-  for (let i = 0; i < 200 && other.count() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('the deferred row in the file, seen by another connection', () => other.count() > 0, 5_000, 5);
   assert.equal(other.count(), 1);
   m.close();
   other.close();

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
 import { endpointIdentityOf } from '../../src/s3/endpoint.js';
+import { tempDir } from '../support/tempdir.js';
 
 const loc = { endpoint: 'https://127.0.0.1:8443', bucket: 'b', key: 'dir/file.txt' };
 const entry = (over: Partial<ManifestEntry>): ManifestEntry => ({
@@ -41,7 +40,7 @@ test('pending multipart uploads are recorded until ended', () => {
 });
 
 test('the manifest holds no key material: no table of its schema has a column for it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-manifest-'));
+  const dir = tempDir('sse3-manifest-');
   const file = join(dir, 'm.db');
   const m = new ManifestStore(file);
   m.record(entry({}));
@@ -75,7 +74,7 @@ test('the manifest holds no key material: no table of its schema has a column fo
 });
 
 test('8 processes writing 150 rows each at once lose nothing', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-manifest-'));
+  const dir = tempDir('sse3-manifest-');
   const file = join(dir, 'manifest.db');
   new ManifestStore(file).close();
   const writer = new URL('../fixtures/manifest-writer.js', import.meta.url).pathname;
@@ -91,7 +90,7 @@ test('8 processes writing 150 rows each at once lose nothing', async () => {
 });
 
 test('a manifest made before mtimes were kept gains the column and keeps its rows', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-manifest-'));
+  const dir = tempDir('sse3-manifest-');
   const file = join(dir, 'old.db');
   // The objects table as sse3 created it before this column existed.
   const db = new Database(file);
@@ -165,7 +164,7 @@ test('endpoint identity: default port, case, trailing dot and slash, localhost a
 });
 
 test('old spellings are merged on open (the later record of a version wins); aliases chain to one surviving name', () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'sse3-unit-')), 'manifest.db');
+  const file = join(tempDir('sse3-unit-'), 'manifest.db');
   const m = new ManifestStore(file);
   m.record(entry({ endpoint: 'https://localhost:8443/', key: 'k', fingerprint: 'a'.repeat(20) }));
   m.record(entry({ endpoint: 'https://127.0.0.1:8443', key: 'k', fingerprint: 'b'.repeat(20) }));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ExitCode, worstExitCode } from '../../src/errors.js';
 import { parseScope } from '../../src/core/session/scope.js';
-import { keyEcho } from '../../src/core/ssec.js';
+import { keyEcho } from '../../src/core/keyed.js';
 import { SseCKey } from '../../src/keys/key.js';
 import { ManifestStore, newEntry, prefixSuccessor } from '../../src/manifest/store.js';
 import { objectKeyFor } from '../../src/s3/url.js';

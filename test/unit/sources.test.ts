@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintOf, SseCKey } from '../../src/keys/key.js';
 import { KeyFinder } from '../../src/core/session/session.js';
 import { MemoryKeychain } from '../../src/keys/keychain.js';
 import { discoverKeys, findKeyByFingerprint, generateKey, loadKey, parseKeyRef, storeKey } from '../../src/keys/sources.js';
 import { Sse3Error } from '../../src/errors.js';
+import { tempDir } from '../support/tempdir.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'sse3-unit-'));
+const tmp = () => tempDir('sse3-unit-');
 const ctx = (env: NodeJS.ProcessEnv = {}) => ({ env, keychain: new MemoryKeychain() });
 const code = (c: string) => (e: unknown) => e instanceof Sse3Error && e.code === c;
 
@@ -157,9 +157,12 @@ test('KeyFinder: keys given with --key first; the keychain is listed once per pr
   await keychain.set('o', other.toString('base64'));
   let listings = 0;
   const list = keychain.list.bind(keychain);
+  // The listing answers only once every lookup below has been asked for: they all wait on the one listing.
+  let answerListing = () => {};
+  const listingAnswered = new Promise<void>((r) => { answerListing = r; });
   keychain.list = async () => {
     listings++;
-    await new Promise((r) => setTimeout(r, 20));
+    await listingAnswered;
     return list();
   };
   const givenKey = new SseCKey(given, 'key file given');
@@ -168,8 +171,10 @@ test('KeyFinder: keys given with --key first; the keychain is listed once per pr
   assert.equal(listings, 0, 'a given key needs no discovery');
   assert.equal((await finder.find(fingerprintOf(inFolder)))?.source, `key file ${join(keyDir, 'a.key')}`);
   assert.equal(listings, 0, 'found in the key folder: the keychain is not asked');
-  const found = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-    finder.find(fingerprintOf(i % 3 === 0 ? inKeychain : i % 3 === 1 ? other : randomBytes(32)))));
+  const lookups = Array.from({ length: 50 }, (_, i) =>
+    finder.find(fingerprintOf(i % 3 === 0 ? inKeychain : i % 3 === 1 ? other : randomBytes(32))));
+  answerListing();
+  const found = await Promise.all(lookups);
   assert.equal(found.filter((k) => k?.fingerprint === fingerprintOf(inKeychain)).length, 17);
   assert.equal(found.filter((k) => k?.fingerprint === fingerprintOf(other)).length, 17);
   assert.equal(found.filter((k) => k === undefined).length, 16);

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAhead } from '../../src/core/runtime/batch.js';
 import { pathFilter } from '../../src/core/sync/filter.js';
@@ -14,6 +13,8 @@ import { planSync, type SyncOutcome, type SyncSpec, type SyncTally } from '../..
 import { ManifestStore } from '../../src/manifest/store.js';
 import type { KeyContext } from '../../src/keys/sources.js';
 import { S3Twin } from '../support/s3-twin.js';
+import { tempDir } from '../support/tempdir.js';
+import { promisesSettled } from '../support/wait.js';
 
 const key = new SseCKey(randomBytes(32), 'test');
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -37,7 +38,7 @@ const ops = (twin: S3Twin) => twin.requests.map((r) => r.op);
 test('up: a second sync sends only the listing; a touched file is hashed, not sent, and its mtime recorded; an edit is sent', async () => {
   const twin = new S3Twin({ pageSize: 7 });
   const s = session(twin);
-  const root = mkdtempSync(join(tmpdir(), 'sse3-sync-'));
+  const root = tempDir('sse3-sync-');
   const names = Array.from({ length: 30 }, (_, i) => (i % 3 ? `d${i % 4}/f${i}` : `f ${i} \u{1F600}`));
   for (const n of names) {
     mkdirSync(join(root, n, '..'), { recursive: true });
@@ -73,7 +74,7 @@ test('up: a second sync sends only the listing; a touched file is hashed, not se
 test('a record of another version (the object was replaced behind sse3\'s back) is not trusted', async () => {
   const twin = new S3Twin();
   const s = session(twin);
-  const root = mkdtempSync(join(tmpdir(), 'sse3-sync-'));
+  const root = tempDir('sse3-sync-');
   writeFileSync(join(root, 'f'), 'mine');
   await sync(s, { direction: 'up', root });
   // Another writer stores other bytes of the same size under the key, without sse3's tags.
@@ -87,12 +88,12 @@ test('a record of another version (the object was replaced behind sse3\'s back) 
 test('down: written files get the recorded mtime; --delete waits for the whole listing, so a listing out of order deletes nothing', async () => {
   const twin = new S3Twin();
   const s = session(twin);
-  const src = mkdtempSync(join(tmpdir(), 'sse3-sync-'));
+  const src = tempDir('sse3-sync-');
   writeFileSync(join(src, '\uFFFD'), 'replacement');
   writeFileSync(join(src, '\u{1F600}'), 'smile');
   utimesSync(join(src, '\u{1F600}'), new Date(), new Date(1_700_000_000_123));
   await sync(s, { direction: 'up', root: src });
-  const dst = mkdtempSync(join(tmpdir(), 'sse3-sync-'));
+  const dst = tempDir('sse3-sync-');
   const down = await sync(s, { direction: 'down', root: dst });
   assert.deepEqual(down.actions, ['download \u{1F600} (new)', 'download \uFFFD (new)']);
   const { statSync } = await import('node:fs');
@@ -103,7 +104,7 @@ test('down: written files get the recorded mtime; --delete waits for the whole l
   const mixed = new S3Twin({ listOrder: 'javascript' });
   const m = session(mixed);
   await sync(m, { direction: 'up', root: src });
-  const local = mkdtempSync(join(tmpdir(), 'sse3-sync-'));
+  const local = tempDir('sse3-sync-');
   writeFileSync(join(local, '\uFFFD'), 'replacement');
   await assert.rejects(sync(m, { direction: 'down', root: local, delete: true }), /not in S3 key order/);
   assert.ok(existsSync(join(local, '\uFFFD')), 'nothing was deleted on the strength of a broken listing');
@@ -142,7 +143,7 @@ test('readAhead takes items before they are asked for, up to its bound, and pass
   const taken: number[] = [];
   const it = readAhead(source, 4, (i) => taken.push(i))[Symbol.asyncIterator]();
   assert.equal((await it.next()).value, 0);
-  await new Promise((r) => setTimeout(r, 10));
+  await promisesSettled(); // the source needs no I/O: the read-ahead has taken all it will take
   assert.ok(produced <= 6 && taken.length >= 4, `bounded look-ahead (${produced} produced)`);
   const rest: number[] = [];
   await assert.rejects((async () => { for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value); })(), /listing cut/);

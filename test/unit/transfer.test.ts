@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { SseCKey } from '../../src/keys/key.js';
@@ -12,6 +11,8 @@ import { TransferScope } from '../../src/core/transfer/scope.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { Sse3Error } from '../../src/errors.js';
 import { S3Twin } from '../support/s3-twin.js';
+import { tempDir } from '../support/tempdir.js';
+import { waitFor } from '../support/wait.js';
 
 const key = new SseCKey(randomBytes(32), 'test');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -85,7 +86,7 @@ test('download verifies the SHA-256 and leaves no file when it does not match', 
   const manifest = new ManifestStore(':memory:');
   const data = randomBytes(3000);
   await upload(twin, manifest, 'b', 'k', chunked(data), { partSize: 1024 });
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-dl-'));
+  const dir = tempDir('sse3-dl-');
   const ok = await download(twin, 'k', join(dir, 'out'));
   assert.equal(ok.checkedAgainst, 'tag');
   assert.deepEqual(readFileSync(join(dir, 'out')), data);
@@ -98,7 +99,7 @@ test('download verifies the SHA-256 and leaves no file when it does not match', 
 test('download of an unencrypted object is refused and leaves no file', async () => {
   const twin = new S3Twin();
   twin.objects.set('b/plain', { body: Buffer.from('hello'), metadata: {}, tags: {} });
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-dl-'));
+  const dir = tempDir('sse3-dl-');
   await assert.rejects(download(twin, 'plain', join(dir, 'x')), (e) => e instanceof Sse3Error && e.code === 'NOT_ENCRYPTED');
   assert.deepEqual(readdirSync(dir), []);
 });
@@ -112,7 +113,7 @@ test('a range whose body ends early is fetched again from where it stopped, and 
     && Number(range.slice(6).split('-')[0]) < 8 * MiB && cuts++ < 2 });
   const manifest = new ManifestStore(':memory:');
   await upload(twin, manifest, 'b', 'k', chunked(data, MiB), { partSize: 5 * MiB });
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-dl-'));
+  const dir = tempDir('sse3-dl-');
   const r = await download(twin, 'k', join(dir, 'out'), { partSize: 4 * MiB });
   assert.equal(cuts, 3, 'two cut-short answers, then a whole one');
   const asked = twin.requests.filter((q) => q.op === 'GetObject').map((q) => q.input.Range);
@@ -133,17 +134,16 @@ test('ranges answered out of order are written at their offsets and still give a
   const manifest = new ManifestStore(':memory:');
   const twin = new S3Twin();
   await upload(twin, manifest, 'b', 'k', chunked(data, MiB), { partSize: 5 * MiB });
-  const dir = mkdtempSync(join(tmpdir(), 'sse3-dl-'));
-  // The second range answers last, long after the ranges behind it were written: while it waits, the temporary
-  // file already holds the third range at its offset.
+  const dir = tempDir('sse3-dl-');
+  // The second range answers last: only once the temporary file already holds the third range at its offset.
+  const startsAt = (input: { Range?: unknown }, at: number) => String(input.Range).startsWith(`bytes=${at}-`);
   let seenAhead: boolean | undefined;
-  twin.opts.delayMs = (op, input) => {
-    if (op !== 'GetObject' || !String(input.Range).startsWith(`bytes=${MiB}-`)) return 0;
-    setTimeout(() => {
+  twin.opts.holdAnswer = (op, input) => {
+    if (op !== 'GetObject' || !startsAt(input, MiB)) return undefined;
+    return waitFor('the third range in the temporary file while the second is held back', () => {
       const part = readdirSync(dir).find((n) => n.endsWith('.part'));
-      seenAhead = part !== undefined && readFileSync(join(dir, part)).subarray(2 * MiB, 3 * MiB).equals(data.subarray(2 * MiB, 3 * MiB));
-    }, 250);
-    return 300;
+      return part !== undefined && readFileSync(join(dir, part)).subarray(2 * MiB, 3 * MiB).equals(data.subarray(2 * MiB, 3 * MiB));
+    }, 10_000).then(() => { seenAhead = true; }, () => { seenAhead = false; });
   };
   const r = await download(twin, 'k', join(dir, 'out'), { partSize: MiB, concurrency: 4 });
   const order = twin.answered.filter((q) => q.op === 'GetObject').map((q) => Number(String(q.input.Range).slice(6).split('-')[0]) / MiB);
@@ -154,8 +154,11 @@ test('ranges answered out of order are written at their offsets and still give a
   assert.deepEqual(readFileSync(join(dir, 'out')), data);
 
   twin.answered.length = 0;
-  twin.opts.delayMs = (op, input) => (op === 'GetObject' && String(input.Range).startsWith(`bytes=${MiB}-`) ? 300 : 0);
-  twin.objects.get('b/k')!.body[8 * MiB + 5] ^= 1; // corrupted at rest, in a range written before the slow one
+  // Corrupted at rest, in a range answered (and written) while the one at 1 MiB is held back.
+  twin.opts.holdAnswer = (op, input) => (op === 'GetObject' && startsAt(input, MiB)
+    ? waitFor('the range at 8 MiB answered', () => twin.answered.some((q) => q.op === 'GetObject' && startsAt(q.input, 8 * MiB)), 10_000)
+    : undefined);
+  twin.objects.get('b/k')!.body[8 * MiB + 5] ^= 1;
   await assert.rejects(download(twin, 'k', join(dir, 'bad'), { partSize: MiB, concurrency: 4 }), (e: Sse3Error) => e.code === 'INTEGRITY');
   assert.deepEqual(readdirSync(dir), ['out'], 'no partial file is left');
 });

@@ -4,7 +4,8 @@ import { describeS3Error, statusOf } from '../../s3/errors.js';
 import type { Io } from '../context.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import { keyForObject, type ObjectKey, type Session } from '../session/session.js';
-import { keyEcho, mtimeFromMetadata, type ObjectVersionRef, unquoteEtag } from '../ssec.js';
+import { keyEcho, unquoteEtag } from '../keyed.js';
+import { mtimeFromMetadata, type ObjectVersionRef } from '../tags.js';
 import { recordFoundByTag, withObjectKey } from '../session/heal.js';
 import { checkAnsweredVersion } from '../transfer/answers.js';
 

@@ -1,9 +1,8 @@
-import { describeS3Error, statusOf } from '../../s3/errors.js';
-import { formatS3Url } from '../../s3/url.js';
+import { Sse3Error } from '../../errors.js';
 import type { ListedObject } from '../../s3/list.js';
 import { headWithoutKey } from './head.js';
 import type { Session } from '../session/session.js';
-import { readTags, sse3Values } from '../ssec.js';
+import { readSse3Tags } from '../tags.js';
 
 /** What ls shows of one object (version): the listing's facts plus what only sse3 knows. */
 export interface ListedRow {
@@ -25,7 +24,8 @@ export interface ListedRow {
 /**
  * Describe one listed object. The manifest answers without a request when it records this version (and, for a
  * current-version listing, the ETag still matches). Otherwise, unless `fast`, the sse3-fp tag is read, and an
- * untagged object gets a HEAD without a key, which tells SSE-C (400/403) from plain (200).
+ * untagged object gets a HEAD without a key, which tells SSE-C (400/403) from plain (200). Tags that cannot be read
+ * are an error, as everywhere in sse3 (readSse3Tags).
  */
 export async function describeListed(s: Session, bucket: string, v: ListedObject, opts: { fast?: boolean; versions?: boolean })
   : Promise<ListedRow> {
@@ -41,19 +41,15 @@ export async function describeListed(s: Session, bucket: string, v: ListedObject
   const unknown: ListedRow = { ...base, encryption: 'unknown', fingerprint: null, keyAvailable: null, source: null };
   if (opts.fast) return unknown;
   const obj = { bucket, key: v.key, versionId: v.versionId };
-  const tags = await readTags(s, obj).catch((e) => {
-    const status = statusOf(e);
-    if (status !== undefined && status >= 400 && status < 500) return undefined; // not readable: the HEAD decides
-    throw describeS3Error(e, { op: 'tagging', url: formatS3Url(obj) });
-  });
-  const { fingerprint } = sse3Values(tags, obj, 'tag');
-  if (fingerprint) return withKey({ ...base, encryption: 'sse-c', fingerprint, source: 'tag' });
   try {
+    // Tags that may not be read are an error (readSse3Tags): an object is never shown as untagged on a guess.
+    const { fingerprint } = await readSse3Tags(s, obj, { what: 'key fingerprint', op: 'tagging' });
+    if (fingerprint) return withKey({ ...base, encryption: 'sse-c', fingerprint, source: 'tag' });
     const state = await headWithoutKey(s, obj);
     return { ...base, encryption: state.state === 'plain' ? 'none' : 'sse-c', fingerprint: null, keyAvailable: null, source: 'head' };
   } catch (e) {
     // Deleted since the listing: nothing more to say about it.
-    if ((e as { code?: string }).code === 'NO_OBJECT') return unknown;
+    if (e instanceof Sse3Error && e.code === 'NO_OBJECT') return unknown;
     throw e;
   }
 }

@@ -2,6 +2,7 @@ import { Sse3Error } from '../../errors.js';
 import { describeS3Error } from '../../s3/errors.js';
 import { listLevel } from '../../s3/list.js';
 import { formatS3Url, parseS3Url } from '../../s3/url.js';
+import { versionIdOf } from '../../s3/version.js';
 import type { Io } from '../context.js';
 import { type RetireCheck, retirementChecks } from '../rotation/retire.js';
 import { listScope, parseScope } from '../session/scope.js';
@@ -91,7 +92,8 @@ export async function removeVersion(io: Io, t: RemoveTarget): Promise<RemoveResu
   }
   const location = { endpoint: io.conn.endpoint, bucket: t.bucket, key: t.key };
   // Versioning on: a delete without a version only hides the object behind a marker, and every version stays.
-  const markerCreated = !t.versionId && resp.DeleteMarker && resp.VersionId && resp.VersionId !== 'null' ? resp.VersionId : null;
+  const marker = versionIdOf(resp.VersionId);
+  const markerCreated = !t.versionId && resp.DeleteMarker && marker ? marker : null;
   const row = markerCreated ? undefined : io.manifest.lookup(location, t.versionId);
   const forgotten = row && io.manifest.remove(location, t.versionId) ? [row.fingerprint] : [];
   return { url, bucket: t.bucket, key: t.key, versionId: t.versionId, markerCreated, deleteMarker: Boolean(t.deleteMarker), forgotten };

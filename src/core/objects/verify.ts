@@ -1,11 +1,9 @@
 import { Writable } from 'node:stream';
 import { ExitCode, Sse3Error } from '../../errors.js';
 import type { ManifestEntry } from '../../manifest/store.js';
-import { describeS3Error } from '../../s3/errors.js';
-import { formatS3Url } from '../../s3/url.js';
 import { downloadObject } from '../transfer/download.js';
 import type { Session } from '../session/session.js';
-import { keyEcho } from '../ssec.js';
+import { headWithKey } from '../keyed.js';
 import { recordSha256 } from '../scans/adopt.js';
 import { HEALED_NOTE, healFromTag } from '../session/heal.js';
 
@@ -56,23 +54,14 @@ export async function verifyEntry(s: Session, e: ManifestEntry, deep: boolean): 
   return { entry: again.entry, status: 'stale-fixed', detail: `${HEALED_NOTE} (key ${e.fingerprint} → ${healed.fingerprint})` };
 }
 
+/** What a keyed HEAD that does not open the recorded version says of it. */
+const HEAD_STATUS = { 'refused': 'wrong-key', 'other-key': 'wrong-key', 'plain': 'not-encrypted', 'missing': 'missing' } as const;
+
 async function verifyRecorded(s: Session, e: ManifestEntry, deep: boolean): Promise<VerifyResult> {
   const key = await s.findKey(e.fingerprint);
   if (!key) return { entry: e, status: 'key-unavailable' };
-  const url = formatS3Url(e);
-  try {
-    const h = await s.conn.objects.headObject({ Bucket: e.bucket, Key: e.key, VersionId: e.versionId || undefined,
-      ...key.sseC() }, { abortSignal: s.signal });
-    const echo = keyEcho(h, key);
-    if (echo === 'plain') return { entry: e, status: 'not-encrypted' };
-    if (echo === 'other') return { entry: e, status: 'wrong-key' };
-  } catch (err) {
-    const mapped = describeS3Error(err, { op: 'head', url, sentFingerprint: key.fingerprint, expectedFingerprint: e.fingerprint });
-    if (mapped.code === 'NO_OBJECT') return { entry: e, status: 'missing' };
-    if (mapped.code === 'WRONG_KEY') return { entry: e, status: 'wrong-key' };
-    if (mapped.code === 'NOT_ENCRYPTED') return { entry: e, status: 'not-encrypted' };
-    throw mapped;
-  }
+  const head = await headWithKey(s, e, key, { op: 'head', expectedFingerprint: e.fingerprint });
+  if (head.verdict !== 'opens') return { entry: e, status: HEAD_STATUS[head.verdict] };
   if (!deep) return { entry: e, status: 'ok' };
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   try {

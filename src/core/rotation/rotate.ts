@@ -1,11 +1,11 @@
-import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url } from '../../s3/url.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { copyObject, type CopyResult, firstPart, mayCopyServerSide, type OpenedSource } from '../transfer/copy.js';
 import { faultPoint } from '../../faults.js';
-import { keyEcho, mtimeFromMetadata, readSse3Tags, sse3Values } from '../ssec.js';
+import { headWithKey, judgeKey } from '../keyed.js';
+import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../tags.js';
 import { headWithoutKey } from '../objects/head.js';
 import { processAlive } from '../runtime/process.js';
 
@@ -31,24 +31,16 @@ export interface RotateResult {
 /** Whether a key opens the current version of an object; `opened` when a GET of its first part told (its body unread). */
 export type Probe = { opens: true; versionId: string; sha256?: string; size: number; contentType?: string; mtimeMs?: number;
     opened?: OpenedSource }
-  | { opens: false; status?: number; plain?: boolean };
+  | { opens: false; plain?: boolean };
 
-/** HEAD with a key: does this key open the current version of the object? */
+/** A keyed HEAD (headWithKey): does this key open the current version of the object? */
 export async function probe(ctx: RotateContext, bucket: string, key: string, sseKey: SseCKey): Promise<Probe> {
-  try {
-    const h = await ctx.io.conn.objects.headObject({ Bucket: bucket, Key: key, ...sseKey.sseC() }, { abortSignal: ctx.io.signal });
-    // Ceph answers a HEAD with SSE-C headers on a plain object with 200 and no SSE-C headers of its own.
-    const echo = keyEcho(h, sseKey);
-    if (echo === 'plain') return { opens: false, plain: true };
-    if (echo === 'other') return { opens: false };
-    const { sha256 } = sse3Values(h.Metadata, { bucket, key, versionId: h.VersionId }, 'metadata');
-    return { opens: true, versionId: h.VersionId ?? '', sha256, size: h.ContentLength ?? 0, contentType: h.ContentType,
-      mtimeMs: mtimeFromMetadata(h.Metadata) };
-  } catch (e) {
-    const status = statusOf(e);
-    if (status === 400 || status === 403) return { opens: false, status };
-    throw describeS3Error(e, { op: 'rotate', url: formatS3Url({ bucket, key }), sentFingerprint: sseKey.fingerprint });
-  }
+  const r = await headWithKey(ctx.io, { bucket, key }, sseKey, { op: 'rotate' });
+  if (r.verdict === 'missing') throw r.error;
+  if (r.verdict !== 'opens') return { opens: false, plain: r.verdict === 'plain' };
+  const o = r.answer;
+  const { sha256 } = sse3Values(o.metadata, { bucket, key, versionId: o.versionId }, 'metadata');
+  return { opens: true, versionId: o.versionId ?? '', sha256, size: o.size, contentType: o.contentType, mtimeMs: mtimeFromMetadata(o.metadata) };
 }
 
 /**
@@ -56,20 +48,15 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
  * object is then re-keyed with one more request (the PUT).
  */
 async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey: SseCKey): Promise<Probe> {
-  let o: OpenedSource;
-  try {
-    o = await firstPart(ctx.io, { bucket, key, sseKey }, ctx.tuning?.partSize);
-  } catch (e) {
-    const status = statusOf(e);
-    if (status === 400 || status === 403) return { opens: false, status };
-    throw describeS3Error(e, { op: 'rotate', url: formatS3Url({ bucket, key }), sentFingerprint: sseKey.fingerprint });
+  // Ceph answers a GET with SSE-C headers of a plain object with 200 and the plaintext: judgeKey says 'plain'.
+  const r = await judgeKey(() => firstPart(ctx.io, { bucket, key, sseKey }, ctx.tuning?.partSize), (o) => o.first, sseKey,
+    { bucket, key }, { op: 'rotate' });
+  if (r.verdict === 'missing') throw r.error;
+  if (r.verdict !== 'opens') {
+    if ('answer' in r) r.answer.first.Body.destroy();
+    return { opens: false, plain: r.verdict === 'plain' };
   }
-  // Ceph answers a GET with SSE-C headers of a plain object with 200 and the plaintext.
-  const echo = keyEcho(o.first, sseKey);
-  if (echo !== 'ours') {
-    o.first.Body.destroy();
-    return echo === 'plain' ? { opens: false, plain: true } : { opens: false };
-  }
+  const o = r.answer;
   return { opens: true, versionId: o.versionId ?? '', sha256: o.sha256, size: o.size, contentType: o.contentType,
     mtimeMs: mtimeFromMetadata(o.first.Metadata), opened: o };
 }
@@ -99,68 +86,98 @@ function closeReplaced(ctx: RotateContext, location: { endpoint: string; bucket:
  */
 export async function rotateObject(ctx: RotateContext, bucket: string, key: string, oldKey: SseCKey, newKey: SseCKey)
   : Promise<RotateResult> {
-  const url = formatS3Url({ bucket, key });
-  const base = { url, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint };
+  const base = { url: formatS3Url({ bucket, key }), oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint };
   // Where the server may copy SSE-C objects server-side, a HEAD tells what to journal and CopyObject re-keys the
   // object without its bytes passing through sse3. Elsewhere (Ceph RGW) the GET that starts the streamed copy
   // tells the same: two requests for a small object, GET and PUT.
   const before = mayCopyServerSide(ctx.io, ctx.tuning) ? await probe(ctx, bucket, key, oldKey) : await openWith(ctx, bucket, key, oldKey);
-  // Already under the target key (a rerun after a rotation that went through): nothing to do, and that is fine.
-  if (before.opens && oldKey.fingerprint === newKey.fingerprint) {
+  if (!before.opens || oldKey.fingerprint === newKey.fingerprint) return notRotated(ctx, { bucket, key }, before, newKey, base);
+  const location = { endpoint: ctx.io.conn.endpoint, bucket, key };
+  const journal = await journalRotation(ctx, location, before, oldKey, newKey);
+  faultPoint('rotate-journalled');
+  const copied = await rekey(ctx, location, before, journal, oldKey, newKey);
+  faultPoint('rotate-written');
+  // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
+  // upload a HEAD with the new key (core/transfer/upload.ts). A write it did not confirm was removed and threw above.
+  ctx.io.manifest.settleRotation(journal.id, 'done');
+  closeReplaced(ctx, location, journal.id, oldKey.fingerprint, newKey.fingerprint, before.versionId);
+  return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
+    olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
+}
+
+type Opened = Extract<Probe, { opens: true }>;
+type ResultBase = Pick<RotateResult, 'url' | 'oldFingerprint' | 'newFingerprint'>;
+
+/**
+ * Nothing to write. Already under the target key — the old key is the new one, or (a rerun after a rotation that
+ * went through) the new key opens it: that is fine. Not encrypted, or opened by neither key: an error.
+ */
+async function notRotated(ctx: RotateContext, obj: { bucket: string; key: string }, before: Probe, newKey: SseCKey, base: ResultBase)
+  : Promise<RotateResult> {
+  const { url } = base;
+  if (before.opens) {
     before.opened?.first.Body.destroy();
     return { ...base, status: 'already', versionId: before.versionId, olderVersionsWithOldKey: 0 };
   }
-  if (!before.opens && before.plain) {
+  if (before.plain) {
     throw new Sse3Error('NOT_ENCRYPTED', `${url} is not SSE-C encrypted, so there is no key to rotate`,
       `encrypt it with: sse3 cp ${url} ${url} --key REF`);
   }
-  if (!before.opens) {
-    const after = await probe(ctx, bucket, key, newKey);
-    if (after.opens) {
-      return { ...base, status: 'already', versionId: after.versionId, olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, after.versionId) };
-    }
-    throw new Sse3Error('WRONG_KEY', `key ${oldKey.fingerprint} does not open ${url}`,
-      'pass the key that encrypted it with --from REF (sse3 verify shows which keys open what)');
+  const after = await probe(ctx, obj.bucket, obj.key, newKey);
+  if (after.opens) {
+    return { ...base, status: 'already', versionId: after.versionId,
+      olderVersionsWithOldKey: olderWithKey(ctx, obj.bucket, obj.key, base.oldFingerprint, after.versionId) };
   }
+  throw new Sse3Error('WRONG_KEY', `key ${base.oldFingerprint} does not open ${url}`,
+    'pass the key that encrypted it with --from REF (sse3 verify shows which keys open what)');
+}
+
+interface Journalled {
+  id: number;
+  /** The plaintext SHA-256 recorded for the object ('' when none is). */
+  sha256: string;
+  mtimeMs?: number;
+}
+
+/** Journal the rotation before anything is written, with what the rotated version must keep: checksum and mtime. */
+async function journalRotation(ctx: RotateContext, location: { endpoint: string; bucket: string; key: string }, before: Opened,
+  oldKey: SseCKey, newKey: SseCKey): Promise<Journalled> {
   const { manifest } = ctx.io;
-  const location = { endpoint: ctx.io.conn.endpoint, bucket, key };
   const recorded = manifest.lookup(location, before.versionId) ?? manifest.lookup(location);
-  let sha256: string;
-  let journalId: number;
   try {
     // Multipart objects carry their checksum only in the tag: without it a settled rotation would lose the checksum.
-    sha256 = (recorded?.fingerprint === oldKey.fingerprint && recorded.sha256) || before.sha256
-      || (await readSse3Tags(ctx.io, { bucket, key, versionId: before.versionId }, { what: 'SHA-256', op: 'rotate' })).sha256 || '';
-    journalId = manifest.journalRotation({ ...location, oldVersion: before.versionId, oldFingerprint: oldKey.fingerprint,
+    const sha256 = (recorded?.fingerprint === oldKey.fingerprint && recorded.sha256) || before.sha256
+      || (await readSse3Tags(ctx.io, { ...location, versionId: before.versionId }, { what: 'SHA-256', op: 'rotate' })).sha256 || '';
+    const id = manifest.journalRotation({ ...location, oldVersion: before.versionId, oldFingerprint: oldKey.fingerprint,
       newFingerprint: newKey.fingerprint, size: before.size, sha256 });
+    return { id, sha256, mtimeMs: before.mtimeMs ?? recorded?.mtimeMs ?? undefined };
   } catch (e) {
     before.opened?.first.Body.destroy();
     throw e;
   }
-  faultPoint('rotate-journalled');
+}
 
-  const copied = await copyObject({
+/**
+ * Copy the object onto itself under the new key. A failure after the commit (the confirming HEAD, a lost response)
+ * leaves the new key in place: the journal stays pending then, so both keys stay on record until --resume or verify
+ * settles it. A failure that left the old version as it was abandons the journal entry.
+ */
+async function rekey(ctx: RotateContext, obj: { bucket: string; key: string }, before: Opened, journal: Journalled,
+  oldKey: SseCKey, newKey: SseCKey): Promise<CopyResult> {
+  const { bucket, key } = obj;
+  const sha256 = journal.sha256 || undefined;
+  return copyObject({
     io: ctx.io, tuning: ctx.tuning, events: ctx.events,
-    source: { bucket, key, versionId: before.versionId || undefined, sseKey: oldKey, sha256: sha256 || undefined },
+    source: { bucket, key, versionId: before.versionId || undefined, sseKey: oldKey, sha256 },
     sourceInfo: { size: before.size, versionId: before.versionId || undefined, contentType: before.contentType, encrypted: true,
-      sha256: sha256 || undefined, mtimeMs: before.mtimeMs ?? recorded?.mtimeMs ?? undefined },
-    opened: before.opened && { ...before.opened, sha256: sha256 || undefined },
+      sha256, mtimeMs: journal.mtimeMs },
+    opened: before.opened && { ...before.opened, sha256 },
     dest: { bucket, key, sseKey: newKey },
   }).catch(async (e) => {
-    // A failure after the commit (the confirming HEAD, a lost response) leaves the new key in place: the
-    // journal must stay pending then, so both keys stay on record until --resume or verify settles it.
     const still = await probe(ctx, bucket, key, oldKey).catch(() => undefined);
-    if (still?.opens && still.versionId === before.versionId) manifest.settleRotation(journalId, 'abandoned');
+    if (still?.opens && still.versionId === before.versionId) ctx.io.manifest.settleRotation(journal.id, 'abandoned');
     throw e;
   });
-  faultPoint('rotate-written');
-
-  // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
-  // upload a HEAD with the new key (src/core/upload.ts). A write it did not confirm was removed and threw above.
-  manifest.settleRotation(journalId, 'done');
-  closeReplaced(ctx, location, journalId, oldKey.fingerprint, newKey.fingerprint, before.versionId);
-  return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
-    olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
 }
 
 

@@ -2,11 +2,10 @@ import { ExitCode, exitCodeOf, worstExitCode } from '../../errors.js';
 import type { RotationRecord } from '../../manifest/store.js';
 import { formatS3Url } from '../../s3/url.js';
 import { newEntry } from '../../manifest/entry.js';
-import { settleOrphanUploads } from '../transfer/orphans.js';
 import { processAlive } from '../runtime/process.js';
 import { PLAIN_FINGERPRINT, probe, type RotateContext, rotateObject, type RotateResult } from './rotate.js';
 import { headWithoutKey } from '../objects/head.js';
-import { putTags, tagsFor } from '../ssec.js';
+import { putTags, tagsFor } from '../tags.js';
 
 export interface SettleResult {
   url: string;
@@ -39,7 +38,7 @@ export async function settleRotations(ctx: RotateContext): Promise<SettleResult[
     if (processAlive(r.pid)) continue; // another sse3 is rotating it right now
     results.push(await settleOne(ctx, r));
   }
-  await settleOrphanUploads(ctx.io, ctx.findKey);
+  // Orphaned uploads were settled when the session opened (openSession), once per command.
   return results;
 }
 

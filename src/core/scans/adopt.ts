@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { newEntry } from '../../manifest/entry.js';
 import type { ManifestEntry } from '../../manifest/store.js';
-import { describeS3Error, statusOf } from '../../s3/errors.js';
+import { describeS3Error } from '../../s3/errors.js';
 import type { ListedObject } from '../../s3/list.js';
 import { formatS3Url } from '../../s3/url.js';
 import type { Io, TransferEvents } from '../context.js';
@@ -10,7 +10,8 @@ import { faultPoint } from '../../faults.js';
 import { headWithoutKey } from '../objects/head.js';
 import type { SseCKey } from '../../keys/key.js';
 import { encryptPlainObject, type RotateContext } from '../rotation/rotate.js';
-import { keyEcho, putTags, readTags, sse3Values, type Tags, tagsFor, unquoteEtag } from '../ssec.js';
+import { headWithKey } from '../keyed.js';
+import { putTags, readObjectTags, sse3Values, type Tags, tagsFor } from '../tags.js';
 
 /** S3 allows at most this many tags on an object version. */
 export const MAX_TAGS = 10;
@@ -96,14 +97,11 @@ async function plaintextSha256(ctx: AdoptContext, obj: { bucket: string; key: st
 
 /**
  * Add sse3's tags to the ones an object version has (never dropping any). Returns a warning instead of writing when
- * the tags cannot be read, or when the merge would pass S3's limit of 10 tags.
+ * the merge would pass S3's limit of 10 tags.
  */
-export async function mergeTags(io: Io, obj: { bucket: string; key: string; versionId: string }, existing: Tags | undefined,
+export async function mergeTags(io: Io, obj: { bucket: string; key: string; versionId: string }, existing: Tags,
   ours: Tags): Promise<{ tagged: boolean; warning?: string }> {
   const url = formatS3Url(obj);
-  if (!existing) {
-    return { tagged: false, warning: `${url}: its tags could not be read, so sse3's tags were not added (the manifest records it)` };
-  }
   const merged = { ...existing, ...ours };
   const adding = Object.keys(ours).filter((k) => existing[k] !== ours[k]);
   if (!adding.length) return { tagged: false };
@@ -119,37 +117,22 @@ export async function mergeTags(io: Io, obj: { bucket: string; key: string; vers
   return { tagged: true };
 }
 
-/** Tags of a version, or undefined when they may not be read (403); other failures are errors. */
-async function tagsOf(io: Io, obj: { bucket: string; key: string; versionId: string }): Promise<Tags | undefined> {
-  try {
-    return await readTags(io, obj);
-  } catch (e) {
-    if (statusOf(e) === 403) return undefined;
-    throw describeS3Error(e, { op: 'tagging', url: formatS3Url(obj) });
-  }
-}
+/** Every tag of a version (adopt adds sse3's to them), read under the one tag policy: unreadable tags are an error. */
+const tagsOf = async (io: Io, obj: { bucket: string; key: string; versionId: string }, what: string): Promise<Tags> =>
+  (await readObjectTags(io, obj, { what, op: 'tagging' })).tags;
 
 type Match = { key: SseCKey; ref: string | null; size: number; etag: string } | 'plain' | undefined;
 
-/** HEAD with each key in turn until a response echoes that key's MD5. Never a GET: the body is not needed to test a key. */
+/** A keyed HEAD with each key in turn until one opens the version (headWithKey: its answer echoes that key's MD5). */
 async function findOpeningKey(ctx: AdoptContext, obj: { bucket: string; key: string; versionId: string }, keys: Candidate[])
   : Promise<{ match: Match; tried: number }> {
-  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
   let tried = 0;
   for (const c of keys) {
     tried++;
-    try {
-      const h = await ctx.io.conn.client.send(new HeadObjectCommand({ Bucket: obj.bucket, Key: obj.key, VersionId: obj.versionId || undefined,
-        ...c.key.sseC() }), { abortSignal: ctx.io.signal });
-      const echo = keyEcho(h, c.key);
-      if (echo === 'plain') return { match: 'plain', tried };
-      if (echo === 'ours') return { match: { key: c.key, ref: c.ref, size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag) }, tried };
-    } catch (e) {
-      const status = statusOf(e);
-      if (status !== 400 && status !== 403) {
-        throw describeS3Error(e, { op: 'head', url: formatS3Url(obj), sentFingerprint: c.key.fingerprint });
-      }
-    }
+    const r = await headWithKey(ctx.io, obj, c.key, { op: 'head' });
+    if (r.verdict === 'opens') return { match: { key: c.key, ref: c.ref, size: r.answer.size, etag: r.answer.etag }, tried };
+    if (r.verdict === 'plain') return { match: 'plain', tried };
+    if (r.verdict === 'missing') throw r.error;
   }
   return { match: undefined, tried };
 }
@@ -181,7 +164,7 @@ export async function adoptVersion(ctx: AdoptContext, bucket: string, v: ListedO
     return { ...base, status: 'plain', fingerprint: null, via: null, sha256: null };
   }
 
-  const tags = await tagsOf(ctx.io, obj);
+  const tags = await tagsOf(ctx.io, obj, 'key fingerprint');
   const tagged = sse3Values(tags, obj, 'tag').fingerprint;
   let order = ctx.candidates.ordered();
   let tried = 0;
@@ -208,7 +191,7 @@ export async function adoptVersion(ctx: AdoptContext, bucket: string, v: ListedO
 type Base = Omit<AdoptResult, 'status' | 'fingerprint' | 'sha256' | 'via'> & { via: AdoptResult['via'] };
 
 async function recordMatch(ctx: AdoptContext, v: ListedObject, obj: { bucket: string; key: string; versionId: string },
-  tags: Tags | undefined, base: Base, m: { fingerprint: string; key?: SseCKey; ref?: string | null; size: number; etag: string })
+  tags: Tags, base: Base, m: { fingerprint: string; key?: SseCKey; ref?: string | null; size: number; etag: string })
   : Promise<AdoptResult> {
   const key = m.key ?? (ctx.hash ? await ctx.findKey(m.fingerprint) : undefined);
   let sha256 = sse3Values(tags, obj, 'tag').sha256;
@@ -245,7 +228,7 @@ async function known(ctx: AdoptContext, obj: { bucket: string; key: string; vers
 /** A SHA-256 computed after the fact (adopt --hash, verify --deep) for a recorded version: into the manifest and its tags. */
 export async function recordSha256(io: Io, row: ManifestEntry, sha256: string): Promise<{ tagged: boolean; warning?: string }> {
   const obj = { bucket: row.bucket, key: row.key, versionId: row.versionId };
-  const tagging = await mergeTags(io, obj, await tagsOf(io, obj), tagsFor(row.fingerprint, sha256));
+  const tagging = await mergeTags(io, obj, await tagsOf(io, obj, 'SHA-256'), tagsFor(row.fingerprint, sha256));
   io.manifest.setSha256(row, row.versionId, sha256);
   return tagging;
 }

@@ -3,7 +3,7 @@ import type { ListedObject } from '../../s3/list.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
 import { listScopeVersions, type Scope } from '../session/scope.js';
-import { readSse3Tags } from '../ssec.js';
+import { readSse3Tags } from '../tags.js';
 import { byObject, isVersionUnreadable } from './tag-scan.js';
 
 /**

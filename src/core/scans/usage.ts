@@ -3,7 +3,7 @@ import type { ListedObject } from '../../s3/list.js';
 import { runBatch } from '../runtime/batch.js';
 import type { Io } from '../context.js';
 import { listScope, listScopeVersions, type Scope } from '../session/scope.js';
-import { readSse3Tags } from '../ssec.js';
+import { readSse3Tags } from '../tags.js';
 import { isVersionUnreadable } from './tag-scan.js';
 
 /**

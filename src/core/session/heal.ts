@@ -1,10 +1,10 @@
 import { Sse3Error } from '../../errors.js';
 import { type ManifestEntry, newEntry } from '../../manifest/entry.js';
-import { describeS3Error } from '../../s3/errors.js';
 import { folderScopeOf, formatS3Url, type S3Location } from '../../s3/url.js';
-import { checkAnsweredVersion } from '../transfer/answers.js';
+import { versionIdOf } from '../../s3/version.js';
 import type { ObjectKey, Session } from './session.js';
-import { mtimeFromMetadata, readSse3Tags, requireOurKey, unquoteEtag } from '../ssec.js';
+import { headWithKey } from '../keyed.js';
+import { mtimeFromMetadata, readSse3Tags } from '../tags.js';
 
 /**
  * Self-healing records. A bucket is shared: a teammate (another manifest) may rotate an object to another key, and
@@ -14,8 +14,6 @@ import { mtimeFromMetadata, readSse3Tags, requireOurKey, unquoteEtag } from '../
  */
 
 export const HEALED_NOTE = "record updated from the object's tag: re-keyed elsewhere";
-
-const normalVersion = (v: string | undefined): string => (!v || v === 'null' ? '' : v);
 
 /** The sentence said once for a corrected record. */
 export const healedLine = (url: string, from: string, to: string): string => `${url}: ${HEALED_NOTE} (key ${from} → ${to})`;
@@ -41,17 +39,11 @@ export async function healFromTag(s: Session, loc: S3Location, found: ObjectKey,
       `${found.fingerprint}), and sse3 cannot find that key`,
     `pass it with --key REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`);
   }
-  let h;
-  try {
-    h = await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId, ...key.sseC() },
-      { abortSignal: s.signal });
-  } catch (e) {
-    throw describeS3Error(e, { op: 'head', url, sentFingerprint: key.fingerprint, expectedFingerprint: tags.fingerprint });
-  }
   // A heal rests on this answer: it must be about the version asked for and under the tag's key, as every keyed answer.
-  checkAnsweredVersion(opts.versionId, h, loc);
-  requireOurKey(h, key, loc);
-  const size = h.ContentLength ?? 0;
+  const head = await headWithKey(s, { ...loc, versionId: opts.versionId }, key, { op: 'head', expectedFingerprint: tags.fingerprint });
+  if (head.verdict !== 'opens') throw head.error;
+  const h = head.answer;
+  const size = h.size;
   const differs = size !== recorded.size ? `its size (${size} bytes, ${recorded.size} recorded)`
     : tags.sha256 && recorded.sha256 && tags.sha256 !== recorded.sha256 ? 'the SHA-256 its sse3-sha256 tag names' : undefined;
   if (differs) {
@@ -60,9 +52,9 @@ export async function healFromTag(s: Session, loc: S3Location, found: ObjectKey,
       'content; the record was kept and the new content was not used',
     `if the new content is what you want, record it deliberately with: sse3 manifest pull ${folderScopeOf(loc)}`);
   }
-  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: normalVersion(h.VersionId ?? opts.versionId),
-    fingerprint: tags.fingerprint, size: recorded.size, sha256: recorded.sha256 || undefined, etag: unquoteEtag(h.ETag),
-    mtimeMs: recorded.mtimeMs ?? mtimeFromMetadata(h.Metadata) });
+  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: versionIdOf(h.versionId ?? opts.versionId),
+    fingerprint: tags.fingerprint, size: recorded.size, sha256: recorded.sha256 || undefined, etag: h.etag,
+    mtimeMs: recorded.mtimeMs ?? mtimeFromMetadata(h.metadata) });
   return { key, entry, fingerprint: tags.fingerprint, foundBy: 'tag' };
 }
 
@@ -103,7 +95,7 @@ export async function withObjectKey<T>(s: Session, loc: S3Location, found: Objec
 export function recordFoundByTag(s: Session, loc: S3Location, found: ObjectKey,
   seen: { versionId?: string; size: number; etag: string; sha256?: string; mtimeMs?: number }): ManifestEntry | undefined {
   if (found.foundBy !== 'tag' || found.entry || !found.fingerprint) return undefined;
-  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: normalVersion(seen.versionId),
+  const entry = newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: versionIdOf(seen.versionId),
     fingerprint: found.fingerprint, size: seen.size, sha256: seen.sha256 ?? found.tagSha256, etag: seen.etag, mtimeMs: seen.mtimeMs });
   s.manifest.record(entry);
   return entry;

@@ -3,7 +3,7 @@ import type { SseCKey } from '../../keys/key.js';
 import type { ManifestEntry } from '../../manifest/store.js';
 import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
-import { readSse3Tags } from '../ssec.js';
+import { readSse3Tags } from '../tags.js';
 import type { Session } from './session.js';
 
 export interface ObjectKey {

@@ -31,13 +31,24 @@ export interface Session extends Io {
   close(): void;
 }
 
-/**
- * Open a session. `keys` are keys given on the command line: candidates tried by fingerprint for every object
- * (and, when only one is given, the key for an object whose fingerprint does not match or is not known).
- */
-export async function openSession(g: ConnectionOptions, signal: AbortSignal,
-  opts: { keys?: SseCKey[]; replaceDamaged?: boolean } = {}): Promise<Session> {
-  const conn = await connect(g);
+export interface SessionOptions {
+  /**
+   * Keys given on the command line: candidates tried by fingerprint for every object (and, when only one is given,
+   * the key for an object whose fingerprint does not match or is not known).
+   */
+  keys?: SseCKey[];
+  /** Other keys the command holds (rotate's --to and --from): settling leftovers may use them too. */
+  settleWith?: SseCKey[];
+  replaceDamaged?: boolean;
+}
+
+/** Open a session: connect, open the manifest, and settle what a killed sse3 left (once per command). */
+export async function openSession(g: ConnectionOptions, signal: AbortSignal, opts: SessionOptions = {}): Promise<Session> {
+  return sessionOver(await connect(g), signal, opts);
+}
+
+/** A session over a connection already made: openSession without the connecting (the unit tests give it the S3 twin). */
+export async function sessionOver(conn: Connection, signal: AbortSignal, opts: SessionOptions = {}): Promise<Session> {
   const paths = sse3Paths();
   // A damaged manifest stops every command (naming the way back), except those that rebuild it.
   const { manifest, movedAside } = opts.replaceDamaged ? openManifestReplacingDamaged(paths.manifestFile)
@@ -49,8 +60,10 @@ export async function openSession(g: ConnectionOptions, signal: AbortSignal,
   const keys = defaultKeyContext();
   const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
   const findKey = (fingerprint: string) => finder.find(fingerprint);
-  // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server.
-  await settleOrphanUploads({ conn, manifest, signal }, findKey).catch(() => 0);
+  // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server: here, once per command,
+  // with every key the command holds. A failure must not stop the command: the next run tries again.
+  const settleKey = async (fingerprint: string) => opts.settleWith?.find((k) => k.fingerprint === fingerprint) ?? findKey(fingerprint);
+  await settleOrphanUploads({ conn, manifest, signal }, settleKey).catch(() => 0);
   return {
     conn, manifest, paths, keys, signal, movedAside,
     givenKeys: finder.given,

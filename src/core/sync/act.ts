@@ -1,14 +1,13 @@
 import { removeVersion } from '../objects/remove.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import { dirname, sep } from 'node:path';
 import { Sse3Error } from '../../errors.js';
 import { newEntry } from '../../manifest/entry.js';
-import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents } from '../context.js';
 import type { Session } from '../session/session.js';
-import { readTagsAndVersion, sse3Values, wholeMs } from '../ssec.js';
+import { readObjectTags, sse3Values } from '../tags.js';
+import { type FileStamp, sameStamp, stampOf, wholeMs } from '../../local/files.js';
 import type { LocalState, RecordState, RemoteState } from './decide.js';
 
 /** The per-path operations of a sync that are not transfers (those are putOne and getOne): they act on one path. */
@@ -21,12 +20,12 @@ export async function recordFromObjectTags(s: Session, loc: S3Location, remote: 
   : Promise<RecordState | undefined> {
   let read;
   try {
-    read = await readTagsAndVersion(s, loc);
+    // Tags that may not be read fail this path (readObjectTags): an object is never taken for unrecorded on a guess.
+    read = await readObjectTags(s, loc, { what: 'SHA-256', op: 'tagging' });
   } catch (e) {
-    const status = statusOf(e);
-    // Gone since the listing, or tags not readable: the object has no record to go by.
-    if (status !== undefined && status >= 400 && status < 500) return undefined;
-    throw describeS3Error(e, { op: 'tagging', url: formatS3Url(loc) });
+    // Gone since the listing: the object has no record to go by.
+    if (e instanceof Sse3Error && e.code === 'NO_OBJECT') return undefined;
+    throw e;
   }
   const { fingerprint, sha256 = '' } = sse3Values(read.tags, { ...loc, versionId: read.versionId }, 'tag');
   if (!fingerprint) return undefined;
@@ -37,13 +36,9 @@ export async function recordFromObjectTags(s: Session, loc: S3Location, remote: 
   return sha256 ? { size: remote.size, etag: remote.etag, sha256, from: 'tags', versionId: read.versionId } : undefined;
 }
 
-/** What a walk saw of a file, to tell whether it changed while it was hashed. */
-export interface SeenFile {
+/** A file as a walk saw it, to tell whether it changed while it was hashed. */
+export interface SeenFile extends FileStamp {
   path: string;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
 }
 
 /**
@@ -61,37 +56,16 @@ export async function hashLocalFile(s: Session, file: SeenFile, dryRun: boolean)
   const st = await fs.stat(file.path).catch((e: NodeJS.ErrnoException) => {
     throw new Sse3Error('LOCAL_IO', `cannot read ${file.path}: ${e.code}`);
   });
-  const same = st.size === file.size && st.mtimeMs === file.mtimeMs && st.ctimeMs === file.ctimeMs && st.ino === file.ino;
-  if (!same) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
-  if (!dryRun) s.manifest.localHashes.remember({ path: file.path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
+  const stamp = stampOf(st);
+  if (!sameStamp(stamp, file)) return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256: 'changed while it was read' };
+  if (!dryRun) s.manifest.localHashes.remember({ path: file.path, ...stamp, sha256 });
   return { size: st.size, mtimeMs: wholeMs(st.mtimeMs), sha256 };
 }
 
 /** After a download: remember the written file's SHA-256 under its final stat, so the next sync need not read it. */
 export async function rememberWritten(s: Session, path: string, sha256: string): Promise<void> {
   const st = await fs.stat(path);
-  s.manifest.localHashes.remember({ path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, sha256 });
-}
-
-/**
- * Make the folder a download goes into, refusing any that resolves outside the sync root (a folder link inside it
- * pointing elsewhere): the deepest existing folder is resolved before anything is created.
- */
-export async function folderInside(realRoot: string, path: string): Promise<void> {
-  const dir = dirname(path);
-  let existing = dir;
-  while (!(await fs.stat(existing).then((st) => st.isDirectory(), () => false))) {
-    const up = dirname(existing);
-    if (up === existing) break;
-    existing = up;
-  }
-  const real = await fs.realpath(existing);
-  if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
-    throw new Sse3Error('LOCAL_IO', `${path} would be written outside ${realRoot} (through ${existing}); not written`);
-  }
-  await fs.mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new Sse3Error('LOCAL_IO', `cannot create the folder ${dir}: ${e.code}${e.code === 'EEXIST' || e.code === 'ENOTDIR' ? ' (a file is in the way)' : ''}`);
-  });
+  s.manifest.localHashes.remember({ path, ...stampOf(st), sha256 });
 }
 
 /** A download must replace only a regular file (or nothing): never a link, device or folder. */

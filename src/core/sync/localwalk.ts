@@ -2,17 +2,14 @@ import { type Dirent, promises as fs, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareUtf8 } from './keyorder.js';
 import { tempFileOwner } from '../transfer/tempfiles.js';
+import { type FileStamp, stampOf } from '../../local/files.js';
 
 /** A regular file (or, when following links, a symbolic link to one) and what stat said about it. */
-export interface LocalFileEntry {
+export interface LocalFileEntry extends FileStamp {
   kind: 'file';
   /** Path relative to the walked folder, '/'-separated: the object key's tail. */
   rel: string;
   path: string;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
 }
 
 /** Something that is not a readable regular file: reported, and never read, overwritten or deleted by a sync. */
@@ -94,7 +91,7 @@ async function* walkFolder(dir: string, prefix: string, ancestors: Set<string>, 
         continue;
       }
       if (!st.isFile()) yield { kind: 'skip', rel, path, reason: 'changed into something else than a file', subtree: false };
-      else yield { kind: 'file', rel, path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+      else yield { kind: 'file', rel, path, ...stampOf(st) };
     } else {
       const st = c.stats ?? await fs.stat(path).catch(() => undefined);
       const id = st && identity(st);

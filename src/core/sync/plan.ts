@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Sse3Error } from '../../errors.js';
 import type { ManifestEntry } from '../../manifest/entry.js';
+import type { LocalHash } from '../../manifest/store.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
@@ -11,10 +12,10 @@ import { collectGarbage } from '../runtime/memory.js';
 import { processAlive } from '../runtime/process.js';
 import { listScope, relativeKey, type Scope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
-import { wholeMs } from '../ssec.js';
+import { sameStamp, wholeMs } from '../../local/files.js';
 import { decide, type Direction, type PairState, type Reason, type RecordState, type Verdict } from './decide.js';
-import { assertReplaceable, deleteLocalFile, deleteObject, folderInside, hashLocalFile, recordFromObjectTags, rememberWritten }
-  from './act.js';
+import { assertReplaceable, deleteLocalFile, deleteObject, hashLocalFile, recordFromObjectTags, rememberWritten } from './act.js';
+import { makeFolderInside, type WriteRoot, writeRoot } from '../../local/inside.js';
 import { getOne, type GetOutcome, localFile, putOne } from '../transfer/single.js';
 import type { UploadResult } from '../transfer/upload.js';
 
@@ -85,11 +86,8 @@ const GC_EVERY = 20_000;
  */
 export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, warn: (message: string) => void)
   : AsyncGenerator<SyncWork> {
-  const { prefix, bucket } = spec.scope;
-  const base = spec.root.endsWith(sep) ? spec.root : spec.root + sep;
-  const records = recordCursor(s, spec.scope);
-  const hashes = new SortedCursor((after) => s.manifest.localHashes.page(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
-  const realRoot = spec.direction === 'down' ? await fs.realpath(spec.root).catch(() => spec.root) : spec.root;
+  const known = { records: recordCursor(s, spec.scope), hashes: hashCursor(s, spec.root) };
+  const root = await writeRoot(spec.root);
   const deletes: SyncWork[] = [];
   let warned: Pair['blocked'];
 
@@ -97,7 +95,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
   for await (const pair of march(localEntries(spec), listRelative(s, spec.scope, spec.filter))) {
     if (++marched % GC_EVERY === 0) collectGarbage();
     const path = join(spec.root, ...pair.rel.split('/'));
-    const loc = { bucket, key: prefix + pair.rel };
+    const loc = { bucket: spec.scope.bucket, key: spec.scope.prefix + pair.rel };
     if (pair.blocked?.tempOwner !== undefined) {
       // sse3's own temporary download files: never synced; a dead process's are removed.
       if (spec.direction === 'down' && !spec.dryRun && !processAlive(pair.blocked.tempOwner)) await fs.unlink(pair.blocked.path).catch(() => undefined);
@@ -113,34 +111,10 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
       else tally.skipped++;
       continue;
     }
-    const state: PairState = {
-      direction: spec.direction, checksum: spec.checksum, delete: spec.delete, tagsRead: false,
-      localBlocked: pair.blocked && `${pair.blocked.path}: ${pair.blocked.reason}`,
-      remote: pair.remote && { size: pair.remote.size, etag: pair.remote.etag },
-      record: pair.remote && recordState(records.seek(pair.rel)),
-      local: pair.local && { size: pair.local.size, mtimeMs: wholeMs(pair.local.mtimeMs) },
-    };
-    if (pair.local && pair.remote && !spec.checksum) {
-      // The checksum remembered for exactly this stat (size, mtime, ctime, inode) is as good as reading the file.
-      const h = hashes.seek(pair.rel);
-      if (h && h.size === pair.local.size && h.mtimeMs === pair.local.mtimeMs && h.ctimeMs === pair.local.ctimeMs
-        && h.ino === pair.local.ino) state.local!.sha256 = h.sha256;
-    }
+    const state = pairState(spec, pair, known);
     const verdict = decide(state);
-    if (verdict.do === 'unchanged' && verdict.recordMtime === undefined) {
-      tally.unchanged++;
-      continue;
-    }
-    if (verdict.do === 'skip') {
-      if (verdict.why === 'not-deleted') tally.notDeleted++;
-      else if (verdict.why === 'source-unreadable') tally.skipped++;
-      continue;
-    }
-    const label = verdict.do === 'delete-remote' || (spec.direction === 'down' && verdict.do !== 'delete-local')
-      ? formatS3Url(loc) : path;
-    const bytes = verdict.do === 'upload' ? state.local!.size : verdict.do === 'download' ? state.remote!.size
-      : verdict.do === 'read-tags' || verdict.do === 'hash' ? undefined : 0;
-    const work: SyncWork = { label, bytes, run: (events) => settle(s, spec, { pair, state, path, loc, realRoot, tally }, verdict, events) };
+    if (settledWithoutWork(verdict, tally)) continue;
+    const work = workFor(s, spec, { pair, state, path, loc, root, tally }, verdict);
     if (verdict.do === 'delete-remote' || verdict.do === 'delete-local') deletes.push(work);
     else yield work;
   }
@@ -149,12 +123,58 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
   yield* deletes;
 }
 
+/** The local checksums remembered under the sync's folder, looked up by relative name in march order. */
+function hashCursor(s: Session, root: string): SortedCursor<LocalHash> {
+  const base = root.endsWith(sep) ? root : root + sep;
+  return new SortedCursor((after) => s.manifest.localHashes.page(base, after, PAGE), (h) => h.path, (h) => h.path.slice(base.length));
+}
+
+/** What is known of a path without a request or a read: stat, listing, the manifest's record, a remembered checksum. */
+function pairState(spec: SyncSpec, pair: Pair, known: { records: SortedCursor<ManifestEntry>; hashes: SortedCursor<LocalHash> })
+  : PairState {
+  const state: PairState = {
+    direction: spec.direction, checksum: spec.checksum, delete: spec.delete, tagsRead: false,
+    localBlocked: pair.blocked && `${pair.blocked.path}: ${pair.blocked.reason}`,
+    remote: pair.remote && { size: pair.remote.size, etag: pair.remote.etag },
+    record: pair.remote && recordState(known.records.seek(pair.rel)),
+    local: pair.local && { size: pair.local.size, mtimeMs: wholeMs(pair.local.mtimeMs) },
+  };
+  if (pair.local && pair.remote && !spec.checksum) {
+    // The checksum remembered for exactly this stamp (size, mtime, ctime, inode) is as good as reading the file.
+    const h = known.hashes.seek(pair.rel);
+    if (h && sameStamp(h, pair.local)) state.local!.sha256 = h.sha256;
+  }
+  return state;
+}
+
+/** A verdict that needs no work (unchanged, or skipped) is counted in the tally instead. */
+function settledWithoutWork(verdict: Verdict, tally: SyncTally): boolean {
+  if (verdict.do === 'unchanged' && verdict.recordMtime === undefined) {
+    tally.unchanged++;
+    return true;
+  }
+  if (verdict.do !== 'skip') return false;
+  if (verdict.why === 'not-deleted') tally.notDeleted++;
+  else if (verdict.why === 'source-unreadable') tally.skipped++;
+  return true;
+}
+
+/** The work a path needs: labelled by what it acts on, with the bytes it moves when they are known now. */
+function workFor(s: Session, spec: SyncSpec, c: PathContext, verdict: Verdict): SyncWork {
+  const label = verdict.do === 'delete-remote' || (spec.direction === 'down' && verdict.do !== 'delete-local')
+    ? formatS3Url(c.loc) : c.path;
+  const bytes = verdict.do === 'upload' ? c.state.local!.size : verdict.do === 'download' ? c.state.remote!.size
+    : verdict.do === 'read-tags' || verdict.do === 'hash' ? undefined : 0;
+  return { label, bytes, run: (events) => settle(s, spec, c, verdict, events) };
+}
+
 interface PathContext {
   pair: Pair;
   state: PairState;
   path: string;
   loc: S3Location;
-  realRoot: string;
+  /** Where downloads go: never outside it. */
+  root: WriteRoot;
   tally: SyncTally;
 }
 
@@ -193,7 +213,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
     case 'download': {
       if (v.reason === 'unrecorded') c.tally.unrecorded++;
       if (spec.dryRun) return { ...base, action: 'download', reason: v.reason };
-      await folderInside(c.realRoot, c.path);
+      await makeFolderInside(c.root, c.path);
       await assertReplaceable(c.path);
       // Regular files only, as assertReplaceable said: a FIFO or device put in its place meanwhile is not written to.
       const download = await getOne(s, c.loc, c.path, { restoreMtime: true, regularOnly: true }, events);

@@ -1,6 +1,7 @@
 import { Sse3Error } from '../../errors.js';
 import type { ObjectInfo } from '../../s3/objects.js';
 import { folderScopeOf, formatS3Url, type S3Location } from '../../s3/url.js';
+import { NULL_VERSION_ID } from '../../s3/version.js';
 
 /**
  * What a server's answer about object data must say before sse3 believes it. A server (or anything posing as one)
@@ -59,7 +60,7 @@ export function answeredSpan(resp: ObjectInfo, asked: { start: number; end?: num
 
 /** Version ids name the same version: S3 calls an unversioned object's version "null". */
 const sameVersion = (asked: string, answered: string | undefined) =>
-  asked === answered || (asked === 'null' && (answered === undefined || answered === ''));
+  asked === answered || (asked === NULL_VERSION_ID && (answered === undefined || answered === ''));
 
 /** An answer about a version asked for by id must be about that version, never another one. */
 export function checkAnsweredVersion(asked: string | undefined, resp: Pick<ObjectInfo, 'VersionId'>, loc: S3Location): void {

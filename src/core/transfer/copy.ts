@@ -7,7 +7,8 @@ import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { getFirstRange, ObjectRanges } from './ranges.js';
 import { answeredSpan, checkAnsweredVersion } from './answers.js';
-import { confirmsKey, keyEcho, metadataFor, mtimeFromMetadata, readSse3Tags, requireOurKey, sse3Values, tagsFor, toTagging } from '../ssec.js';
+import { confirmsKey, keyEcho, requireOurKey } from '../keyed.js';
+import { metadataFor, mtimeFromMetadata, readSse3Tags, sse3Values, tagsFor, toTagging } from '../tags.js';
 import { partSizeFor } from './partsize.js';
 import { type UploadResult, uploadObject } from './upload.js';
 

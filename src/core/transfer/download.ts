@@ -5,7 +5,7 @@ import { formatS3Url } from '../../s3/url.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import type { DeviceDestination } from '../../local/destination.js';
-import { requireOurKey, unquoteEtag } from '../ssec.js';
+import { requireOurKey, unquoteEtag } from '../keyed.js';
 import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 import { checkReceived, checkRecordedSize, type ChecksumSource, type DownloadExpectation, type Expected, expectedChecksum,
   type Received, recordedMtime } from './expectations.js';

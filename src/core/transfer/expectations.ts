@@ -1,7 +1,7 @@
 import type { ObjectInfo } from '../../s3/objects.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
-import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../ssec.js';
+import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../tags.js';
 
 /**
  * What a download is checked against: the size, SHA-256 and mtime recorded when sse3 wrote the object (the manifest's

@@ -1,10 +1,10 @@
 import { statusOf } from '../../s3/errors.js';
 import { newEntry } from '../../manifest/entry.js';
 import type { PendingUpload } from '../../manifest/store.js';
-import type { ObjectInfo } from '../../s3/objects.js';
 import type { Io } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
-import { confirmsKey, META_UPLOAD, putTags, tagsFor } from '../ssec.js';
+import { headWithKey, type OpenedObject } from '../keyed.js';
+import { META_UPLOAD, putTags, tagsFor } from '../tags.js';
 import { processAlive } from '../runtime/process.js';
 
 /**
@@ -29,12 +29,18 @@ export async function settleOrphanUploads(io: Io, findKey: (fingerprint: string)
       if (u.completing) {
         const key = await findKey(u.fingerprint);
         if (!key) continue; // kept until the key is available here
-        const h = await conn.objects.headObject({ Bucket: u.bucket, Key: u.key, ...key.sseC() }).catch(() => undefined);
-        if (h && wroteIt(u, u.completing.size, h, key)) {
-          await putTags(io, { bucket: u.bucket, key: u.key, versionId: h.VersionId }, tagsFor(u.fingerprint, u.completing.sha256))
+        let head;
+        try {
+          head = await headWithKey(io, { bucket: u.bucket, key: u.key }, key, { op: 'head' });
+        } catch {
+          continue; // no answer (after the retry policy): whether the upload wrote it is asked again next time
+        }
+        if (head.verdict === 'opens' && wroteIt(u, u.completing.size, head.answer)) {
+          const o = head.answer;
+          await putTags(io, { bucket: u.bucket, key: u.key, versionId: o.versionId }, tagsFor(u.fingerprint, u.completing.sha256))
             .catch(() => undefined);
-          manifest.recordUpload(newEntry(u, { versionId: h.VersionId, fingerprint: u.fingerprint, size: u.completing.size,
-            sha256: u.completing.sha256, etag: h.ETag }), u.uploadId);
+          manifest.recordUpload(newEntry(u, { versionId: o.versionId, fingerprint: u.fingerprint, size: u.completing.size,
+            sha256: u.completing.sha256, etag: o.etag }), u.uploadId);
           settled++;
           continue;
         }
@@ -48,11 +54,11 @@ export async function settleOrphanUploads(io: Io, findKey: (fingerprint: string)
 }
 
 /**
- * Is the object the HEAD describes the one this upload wrote? It opens with the upload's key, has its size, and
- * carries the random value journalled with the upload in its metadata. Key and size alone prove nothing: any object
- * of that size under that key would pass, and recording it would replace its row and rewrite its tags with the
- * journal's checksum. An upload journalled without a value (by an older sse3) proves nothing either.
+ * Is the object that opens with the upload's key the one this upload wrote? It has the upload's size and carries
+ * the random value journalled with the upload in its metadata. Key and size alone prove nothing: any object of that
+ * size under that key would pass, and recording it would replace its row and rewrite its tags with the journal's
+ * checksum. An upload journalled without a value (by an older sse3) proves nothing either.
  */
-function wroteIt(u: PendingUpload, size: number, h: ObjectInfo, key: SseCKey): boolean {
-  return confirmsKey(h, key) && h.ContentLength === size && u.token !== undefined && h.Metadata?.[META_UPLOAD] === u.token;
+function wroteIt(u: PendingUpload, size: number, o: OpenedObject): boolean {
+  return o.size === size && u.token !== undefined && o.metadata[META_UPLOAD] === u.token;
 }

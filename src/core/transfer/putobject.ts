@@ -3,7 +3,8 @@ import { describeWriteFailure } from '../../s3/write-failure.js';
 import { Sse3Error } from '../../errors.js';
 import { faultPoint } from '../../faults.js';
 import type { OpenFile } from '../../local/files.js';
-import { assertEncryptedWith, metadataFor, tagsFor, toTagging } from '../ssec.js';
+import { assertEncryptedWith } from '../keyed.js';
+import { metadataFor, tagsFor, toTagging } from '../tags.js';
 import { recordUpload, uploadUrl } from './outcome.js';
 import type { UploadRequest, UploadResult } from './upload.js';
 

@@ -6,7 +6,7 @@ import { withRetries } from '../../s3/retry.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
-import { confirmsKey } from '../ssec.js';
+import { confirmsKey } from '../keyed.js';
 import { mapInOrder } from '../runtime/batch.js';
 import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 import type { BufferPool } from './pools.js';

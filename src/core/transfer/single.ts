@@ -8,11 +8,10 @@ import type { SseCKey } from '../../keys/key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
 import { downloadDestination } from '../../local/destination.js';
-import { type FileStamp, localIoError, stampOf } from '../../local/files.js';
+import { type FileStamp, localIoError, stampOf, wholeMs } from '../../local/files.js';
 import { keyForObject, type Session } from '../session/session.js';
 import { recordFoundByTag, withObjectKey } from '../session/heal.js';
 import { uploadObject, type UploadResult } from './upload.js';
-import { wholeMs } from '../ssec.js';
 
 /**
  * One object moved in one direction: local → s3 (put), s3 → local (get), s3 → s3 (copy). Standard input and output
@@ -28,11 +27,11 @@ export interface LocalFile {
 
 /** A local file to upload (size and change stamp), with the errors a user can act on. */
 export async function localFile(path: string): Promise<LocalFile> {
-  const st = await fs.stat(path, { bigint: true }).catch((e: NodeJS.ErrnoException) => {
+  const st = await fs.stat(path).catch((e: NodeJS.ErrnoException) => {
     throw localIoError(e, 'reading', path);
   });
   if (!st.isFile()) throw new Sse3Error('USAGE', `${path} is not a regular file`, 'upload a folder with: sse3 cp --recursive');
-  return { path, size: Number(st.size), stamp: stampOf(st) };
+  return { path, size: st.size, stamp: stampOf(st) };
 }
 
 /** What put uploads: a local file, or a stream of unknown length (standard input, handed in by the command). */
@@ -44,7 +43,7 @@ export async function putOne(s: Session, from: PutSource, dst: S3Location, sseKe
   const file = 'stream' in from ? undefined : from;
   events.onStart?.(file?.size);
   return uploadObject({
-    io: s, target: { ...dst, sseKey, contentType: opts.contentType, mtimeMs: file ? wholeMs(Number(file.stamp.mtimeNs) / 1e6) : undefined },
+    io: s, target: { ...dst, sseKey, contentType: opts.contentType, mtimeMs: file ? wholeMs(file.stamp.mtimeMs) : undefined },
     source: 'stream' in from ? { kind: 'stream', body: from.stream } : { kind: 'file', ...from },
     tuning: opts.tuning, events,
   });

@@ -1,15 +1,16 @@
 // The gateway itself fails: radosgw killed in the middle of a transfer and started again, or frozen with SIGSTOP.
 // The gateway is found through scripts/rgw.sh (SSE3_RGW_DIR) and signalled by its recorded PID only; every test
 // leaves it running and answering, whatever happened, because later tests and files need it.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  exclusiveGatewayTest, fileSha256, gatewayAnswers, gatewayPid, makeKeyFile, manifestExport, manifestRows, MiB, newBucket,
-  newHome, ok, partFiles, restartGateway, run, type RunResult, serverObjects, serverUploads, sha256, start, waitFor, workDir,
+  fileSha256, gatewayAnswers, gatewayPid, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok,
+  partFiles, restartGateway, run, type RunResult, serverObjects, serverUploads, sha256, start, waitFor, workDir,
   type Home,
-} from './support.js';
+} from '../support.js';
 
 const haveGateway = Boolean(process.env.SSE3_RGW_DIR);
 const skip = !haveGateway && 'SSE3_RGW_DIR is not set (run through npm run test:reliability)';
@@ -87,7 +88,7 @@ async function startLargePut(prefix: string) {
   return { home, bucket, key, data, url, put };
 }
 
-exclusiveGatewayTest('radosgw killed (SIGKILL) mid-put and restarted at once: the put succeeds through retries or exits 5; nothing is lost',
+test('radosgw killed (SIGKILL) mid-put and restarted at once: the put succeeds through retries or exits 5; nothing is lost',
   { skip, timeout: 180_000 }, async () => {
     let t: Awaited<ReturnType<typeof startLargePut>> | undefined;
     try {
@@ -100,7 +101,7 @@ exclusiveGatewayTest('radosgw killed (SIGKILL) mid-put and restarted at once: th
     await assertNothingLost(t.home, t.bucket, t.url, t.data, await t.put.done);
   });
 
-exclusiveGatewayTest('radosgw killed (SIGKILL) mid-put and down until the put gives up: exit 5, then the next run cleans up',
+test('radosgw killed (SIGKILL) mid-put and down until the put gives up: exit 5, then the next run cleans up',
   { skip, timeout: 180_000 }, async () => {
     let t: Awaited<ReturnType<typeof startLargePut>> | undefined;
     let put: RunResult;
@@ -120,7 +121,7 @@ exclusiveGatewayTest('radosgw killed (SIGKILL) mid-put and down until the put gi
     await assertNothingLost(t.home, t.bucket, t.url, t.data, put);
   });
 
-exclusiveGatewayTest('radosgw frozen (SIGSTOP): head and get with --timeout 2 fail with exit 5 in bounded time; all works after SIGCONT',
+test('radosgw frozen (SIGSTOP): head and get with --timeout 2 fail with exit 5 in bounded time; all works after SIGCONT',
   { skip, timeout: 180_000 }, async (t) => {
     const home = newHome();
     const bucket = await newBucket('srvstop');
@@ -155,7 +156,7 @@ exclusiveGatewayTest('radosgw frozen (SIGSTOP): head and get with --timeout 2 fa
     assert.equal(gatewayPid(), pid, 'the same gateway process recovered: nothing was restarted');
   });
 
-exclusiveGatewayTest('radosgw frozen (SIGSTOP) in the middle of a get: exit 5 within the timeout bound, no partial file',
+test('radosgw frozen (SIGSTOP) in the middle of a get: exit 5 within the timeout bound, no partial file',
   {
     skip, timeout: 180_000,
   }, async (t) => {
@@ -200,7 +201,7 @@ exclusiveGatewayTest('radosgw frozen (SIGSTOP) in the middle of a get: exit 5 wi
     assert.deepEqual(partFiles(dir), []);
   });
 
-exclusiveGatewayTest('radosgw frozen (SIGSTOP) in the middle of a multipart file upload: exit 5 within the timeout bound; nothing lost',
+test('radosgw frozen (SIGSTOP) in the middle of a multipart file upload: exit 5 within the timeout bound; nothing lost',
   { skip, timeout: 180_000 }, async (t) => {
     const home = newHome();
     const bucket = await newBucket('srvstopput');

@@ -1,10 +1,15 @@
 import { describeS3Error, type ErrorContext, statusOf } from '../s3/errors.js';
 import { isUnanswered } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
+import { versionIdOf } from '../s3/version.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
-import type { SseCKey } from '../keys/key.js';
 import { shown } from './transfer/answers.js';
+
+/**
+ * What sse3 stores with an object besides its data — tags (readable without the key) and metadata (readable with
+ * it) — the shape of each value, and the one policy for reading tags back.
+ */
 
 /** Object tags sse3 writes: readable without the key, so a lost manifest can be rebuilt. */
 export const TAG_FINGERPRINT = 'sse3-fp';
@@ -37,9 +42,6 @@ export function mtimeFromMetadata(metadata: Record<string, string> | undefined):
   return text !== undefined && /^-?\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
 
-/** File times are recorded in whole milliseconds: fine enough to see edits, and they survive utimes() unchanged. */
-export const wholeMs = (mtimeMs: number): number => Math.round(mtimeMs);
-
 export function tagsFor(fingerprint: string, sha256?: string): Tags {
   return sha256 ? { [TAG_FINGERPRINT]: fingerprint, [TAG_SHA256]: sha256 } : { [TAG_FINGERPRINT]: fingerprint };
 }
@@ -65,18 +67,19 @@ export async function putTags(io: Io, obj: ObjectVersionRef, tags: Tags): Promis
     Tagging: toTagSet(tags) }), { abortSignal: io.signal });
 }
 
-/** An object version's tags as a record; SDK errors are thrown as they come (readSse3Tags is the policy). */
-export async function readTags(io: Io, obj: ObjectVersionRef): Promise<Tags> {
-  return (await readTagsAndVersion(io, obj)).tags;
-}
-
-/** Tags, and the version they are of ('' when the server names none: an unversioned bucket). */
-export async function readTagsAndVersion(io: Io, obj: ObjectVersionRef): Promise<{ tags: Tags; versionId: string }> {
+/** An object version's tags and the version they are of, as the server sent them (readObjectTags is the policy). */
+async function getTagging(io: Io, obj: ObjectVersionRef): Promise<{ tags: Tags; versionId: string }> {
   const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
   const t = await io.conn.client.send(new GetObjectTaggingCommand({ Bucket: obj.bucket, Key: obj.key,
     VersionId: obj.versionId || undefined }), { abortSignal: io.signal });
-  const versionId = !t.VersionId || t.VersionId === 'null' ? '' : t.VersionId;
-  return { tags: Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])), versionId };
+  return { tags: Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])), versionId: versionIdOf(t.VersionId) };
+}
+
+/** What a tag read is for, so its failure can say what could not be read and during what. */
+export interface TagRead {
+  /** What the caller reads the tags for: "key fingerprint", "SHA-256". */
+  what: string;
+  op: ErrorContext['op'];
 }
 
 /** What an object's sse3 tags record; a field is undefined when its tag is absent (the object was not written by sse3). */
@@ -86,20 +89,25 @@ export interface Sse3Tags {
 }
 
 /**
- * The one way sse3 reads its own tags (sse3-fp, sse3-sha256), with one error policy for every caller (get, cp,
- * rotate, verify, the key lookup, manifest rebuild). An absent tag is "nothing recorded": the caller warns or goes
- * on without it. Tags that cannot be read are an error, never taken for "nothing recorded" — a checked download must
- * not quietly become an unchecked one: a missing object or bucket "does not exist" (exit 1), a server that does not
- * answer exits 5, a refusal (access denied, a server error) exits 1.
+ * The one way sse3 reads an object's tags, with one error policy for every caller (get, cp, rotate, verify, adopt,
+ * ls, sync, the key lookup, manifest rebuild, keys usage). An absent tag is "nothing recorded": the caller warns or
+ * goes on without it. Tags that cannot be read are an error, never taken for "nothing recorded" — a checked
+ * download must not quietly become an unchecked one: a missing object or bucket "does not exist" (exit 1), a server
+ * that does not answer (after the retry policy of s3/retry.ts) exits 5, a refusal (access denied, a server error)
+ * exits 1. Every tag of the version is returned (adopt keeps the object's own when it adds sse3's), with the version
+ * they are of ('' when the server names none: an unversioned bucket).
  */
-export async function readSse3Tags(io: Io, obj: ObjectVersionRef, opts: { what: string; op: ErrorContext['op'] }): Promise<Sse3Tags> {
-  let tags: Tags;
+export async function readObjectTags(io: Io, obj: ObjectVersionRef, read: TagRead): Promise<{ tags: Tags; versionId: string }> {
   try {
-    tags = await readTags(io, obj);
+    return await getTagging(io, obj);
   } catch (e) {
-    throw tagReadError(e, obj, opts);
+    throw tagReadError(e, obj, read);
   }
-  return sse3Values(tags, obj, 'tag');
+}
+
+/** sse3's own tags (sse3-fp, sse3-sha256) of an object version, read under readObjectTags's policy, each checked for its shape. */
+export async function readSse3Tags(io: Io, obj: ObjectVersionRef, read: TagRead): Promise<Sse3Tags> {
+  return sse3Values((await readObjectTags(io, obj, read)).tags, obj, 'tag');
 }
 
 /** The shape of each value sse3 stores in tags and metadata: what the rest of sse3 may assume of a value it read back. */
@@ -130,7 +138,7 @@ export function sse3Values(values: Record<string, string> | undefined, obj: Obje
   return found;
 }
 
-function tagReadError(e: unknown, obj: ObjectVersionRef, opts: { what: string; op: ErrorContext['op'] }): Sse3Error {
+function tagReadError(e: unknown, obj: ObjectVersionRef, opts: TagRead): Sse3Error {
   const url = formatS3Url(obj);
   const err = describeS3Error(e, { op: opts.op, url });
   // A server that does not answer is the news itself (exit 5), whatever was being read.
@@ -143,58 +151,4 @@ function tagReadError(e: unknown, obj: ObjectVersionRef, opts: { what: string; o
   }
   return new Sse3Error(err.code, `${cannot}: ${err.message}`, err.hint ?? 'try again',
     { cause: e, exitCode: isUnanswered(e) ? ExitCode.UNREACHABLE : ExitCode.FAILED });
-}
-
-export const unquoteEtag = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
-
-/** The SSE-C headers a response carries. */
-export interface SseCResponse {
-  SSECustomerAlgorithm?: string;
-  SSECustomerKeyMD5?: string;
-}
-
-/**
- * What a response says about the key: 'ours' (AES256 with our key's MD5), 'other' (SSE-C, another key's MD5 or
- * none), 'plain' (no SSE-C at all: the server stored or served plaintext). The one place this is decided.
- */
-export function keyEcho(resp: SseCResponse, key: SseCKey): 'ours' | 'other' | 'plain' {
-  if (resp.SSECustomerAlgorithm !== 'AES256') return 'plain';
-  return resp.SSECustomerKeyMD5 === key.keyMd5 ? 'ours' : 'other';
-}
-
-export const confirmsKey = (resp: SseCResponse, key: SseCKey): boolean => keyEcho(resp, key) === 'ours';
-
-/**
- * A keyed answer that carries data or is taken as proof (a GET's first range, a HEAD that a record or a copy is built
- * on) must echo our key. 'plain' is said as NOT_ENCRYPTED; 'other' — an answer under another key, which no S3 server
- * gives to a request with our key (it refuses it) — is an INTEGRITY error. Both exit 4 and name the object.
- */
-export function requireOurKey(resp: SseCResponse, key: SseCKey, obj: ObjectVersionRef): void {
-  const echo = keyEcho(resp, key);
-  if (echo === 'ours') return;
-  const url = formatS3Url(obj);
-  if (echo === 'plain') {
-    throw new Sse3Error('NOT_ENCRYPTED', `${url} is not encrypted with SSE-C (the server reports no customer key)`,
-      'sse3 only reads SSE-C objects; read it with a plain S3 client');
-  }
-  throw new Sse3Error('INTEGRITY', `${url}: the server answered a request with key ${key.fingerprint} under another key ` +
-    '(its key MD5 echo is not this key\'s); sse3 did not use the answer and wrote nothing',
-  'the server does not handle SSE-C as S3 does: report it to the server\'s operator, or use another endpoint');
-}
-
-/**
- * Some servers accept SSE-C headers and silently store plaintext. A write
- * whose response does not confirm AES256 with our key's MD5 is removed again
- * and reported; it is never recorded as encrypted.
- */
-export async function assertEncryptedWith(io: Io, obj: ObjectVersionRef, resp: SseCResponse, sseKey: SseCKey): Promise<void> {
-  if (confirmsKey(resp, sseKey)) return;
-  const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-  const removed = await io.conn.client.send(new DeleteObjectCommand({ Bucket: obj.bucket, Key: obj.key,
-    VersionId: obj.versionId || undefined })).then(() => true, () => false);
-  throw new Sse3Error('NOT_ENCRYPTED',
-    `the server did not confirm SSE-C encryption of ${formatS3Url(obj)}` +
-    (resp.SSECustomerAlgorithm ? ` (it reports key MD5 ${resp.SSECustomerKeyMD5 ?? 'none'}, not ours)` : ' (no SSE-C algorithm in its response)') +
-    (removed ? '; sse3 deleted what it wrote' : '; sse3 could NOT delete what it wrote: it may be stored unencrypted'),
-    'use a server that implements SSE-C; nothing was recorded in the manifest');
 }

@@ -6,11 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminClient, newBucket, newHome, ok, packagesLoaded, rememberSecret } from './harness.js';
+import { adminClient, newBucket, newHome, ok, packagesLoaded, rememberSecret, tempDir } from '../e2e/harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
@@ -34,8 +33,7 @@ function npm(args: string[], cwd: string): Promise<{ code: number | null; stdout
 }
 
 test('the packed tarball installs with npm install -g and the installed sse3 works', { timeout: 900_000 }, async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'sse3-pack-'));
-  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDir('sse3-pack-');
 
   // Packed from a copy of the sources: `prepare` builds the package there as `npm pack` and `npm publish` do, without
   // emptying the dist/ this suite runs from (which test.sh built with the fault points).
