@@ -25,9 +25,9 @@ const common = {
   define: { SSE3_FAULT_HOOKS: String(faultHooks) },
 };
 
-// src/s3/lean-deps.ts (the config file reader, the SigV4 signer and the SDK's Node HTTP handler) is built on its own,
+// src/s3/lean-deps.ts (the config file reader and the SigV4 signer) is built on its own,
 // tree-shaken: in the split build below it would share chunks with the SDK client and load ~250 KB of them on every
-// request. With it on its own, a 1 KiB get loads 19 of the bundle's files (about 447 KB of JavaScript), none of them
+// request. With it on its own, a 1 KiB get loads 19 of the bundle's files (about 423 KB of JavaScript), none of them
 // the SDK client's.
 const LEAN_DEPS = 'lean-deps.js';
 await build({ ...common, entryPoints: { 'lean-deps': 'src/s3/lean-deps.ts' }, outdir: next });

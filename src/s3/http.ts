@@ -11,8 +11,8 @@ import { withRetries } from './retry.js';
 import { serviceError } from './service-error.js';
 
 /**
- * GetObject, HeadObject, PutObject and UploadPart signed with @smithy/signature-v4 and sent through the SDK's Node
- * HTTP handler (exchange.ts), for an endpoint given by URL (path-style, as the SDK client is configured for one).
+ * GetObject, HeadObject, PutObject and UploadPart signed with @smithy/signature-v4 and sent over node:https with the
+ * SDK Node handler's timeouts (exchange.ts), for an endpoint given by URL (path-style, as the SDK client is configured for one).
  * Nothing of the SDK client is loaded or built. Everything a caller can see is the SDK's: the output field names
  * (answer-headers.ts), the errors (service-error.ts), TimeoutError for --timeout and the connect bound, AbortError,
  * the one retry policy, and the one TLS context (the agent is shared with the SDK client).
