@@ -47,7 +47,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   const stdout = dst === '-' ? out.dataStream() : undefined;
   // Keys that may open the source: --source-key, or for s3 → local also --key.
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
-  const s = await openSession(g, signal, { keys: sourceKeys });
+  const s = await openSession(g, { signal, out }, { keys: sourceKeys });
   try {
     if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey);
     else out.show(await cpOne(s, src, dst, opts, out, destKey, file, stdout));

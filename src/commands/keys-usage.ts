@@ -28,7 +28,7 @@ export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out
       : 'say which buckets to scan: sse3 keys usage [FP] s3://BUCKET[/PREFIX]...', 'e.g. sse3 keys usage s3://backups s3://archive');
   }
   const scopes = words.map(parseScope);
-  const s = await openSession(g, signal);
+  const s = await openSession(g, { signal, out });
   try {
     const here = new Set([...(await s.allKeys()).map((k) => k.key.fingerprint), ...s.givenKeys.map((k) => k.fingerprint)]);
     const scan = await withStatus(out, `scanning ${scopes.map(formatScope).join(' ')}`, (update, print) =>

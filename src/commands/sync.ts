@@ -18,7 +18,7 @@ const READ_AHEAD = 4096;
 export async function sync(src: string, dst: string, opts: SyncOptions, { g, out, signal }: CommandRun): Promise<void> {
   const plan = await prepareSync(src, dst, { ...opts, tuning: opts, env: process.env });
   // Keys that open the objects read (down, or the source of s3 → s3): candidates by fingerprint, as for get and cp.
-  const s = await openSession(g, signal, { keys: plan.readKeys });
+  const s = await openSession(g, { signal, out }, { keys: plan.readKeys });
   const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0 };
   const done: SyncDone = { upload: 0, download: 0, copy: 0, delete: 0, unchanged: 0, bytes: 0 };
   const count = (o: SyncOutcome) => {

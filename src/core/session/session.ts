@@ -42,13 +42,19 @@ export interface SessionOptions {
   replaceDamaged?: boolean;
 }
 
+/** What a command hands a session: its Ctrl-C, and where warnings go (the command's output: stderr). */
+export interface CommandIo {
+  signal: AbortSignal;
+  out: { warn(message: string): void };
+}
+
 /** Open a session: connect, open the manifest, and settle what a killed sse3 left (once per command). */
-export async function openSession(g: ConnectionOptions, signal: AbortSignal, opts: SessionOptions = {}): Promise<Session> {
-  return sessionOver(await connect(g), signal, opts);
+export async function openSession(g: ConnectionOptions, run: CommandIo, opts: SessionOptions = {}): Promise<Session> {
+  return sessionOver(await connect(g), run, opts);
 }
 
 /** A session over a connection already made: openSession without the connecting (the unit tests give it the S3 twin). */
-export async function sessionOver(conn: Connection, signal: AbortSignal, opts: SessionOptions = {}): Promise<Session> {
+export async function sessionOver(conn: Connection, { signal, out }: CommandIo, opts: SessionOptions = {}): Promise<Session> {
   const paths = sse3Paths();
   // A damaged manifest stops every command (naming the way back), except those that rebuild it.
   const { manifest, movedAside } = opts.replaceDamaged ? openManifestReplacingDamaged(paths.manifestFile)
@@ -61,9 +67,21 @@ export async function sessionOver(conn: Connection, signal: AbortSignal, opts: S
   const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
   const findKey = (fingerprint: string) => finder.find(fingerprint);
   // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server: here, once per command,
-  // with every key the command holds. A failure must not stop the command: the next run tries again.
+  // with every key the command holds. Ctrl-C stops it (and the command); any other failure must not stop the command
+  // and is said: the records stay, and the next run tries again.
   const settleKey = async (fingerprint: string) => opts.settleWith?.find((k) => k.fingerprint === fingerprint) ?? findKey(fingerprint);
-  await settleOrphanUploads({ conn, manifest, signal }, settleKey).catch(() => 0);
+  const warn = (message: string) => out.warn(message);
+  try {
+    await settleOrphanUploads({ conn, manifest, signal }, settleKey, warn);
+  } catch (e) {
+    if (signal.aborted) {
+      manifest.close();
+      conn.close();
+      throw e;
+    }
+    warn(`could not settle the multipart uploads an interrupted sse3 left (${(e as Error).message}); their records are kept ` +
+      'and the next sse3 run against this server tries again');
+  }
   return {
     conn, manifest, paths, keys, signal, movedAside,
     givenKeys: finder.given,
