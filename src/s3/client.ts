@@ -23,6 +23,12 @@ export interface ConnectionOptions {
 export interface ServerLimits {
   /** CopyObject of an SSE-C object answered 501 (Ceph RGW before 2025): copies are streamed through sse3. */
   noSseCCopy?: boolean;
+  /**
+   * A write conditional on the ETag of the version read (If-Match) was refused (412) although that version was still
+   * there (Ceph RGW 16 refuses every If-Match in a versioned bucket): writes over a version read are checked just
+   * before they are sent instead (core/rotation/rekey.ts).
+   */
+  noConditionalWrites?: boolean;
 }
 
 export interface Connection {
