@@ -43,7 +43,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
   const newKey = opts.to ? await loadKey(parseKeyRef(opts.to)) : undefined;
   const fromKey = opts.from ? await loadKey(parseKeyRef(opts.from)) : undefined;
   const known = [newKey, fromKey].filter((k): k is SseCKey => k !== undefined);
-  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), settleWith: known });
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known });
   try {
     if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.

@@ -105,12 +105,15 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
 
 /** What became of a rotation an interrupted sse3 left journalled. */
 export function settledLine(out: Output, r: SettleResult): string {
-  const what = r.outcome === 'new-key' ? 'finished: opens with the new key'
-    : r.outcome === 'old-key' ? `not written yet: still opens with the old key; ${r.needs.length
-      ? `needs key ${r.needs.join(', ')} to finish (sse3 rotate --resume --key REF)` : 'sse3 rotate --resume finishes it'}`
-      : `unresolved: ${r.detail}`;
-  return `${r.outcome === 'unresolved' ? out.c.red('✗') : r.outcome === 'old-key' ? out.c.yellow('…') : out.c.green('✓')} ` +
-    `${r.url}: interrupted rotation ${what}`;
+  const c = out.c;
+  switch (r.outcome) {
+    case 'new-key': return `${c.green('✓')} ${r.url}: interrupted rotation finished: opens with the new key`;
+    case 'old-key': return `${c.yellow('…')} ${r.url}: interrupted rotation not written yet: still opens with the old key; ${r.needs.length
+      ? `needs key ${r.needs.join(', ')} to finish (sse3 rotate --resume --key REF)` : 'sse3 rotate --resume finishes it'}`;
+    case 'superseded': return `${c.green('✓')} ${r.url}: interrupted rotation superseded, nothing left to do: ${r.detail}`;
+    case 'not-written': return `${c.yellow('…')} ${r.url}: interrupted encryption was not written, nothing is pending: ${r.detail}`;
+    default: return `${c.red('✗')} ${r.url}: interrupted rotation unresolved: ${r.detail}`;
+  }
 }
 
 /** rotate --resume: what became of the interrupted rotations, and the keys those left unresolved need. */

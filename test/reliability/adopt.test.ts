@@ -143,3 +143,24 @@ test('two adopts of one bucket at once (40 aws-cli objects): both succeed, and t
       assert.deepEqual((await manifestExport(home)).pendingRotations, []);
     }
   });
+
+test('rotate --resume after an adopt --encrypt-plain killed before it wrote: nothing pending, exit 0, and the next adopt encrypts it',
+  { timeout: 120_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket('adoptenc');
+    const key = await makeKeyFile(home, 'k');
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    await (await adminClient()).send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: randomBytes(3000) }));
+    const killed = await run(['adopt', `s3://${bucket}`, '--encrypt-plain', '--key', key.ref], { home,
+      env: { SSE3_FAULT: 'rotate-journalled' } });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+
+    const resumed = await run(['rotate', '--resume', '--json'], { home });
+    assert.equal(resumed.code, 0, `nothing is pending, so nothing is unresolved: ${resumed.stderr}`);
+    const report = resumed.json();
+    assert.deepEqual(report.settled.map((r: { outcome: string }) => r.outcome), ['not-written']);
+    assert.deepEqual([report.redone, report.unresolved], [[], []]);
+    assert.deepEqual((await manifestExport(home)).pendingRotations, []);
+    const again = await ok(['adopt', `s3://${bucket}`, '--encrypt-plain', '--key', key.ref, '--json'], { home });
+    assert.equal(JSON.parse(again.out.split('\n')[0]).status, 'encrypted');
+  });

@@ -66,11 +66,11 @@ test('an answer about another version than the one asked for is never taken as p
     { op: 'head' }), (e) => e instanceof Sse3Error && e.code === 'INTEGRITY' && /asked for version v7/.test(e.message));
 });
 
-test('rotate\'s probe: opens with what a rotation journals; refused and plain say so; missing is thrown', async () => {
+test('rotate\'s probe: opens with what a rotation journals, ETag included; refused and plain say so; missing is thrown', async () => {
   const twin = twinWith();
   const ctx = { io: io(twin), findKey: async () => undefined };
   assert.deepEqual(await probe(ctx, 'b', 'enc', key),
-    { opens: true, versionId: '', sha256: undefined, size: 12, contentType: 'text/plain', mtimeMs: 1700000000000 });
+    { opens: true, versionId: '', etag: 'etag-from-head', sha256: undefined, size: 12, contentType: 'text/plain', mtimeMs: 1700000000000 });
   assert.deepEqual(await probe(ctx, 'b', 'enc', other), { opens: false, plain: false });
   assert.deepEqual(await probe(ctx, 'b', 'plain', key), { opens: false, plain: true });
   await assert.rejects(probe(ctx, 'b', 'gone', key), (e) => e instanceof Sse3Error && e.code === 'NO_OBJECT');

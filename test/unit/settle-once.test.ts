@@ -36,7 +36,7 @@ test('the session settles orphaned uploads when it opens, with the command\'s ke
   homeWithOrphans(t, twin.connection().endpoint);
 
   const s = await sessionOver(twin.connection(), { signal: new AbortController().signal, out: { warn: assert.fail } },
-    { settleWith: [key] });
+    { held: [key] });
   t.after(() => s.close());
   const aborts = () => twin.requests.filter((q) => q.op === 'AbortMultipartUpload').length;
   assert.equal(aborts(), 2, 'each orphan asked about once');

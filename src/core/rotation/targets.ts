@@ -8,9 +8,17 @@ import { withObjectKey } from '../session/heal.js';
 
 /** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
 
-/** `known`: keys this command holds besides the session's (rotate's --to and --from), so settling can use them too. */
+/**
+ * `known`: keys this command holds besides the session's (rotate's --to and --from), so settling can use them too.
+ * Candidates (asked which key opens an object a rotation lost): those, the keys given with --key, and every key sse3
+ * finds by itself.
+ */
 export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferEvents = {}, known: SseCKey[] = []): RotateContext {
-  return { io: s, tuning, events, findKey: async (fp) => known.find((k) => k.fingerprint === fp) ?? s.findKey(fp) };
+  return {
+    io: s, tuning, events,
+    findKey: async (fp) => known.find((k) => k.fingerprint === fp) ?? s.findKey(fp),
+    candidates: async () => [...known, ...s.givenKeys, ...(await s.allKeys()).map((k) => k.key)],
+  };
 }
 
 /** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */

@@ -9,7 +9,8 @@ import { downloadObject } from '../transfer/download.js';
 import { faultPoint } from '../../faults.js';
 import { headWithoutKey } from '../objects/head.js';
 import type { SseCKey } from '../../keys/key.js';
-import { encryptPlainObject, type RotateContext } from '../rotation/rotate.js';
+import type { RotateContext } from '../rotation/rotate.js';
+import { encryptPlainObject } from '../rotation/plain.js';
 import { headWithKey } from '../keyed.js';
 import { putTags, readObjectTags, sse3Values, type Tags, tagsFor } from '../tags.js';
 

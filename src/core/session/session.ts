@@ -37,8 +37,12 @@ export interface SessionOptions {
    * the key for an object whose fingerprint does not match or is not known).
    */
   keys?: SseCKey[];
-  /** Other keys the command holds (rotate's --to and --from): settling leftovers may use them too. */
-  settleWith?: SseCKey[];
+  /**
+   * Other keys the command holds (rotate's --to and --from): found by fingerprint as the keys sse3 finds by itself are
+   * (a rerun of a rotation finds the objects already under its --to key), and used to settle leftovers. Never used
+   * for an object recorded under another key, as a single --key is.
+   */
+  held?: SseCKey[];
   replaceDamaged?: boolean;
 }
 
@@ -65,14 +69,13 @@ export async function sessionOver(conn: Connection, { signal, out }: CommandIo, 
   await rollBackup(manifest, paths.manifestFile).catch(() => undefined);
   const keys = defaultKeyContext();
   const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
-  const findKey = (fingerprint: string) => finder.find(fingerprint);
+  const findKey = async (fingerprint: string) => opts.held?.find((k) => k.fingerprint === fingerprint) ?? finder.find(fingerprint);
   // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server: here, once per command,
   // with every key the command holds. Ctrl-C stops it (and the command); any other failure must not stop the command
   // and is said: the records stay, and the next run tries again.
-  const settleKey = async (fingerprint: string) => opts.settleWith?.find((k) => k.fingerprint === fingerprint) ?? findKey(fingerprint);
   const warn = (message: string) => out.warn(message);
   try {
-    await settleOrphanUploads({ conn, manifest, signal }, settleKey, warn);
+    await settleOrphanUploads({ conn, manifest, signal }, findKey, warn);
   } catch (e) {
     if (signal.aborted) {
       manifest.close();
