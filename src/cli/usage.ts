@@ -3,6 +3,7 @@ import { ExitCode, Sse3Error } from '../errors.js';
 import { shown } from '../keys/likeness.js';
 import type { GlobalOptions } from '../options.js';
 import { Output } from '../output/output.js';
+import { guideFlagIn } from './guide-flags.js';
 import type { Action } from './lazy.js';
 import { buildProgram } from './program.js';
 
@@ -87,6 +88,9 @@ export function commanderUsage(e: CommanderError, where: string): { message: str
 
 /** Parse argv into the action to run; a usage error or --help/--version gives its exit status instead. */
 export async function parse(argv: string[]): Promise<{ action: Action; g: GlobalOptions } | ExitCode> {
+  // Before Commander, which would only call them unknown options (and quote their values).
+  const guideFlag = guideFlagIn(optionWords(argv));
+  if (guideFlag) return usageError(argv, guideFlag);
   let pending: { action: Action; g: GlobalOptions } | undefined;
   const program = buildProgram((action, g) => { pending = { action, g }; });
   try {

@@ -1,5 +1,5 @@
 // Nothing typed that looks like a key is printed back: the one likeness rule and how a typed value is shown
-// (src/keys/likeness.ts), Output's filter of the words typed, and — in process, for every
+// (src/keys/likeness.ts), Output's filter of the words typed, aws-cli's SSE-C flags, and — in process, for every
 // command and position of the sweep (test/support/key-echo.ts) — everything the command line parser says.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { parse } from '../../src/cli/usage.js';
 import { type CommandSpec, complete, runCompletion } from '../../src/completion/complete.js';
 import { alias } from '../../src/commands/manifest-admin.js';
-import { Sse3Error } from '../../src/errors.js';
+import { ExitCode, Sse3Error } from '../../src/errors.js';
 import type { CommandRun } from '../../src/options.js';
 import { resolveEndpoint } from '../../src/s3/client.js';
 import { keyShapedParts, looksLikeKey, NOT_SHOWN, shown, typedKeysPattern, withoutKeys } from '../../src/keys/likeness.js';
@@ -121,6 +121,47 @@ test('the command line parser never prints a key-shaped value back, at any posit
     }
   }
   assert.ok(refused > cases.length / 2, `${refused} usage errors of ${cases.length * 2} lines`);
+});
+
+const GUIDE_KEY_FLAGS = ['--sse-c-key', '--sse-customer-key', '--sse-c-copy-source-key', '--copy-source-sse-customer-key'];
+const GUIDE_OTHER_FLAGS = ['--sse-c', '--sse-customer-algorithm', '--sse-customer-key-md5', '--sse-c-copy-source'];
+const COMMANDS = [[], ['put', 'f', 's3://b/k'], ['get', 's3://b/k'], ['cp', 'f', 's3://b/k'], ['sync', 'd', 's3://b/'], ['keys'],
+  ['keys', 'import', 'keychain:x'], ['manifest', 'list'], ['completion', 'bash'], ['rotate', 's3://b/k']];
+
+test('aws-cli\'s SSE-C flags, on every command, before or after its words, with the value apart or after "=": exit 2, the ' +
+  'sse3 way, never the value', async () => {
+  for (const command of COMMANDS) {
+    for (const flag of [...GUIDE_KEY_FLAGS, ...GUIDE_OTHER_FLAGS]) {
+      const s = freshSecret('text', false);
+      const value = flag.endsWith('-key') ? s.value : 'AES256';
+      for (const args of [[...command, flag, value], [...command, `${flag}=${value}`], [flag, value, ...command],
+        [...command, flag, value, '--json']]) {
+        const { result, text } = await parsedWithOutput(args);
+        assert.equal(result, ExitCode.USAGE, args.join(' '));
+        assert.ok(!holds(text, s), `${args.join(' ')} printed the value:\n${text}`);
+        assert.match(text, new RegExp(`${flag} is aws-cli's`), args.join(' '));
+        if (GUIDE_KEY_FLAGS.includes(flag)) {
+          assert.match(text, /should be considered exposed \(it is in your shell history, and ps shows it/, args.join(' '));
+          assert.match(text, /sse3 keys import keychain:NAME --from - .*--key keychain:NAME.*--key file:PATH/, args.join(' '));
+        } else {
+          assert.match(text, /not needed: sse3 always uses SSE-C with AES256/, args.join(' '));
+          assert.doesNotMatch(text, /exposed/, args.join(' '));
+        }
+      }
+    }
+  }
+  // The guide's whole line: the key flag is what is answered, not the algorithm before it.
+  const s = freshSecret('text', false);
+  const guide = await parsedWithOutput(['cp', 'f', 's3://b/', '--sse-c', 'AES256', '--sse-c-key', s.value]);
+  assert.match(guide.text, /--sse-c-key is aws-cli's: .* should be considered exposed/);
+  assert.ok(!holds(guide.text, s));
+  // A key file given the aws-cli way was never on the command line: only the form differs.
+  const { result, text } = await parsedWithOutput(['put', 'f', 's3://b/k', '--sse-c-key', 'fileb://sse-c.key']);
+  assert.equal(result, ExitCode.USAGE);
+  assert.match(text, /sse3 takes a key file as --key file:PATH/);
+  assert.doesNotMatch(text, /exposed|sse-c\.key/);
+  // After "--" every word is an operand, even one that looks like a flag.
+  assert.notEqual(typeof (await parsedWithOutput(['put', '--key', 'env:K', '--', '--sse-c', 's3://b/k'])).result, 'number');
 });
 
 test('an endpoint URL that holds what looks like a key is refused, from the flag, the environment or manifest alias', async () => {
