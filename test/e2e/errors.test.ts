@@ -175,14 +175,14 @@ test('usage errors exit 2 and suggest the closest command', async () => {
 
 test('every usage error exits 2, on subcommands too; with --json the error document is on stdout', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['get', 's3://b/k', '--bogus'], /unknown option '--bogus'/],
-    [['manifest', 'list', '--nope'], /unknown option '--nope'/],
+    [['get', 's3://b/k', '--bogus'], /unknown option "--bogus"/],
+    [['manifest', 'list', '--nope'], /unknown option "--nope"/],
     [['get'], /missing required argument 'src'/],
     [['head', 's3://b/k', 'extra'], /too many arguments for 'head'/],
-    [['manifest', 'bogus'], /unknown command 'bogus'/],
+    [['manifest', 'bogus'], /unknown command "bogus"/],
     [['manifest'], /say which command of "sse3 manifest"/],
     [['verify', '--jobs', '0'], /--jobs must be a positive whole number/],
-    [['cp', 'a', 's3://b/', '--server-side', 'sometimes'], /argument 'sometimes' is invalid/],
+    [['cp', 'a', 's3://b/', '--server-side', 'sometimes'], /argument "sometimes" is invalid/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args);
