@@ -19,7 +19,8 @@ export interface RotateContext {
 
 export interface RotateResult {
   url: string;
-  status: 'rotated' | 'already';
+  /** plain: not encrypted, so not rotated (oldFingerprint is PLAIN_FINGERPRINT); adopt --encrypt-plain encrypts it. */
+  status: 'rotated' | 'already' | 'plain';
   oldFingerprint: string;
   newFingerprint: string;
   versionId: string;
@@ -119,10 +120,7 @@ async function notRotated(ctx: RotateContext, obj: { bucket: string; key: string
     before.opened?.first.Body.destroy();
     return { ...base, status: 'already', versionId: before.versionId, olderVersionsWithOldKey: 0 };
   }
-  if (before.plain) {
-    throw new Sse3Error('NOT_ENCRYPTED', `${url} is not SSE-C encrypted, so there is no key to rotate`,
-      `encrypt it with: sse3 cp ${url} ${url} --key REF`);
-  }
+  if (before.plain) return plainResult(url, newKey);
   const after = await probe(ctx, obj.bucket, obj.key, newKey);
   if (after.opens) {
     return { ...base, status: 'already', versionId: after.versionId,
@@ -183,6 +181,10 @@ async function rekey(ctx: RotateContext, obj: { bucket: string; key: string }, b
 
 /** The old fingerprint journalled for an object that was not encrypted at all. */
 export const PLAIN_FINGERPRINT = '';
+
+/** A plain object has no key to rotate from: a state, not an error; it is left as it is. */
+export const plainResult = (url: string, newKey: SseCKey): RotateResult =>
+  ({ url, status: 'plain', oldFingerprint: PLAIN_FINGERPRINT, newFingerprint: newKey.fingerprint, versionId: '', olderVersionsWithOldKey: 0 });
 
 /**
  * Encrypt a plain object in place under a key: a rotation from "no key". Journalled the same way, so a crash leaves
