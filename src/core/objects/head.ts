@@ -1,10 +1,9 @@
 import type { ManifestEntry } from '../../manifest/store.js';
-import { describeS3Error, statusOf } from '../../s3/errors.js';
-import type { Io } from '../context.js';
+import { describeS3Error } from '../../s3/errors.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import { keyForObject, type ObjectKey, type Session } from '../session/session.js';
 import { keyEcho, unquoteEtag } from '../keyed.js';
-import { mtimeFromMetadata, type ObjectVersionRef, sse3Values } from '../tags.js';
+import { mtimeFromMetadata, sse3Values } from '../tags.js';
 import { recordFound, withObjectKey } from '../session/heal.js';
 import { checkAnsweredVersion } from '../transfer/answers.js';
 
@@ -62,27 +61,4 @@ export async function headObject(s: Session, loc: S3Location, opts: { versionId?
       matches: echo === 'plain' ? null : echo === 'ours' } : null,
     manifest: found.entry ?? null,
   };
-}
-
-/** What a HEAD without any key says about an object version: plain (with its details), or SSE-C. */
-export type KeylessState =
-  | { state: 'plain'; size: number; etag: string; versionId: string; contentType?: string }
-  | { state: 'sse-c'; status: number };
-
-/**
- * Classify an object version without sending a key: a server answers a keyless HEAD of an SSE-C object with 400
- * (Ceph, AWS) or 403 (AWS), and of anything else with 200. A missing object is NO_OBJECT.
- */
-export async function headWithoutKey(io: Io, obj: ObjectVersionRef): Promise<KeylessState> {
-  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
-  try {
-    const h = await io.conn.client.send(new HeadObjectCommand({ Bucket: obj.bucket, Key: obj.key, VersionId: obj.versionId || undefined }),
-      { abortSignal: io.signal });
-    if (h.SSECustomerAlgorithm) return { state: 'sse-c', status: 200 };
-    return { state: 'plain', size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag), versionId: h.VersionId ?? '', contentType: h.ContentType };
-  } catch (e) {
-    const status = statusOf(e);
-    if (status === 400 || status === 403) return { state: 'sse-c', status };
-    throw describeS3Error(e, { op: 'head', url: formatS3Url(obj) });
-  }
 }

@@ -6,7 +6,7 @@ import { copyObject, type CopyResult, firstPart, mayCopyServerSide, type OpenedS
 import { faultPoint } from '../../faults.js';
 import { headWithKey, judgeKey } from '../keyed.js';
 import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../tags.js';
-import { headWithoutKey } from '../objects/head.js';
+import { headWithoutKey } from '../objects/keyless.js';
 import { processAlive } from '../runtime/process.js';
 
 export interface RotateContext {

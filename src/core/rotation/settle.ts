@@ -4,7 +4,7 @@ import { formatS3Url } from '../../s3/url.js';
 import { newEntry } from '../../manifest/entry.js';
 import { processAlive } from '../runtime/process.js';
 import { PLAIN_FINGERPRINT, probe, type RotateContext, rotateObject, type RotateResult } from './rotate.js';
-import { headWithoutKey } from '../objects/head.js';
+import { headWithoutKey } from '../objects/keyless.js';
 import { putTags, tagsFor } from '../tags.js';
 
 export interface SettleResult {

@@ -7,7 +7,7 @@ import { formatS3Url } from '../../s3/url.js';
 import type { Io, TransferEvents } from '../context.js';
 import { downloadObject } from '../transfer/download.js';
 import { faultPoint } from '../../faults.js';
-import { headWithoutKey } from '../objects/head.js';
+import { headWithoutKey } from '../objects/keyless.js';
 import type { SseCKey } from '../../keys/key.js';
 import { encryptPlainObject, type RotateContext } from '../rotation/rotate.js';
 import { CandidateKeys, findOpeningKey } from '../candidates.js';

@@ -4,7 +4,7 @@ import { runBatch } from '../runtime/batch.js';
 import type { Io } from '../context.js';
 import { listScope, listScopeVersions, type Scope } from '../session/scope.js';
 import { readSse3Tags } from '../tags.js';
-import { headWithoutKey } from '../objects/head.js';
+import { headWithoutKey } from '../objects/keyless.js';
 import { isVersionUnreadable } from './tag-scan.js';
 
 /**
