@@ -112,7 +112,9 @@ test('rotate\'s first-part GET is judged by the same rule: plain, refused by bot
   const twin = twinWith();
   const ctx = { io: io(twin), tuning: { serverSide: 'never' as const }, findKey: async () => undefined };
   const { rotateObject } = await import('../../src/core/rotation/rotate.js');
-  await assert.rejects(rotateObject(ctx, 'b', 'plain', key, other), (e) => e instanceof Sse3Error && e.code === 'NOT_ENCRYPTED');
+  // A plain object has no key to rotate from: a state said as such, not an error.
+  assert.deepEqual(await rotateObject(ctx, 'b', 'plain', key, other), { url: 's3://b/plain', status: 'plain', oldFingerprint: '',
+    newFingerprint: other.fingerprint, versionId: '', olderVersionsWithOldKey: 0 });
   const stranger = new SseCKey(randomBytes(32), 'stranger');
   await assert.rejects(rotateObject(ctx, 'b', 'enc', other, stranger), (e) => e instanceof Sse3Error && e.code === 'WRONG_KEY');
   await assert.rejects(rotateObject(ctx, 'b', 'gone', key, other), (e) => e instanceof Sse3Error && e.code === 'NO_OBJECT');

@@ -3,7 +3,7 @@ import type { SseCKey } from '../../keys/key.js';
 import { formatS3Url } from '../../s3/url.js';
 import { faultPoint } from '../../faults.js';
 import { copyObject } from '../transfer/copy.js';
-import { headWithoutKey } from '../objects/head.js';
+import { headWithoutKey } from '../objects/keyless.js';
 import { awaitOthers, claim, closeSuperseded } from './journal.js';
 import { probe, type RotateContext } from './probe.js';
 import { overVersionRead } from './rekey.js';
@@ -61,3 +61,7 @@ export async function encryptPlainObject(ctx: RotateContext, bucket: string, key
   return { url, status: 'rotated', oldFingerprint: PLAIN_FINGERPRINT, newFingerprint: newKey.fingerprint, versionId: copied.versionId,
     method: copied.method, olderVersionsWithOldKey: 0 };
 }
+
+/** A plain object has no key to rotate from: a state, not an error; it is left as it is. */
+export const plainResult = (url: string, newKey: SseCKey): RotateResult =>
+  ({ url, status: 'plain', oldFingerprint: PLAIN_FINGERPRINT, newFingerprint: newKey.fingerprint, versionId: '', olderVersionsWithOldKey: 0 });

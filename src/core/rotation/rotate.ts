@@ -6,6 +6,7 @@ import { type CopyResult, firstPart, mayCopyServerSide } from '../transfer/copy.
 import { faultPoint } from '../../faults.js';
 import { judgeKey, unquoteEtag } from '../keyed.js';
 import { mtimeFromMetadata, readSse3Tags } from '../tags.js';
+import { plainResult } from './plain.js';
 import { type Opened, probe, type Probe, type RotateContext } from './probe.js';
 import { awaitOthers, claim, closeSuperseded, inFlight } from './journal.js';
 import { type Journalled, rekey } from './rekey.js';
@@ -14,7 +15,8 @@ export { type Opened, probe, type Probe, type RotateContext } from './probe.js';
 
 export interface RotateResult {
   url: string;
-  status: 'rotated' | 'already';
+  /** plain: not encrypted, so not rotated (oldFingerprint is PLAIN_FINGERPRINT); adopt --encrypt-plain encrypts it. */
+  status: 'rotated' | 'already' | 'plain';
   oldFingerprint: string;
   newFingerprint: string;
   versionId: string;
@@ -142,10 +144,7 @@ async function notRotated(ctx: RotateContext, obj: { bucket: string; key: string
     before.opened?.first.Body.destroy();
     return { ...base, status: 'already', versionId: before.versionId, olderVersionsWithOldKey: 0 };
   }
-  if (before.plain) {
-    throw new Sse3Error('NOT_ENCRYPTED', `${url} is not SSE-C encrypted, so there is no key to rotate`,
-      `encrypt it with: sse3 cp ${url} ${url} --key REF`);
-  }
+  if (before.plain) return plainResult(url, newKey);
   const after = base.oldFingerprint === newKey.fingerprint ? before : await probe(ctx, obj.bucket, obj.key, newKey);
   if (after.opens) {
     return { ...base, status: 'already', versionId: after.versionId,

@@ -1,7 +1,8 @@
-import type { S3Location } from '../../s3/url.js';
+import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { type RotateContext, rotateObject, type RotateResult } from './rotate.js';
+import { plainResult } from './plain.js';
 import { listScope, manifestInScope, type Scope } from '../session/scope.js';
 import { keyForObject, type Session } from '../session/session.js';
 import { withObjectKey } from '../session/heal.js';
@@ -24,7 +25,8 @@ export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferE
 /** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */
 export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
   if (from) return rotateObject(ctx, loc.bucket, loc.key, from, newKey);
-  const found = await keyForObject(s, loc, { required: true, op: 'rotate' });
+  const found = await keyForObject(s, loc, { required: true, op: 'rotate', plain: true });
+  if (found.plain) return plainResult(formatS3Url(loc), newKey);
   return withObjectKey(s, loc, found, { op: 'rotate', onHealed: ctx.events?.onWarning },
     (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));
 }
