@@ -166,7 +166,7 @@ test('a rotation run again without --from: the target key is a candidate; object
   const again = await run(['rotate', `s3://${bucket}/p/`, '-r', '--to', k2.ref, '--json'], { home, env: { SSE3_REQUEST_LOG: log } });
   assert.equal(again.code, 0, again.stderr);
   const lines = again.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => l.status), ['already', 'already', 'already']);
   const sent = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   assert.deepEqual([...new Set(sent)].sort(), ['HeadObjectCommand', 'ListObjectsV2Command'],
