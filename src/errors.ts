@@ -10,6 +10,8 @@ export const ExitCode = {
   INTEGRITY: 4,
   UNREACHABLE: 5,
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM: 128 + 15, as shells report it, so a supervisor tells it from a user's Ctrl-C (130). */
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -100,7 +102,7 @@ export const exitCodeOf = (e: unknown): ExitCode => (e instanceof Sse3Error ? e.
  * failed its integrity check (4) before it learns that a key was missing (3), a server was unreachable (5), or
  * something else failed (1).
  */
-const SEVERITY: readonly ExitCode[] = [ExitCode.INTERRUPTED, ExitCode.INTEGRITY, ExitCode.KEY, ExitCode.UNREACHABLE,
+const SEVERITY: readonly ExitCode[] = [ExitCode.TERMINATED, ExitCode.INTERRUPTED, ExitCode.INTEGRITY, ExitCode.KEY, ExitCode.UNREACHABLE,
   ExitCode.USAGE, ExitCode.FAILED];
 
 /** The exit status for a set of item outcomes: the most severe one; OK when there is none. */
