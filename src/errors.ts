@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'NO_OBJECT'
   | 'ACCESS_DENIED'
   | 'CREDENTIALS'
+  | 'CLOCK_SKEW'
   | 'UNREACHABLE'
   | 'TLS'
   | 'LOCAL_IO'
@@ -62,6 +63,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   NO_OBJECT: ExitCode.FAILED,
   ACCESS_DENIED: ExitCode.FAILED,
   CREDENTIALS: ExitCode.FAILED,
+  // The server refused the request's time, even after sse3 signed at the server's time: a clock to set right.
+  CLOCK_SKEW: ExitCode.FAILED,
   UNREACHABLE: ExitCode.UNREACHABLE,
   TLS: ExitCode.UNREACHABLE,
   LOCAL_IO: ExitCode.FAILED,

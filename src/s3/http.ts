@@ -8,6 +8,7 @@ import { Exchange } from './exchange.js';
 import type { GetInput, HeadInput, ObjectBody, ObjectInfo, ObjectRequests, PutInput, RequestOptions, SseCInput,
   UploadPartInput, WriteOutput } from './objects.js';
 import { type AddressingStyle, isVirtualHosted } from './addressing.js';
+import { ServerClock } from './clock.js';
 import { withRetries } from './retry.js';
 import { serviceError } from './service-error.js';
 
@@ -90,6 +91,7 @@ export class LeanObjects implements ObjectRequests {
   readonly kind = 'lean';
   #signer?: Promise<Signer>;
   readonly #exchange: Exchange;
+  readonly #clock = new ServerClock();
 
   constructor(private readonly o: LeanOptions) {
     if (o.endpoint.protocol !== 'https:') throw insecure(o.endpoint.protocol);
@@ -138,8 +140,12 @@ export class LeanObjects implements ObjectRequests {
     return this.#signer;
   }
 
-  /** One signed request; resolves with the response once its status is 2xx, else rejects with the SDK's error shape. */
-  async #attempt(call: Call, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  /**
+   * One signed request; resolves with the response once its status is 2xx, else rejects with the SDK's error shape. A
+   * refusal whose Date shows this machine's clock off the server's is sent once more at the server's time, as the SDK
+   * does; refused again with the clock still off, the error says so ($metadata.clockSkewCorrected, as the SDK marks it).
+   */
+  async #attempt(call: Call, signal: AbortSignal | undefined, clockCorrected = false): Promise<IncomingMessage> {
     const { endpoint } = this.o;
     if (endpoint.protocol !== 'https:') throw insecure(endpoint.protocol);
     const virtual = isVirtualHosted(endpoint, call.bucket, this.o.addressingStyle);
@@ -153,12 +159,16 @@ export class LeanObjects implements ObjectRequests {
     for (const [k, v] of Object.entries(call.headers)) if (v !== undefined) headers[k] = v;
     if (call.body) headers['content-length'] = String(call.body.length);
     const signed = await (await this.#signerFor()).sign({ method: call.method, protocol: 'https:', hostname,
-      port: endpoint.port ? Number(endpoint.port) : undefined, path, query, headers });
+      port: endpoint.port ? Number(endpoint.port) : undefined, path, query, headers }, { signingDate: this.#clock.now() });
     if (this.o.requestLog) appendFileSync(this.o.requestLog, `${call.command}\n`);
     const res = await this.#exchange.send({ method: call.method, hostname, port: signed.port, path, query,
       headers: signed.headers as Record<string, string> }, call.body, signal);
+    const skewed = this.#clock.learn(res.headers.date);
     if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return res;
-    throw await serviceError(res, call.method);
+    const error = await serviceError(res, call.method) as Error & { $metadata?: Record<string, unknown> };
+    if (skewed && !clockCorrected) return this.#attempt(call, signal, true);
+    if (skewed && error.$metadata) error.$metadata.clockSkewCorrected = true;
+    throw error;
   }
 }
 
