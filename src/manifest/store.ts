@@ -1,4 +1,4 @@
-import { damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
+import { backUpAfterChange, damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
 import { createPrivateFile, prepareManifestFiles } from './files.js';
 import { Sse3Error } from '../errors.js';
 import * as aliases from './aliases.js';
@@ -34,13 +34,20 @@ export type { PullScope, PullState } from './pull-state.js';
  * recorded before it.
  */
 export class ManifestStore {
+  readonly #file: string;
   readonly #db: SqliteDb;
   readonly #pending: WriteBehind;
+  /** Whether this store changed a record (an object row, a journal entry, an alias): it is then backed up on close. */
+  #changed = false;
   /** sync's cache of local file checksums: in the same database, not part of the manifest's records. */
   readonly localHashes: LocalHashCache;
 
-  /** A manifest that is not a sound SQLite database is reported as damaged (MANIFEST_DAMAGED), naming the way back. */
+  /**
+   * A manifest that is not a sound SQLite database, or in which SQLite's quick_check finds any page damaged, is reported
+   * as damaged (MANIFEST_DAMAGED), naming the way back.
+   */
   constructor(file: string) {
+    this.#file = file;
     if (file !== ':memory:') prepareManifestFiles(file);
     try {
       this.#db = openManifestDb(file);
@@ -51,26 +58,40 @@ export class ManifestStore {
     this.localHashes = new LocalHashCache(this.#db);
   }
 
-  /** A consistent copy of the manifest at `path`, made with SQLite's online backup while others may write. */
-  async backupTo(path: string): Promise<void> {
+  /** A consistent copy of the manifest at `path`, made while other sse3 processes may write. */
+  backupTo(path: string): void {
     this.flush();
     // SQLite would create it 0644; an existing file keeps its mode.
     createPrivateFile(path);
-    await this.#db.backup(path);
+    this.#db.copyTo(path);
   }
 
+  /** Write what waits and close; a store that changed records backs the manifest up first (backUpAfterChange). */
   close(): void {
     try {
       this.flush();
+      if (this.#changed && this.#file !== ':memory:') {
+        try {
+          backUpAfterChange(this, this.#file);
+        } catch {
+          // A backup that cannot be written does not fail the command: the next run that changes the manifest tries again.
+        }
+      }
     } finally {
       this.#pending.stop();
       this.#db.close();
     }
   }
 
+  /** From here on this store has changed records (see close). */
+  #change(): void {
+    this.#changed = true;
+  }
+
   // --- Endpoint aliases (aliases.ts) ---
 
   addAlias(alias: string, endpoint: string): aliases.EndpointMerge & { endpoint: string } {
+    this.#change();
     this.flush();
     return aliases.addAlias(this.#db, alias, endpoint);
   }
@@ -100,21 +121,25 @@ export class ManifestStore {
 
   /** Record a confirmed encrypted write, as its object's latest version (older: below the versions recorded). */
   record(e: ManifestEntry, opts: { older?: boolean } = {}): void {
+    this.#change();
     this.#pending.add(e, Boolean(opts.older));
   }
 
   /** Forget an object version that was deleted; true when there was a row. */
   remove(loc: ObjectLocation, versionId: string): boolean {
+    this.#change();
     this.flush();
     return objects.removeObject(this.#db, loc, versionId);
   }
 
   setSha256(loc: ObjectLocation, versionId: string, sha256: string): void {
+    this.#change();
     this.flush();
     objects.setSha256(this.#db, loc, versionId, sha256);
   }
 
   setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {
+    this.#change();
     this.flush();
     objects.setMtime(this.#db, loc, versionId, mtimeMs);
   }
@@ -186,6 +211,7 @@ export class ManifestStore {
   // --- Journals (journals.ts) ---
 
   journalRotation(r: journals.RotationIntent): number {
+    this.#change();
     this.flush();
     return journals.journalRotation(this.#db, r);
   }
@@ -195,6 +221,7 @@ export class ManifestStore {
    * marked done always has its new version recorded.
    */
   settleRotation(id: number, state: 'done' | 'abandoned'): void {
+    this.#change();
     this.#db.immediate(() => {
       this.flush();
       journals.settleRotation(this.#db, id, state);
@@ -206,17 +233,20 @@ export class ManifestStore {
   }
 
   beginUpload(u: PendingUpload): void {
+    this.#change();
     this.flush();
     journals.beginUpload(this.#db, u);
   }
 
   completingUpload(loc: ObjectLocation, uploadId: string, sha256: string, size: number): void {
+    this.#change();
     this.flush();
     journals.completingUpload(this.#db, loc, uploadId, sha256, size);
   }
 
   /** Record the finished object and forget its upload in one transaction. */
   recordUpload(e: ManifestEntry, uploadId: string): void {
+    this.#change();
     this.flush();
     this.#db.immediate(() => {
       this.record(e);
@@ -225,6 +255,7 @@ export class ManifestStore {
   }
 
   endUpload(loc: ObjectLocation, uploadId: string): void {
+    this.#change();
     this.flush();
     journals.endUpload(this.#db, loc, uploadId);
   }
@@ -242,6 +273,7 @@ export class ManifestStore {
 
   /** Add the checked records of an export or a backup (parseManifestDocument, readBackupRecords), in one transaction. */
   importRecords(records: Omit<ImportedRecords, 'notImported'>): ImportCounts {
+    this.#change();
     this.flush();
     return importRecords(this.#db, records);
   }
