@@ -67,7 +67,7 @@ export function setSha256(db: SqliteDb, loc: ObjectLocation, versionId: string, 
 }
 
 /** A sync found the file unchanged except for its modification time: remember the new one for this version. */
-export function setMtime(db: SqliteDb, loc: ObjectLocation, versionId: string, mtimeMs: number): void {
+export function setMtime(db: SqliteDb, loc: ObjectLocation, versionId: string, mtimeMs: number | null): void {
   db.run(SQL.setMtime, mtimeMs, ...at(loc), versionId);
 }
 

@@ -3,7 +3,7 @@ import { createPrivateFile, prepareManifestFiles } from './files.js';
 import { Sse3Error } from '../errors.js';
 import * as aliases from './aliases.js';
 import type { ImportedRecords, ManifestDocument } from './document.js';
-import type { EndpointAlias, ManifestEntry, ObjectLocation, PendingUpload, RotationRecord } from './entry.js';
+import { type EndpointAlias, type ManifestEntry, type ObjectLocation, type PendingUpload, recordableMtime, type RotationRecord } from './entry.js';
 import { exportDocument, type ImportCounts, importRecords } from './import-export.js';
 import * as journals from './journals.js';
 import { LocalHashCache } from './local-hashes.js';
@@ -141,7 +141,7 @@ export class ManifestStore {
   setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {
     this.#change();
     this.flush();
-    objects.setMtime(this.#db, loc, versionId, mtimeMs);
+    objects.setMtime(this.#db, loc, versionId, recordableMtime(mtimeMs));
   }
 
   // --- Object queries (objects.ts, object-pages.ts) ---
