@@ -61,6 +61,9 @@ const FIELDS = {
   size: { what: 'a valid size (a whole number of bytes, 0 or more)', valid: (v) => Number.isSafeInteger(v) && (v as number) >= 0 },
   // As sse3 writes them (Date.toISOString), and a real calendar date: 2026-02-31 is not one.
   date: { what: 'a valid date (like 2026-01-31T12:00:00.000Z)', valid: (v) => isText(v) && ISO_DATE.test(v) && isoRoundTrip(v) },
+  // Added later (what a listing showed, or a bound of it): absent or null in older exports.
+  optionalDate: { what: 'a valid date (like 2026-01-31T12:00:00.000Z), or null',
+    valid: (v) => v === undefined || v === null || (isText(v) && ISO_DATE.test(v) && isoRoundTrip(v)), normal: (v) => v ?? null },
   // Added later (a file's mtime): absent or null in older exports.
   mtime: { what: 'a valid modification time (whole milliseconds since the epoch, or null)',
     valid: (v) => v === undefined || v === null || recordableMtime(v as number) === v, normal: (v) => v ?? null },
@@ -75,7 +78,7 @@ type Shape = Record<string, Check>;
 // Every field of the record type, each with its check: a field added to the type and not checked here does not compile.
 const OBJECT = { endpoint: FIELDS.endpoint, bucket: FIELDS.bucket, key: FIELDS.objectKey, versionId: FIELDS.versionId,
   fingerprint: FIELDS.fingerprint, size: FIELDS.size, sha256: FIELDS.sha256, etag: FIELDS.etag, createdAt: FIELDS.date,
-  mtimeMs: FIELDS.mtime } satisfies Record<keyof ManifestEntry, Check>;
+  mtimeMs: FIELDS.mtime, lastModified: FIELDS.optionalDate, modifiedBefore: FIELDS.optionalDate } satisfies Record<keyof ManifestEntry, Check>;
 const ALIAS = { alias: FIELDS.endpoint, endpoint: FIELDS.endpoint } satisfies Record<keyof EndpointAlias, Check>;
 
 /** Where a bad record was found, said without its value (the file might hold anything, a key given by mistake). */

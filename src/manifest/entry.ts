@@ -21,6 +21,16 @@ export interface ManifestEntry {
    * sync found unchanged since; null for uploads from a stream or a copy, and for entries recorded before sse3 kept it.
    */
   mtimeMs?: number | null;
+  /**
+   * When the version was last modified, as a listing showed it (ISO 8601, the listing's precision); null until a
+   * listing was compared with the record. With modifiedBefore, what tells a listed version is this one (core/recorded.ts).
+   */
+  lastModified?: string | null;
+  /**
+   * For a version sse3 wrote (or wrote tags of) and no listing has shown since: a time its LastModified is before — the
+   * server's clock at the write's answer, plus the second that clock is rounded down to. null when not known.
+   */
+  modifiedBefore?: string | null;
 }
 
 export interface ObjectLocation {
@@ -100,11 +110,12 @@ export const isObjectKey = (key: unknown): key is string => typeof key === 'stri
  * recording, a file time only when the manifest can keep it.
  */
 export function newEntry(loc: ObjectLocation, e: { versionId?: string; fingerprint: string; size: number; sha256?: string;
-  etag?: string; createdAt?: string; mtimeMs?: number | null }): ManifestEntry {
+  etag?: string; createdAt?: string; mtimeMs?: number | null; lastModified?: string | null; modifiedBefore?: string | null })
+  : ManifestEntry {
   return {
     endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: versionIdOf(e.versionId), fingerprint: e.fingerprint,
     size: e.size, sha256: e.sha256 ?? '', etag: etagOf(e.etag), createdAt: e.createdAt ?? new Date().toISOString(),
-    mtimeMs: recordableMtime(e.mtimeMs),
+    mtimeMs: recordableMtime(e.mtimeMs), lastModified: e.lastModified ?? null, modifiedBefore: e.modifiedBefore ?? null,
   };
 }
 

@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS objects (
   created_at  TEXT NOT NULL,
   seq         INTEGER NOT NULL,
   mtime_ms    INTEGER,
+  last_modified   TEXT,
+  modified_before TEXT,
   PRIMARY KEY (endpoint, bucket, key, version_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS objects_by_fingerprint ON objects (fingerprint);
@@ -80,12 +82,16 @@ const ADDED_COLUMNS: ReadonlyArray<{ table: string; columns: string[]; add: stri
   { table: 'uploads', columns: ['sha256', 'size'], add: 'ALTER TABLE uploads ADD COLUMN sha256 TEXT; ALTER TABLE uploads ADD COLUMN size INTEGER' },
   { table: 'uploads', columns: ['token'], add: 'ALTER TABLE uploads ADD COLUMN token TEXT' },
   { table: 'objects', columns: ['mtime_ms'], add: 'ALTER TABLE objects ADD COLUMN mtime_ms INTEGER' },
+  // What a listing must show for the record to be of the listed version (core/recorded.ts).
+  { table: 'objects', columns: ['last_modified', 'modified_before'],
+    add: 'ALTER TABLE objects ADD COLUMN last_modified TEXT; ALTER TABLE objects ADD COLUMN modified_before TEXT' },
 ];
 
 /** The column each field of an object record is stored in, in the record's field order. */
 export const OBJECT_COLUMNS = {
   endpoint: 'endpoint', bucket: 'bucket', key: 'key', versionId: 'version_id', fingerprint: 'fingerprint', size: 'size',
-  sha256: 'sha256', etag: 'etag', createdAt: 'created_at', mtimeMs: 'mtime_ms',
+  sha256: 'sha256', etag: 'etag', createdAt: 'created_at', mtimeMs: 'mtime_ms', lastModified: 'last_modified',
+  modifiedBefore: 'modified_before',
 } as const satisfies Record<keyof ManifestEntry, string>;
 
 /** Whether `column` of `table` is one an older manifest may lack. */

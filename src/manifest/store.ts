@@ -21,7 +21,7 @@ export type { ImportCounts } from './import-export.js';
 export type { RotationIntent } from './journals.js';
 export type { LocalHash, LocalHashCache } from './local-hashes.js';
 export type { ListOptions, ManifestScope } from './object-pages.js';
-export type { PullScope, PullState } from './pull-state.js';
+export type { PullRecord, PullScope, PullState } from './pull-state.js';
 
 /**
  * The local record of which key encrypted which object: the one object commands and core hold. SQLite in WAL mode
@@ -39,6 +39,8 @@ export class ManifestStore {
   readonly #pending: WriteBehind;
   /** Whether this store changed a record (an object row, a journal entry, an alias): it is then backed up on close. */
   #changed = false;
+  /** Listed LastModified times waiting to be kept (pinListed). */
+  #pins: Array<{ entry: objects.ListedRecord; lastModified: string }> = [];
   /** sync's cache of local file checksums: in the same database, not part of the manifest's records. */
   readonly localHashes: LocalHashCache;
 
@@ -70,6 +72,11 @@ export class ManifestStore {
   close(): void {
     try {
       this.flush();
+      try {
+        this.#writePins();
+      } catch {
+        // Only a refinement: a later listing compares with the bound again, or reads the tag.
+      }
       if (this.#changed && this.#file !== ':memory:') {
         try {
           backUpAfterChange(this, this.#file);
@@ -132,10 +139,26 @@ export class ManifestStore {
     return objects.removeObject(this.#db, loc, versionId);
   }
 
-  setSha256(loc: ObjectLocation, versionId: string, sha256: string): void {
+  /** A SHA-256 found later; `retagged` when it was written to the version's tags too (see objects.setSha256). */
+  setSha256(loc: ObjectLocation, versionId: string, sha256: string, retagged?: { modifiedBefore: string | null }): void {
     this.#change();
     this.flush();
-    objects.setSha256(this.#db, loc, versionId, sha256);
+    this.#db.immediate(() => objects.setSha256(this.#db, loc, versionId, sha256, retagged));
+  }
+
+  /**
+   * A listing showed this recorded version with this LastModified (core/recorded.ts): kept, a few hundred at a time in
+   * one transaction (close() writes the rest). Not a change of the records (no backup for it): losing one costs a tag read.
+   */
+  pinListed(entry: objects.ListedRecord, lastModified: string): void {
+    this.#pins.push({ entry, lastModified });
+    if (this.#pins.length >= 256) this.#writePins();
+  }
+
+  #writePins(): void {
+    const pins = this.#pins;
+    this.#pins = [];
+    if (pins.length && this.#db.isOpen) this.#db.immediate(() => { for (const p of pins) objects.pinListed(this.#db, p.entry, p.lastModified); });
   }
 
   setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {

@@ -139,7 +139,8 @@ test('what an import accepts: endpoints in the manifest\'s identity, absent opti
     // Names local files and S3 keys have, which sync uploads as they are: control characters are data.
     { ...good, key: 'photos/Icon\r' }, { ...good, key: 'tab\there/new\nline\u007f' }, { ...good, key: 'a\u001b[31mb\u009b2J' },
   ], { aliases: [{ alias: 'https://Old.Example.com./', endpoint: 'https://[::1]:8443' }] }), 'f.json');
-  assert.deepEqual(r.objects[0], { ...good, endpoint: 'https://127.0.0.1:8443', sha256: '', mtimeMs: null });
+  assert.deepEqual(r.objects[0], { ...good, endpoint: 'https://127.0.0.1:8443', sha256: '', mtimeMs: null, lastModified: null,
+    modifiedBefore: null });
   assert.equal(r.objects[1].endpoint, 'https://s3.example.com');
   assert.equal(r.objects[1].versionId, '', 'S3\'s "null" version is kept as sse3 keeps it');
   assert.equal(r.objects[4].key, 'a\u001b[31mb\u009b2J');

@@ -68,8 +68,11 @@ function randomState(seed: number, file: string): ManifestStore {
         versionId: versionId(r), fingerprint: r.hex(20), size: r.pick([0, 1, r.int(1e9), 5 * 1024 ** 4, Number.MAX_SAFE_INTEGER]),
         sha256: r.chance(0.6) ? r.hex(64) : undefined, etag: r.pick(['', r.hex(32), `${r.hex(32)}-${1 + r.int(10000)}`, `"${r.hex(32)}"`, `W/"${r.hex(8)}"`, 'a b', 'é']),
         createdAt: r.pick(DATES), mtimeMs: r.pick(MTIMES),
+        // What a listing showed of the version, or (a version sse3 wrote) a bound of it.
+        lastModified: r.pick([null, undefined, ...DATES]), modifiedBefore: r.pick([null, undefined, ...DATES]),
       }), { older: r.chance(0.2) });
       if (r.chance(0.1)) m.setMtime(loc, '', r.pick(MTIMES) ?? 0);
+      if (r.chance(0.1)) m.setSha256(loc, '', r.hex(64), { modifiedBefore: r.pick([null, ...DATES]) });
     }
   }
   for (let a = r.int(3); a > 0; a--) m.addAlias(r.pick(ENDPOINTS), r.pick(ENDPOINTS));
