@@ -4,7 +4,7 @@ import { isUnanswered, withRetries } from '../../s3/retry.js';
 import { describeWriteFailure } from '../../s3/write-failure.js';
 import { Sse3Error } from '../../errors.js';
 import { faultPoint } from '../../faults.js';
-import { assertEncryptedWith, confirmsKey } from '../keyed.js';
+import { assertEncryptedWith, confirmsKey, headWithKey } from '../keyed.js';
 import { META_UPLOAD, metadataFor, putTags, tagsFor, toTagging } from '../tags.js';
 import type { WriteOutput } from '../../s3/objects.js';
 import type { PartFeed, Part } from './feeds.js';
@@ -142,21 +142,30 @@ class MultipartUpload {
     return { versionId: done.VersionId, etag: etag ?? done.ETag, serverDate: (done as WriteOutput).ServerDate };
   }
 
-  /** HEAD the completed object with our key: it must open with it. Returns its ETag. */
+  /** HEAD the completed object with our key (the one keyed verdict): it must open with it. Returns its ETag. */
   async #proveStored(versionId: string | undefined): Promise<string | undefined> {
     const { target, io } = this.req;
-    let head;
-    try {
-      head = await io.conn.objects.headObject({ Bucket: target.bucket, Key: target.key, VersionId: versionId, ...target.sseKey.sseC() });
-    } catch (e) {
-      const status = statusOf(e);
-      if (status !== 400 && status !== 403) throw e;
+    const stored = { ...target, versionId };
+    const r = await headWithKey(io, stored, target.sseKey, { op: 'put' });
+    if (r.verdict === 'opens') return r.answer.etag;
+    if (r.verdict === 'refused') {
       // Unversioned, the key now holds another writer's object (under another key): ours was replaced at once.
-      throw new Sse3Error('S3', `${uploadUrl(this.req)} was replaced by another writer as this upload completed; sse3 recorded nothing`,
-        'upload again if this version should win; writers to one key should not race');
+      throw this.#final(new Sse3Error('S3', `${uploadUrl(this.req)} was replaced by another writer as this upload completed; sse3 recorded nothing`,
+        'upload again if this version should win; writers to one key should not race'));
     }
-    await assertEncryptedWith(io, { ...target, versionId }, head, target.sseKey);
-    return head.ETag;
+    // Gone already: not a verdict on this upload — it stays journalled and the next run settles it.
+    if (r.verdict === 'missing') throw r.error;
+    // Stored as plaintext (or answered under another key): removed again and reported, never recorded.
+    await assertEncryptedWith(io, stored, { SSECustomerAlgorithm: r.verdict === 'plain' ? undefined : 'AES256' }, target.sseKey)
+      .catch((e: unknown) => { throw this.#final(e); });
+    throw this.#final(r.error);
+  }
+
+  /** Errors that are sse3's verdict on a completed upload (replaced, not encrypted): its journal entry ends with them. */
+  readonly #verdicts = new WeakSet<object>();
+  #final(e: unknown): unknown {
+    if (e && typeof e === 'object') this.#verdicts.add(e);
+    return e;
   }
 
   /**
@@ -170,7 +179,7 @@ class MultipartUpload {
     const loc = uploadLocation(req);
     if (this.#phase === 'committed') {
       // sse3's own verdicts (replaced by another writer, not encrypted and deleted) are final; a lost answer is not.
-      if (error instanceof Sse3Error) req.io.manifest.endUpload(loc, uploadId);
+      if (error && typeof error === 'object' && this.#verdicts.has(error)) req.io.manifest.endUpload(loc, uploadId);
       return;
     }
     if (!req.io.signal?.aborted && isUnanswered(error)) {
