@@ -43,9 +43,13 @@ export function sameVersion(record: RecordedStamp, listed: ListedStamp): Samenes
 const changed: Sameness = { same: false, why: 'changed' };
 const unconfirmed: Sameness = { same: false, why: 'unconfirmed' };
 
-/** The record's time bound from the answer to a write (its Date header, whole seconds): before the end of that second. */
+/**
+ * The record's time bound from the answer to a write (its Date header, whole seconds): before the end of the second
+ * after it. Ceph RGW can stamp the version a little after the Date it answers with (seen on a loaded machine), so the
+ * end of the Date's own second is not a safe bound.
+ */
 export const writtenBefore = (serverDate: Date | undefined): string | undefined =>
-  (serverDate ? new Date(Math.floor(serverDate.getTime() / 1000) * 1000 + 1000).toISOString() : undefined);
+  (serverDate ? new Date(Math.floor(serverDate.getTime() / 1000) * 1000 + 2000).toISOString() : undefined);
 
 /** The object's own tags say what the record says: the same key, and the same checksum. */
 export const tagsConfirm = (record: ManifestEntry, tags: { fingerprint?: string; sha256?: string }): boolean =>
