@@ -3,12 +3,14 @@
 #   sse3 completion zsh > "${fpath[1]}/_sse3"   (then restart zsh)
 # Candidates come from `sse3 __complete`, which works offline: commands and options,
 # key refs (file:, env:, keychain: names), s3:// paths and fingerprints recorded in the manifest.
+# The line goes to sse3 in its environment, never as arguments, which every user sees with ps (a key typed by
+# mistake would be among them).
 _sse3() {
   local -a all more
   local c
   # The words as values (quotes and backslashes removed), quoted again the same way for sse3 to read.
   local line="${(j: :)${(@q)${(@Q)words[1,CURRENT-1]}}} ${(q)${(Q)PREFIX}}"
-  all=(${(f)"$(${words[1]} __complete zsh "$line" 2>/dev/null)"})
+  all=(${(f)"$(SSE3_COMPLETE_LINE="$line" ${words[1]} __complete zsh 2>/dev/null)"})
   for c in $all; do
     # Folders and ref prefixes (ending in / or :) keep the cursor on the word.
     more=()

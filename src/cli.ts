@@ -1,4 +1,4 @@
-import { parse } from './cli/usage.js';
+import { parse, typedWords } from './cli/usage.js';
 import { runAction } from './cli/run.js';
 import { takeEnvKey } from './keys/env.js';
 import { Output } from './output/output.js';
@@ -9,5 +9,5 @@ export async function main(argv: string[]): Promise<number> {
   takeEnvKey(process.env, 'SSE3_KEY');
   const parsed = await parse(argv);
   if (typeof parsed === 'number') return parsed;
-  return runAction(parsed.action, await new Output(parsed.g).init());
+  return runAction(parsed.action, await new Output({ ...parsed.g, typed: typedWords(argv) }).init());
 }

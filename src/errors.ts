@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'LOCAL_IO'
   | 'MANIFEST_DAMAGED'
   | 'CUT_SHORT'
+  | 'CHANGED'
   | 'S3'
   | 'BATCH'
   | 'INTERRUPTED';
@@ -64,6 +65,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   LOCAL_IO: ExitCode.FAILED,
   MANIFEST_DAMAGED: ExitCode.FAILED,
   CUT_SHORT: ExitCode.UNREACHABLE,
+  // The object changed under sse3 (another writer or rotation got there first): nothing was written from what was read.
+  CHANGED: ExitCode.FAILED,
   S3: ExitCode.FAILED,
   BATCH: ExitCode.FAILED,
   INTERRUPTED: ExitCode.INTERRUPTED,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { Sse3Error } from '../errors.js';
+import { isFingerprint } from '../keys/key.js';
 
 // The options several commands share, and what turns their values into what the commands take.
 
@@ -9,6 +10,12 @@ export const positiveInt = (what: string) => (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive whole number.`);
   return n;
+};
+
+/** A key fingerprint typed as an option's value. */
+export const fingerprintArg = (what: string) => (value: string): string => {
+  if (!isFingerprint(value)) throw new InvalidArgumentError(`${what} takes a key fingerprint: 20 hex digits, as sse3 keys list shows them.`);
+  return value;
 };
 
 /** The Examples section of a command's --help. */

@@ -1,12 +1,15 @@
 import { type CommandUnknownOpts, CommanderError } from '@commander-js/extra-typings';
 import { ExitCode, Sse3Error } from '../errors.js';
+import { shown } from '../keys/likeness.js';
 import type { GlobalOptions } from '../options.js';
 import { Output } from '../output/output.js';
+import { guideFlagIn } from './guide-flags.js';
 import type { Action } from './lazy.js';
 import { buildProgram } from './program.js';
 
 // Commander's errors (unknown command or option, missing argument, bad value) as sse3's usage errors: one error line,
-// a hint, exit 2, and with --json the error document on stdout.
+// a hint, exit 2, and with --json the error document on stdout. A value the user typed is quoted as every message
+// quotes one (shown): control characters escaped, and never what looks like a key.
 
 /** The words of argv before a "--" (after it everything is an argument, even "--json"). */
 const optionWords = (argv: string[]): string[] => {
@@ -14,11 +17,15 @@ const optionWords = (argv: string[]): string[] => {
   return argv.slice(2, end === -1 ? undefined : end);
 };
 
+/** The words the user typed, for Output to keep what looks like a key in them out of everything it writes. */
+export const typedWords = (argv: string[]): string[] => argv.slice(2);
+
 /** A usage error: one error line and a hint on stderr, and the error document on stdout with --json; exit 2. */
-async function usageError(argv: string[], message: string, hint: string): Promise<ExitCode> {
+async function usageError(argv: string[], error: Sse3Error): Promise<ExitCode> {
   const words = optionWords(argv);
-  const out = await new Output({ json: words.includes('--json'), color: words.includes('--no-color') ? false : undefined }).init();
-  out.error(new Sse3Error('USAGE', message, hint));
+  const out = await new Output({ json: words.includes('--json'), color: words.includes('--no-color') ? false : undefined,
+    typed: typedWords(argv) }).init();
+  out.error(error);
   return ExitCode.USAGE;
 }
 
@@ -39,6 +46,29 @@ export function commandPathOf(program: CommandUnknownOpts, argv: string[]): stri
 const SUGGESTING = new Set(['commander.unknownCommand', 'commander.unknownOption']);
 
 /**
+ * The messages of Commander's that quote what the user typed, and how sse3 says them: the value through shown(), an
+ * unknown option's "=VALUE" left out. Commander quotes with ' and adds nothing after the value but its own words, so
+ * the value runs to the last quote before them. Its other messages quote only sse3's own names.
+ */
+const QUOTING: Array<[RegExp, (...m: string[]) => string]> = [
+  [/^unknown command '([\s\S]*)'$/, (name) => `unknown command ${shown(name)}`],
+  [/^unknown option '([\s\S]*)'$/, (flag) => `unknown option ${shown(flag.split('=')[0])}`],
+  [/^option '([^']*)' argument '([\s\S]*)' is invalid\. ([\s\S]*)$/,
+    (flags, value, why) => `option '${flags}' argument ${shown(value)} is invalid. ${why}`],
+  [/^command-argument value '([\s\S]*)' is invalid for argument '([^']*)'\. ([\s\S]*)$/,
+    (value, name, why) => `command-argument value ${shown(value)} is invalid for argument '${name}'. ${why}`],
+];
+
+/** Commander's error line in sse3's words, the values it quotes shown as sse3 shows them. */
+function commanderLine(line: string): string {
+  for (const [pattern, say] of QUOTING) {
+    const m = pattern.exec(line);
+    if (m) return say(...m.slice(1));
+  }
+  return line;
+}
+
+/**
  * A CommanderError in sse3's words. Its message (a public field) is Commander's error line, then, for an unknown
  * command or option, the line of the suggestion showSuggestionAfterError adds ("(Did you mean get?)"): Commander
  * has no other public way to give it. The suggestion goes before the --help hint.
@@ -49,13 +79,18 @@ export function commanderUsage(e: CommanderError, where: string): { message: str
     // A command group given without its command (sse3 manifest): its usage is already on stderr.
     return { message: `say which command of "sse3 ${where}" to run`, hint: help };
   }
-  const [first, ...rest] = e.message.replace(/^error: /, '').split('\n');
-  const similar = SUGGESTING.has(e.code) ? rest.join(' ').trim().replace(/^\((.*)\)$/, '$1') : '';
-  return { message: first, hint: similar ? `${similar} (${help})` : help };
+  // The suggestion is Commander's last line, naming one of sse3's own commands or options; the value may hold newlines.
+  const text = e.message.replace(/^error: /, '');
+  const suggestion = SUGGESTING.has(e.code) ? /\n\((Did you mean [^\n']*\?)\)$/.exec(text) : null;
+  const message = commanderLine(suggestion ? text.slice(0, suggestion.index) : text);
+  return { message, hint: suggestion ? `${suggestion[1]} (${help})` : help };
 }
 
 /** Parse argv into the action to run; a usage error or --help/--version gives its exit status instead. */
 export async function parse(argv: string[]): Promise<{ action: Action; g: GlobalOptions } | ExitCode> {
+  // Before Commander, which would only call them unknown options (and quote their values).
+  const guideFlag = guideFlagIn(optionWords(argv));
+  if (guideFlag) return usageError(argv, guideFlag);
   let pending: { action: Action; g: GlobalOptions } | undefined;
   const program = buildProgram((action, g) => { pending = { action, g }; });
   try {
@@ -64,11 +99,11 @@ export async function parse(argv: string[]): Promise<{ action: Action; g: Global
     if (!(e instanceof CommanderError)) throw e;
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return ExitCode.OK;
     const { message, hint } = commanderUsage(e, commandPathOf(program, argv));
-    return usageError(argv, message, hint);
+    return usageError(argv, new Sse3Error('USAGE', message, hint));
   }
   if (!pending) {
     program.outputHelp({ error: true });
-    return usageError(argv, 'say which command to run', 'run sse3 --help for usage');
+    return usageError(argv, new Sse3Error('USAGE', 'say which command to run', 'run sse3 --help for usage'));
   }
   return pending;
 }

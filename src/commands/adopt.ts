@@ -26,7 +26,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
   // Every given key is loaded before the first request: a bad ref stops the run with nothing written.
   const given: Candidate[] = [];
   for (const ref of opts.key ?? []) given.push({ ref, key: await loadKey(parseKeyRef(ref)) });
-  const s = await openSession(g, signal);
+  const s = await openSession(g, { signal, out });
   try {
     for (const r of await settleRotations(rotateContext(s))) out.info(encryptionSettledLine(r));
     const found = await s.allKeys();

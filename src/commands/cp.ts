@@ -14,10 +14,10 @@ import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { writeKeyRef } from '../keys/write-ref.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
-import { type BatchItem, type Rendered, reportBatch } from '../output/batch.js';
+import { type BatchItem, type Rendered, reportBatch, type ReportOptions } from '../output/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
-import { renderCopy, renderGet, renderPut, renderTransferItem } from '../output/render.js';
+import { downloadsSummary, renderCopy, renderGet, renderPut, renderTransferItem } from '../output/render.js';
 
 export interface CpOptions extends Tuning {
   /** The destination's key (one) when writing to s3; candidate keys for the source when reading to local. */
@@ -47,7 +47,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   const stdout = dst === '-' ? out.dataStream() : undefined;
   // Keys that may open the source: --source-key, or for s3 → local also --key.
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
-  const s = await openSession(g, signal, { keys: sourceKeys });
+  const s = await openSession(g, { signal, out }, { keys: sourceKeys });
   try {
     if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey);
     else out.show(await cpOne(s, src, dst, opts, out, destKey, file, stdout));
@@ -82,6 +82,8 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
   // Rows of confirmed objects are written in groups: one transaction per few dozen small objects, not per object.
   s.manifest.deferRecords();
   let items: AsyncIterable<BatchItem<Rendered>>;
+  let summary: ReportOptions<Rendered>['summary'];
+  let plain = 0;
   if (!isS3Url(src)) {
     const root = resolve(src);
     const to = parseScope(dst);
@@ -99,6 +101,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
   } else {
     const from = parseScope(src);
     const root = isS3Url(dst) ? undefined : await writeRoot(dst);
+    if (root) summary = (b, headline) => downloadsSummary(b, headline, plain);
     items = (async function* () {
       for await (const o of listScope(s, from)) {
         const srcLoc = { bucket: from.bucket, key: o.key };
@@ -109,15 +112,18 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
           yield item(label, async (ev) => renderTransferItem(out, label,
             renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)), o.size);
         } else {
-          yield item(label, async (ev) => renderTransferItem(out, label,
-            renderGet(out, await getOne(s, srcLoc, await localPathUnder(root!, rel), { regularOnly: true }, ev))), o.size);
+          yield item(label, async (ev) => {
+            const got = await getOne(s, srcLoc, await localPathUnder(root!, rel), { regularOnly: true }, ev);
+            if (!got.encrypted) plain++;
+            return renderTransferItem(out, label, renderGet(out, got));
+          }, o.size);
         }
       }
     })();
   }
   const nothing = isS3Url(src) ? `nothing under ${formatScope(parseScope(src))} to copy` : `no files under ${src} to copy`;
   await reportBatch(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal, render: (r) => r,
-    nothing });
+    nothing, summary });
 }
 
 /** Where an object's relative key lands under the destination folder, its folder made: never outside it. */

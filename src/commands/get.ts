@@ -14,7 +14,7 @@ export interface GetOptions {
 export async function get(src: string, dst: string | undefined, opts: GetOptions, { g, out, signal }: CommandRun): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
   const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc.key);
-  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
       getOne(s, loc, to, { versionId: opts.versionId }, events));

@@ -13,7 +13,7 @@ export interface HeadOptions {
 
 export async function head(src: string, opts: HeadOptions, { g, out, signal }: CommandRun): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
-  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const report = await withSpinner(out, `head ${formatS3Url(loc)}`, () => headObject(s, loc, { versionId: opts.versionId }));
     if (report.recordUpdated) out.warn(report.recordUpdated);

@@ -1,4 +1,5 @@
 import { ExitCode, Sse3Error } from '../errors.js';
+import { isFingerprint } from '../keys/key.js';
 import type { CommandRun } from '../options.js';
 import { formatScope, parseScope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
@@ -11,13 +12,11 @@ export interface KeysUsageOptions {
   jobs: number;
 }
 
-const FINGERPRINT = /^[0-9a-f]{20}$/;
-
 /** sse3 keys usage [FP] s3://BUCKET[/PREFIX]...: which keys the objects in scope need, from their sse3-fp tags. */
 export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out, signal }: CommandRun): Promise<void> {
   const words = [...args];
   const fingerprint = words[0] !== undefined && !words[0].startsWith('s3://') ? words.shift() : undefined;
-  if (fingerprint !== undefined && !FINGERPRINT.test(fingerprint)) {
+  if (fingerprint !== undefined && !isFingerprint(fingerprint)) {
     // A long word may be a key typed in the wrong place: it is not echoed.
     throw new Sse3Error('USAGE', 'the first argument is neither a key fingerprint (20 hex digits) nor an s3:// URL',
       'see fingerprints with: sse3 keys list; keys are never taken from the command line');
@@ -28,7 +27,7 @@ export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out
       : 'say which buckets to scan: sse3 keys usage [FP] s3://BUCKET[/PREFIX]...', 'e.g. sse3 keys usage s3://backups s3://archive');
   }
   const scopes = words.map(parseScope);
-  const s = await openSession(g, signal);
+  const s = await openSession(g, { signal, out });
   try {
     const here = new Set([...(await s.allKeys()).map((k) => k.key.fingerprint), ...s.givenKeys.map((k) => k.fingerprint)]);
     const scan = await withStatus(out, `scanning ${scopes.map(formatScope).join(' ')}`, (update, print) =>

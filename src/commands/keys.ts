@@ -1,5 +1,5 @@
 import { Sse3Error } from '../errors.js';
-import { looksLikeKey } from '../keys/likeness.js';
+import { shown } from '../keys/likeness.js';
 import { discoverKeys, defaultKeyContext } from '../keys/sources.js';
 import type { CommandRun } from '../options.js';
 import { sse3Paths } from '../paths.js';
@@ -9,8 +9,7 @@ import { withSpinner } from '../output/spinner.js';
 /** `sse3 keys WORD` reaches keys list when WORD is no keys command: said as such, and never echoed if it may be a key. */
 function refuseUnknownCommand(words: string[]): void {
   if (!words.length) return;
-  const word = looksLikeKey(words[0]) ? 'word (not shown: it may be a key)' : `"${words[0]}"`;
-  throw new Sse3Error('USAGE', `unknown keys command ${word}`, 'try: sse3 keys list, or sse3 keys import REF --from FILE');
+  throw new Sse3Error('USAGE', `unknown keys command ${shown(words[0])}`, 'try: sse3 keys list, or sse3 keys import REF --from FILE');
 }
 
 /** sse3 keys list: the keys sse3 can find by itself, by name and fingerprint (never the key). */

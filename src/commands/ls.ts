@@ -18,7 +18,7 @@ export interface LsOptions {
 /** sse3 ls [s3://BUCKET[/PREFIX]]: buckets, or objects with their encryption, key fingerprint and whether the key is here. */
 export async function ls(target: string | undefined, opts: LsOptions, { g, out, signal }: CommandRun): Promise<void> {
   const loc = target === undefined ? undefined : parseS3Url(target);
-  const s = await openSession(g, signal);
+  const s = await openSession(g, { signal, out });
   try {
     if (!loc) {
       for (const b of await listBuckets(s.conn, signal)) {

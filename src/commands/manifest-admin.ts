@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Sse3Error } from '../errors.js';
+import { shown } from '../keys/likeness.js';
 import { writeBackup } from '../manifest/backup.js';
 import { readBackupRecords } from '../manifest/backup-records.js';
 import { parseManifestDocument } from '../manifest/document.js';
-import { httpsEndpointIdentity } from '../s3/endpoint.js';
+import { httpsEndpointIdentity, refuseKeyInEndpoint } from '../s3/endpoint.js';
 import { ManifestStore, openManifestReplacingDamaged } from '../manifest/store.js';
 import { sse3Paths } from '../paths.js';
 import type { CommandRun } from '../options.js';
@@ -38,9 +39,10 @@ export async function importManifest(file: string, _opts: object, { out }: Comma
 }
 
 const identity = (text: string, what: string): string => {
+  refuseKeyInEndpoint(text, what);
   const id = httpsEndpointIdentity(text);
   if (!id) {
-    throw new Sse3Error('USAGE', `${what} must be an https:// endpoint URL, got "${text}"`, 'e.g. sse3 manifest alias https://minio.lan:9000 https://192.168.1.20:9000');
+    throw new Sse3Error('USAGE', `${what} must be an https:// endpoint URL, got ${shown(text)}`, 'e.g. sse3 manifest alias https://minio.lan:9000 https://192.168.1.20:9000');
   }
   return id;
 };

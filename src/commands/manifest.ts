@@ -18,7 +18,7 @@ function notRecorded(denied: number, firstDenial: Sse3Error): Sse3Error {
 /** sse3 manifest rebuild s3://BUCKET[/PREFIX]: recover entries from the sse3-fp tags of the objects. */
 export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal }: CommandRun): Promise<void> {
   const scope = parseScope(scopeUrl);
-  const s = await openSession(g, signal, { replaceDamaged: true });
+  const s = await openSession(g, { signal, out }, { replaceDamaged: true });
   try {
     if (s.movedAside) out.warn(movedAsideWarning(s.movedAside));
     const counts = await rebuildFromTags(s, scope);
@@ -33,7 +33,7 @@ export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal 
 /** sse3 manifest pull s3://BUCKET[/PREFIX]: the incremental rebuild (tags read only for new or changed versions). */
 export async function pull(scopeUrl: string, opts: { jobs: number }, { g, out, signal }: CommandRun): Promise<void> {
   const scope = parseScope(scopeUrl);
-  const s = await openSession(g, signal);
+  const s = await openSession(g, { signal, out });
   try {
     const c = await pullFromTags(s, scope, opts);
     for (const r of c.removed) out.info(pullRemovedLine(r));

@@ -29,7 +29,7 @@ export async function put(src: string, dst: string, opts: PutOptions, { g, out, 
   const sseKey = await loadKey(keyRef);
   const file = src === '-' ? undefined : await localFile(src);
   partSizeFor(file?.size, opts.partSize);
-  const s = await openSession(g, signal);
+  const s = await openSession(g, { signal, out });
   try {
     const r = await withProgress(out, `put ${basename(loc.key)}`, (events) =>
       putOne(s, file ?? { stream: process.stdin }, loc, sseKey, { contentType: opts.contentType, tuning: opts }, events));

@@ -21,7 +21,7 @@ export async function rm(target: string, opts: RmOptions, { g, out, signal }: Co
   if (opts.versionId !== undefined && (opts.recursive || opts.allVersions)) {
     throw new Sse3Error('USAGE', '--version-id names one version of one object: it goes with neither --recursive nor --all-versions');
   }
-  const s = await openSession(g, signal);
+  const s = await openSession(g, { signal, out });
   try {
     const list = await removeTargets(s, target, opts);
     const loc = parseS3Url(target);

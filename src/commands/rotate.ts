@@ -15,7 +15,7 @@ import { reportBatch } from '../output/batch.js';
 import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
-import { olderVersionsSummary, renderResumed, renderRotated, retireAdvice, settledLine } from '../output/render.js';
+import { renderResumed, renderRotated, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -43,7 +43,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
   const newKey = opts.to ? await loadKey(parseKeyRef(opts.to)) : undefined;
   const fromKey = opts.from ? await loadKey(parseKeyRef(opts.from)) : undefined;
   const known = [newKey, fromKey].filter((k): k is SseCKey => k !== undefined);
-  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key), settleWith: known });
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known });
   try {
     if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
@@ -51,15 +51,15 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
       const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey));
-      out.show(renderRotated(out, r, await retirementChecks(s, [r.oldFingerprint], [loc.bucket], { jobs: opts.jobs })));
+      const moved = r.status === 'plain' ? [] : [r.oldFingerprint];
+      out.show(renderRotated(out, r, await retirementChecks(s, moved, [loc.bucket], { jobs: opts.jobs })));
       return;
     }
     const objects = target !== undefined ? objectsInScope(s, parseScope(target)) : objectsUnderKey(s, opts.fingerprint!);
     const nothing = target !== undefined ? `nothing under ${formatScope(parseScope(target))} to rotate`
       : `no object's current version is recorded under key ${opts.fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
-    // A whole bucket rotated: its objects' tags can say whether the old keys are still needed there.
     const whole = target !== undefined && parseScope(target).prefix === '' ? parseScope(target).bucket : undefined;
-    await rotateMany(s, objects, opts, out, newKey!, fromKey, nothing, whole);
+    await rotateMany(s, objects, opts, out, newKey!, fromKey, { nothing, scope: target && formatScope(parseScope(target)), whole });
   } finally {
     s.close();
   }
@@ -80,9 +80,19 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
   }
 }
 
+/** What a batch rotation says about its scope: when there was nothing to rotate, the scope, the whole bucket it covered. */
+interface ManyScope {
+  nothing: string;
+  /** The s3:// scope rotated (not with --fingerprint). */
+  scope?: string;
+  /** A whole bucket rotated: its objects' tags can say whether the old keys are still needed there. */
+  whole?: string;
+}
+
 async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | Iterable<SizedLocation>, opts: RotateOptions,
-  out: Output, newKey: SseCKey, fromKey: SseCKey | undefined, nothing: string, wholeBucket?: string): Promise<void> {
+  out: Output, newKey: SseCKey, fromKey: SseCKey | undefined, { nothing, scope, whole }: ManyScope): Promise<void> {
   const oldFingerprints = new Set<string>();
+  let plain = 0;
   const buckets = new Set<string>();
   // New versions' rows are written in groups; each settled rotation writes those waiting with it (the journal stays per object).
   s.manifest.deferRecords();
@@ -90,7 +100,8 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
     for await (const loc of objects) {
       yield { label: formatS3Url(loc), small: loc.size < SMALL_OBJECT, run: async (ev: Parameters<typeof rotateContext>[2]) => {
         const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey);
-        oldFingerprints.add(r.oldFingerprint);
+        if (r.status === 'plain') plain++;
+        else oldFingerprints.add(r.oldFingerprint);
         buckets.add(loc.bucket);
         return r;
       } };
@@ -98,13 +109,13 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
   })();
   // With --fingerprint: what the key still opens after its objects' current versions moved to the new key, also
   // when nothing was left to rotate (the older versions still keep the key in use).
-  const summary = opts.fingerprint === undefined ? undefined
-    : (b: BatchSummary, headline: string) => olderVersionsSummary(b, headline, opts.fingerprint!, olderVersionsUnderKey(s, opts.fingerprint!));
+  const summary = (b: BatchSummary, headline: string) => rotateSummary(b, headline, { plain, scope,
+    older: opts.fingerprint === undefined ? undefined : { fingerprint: opts.fingerprint, ...olderVersionsUnderKey(s, opts.fingerprint) } });
   try {
     await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal,
       render: (r) => renderRotated(out, r), nothing, summary });
   } finally {
-    const checks = await retirementChecks(s, oldFingerprints, buckets, { wholeBucket, jobs: opts.jobs })
+    const checks = await retirementChecks(s, oldFingerprints, buckets, { wholeBucket: whole, jobs: opts.jobs })
       .catch((e: Error) => { out.warn(`could not check which keys the bucket still needs: ${e.message}`); return []; });
     for (const c of checks) out.info(retireAdvice(c));
   }

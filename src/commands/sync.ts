@@ -5,7 +5,7 @@ import { planCopySync } from '../core/sync/copy.js';
 import { planSync, type SyncOutcome, type SyncTally } from '../core/sync/plan.js';
 import { prepareSync, type SyncRequest } from '../core/sync/prepare.js';
 import { reportBatch } from '../output/batch.js';
-import { renderSync, type SyncDone, syncSummary, unrecordedWarning } from '../output/render.js';
+import { plainDownloadsWarning, renderSync, type SyncDone, syncSummary, unrecordedWarning } from '../output/render.js';
 
 /** sync's options: what core/sync/prepare.ts takes (the tuning is the options themselves), and files in parallel. */
 export interface SyncOptions extends Tuning, Omit<SyncRequest, 'tuning' | 'env'> {
@@ -18,8 +18,8 @@ const READ_AHEAD = 4096;
 export async function sync(src: string, dst: string, opts: SyncOptions, { g, out, signal }: CommandRun): Promise<void> {
   const plan = await prepareSync(src, dst, { ...opts, tuning: opts, env: process.env });
   // Keys that open the objects read (down, or the source of s3 → s3): candidates by fingerprint, as for get and cp.
-  const s = await openSession(g, signal, { keys: plan.readKeys });
-  const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0 };
+  const s = await openSession(g, { signal, out }, { keys: plan.readKeys });
+  const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0, plain: 0 };
   const done: SyncDone = { upload: 0, download: 0, copy: 0, delete: 0, unchanged: 0, bytes: 0 };
   const count = (o: SyncOutcome) => {
     done[o.action]++;
@@ -31,10 +31,11 @@ export async function sync(src: string, dst: string, opts: SyncOptions, { g, out
       jobs: opts.jobs, signal, noun: plan.kind === 'copy' ? 'objects' : 'files', readAhead: READ_AHEAD,
       render: (o) => { count(o); return renderSync(out, o); },
       status: () => `${(tally.unchanged + done.unchanged).toLocaleString('en-US')} unchanged`,
-      summary: (b) => syncSummary({ copy: plan.kind === 'copy', dryRun: plan.spec.dryRun, done, tally, failed: b.failed }),
+      summary: (b) => syncSummary({ copy: plan.kind === 'copy', down: plan.kind !== 'copy' && plan.spec.direction === 'down', dryRun: plan.spec.dryRun, done, tally, failed: b.failed }),
     });
   } finally {
     if (tally.unrecorded) out.warn(unrecordedWarning(tally.unrecorded, plan.kind === 'copy' ? plan.spec.source : plan.spec.scope));
+    if (tally.plain && plan.kind !== 'copy') out.warn(plainDownloadsWarning(tally.plain, plan.spec.scope));
     s.close();
   }
 }

@@ -29,7 +29,7 @@ interface Checked {
 export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, { g, out, signal }: CommandRun): Promise<void> {
   const scope = scopeUrl ? parseScope(scopeUrl) : undefined;
   const deep = Boolean(opts.deep);
-  const s = await openSession(g, signal, { keys: await loadGivenKeys(opts.key) });
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     for (const r of await settleRotations(rotateContext(s))) out.info(settledLine(out, r));
     const counts = Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, 0])) as Record<VerifyStatus, number>;

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { looksLikeKey } from '../keys/likeness.js';
 import { sse3Paths } from '../paths.js';
 
 /**
@@ -21,8 +22,8 @@ export interface CommandSpec {
 
 type ArgKind = 'keyref' | 'local' | 's3' | 'any' | 'shell' | 'fingerprint';
 
-/** What each positional argument of a command is, in order. */
-const ARG_KINDS: Record<string, ArgKind[]> = {
+/** What each positional argument of a command is, in order (the tests' key-echo sweep fills command lines by it too). */
+export const ARGUMENT_KINDS: Record<string, ArgKind[]> = {
   'keygen': ['keyref'],
   'keys import': ['keyref'],
   'keys usage': ['fingerprint', 's3', 's3', 's3'],
@@ -179,9 +180,13 @@ async function recordedFingerprints(word: string): Promise<string[]> {
   return completeFingerprints(sse3Paths().manifestFile, word);
 }
 
-/** Candidates (values, unescaped) for the last word of a command line (everything up to the cursor). */
+/**
+ * Candidates (values, unescaped) for the last word of a command line (everything up to the cursor). A word that
+ * looks like a key gets none: it is never printed back, not even completed.
+ */
 export async function complete(line: string, spec: CommandSpec): Promise<string[]> {
   const { words, current: cur } = shellWords(line);
+  if (looksLikeKey(cur)) return [];
   if (words.length && /(^|\/)sse3(\.js)?$/.test(words[0])) words.shift();
 
   let node = spec;
@@ -218,17 +223,19 @@ export async function complete(line: string, spec: CommandSpec): Promise<string[
   if (node.commands.length && positional === 0) {
     return node.commands.map((c) => c.name).filter((n) => n.startsWith(cur) && n !== 'help').sort();
   }
-  const kind = ARG_KINDS[commandPath]?.[positional];
+  const kind = ARGUMENT_KINDS[commandPath]?.[positional];
   return kind ? valuesFor(kind, cur, commandPath) : [];
 }
 
 /**
- * Entry point of `sse3 __complete SHELL LINE [CUR]`: one candidate per line. zsh and fish get values and quote
- * them themselves; bash inserts exactly what it is given, so it gets them escaped, with a space after a finished
- * word (none after a folder or a ref prefix); CUR is the part of the word bash will replace.
+ * Entry point of `sse3 __complete SHELL`, the line (everything up to the cursor) in SSE3_COMPLETE_LINE and, for bash,
+ * the part of the word it will replace in SSE3_COMPLETE_CUR — in the environment, which only the user can read,
+ * rather than as arguments, which ps shows to everyone (scripts of earlier versions pass them as arguments: LINE
+ * [CUR]). One candidate per line. zsh and fish get values and quote them themselves; bash inserts exactly what it is
+ * given, so it gets them escaped, with a space after a finished word (none after a folder or a ref prefix).
  */
-export async function runCompletion(args: string[], specFile: URL): Promise<number> {
-  const [shell, line = '', cur] = args;
+export async function runCompletion(args: string[], specFile: URL, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [shell, line = env.SSE3_COMPLETE_LINE ?? '', cur = env.SSE3_COMPLETE_CUR] = args;
   const spec = JSON.parse(readFileSync(specFile, 'utf8')) as CommandSpec;
   const candidates = await complete(line, spec);
   const finished = (c: string) => !/[/:]$/.test(c);

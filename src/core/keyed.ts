@@ -19,11 +19,12 @@ export interface SseCResponse {
 
 /**
  * What a response says about the key: 'ours' (AES256 with our key's MD5), 'other' (SSE-C, another key's MD5 or
- * none), 'plain' (no SSE-C at all: the server stored or served plaintext). The one place this is decided.
+ * none; always, for a request sent without a key), 'plain' (no SSE-C at all: the server stored or served plaintext).
+ * The one place this is decided.
  */
-export function keyEcho(resp: SseCResponse, key: SseCKey): 'ours' | 'other' | 'plain' {
+export function keyEcho(resp: SseCResponse, key: SseCKey | undefined): 'ours' | 'other' | 'plain' {
   if (resp.SSECustomerAlgorithm !== 'AES256') return 'plain';
-  return resp.SSECustomerKeyMD5 === key.keyMd5 ? 'ours' : 'other';
+  return key !== undefined && resp.SSECustomerKeyMD5 === key.keyMd5 ? 'ours' : 'other';
 }
 
 export const confirmsKey = (resp: SseCResponse, key: SseCKey): boolean => keyEcho(resp, key) === 'ours';
@@ -38,11 +39,28 @@ export function requireOurKey(resp: SseCResponse, key: SseCKey, obj: ObjectVersi
   if (echo !== 'ours') throw notUnderKey(echo, key, obj);
 }
 
+/**
+ * Errors that say the server answered a request sent with a key as it answers for a plain (unencrypted) object: Ceph
+ * RGW with 200 and no SSE-C, AWS with 400 InvalidRequest. A download that may take a plain object (get, cp, sync) reads
+ * it again without a key on this answer, and on no other NOT_ENCRYPTED (a write the server did not encrypt, an object
+ * that changed in the middle of a transfer).
+ */
+const plainAnswers = new WeakSet<Sse3Error>();
+
+/** Mark a NOT_ENCRYPTED error about a keyed read as "the object is plain" (servedPlain). */
+export function asPlainAnswer(e: Sse3Error): Sse3Error {
+  if (e.code === 'NOT_ENCRYPTED') plainAnswers.add(e);
+  return e;
+}
+
+/** Whether an error says the object read with a key is plain (asPlainAnswer). */
+export const servedPlain = (e: unknown): boolean => e instanceof Sse3Error && plainAnswers.has(e);
+
 function notUnderKey(echo: 'other' | 'plain', key: SseCKey, obj: ObjectVersionRef): Sse3Error {
   const url = formatS3Url(obj);
   if (echo === 'plain') {
-    return new Sse3Error('NOT_ENCRYPTED', `${url} is not encrypted with SSE-C (the server reports no customer key)`,
-      'sse3 only reads SSE-C objects; read it with a plain S3 client');
+    return asPlainAnswer(new Sse3Error('NOT_ENCRYPTED', `${url} is not encrypted with SSE-C (the server reports no customer key)`,
+      'the server serves it unencrypted: if that is not what you expect, check who writes to this bucket'));
   }
   return new Sse3Error('INTEGRITY', `${url}: the server answered a request with key ${key.fingerprint} under another key ` +
     '(its key MD5 echo is not this key\'s); sse3 did not use the answer and wrote nothing',

@@ -79,6 +79,9 @@ export function fingerprintOf(raw: Uint8Array): string {
   return createHash('sha256').update(FINGERPRINT_LABEL).update(raw).digest('hex').slice(0, FINGERPRINT_HEX_CHARS);
 }
 
+/** Whether text is a fingerprint as sse3 writes them (lowercase hex), e.g. one typed for rotate or keys usage. */
+export const isFingerprint = (text: string): boolean => text.length === FINGERPRINT_HEX_CHARS && /^[0-9a-f]+$/.test(text);
+
 const BASE64_32_BYTES = /^[A-Za-z0-9+/]{43}=$/;
 
 /** Decode the base64 text of a 32-byte key (surrounding white space allowed). */

@@ -1,4 +1,5 @@
 import { Sse3Error } from '../errors.js';
+import { shown } from './likeness.js';
 
 /** Keychain entries live under this service; the entry name is the account. */
 export const KEYCHAIN_SERVICE = 'sse3';
@@ -29,7 +30,7 @@ export class OsKeychain implements Keychain {
     try {
       value = (await new AsyncEntry(KEYCHAIN_SERVICE, name).getPassword()) ?? null;
     } catch (e) {
-      throw keychainError(`reading "${name}"`, e);
+      throw keychainError(`reading ${shown(name)}`, e);
     }
     // The library answers "no entry" also when no keychain can be reached: listing tells the two apart.
     if (value === null) await this.list();
@@ -41,7 +42,7 @@ export class OsKeychain implements Keychain {
     try {
       await new AsyncEntry(KEYCHAIN_SERVICE, name).setPassword(value);
     } catch (e) {
-      throw keychainError(`storing "${name}"`, e);
+      throw keychainError(`storing ${shown(name)}`, e);
     }
   }
 

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import { decodeBase64Key, parseKeyFileContent, SseCKey } from './key.js';
-import { looksLikeKey } from './likeness.js';
+import { looksLikeKey, shown } from './likeness.js';
 import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
 import { localIoError, makeFolders } from '../local/files.js';
@@ -30,10 +30,10 @@ export function parseKeyRef(text: string): KeyRef {
       : 'that looks like a key itself: keys are never taken from the command line (other users can read it with ps)', EXPOSED_HINT);
   }
   const m = /^(file|env|keychain):(.+)$/s.exec(text);
-  if (!m) throw new Sse3Error('USAGE', `not a key reference: "${text}"`, REF_HINT);
+  if (!m) throw new Sse3Error('USAGE', `not a key reference: ${shown(text)}`, REF_HINT);
   const [, kind, value] = m;
   if (kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
-    throw new Sse3Error('USAGE', `not an environment variable name: "${value}"`, REF_HINT);
+    throw new Sse3Error('USAGE', `not an environment variable name: ${shown(value)}`, REF_HINT);
   }
   // A shell expands ~ only at the start of a word, never after "file:".
   if (kind === 'file') return { kind, path: value.startsWith('~/') ? join(homedir(), value.slice(2)) : value };
@@ -113,7 +113,7 @@ export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()
     case 'keychain': {
       const value = await ctx.keychain.get(ref.name);
       if (value === null) {
-        throw new Sse3Error('KEYCHAIN', `no keychain entry "${ref.name}" (service sse3)`,
+        throw new Sse3Error('KEYCHAIN', `no keychain entry ${shown(ref.name)} (service sse3)`,
           `create it with: sse3 keygen keychain:${ref.name}`);
       }
       return decodeBase64Key(value, `keychain entry ${ref.name}`);
@@ -172,7 +172,7 @@ export async function storeKey(ref: KeyRef, key: SseCKey, ctx: KeyContext = defa
     }
     case 'keychain': {
       if ((await ctx.keychain.get(ref.name)) !== null) {
-        throw new Sse3Error('KEY_EXISTS', `keychain entry "${ref.name}" already exists; sse3 never overwrites a key`,
+        throw new Sse3Error('KEY_EXISTS', `keychain entry ${shown(ref.name)} already exists; sse3 never overwrites a key`,
           'choose another name');
       }
       await ctx.keychain.set(ref.name, key.exportBase64());

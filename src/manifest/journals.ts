@@ -24,12 +24,43 @@ export function openRotations(db: SqliteDb, endpoint?: string): RotationRecord[]
   const rows = endpoint === undefined
     ? db.all<Record<string, string | number>>(`SELECT * FROM rotations WHERE state = 'pending' ORDER BY id`)
     : db.all<Record<string, string | number>>(`SELECT * FROM rotations WHERE state = 'pending' AND endpoint = ? ORDER BY id`, endpoint);
-  return rows.map((r) => ({
-    id: Number(r.id), endpoint: String(r.endpoint), bucket: String(r.bucket), key: String(r.key),
-    oldVersion: String(r.old_version), oldFingerprint: String(r.old_fp), newFingerprint: String(r.new_fp),
-    size: Number(r.size), sha256: String(r.sha256), state: r.state as RotationRecord['state'], pid: Number(r.pid),
-    startedAt: String(r.started_at),
-  }));
+  return rows.map(rotationRecord);
+}
+
+const rotationRecord = (r: Record<string, string | number>): RotationRecord => ({
+  id: Number(r.id), endpoint: String(r.endpoint), bucket: String(r.bucket), key: String(r.key),
+  oldVersion: String(r.old_version), oldFingerprint: String(r.old_fp), newFingerprint: String(r.new_fp),
+  size: Number(r.size), sha256: String(r.sha256), state: r.state as RotationRecord['state'], pid: Number(r.pid),
+  startedAt: String(r.started_at),
+});
+
+/** Every rotation ever journalled of one object (any state), oldest first. */
+export function rotationsOf(db: SqliteDb, loc: ObjectLocation): RotationRecord[] {
+  return db.all<Record<string, string | number>>('SELECT * FROM rotations WHERE endpoint = ? AND bucket = ? AND key = ? ORDER BY id',
+    loc.endpoint, loc.bucket, loc.key).map(rotationRecord);
+}
+
+/** One journalled rotation as it stands now (undefined: no such entry). */
+export function rotation(db: SqliteDb, id: number): RotationRecord | undefined {
+  const row = db.get<Record<string, string | number>>('SELECT * FROM rotations WHERE id = ?', id);
+  return row && rotationRecord(row);
+}
+
+/** The id of the latest rotation journalled (0 when none is): rotations journalled later have larger ids. */
+export function lastRotationId(db: SqliteDb): number {
+  return Number(db.value<number>('SELECT MAX(id) FROM rotations') ?? 0);
+}
+
+/**
+ * Journal a rotation unless another rotation of the same object stands in its way, as `conflict` judges the object's
+ * entries: in one write transaction, so of two processes claiming one object the second always sees the first.
+ */
+export function claimRotation(db: SqliteDb, r: RotationIntent, conflict: (others: RotationRecord[]) => RotationRecord | undefined)
+  : { id: number } | { conflict: RotationRecord } {
+  return db.immediate(() => {
+    const found = conflict(rotationsOf(db, r));
+    return found ? { conflict: found } : { id: journalRotation(db, r) };
+  });
 }
 
 /** Journal a multipart upload before its first part is sent. */

@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS rotations (
   settled_at    TEXT
 );
 CREATE INDEX IF NOT EXISTS rotations_open ON rotations (state);
+CREATE INDEX IF NOT EXISTS rotations_by_object ON rotations (endpoint, bucket, key);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS local_hashes (
   path      TEXT PRIMARY KEY,

@@ -255,6 +255,26 @@ export class ManifestStore {
     return journals.openRotations(this.#db, endpoint);
   }
 
+  /** Journal a rotation unless another one of the object stands in its way (journals.claimRotation). */
+  claimRotation(r: journals.RotationIntent, conflict: (others: RotationRecord[]) => RotationRecord | undefined)
+    : { id: number } | { conflict: RotationRecord } {
+    this.flush();
+    return journals.claimRotation(this.#db, r, conflict);
+  }
+
+  /** Every rotation journalled of one object, any state, oldest first. */
+  rotationsOf(loc: ObjectLocation): RotationRecord[] {
+    return journals.rotationsOf(this.#db, loc);
+  }
+
+  rotation(id: number): RotationRecord | undefined {
+    return journals.rotation(this.#db, id);
+  }
+
+  lastRotationId(): number {
+    return journals.lastRotationId(this.#db);
+  }
+
   beginUpload(u: PendingUpload): void {
     this.#change();
     this.flush();

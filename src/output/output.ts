@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import { Sse3Error } from '../errors.js';
+import { NOT_SHOWN, typedKeysPattern } from '../keys/likeness.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -8,6 +9,11 @@ export interface OutputOptions {
   /** false when --no-color was given. */
   color?: boolean;
   debug?: boolean;
+  /**
+   * The words the user typed (the command line). What looks like a key in them is never written, in any output
+   * (results, JSON, messages, bars): the messages that quote a value leave it out already, and this holds for the rest.
+   */
+  typed?: readonly string[];
 }
 
 /**
@@ -53,6 +59,8 @@ export class Output {
   #wroteJson = false;
   /** Streams that get no colour: text rendered with colour for the other stream is written without escape codes. */
   readonly #plain = new Set<NodeJS.WriteStream>();
+  /** The key-shaped parts of what the user typed (see OutputOptions.typed), or none. */
+  readonly #typedKeys?: RegExp;
 
   constructor(opts: OutputOptions, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr) {
     this.json = Boolean(opts.json);
@@ -61,6 +69,7 @@ export class Output {
     this.#stdout = stdout;
     this.#stderr = stderr;
     this.#colorFlag = opts.color;
+    this.#typedKeys = typedKeysPattern(opts.typed ?? []);
     this.interactive = Boolean(stderr.isTTY) && !this.quiet && !this.json && process.env.TERM !== 'dumb';
   }
 
@@ -83,16 +92,26 @@ export class Output {
     return this;
   }
 
+  /** Text as it may be shown: without what looks like a key in the words the user typed. */
+  redacted(text: string): string {
+    return this.#typedKeys ? text.replace(this.#typedKeys, NOT_SHOWN) : text;
+  }
+
+  /** Everything but object data is written here. */
+  #emit(stream: NodeJS.WriteStream, text: string): void {
+    stream.write(this.redacted(text));
+  }
+
   /** Text for a stream, without escape codes when that stream gets no colour. */
   #write(stream: NodeJS.WriteStream, text: string): void {
-    stream.write(this.#plain.has(stream) ? stripVTControlCharacters(text) : text);
+    this.#emit(stream, this.#plain.has(stream) ? stripVTControlCharacters(text) : text);
   }
 
   /** A command's result: human lines, or one JSON document with --json. */
   result(human: string | string[], json: unknown): void {
     const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
     if (this.json) {
-      stream.write(JSON.stringify(json, null, 2) + '\n');
+      this.#emit(stream, JSON.stringify(json, null, 2) + '\n');
       this.#wroteJson = true;
       return;
     }
@@ -112,12 +131,12 @@ export class Output {
     const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
     const indent = (json: unknown, pad: string) => JSON.stringify(json, null, 2).replaceAll('\n', `\n${pad}`);
     const fields = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `  ${JSON.stringify(k)}: ${indent(v, '  ')}`);
-    stream.write(`{\n${[...fields(head), `  ${JSON.stringify(field)}: [`].join(',\n')}`);
+    this.#emit(stream, `{\n${[...fields(head), `  ${JSON.stringify(field)}: [`].join(',\n')}`);
     this.#wroteJson = true;
     let items = 0;
     return {
-      item: (json) => { stream.write(`${items++ ? ',' : ''}\n    ${indent(json, '    ')}`); },
-      close: (tail) => { stream.write(`${items ? '\n  ]' : ']'}${fields(tail).map((f) => `,\n${f}`).join('')}\n}\n`); },
+      item: (json) => { this.#emit(stream, `${items++ ? ',' : ''}\n    ${indent(json, '    ')}`); },
+      close: (tail) => { this.#emit(stream, `${items ? '\n  ]' : ']'}${fields(tail).map((f) => `,\n${f}`).join('')}\n}\n`); },
     };
   }
 
@@ -129,7 +148,7 @@ export class Output {
 
   /** Text that is the command's output as it is (a completion script), on stdout. */
   text(content: string): void {
-    this.#stdout.write(content);
+    this.#emit(this.#stdout, content);
   }
 
   /** A rendered result (src/output/render.ts): its lines, or its JSON with --json. */
@@ -139,13 +158,13 @@ export class Output {
 
   /** One JSON object per line, for streams of results (--json with many objects). */
   ndjson(json: unknown): void {
-    (this.stdoutIsData ? this.#stderr : this.#stdout).write(JSON.stringify(json) + '\n');
+    this.#emit(this.stdoutIsData ? this.#stderr : this.#stdout, JSON.stringify(json) + '\n');
     this.#wroteJson = true;
   }
 
   /** A document that is the command's output whatever the flags (manifest export): pretty JSON on stdout. */
   document(json: unknown): void {
-    this.#stdout.write(JSON.stringify(json, null, 2) + '\n');
+    this.#emit(this.#stdout, JSON.stringify(json, null, 2) + '\n');
     this.#wroteJson = true;
   }
 
@@ -193,7 +212,7 @@ export class Output {
 
   /** A line on stderr, above the progress bars while they are shown. */
   #message(line: string): void {
-    if (this.batch) this.batch.log(this.#plain.has(this.#stderr) ? stripVTControlCharacters(line) : line);
+    if (this.batch) this.batch.log(this.redacted(this.#plain.has(this.#stderr) ? stripVTControlCharacters(line) : line));
     else this.#write(this.#stderr, line + '\n');
   }
 
@@ -209,10 +228,10 @@ export class Output {
     if (err.hint) this.#write(this.#stderr, `${this.c.dim('hint:')} ${err.hint}\n`);
     if (this.debug) {
       const cause = (err.cause ?? (e !== err ? e : undefined)) as Error | undefined;
-      this.#stderr.write(`${(cause ?? err).stack ?? ''}\n`);
+      this.#emit(this.#stderr, `${(cause ?? err).stack ?? ''}\n`);
     }
     if (this.json && !this.stdoutIsData && !this.#wroteJson) {
-      this.#stdout.write(JSON.stringify({ ok: false, error: errorJson(err) }, null, 2) + '\n');
+      this.#emit(this.#stdout, JSON.stringify({ ok: false, error: errorJson(err) }, null, 2) + '\n');
     }
   }
 }

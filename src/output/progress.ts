@@ -32,8 +32,9 @@ function transferLine(out: Output, label: string, c: Counter, width: number): st
   const eta = c.total > 0 && rate > 0 ? Math.ceil((c.total - c.done) / rate) : 0;
   const bar = out.c.cyan('█'.repeat(filled)) + out.c.dim('░'.repeat(width - filled));
   const amount = c.total > 0 ? `${humanBytes(c.done)}/${humanBytes(c.total)}` : humanBytes(c.done);
-  // A long label (a deep path) keeps its end, where the file name is.
-  const name = label.length > 24 ? `…${label.slice(-23)}` : label.padEnd(24);
+  // A long label (a deep path) keeps its end, where the file name is; what looks like a key goes before it is cut.
+  const whole = out.redacted(label);
+  const name = whole.length > 24 ? `…${whole.slice(-23)}` : whole.padEnd(24);
   return `${name} ${bar} ${amount}  ${humanBytes(rate)}/s  ETA ${eta}s`;
 }
 

@@ -83,12 +83,13 @@ export function renderKeyUsage(out: Output, scan: UsageScan, here: Set<string>, 
     .map(([fp, u]) => ({ fingerprint: fp, objects: u.objects, versions: u.versions, availableHere: here.has(fp) }));
   const scopes = scan.scopes.map(formatScope);
   const json = { ok: scan.unreadable.versions === 0, scopes, versions: all, scanned: scan.scanned, keys,
-    untagged: scan.untagged, unreadable: scan.unreadable,
+    untagged: scan.untagged, plain: scan.plain, unreadable: scan.unreadable,
     ...(fingerprint !== undefined ? { fingerprint, needed: usesOf(scan, fingerprint), availableHere: here.has(fingerprint) } : {}) };
   const lines = fingerprint !== undefined ? [usageOfOne(fingerprint, usesOf(scan, fingerprint), all, here.has(fingerprint))]
     : keys.map((k) => `${out.c.cyan(k.fingerprint)}  ${counted(k, all)}  ${k.availableHere ? 'key available here' : out.c.yellow('key NOT available here')}`);
   lines.push(`${scan.scanned} object version(s) read in ${scopes.join(' ')}`);
   if (scan.untagged.versions) lines.push(`${counted(scan.untagged, all)} with no sse3-fp tag: their key is unknown (adopt them first: sse3 adopt s3://BUCKET --key REF)`);
+  if (scan.plain.versions) lines.push(`${counted(scan.plain, all)} not encrypted (plain): they need no key`);
   if (scan.unreadable.versions) lines.push(`${counted(scan.unreadable, all)} whose tags could not be read: they may need any key`);
   return { line: lines, json };
 }

@@ -11,7 +11,7 @@ import type { GetOutcome } from '../core/transfer/single.js';
 import type { UploadResult } from '../core/transfer/upload.js';
 import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { RetireCheck } from '../core/rotation/retire.js';
-import { formatS3Url } from '../s3/url.js';
+import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
 import { s3VersionId } from '../s3/version.js';
 import type { Rendered } from './batch.js';
 import { humanBytes, type Output } from './output.js';
@@ -36,16 +36,24 @@ export function renderPut(out: Output, r: UploadResult): Rendered<ReturnType<typ
 
 export const getJson = (r: GetOutcome) => ({
   ok: true, url: r.url, path: r.path, size: r.size, sha256: r.sha256, verified: r.checkedAgainst !== 'none',
-  checksumSource: r.checkedAgainst, versionId: r.versionId || null, etag: r.etag, fingerprint: r.fingerprint, keySource: r.keySource,
+  checksumSource: r.checkedAgainst, versionId: r.versionId || null, etag: r.etag, encrypted: r.encrypted, fingerprint: r.fingerprint,
+  keySource: r.keySource, ...(r.recordUpdated ? { recordUpdated: r.recordUpdated } : {}),
 });
 
 export function renderGet(out: Output, r: GetOutcome): Rendered<ReturnType<typeof getJson>> {
+  const key = r.fingerprint ? `key ${out.c.cyan(r.fingerprint)}` : out.c.yellow('not encrypted');
   return {
-    line: `${out.c.green('✓')} get ${r.url} → ${r.path ?? 'stdout'}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}` +
+    line: `${out.c.green('✓')} get ${r.url} → ${r.path ?? 'stdout'}  ${humanBytes(r.size)}  ${key}` +
       `  sha256 ${r.checkedAgainst === 'none' ? out.c.yellow('not verified') : out.c.green('verified')}`,
     json: getJson(r),
   };
 }
+
+/** cp -r s3 → local: its summary counts the plain objects among those downloaded (each was said as it came). */
+export const downloadsSummary = (b: { ok: number; failed: number }, headline: string, plain: number) => ({
+  json: { ok: b.ok, failed: b.failed, plain },
+  line: headline + (plain ? `; ${plain} of them not encrypted (plain objects, downloaded as they are)` : ''),
+});
 
 export function renderCopy(out: Output, r: CopyResult, from: string)
   : Rendered<ReturnType<typeof putJson> & { source: string; method: string }> {
@@ -90,8 +98,16 @@ export const retireJson = (checks: RetireCheck[]) => ({
     check: usageCommand(c.fingerprint, c.buckets) })),
 });
 
+/** How to encrypt plain objects in place, which rotate leaves as they are. */
+export const encryptPlainHint = (scope: string, one = false) => `encrypt ${one ? 'it' : 'them'} with: sse3 adopt ${scope} --encrypt-plain --key REF`;
+
 /** retire: given for a single rotation (its JSON then lists retirableFingerprints, possibly empty). */
 export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck[]): Rendered {
+  if (r.status === 'plain') {
+    const line = `${out.c.yellow('-')} ${r.url}: not encrypted (a plain object), nothing to rotate`;
+    return { line: retire ? [line, `  ${encryptPlainHint(folderScopeOf(parseS3Url(r.url)), true)}`] : line,
+      json: { ok: true, ...r, oldFingerprint: null, versionId: null, ...(retire ? retireJson(retire) : {}) } };
+  }
   const lines = [r.status === 'already'
     ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
     : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
@@ -105,12 +121,15 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
 
 /** What became of a rotation an interrupted sse3 left journalled. */
 export function settledLine(out: Output, r: SettleResult): string {
-  const what = r.outcome === 'new-key' ? 'finished: opens with the new key'
-    : r.outcome === 'old-key' ? `not written yet: still opens with the old key; ${r.needs.length
-      ? `needs key ${r.needs.join(', ')} to finish (sse3 rotate --resume --key REF)` : 'sse3 rotate --resume finishes it'}`
-      : `unresolved: ${r.detail}`;
-  return `${r.outcome === 'unresolved' ? out.c.red('✗') : r.outcome === 'old-key' ? out.c.yellow('…') : out.c.green('✓')} ` +
-    `${r.url}: interrupted rotation ${what}`;
+  const c = out.c;
+  switch (r.outcome) {
+    case 'new-key': return `${c.green('✓')} ${r.url}: interrupted rotation finished: opens with the new key`;
+    case 'old-key': return `${c.yellow('…')} ${r.url}: interrupted rotation not written yet: still opens with the old key; ${r.needs.length
+      ? `needs key ${r.needs.join(', ')} to finish (sse3 rotate --resume --key REF)` : 'sse3 rotate --resume finishes it'}`;
+    case 'superseded': return `${c.green('✓')} ${r.url}: interrupted rotation superseded, nothing left to do: ${r.detail}`;
+    case 'not-written': return `${c.yellow('…')} ${r.url}: interrupted encryption was not written, nothing is pending: ${r.detail}`;
+    default: return `${c.red('✗')} ${r.url}: interrupted rotation unresolved: ${r.detail}`;
+  }
 }
 
 /** rotate --resume: what became of the interrupted rotations, and the keys those left unresolved need. */
@@ -124,13 +143,22 @@ export function renderResumed(out: Output, report: ResumeReport): Rendered & { n
   };
 }
 
-/** rotate --fingerprint's summary: how many older versions still need the key (rotation moves current versions only). */
-export const olderVersionsSummary = (b: { ok: number; failed: number }, headline: string, fingerprint: string,
-  older: { versions: number; objects: number }) => ({
-  json: { ok: b.ok, failed: b.failed, olderVersionsWithOldKey: older.versions },
-  line: [headline, ...(older.versions ? [`${older.versions} older version(s) of ${older.objects} object(s) ` +
-    `still need key ${fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n'),
-});
+/**
+ * A batch rotation's summary: rotated (or already under the new key), failed, and plain objects left as they were (not
+ * counted as ok: nothing was rotated), with how to encrypt those. With --fingerprint (older), how many older versions
+ * still need the key (rotation moves current versions only).
+ */
+export function rotateSummary(b: { ok: number; failed: number }, headline: string, r: { plain: number; scope?: string;
+  older?: { fingerprint: string; versions: number; objects: number } }) {
+  const ok = b.ok - r.plain;
+  const line = b.ok + b.failed === 0 ? headline : `${ok} ok, ${b.failed} failed` + (r.plain
+    ? `, ${r.plain} not encrypted (plain objects, left as they are): ${encryptPlainHint(r.scope ?? 's3://BUCKET[/PREFIX]')}` : '');
+  return {
+    json: { ok, failed: b.failed, plain: r.plain, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
+    line: [line, ...(r.older?.versions ? [`${r.older.versions} older version(s) of ${r.older.objects} object(s) ` +
+      `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n'),
+  };
+}
 
 export function renderHead(out: Output, r: HeadReport): Rendered {
   const c = out.c;
@@ -157,7 +185,8 @@ export function renderHead(out: Output, r: HeadReport): Rendered {
 
 export function verifyLine(out: Output, r: VerifyResult): string {
   const e = r.entry;
-  const status = r.status === 'ok' ? out.c.green('✓ OK') : r.status === 'stale-fixed' ? out.c.yellow(`✓ ${VERIFY_STATUSES[r.status].text}`) : out.c.red(`✗ ${VERIFY_STATUSES[r.status].text}`);
+  const status = r.status === 'ok' ? out.c.green('✓ OK') : VERIFY_STATUSES[r.status].exitCode === 0
+    ? out.c.yellow(`✓ ${VERIFY_STATUSES[r.status].text}`) : out.c.red(`✗ ${VERIFY_STATUSES[r.status].text}`);
   return `${status}  ${formatS3Url(e)}${e.versionId ? ` (version ${e.versionId})` : ''}  key ${out.c.cyan(e.fingerprint)}` +
     (r.detail ? `: ${r.detail}` : '');
 }
@@ -167,11 +196,12 @@ export const verifyJson = (r: VerifyResult) => ({ url: formatS3Url(r.entry), ver
 
 /** verify's closing summary: the counts by status, the line, and the failure when any entry is not OK. */
 export function verifySummary(counts: Record<VerifyStatus, number>, checked: number, deep: boolean) {
-  const bad = checked - counts.ok - counts['stale-fixed'];
+  const bad = checked - counts.ok - counts['stale-fixed'] - counts.overwritten;
   return {
     json: { counts },
     line: `${checked} object version(s) checked${deep ? ' (deep)' : ''}: ${counts.ok} OK, ` +
-      `${counts['stale-fixed'] ? `${counts['stale-fixed']} stale record(s) fixed, ` : ''}${bad} not OK`,
+      `${counts['stale-fixed'] ? `${counts['stale-fixed']} stale record(s) fixed, ` : ''}` +
+      `${counts.overwritten ? `${counts.overwritten} overwritten outside sse3 (record updated), ` : ''}${bad} not OK`,
     failure: `${bad} of ${checked} object version(s) are not OK`,
     hint: 'see the list above',
   };
@@ -185,7 +215,7 @@ export const syncJson = (o: SyncOutcome) => ({
   size: o.size, dryRun: o.dryRun,
   ...(o.upload ? { sha256: o.upload.sha256, fingerprint: o.upload.fingerprint, versionId: o.upload.versionId || null } : {}),
   ...(o.download ? { sha256: o.download.sha256, fingerprint: o.download.fingerprint, verified: o.download.checkedAgainst !== 'none',
-    versionId: o.download.versionId || null } : {}),
+    encrypted: o.download.encrypted, versionId: o.download.versionId || null } : {}),
 });
 
 /** A sync's line for one path it acted on (or would act on, in a dry run); nothing for a file found unchanged. */
@@ -197,7 +227,8 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
     : o.action === 'copy' ? `${o.source} → ${o.url}` : o.side === 'remote' ? o.url : o.path;
   const why = o.reason ? `  (${SYNC_REASONS[o.reason]})` : '';
   const size = o.action === 'delete' ? '' : `  ${humanBytes(o.size)}`;
-  const verified = o.download?.checkedAgainst === 'none' ? `  ${out.c.yellow('sha256 not verified')}` : '';
+  const verified = (o.download && !o.download.encrypted ? `  ${out.c.yellow('not encrypted')}` : '') +
+    (o.download?.checkedAgainst === 'none' ? `  ${out.c.yellow('sha256 not verified')}` : '');
   return { line: `${mark} ${verb} ${what}${size}${why}${verified}`, json: syncJson(o) };
 }
 
@@ -205,17 +236,24 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
 export type SyncDone = Record<SyncOutcome['action'], number> & { bytes: number };
 
 /** A sync's closing summary, as the batch report takes it. */
-export function syncSummary(r: { copy: boolean; dryRun: boolean; done: SyncDone; tally: SyncTally; failed: number })
+export function syncSummary(r: { copy: boolean; down?: boolean; dryRun: boolean; done: SyncDone; tally: SyncTally; failed: number })
   : { json: Record<string, unknown>; line: string } {
   const { done, tally } = r;
+  // plain: of the downloads (s3 → local), those of objects that were not encrypted.
   const json = { uploaded: done.upload, downloaded: done.download, ...(r.copy ? { copied: done.copy } : {}),
     deleted: done.delete, unchanged: tally.unchanged + done.unchanged, failed: r.failed, bytes: done.bytes,
-    skipped: tally.skipped + tally.notDeleted, dryRun: r.dryRun };
+    skipped: tally.skipped + tally.notDeleted, ...(r.down ? { plain: tally.plain } : {}), dryRun: r.dryRun };
   const moved = r.copy ? `${done.copy} copied` : `${json.uploaded} uploaded, ${json.downloaded} downloaded`;
+  const plain = tally.plain ? ` (${tally.plain} of them not encrypted)` : '';
   const kept = tally.notDeleted ? `; ${tally.notDeleted} only in the destination, kept (--delete removes them)` : '';
-  return { json, line: `${r.dryRun ? 'dry run, nothing changed: would have ' : ''}${moved}, ${json.deleted} deleted, ` +
+  return { json, line: `${r.dryRun ? 'dry run, nothing changed: would have ' : ''}${moved}${plain}, ${json.deleted} deleted, ` +
     `${json.unchanged} unchanged, ${json.failed} failed, ${humanBytes(json.bytes)}${kept}` };
 }
+
+/** Plain objects a sync downloaded: nothing records them, so they are downloaded again each time, unless encrypted. */
+export const plainDownloadsWarning = (n: number, scope: Scope) =>
+  `${n} object(s) were not encrypted (plain): downloaded as they are, unverified, and again by every sync, since sse3 keeps ` +
+  `no record of plain objects; ${encryptPlainHint(formatScope(scope))}`;
 
 /** Objects a sync compared without any sse3 record: treated as changed, and how to record them once. */
 export const unrecordedWarning = (n: number, scope: Scope) =>

@@ -1,6 +1,7 @@
 import { Sse3Error } from '../errors.js';
+import { shown } from '../keys/likeness.js';
 import { agentFor } from './agent.js';
-import { endpointIdentity } from './endpoint.js';
+import { endpointIdentity, refuseKeyInEndpoint } from './endpoint.js';
 import { type Credentials, LeanObjects } from './http.js';
 import { type ObjectRequests, sdkObjects } from './objects.js';
 import { lazySdkClients, type S3ClientLike } from './sdk-client.js';
@@ -23,6 +24,12 @@ export interface ConnectionOptions {
 export interface ServerLimits {
   /** CopyObject of an SSE-C object answered 501 (Ceph RGW before 2025): copies are streamed through sse3. */
   noSseCCopy?: boolean;
+  /**
+   * A write conditional on the ETag of the version read (If-Match) was refused (412) although that version was still
+   * there (Ceph RGW 16 refuses every If-Match in a versioned bucket): writes over a version read are checked just
+   * before they are sent instead (core/rotation/rekey.ts).
+   */
+  noConditionalWrites?: boolean;
 }
 
 export interface Connection {
@@ -90,7 +97,7 @@ function chosenProfile(option: string | undefined, env: NodeJS.ProcessEnv, share
   const name = option ?? env.AWS_PROFILE ?? 'default';
   const profile = { ...(shared.credentialsFile?.[name] ?? {}), ...(shared.configFile?.[name] ?? {}) };
   if (option && !shared.configFile?.[option] && !shared.credentialsFile?.[option]) {
-    throw new Sse3Error('USAGE', `profile "${option}" is not in the AWS config or credentials file`,
+    throw new Sse3Error('USAGE', `profile ${shown(option)} is not in the AWS config or credentials file`,
       'list profiles with: aws configure list-profiles');
   }
   return { name, profile };
@@ -115,11 +122,12 @@ export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessE
 }
 
 function parseEndpoint(text: string, from: string): URL {
+  refuseKeyInEndpoint(text, from);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new Sse3Error('USAGE', `${from} is not a URL: "${text}"`, 'e.g. --endpoint-url https://s3.example.com');
+    throw new Sse3Error('USAGE', `${from} is not a URL: ${shown(text)}`, 'e.g. --endpoint-url https://s3.example.com');
   }
   if (url.protocol === 'http:') {
     throw new Sse3Error('INSECURE_ENDPOINT',
@@ -127,7 +135,7 @@ function parseEndpoint(text: string, from: string): URL {
       'use the server\'s https:// endpoint; a key that was ever sent over http:// must be considered exposed — rotate it');
   }
   if (url.protocol !== 'https:') {
-    throw new Sse3Error('USAGE', `${from} must be an https:// URL, got "${text}"`);
+    throw new Sse3Error('USAGE', `${from} must be an https:// URL, got ${shown(text)}`);
   }
   return url;
 }

@@ -1,3 +1,6 @@
+import { Sse3Error } from '../errors.js';
+import { looksLikeKey } from '../keys/likeness.js';
+
 /** Endpoint identity: one S3 server under several spellings of its URL is one server. */
 
 /** Host names that always mean this machine: one server, whichever of them a URL uses. */
@@ -22,6 +25,16 @@ export function endpointIdentity(url: URL): string {
 export function httpsEndpointIdentity(text: unknown): string | undefined {
   const id = typeof text === 'string' ? endpointIdentityOf(text) : undefined;
   return id?.startsWith('https://') ? id : undefined;
+}
+
+/**
+ * An endpoint URL that holds what looks like a key is refused (without quoting it): the manifest records the endpoint
+ * with every object written through it, and would show it again later.
+ */
+export function refuseKeyInEndpoint(text: string, from: string): void {
+  if (!looksLikeKey(text)) return;
+  throw new Sse3Error('USAGE', `${from} holds what looks like a key; an endpoint is https://HOST[:PORT][/PATH], and keys are never ` +
+    'taken from the command line', 'if a key was typed there, consider it exposed and make a new one: sse3 keygen keychain:NAME');
 }
 
 /** endpointIdentity of a URL given as text; undefined when it is not a URL. */

@@ -82,7 +82,7 @@ export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
   const message = err.message ?? '';
   const f: Failure = { error: e, status: statusOf(e), name, code: errnoCode(err), message,
     detail: message && message !== name && message !== 'UnknownError' ? `: ${serverText(message)}` : '' };
-  return noAnswer(f, ctx) ?? credentialsRefused(f) ?? missing(f, ctx) ?? keyRefused(f, ctx) ?? otherRefusal(f, ctx);
+  return noAnswer(f, ctx) ?? credentialsRefused(f) ?? missing(f, ctx) ?? changed(f, ctx) ?? keyRefused(f, ctx) ?? otherRefusal(f, ctx);
 }
 
 /** The server's answer never came, or was not taken: Ctrl-C, an answer over its cap, TLS, a timeout, the network. */
@@ -134,6 +134,18 @@ function missing(f: Failure, ctx: ErrorContext): Sse3Error | undefined {
     return new Sse3Error('NO_OBJECT', `${ctx.url} does not exist`, undefined, { cause: f.error });
   }
   return undefined;
+}
+
+/**
+ * 412: a request sse3 made conditional on the object being the one it had read (If-Match: a range pinned to the ETag of
+ * the first answer, a write over the version read) found another one there. Another writer or rotation got there first.
+ */
+function changed(f: Failure, ctx: ErrorContext): Sse3Error | undefined {
+  if (f.status !== 412 && f.name !== 'PreconditionFailed') return undefined;
+  const writes = ctx.op === 'put' || ctx.op === 'copy' || ctx.op === 'rotate';
+  return new Sse3Error('CHANGED', `${ctx.url} changed ${writes ? 'since sse3 read it' : 'while sse3 was reading it'} (another writer ` +
+    `replaced or re-keyed it first)${writes ? '; nothing was written over it' : ''}`,
+  'run the command again to act on the object as it is now', { cause: f.error });
 }
 
 /** A read that sent a key (or none) refused for it: the wrong key, a key needed, or a key where none applies. */

@@ -54,6 +54,8 @@ export interface PutInput extends SseCInput {
   Metadata?: Record<string, string>;
   /** x-amz-tagging: URL query encoding. */
   Tagging?: string;
+  /** Write only over the object whose ETag this is (a conditional write; unquoted, as Ceph RGW compares it). */
+  IfMatch?: string;
 }
 
 export interface UploadPartInput extends SseCInput {

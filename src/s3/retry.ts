@@ -16,12 +16,18 @@ export function retryDelayMs(retry: number): number {
   return Math.round(BASE_DELAY_MS * 2 ** (retry - 1) * (0.75 + Math.random() / 2));
 }
 
+// OperationAborted (409): another request on the same object was in progress (Ceph RGW answers two tag writes of one
+// object at once so); ConditionalRequestConflict (409): AWS's answer to a conditional write that raced another write.
+// Both say "try again", not "no".
 const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeTooSkewed', 'SlowDown', 'InternalError',
-  'ServiceUnavailable', 'Throttling', 'ThrottlingException']);
+  'ServiceUnavailable', 'Throttling', 'ThrottlingException', 'OperationAborted', 'ConditionalRequestConflict']);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND',
   'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE']);
 
-/** Worth another attempt: the network, a timeout, a cut-short body, a 5xx or throttling. Never a 4xx or an abort. */
+/**
+ * Worth another attempt: the network, a timeout, a cut-short body, a 5xx, throttling, or a conflict with a request in
+ * progress on the same object (409 OperationAborted / ConditionalRequestConflict). Never another 4xx, or an abort.
+ */
 export function isTransient(e: unknown): boolean {
   if (e instanceof Sse3Error) return e.code === 'CUT_SHORT';
   const name = (e as { name?: string })?.name ?? '';

@@ -4,7 +4,7 @@ import type { Agent } from 'node:https';
 import { Sse3Error } from '../errors.js';
 import { serverDate } from './answer-headers.js';
 import { capAnswers } from './caps.js';
-import { RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
+import { isTransient, RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
 
 /** The SDK client's send and destroy: built on first use, so a command that needs only the data path never loads it. */
 export interface S3ClientLike {
@@ -73,7 +73,7 @@ async function buildSdkClients(o: SdkSettings, env: NodeJS.ProcessEnv): Promise<
     requestChecksumCalculation: o.checksums,
     responseChecksumValidation: o.checksums,
     // sse3's one retry policy (src/s3/retry.ts), also used for the requests sse3 retries itself.
-    retryStrategy: new ConfiguredRetryStrategy(RETRY_ATTEMPTS, retryDelayMs),
+    retryStrategy: sse3RetryStrategy(ConfiguredRetryStrategy, RETRY_ATTEMPTS),
     logger: SILENT_LOGGER,
     requestHandler: {
       httpsAgent: o.agent as Agent,
@@ -88,6 +88,25 @@ async function buildSdkClients(o: SdkSettings, env: NodeJS.ProcessEnv): Promise<
   const single = new S3Client({ ...config, retryStrategy: new ConfiguredRetryStrategy(1) });
   for (const c of [client, single]) addSse3Middleware(c, env.SSE3_REQUEST_LOG);
   return { client, single };
+}
+
+type RetryStrategyClass = typeof import('@smithy/core/retry').ConfiguredRetryStrategy;
+type RetryErrorInfo = Parameters<InstanceType<RetryStrategyClass>['refreshRetryTokenForRetry']>[1];
+
+/**
+ * The SDK's retry strategy with sse3's numbers and sse3's judgement (src/s3/retry.ts): an answer the SDK takes for a
+ * client error that isTransient() calls worth another attempt (409 OperationAborted: the same object was being
+ * changed by another request) is retried as a transient one. The SDK's own transient and throttling answers stay so.
+ */
+export function sse3RetryStrategy(Strategy: RetryStrategyClass, attempts: number): InstanceType<RetryStrategyClass> {
+  class Sse3Retries extends Strategy {
+    override refreshRetryTokenForRetry(token: Parameters<InstanceType<RetryStrategyClass>['refreshRetryTokenForRetry']>[0],
+      info: RetryErrorInfo) {
+      const transient = info.errorType === 'CLIENT_ERROR' && isTransient(info.error);
+      return super.refreshRetryTokenForRetry(token, transient ? { ...info, errorType: 'TRANSIENT' } : info);
+    }
+  }
+  return new Sse3Retries(attempts, retryDelayMs);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Sse3Error } from '../errors.js';
+import { shown } from '../keys/likeness.js';
 
 export interface S3Location {
   bucket: string;
@@ -16,14 +17,14 @@ export const isS3Url = (text: string): boolean => text.startsWith('s3://');
 /** Parse s3://BUCKET/KEY. With requireKey, a bare bucket or a key ending in "/" is refused. */
 export function parseS3Url(text: string, opts: { requireKey?: boolean } = {}): S3Location {
   const hint = 'write it as s3://BUCKET/KEY';
-  if (!isS3Url(text)) throw new Sse3Error('BAD_URL', `not an s3:// URL: "${text}"`, hint);
+  if (!isS3Url(text)) throw new Sse3Error('BAD_URL', `not an s3:// URL: ${shown(text)}`, hint);
   const rest = text.slice('s3://'.length);
   const slash = rest.indexOf('/');
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? '' : rest.slice(slash + 1);
-  if (!isBucketName(bucket)) throw new Sse3Error('BAD_URL', `"${text}" does not name a valid bucket`, hint);
+  if (!isBucketName(bucket)) throw new Sse3Error('BAD_URL', `${shown(text)} does not name a valid bucket`, hint);
   if (opts.requireKey && (key === '' || key.endsWith('/'))) {
-    throw new Sse3Error('BAD_URL', `"${text}" names no object`, hint);
+    throw new Sse3Error('BAD_URL', `${shown(text)} names no object`, hint);
   }
   return { bucket, key };
 }

@@ -1,22 +1,28 @@
 // Shell completion as a user meets it: a real bash/zsh/fish in tmux, TAB pressed, screen read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestStore } from '../../src/manifest/store.js';
-import { BIN, packagesLoaded, rememberSecret, run, tempDir, waitFor } from './harness.js';
+import { randomBytes } from 'node:crypto';
+import { BIN, packagesLoaded, rememberSecret, rememberSecretText, run, tempDir, waitFor } from './harness.js';
 import { haveTmux, Tmux } from './tmux.js';
 
 const COMPLETIONS = new URL('../../../completions/', import.meta.url).pathname;
 const has = (bin: string) => ['/usr/bin', '/bin', '/usr/local/bin'].some((d) => existsSync(join(d, bin)));
 
-/** A private SSE3_HOME with a manifest of a few objects, a key folder, and sse3 on PATH. */
+/**
+ * A private SSE3_HOME with a manifest of a few objects, a key folder, and sse3 on PATH — behind a script that writes
+ * down the arguments of every call (one line each, in `calls`) before it runs sse3.
+ */
 function fixture() {
   const dir = tempDir('sse3-compl-');
   const home = join(dir, 'home');
   const bin = join(dir, 'bin');
+  const calls = join(dir, 'calls');
   mkdirSync(bin);
-  symlinkSync(BIN, join(bin, 'sse3'));
+  writeFileSync(join(bin, 'sse3'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec '${process.execPath}' '${BIN}' "$@"\n`);
+  chmodSync(join(bin, 'sse3'), 0o755);
   const m = new ManifestStore(join(home, 'manifest.db'));
   for (const key of ['photos/2026/a.jpg', 'photos/2026/b.jpg', 'photos/readme.txt', 'db.dump']) {
     m.record({ endpoint: 'https://127.0.0.1:8443', bucket: 'backups', key, versionId: '', fingerprint: 'f'.repeat(20), size: 1,
@@ -33,7 +39,7 @@ function fixture() {
   mkdirSync(join(dir, 'work'));
   writeFileSync(join(dir, 'work', 'report-2026.pdf'), 'x');
   writeFileSync(join(dir, 'work', 'my report.pdf'), 'x');
-  return { dir, home, bin, work: join(dir, 'work') };
+  return { dir, home, bin, calls, work: join(dir, 'work') };
 }
 
 function rememberKeyFile(path: string): void {
@@ -129,6 +135,19 @@ for (const sh of shells) {
         // rotate --fingerprint offers the fingerprints the manifest records.
         await t.tab('sse3 rotate --fingerprint 0', /sse3 rotate --fingerprint 0a1b2c3d4e5f60718293 Z/);
         await t.tab('sse3 rotate --fingerprint ', /0a1b2c3d4e5f60718293[\s\S]*f{20}/, true);
+
+        // A key typed by mistake goes to sse3 in its environment, never as an argument (ps shows those to every user).
+        const secret = randomBytes(24).toString('base64url');
+        rememberSecretText(secret);
+        const callsBefore = readFileSync(f.calls, 'utf8').split('\n').length;
+        t.keys('-l', `sse3 get s3://backups/${secret}`);
+        await t.until('the shell to echo the line', () => t.cursor().before.endsWith(secret));
+        t.keys('Tab');
+        await t.until('sse3 __complete to run', () => readFileSync(f.calls, 'utf8').split('\n').length > callsBefore);
+        t.keys('C-u');
+        await t.clear();
+        const calls = readFileSync(f.calls, 'utf8').trim().split('\n');
+        assert.deepEqual([...new Set(calls)], [`__complete ${sh.name}`], 'sse3 was called with no word of the line');
       } finally {
         await t.close();
       }

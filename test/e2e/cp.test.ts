@@ -151,7 +151,7 @@ test('cp --recursive s3 → local: an object whose key is unavailable fails alon
   const j = await run(['cp', '--recursive', `s3://${bucket}/set/`, 'out-json', '--json'], { home });
   assert.equal(j.code, 3);
   const lines = j.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 1 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 1, plain: 0 } });
   const failed = lines.filter((l) => l.ok === false);
   assert.deepEqual(failed.map((l) => [l.source, l.error.code]), [[`s3://${bucket}/set/sub/two.txt`, 'NO_KEY']]);
 });

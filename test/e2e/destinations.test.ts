@@ -141,7 +141,7 @@ test('cp -r to a folder: symbolic links to files are followed, a FIFO or device 
   const r = await run(['cp', '-r', `s3://${bucket}/t`, out, '--json'], { home });
   assert.equal(r.code, 2, r.stderr);
   const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 1, failed: 2 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 1, failed: 2, plain: 0 } });
   assert.match(r.stderr + r.out, /restored\/b is a FIFO; a recursive download writes regular files only/);
   assert.match(r.stderr + r.out, /restored\/c is a character device; a recursive download writes regular files only/);
   assert.ok(lstatSync(join(out, 'a')).isSymbolicLink());

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { adminClient, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, rememberSecret, rememberSecretText, run } from './harness.js';
@@ -53,19 +53,21 @@ test('no key available: exit 3 naming the fingerprint needed', async () => {
   assert.match(r2.stderr, /no record of which key encrypted/);
 });
 
-test('an unencrypted object is refused by get (exit 4, no file) and shown as not encrypted by head', async () => {
-  const home = newHome();
-  const bucket = await newBucket();
-  const key = await makeKeyFile(home, 'k.key');
-  const s3 = await import('@aws-sdk/client-s3');
-  await (await adminClient()).send(new s3.PutObjectCommand({ Bucket: bucket, Key: 'plain.txt', Body: 'not encrypted' }));
-  const r = await run(['get', `s3://${bucket}/plain.txt`, 'out', '--key', key.ref], { home });
-  assert.equal(r.code, 4, r.stderr);
-  assert.match(r.stderr, /not encrypted with SSE-C/);
-  assert.deepEqual(workFiles(home.dir), []);
-  const h = (await ok(['head', `s3://${bucket}/plain.txt`, '--json'], { home })).json();
-  assert.equal(h.sse.algorithm, null);
-});
+test('an unencrypted object is downloaded by get with a warning, also with a --key that does not apply; head shows it as not encrypted',
+  async () => {
+    const home = newHome();
+    const bucket = await newBucket();
+    const key = await makeKeyFile(home, 'k.key');
+    const s3 = await import('@aws-sdk/client-s3');
+    await (await adminClient()).send(new s3.PutObjectCommand({ Bucket: bucket, Key: 'plain.txt', Body: 'not encrypted' }));
+    const r = await run(['get', `s3://${bucket}/plain.txt`, 'out', '--key', key.ref, '--json'], { home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /plain\.txt is not encrypted \(a plain object, no SSE-C key\): downloaded as it is; integrity not verified/);
+    assert.deepEqual([r.json().encrypted, r.json().fingerprint, r.json().verified], [false, null, false]);
+    assert.equal(readFileSync(join(home.dir, 'work', 'out'), 'utf8'), 'not encrypted');
+    const h = (await ok(['head', `s3://${bucket}/plain.txt`, '--json'], { home })).json();
+    assert.equal(h.sse.algorithm, null);
+  });
 
 test('an object changed behind sse3\'s back fails the SHA-256 check: exit 4, no file', async () => {
   const home = newHome();
@@ -175,14 +177,14 @@ test('usage errors exit 2 and suggest the closest command', async () => {
 
 test('every usage error exits 2, on subcommands too; with --json the error document is on stdout', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['get', 's3://b/k', '--bogus'], /unknown option '--bogus'/],
-    [['manifest', 'list', '--nope'], /unknown option '--nope'/],
+    [['get', 's3://b/k', '--bogus'], /unknown option "--bogus"/],
+    [['manifest', 'list', '--nope'], /unknown option "--nope"/],
     [['get'], /missing required argument 'src'/],
     [['head', 's3://b/k', 'extra'], /too many arguments for 'head'/],
-    [['manifest', 'bogus'], /unknown command 'bogus'/],
+    [['manifest', 'bogus'], /unknown command "bogus"/],
     [['manifest'], /say which command of "sse3 manifest"/],
     [['verify', '--jobs', '0'], /--jobs must be a positive whole number/],
-    [['cp', 'a', 's3://b/', '--server-side', 'sometimes'], /argument 'sometimes' is invalid/],
+    [['cp', 'a', 's3://b/', '--server-side', 'sometimes'], /argument "sometimes" is invalid/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args);
@@ -216,7 +218,7 @@ test('missing bucket and missing object: exit 1 with a clear message', async () 
   assert.match(b.stderr, /does not exist/);
 });
 
-test('with or without --key: a missing object or bucket "does not exist" (exit 1), a plain object is "not encrypted" (exit 4)', async () => {
+test('with or without --key: a missing object or bucket "does not exist" (exit 1), a plain object is downloaded, said "not encrypted"', async () => {
   const home = newHome();
   const bucket = await newBucket();
   const key = await makeKeyFile(home, 'k.key');
@@ -225,7 +227,7 @@ test('with or without --key: a missing object or bucket "does not exist" (exit 1
   for (const withKey of [[], ['--key', key.ref]]) {
     for (const cmd of [['get'], ['cp']]) {
       for (const [url, exit, message] of [[`s3://${bucket}/nope`, 1, /does not exist/], ['s3://sse3-no-such-bucket/x', 1, /does not exist/],
-        [`s3://${bucket}/plain.txt`, 4, /is not encrypted with SSE-C/]] as const) {
+        [`s3://${bucket}/plain.txt`, 0, /is not encrypted \(a plain object, no SSE-C key\)/]] as const) {
         const r = await run([...cmd, url, 'out', ...withKey], { home });
         assert.equal(r.code, exit, `${cmd} ${url} ${withKey.join(' ')}: ${r.stderr}`);
         assert.match(r.stderr, message);
@@ -234,9 +236,10 @@ test('with or without --key: a missing object or bucket "does not exist" (exit 1
     }
   }
   const rotated = await run(['rotate', `s3://${bucket}/plain.txt`, '--to', key.ref], { home });
-  assert.equal(rotated.code, 4, rotated.stderr);
-  assert.match(rotated.stderr, /is not encrypted with SSE-C/);
-  assert.deepEqual(workFiles(home.dir), []);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.out, /plain\.txt: not encrypted \(a plain object\), nothing to rotate\n {2}encrypt it with: sse3 adopt s3:\/\/.*\/ --encrypt-plain --key REF/);
+  assert.deepEqual(workFiles(home.dir), ['out']);
+  assert.equal(readFileSync(join(home.dir, 'work', 'out'), 'utf8'), 'not encrypted');
 });
 
 test('unreachable server: exit 5; hung server: exit 5 within the timeout, not a hang', async () => {

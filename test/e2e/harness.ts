@@ -93,8 +93,14 @@ export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stdout = Buffer.concat(out);
-      assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
-      assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
+      // A rejection, not a throw from this handler: the test that awaits the run fails, with its own name on it.
+      try {
+        assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
+        assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
+      } catch (e) {
+        reject(e);
+        return;
+      }
       resolve({ code, signal, stdout, stderr: err, out: stdout.toString(),
         json: () => JSON.parse(stdout.toString()) });
     });

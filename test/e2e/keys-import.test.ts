@@ -95,12 +95,12 @@ test('keys import never overwrites a key file, and refuses bad input with what i
   assert.deepEqual(readdirSync(home.keyDir), ['k.key']);
   const misplaced = await run(['keys', secret], { home });
   assert.equal(misplaced.code, 2);
-  assert.match(misplaced.stderr, /unknown keys command word \(not shown: it may be a key\)/);
+  assert.match(misplaced.stderr, /unknown keys command \(not shown: it looks like a key\)/);
   assert.match((await run(['keys', 'lsit'], { home })).stderr, /unknown keys command "lsit"\nhint: try: sse3 keys list/);
   // Which words are hidden is the one key-likeness rule every command uses, not the length of the word.
   for (const word of [randomBytes(32).toString('base64'), randomBytes(32).toString('hex')]) {
     rememberSecret(Buffer.from(word));
-    assert.match((await run(['keys', word], { home })).stderr, /unknown keys command word \(not shown: it may be a key\)/);
+    assert.match((await run(['keys', word], { home })).stderr, /unknown keys command \(not shown: it looks like a key\)/);
   }
   const long = 'importing-the-old-backup-keys-from-the-usb-stick';
   assert.match((await run(['keys', long], { home })).stderr, new RegExp(`unknown keys command "${long}"`));

@@ -111,7 +111,7 @@ test('a FIFO swapped for another user\'s between the check and the open is not w
     }
   });
 
-test('a download is never readable by another user while it is written; the finished file gets the usual mode', { skip }, async (t) => {
+test('a download is never readable by another user, while it is written nor once finished (a new file is owner-only)', { skip }, async (t) => {
   const { home, url, data } = await withObject();
   const { shared } = place();
   const dest = join(shared, 'new.bin');
@@ -126,7 +126,8 @@ test('a download is never readable by another user while it is written; the fini
   const { code, stderr } = await get.resume();
   assert.equal(code, 0, stderr);
   assert.ok(readFileSync(dest).equals(data));
-  assert.equal(modeOf(dest), (0o666 & ~process.umask()).toString(8).padStart(4, '0'), 'a new file gets 0666 less the umask');
+  assert.equal(modeOf(dest), (0o600 & ~process.umask()).toString(8).padStart(4, '0'), 'a new file is owner-only: 0600 less the umask');
+  assert.equal(asOther(['cat', dest]).stdout.length, 0, 'the other user cannot read the finished file either');
 });
 
 test('stale temporary files are cleaned up only when they are the user\'s own, also in a folder without the sticky bit', { skip }, async (t) => {

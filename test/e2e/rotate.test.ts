@@ -112,7 +112,7 @@ test('rotate --recursive rotates only under the prefix; --fingerprint rotates wh
 
   const byFp = await ok(['rotate', '--fingerprint', k1.fingerprint, '--to', k3.ref, '--json'], { home });
   const lines = byFp.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, olderVersionsWithOldKey: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0, olderVersionsWithOldKey: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status, l.oldFingerprint, l.newFingerprint]).sort(),
     [`s3://${one}/pq`, `s3://${one}/q/z`, `s3://${two}/w`].sort().map((u) => [u, 'rotated', k1.fingerprint, k3.fingerprint]));
   assert.deepEqual(await fingerprints(), {
@@ -145,11 +145,35 @@ test('a recursive rotate run again skips what is already under the new key: exit
   // A wider scope: the rotated ones are skipped, the rest rotated; JSON says which is which.
   const wider = await ok(['rotate', `s3://${bucket}`, '--recursive', '--to', k2.ref, '--json'], { home });
   const lines = wider.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 4, failed: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 4, failed: 0, plain: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status]).sort(), [[`s3://${bucket}/p/a`, 'already'],
     [`s3://${bucket}/p/b`, 'already'], [`s3://${bucket}/p/c`, 'already'], [`s3://${bucket}/q/d`, 'rotated']]);
   const single = (await ok(['rotate', `s3://${bucket}/q/d`, '--to', k2.ref, '--json'], { home })).json();
   assert.equal(single.status, 'already');
+});
+
+test('a rotation run again without --from: the target key is a candidate; objects already under it are skipped, nothing read or '
+  + 'written', async () => {
+  const home = newHome();
+  const bucket = await newBucket('rotnofrom');
+  // Keys kept outside the key folder: sse3 finds neither by itself, only through --from and --to.
+  const k1 = await makeKeyFile(home, 'k1.key', { inKeyDir: false });
+  const k2 = await makeKeyFile(home, 'k2.key', { inKeyDir: false });
+  for (const name of ['p/a', 'p/b', 'p/c']) await putData(home, `s3://${bucket}/${name}`, randomBytes(300), k1.ref);
+  await ok(['rotate', `s3://${bucket}/p/`, '-r', '--from', k1.ref, '--to', k2.ref], { home });
+
+  const log = join(home.dir, 'requests.log');
+  const again = await run(['rotate', `s3://${bucket}/p/`, '-r', '--to', k2.ref, '--json'], { home, env: { SSE3_REQUEST_LOG: log } });
+  assert.equal(again.code, 0, again.stderr);
+  const lines = again.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0 } });
+  assert.deepEqual(lines.slice(0, -1).map((l) => l.status), ['already', 'already', 'already']);
+  const sent = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  assert.deepEqual([...new Set(sent)].sort(), ['HeadObjectCommand', 'ListObjectsV2Command'],
+    'a listing and a keyed HEAD per object: no object read, nothing written');
+  const single = await run(['rotate', `s3://${bucket}/p/a`, '--to', k2.ref, '--json'], { home });
+  assert.equal(single.code, 0, single.stderr);
+  assert.equal(single.json().status, 'already');
 });
 
 test('versioned bucket: rotation writes a new version; older versions keep the old key and are reported', async () => {
@@ -200,7 +224,7 @@ test('rotate --fingerprint reports the older versions still under the old key, a
   const lines = r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.olderVersionsWithOldKey]).sort(),
     [[`s3://${bucket}/other`, 1], [`s3://${bucket}/third`, 2]]);
-  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, olderVersionsWithOldKey: 4 } },
+  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, plain: 0, olderVersionsWithOldKey: 4 } },
     'the first version of doc (not rotated: its current version is under k2) and the earlier versions of the others');
   const human = await ok(['rotate', '--fingerprint', k2.fingerprint, '--to', k3.ref], { home });
   assert.match(human.stderr, new RegExp(`^1 ok, 0 failed\n1 older version\\(s\\) of 1 object\\(s\\) still need key ${k2.fingerprint}`, 'm'));
@@ -367,4 +391,45 @@ test('rotate errors: a --from key that does not open the object (exit 3, untouch
   const nothing = await run(['rotate', '--to', target.ref], { home });
   assert.equal(nothing.code, 2);
   assert.match(nothing.stderr, /say what to rotate/);
+});
+
+test('an interrupted rotation whose object a teammate re-keyed since is settled by asking the object, and never redone', async () => {
+  const home = newHome();
+  const teammate = newHome();
+  const bucket = await newBucket('superseded');
+  const k0 = await makeKeyFile(home, 'k0.key');
+  const kb = await makeKeyFile(home, 'kb.key');
+  // The teammate's new key: not in this home's key folder.
+  const ka = await makeKeyFile(home, 'ka.key', { inKeyDir: false });
+  const kc = await makeKeyFile(home, 'kc.key');
+  shareKeys(teammate, k0, ka);
+  const data = randomBytes(5000);
+  const url = `s3://${bucket}/obj`;
+  await putData(home, url, data, k0.ref);
+  // Here, a rotation to B is journalled and killed before it writes; meanwhile the teammate re-keys the object to A.
+  const killed = await run(['rotate', url, '--to', kb.ref], { home, env: { SSE3_FAULT: 'rotate-journalled' } });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  await ok(['rotate', url, '--from', `file:${join(teammate.keyDir, 'k0.key')}`, '--to', `file:${join(teammate.keyDir, 'ka.key')}`],
+    { home: teammate });
+
+  // Neither recorded key opens it, and the key its tag names is not here: unresolved, naming that key (exit 3).
+  const blind = await run(['rotate', '--resume', '--json'], { home });
+  assert.equal(blind.code, 3, blind.stderr);
+  assert.deepEqual(blind.json().needs, [ka.fingerprint]);
+  // Given that key, the object says it opens with it: superseded, closed, on record — and nothing is redone.
+  const settled = await run(['rotate', '--resume', '--key', ka.ref, '--json'], { home });
+  assert.equal(settled.code, 0, settled.stderr);
+  const report = settled.json();
+  assert.deepEqual(report.settled.map((s: { outcome: string; opensWith: string }) => [s.outcome, s.opensWith]),
+    [['superseded', ka.fingerprint]]);
+  assert.deepEqual([report.redone, report.unresolved], [[], []]);
+  assert.deepEqual((await manifestRows(home, `s3://${bucket}`)).map((r) => r.fingerprint), [ka.fingerprint]);
+  assert.deepEqual((await ok(['manifest', 'export'], { home })).json().pendingRotations, []);
+
+  // A later rotation, then --resume: B, which nobody chose last, never comes back.
+  await ok(['rotate', url, '--from', ka.ref, '--to', kc.ref], { home });
+  const later = (await ok(['rotate', '--resume', '--json'], { home })).json();
+  assert.deepEqual([later.settled, later.redone, later.unresolved], [[], [], []]);
+  const back = await getBack(home, url);
+  assert.deepEqual([back.result.fingerprint, sha(back.bytes)], [kc.fingerprint, sha(data)]);
 });

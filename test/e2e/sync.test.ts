@@ -284,7 +284,7 @@ test('a failed object fails alone: exit with its code, NDJSON error line, the re
   assert.equal(r.code, 3, r.stderr);
   const lines = ndjson(r.out);
   assert.deepEqual(lines.filter((l) => l.ok === false).map((l) => [l.source, l.error.code]), [[`s3://${bucket}/p/c.txt`, 'NO_KEY']]);
-  assert.deepEqual(lines.at(-1), { summary: { uploaded: 0, downloaded: 2, deleted: 0, unchanged: 0, failed: 1, bytes: 2, skipped: 0, dryRun: false } });
+  assert.deepEqual(lines.at(-1), { summary: { uploaded: 0, downloaded: 2, deleted: 0, unchanged: 0, failed: 1, bytes: 2, skipped: 0, plain: 0, dryRun: false } });
   assert.deepEqual(tree(join(home.dir, 'down')), { 'a.txt': sha('a'), 'b.txt': sha('b') });
 });
 

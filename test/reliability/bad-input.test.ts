@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -500,25 +500,34 @@ async function plainObject(bucket: string, key: string, body: string): Promise<v
   await (await adminClient()).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
-test('objects that are not SSE-C: get refuses them (exit 4, no file), head shows them, cp encrypts them', { timeout: 120_000 },
-  async () => {
+test('objects that are not SSE-C: get and cp download them with a warning, rotate leaves them, head shows them, a copy encrypts them',
+  { timeout: 120_000 }, async () => {
     const home = newHome();
     const bucket = await newBucket('plain');
     const key = await makeKeyFile(home, 'k.key');
-    await plainObject(bucket, 'plain.txt', 'stored without encryption');
+    const body = 'stored without encryption';
+    await plainObject(bucket, 'plain.txt', body);
     const url = `s3://${bucket}/plain.txt`;
-    const notEncrypted = { code: 4, error: new RegExp(`^error: ${url.replace(/[./]/g, '\\$&')} is not encrypted with SSE-C`),
-      hint: /sse3 only reads SSE-C objects; read it with a plain S3 client/, errorCode: 'NOT_ENCRYPTED' };
-    await sweep(home, [
-      { label: 'get --key', args: ['get', url, 'out', '--key', key.ref], expect: notEncrypted },
-      { label: 'get --key to stdout', args: ['get', url, '-', '--key', key.ref], expect: notEncrypted },
-      { label: 'cp to a file --source-key', args: ['cp', url, 'out', '--source-key', key.ref], expect: notEncrypted },
-      { label: 'cp to a file --key', args: ['cp', url, 'out', '--key', key.ref], expect: notEncrypted },
-      // Without a key (nothing recorded, no tag) a HEAD without one tells it is not encrypted: the same answer.
-      { label: 'get without --key', args: ['get', url, 'out'], expect: notEncrypted },
-      { label: 'rotate without --from', args: ['rotate', url, '--to', key.ref], expect: notEncrypted },
-    ]);
+    const warning = new RegExp(`^warning: ${url.replace(/[./]/g, '\\$&')} is not encrypted \\(a plain object, no SSE-C key\\): ` +
+      'downloaded as it is; integrity not verified$', 'm');
+    // With a key that does not apply, or none (nothing recorded, no tag: a HEAD without one tells it is plain).
+    for (const args of [['get', url, 'out', '--key', key.ref], ['get', url, '-', '--key', key.ref], ['get', url, 'out'], ['get', url, '-'],
+      ['cp', url, 'out', '--source-key', key.ref], ['cp', url, 'out', '--key', key.ref], ['cp', url, 'out']]) {
+      const r = await run(args, { home });
+      assert.equal(r.code, 0, `sse3 ${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, warning, `sse3 ${args.join(' ')} says it is not encrypted`);
+      if (args[2] === '-') assert.equal(r.out, body);
+      else assert.equal(readFileSync(join(workDir(home), 'out'), 'utf8'), body);
+      rmSync(join(workDir(home), 'out'), { force: true });
+    }
+    for (const args of [['rotate', url, '--to', key.ref, '--json'], ['rotate', url, '--from', key.ref, '--to', key.ref, '--json']]) {
+      const r = await ok(args, { home });
+      assert.deepEqual([r.json().status, r.json().oldFingerprint], ['plain', null], `sse3 ${args.join(' ')}: left as it is`);
+    }
     assert.deepEqual(await manifestRows(home), []);
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    assert.equal((await (await adminClient()).send(new HeadObjectCommand({ Bucket: bucket, Key: 'plain.txt' }))).SSECustomerAlgorithm,
+      undefined, 'still plain on the server');
 
     for (const args of [['head', url, '--json'], ['head', url, '--json', '--key', key.ref]]) {
       const h = (await ok(args, { home })).json();
@@ -529,30 +538,16 @@ test('objects that are not SSE-C: get refuses them (exit 4, no file), head shows
 
     // A copy from a plain source always ends encrypted, with the plaintext's SHA-256 on record.
     const c = (await ok(['cp', url, `s3://${bucket}/encrypted.txt`, '--key', key.ref, '--json'], { home })).json();
-    assert.equal(c.sha256, sha256('stored without encryption'));
+    assert.equal(c.sha256, sha256(body));
     const h = (await ok(['head', `s3://${bucket}/encrypted.txt`, '--json'], { home })).json();
     assert.equal(h.sse.algorithm, 'AES256');
     assert.equal(h.key.matches, true);
-    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
     await assert.rejects((await adminClient()).send(new HeadObjectCommand({ Bucket: bucket, Key: 'encrypted.txt' })),
       'without the key the copy cannot be read');
     const rows = await manifestRows(home);
     assert.deepEqual(rows.map((r) => [r.key, r.fingerprint]), [['encrypted.txt', key.fingerprint]]);
     assert.deepEqual(workFiles(home), []);
   });
-
-test('rotate of an object that is not SSE-C says it is not encrypted (exit 4), not that the key is wrong', {
-  timeout: 60_000,
-}, async () => {
-  const home = newHome();
-  const bucket = await newBucket('plain');
-  const from = await makeKeyFile(home, 'from.key');
-  const to = await makeKeyFile(home, 'to.key');
-  await plainObject(bucket, 'plain.txt', 'plain');
-  const r = await run(['rotate', `s3://${bucket}/plain.txt`, '--from', from.ref, '--to', to.ref, '--json'], { home });
-  checkFailure({ label: 'rotate --from of a plain object', args: ['rotate'],
-    expect: { code: 4, error: /is not (SSE-C )?encrypted/, hint: /./, errorCode: 'NOT_ENCRYPTED' } }, r);
-});
 
 test('wrong keys: get, head, cp and rotate are exit 3 naming both fingerprints; nothing written, nothing recorded',
   { timeout: 180_000 }, async () => {

@@ -34,8 +34,11 @@ export interface Answer {
   chunked?: boolean;
 }
 
-/** A test's script: the answer to send instead of the honest one (which it may change), or undefined for the honest one. */
-export type Script = (req: HostileRequest, honest: () => Answer) => Answer | undefined;
+/**
+ * A test's script: the answer to send instead of the honest one (which it may change), undefined for the honest one, or
+ * 'no answer': the request is left hanging (until the client gives up or the server closes).
+ */
+export type Script = (req: HostileRequest, honest: () => Answer) => Answer | 'no answer' | undefined;
 
 export interface StoredVersion {
   versionId: string;
@@ -137,7 +140,7 @@ export class HostileS3 {
       key: rest.map(decodeURIComponent).join('/'), query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
     this.requests.push(request);
     const answer = this.script?.(request, () => this.#honest(request)) ?? this.#honest(request);
-    send(res, request.method, answer);
+    if (answer !== 'no answer') send(res, request.method, answer);
   }
 
   #honest(r: HostileRequest): Answer {

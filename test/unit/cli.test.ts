@@ -76,15 +76,15 @@ async function commanderError(argv: string[]): Promise<{ usage: ReturnType<typeo
 
 test('Commander\'s errors in sse3\'s words: its line, its suggestion before the --help hint of the command it is about', async () => {
   assert.deepEqual((await commanderError(['gte', 's3://b/k'])).usage,
-    { message: 'unknown command \'gte\'', hint: 'Did you mean get? (run sse3 --help for usage)' });
+    { message: 'unknown command "gte"', hint: 'Did you mean get? (run sse3 --help for usage)' });
   assert.deepEqual((await commanderError(['manifest', 'lst'])).usage,
-    { message: 'unknown command \'lst\'', hint: 'Did you mean list? (run sse3 manifest --help for usage)' });
+    { message: 'unknown command "lst"', hint: 'Did you mean list? (run sse3 manifest --help for usage)' });
   assert.deepEqual((await commanderError(['get', 's3://b/k', '--versio-id', 'x'])).usage,
-    { message: 'unknown option \'--versio-id\'', hint: 'Did you mean --version-id? (run sse3 get --help for usage)' });
+    { message: 'unknown option "--versio-id"', hint: 'Did you mean --version-id? (run sse3 get --help for usage)' });
   assert.deepEqual((await commanderError(['get', 's3://b/k', '--bogus'])).usage,
-    { message: 'unknown option \'--bogus\'', hint: 'run sse3 get --help for usage' });
+    { message: 'unknown option "--bogus"', hint: 'run sse3 get --help for usage' });
   assert.deepEqual((await commanderError(['head', 's3://b/k', 'extra'])).usage,
     { message: 'too many arguments for \'head\'. Expected 1 argument but got 2.', hint: 'run sse3 head --help for usage' });
   assert.deepEqual((await commanderError(['verify', '--jobs', '0'])).usage.message,
-    'option \'--jobs <n>\' argument \'0\' is invalid. --jobs must be a positive whole number.');
+    'option \'--jobs <n>\' argument "0" is invalid. --jobs must be a positive whole number.');
 });

@@ -223,7 +223,7 @@ test('an upload whose answers were lost after it completed is recorded and tagge
   assert.equal(manifest.count(), 0);
   assert.equal(manifest.pendingUploads().length, 1);
 
-  assert.equal(await settleOrphanUploads({ conn: lossy.connection(), manifest }, findKey), 1);
+  assert.equal(await settleOrphanUploads({ conn: lossy.connection(), manifest }, findKey, assert.fail), 1);
   assert.deepEqual(manifest.pendingUploads(), []);
   const row = manifest.lookup(LOC)!;
   assert.deepEqual([row.fingerprint, row.sha256, row.size], [key.fingerprint, sha(data), data.length]);
@@ -243,7 +243,7 @@ test('a journalled upload naming an object it did not write neither rewrites its
     manifest.beginUpload({ ...LOC, uploadId: 'crafted', fingerprint: key.fingerprint, pid: DEAD_PID, startedAt: 'then', token });
     manifest.completingUpload(LOC, 'crafted', 'f'.repeat(64), data.length);
 
-    await settleOrphanUploads({ conn: twin.connection(), manifest }, findKey);
+    await settleOrphanUploads({ conn: twin.connection(), manifest }, findKey, assert.fail);
     const label = token ? 'another token' : 'no token';
     assert.deepEqual(twin.objects.get('b/doc')!.tags, ownTags, `${label}: tags untouched`);
     assert.ok(!twin.requests.some((q) => q.op === 'PutObjectTagging'), label);

@@ -48,11 +48,13 @@ test('keygen and keys import: where the key is and its fingerprint; a key file c
 test('keys usage: keys most needed first, what the tags could not tell, and the answer for one fingerprint', () => {
   const scan: UsageScan = { scopes: [{ bucket: 'b', prefix: '' }, { bucket: 'c', prefix: 'x/' }], allVersions: true, scanned: 9,
     byFingerprint: new Map([[FP[0], { objects: 1, versions: 2 }], [FP[1], { objects: 3, versions: 4 }]]),
-    untagged: { objects: 1, versions: 1 }, unreadable: { objects: 0, versions: 0 } };
+    untagged: { objects: 1, versions: 1 }, plain: { objects: 2, versions: 3 }, unreadable: { objects: 0, versions: 0 } };
   const all = renderKeyUsage(plain, scan, new Set([FP[1]]));
   assert.deepEqual(all.line, [`${FP[1]}  3 object(s), 4 version(s)  key available here`, `${FP[0]}  1 object(s), 2 version(s)  key NOT available here`,
     '9 object version(s) read in s3://b/ s3://c/x/',
-    '1 object(s), 1 version(s) with no sse3-fp tag: their key is unknown (adopt them first: sse3 adopt s3://BUCKET --key REF)']);
+    '1 object(s), 1 version(s) with no sse3-fp tag: their key is unknown (adopt them first: sse3 adopt s3://BUCKET --key REF)',
+    '2 object(s), 3 version(s) not encrypted (plain): they need no key']);
+  assert.deepEqual(all.json.plain, { objects: 2, versions: 3 }, 'plain versions are counted apart from those whose key is unknown');
   assert.deepEqual(all.json.keys, [{ fingerprint: FP[1], objects: 3, versions: 4, availableHere: true },
     { fingerprint: FP[0], objects: 1, versions: 2, availableHere: false }]);
   assert.equal(all.json.ok, true);
@@ -92,17 +94,20 @@ test('manifest list, rebuild, pull, import and alias: each result in words and a
 });
 
 test('the closing summaries of verify, sync and rm', () => {
-  const counts = { 'ok': 3, 'stale-fixed': 1, 'key-unavailable': 0, 'wrong-key': 1, 'missing': 0, 'not-encrypted': 0, 'corrupt': 0, 'error': 1 } satisfies Record<VerifyStatus, number>;
+  const counts = { 'ok': 3, 'stale-fixed': 1, 'overwritten': 0, 'key-unavailable': 0, 'wrong-key': 1, 'missing': 0, 'not-encrypted': 0, 'corrupt': 0, 'error': 1 } satisfies Record<VerifyStatus, number>;
   assert.deepEqual(verifySummary(counts, 6, true), { json: { counts }, line: '6 object version(s) checked (deep): 3 OK, 1 stale record(s) fixed, 2 not OK',
     failure: '2 of 6 object version(s) are not OK', hint: 'see the list above' });
   const done = { upload: 0, download: 0, copy: 2, delete: 1, unchanged: 1, bytes: 3 * 1024 * 1024 };
-  const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0 };
+  const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0, plain: 0 };
   assert.deepEqual(syncSummary({ copy: true, dryRun: true, done, tally, failed: 0 }), {
     json: { uploaded: 0, downloaded: 0, copied: 2, deleted: 1, unchanged: 5, failed: 0, bytes: 3 * 1024 * 1024, skipped: 3, dryRun: true },
     line: 'dry run, nothing changed: would have 2 copied, 1 deleted, 5 unchanged, 0 failed, 3.00 MiB; 2 only in the destination, kept ' +
       '(--delete removes them)' });
   assert.equal(syncSummary({ copy: false, dryRun: false, done, tally: { ...tally, notDeleted: 0 }, failed: 1 }).line,
     '0 uploaded, 0 downloaded, 1 deleted, 5 unchanged, 1 failed, 3.00 MiB');
+  const down = syncSummary({ copy: false, down: true, dryRun: false, done: { ...done, download: 3 }, tally: { ...tally, notDeleted: 0, plain: 2 }, failed: 0 });
+  assert.equal(down.line, '0 uploaded, 3 downloaded (2 of them not encrypted), 1 deleted, 5 unchanged, 0 failed, 3.00 MiB');
+  assert.equal(down.json.plain, 2, 'plain downloads are counted in the JSON summary too');
   assert.deepEqual(renderWouldDelete({ bucket: 'b', key: 'k', versionId: 'v' }), { line: '(dry run) would delete s3://b/k  version v',
     json: { ok: true, dryRun: true, url: 's3://b/k', key: 'k', versionId: 'v' } });
   assert.deepEqual(wouldDeleteSummary(2).json, { wouldDelete: 2 });

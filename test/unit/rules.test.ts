@@ -8,7 +8,8 @@ import { keyEcho } from '../../src/core/keyed.js';
 import { SseCKey } from '../../src/keys/key.js';
 import { ManifestStore, newEntry, prefixSuccessor } from '../../src/manifest/store.js';
 import { objectKeyFor } from '../../src/s3/url.js';
-import { isTransient } from '../../src/s3/retry.js';
+import { isTransient, RETRY_ATTEMPTS } from '../../src/s3/retry.js';
+import { sse3RetryStrategy } from '../../src/s3/sdk-client.js';
 import { Sse3Error } from '../../src/errors.js';
 
 test('a batch exits with its most severe item: 4 > 3 > 5 > 1, and 0 when nothing failed', () => {
@@ -65,4 +66,21 @@ test('the retry policy retries the network, timeouts, 5xx and cut-short bodies, 
   assert.equal(isTransient(Object.assign(new Error('a'), { name: 'AbortError' })), false);
   assert.equal(isTransient(new Sse3Error('CUT_SHORT', 'cut')), true);
   assert.equal(isTransient(new Sse3Error('INTEGRITY', 'bad')), false);
+  // Another request on the same object was in progress: try again (Ceph RGW's answer to two tag writes at once).
+  assert.equal(isTransient(s3(409, 'OperationAborted')), true);
+  assert.equal(isTransient(s3(409, 'ConditionalRequestConflict')), true);
+  assert.equal(isTransient(s3(409, 'BucketAlreadyExists')), false);
+});
+
+test('the SDK\'s requests follow the same policy: a 409 OperationAborted, a client error to the SDK, is retried', async () => {
+  const { ConfiguredRetryStrategy } = await import('@smithy/core/retry');
+  const strategy = sse3RetryStrategy(ConfiguredRetryStrategy, RETRY_ATTEMPTS);
+  const s3 = (status: number, name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  const retried = async (error: Error) => {
+    const token = await strategy.acquireInitialRetryToken('PutObjectTagging');
+    return strategy.refreshRetryTokenForRetry(token, { errorType: 'CLIENT_ERROR', error: error as never }).then(() => true, () => false);
+  };
+  assert.equal(await retried(s3(409, 'OperationAborted')), true);
+  assert.equal(await retried(s3(403, 'AccessDenied')), false);
+  assert.equal(await retried(s3(404, 'NoSuchKey')), false);
 });

@@ -35,7 +35,8 @@ test('the session settles orphaned uploads when it opens, with the command\'s ke
   twin.store('b/done', { body: Buffer.from('done'), keyMd5: key.keyMd5, metadata: { 'sse3-upload': 'ab'.repeat(16) }, tags: {} });
   homeWithOrphans(t, twin.connection().endpoint);
 
-  const s = await sessionOver(twin.connection(), new AbortController().signal, { settleWith: [key] });
+  const s = await sessionOver(twin.connection(), { signal: new AbortController().signal, out: { warn: assert.fail } },
+    { held: [key] });
   t.after(() => s.close());
   const aborts = () => twin.requests.filter((q) => q.op === 'AbortMultipartUpload').length;
   assert.equal(aborts(), 2, 'each orphan asked about once');

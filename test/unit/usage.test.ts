@@ -17,13 +17,14 @@ function setup(opts: TwinOptions = {}) {
   return { twin, io, put };
 }
 
-test('keys usage counts each key\'s objects from their tags; untagged and unreadable apart; a version gone meanwhile needs nothing',
+test('keys usage counts each key\'s objects from their tags; untagged, plain and unreadable apart; a version gone meanwhile needs nothing',
   async () => {
     const { twin, io, put } = setup();
     put('x1', fp1);
     put('x2', fp1);
     put('y', fp2);
     put('plain');
+    twin.store('b/sse-c', { body: Buffer.from('sse-c'), keyMd5: 'a-key-md5', metadata: {}, tags: {} });
     put('secret', fp2);
     put('gone', fp2);
     twin.opts.errorFor = (op, input) => (op !== 'GetObjectTagging' ? undefined
@@ -31,13 +32,15 @@ test('keys usage counts each key\'s objects from their tags; untagged and unread
     const seen: ScannedVersion[] = [];
     const progress: number[] = [];
     const scan = await scanKeyUsage(io, [bucket], { jobs: 3, onVersion: (v) => seen.push(v), onProgress: (n) => progress.push(n) });
-    assert.equal(scan.scanned, 5);
+    assert.equal(scan.scanned, 6);
     assert.deepEqual(Object.fromEntries(scan.byFingerprint), { [fp1]: { objects: 2, versions: 2 }, [fp2]: { objects: 1, versions: 1 } });
-    assert.deepEqual(scan.untagged, { objects: 1, versions: 1 });
+    assert.deepEqual(scan.untagged, { objects: 1, versions: 1 }, 'the SSE-C object without a tag: its key is unknown');
+    assert.deepEqual(scan.plain, { objects: 1, versions: 1 }, 'the plain object needs no key');
     assert.deepEqual(scan.unreadable, { objects: 1, versions: 1 });
     assert.equal(scan.firstUnreadable?.code, 'ACCESS_DENIED');
-    assert.deepEqual(seen.map((v) => [v.key, v.fingerprint]).sort(), [['plain', undefined], ['x1', fp1], ['x2', fp1], ['y', fp2]]);
-    assert.deepEqual(progress, [1, 2, 3, 4, 5]);
+    assert.deepEqual(seen.map((v) => [v.key, v.fingerprint]).sort(),
+      [['plain', undefined], ['sse-c', undefined], ['x1', fp1], ['x2', fp1], ['y', fp2]]);
+    assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(usesOf(scan, '3'.repeat(20)), { objects: 0, versions: 0 });
   });
 

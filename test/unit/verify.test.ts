@@ -40,14 +40,37 @@ test('the recorded key opens it: ok, with one keyed HEAD and nothing else', asyn
 
 test('what a HEAD tells without a download: key unavailable, wrong key, missing, not encrypted', async () => {
   assert.deepEqual(await statusOf(setup({ keys: [] }).s, setup().entry()), ['key-unavailable', undefined]);
-  const wrong = setup({ under: other });
-  assert.deepEqual(await statusOf(wrong.s, wrong.entry()), ['wrong-key', undefined]);
+  const wrong = setup({ under: other, keys: [key] });
+  assert.deepEqual(await statusOf(wrong.s, wrong.entry()), ['wrong-key', 'none of the other 0 key(s) sse3 can find opens it either: ' +
+    'it was written outside sse3 under a key that is not here (pass it with --key REF, or bring it in and run sse3 adopt s3://b/)']);
   const gone = setup();
   gone.twin.objects.delete('b/doc');
   assert.deepEqual(await statusOf(gone.s, gone.entry()), ['missing', undefined]);
   const plain = setup({ under: null });
   assert.deepEqual(await statusOf(plain.s, plain.entry()), ['not-encrypted', undefined]);
 });
+
+test('overwritten outside sse3 under another key sse3 has: the record is replaced by the object as it is, never checked against the old one',
+  async () => {
+    const other2 = Buffer.from('other content, written by another client');
+    for (const deep of [false, true]) {
+      const { s, entry, twin } = setup({ under: other, body: other2 });
+      s.manifest.record(entry());
+      const r = await verifyEntry(s, entry(), deep);
+      assert.equal(r.status, 'overwritten', `deep=${deep}`);
+      assert.match(r.detail!, new RegExp(`written outside sse3 \\(key ${key.fingerprint} → ${other.fingerprint}\\)`));
+      const row = s.manifest.lookup({ endpoint: s.conn.endpoint, bucket: 'b', key: 'doc' })!;
+      assert.deepEqual([row.fingerprint, row.size, row.sha256], [other.fingerprint, other2.length, deep ? sha(other2) : ''],
+        'the row describes the new content; its SHA-256 only once it was read');
+      assert.equal(twin.requests.filter((q) => q.op === 'GetObject').length, deep ? 1 : 0);
+    }
+    // The same content under another key (a re-key by another client): with --deep that is a stale record fixed.
+    const { s, entry } = setup({ under: other });
+    s.manifest.record(entry());
+    const r = await verifyEntry(s, entry(), true);
+    assert.equal(r.status, 'stale-fixed');
+    assert.deepEqual([r.entry.fingerprint, r.entry.sha256], [other.fingerprint, sha(data)]);
+  });
 
 test('a server that does not answer is thrown (the batch says error), not taken for a status', async () => {
   const { s, entry } = setup({ errorFor: (op) => (op === 'HeadObject' ? networkError() : undefined) });

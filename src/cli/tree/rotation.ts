@@ -1,5 +1,6 @@
+import { Option } from '@commander-js/extra-typings';
 import { type Register, lazyActions } from '../lazy.js';
-import { candidateKeysOption, collect, concurrencyOption, examples, jobsOption, KEY_HELP, partSizeOption, serverSideOption,
+import { candidateKeysOption, collect, concurrencyOption, examples, fingerprintArg, jobsOption, KEY_HELP, partSizeOption, serverSideOption,
   withSmallJobs, withTransferTuning } from '../options.js';
 import type { Program } from '../program.js';
 
@@ -12,7 +13,7 @@ export function addRotationCommands(program: Program, register: Register): void 
     .option('--to <ref>', 'the new key')
     .option('--from <ref>', 'the current key (default: found by the manifest)')
     .option('-r, --recursive', 'every object under the prefix')
-    .option('--fingerprint <fp>', 'every object the manifest records under this key')
+    .addOption(new Option('--fingerprint <fp>', 'every object the manifest records under this key').argParser(fingerprintArg('--fingerprint')))
     .option('--resume', 'settle rotations an interrupted sse3 left, and finish them')
     .addOption(candidateKeysOption('-k, --key <ref>', 'with --resume, repeatable: keys those rotations need that sse3 ' +
       'cannot find by itself'))

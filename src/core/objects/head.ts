@@ -1,12 +1,10 @@
-import { Sse3Error } from '../../errors.js';
 import type { ManifestEntry } from '../../manifest/store.js';
-import { describeS3Error, statusOf } from '../../s3/errors.js';
-import type { Io } from '../context.js';
+import { describeS3Error } from '../../s3/errors.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import { keyForObject, type ObjectKey, type Session } from '../session/session.js';
 import { keyEcho, unquoteEtag } from '../keyed.js';
-import { mtimeFromMetadata, type ObjectVersionRef } from '../tags.js';
-import { recordFoundByTag, withObjectKey } from '../session/heal.js';
+import { mtimeFromMetadata, sse3Values } from '../tags.js';
+import { recordFound, withObjectKey } from '../session/heal.js';
 import { checkAnsweredVersion } from '../transfer/answers.js';
 
 export interface HeadReport {
@@ -25,39 +23,33 @@ export interface HeadReport {
   recordUpdated?: string;
 }
 
-/** HEAD an object with the key sse3 finds for it (if any): its state, whether the key matches, its manifest record. */
+/**
+ * HEAD an object with the key sse3 finds for it (a plain object with none): its state, whether the key matches, its
+ * manifest record. A key found through the tag or by trying keys is recorded, and a record that changes is said once.
+ */
 export async function headObject(s: Session, loc: S3Location, opts: { versionId?: string }): Promise<HeadReport> {
   const url = formatS3Url(loc);
-  let found: ObjectKey = {};
-  let h;
+  let found: ObjectKey = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'head', plain: true });
   let recordUpdated: string | undefined;
-  try {
-    found = await keyForObject(s, loc, { versionId: opts.versionId, required: false, op: 'head' });
-    h = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'head', onHealed: (line) => { recordUpdated = line; } },
-      async (f) => {
-        found = f;
-        let answer;
-        try {
-          answer = await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
-            ...f.key?.sseC() }, { abortSignal: s.signal });
-        } catch (e) {
-          throw describeS3Error(e, { op: 'head', url, sentFingerprint: f.key?.fingerprint, expectedFingerprint: f.fingerprint });
-        }
-        checkAnsweredVersion(opts.versionId, answer, loc);
-        return answer;
-      });
-  } catch (e) {
-    const err = describeS3Error(e, { op: 'head', url, sentFingerprint: found.key?.fingerprint, expectedFingerprint: found.fingerprint });
-    if (err.code === 'NO_KEY' && found.fingerprint) {
-      throw new Sse3Error('NO_KEY', `${url} is encrypted with key ${found.fingerprint}, which sse3 cannot find here`,
-        `pass it with --key REF, or put its key file in ${s.paths.keyDir}`);
-    }
-    throw err;
-  }
+  const h = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'head', onHealed: (line) => { recordUpdated = line; } },
+    async (f) => {
+      found = f;
+      let answer;
+      try {
+        answer = await s.conn.objects.headObject({ Bucket: loc.bucket, Key: loc.key, VersionId: opts.versionId,
+          ...f.key?.sseC() }, { abortSignal: s.signal });
+      } catch (e) {
+        throw describeS3Error(e, { op: 'head', url, sentFingerprint: f.key?.fingerprint, expectedFingerprint: f.fingerprint });
+      }
+      checkAnsweredVersion(opts.versionId, answer, loc);
+      return answer;
+    });
   const echo = found.key ? keyEcho(h, found.key) : undefined;
   if (echo === 'ours') {
-    found.entry ??= recordFoundByTag(s, loc, found, { versionId: h.VersionId ?? opts.versionId, size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag),
-      mtimeMs: mtimeFromMetadata(h.Metadata) });
+    const made = recordFound(s, loc, found, { versionId: h.VersionId ?? opts.versionId, size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag),
+      sha256: sse3Values(h.Metadata, { ...loc, versionId: h.VersionId }, 'metadata').sha256, mtimeMs: mtimeFromMetadata(h.Metadata) });
+    if (made.entry) found.entry = made.entry;
+    recordUpdated ??= made.line;
   }
   return {
     ...(recordUpdated ? { recordUpdated } : {}),
@@ -69,27 +61,4 @@ export async function headObject(s: Session, loc: S3Location, opts: { versionId?
       matches: echo === 'plain' ? null : echo === 'ours' } : null,
     manifest: found.entry ?? null,
   };
-}
-
-/** What a HEAD without any key says about an object version: plain (with its details), or SSE-C. */
-export type KeylessState =
-  | { state: 'plain'; size: number; etag: string; versionId: string; contentType?: string }
-  | { state: 'sse-c'; status: number };
-
-/**
- * Classify an object version without sending a key: a server answers a keyless HEAD of an SSE-C object with 400
- * (Ceph, AWS) or 403 (AWS), and of anything else with 200. A missing object is NO_OBJECT.
- */
-export async function headWithoutKey(io: Io, obj: ObjectVersionRef): Promise<KeylessState> {
-  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
-  try {
-    const h = await io.conn.client.send(new HeadObjectCommand({ Bucket: obj.bucket, Key: obj.key, VersionId: obj.versionId || undefined }),
-      { abortSignal: io.signal });
-    if (h.SSECustomerAlgorithm) return { state: 'sse-c', status: 200 };
-    return { state: 'plain', size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag), versionId: h.VersionId ?? '', contentType: h.ContentType };
-  } catch (e) {
-    const status = statusOf(e);
-    if (status === 400 || status === 403) return { state: 'sse-c', status };
-    throw describeS3Error(e, { op: 'head', url: formatS3Url(obj) });
-  }
 }

@@ -1,6 +1,6 @@
 import { Sse3Error } from '../../errors.js';
 import type { ListedObject } from '../../s3/list.js';
-import { headWithoutKey } from './head.js';
+import { headWithoutKey } from './keyless.js';
 import type { Session } from '../session/session.js';
 import { sameVersion, tagsConfirm } from '../recorded.js';
 import { readSse3Tags } from '../tags.js';

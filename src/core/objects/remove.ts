@@ -7,7 +7,7 @@ import type { Io } from '../context.js';
 import { type RetireCheck, retirementChecks } from '../rotation/retire.js';
 import { listScope, parseScope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
-import { headWithoutKey } from './head.js';
+import { headWithoutKey } from './keyless.js';
 
 /** One thing to delete: an object's current version (versionId ''), a given version, or a delete marker. */
 export interface RemoveTarget {

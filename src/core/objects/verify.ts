@@ -5,13 +5,22 @@ import { downloadObject } from '../transfer/download.js';
 import type { Session } from '../session/session.js';
 import { headWithKey } from '../keyed.js';
 import { recordSha256 } from '../scans/adopt.js';
-import { HEALED_NOTE, healFromTag } from '../session/heal.js';
+import { HEALED_NOTE, healFromTag, recordFound, seenByHead } from '../session/heal.js';
+import { searchKey } from '../session/search.js';
+import { folderScopeOf } from '../../s3/url.js';
 
-export type VerifyStatus = 'ok' | 'stale-fixed' | 'key-unavailable' | 'wrong-key' | 'missing' | 'not-encrypted' | 'corrupt' | 'error';
+export type VerifyStatus = 'ok' | 'stale-fixed' | 'overwritten' | 'key-unavailable' | 'wrong-key' | 'missing' | 'not-encrypted' | 'corrupt'
+  | 'error';
 
+/**
+ * 'overwritten': the recorded key no longer opens the object, no sse3 tag says why, and another key sse3 has does — it
+ * was written outside sse3 since. The record is replaced by the object as it is now (the content recorded before is
+ * not there to check): a record brought up to date, as 'stale-fixed' is, and said as such.
+ */
 export const VERIFY_STATUSES: Record<VerifyStatus, { text: string; exitCode: ExitCode }> = {
   'ok': { text: 'OK', exitCode: ExitCode.OK },
   'stale-fixed': { text: 'stale record, fixed', exitCode: ExitCode.OK },
+  'overwritten': { text: 'overwritten outside sse3, record updated', exitCode: ExitCode.OK },
   'key-unavailable': { text: 'key not available here', exitCode: ExitCode.KEY },
   'wrong-key': { text: 'key does not open it', exitCode: ExitCode.KEY },
   'missing': { text: 'object missing', exitCode: ExitCode.FAILED },
@@ -46,7 +55,7 @@ export async function verifyEntry(s: Session, e: ManifestEntry, deep: boolean): 
     }
     throw err;
   }
-  if (!healed?.entry) return r;
+  if (!healed?.entry) return reopened(s, e, deep, r);
   const again = await verifyRecorded(s, healed.entry, deep);
   if (again.status !== 'ok') return again;
   // Corrected only once the entry checked out under the tag's key.
@@ -75,4 +84,40 @@ async function verifyRecorded(s: Session, e: ManifestEntry, deep: boolean): Prom
     if (err instanceof Sse3Error && err.code === 'INTEGRITY') return { entry: e, status: 'corrupt', detail: err.message };
     throw err;
   }
+}
+
+/**
+ * The recorded key is refused and the tag does not explain it: the keys sse3 can find are tried (searchKey). One that
+ * opens it means the object was written outside sse3 since; its record is replaced (recordFound). With deep, it is
+ * downloaded: the very content recorded before is a re-key ('stale-fixed'), other content is 'overwritten' with its
+ * SHA-256 recorded. None opens it: the refusal stands, saying so.
+ */
+async function reopened(s: Session, e: ManifestEntry, deep: boolean, refused: VerifyResult): Promise<VerifyResult> {
+  const loc = { bucket: e.bucket, key: e.key };
+  const { match, candidates } = await searchKey(s, { ...loc, versionId: e.versionId || undefined }, [e.fingerprint]);
+  if (match === 'plain') return { entry: e, status: 'not-encrypted' };
+  if (!match) {
+    return { ...refused, detail: `none of the other ${Math.max(candidates - 1, 0)} key(s) sse3 can find opens it either: it was ` +
+      `written outside sse3 under a key that is not here (pass it with --key REF, or bring it in and run sse3 adopt ${folderScopeOf(loc)})` };
+  }
+  const found = { key: match.key, fingerprint: match.key.fingerprint, foundBy: 'search' as const, replaced: e };
+  let seen = seenByHead(loc, match.opened);
+  if (deep) {
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    let r;
+    try {
+      r = await downloadObject({ io: s, object: { ...loc, versionId: e.versionId || undefined }, sseKey: match.key,
+        target: { kind: 'stream', stream: sink } });
+    } catch (err) {
+      // Its own sse3 checksum does not match: nothing is recorded from it.
+      if (err instanceof Sse3Error && err.code === 'INTEGRITY') return { entry: e, status: 'corrupt', detail: err.message };
+      throw err;
+    }
+    seen = { ...seen, size: r.size, sha256: r.sha256, downloaded: { verified: r.checkedAgainst !== 'none' } };
+  }
+  const { entry, sameAsRecorded } = recordFound(s, loc, found, seen);
+  const moved = `key ${e.fingerprint} → ${match.key.fingerprint}`;
+  if (sameAsRecorded) return { entry: entry!, status: 'stale-fixed', detail: `re-keyed outside sse3 (${moved}); the content is the one recorded` };
+  return { entry: entry!, status: 'overwritten', detail: `written outside sse3 (${moved}): the record now describes it` +
+    (deep ? '; its SHA-256 recorded' : '; its content is not checked (verify --deep records its SHA-256)') };
 }

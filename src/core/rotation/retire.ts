@@ -13,8 +13,11 @@ export interface RetireCheck {
   fingerprint: string;
   /** Buckets the command touched: the ones to name in the check to run. */
   buckets: string[];
-  /** The whole bucket scanned, when there was one; what its objects' tags say. */
-  scan?: { scope: string; objects: number; versions: number; untagged: number; unreadable: number; scanned: number };
+  /**
+   * The whole bucket scanned, when there was one; what its objects' tags say. Plain versions need no key, so they never
+   * keep a key in use.
+   */
+  scan?: { scope: string; objects: number; versions: number; untagged: number; plain: number; unreadable: number; scanned: number };
   /** Only when a scan found no version that needs the key, and none whose key is unknown. Other buckets may still use it. */
   retirable: boolean;
 }
@@ -34,7 +37,7 @@ export async function retirementChecks(s: Session, fingerprints: Iterable<string
   return unused.map((fingerprint) => {
     const use = usesOf(scan, fingerprint);
     const found = { scope: formatScope(scope), objects: use.objects, versions: use.versions, untagged: scan.untagged.versions,
-      unreadable: scan.unreadable.versions, scanned: scan.scanned };
+      plain: scan.plain.versions, unreadable: scan.unreadable.versions, scanned: scan.scanned };
     return { fingerprint, buckets: names, scan: found,
       retirable: found.versions === 0 && found.untagged === 0 && found.unreadable === 0 };
   });

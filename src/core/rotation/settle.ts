@@ -1,10 +1,10 @@
-import { ExitCode, exitCodeOf, worstExitCode } from '../../errors.js';
+import { ExitCode, exitCodeOf, Sse3Error, worstExitCode } from '../../errors.js';
 import type { RotationRecord } from '../../manifest/store.js';
 import { formatS3Url } from '../../s3/url.js';
-import { newEntry } from '../../manifest/entry.js';
-import { processAlive } from '../runtime/process.js';
-import { PLAIN_FINGERPRINT, probe, type RotateContext, rotateObject, type RotateResult } from './rotate.js';
-import { headWithoutKey } from '../objects/head.js';
+import { inFlight } from './journal.js';
+import { keyOpeningNow, type OpensNow, opensNowText, recordOpening } from './opens-now.js';
+import { PLAIN_FINGERPRINT } from './plain.js';
+import { type RotateContext, rotateObject, type RotateResult } from './rotate.js';
 import { putTags, tagsFor } from '../tags.js';
 
 export interface SettleResult {
@@ -15,27 +15,32 @@ export interface SettleResult {
   newFingerprint: string;
   journalId: number;
   /**
-   * new-key: the write landed, the rotation is closed. old-key: it never landed, the object still opens with the
-   * old key and the rotation stays journalled until `rotate --resume` finishes it. unresolved: stays journalled.
+   * new-key: the write landed, the rotation is closed. old-key: it never landed, the object still opens with the old
+   * key and the rotation stays journalled until `rotate --resume` finishes it. superseded: another rotation or writer
+   * changed the object after it (or it is gone): closed, never to be redone; `opensWith` names the key that opens it
+   * now. not-written: an encryption of a plain object that never landed: closed, the object is still plain.
+   * unresolved: stays journalled.
    */
-  outcome: 'new-key' | 'old-key' | 'unresolved';
+  outcome: 'new-key' | 'old-key' | 'superseded' | 'not-written' | 'unresolved';
   /** Fingerprints of the keys it needs that sse3 cannot find here. */
   needs: string[];
+  /** superseded: the fingerprint of the key that opens the object now (null: none does, it is plain or gone). */
+  opensWith?: string | null;
   detail?: string;
 }
 
 /**
- * Settle rotations a killed sse3 left pending: probe which recorded key opens
- * each object now. Opens with the new key → make sure manifest and tags say so,
- * and close the entry. Opens with the old key → the write never landed; the
- * entry stays journalled (the rotation was asked for and is not done) until
- * rotate --resume finishes it or a later rotation of the object replaces it.
- * Neither → left pending and reported.
+ * Settle rotations a killed sse3 left pending by asking each object which key opens it now (keyOpeningNow: the
+ * recorded keys, its tag, every candidate key). The new key → make sure manifest and tags say so, and close the
+ * entry. The old key, and nothing written over the object since → the write never landed; the entry stays journalled
+ * (the rotation was asked for and is not done) until rotate --resume finishes it. Another key, plain, gone, or a later
+ * rotation or write of the object → superseded: closed for good, so it is never redone over what came after it.
+ * Nothing sse3 has opens it → left pending and reported. Rotations of live processes are theirs to settle.
  */
 export async function settleRotations(ctx: RotateContext): Promise<SettleResult[]> {
   const results: SettleResult[] = [];
   for (const r of ctx.io.manifest.openRotations(ctx.io.conn.endpoint)) {
-    if (processAlive(r.pid)) continue; // another sse3 is rotating it right now
+    if (inFlight(r)) continue; // another sse3 is rotating it right now
     results.push(await settleOne(ctx, r));
   }
   // Orphaned uploads were settled when the session opened (openSession), once per command.
@@ -44,38 +49,64 @@ export async function settleRotations(ctx: RotateContext): Promise<SettleResult[
 
 async function settleOne(ctx: RotateContext, r: RotationRecord): Promise<SettleResult> {
   const { manifest } = ctx.io;
-  const url = formatS3Url(r);
   const location = { endpoint: r.endpoint, bucket: r.bucket, key: r.key };
   const [newKey, oldKey] = await Promise.all([ctx.findKey(r.newFingerprint), ctx.findKey(r.oldFingerprint)]);
-  const base = { url, bucket: r.bucket, key: r.key, oldFingerprint: r.oldFingerprint, newFingerprint: r.newFingerprint,
-    journalId: r.id, needs: [!newKey && r.newFingerprint, !oldKey && r.oldFingerprint].filter((f): f is string => Boolean(f)) };
-  if (newKey) {
-    const p = await probe(ctx, r.bucket, r.key, newKey);
-    if (p.opens) {
-      if (manifest.lookup(location, p.versionId)?.fingerprint !== r.newFingerprint) {
-        manifest.record(newEntry(location, { versionId: p.versionId, fingerprint: r.newFingerprint, size: p.size,
-          sha256: r.sha256 || p.sha256 }));
-      }
-      // A kill between commit and tagging leaves the old fingerprint in the tag.
-      await putTags(ctx.io, { bucket: r.bucket, key: r.key, versionId: p.versionId }, tagsFor(r.newFingerprint, r.sha256 || p.sha256))
-        .catch(() => undefined);
-      manifest.settleRotation(r.id, 'done');
-      return { ...base, outcome: 'new-key', needs: [] };
-    }
+  const needs = [!newKey && r.newFingerprint, !oldKey && r.oldFingerprint !== PLAIN_FINGERPRINT && r.oldFingerprint]
+    .filter((f): f is string => Boolean(f));
+  const base = { url: formatS3Url(r), bucket: r.bucket, key: r.key, oldFingerprint: r.oldFingerprint, newFingerprint: r.newFingerprint,
+    journalId: r.id, needs };
+  const close = (state: 'done' | 'abandoned', outcome: SettleResult['outcome'], more: Partial<SettleResult> = {}): SettleResult => {
+    manifest.settleRotation(r.id, state);
+    return { ...base, outcome, needs: [], ...more };
+  };
+  // A later rotation of the object went through: whatever this one did is under what that one wrote.
+  const later = manifest.rotationsOf(location).find((o) => o.id > r.id && o.state === 'done');
+  if (later) {
+    return close(later.oldFingerprint === r.newFingerprint ? 'done' : 'abandoned', 'superseded',
+      { opensWith: later.newFingerprint, detail: `a later rotation re-keyed it to key ${later.newFingerprint}` });
   }
-  // A plain object being encrypted (adopt --encrypt-plain): still plain means the write never landed.
-  if (r.oldFingerprint === PLAIN_FINGERPRINT && (await headWithoutKey(ctx.io, r).catch(() => undefined))?.state === 'plain') {
-    manifest.settleRotation(r.id, 'abandoned');
-    return { ...base, outcome: 'old-key' };
+  let now: OpensNow;
+  try {
+    now = await keyOpeningNow(ctx, r, [newKey, oldKey]);
+  } catch (e) {
+    if (ctx.io.signal?.aborted) throw e;
+    return { ...base, outcome: 'unresolved', detail: `could not ask the object which key opens it: ${(e as Error).message}` };
   }
-  if (oldKey) {
-    const p = await probe(ctx, r.bucket, r.key, oldKey);
-    if (p.opens) {
-      return { ...base, outcome: 'old-key', ...(newKey ? {} : { detail: `not written yet (it still opens with the old key); finishing it needs the new key ${r.newFingerprint}` }) };
-    }
+  const journalled = { size: r.size, sha256: r.sha256 };
+  if (now.state === 'key' && now.key.fingerprint === r.newFingerprint) {
+    await recordOpening(ctx, location, now, journalled);
+    // A kill between commit and tagging leaves the old fingerprint in the tag.
+    await putTags(ctx.io, { bucket: r.bucket, key: r.key, versionId: now.opened.versionId },
+      tagsFor(r.newFingerprint, r.sha256 || now.opened.sha256)).catch(() => undefined);
+    return close('done', 'new-key');
   }
-  return { ...base, outcome: 'unresolved',
-    detail: base.needs.length ? `keys not found here: ${base.needs.join(', ')}` : 'neither recorded key opens it' };
+  if (now.state === 'plain' && r.oldFingerprint === PLAIN_FINGERPRINT) {
+    return close('abandoned', 'not-written', { detail: 'the object is still plain: sse3 adopt --encrypt-plain encrypts it' });
+  }
+  if (now.state === 'key' && now.key.fingerprint === r.oldFingerprint && !writtenSince(ctx, r, now.opened.versionId)) {
+    return { ...base, outcome: 'old-key', ...(newKey ? {} : { detail: `not written yet (it still opens with the old key); finishing it needs the new key ${r.newFingerprint}` }) };
+  }
+  if (now.state === 'unknown') {
+    // The key its tag names is the one that would settle it: needed as much as a recorded one.
+    const needed = [...new Set([...needs, ...(now.tagged ? [now.tagged] : [])])];
+    return { ...base, outcome: 'unresolved', needs: needed,
+      detail: needs.length ? `keys not found here: ${needed.join(', ')}` : `neither recorded key opens it (${opensNowText(now)})` };
+  }
+  // Another key, plain, gone, or re-written under the old key since: another rotation or writer changed it first.
+  const kept = now.state === 'key' && await recordOpening(ctx, location, now, journalled) === 'other-content'
+    ? '; it holds other content than recorded, so its record was kept' : '';
+  return close('abandoned', 'superseded', { opensWith: now.state === 'key' ? now.key.fingerprint : null,
+    detail: `another rotation or writer changed it first: ${opensNowText(now)}${kept}` });
+}
+
+/**
+ * Whether the object was written again after the rotation was journalled, under the old key: in a versioned bucket its
+ * current version is another than the one the rotation read; otherwise the manifest recorded a write of it since.
+ */
+function writtenSince(ctx: RotateContext, r: RotationRecord, currentVersion: string): boolean {
+  if (r.oldVersion && currentVersion !== r.oldVersion) return true;
+  const row = ctx.io.manifest.lookup({ endpoint: r.endpoint, bucket: r.bucket, key: r.key });
+  return row !== undefined && row.createdAt > r.startedAt;
 }
 
 export interface ResumeReport {
@@ -90,6 +121,7 @@ export interface ResumeReport {
 /**
  * rotate --resume: settle what killed rotations left, then redo the rotations that never wrote, so the job that
  * was given is finished. One that cannot be finished stays journalled and is reported with the keys it needs.
+ * Closed entries (done, superseded, an encryption not written) are not redone.
  */
 export async function resumeRotations(ctx: RotateContext): Promise<ResumeReport> {
   const settled = await settleRotations(ctx);
@@ -97,7 +129,7 @@ export async function resumeRotations(ctx: RotateContext): Promise<ResumeReport>
   const unresolved: SettleResult[] = [];
   const codes: ExitCode[] = [];
   for (const r of settled) {
-    if (r.outcome === 'new-key') continue;
+    if (r.outcome !== 'old-key' && r.outcome !== 'unresolved') continue;
     const [oldKey, newKey] = await Promise.all([ctx.findKey(r.oldFingerprint), ctx.findKey(r.newFingerprint)]);
     if (r.outcome === 'unresolved' || !oldKey || !newKey) {
       unresolved.push({ ...r, outcome: 'unresolved' });
@@ -109,6 +141,7 @@ export async function resumeRotations(ctx: RotateContext): Promise<ResumeReport>
       redone.push(await rotateObject(ctx, r.bucket, r.key, oldKey, newKey));
       ctx.io.manifest.settleRotation(r.journalId, 'done');
     } catch (e) {
+      if (e instanceof Sse3Error && e.code === 'INTERRUPTED') throw e;
       unresolved.push({ ...r, outcome: 'unresolved', detail: `redoing it failed: ${(e as Error).message}` });
       codes.push(exitCodeOf(e));
     }

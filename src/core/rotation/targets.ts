@@ -1,22 +1,32 @@
-import type { S3Location } from '../../s3/url.js';
+import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { type RotateContext, rotateObject, type RotateResult } from './rotate.js';
+import { plainResult } from './plain.js';
 import { listScope, manifestInScope, type Scope } from '../session/scope.js';
 import { keyForObject, type Session } from '../session/session.js';
 import { withObjectKey } from '../session/heal.js';
 
 /** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
 
-/** `known`: keys this command holds besides the session's (rotate's --to and --from), so settling can use them too. */
+/**
+ * `known`: keys this command holds besides the session's (rotate's --to and --from), so settling can use them too.
+ * Candidates (asked which key opens an object a rotation lost): those, the keys given with --key, and every key sse3
+ * finds by itself.
+ */
 export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferEvents = {}, known: SseCKey[] = []): RotateContext {
-  return { io: s, tuning, events, findKey: async (fp) => known.find((k) => k.fingerprint === fp) ?? s.findKey(fp) };
+  return {
+    io: s, tuning, events,
+    findKey: async (fp) => known.find((k) => k.fingerprint === fp) ?? s.findKey(fp),
+    candidates: async () => [...known, ...s.givenKeys, ...(await s.allKeys()).map((k) => k.key)],
+  };
 }
 
 /** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */
 export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
   if (from) return rotateObject(ctx, loc.bucket, loc.key, from, newKey);
-  const found = await keyForObject(s, loc, { required: true, op: 'rotate' });
+  const found = await keyForObject(s, loc, { required: true, op: 'rotate', plain: true });
+  if (found.plain) return plainResult(formatS3Url(loc), newKey);
   return withObjectKey(s, loc, found, { op: 'rotate', onHealed: ctx.events?.onWarning },
     (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));
 }

@@ -7,50 +7,18 @@ import { formatS3Url } from '../../s3/url.js';
 import type { Io, TransferEvents } from '../context.js';
 import { downloadObject } from '../transfer/download.js';
 import { faultPoint } from '../../faults.js';
-import { headWithoutKey } from '../objects/head.js';
+import { headWithoutKey } from '../objects/keyless.js';
 import type { SseCKey } from '../../keys/key.js';
-import { encryptPlainObject, type RotateContext } from '../rotation/rotate.js';
-import { headWithKey } from '../keyed.js';
+import type { RotateContext } from '../rotation/rotate.js';
+import { encryptPlainObject } from '../rotation/plain.js';
+import { CandidateKeys, findOpeningKey } from '../candidates.js';
 import { keepingKnown, sameVersion, tagsConfirm, writtenBefore } from '../recorded.js';
 import { putTags, readObjectTags, sse3Values, type Tags, tagsFor } from '../tags.js';
 
 /** S3 allows at most this many tags on an object version. */
 export const MAX_TAGS = 10;
 
-/** A key adopt may try, with the ref that names it (for the report, never the key). */
-export interface Candidate {
-  ref: string;
-  key: SseCKey;
-}
-
-/**
- * The keys adopt tries, one per fingerprint. The key that opened the most objects so far is tried first: a bucket
- * written with one key costs one keyed HEAD per object however many candidates there are.
- */
-export class CandidateKeys {
-  readonly #keys: Candidate[] = [];
-  readonly #hits = new Map<string, number>();
-
-  constructor(keys: Iterable<Candidate>) {
-    for (const k of keys) if (!this.#keys.some((c) => c.key.fingerprint === k.key.fingerprint)) this.#keys.push(k);
-  }
-
-  get size(): number {
-    return this.#keys.length;
-  }
-
-  ordered(): Candidate[] {
-    return [...this.#keys].sort((a, b) => (this.#hits.get(b.key.fingerprint) ?? 0) - (this.#hits.get(a.key.fingerprint) ?? 0));
-  }
-
-  byFingerprint(fp: string): Candidate | undefined {
-    return this.#keys.find((c) => c.key.fingerprint === fp);
-  }
-
-  hit(fp: string): void {
-    this.#hits.set(fp, (this.#hits.get(fp) ?? 0) + 1);
-  }
-}
+export { type Candidate, CandidateKeys } from '../candidates.js';
 
 export interface AdoptContext {
   io: Io;
@@ -123,21 +91,6 @@ export async function mergeTags(io: Io, obj: { bucket: string; key: string; vers
 const tagsOf = async (io: Io, obj: { bucket: string; key: string; versionId: string }, what: string): Promise<Tags> =>
   (await readObjectTags(io, obj, { what, op: 'tagging' })).tags;
 
-type Match = { key: SseCKey; ref: string | null; size: number; etag: string } | 'plain' | undefined;
-
-/** A keyed HEAD with each key in turn until one opens the version (headWithKey: its answer echoes that key's MD5). */
-async function findOpeningKey(ctx: AdoptContext, obj: { bucket: string; key: string; versionId: string }, keys: Candidate[])
-  : Promise<{ match: Match; tried: number }> {
-  let tried = 0;
-  for (const c of keys) {
-    tried++;
-    const r = await headWithKey(ctx.io, obj, c.key, { op: 'head' });
-    if (r.verdict === 'opens') return { match: { key: c.key, ref: c.ref, size: r.answer.size, etag: r.answer.etag }, tried };
-    if (r.verdict === 'plain') return { match: 'plain', tried };
-    if (r.verdict === 'missing') throw r.error;
-  }
-  return { match: undefined, tried };
-}
 
 /**
  * Bring one listed object version under sse3's care. Known versions cost no request. Others are classified by a
@@ -184,21 +137,25 @@ export async function adoptVersion(ctx: AdoptContext, bucket: string, v: ListedO
     const own = ctx.candidates.byFingerprint(tagged);
     // Without the tagged key here the tag is all there is to go by; with it, one HEAD confirms the tag is not stale.
     if (!own) return recordMatch(ctx, v, obj, tags, { ...base, via: 'tag' }, { fingerprint: tagged, size: v.size, etag: v.etag });
-    const first = await findOpeningKey(ctx, obj, [own]);
+    const first = await findOpeningKey(ctx.io, obj, [own]);
     tried += first.tried;
     if (first.match && first.match !== 'plain') {
       ctx.candidates.hit(tagged);
-      return recordMatch(ctx, v, obj, tags, { ...base, via: 'tag', tried }, { ...first.match, fingerprint: tagged });
+      return recordMatch(ctx, v, obj, tags, { ...base, via: 'tag', tried }, { ...opening(first.match), fingerprint: tagged });
     }
     order = order.filter((c) => c.key.fingerprint !== tagged);
   }
-  const { match, tried: more } = await findOpeningKey(ctx, obj, order);
+  const { match, tried: more } = await findOpeningKey(ctx.io, obj, order);
   tried += more;
   if (match === 'plain') return { ...base, tried, status: 'plain', fingerprint: null, via: null, sha256: null };
   if (!match) return { ...base, tried, status: 'no-key', fingerprint: null, via: null, sha256: null };
   ctx.candidates.hit(match.key.fingerprint);
-  return recordMatch(ctx, v, obj, tags, { ...base, via: 'key', tried }, { ...match, fingerprint: match.key.fingerprint });
+  return recordMatch(ctx, v, obj, tags, { ...base, via: 'key', tried }, { ...opening(match), fingerprint: match.key.fingerprint });
 }
+
+/** What recordMatch takes of a key that opened a version: the key, its ref, and the size and ETag its HEAD answered. */
+const opening = (m: { key: SseCKey; ref: string; opened: { size: number; etag: string } }) =>
+  ({ key: m.key, ref: m.ref, size: m.opened.size, etag: m.opened.etag });
 
 type Base = Omit<AdoptResult, 'status' | 'fingerprint' | 'sha256' | 'via'> & { via: AdoptResult['via'] };
 

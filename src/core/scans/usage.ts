@@ -4,6 +4,7 @@ import { runBatch } from '../runtime/batch.js';
 import type { Io } from '../context.js';
 import { listScope, listScopeVersions, type Scope } from '../session/scope.js';
 import { readSse3Tags } from '../tags.js';
+import { headWithoutKey } from '../objects/keyless.js';
 import { isVersionUnreadable } from './tag-scan.js';
 
 /**
@@ -26,8 +27,10 @@ export interface UsageScan {
   /** Object versions looked at. */
   scanned: number;
   byFingerprint: Map<string, KeyUse>;
-  /** Versions with no sse3-fp tag: not written (or adopted) by sse3, so which key they need is unknown. */
+  /** SSE-C versions with no sse3-fp tag: not written (or adopted) by sse3, so which key they need is unknown. */
   untagged: KeyUse;
+  /** Versions with no sse3-fp tag that the server serves without a key: plain, they need none. */
+  plain: KeyUse;
   /** Versions whose tags could not be read (access denied, a server error): they may need any key. */
   unreadable: KeyUse;
   /** Why the first unreadable version could not be read. */
@@ -60,15 +63,19 @@ export interface UsageOptions {
 /** Scan scopes: list them (every version with allVersions) and read each version's tags, `jobs` at a time. */
 export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions): Promise<UsageScan> {
   const scan: UsageScan = { scopes, allVersions: Boolean(opts.allVersions), scanned: 0, byFingerprint: new Map(),
-    untagged: zero(), unreadable: zero() };
+    untagged: zero(), plain: zero(), unreadable: zero() };
   for (const scope of scopes) {
     let fatal: unknown;
     const listing = opts.allVersions ? listScopeVersions(io, scope) : listScope(io, scope);
     await runBatch(listing, async (v) => {
       if (fatal) return;
+      const obj = { bucket: scope.bucket, key: v.key, versionId: v.versionId };
       let tags;
+      let plain = false;
       try {
-        tags = await readSse3Tags(io, { bucket: scope.bucket, key: v.key, versionId: v.versionId }, { what: 'key fingerprint', op: 'tagging' });
+        tags = await readSse3Tags(io, obj, { what: 'key fingerprint', op: 'tagging' });
+        // No tag: a keyless HEAD tells a plain object (it needs no key) from an SSE-C one whose key is unknown.
+        if (!tags.fingerprint) plain = (await headWithoutKey(io, obj)).state === 'plain';
       } catch (e) {
         // Gone between the listing and the read: it needs no key any more.
         if (e instanceof Sse3Error && e.code === 'NO_OBJECT') return;
@@ -88,7 +95,7 @@ export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions):
         if (!use) scan.byFingerprint.set(tags.fingerprint, use = zero());
         add(use, v);
       } else {
-        add(scan.untagged, v);
+        add(plain ? scan.plain : scan.untagged, v);
       }
       opts.onVersion?.({ bucket: scope.bucket, key: v.key, versionId: v.versionId, isLatest: v.isLatest, size: v.size,
         fingerprint: tags.fingerprint });

@@ -36,18 +36,28 @@ export interface SessionOptions {
    * the key for an object whose fingerprint does not match or is not known).
    */
   keys?: SseCKey[];
-  /** Other keys the command holds (rotate's --to and --from): settling leftovers may use them too. */
-  settleWith?: SseCKey[];
+  /**
+   * Other keys the command holds (rotate's --to and --from): found by fingerprint as the keys sse3 finds by itself are
+   * (a rerun of a rotation finds the objects already under its --to key), and used to settle leftovers. Never used
+   * for an object recorded under another key, as a single --key is.
+   */
+  held?: SseCKey[];
   replaceDamaged?: boolean;
 }
 
+/** What a command hands a session: its Ctrl-C, and where warnings go (the command's output: stderr). */
+export interface CommandIo {
+  signal: AbortSignal;
+  out: { warn(message: string): void };
+}
+
 /** Open a session: connect, open the manifest, and settle what a killed sse3 left (once per command). */
-export async function openSession(g: ConnectionOptions, signal: AbortSignal, opts: SessionOptions = {}): Promise<Session> {
-  return sessionOver(await connect(g), signal, opts);
+export async function openSession(g: ConnectionOptions, run: CommandIo, opts: SessionOptions = {}): Promise<Session> {
+  return sessionOver(await connect(g), run, opts);
 }
 
 /** A session over a connection already made: openSession without the connecting (the unit tests give it the S3 twin). */
-export async function sessionOver(conn: Connection, signal: AbortSignal, opts: SessionOptions = {}): Promise<Session> {
+export async function sessionOver(conn: Connection, { signal, out }: CommandIo, opts: SessionOptions = {}): Promise<Session> {
   const paths = sse3Paths();
   // A damaged manifest stops every command (naming the way back), except those that rebuild it.
   const { manifest, movedAside } = opts.replaceDamaged ? openManifestReplacingDamaged(paths.manifestFile)
@@ -56,11 +66,22 @@ export async function sessionOver(conn: Connection, signal: AbortSignal, opts: S
   conn.endpoint = manifest.resolveEndpoint(conn.endpoint);
   const keys = defaultKeyContext();
   const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
-  const findKey = (fingerprint: string) => finder.find(fingerprint);
+  const findKey = async (fingerprint: string) => opts.held?.find((k) => k.fingerprint === fingerprint) ?? finder.find(fingerprint);
   // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server: here, once per command,
-  // with every key the command holds. A failure must not stop the command: the next run tries again.
-  const settleKey = async (fingerprint: string) => opts.settleWith?.find((k) => k.fingerprint === fingerprint) ?? findKey(fingerprint);
-  await settleOrphanUploads({ conn, manifest, signal }, settleKey).catch(() => 0);
+  // with every key the command holds. Ctrl-C stops it (and the command); any other failure must not stop the command
+  // and is said: the records stay, and the next run tries again.
+  const warn = (message: string) => out.warn(message);
+  try {
+    await settleOrphanUploads({ conn, manifest, signal }, findKey, warn);
+  } catch (e) {
+    if (signal.aborted) {
+      manifest.close();
+      conn.close();
+      throw e;
+    }
+    warn(`could not settle the multipart uploads an interrupted sse3 left (${(e as Error).message}); their records are kept ` +
+      'and the next sse3 run against this server tries again');
+  }
   return {
     conn, manifest, paths, keys, signal, movedAside,
     givenKeys: finder.given,

@@ -1,4 +1,5 @@
 import { Sse3Error } from '../../errors.js';
+import { shown } from '../../keys/likeness.js';
 
 /**
  * S3 lists keys in UTF-8 byte order, which is Unicode code point order. JavaScript compares strings by UTF-16 code
@@ -29,7 +30,7 @@ export async function* strictlyAscending<T>(items: AsyncIterable<T>, nameOf: (it
   for await (const item of items) {
     const name = nameOf(item);
     if (previous !== undefined && compareUtf8(previous, name) >= 0) {
-      throw new Sse3Error('S3', `${what} is not in S3 key order ("${previous}" came before "${name}"); nothing more was done`,
+      throw new Sse3Error('S3', `${what} is not in S3 key order (${shown(previous)} came before ${shown(name)}); nothing more was done`,
         'sync needs a server that lists keys in UTF-8 byte order, as S3 does');
     }
     previous = name;

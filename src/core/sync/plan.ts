@@ -44,6 +44,8 @@ export interface SyncTally {
   /** Not synced: unreadable or not a regular file in the source, or a key that cannot be a local name. */
   skipped: number;
   unrecorded: number;
+  /** Downloaded objects that were not encrypted (plain): nothing records them, so every sync downloads them again. */
+  plain: number;
 }
 
 export interface SyncOutcome {
@@ -213,12 +215,16 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
       return { ...base, action: 'upload', reason: v.reason, bytes: upload.size, upload };
     }
     case 'download': {
-      if (v.reason === 'unrecorded') c.tally.unrecorded++;
-      if (spec.dryRun) return { ...base, action: 'download', reason: v.reason };
+      if (spec.dryRun) {
+        if (v.reason === 'unrecorded') c.tally.unrecorded++;
+        return { ...base, action: 'download', reason: v.reason };
+      }
       await makeFolderInside(c.root, c.path);
       await assertReplaceable(c.path);
       // Regular files only, as assertReplaceable said: a FIFO or device put in its place meanwhile is not written to.
       const download = await getOne(s, c.loc, c.path, { restoreMtime: true, regularOnly: true }, events);
+      if (!download.encrypted) c.tally.plain++;
+      else if (v.reason === 'unrecorded') c.tally.unrecorded++;
       await rememberWritten(s, c.path, download.sha256);
       return { ...base, action: 'download', reason: v.reason, bytes: download.size, download };
     }

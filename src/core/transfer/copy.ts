@@ -8,7 +8,7 @@ import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { getFirstRange, ObjectRanges } from './ranges.js';
 import { answeredSpan, checkAnsweredVersion } from './answers.js';
-import { confirmsKey, keyEcho, requireOurKey } from '../keyed.js';
+import { confirmsKey, keyEcho, requireOurKey, unquoteEtag } from '../keyed.js';
 import { metadataFor, mtimeFromMetadata, readSse3Tags, sse3Values, tagsFor, toTagging } from '../tags.js';
 import { partSizeFor } from './partsize.js';
 import { type UploadResult, uploadObject } from './upload.js';
@@ -31,7 +31,8 @@ export interface CopySource {
 export interface CopyRequest {
   io: Io;
   source: CopySource;
-  dest: { bucket: string; key: string; sseKey: SseCKey };
+  /** ifMatch: write only over the object with this ETag (unquoted), see UploadTarget.ifMatch; a rotation's guard. */
+  dest: { bucket: string; key: string; sseKey: SseCKey; ifMatch?: string };
   /** What a HEAD of the source said, when the caller just did one. */
   sourceInfo?: SourceInfo;
   /** The source already opened by its first GET (rotate does that to learn the version before journalling). */
@@ -157,13 +158,16 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   const { source, dest } = req;
   const tags = tagsFor(dest.sseKey.fingerprint, info.sha256);
   const copySource = `${source.bucket}/${encodeURIComponent(source.key)}` + (info.versionId ? `?versionId=${encodeURIComponent(info.versionId)}` : '');
+  const inPlace = dest.bucket === source.bucket && dest.key === source.key;
+  // In place (a rotation), what is copied and what it replaces must both be the object read: one ETag pins both.
+  const guard = dest.ifMatch && inPlace ? { CopySourceIfMatch: dest.ifMatch, IfMatch: dest.ifMatch } : {};
   let resp;
   try {
     resp = await req.io.conn.client.send(new s3.CopyObjectCommand({
       Bucket: dest.bucket, Key: dest.key, CopySource: copySource,
       MetadataDirective: 'REPLACE', Metadata: metadataFor(tags, info.mtimeMs), ContentType: info.contentType,
       TaggingDirective: 'REPLACE', Tagging: toTagging(tags),
-      ...dest.sseKey.sseC(), ...source.sseKey!.copySourceSseC(),
+      ...dest.sseKey.sseC(), ...source.sseKey!.copySourceSseC(), ...guard,
     }), { abortSignal: req.io.signal });
   } catch (e) {
     if (statusOf(e) === 501 || s3ErrorName(e) === 'NotImplemented') {
@@ -175,13 +179,13 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   if (!confirmsKey(resp, dest.sseKey)) {
     // The server stored the copy without our key (Ceph does so for some copies): remove that version and stream instead.
     req.events?.onWarning?.(`the server did not encrypt the server-side copy to ${formatS3Url(dest)}; copying through sse3 instead`);
-    const inPlace = dest.bucket === source.bucket && dest.key === source.key;
     if (!resp.VersionId && inPlace) {
       // Unversioned, the copy replaced the source itself: what is left to copy from is that unencrypted object,
-      // which the streamed copy checks against the recorded SHA-256 before encrypting it again.
+      // which the streamed copy checks against the recorded SHA-256 before encrypting it again (over that copy only).
       const plain = await openSource(req.io, { ...source, sseKey: undefined, versionId: undefined, sha256: info.sha256 },
         { op: 'copy', partSize: req.tuning?.partSize });
-      return streamedCopy(req, plain);
+      const over = dest.ifMatch === undefined ? undefined : unquoteEtag(plain.first.ETag);
+      return streamedCopy({ ...req, dest: { ...dest, ifMatch: over } }, plain);
     }
     await req.io.conn.client.send(new s3.DeleteObjectCommand({ Bucket: dest.bucket, Key: dest.key, VersionId: resp.VersionId }))
       .catch(() => req.events?.onWarning?.(`could not delete the unencrypted copy at ${formatS3Url(dest)}` +

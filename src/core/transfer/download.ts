@@ -5,7 +5,8 @@ import { formatS3Url } from '../../s3/url.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import type { DeviceDestination } from '../../local/destination.js';
-import { requireOurKey, unquoteEtag } from '../keyed.js';
+import { asPlainAnswer, keyEcho, requireOurKey, unquoteEtag } from '../keyed.js';
+import { Sse3Error } from '../../errors.js';
 import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 import { checkReceived, checkRecordedSize, type ChecksumSource, type DownloadExpectation, type Expected, expectedChecksum,
   type Received, recordedMtime } from './expectations.js';
@@ -26,7 +27,8 @@ export type DownloadTarget =
 export interface DownloadRequest {
   io: Io;
   object: { bucket: string; key: string; versionId?: string };
-  sseKey: SseCKey;
+  /** undefined: a plain (unencrypted) object, read without a key; its answers must carry no SSE-C. */
+  sseKey: SseCKey | undefined;
   expected?: DownloadExpectation;
   target: DownloadTarget;
   events?: TransferEvents;
@@ -37,6 +39,8 @@ export interface DownloadRequest {
 }
 
 export interface DownloadResult {
+  /** false: a plain object, read without a key. */
+  encrypted: boolean;
   size: number;
   sha256: string;
   checkedAgainst: ChecksumSource;
@@ -53,7 +57,7 @@ export interface DownloadResult {
  */
 export async function downloadObject(req: DownloadRequest): Promise<DownloadResult> {
   const url = formatS3Url(req.object);
-  const errorContext: ErrorContext = { op: 'get', url, sentFingerprint: req.sseKey.fingerprint, expectedFingerprint: req.expected?.fingerprint };
+  const errorContext: ErrorContext = { op: 'get', url, sentFingerprint: req.sseKey?.fingerprint, expectedFingerprint: req.expected?.fingerprint };
   const { first, span } = await openFirstRange(req, url, errorContext);
   const { size } = span;
   const exp = req.expected ?? {};
@@ -72,7 +76,8 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
     rangeSize: rangeSizeFor(req.tuning), inFlight: inFlightFor(req.tuning), events: req.events };
   const verify = (got: Received, written?: string): DownloadResult => {
     checkReceived(url, size, got, expected, written);
-    return { size, sha256: got.sha256, checkedAgainst: expected.sha256 ? expected.source : 'none', versionId: first.VersionId ?? '',
+    return { encrypted: req.sseKey !== undefined, size, sha256: got.sha256, checkedAgainst: expected.sha256 ? expected.source : 'none',
+      versionId: first.VersionId ?? '',
       etag: unquoteEtag(first.ETag), mtimeMs };
   };
   const { target } = req;
@@ -92,16 +97,22 @@ async function openFirstRange(req: DownloadRequest, url: string, errorContext: E
   try {
     opened = await getFirstRange(req.io, req.object, req.sseKey, rangeSizeFor(req.tuning));
   } catch (e) {
-    throw describeS3Error(e, errorContext);
+    // AWS refuses a keyed GET of a plain object with InvalidRequest (NOT_ENCRYPTED): the object is plain.
+    throw asPlainAnswer(describeS3Error(e, errorContext));
   }
   const { first, asked } = opened;
   try {
     checkAnsweredVersion(req.object.versionId, first, req.object);
-    // A server may answer an unencrypted object with 200 despite the SSE-C headers (Ceph RGW does).
-    requireOurKey(first, req.sseKey, req.object);
+    // A server may answer an unencrypted object with 200 despite the SSE-C headers (Ceph RGW does): said as plain.
+    if (req.sseKey) requireOurKey(first, req.sseKey, req.object);
+    else if (keyEcho(first, undefined) !== 'plain') throw claimsKey(url);
     return { first, span: answeredSpan(first, asked, url) };
   } catch (e) {
     first.Body.destroy();
     throw e;
   }
 }
+
+/** An answer to a request without a key that claims SSE-C: no S3 server sends one (it refuses the request), so its data is not used. */
+const claimsKey = (url: string) => new Sse3Error('INTEGRITY', `${url}: the server answered a request without a key as for an ` +
+  'SSE-C object; sse3 did not use the answer and wrote nothing', 'the server does not handle SSE-C as S3 does: report it to the server\'s operator');

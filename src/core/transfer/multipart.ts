@@ -132,7 +132,7 @@ class MultipartUpload {
     faultPoint('before-complete');
     this.#phase = 'completing';
     const done = await io.conn.client.send(new CompleteMultipartUploadCommand({
-      Bucket: target.bucket, Key: target.key, UploadId: this.uploadId, ...target.sseKey.sseC(),
+      Bucket: target.bucket, Key: target.key, UploadId: this.uploadId, ...target.sseKey.sseC(), IfMatch: target.ifMatch,
       MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
     }), { abortSignal: this.cancel.signal });
     this.#phase = 'committed';

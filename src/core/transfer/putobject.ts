@@ -22,7 +22,7 @@ export async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFil
     resp = await req.io.conn.objects.putObject({
       Bucket: target.bucket, Key: target.key, Body: body, ContentLength: body.length,
       ContentType: target.contentType ?? 'application/octet-stream',
-      Metadata: metadataFor(tags, target.mtimeMs), Tagging: toTagging(tags),
+      Metadata: metadataFor(tags, target.mtimeMs), Tagging: toTagging(tags), IfMatch: target.ifMatch,
       ...target.sseKey.sseC(),
     }, { abortSignal: req.io.signal });
   } catch (e) {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { formatS3Url } from '../../s3/url.js';
 import type { ObjectBody } from '../../s3/objects.js';
-import { statusOf } from '../../s3/errors.js';
+import { s3ErrorName, statusOf } from '../../s3/errors.js';
 import { withRetries } from '../../s3/retry.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
@@ -139,7 +139,9 @@ export class ObjectRanges {
   async #get(start: number, end: number, signal: AbortSignal): Promise<Readable> {
     const r = await this.io.conn.objects.getObject({
       Bucket: this.object.bucket, Key: this.object.key, Range: `bytes=${start}-${end}`, ...this.#pin, ...this.sseKey?.sseC(),
-    }, { abortSignal: signal, retries: false });
+    }, { abortSignal: signal, retries: false }).catch((e: unknown) => {
+      throw changedUnderUs(e, this.url, this.sseKey) ?? e;
+    });
     try {
       if (this.sseKey && !confirmsKey(r, this.sseKey)) {
         throw new Sse3Error('NOT_ENCRYPTED', `${this.url} changed during the transfer (a range came back without our key)`, 'try again');
@@ -152,6 +154,26 @@ export class ObjectRanges {
     }
     return r.Body;
   }
+}
+
+/** Answers that only another writer explains, to a range of an object whose first answer came under our key. */
+const CREDENTIAL_ERRORS = new Set(['ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'InvalidAccessKeyId',
+  'SignatureDoesNotMatch']);
+
+/**
+ * A later range refused although the first one was answered: 412, the object is no longer the version (ETag) the
+ * first answer named; 400 or 403 to a range sent with the key that opened the object, the object is under another key
+ * now (Ceph RGW keeps an SSE-C object's ETag when it is re-keyed, so only the key tells). Either way another writer or
+ * rotation replaced it while sse3 was reading it: nothing read from it may be used.
+ */
+function changedUnderUs(e: unknown, url: string, sseKey: SseCKey | undefined): Sse3Error | undefined {
+  const status = statusOf(e);
+  const name = s3ErrorName(e);
+  const rekeyed = sseKey !== undefined && (status === 400 || status === 403) && !CREDENTIAL_ERRORS.has(name) && name !== 'InvalidRange';
+  if (status !== 412 && !rekeyed) return undefined;
+  return new Sse3Error('CHANGED', `${url} changed while sse3 was reading it (${rekeyed ? `key ${sseKey.fingerprint} no longer opens it` :
+    'it is no longer the version first read'}: another writer or rotation replaced or re-keyed it); nothing read from it was used`,
+  'run the command again to act on the object as it is now', { cause: e });
 }
 
 const cutShort = (url: string, got: number, wanted: number) => new Sse3Error('CUT_SHORT',

@@ -7,10 +7,13 @@ import type { TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { copyObject, type CopyResult } from './copy.js';
 import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
+import type { ChecksumSource, DownloadExpectation } from './expectations.js';
+import { servedPlain } from '../keyed.js';
+import { versionIdOf } from '../../s3/version.js';
 import { downloadDestination } from '../../local/destination.js';
 import { type FileStamp, localIoError, stampOf, wholeMs } from '../../local/files.js';
-import { keyForObject, type Session } from '../session/session.js';
-import { recordFoundByTag, withObjectKey } from '../session/heal.js';
+import { keyForObject, type ObjectKey, type Session } from '../session/session.js';
+import { recordFound, seenByHead, withObjectKey } from '../session/heal.js';
 import { uploadObject, type UploadResult } from './upload.js';
 
 /**
@@ -60,15 +63,19 @@ export async function localTarget(dst: string | undefined, objectKey: string): P
 export interface GetOutcome extends DownloadResult {
   url: string;
   path: string | null;
-  fingerprint: string;
-  keySource: string;
+  /** The key that opened it; null for a plain object. */
+  fingerprint: string | null;
+  keySource: string | null;
+  /** Said once (on stderr, and in the JSON): what became of the object's record, when a download changed it. */
+  recordUpdated?: string;
 }
 
 /**
  * Download one object to a local path, or to standard output (a stream the command hands in), its key found through
- * the session (keys given with --key, the manifest, the tag). A path that is a character device or FIFO is written
- * directly, a symbolic link is followed (see downloadDestination); with regularOnly (recursive downloads) only regular
- * files are written. restoreMtime gives a written file the recorded mtime.
+ * the session (keys given with --key, the manifest, the tag, else the keys sse3 can find). A plain object (one the
+ * server serves without a key) is downloaded as it is, with a warning. A path that is a character device or FIFO is
+ * written directly, a symbolic link is followed (see downloadDestination); with regularOnly (recursive downloads) only
+ * regular files are written. restoreMtime gives a written file the recorded mtime.
  */
 export async function getOne(s: Session, loc: S3Location, to: string | Writable,
   opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean },
@@ -83,38 +90,90 @@ export async function getOne(s: Session, loc: S3Location, to: string | Writable,
   } else {
     target = { kind: 'stream', stream: to, name: 'stdout' };
   }
-  let found = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get' });
-  const r = await withObjectKey(s, loc, found, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, (f) => {
-    found = f;
-    const { entry } = f;
-    return downloadObject({
-      io: s, object: { ...loc, versionId: opts.versionId }, sseKey: f.key!,
-      expected: { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size, fingerprint: f.fingerprint,
-        mtimeMs: entry?.mtimeMs ?? undefined },
-      target, events, restoreMtime: opts.restoreMtime,
+  const download = (sseKey: SseCKey | undefined, expected: DownloadExpectation) => downloadObject({ io: s,
+    object: { ...loc, versionId: opts.versionId }, sseKey, expected, target, events, restoreMtime: opts.restoreMtime });
+  const first = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get', plain: true });
+  let found = first;
+  const r = first.plain ? await download(undefined, {})
+    : await withObjectKey(s, loc, first, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, async (f) => {
+      found = f;
+      // A record of content under another key (a single --key used as given) says nothing about what this key opens.
+      const entry = f.entry?.fingerprint === f.key!.fingerprint ? f.entry : undefined;
+      try {
+        return await download(f.key!, { sha256: entry?.sha256, versionId: entry?.versionId, size: entry?.size,
+          fingerprint: f.fingerprint, mtimeMs: entry?.mtimeMs ?? undefined });
+      } catch (e) {
+        // The server serves it unencrypted: read it again without a key. Only with the key first found (a heal's key has
+        // just opened the object, and must not be taken for a plain one).
+        if (f !== first || !servedPlain(e)) throw e;
+        found = { plain: true, replaced: f.entry };
+        return download(undefined, {});
+      }
     });
-  });
-  recordFoundByTag(s, loc, found, { versionId: r.versionId, size: r.size, etag: r.etag, sha256: r.sha256, mtimeMs: r.mtimeMs });
-  if (r.checkedAgainst === 'none') events.onWarning?.(`${url} has no recorded SHA-256 (not written by sse3?): integrity not verified`);
-  return { ...r, url, path: path ?? null, fingerprint: found.key!.fingerprint, keySource: found.key!.source };
+  const outcome = { url, path: path ?? null, fingerprint: found.key?.fingerprint ?? null, keySource: found.key?.source ?? null };
+  const said = r.encrypted ? recordDownloaded(s, loc, found, r) : plainDownloaded(s, loc, found, r);
+  if (said.line) events.onWarning?.(said.line);
+  return { ...r, ...outcome, checkedAgainst: said.checkedAgainst, ...(said.recorded ? { recordUpdated: said.line } : {}) };
+}
+
+/** What a download said of the object's record, and what its content was checked against in the end. */
+interface Said {
+  line?: string;
+  /** The line says that the manifest changed. */
+  recorded: boolean;
+  checkedAgainst: ChecksumSource;
+}
+
+/** An encrypted object downloaded with a key found through its tag or by trying keys: recorded as it is now. */
+function recordDownloaded(s: Session, loc: S3Location, found: ObjectKey, r: DownloadResult): Said {
+  const { line, sameAsRecorded } = recordFound(s, loc, found, { versionId: r.versionId, size: r.size, etag: r.etag,
+    sha256: r.sha256, mtimeMs: r.mtimeMs, downloaded: { verified: r.checkedAgainst !== 'none' } });
+  if (line) return { line, recorded: true, checkedAgainst: sameAsRecorded ? 'manifest' : r.checkedAgainst };
+  return { line: r.checkedAgainst === 'none' ? `${formatS3Url(loc)} has no recorded SHA-256 (not written by sse3?): integrity not verified`
+    : undefined, recorded: false, checkedAgainst: r.checkedAgainst };
 }
 
 /**
- * s3 → s3: the source key from the session's given keys (--source-key) or found through the manifest; the
- * destination key given, else the same key.
+ * A plain object downloaded without a key: said, since it was never encrypted (checked against its own sse3-sha256 if
+ * it has one). A record of it as encrypted is out of date — it was written outside sse3 since — and is removed.
+ */
+function plainDownloaded(s: Session, loc: S3Location, found: ObjectKey, r: DownloadResult): Said {
+  const url = formatS3Url(loc);
+  const old = found.replaced;
+  const same = old !== undefined && old.sha256 !== '' && old.sha256 === r.sha256 && old.size === r.size;
+  const checkedAgainst = same ? 'manifest' : r.checkedAgainst;
+  const content = checkedAgainst === 'none' ? 'integrity not verified'
+    : same ? 'the content is the one recorded (SHA-256 verified)' : `checked against its own sse3-sha256 (${checkedAgainst})`;
+  if (old && old.versionId === versionIdOf(r.versionId)) {
+    s.manifest.remove({ endpoint: s.conn.endpoint, ...loc }, old.versionId);
+    return { line: `${url}: recorded as encrypted with key ${old.fingerprint}, but the server serves it unencrypted (written outside ` +
+      `sse3): record removed; ${content}`, recorded: true, checkedAgainst };
+  }
+  return { line: `${url} is not encrypted (a plain object, no SSE-C key): downloaded as it is; ${content}`, recorded: false, checkedAgainst };
+}
+
+/**
+ * s3 → s3: the source key from the session's given keys (--source-key) or found through the manifest, its tag, or by
+ * trying the keys sse3 can find (a plain source needs none); the destination key given, else the same key.
  */
 export async function copyOne(s: Session, src: S3Location, dst: S3Location,
   opts: { destKey?: SseCKey; tuning?: Tuning }, events: TransferEvents = {}): Promise<CopyResult> {
-  const found = await keyForObject(s, src, { required: false, op: 'copy' });
-  if (!found.key && found.fingerprint) {
-    throw new Sse3Error('NO_KEY', `${formatS3Url(src)} needs the key with fingerprint ${found.fingerprint}, which sse3 cannot find`,
-      'pass it with --source-key REF');
+  const first = await keyForObject(s, src, { required: true, op: 'copy', plain: true });
+  if (!opts.destKey && !first.key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
+  let found = first;
+  const copied = await withObjectKey(s, src, first, { op: 'copy', onHealed: events.onWarning }, (f) => {
+    found = f;
+    return copyObject({
+      io: s, tuning: opts.tuning, events,
+      source: { ...src, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
+        expectedFingerprint: f.fingerprint },
+      dest: { ...dst, sseKey: opts.destKey ?? f.key! },
+    });
+  });
+  // A source whose key was found by trying keys is recorded as the HEAD that opened it showed it.
+  if (found.opened) {
+    const { line } = recordFound(s, src, found, seenByHead(src, found.opened));
+    if (line) events.onWarning?.(line);
   }
-  if (!opts.destKey && !found.key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
-  return withObjectKey(s, src, found, { op: 'copy', onHealed: events.onWarning }, (f) => copyObject({
-    io: s, tuning: opts.tuning, events,
-    source: { ...src, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
-      expectedFingerprint: f.fingerprint },
-    dest: { ...dst, sseKey: opts.destKey ?? f.key! },
-  }));
+  return copied;
 }

@@ -42,12 +42,19 @@ export function tempPathFor(dest: string): string {
 export const openTempFile = (path: string): Promise<fs.FileHandle> => fs.open(path, 'wx+', 0o600);
 
 /**
+ * The permissions of a file a download creates where none was: readable and writable by the user only (less what the
+ * umask takes away), whatever the umask allows others — a downloaded plaintext must not be readable by other users of
+ * the machine. This is the one place a mode recorded with an object would be applied: sse3 records none yet.
+ */
+export const newFileMode = (): number => 0o600 & ~process.umask();
+
+/**
  * Before the rename into place: the permissions the file will have under its name (those of the regular file it
- * replaces, else what a new file gets: 0666 less the umask) and the modification time, set through the open file.
+ * replaces, else newFileMode()) and the modification time, set through the open file.
  */
 export async function finishTempFile(handle: fs.FileHandle, dest: string, mtimeMs?: number): Promise<void> {
   const replaced = await fs.lstat(dest).catch(() => undefined);
-  await handle.chmod(replaced?.isFile() ? replaced.mode & 0o777 : 0o666 & ~process.umask());
+  await handle.chmod(replaced?.isFile() ? replaced.mode & 0o777 : newFileMode());
   if (mtimeMs !== undefined) await handle.utimes(new Date(), mtimeMs / 1000);
 }
 

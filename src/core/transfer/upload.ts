@@ -18,6 +18,13 @@ export interface UploadTarget {
   contentType?: string;
   /** Modification time of the source file (whole ms), stored in the object's metadata and the manifest. */
   mtimeMs?: number;
+  /**
+   * Write only over the object with this ETag (unquoted): a rotation re-writes the version it read, never one another
+   * writer put there meanwhile. Sent as If-Match with the PutObject and the CompleteMultipartUpload; a server that
+   * finds another ETag answers 412 (CHANGED). Ceph RGW checks it on PutObject; RGW 16 ignores it on a multipart
+   * completion, where the ranges read under the old key catch a re-key instead.
+   */
+  ifMatch?: string;
 }
 
 /** What is uploaded: a local file (read once, in order, into part buffers), a stream, or another object's bytes. */
