@@ -81,9 +81,9 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
 async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
   newKey: SseCKey, fromKey: SseCKey | undefined): Promise<void> {
   const scope = target === undefined ? undefined : parseScope(target);
-  const where = scope ? `under ${formatScope(scope)}` : `on ${s.conn.endpoint}`;
-  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey,
-    { nothing: `no object's current version ${where} is recorded under key ${fingerprint}: nothing to rotate` });
+  const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
+    : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
+  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey, { nothing });
 }
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
