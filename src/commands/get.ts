@@ -13,7 +13,7 @@ export interface GetOptions {
 
 export async function get(src: string, dst: string | undefined, opts: GetOptions, { g, out, signal }: CommandRun): Promise<void> {
   const loc = parseS3Url(src, { requireKey: true });
-  const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc.key);
+  const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
