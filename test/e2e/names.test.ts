@@ -76,3 +76,53 @@ test('get names its file after the key\'s last part only when that is a name: ".
   assert.equal(readFileSync(join(dest, 'named'), 'utf8'), 'up/..');
   assert.ok(statSync(join(dest, 'named')).isFile());
 });
+
+/** Keys that printed raw would split a line or rewrite the screen. */
+const UNPRINTABLE = ['nl\nx', 'esc\x1b[2J\x1b[31mpay', 'tab\tz'];
+const ESCAPED = ['nl\\nx', 'esc\\033[2J\\033[31mpay', 'tab\\tz'];
+const RAW = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+test('human output escapes every non-printable character of a key or path (ls -b); JSON keeps the exact key', async () => {
+  const home = newHome();
+  const bucket = await newBucket('names');
+  const key = await makeKeyFile(home, 'k.key');
+  const put = [];
+  for (const k of UNPRINTABLE) put.push(await run(['put', '-', `s3://${bucket}/${k}`, '--key', key.ref], { home, input: `content of ${k}` }));
+  for (const [i, r] of put.entries()) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.out, `✓ put s3://${bucket}/${ESCAPED[i]}  ${`content of ${UNPRINTABLE[i]}`.length} B  key ${key.fingerprint}\n`);
+  }
+  if (AWS_CLI) {
+    const listed = await runAws(['s3api', 'list-objects-v2', '--bucket', bucket, '--output', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout).Contents.map((o: { Key: string }) => o.Key).sort(), [...UNPRINTABLE].sort());
+  }
+
+  const ls = await ok(['ls', `s3://${bucket}`], { home });
+  const lsLines = ls.out.trimEnd().split('\n');
+  assert.equal(lsLines.length, UNPRINTABLE.length, `one line per object:\n${ls.out}`);
+  for (const name of ESCAPED) assert.ok(lsLines.some((l) => l.endsWith(`  ${name}`)), `${name} in:\n${ls.out}`);
+  assert.doesNotMatch(ls.out, RAW);
+  const lsJson = (await ok(['ls', `s3://${bucket}`, '--json'], { home })).out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lsJson.map((o) => o.key).sort(), [...UNPRINTABLE].sort(), 'JSON keeps the exact keys');
+
+  // A download's line names the object and the file it wrote, escaped; the file has the key's exact name.
+  const dest = join(home.dir, 'work', 'got');
+  mkdirSync(dest);
+  const got = await ok(['get', `s3://${bucket}/${UNPRINTABLE[0]}`, `${dest}/`], { home });
+  assert.equal(got.out.split('\n').length, 2, got.out);
+  assert.match(got.out, new RegExp(`^✓ get s3://${bucket}/nl\\\\nx → ${dest}/nl\\\\nx  `));
+  assert.equal(readFileSync(join(dest, UNPRINTABLE[0]), 'utf8'), `content of ${UNPRINTABLE[0]}`);
+
+  // A batch's lines, and an error message, the same way.
+  const cp = await ok(['cp', '-r', `s3://${bucket}`, join(home.dir, 'all')], { home });
+  assert.doesNotMatch(cp.out + cp.stderr, RAW);
+  for (const name of ESCAPED) assert.match(cp.out, new RegExp(`^✓ s3://${bucket}/${name.replace(/[\\[]/g, '\\$&')} → `, 'm'));
+  const missing = await run(['get', `s3://${bucket}/gone\x1b[2J`, join(home.dir, 'x')], { home });
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /gone\\033\[2J/);
+  assert.doesNotMatch(missing.stderr, RAW);
+  const rm = await ok(['rm', `s3://${bucket}/${UNPRINTABLE[1]}`], { home });
+  assert.match(rm.out + rm.stderr, /esc\\033\[2J\\033\[31mpay/);
+  assert.doesNotMatch(rm.out + rm.stderr, RAW);
+});
