@@ -40,4 +40,4 @@ export function localFileNameOf(key: string, url: string, folder: string): strin
 
 const noLocalName = (url: string, root: string, problem: string) =>
   new Sse3Error('LOCAL_IO', `${url} cannot be a file under ${root}: ${problem}; not written`,
-    'download it on its own to a file name of your choosing (sse3 get URL FILE)');
+    `download it on its own to a file name of your choosing (sse3 get URL FILE${url.endsWith('/') ? ' --exact' : ''})`);

@@ -31,8 +31,11 @@ export function assertKeyLength(loc: S3Location): void {
   }
 }
 
-/** Parse s3://BUCKET/KEY. With requireKey, a bare bucket or a key ending in "/" is refused. */
-export function parseS3Url(text: string, opts: { requireKey?: boolean } = {}): S3Location {
+/**
+ * Parse s3://BUCKET/KEY. With requireKey, a bare bucket or a key ending in "/" (a folder) is refused — unless exact:
+ * then the key is taken as written, naming the object whose key ends in "/" (--exact of get, head and rm).
+ */
+export function parseS3Url(text: string, opts: { requireKey?: boolean; exact?: boolean } = {}): S3Location {
   const hint = 'write it as s3://BUCKET/KEY';
   if (!isS3Url(text)) throw new Sse3Error('BAD_URL', `not an s3:// URL: ${shown(text)}`, hint);
   const rest = text.slice('s3://'.length);
@@ -40,8 +43,9 @@ export function parseS3Url(text: string, opts: { requireKey?: boolean } = {}): S
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? '' : rest.slice(slash + 1);
   if (!isBucketName(bucket)) throw new Sse3Error('BAD_URL', `${shown(text)} does not name a valid bucket`, hint);
-  if (opts.requireKey && (key === '' || key.endsWith('/'))) {
-    throw new Sse3Error('BAD_URL', `${shown(text)} names no object`, hint);
+  if (opts.requireKey && key === '') throw new Sse3Error('BAD_URL', `${shown(text)} names no object`, hint);
+  if (opts.requireKey && key.endsWith('/') && !opts.exact) {
+    throw new Sse3Error('BAD_URL', `${shown(text)} names a folder, not an object`, `${hint}; for the object whose key ends in "/", add --exact`);
   }
   assertKeyLength({ bucket, key });
   return { bucket, key };

@@ -2,7 +2,7 @@
 // naming itself (never two objects in one file); non-printable characters are escaped on the terminal, kept in JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
 
@@ -125,4 +125,61 @@ test('human output escapes every non-printable character of a key or path (ls -b
   const rm = await ok(['rm', `s3://${bucket}/${UNPRINTABLE[1]}`], { home });
   assert.match(rm.out + rm.stderr, /esc\\033\[2J\\033\[31mpay/);
   assert.doesNotMatch(rm.out + rm.stderr, RAW);
+});
+
+test('an object whose key ends in "/" with content counts in every scan; get, head and rm name it with --exact', async () => {
+  const home = newHome();
+  const bucket = await newBucket('names');
+  const key = await makeKeyFile(home, 'k.key');
+  const rawPath = join(home.dir, 'raw.key');
+  writeFileSync(rawPath, key.raw, { mode: 0o600 });
+  const empty = join(home.dir, 'empty');
+  writeFileSync(empty, '');
+  // aws-cli writes them: two SSE-C objects (one whose key ends in "/"), and an empty folder marker.
+  for (const [k, body, sse] of [['dir/', 'folder object', true], ['dir/a', 'inside', true], ['marker/', '', false]] as const) {
+    const file = join(home.dir, 'body');
+    writeFileSync(file, body);
+    const r = await runAws(['s3api', 'put-object', '--bucket', bucket, '--key', k, '--body', file,
+      ...(sse ? ['--sse-customer-algorithm', 'AES256', '--sse-customer-key', `fileb://${rawPath}`] : [])]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const ndjson = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l));
+
+  const adopted = ndjson((await ok(['adopt', `s3://${bucket}`, '--key', key.ref, '--json'], { home })).out);
+  assert.deepEqual(adopted.filter((l) => l.status === 'adopted').map((l) => l.key).sort(), ['dir/', 'dir/a']);
+  const usage = (await ok(['keys', 'usage', `s3://${bucket}`, '--json'], { home })).json();
+  assert.deepEqual(usage.keys.map((k: { fingerprint: string; objects: number }) => [k.fingerprint, k.objects]), [[key.fingerprint, 2]]);
+
+  const folder = await run(['get', `s3://${bucket}/dir/`, 'out'], { home });
+  assert.equal(folder.code, 2);
+  assert.match(folder.stderr, /names a folder, not an object\nhint: .*for the object whose key ends in "\/", add --exact/);
+  const noName = await run(['get', `s3://${bucket}/dir/`, '--exact'], { home });
+  assert.equal(noName.code, 2);
+  assert.match(noName.stderr, /has no file name to take in \.: its key ends in "\/"\nhint: give the local file name to write/);
+  await ok(['get', `s3://${bucket}/dir/`, 'out', '--exact'], { home });
+  assert.equal(readFileSync(join(home.dir, 'work', 'out'), 'utf8'), 'folder object');
+  const head = (await ok(['head', `s3://${bucket}/dir/`, '--exact', '--json'], { home })).json();
+  assert.equal(head.size, 'folder object'.length);
+
+  const dest = join(home.dir, 'down');
+  const down = await run(['cp', '-r', `s3://${bucket}`, dest, '--json'], { home });
+  assert.equal(down.code, 1, down.stderr);
+  assert.deepEqual(files(dest), { 'dir/a': 'inside' });
+  const failed = ndjson(down.out).filter((l) => l.ok === false);
+  assert.deepEqual(failed.map((l) => l.source), [`s3://${bucket}/dir/`]);
+  assert.match(failed[0].error.message, /cannot be a file under .*: its key ends in "\/"; not written/);
+
+  // sync up with --delete: a key with no local name has no local file to be compared with, so it is never deleted.
+  const up = ndjson((await ok(['sync', dest, `s3://${bucket}`, '--delete', '--key', key.ref, '--json'], { home })).out);
+  assert.deepEqual(up.filter((l) => l.action === 'delete'), []);
+  assert.equal(up.at(-1).summary.skipped, 1, JSON.stringify(up.at(-1)));
+
+  const dry = ndjson((await ok(['rm', `s3://${bucket}`, '-r', '--dry-run', '--json'], { home })).out);
+  assert.deepEqual(dry.filter((l) => l.key !== undefined).map((l) => l.key).sort(), ['dir/', 'dir/a'], 'the empty marker is no object');
+  const folderRm = await run(['rm', `s3://${bucket}/dir/`], { home });
+  assert.equal(folderRm.code, 2);
+  assert.match(folderRm.stderr, /only the object whose key ends in "\/", with: sse3 rm s3:\/\/.*\/dir\/ --exact/);
+  await ok(['rm', `s3://${bucket}/dir/`, '--exact'], { home });
+  const left = await runAws(['s3api', 'list-objects-v2', '--bucket', bucket, '--output', 'json']);
+  assert.deepEqual(JSON.parse(left.stdout).Contents.map((o: { Key: string }) => o.Key).sort(), ['dir/a', 'marker/']);
 });
