@@ -200,7 +200,7 @@ export class Output {
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: this.#stderr });
     try {
-      return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
+      return /^(y|yes)$/i.test((await rl.question(this.terminal(`${question} [y/N] `))).trim());
     } finally {
       rl.close();
     }

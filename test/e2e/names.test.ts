@@ -150,6 +150,10 @@ test('an object whose key ends in "/" with content counts in every scan; get, he
   const usage = (await ok(['keys', 'usage', `s3://${bucket}`, '--json'], { home })).json();
   assert.deepEqual(usage.keys.map((k: { fingerprint: string; objects: number }) => [k.fingerprint, k.objects]), [[key.fingerprint, 2]]);
 
+  const listed = (await ok(['ls', `s3://${bucket}/dir/`], { home })).out.trimEnd().split('\n');
+  assert.equal(listed.length, 2, listed.join('\n'));
+  assert.ok(listed.some((l) => l.endsWith('  dir/')) && listed.some((l) => l.endsWith('  a')), listed.join('\n'));
+
   const folder = await run(['get', `s3://${bucket}/dir/`, 'out'], { home });
   assert.equal(folder.code, 2);
   assert.match(folder.stderr, /names a folder, not an object\nhint: .*for the object whose key ends in "\/", add --exact/);
