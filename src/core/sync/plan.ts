@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { Sse3Error } from '../../errors.js';
 import type { ManifestEntry } from '../../manifest/entry.js';
 import type { LocalHash } from '../../manifest/store.js';
@@ -108,10 +108,11 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
     // A folder that could not be read stands beside every object under it: said once.
     if (pair.blocked && spec.direction === 'up' && pair.blocked !== warned) warn(`skipped ${pair.blocked.path}: ${pair.blocked.reason}`);
     warned = pair.blocked ?? warned;
-    // A local file's name is always one; an object's key may have none (local/names.ts): down, a failed item naming it.
+    // A local entry's name is one already (a folder the walk could not enter ends in "/"); an object's key may have
+    // none (local/names.ts): down, that is a failed item naming the object, up, a skipped one (never deleted).
     let path: string;
     try {
-      path = localPathOf(spec.root, pair.rel, formatS3Url(loc));
+      path = pair.remote ? localPathOf(spec.root, pair.rel, formatS3Url(loc)) : join(spec.root, ...pair.rel.split('/'));
     } catch (e) {
       if (spec.direction === 'down') yield failing(formatS3Url(loc), e);
       else tally.skipped++;
