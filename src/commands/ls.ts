@@ -49,7 +49,8 @@ async function show(s: Session, out: Output, bucket: string, prefix: string, opt
     }
   })();
   let n = 0;
-  const name = (key: string) => (opts.recursive ? key : key.slice(prefix.length));
+  // The object whose key is the folder itself ("dir/" with content, listed in s3://b/dir/) has no name relative to it.
+  const name = (key: string) => (opts.recursive ? key : key.slice(prefix.length) || key);
   const describe = async (e: LevelEntry) => e.kind === 'prefix' ? renderListedPrefix(bucket, e.prefix, name(e.prefix))
     : renderListedRow(out, await describeListed(s, bucket, e, opts), name(e.key), Boolean(opts.versions));
   for await (const r of mapInOrder(entries, opts.jobs, describe)) {

@@ -6,6 +6,7 @@ import { endpointIdentity, refuseKeyInEndpoint } from './endpoint.js';
 import { type Credentials, LeanObjects } from './http.js';
 import { type ObjectRequests, sdkObjects } from './objects.js';
 import { lazySdkClients, type S3ClientLike } from './sdk-client.js';
+import { resolveRegion } from './region.js';
 
 export type { S3ClientLike } from './sdk-client.js';
 
@@ -72,7 +73,7 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   const { name: profileName, profile } = chosenProfile(opts.profile, env, shared);
   const url = resolveEndpoint(opts.endpointUrl, env, profileName, profile, shared);
   const addressingStyle = addressingStyleOf(profile, profileName);
-  const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? profile.region ?? 'us-east-1';
+  const region = resolveRegion(opts.region, env, profileName, profile);
   const agent = await agentFor(url ?? new URL(`https://s3.${region}.amazonaws.com`), opts.caBundle ?? env.AWS_CA_BUNDLE ?? profile.ca_bundle, env);
   const timeoutMs = (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const connectTimeoutMs = Math.min(CONNECT_TIMEOUT_MS, timeoutMs);
