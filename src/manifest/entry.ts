@@ -1,12 +1,13 @@
 // The manifest's records as values, each declared once (the store, the export document and the import read these):
 // no SQLite here, so code that only builds or compares records loads no native addon.
+import { recordedVersionId } from '../s3/version.js';
 
 /** One object version written by sse3 and the fingerprint of the key that encrypted it. */
 export interface ManifestEntry {
   endpoint: string;
   bucket: string;
   key: string;
-  /** '' when the bucket is not versioned (S3 reports no version id). */
+  /** The version as S3 names it: "null" for one written while the bucket was not versioning. */
   versionId: string;
   fingerprint: string;
   size: number;
@@ -64,11 +65,11 @@ export interface EndpointAlias {
   endpoint: string;
 }
 
-/** The one way a manifest entry is made: version '' for unversioned buckets, ETag unquoted, time of recording. */
+/** The one way a manifest entry is made: version "null" where the server named none, ETag unquoted, time of recording. */
 export function newEntry(loc: ObjectLocation, e: { versionId?: string; fingerprint: string; size: number; sha256?: string;
   etag?: string; createdAt?: string; mtimeMs?: number | null }): ManifestEntry {
   return {
-    endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: e.versionId ?? '', fingerprint: e.fingerprint,
+    endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: recordedVersionId(e.versionId), fingerprint: e.fingerprint,
     size: e.size, sha256: e.sha256 ?? '', etag: (e.etag ?? '').replace(/^"|"$/g, ''), createdAt: e.createdAt ?? new Date().toISOString(),
     mtimeMs: e.mtimeMs ?? null,
   };

@@ -1,4 +1,5 @@
 import { formatS3Url } from '../../s3/url.js';
+import { recordedVersionId } from '../../s3/version.js';
 import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
 import type { RotationRecord } from '../../manifest/store.js';
@@ -45,7 +46,7 @@ async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey:
 
 export const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>
   ctx.io.manifest.versions({ endpoint: ctx.io.conn.endpoint, bucket, key })
-    .filter((v) => v.versionId !== current && v.versionId !== '' && v.fingerprint === fingerprint).length;
+    .filter((v) => v.versionId !== recordedVersionId(current) && v.fingerprint === fingerprint).length;
 
 /** Rounds of waiting for another rotation of the same object before this one gives up its turn. */
 const MAX_ROUNDS = 5;
