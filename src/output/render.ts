@@ -108,6 +108,12 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
     return { line: retire ? [line, `  ${encryptPlainHint(folderScopeOf(parseS3Url(r.url)), true)}`] : line,
       json: { ok: true, ...r, oldFingerprint: null, versionId: null, ...(retire ? retireJson(retire) : {}) } };
   }
+  if (r.status === 'deleted') {
+    const lines = [`${out.c.yellow('-')} ${r.url}: deleted (its current version is a delete marker), nothing to rotate`];
+    if (r.olderVersionsWithOldKey > 0) lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
+    for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
+    return { line: lines, json: { ok: true, ...r, versionId: null, ...(retire ? retireJson(retire) : {}) } };
+  }
   const lines = [r.status === 'already'
     ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
     : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
@@ -148,13 +154,14 @@ export function renderResumed(out: Output, report: ResumeReport): Rendered & { n
  * counted as ok: nothing was rotated), with how to encrypt those. With --fingerprint (older), how many older versions
  * still need the key (rotation moves current versions only).
  */
-export function rotateSummary(b: { ok: number; failed: number }, headline: string, r: { plain: number; scope?: string;
+export function rotateSummary(b: { ok: number; failed: number }, headline: string, r: { plain: number; deleted: number; scope?: string;
   older?: { fingerprint: string; versions: number; objects: number } }) {
-  const ok = b.ok - r.plain;
+  const ok = b.ok - r.plain - r.deleted;
   const line = b.ok + b.failed === 0 ? headline : `${ok} ok, ${b.failed} failed` + (r.plain
-    ? `, ${r.plain} not encrypted (plain objects, left as they are): ${encryptPlainHint(r.scope ?? 's3://BUCKET[/PREFIX]')}` : '');
+    ? `, ${r.plain} not encrypted (plain objects, left as they are): ${encryptPlainHint(r.scope ?? 's3://BUCKET[/PREFIX]')}` : '') +
+    (r.deleted ? `, ${r.deleted} deleted (delete markers, skipped)` : '');
   return {
-    json: { ok, failed: b.failed, plain: r.plain, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
+    json: { ok, failed: b.failed, plain: r.plain, deleted: r.deleted, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
     line: [line, ...(r.older?.versions ? [`${r.older.versions} older version(s) of ${r.older.objects} object(s) ` +
       `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n'),
   };

@@ -16,8 +16,11 @@ export { type Opened, probe, type Probe, type RotateContext } from './probe.js';
 
 export interface RotateResult {
   url: string;
-  /** plain: not encrypted, so not rotated (oldFingerprint is PLAIN_FINGERPRINT); adopt --encrypt-plain encrypts it. */
-  status: 'rotated' | 'already' | 'plain';
+  /**
+   * plain: not encrypted, so not rotated (oldFingerprint is PLAIN_FINGERPRINT); adopt --encrypt-plain encrypts it.
+   * deleted: its current version is a delete marker, so there is nothing current to rotate; its versions keep their key.
+   */
+  status: 'rotated' | 'already' | 'plain' | 'deleted';
   oldFingerprint: string;
   newFingerprint: string;
   versionId: string;
