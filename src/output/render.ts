@@ -13,6 +13,7 @@ import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/o
 import type { RetireCheck } from '../core/rotation/retire.js';
 import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
 import { s3VersionId } from '../s3/version.js';
+import type { ListedObject } from '../s3/list.js';
 import type { Rendered } from './batch.js';
 import { humanBytes, type Output } from './output.js';
 
@@ -331,6 +332,17 @@ export function renderListedRow(out: Output, r: ListedRow, name: string, version
 
 export const renderListedPrefix = (bucket: string, prefix: string, name: string): Rendered =>
   ({ line: `${''.padEnd(30)} PRE ${name}`, json: { type: 'prefix', bucket, prefix } });
+
+/** ls --versions: a delete marker (the object was deleted there; its versions remain), marked as one. */
+export function renderDeleteMarker(out: Output, bucket: string, m: ListedObject, name: string): Rendered {
+  const what = 'delete marker'.padEnd(5 + 2 + 20 + 2 + 11);
+  return {
+    line: `${lsDate(m.lastModified?.toISOString() ?? null)} ${''.padStart(10)}  ${out.c.yellow(what)}  ${name}  ${s3VersionId(m.versionId)}` +
+      `${m.isLatest ? ' (latest)' : ''}`,
+    json: { type: 'deleteMarker', bucket, key: m.key, lastModified: m.lastModified?.toISOString() ?? null, versionId: m.versionId || null,
+      isLatest: m.isLatest },
+  };
+}
 
 export const renderBucket = (name: string, created: Date | undefined): Rendered =>
   ({ line: `${lsDate(created?.toISOString() ?? null)} ${name}`, json: { type: 'bucket', bucket: name, created: created?.toISOString() ?? null } });

@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { makeKeyFile, newBucket, newHome, ok, putData, runAws } from './harness.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeKeyFile, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
 
 const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
@@ -45,4 +47,42 @@ test('rotate --fingerprint skips a deleted object (never an error, every run) an
     const human = await ok(['rotate', '--fingerprint', ka.fingerprint, '--to', kb.ref], { home });
     assert.match(human.out + human.stderr, new RegExp(`s3://${bucket}/gone: deleted \\(its current version is a delete marker\\), nothing to rotate`));
     assert.match(human.stderr, new RegExp(`3 older version\\(s\\) of 2 object\\(s\\) still need key ${ka.fingerprint}`));
+  });
+
+test('delete markers: ls --versions marks them; get and head of a marker or a missing version say which; rm --version-id MARKER undeletes',
+  { timeout: 180_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket('dmark', true);
+    const k = await makeKeyFile(home, 'k');
+    const data = randomBytes(300);
+    const v1 = (await putData(home, `s3://${bucket}/doc`, data, k.ref)).versionId;
+    const marker = ndjson((await ok(['rm', `s3://${bucket}/doc`, '--json'], { home })).out)[0].markerCreated;
+    assert.deepEqual((await awsListing(bucket)).markers, [{ key: 'doc', versionId: marker, latest: true }]);
+
+    const ls = ndjson((await ok(['ls', `s3://${bucket}`, '--versions', '--json'], { home })).out);
+    assert.deepEqual(ls.map((l) => [l.type, l.versionId, l.isLatest]).sort(), [['deleteMarker', marker, true], ['object', v1, false]]);
+    const human = (await ok(['ls', `s3://${bucket}`, '--versions'], { home })).out;
+    assert.match(human, new RegExp(`delete marker +doc  ${marker} \\(latest\\)`));
+
+    const out = join(home.dir, 'work', 'doc.out');
+    for (const [args, what] of [[['get', `s3://${bucket}/doc`, '--version-id', marker, out], 'get'],
+      [['head', `s3://${bucket}/doc`, '--version-id', marker], 'head']] as const) {
+      const r = await run([...args], { home });
+      assert.equal(r.code, 1, `${what}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`error: s3://${bucket}/doc version ${marker} is a delete marker \\(the object was deleted there\\)`), what);
+    }
+    assert.equal(existsSync(out), false, 'nothing written');
+    const missing = 'notAVersionOfThisObject0123456789';
+    for (const args of [['get', `s3://${bucket}/doc`, '--version-id', missing, out], ['head', `s3://${bucket}/doc`, '--version-id', missing],
+      ['rm', `s3://${bucket}/doc`, '--version-id', missing]]) {
+      const r = await run(args, { home });
+      assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`error: s3://${bucket}/doc has no version ${missing}`), args[0]);
+    }
+
+    const undelete = ndjson((await ok(['rm', `s3://${bucket}/doc`, '--version-id', marker, '--json'], { home })).out)[0];
+    assert.deepEqual([undelete.versionId, undelete.deleteMarker, undelete.forgotten], [marker, true, []]);
+    assert.deepEqual((await awsListing(bucket)), { versions: 1, markers: [] });
+    await ok(['get', `s3://${bucket}/doc`, out], { home });
+    assert.deepEqual(readFileSync(out), data);
   });
