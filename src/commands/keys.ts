@@ -18,17 +18,22 @@ export async function keysList(_opts: object, { out, excessArgs }: CommandRun): 
   const paths = sse3Paths();
   const { keys, problems } = await withSpinner(out, 'looking for keys (SSE3_KEY, key folder, keychain)',
     () => discoverKeys(paths.keyDir, defaultKeyContext()));
-  let use = new Map<string, number>();
+  // A manifest that cannot be read leaves the counts unknown (null), never 0: the keys are listed anyway, and the
+  // warning says why and names the way back.
+  let use: Map<string, number> | undefined;
   try {
     const { ManifestStore } = await import('../manifest/store.js');
     const m = new ManifestStore(paths.manifestFile);
-    use = m.fingerprintUse();
-    m.close();
+    try {
+      use = m.fingerprintUse();
+    } finally {
+      m.close();
+    }
   } catch (e) {
-    // A damaged manifest is said; the keys are listed anyway.
-    out.warn(`${(e as Error).message}; recorded object counts are unknown`);
+    const why = e instanceof Sse3Error && e.hint ? `${e.message}; ${e.hint}` : (e as Error).message;
+    problems.push(`${why}; recorded object counts are unknown`);
   }
   for (const p of problems) out.warn(p);
   out.show(renderKeyList(out, { keyDir: paths.keyDir, problems,
-    keys: keys.map((k) => ({ ref: k.ref, fingerprint: k.key.fingerprint, objects: use.get(k.key.fingerprint) ?? 0 })) }));
+    keys: keys.map((k) => ({ ref: k.ref, fingerprint: k.key.fingerprint, objects: use ? use.get(k.key.fingerprint) ?? 0 : null })) }));
 }

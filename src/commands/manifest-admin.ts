@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Sse3Error } from '../errors.js';
 import { shown } from '../keys/likeness.js';
-import { rollBackup } from '../manifest/backup.js';
+import { writeBackup } from '../manifest/backup.js';
 import { readBackupRecords } from '../manifest/backup-records.js';
 import { parseManifestDocument } from '../manifest/document.js';
 import { httpsEndpointIdentity, refuseKeyInEndpoint } from '../s3/endpoint.js';
@@ -28,7 +28,7 @@ export async function importManifest(file: string, _opts: object, { out }: Comma
   try {
     if (movedAside) out.warn(movedAsideWarning(movedAside));
     // What was there before is kept as a backup, so an import can be undone.
-    const backup = await rollBackup(manifest, manifestFile, { force: true });
+    const backup = writeBackup(manifest, manifestFile);
     const counts = manifest.importRecords(records);
     const left = notImportedWarning(file, records.notImported);
     if (left) out.warn(left);
@@ -58,7 +58,7 @@ export async function alias(from: string | undefined, to: string | undefined, _o
       return;
     }
     const [old, target] = [identity(from, 'OLD'), identity(to, 'NEW')];
-    const backup = await rollBackup(m, manifestFile, { force: true });
+    const backup = writeBackup(m, manifestFile);
     const r = m.addAlias(old, target);
     out.show(renderAliasAdded(out, { alias: old, endpoint: r.endpoint, moved: r.moved, replaced: r.replaced, backup }));
   } finally {

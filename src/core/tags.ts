@@ -1,4 +1,5 @@
 import { describeS3Error, type ErrorContext, statusOf } from '../s3/errors.js';
+import type { WriteOutput } from '../s3/objects.js';
 import { isUnanswered } from '../s3/retry.js';
 import { formatS3Url } from '../s3/url.js';
 import { versionIdOf } from '../s3/version.js';
@@ -60,11 +61,16 @@ export interface ObjectVersionRef {
   versionId?: string;
 }
 
-/** Replace an object version's tags (no key needed: tags are not encrypted). */
-export async function putTags(io: Io, obj: ObjectVersionRef, tags: Tags): Promise<void> {
+/**
+ * Replace an object version's tags (no key needed: tags are not encrypted). Returns the server's clock at its answer:
+ * Ceph counts a change of tags as a modification of an unversioned object (its LastModified moves), so a record of it
+ * takes its time bound from this answer (core/recorded.ts).
+ */
+export async function putTags(io: Io, obj: ObjectVersionRef, tags: Tags): Promise<Date | undefined> {
   const { PutObjectTaggingCommand } = await import('@aws-sdk/client-s3');
-  await io.conn.client.send(new PutObjectTaggingCommand({ Bucket: obj.bucket, Key: obj.key, VersionId: obj.versionId || undefined,
+  const answer = await io.conn.client.send(new PutObjectTaggingCommand({ Bucket: obj.bucket, Key: obj.key, VersionId: obj.versionId || undefined,
     Tagging: toTagSet(tags) }), { abortSignal: io.signal });
+  return (answer as WriteOutput).ServerDate;
 }
 
 /** An object version's tags and the version they are of, as the server sent them (readObjectTags is the policy). */

@@ -1,14 +1,20 @@
-import { existsSync, promises as fs, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
 
-// The manifest's safety net, without SQLite here (the store hands over its backup): rolling copies, and a damaged
-// manifest moved aside (never deleted) so a new one can be made.
+// The manifest's safety net, without SQLite here (the store makes the copy): rolling backups after the runs that
+// changed it, and a damaged manifest moved aside (never deleted) so a new one can be made.
 
 /** Backups kept; older ones are removed once a newer one is complete. */
 export const BACKUPS_KEPT = 7;
-/** A new rolling backup when the newest one is older than this. */
-export const BACKUP_EVERY_MS = 24 * 60 * 60 * 1000;
+/**
+ * A run that changed the manifest backs it up when it ends, as long as the manifest is at most this big (about 65,000
+ * records; the copy then costs well under a tenth of a second), so restoring the newest backup loses nothing but what
+ * was written after it.
+ */
+export const BACKUP_EVERY_RUN_MAX_BYTES = 32 * 1024 * 1024;
+/** A bigger manifest is backed up after a run that changed it when the newest backup is older than this. */
+export const BACKUP_EVERY_MS = 60 * 60 * 1000;
 
 export const backupDir = (manifestFile: string): string => join(dirname(manifestFile), 'backups');
 
@@ -37,35 +43,55 @@ export function listBackups(manifestFile: string): BackupFile[] {
   return files.sort((a, b) => b.mtimeMs - a.mtimeMs || b.path.localeCompare(a.path));
 }
 
-/** What can make a backup: the store, through SQLite's online backup (consistent while others write). */
+/** What can make a backup: the store, through SQLite (a consistent copy while other sse3 processes write). */
 export interface Backupable {
   count(): number;
-  backupTo(path: string): Promise<void>;
+  backupTo(path: string): void;
+}
+
+/** The bytes the manifest holds: its file and the write-ahead log not yet copied into it. */
+function manifestBytes(manifestFile: string): number {
+  const size = (path: string) => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  };
+  return size(manifestFile) + size(`${manifestFile}-wal`);
 }
 
 /**
- * Copy the manifest into backups/ when the newest backup is older than a day (or always, with force), then keep
- * the newest BACKUPS_KEPT. An empty manifest is not backed up: it would only push good backups out. The copy is
- * made under a temporary name and renamed when complete, so a killed run never leaves half a backup.
+ * The backup at the end of a run that changed the manifest: always while it is at most BACKUP_EVERY_RUN_MAX_BYTES,
+ * else when the newest backup is more than BACKUP_EVERY_MS old.
  */
-export async function rollBackup(store: Backupable, manifestFile: string, opts: { force?: boolean; now?: number } = {})
-  : Promise<string | undefined> {
-  const now = opts.now ?? Date.now();
-  const existing = listBackups(manifestFile);
-  if (!opts.force && existing.length && now - existing[0].mtimeMs < BACKUP_EVERY_MS) return undefined;
+export function backUpAfterChange(store: Backupable, manifestFile: string, now = Date.now()): string | undefined {
+  if (manifestBytes(manifestFile) > BACKUP_EVERY_RUN_MAX_BYTES) {
+    const newest = listBackups(manifestFile)[0];
+    if (newest && now - newest.mtimeMs < BACKUP_EVERY_MS) return undefined;
+  }
+  return writeBackup(store, manifestFile, now);
+}
+
+/**
+ * Copy the manifest into backups/ and keep the newest BACKUPS_KEPT. An empty manifest is not backed up: it would only
+ * push good backups out. The copy is made under a temporary name and renamed when complete, so a killed run never
+ * leaves half a backup.
+ */
+export function writeBackup(store: Backupable, manifestFile: string, now = Date.now()): string | undefined {
   if (store.count() === 0) return undefined;
   const dir = backupDir(manifestFile);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '');
   const path = join(dir, `manifest-${stamp}.db`);
   const partial = join(dir, `.partial-${process.pid}-${stamp}.db`);
   try {
-    await store.backupTo(partial);
-    await fs.rename(partial, path);
+    store.backupTo(partial);
+    renameSync(partial, path);
   } finally {
-    await fs.rm(partial, { force: true });
+    rmSync(partial, { force: true });
   }
-  for (const old of listBackups(manifestFile).slice(BACKUPS_KEPT)) await fs.rm(old.path, { force: true });
+  for (const old of listBackups(manifestFile).slice(BACKUPS_KEPT)) rmSync(old.path, { force: true });
   return path;
 }
 

@@ -1,7 +1,8 @@
 import { Sse3Error } from '../errors.js';
 import { isBucketName } from '../s3/url.js';
 import { httpsEndpointIdentity } from '../s3/endpoint.js';
-import type { EndpointAlias, ManifestEntry, PendingUpload, RotationRecord } from './entry.js';
+import { versionIdOf } from '../s3/version.js';
+import { type EndpointAlias, isObjectKey, TOKEN, type ManifestEntry, type PendingUpload, recordableMtime, type RotationRecord } from './entry.js';
 
 // What `sse3 manifest export` writes and `sse3 manifest import` reads: the whole manifest as one JSON document.
 // No SQLite here: every record that enters the manifest from outside — an export, or a backup read row by row — is
@@ -33,17 +34,7 @@ export const DOCUMENT_VERSION = 1;
 
 const FINGERPRINT = /^[0-9a-f]{20}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
-/**
- * What no object key sse3 records may hold: NUL, and ESC and the C1 controls, which start the terminal's escape
- * sequences when the key is printed. Tabs, newlines and carriage returns stay: local file names hold them (macOS
- * names a folder's custom icon file "Icon\r"), and sync uploads them under those names.
- */
-const NOT_IN_KEYS = /[\u0000\u001b\u0080-\u009f]/;
-/** S3 version ids and ETags (quotes removed): printable ASCII without spaces; '' when there is none. */
-const TOKEN = /^[\x21\x23-\x7e]{0,1024}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-/** The range of a JavaScript Date, in milliseconds either side of the epoch. */
-const DATE_RANGE_MS = 8.64e15;
 
 interface Check {
   /** Said of a bad value: "objects[3].size is not <what>". */
@@ -58,10 +49,10 @@ const isText = (v: unknown): v is string => typeof v === 'string';
 const FIELDS = {
   endpoint: { what: 'an https:// endpoint', valid: (v) => httpsEndpointIdentity(v) !== undefined, normal: httpsEndpointIdentity },
   bucket: { what: 'a valid bucket name', valid: (v) => isText(v) && isBucketName(v) },
-  // 1 to 1024 bytes of UTF-8 (S3's limit), no lone surrogate (not UTF-8 at all), no escape sequence.
-  objectKey: { what: 'a valid object key (1 to 1024 bytes of UTF-8, without NUL, ESC or C1 control characters)',
-    valid: (v) => isText(v) && v !== '' && !NOT_IN_KEYS.test(v) && Buffer.from(v).toString() === v && Buffer.byteLength(v) <= 1024 },
-  versionId: { what: 'a valid version id (printable ASCII, or "" for an unversioned bucket)', valid: (v) => isText(v) && TOKEN.test(v) },
+  // What the manifest records (entry.ts): 1 to 1024 bytes of well-formed UTF-8 (S3's limit), without NUL.
+  objectKey: { what: 'a valid object key (1 to 1024 bytes of UTF-8, without NUL)', valid: isObjectKey },
+  versionId: { what: 'a valid version id (printable ASCII, or "" for an unversioned bucket)', valid: (v) => isText(v) && TOKEN.test(v),
+    normal: (v) => versionIdOf(v as string) },
   etag: { what: 'a valid ETag (printable ASCII without quotes)', valid: (v) => isText(v) && TOKEN.test(v) },
   fingerprint: { what: 'a valid fingerprint (20 lowercase hex digits)', valid: (v) => isText(v) && FINGERPRINT.test(v) },
   // Absent, null or '' when the object's checksum is not known.
@@ -70,10 +61,12 @@ const FIELDS = {
   size: { what: 'a valid size (a whole number of bytes, 0 or more)', valid: (v) => Number.isSafeInteger(v) && (v as number) >= 0 },
   // As sse3 writes them (Date.toISOString), and a real calendar date: 2026-02-31 is not one.
   date: { what: 'a valid date (like 2026-01-31T12:00:00.000Z)', valid: (v) => isText(v) && ISO_DATE.test(v) && isoRoundTrip(v) },
+  // Added later (what a listing showed, or a bound of it): absent or null in older exports.
+  optionalDate: { what: 'a valid date (like 2026-01-31T12:00:00.000Z), or null',
+    valid: (v) => v === undefined || v === null || (isText(v) && ISO_DATE.test(v) && isoRoundTrip(v)), normal: (v) => v ?? null },
   // Added later (a file's mtime): absent or null in older exports.
   mtime: { what: 'a valid modification time (whole milliseconds since the epoch, or null)',
-    valid: (v) => v === undefined || v === null || (Number.isSafeInteger(v) && Math.abs(v as number) <= DATE_RANGE_MS),
-    normal: (v) => v ?? null },
+    valid: (v) => v === undefined || v === null || recordableMtime(v as number) === v, normal: (v) => v ?? null },
 } satisfies Record<string, Check>;
 
 function isoRoundTrip(text: string): boolean {
@@ -85,7 +78,7 @@ type Shape = Record<string, Check>;
 // Every field of the record type, each with its check: a field added to the type and not checked here does not compile.
 const OBJECT = { endpoint: FIELDS.endpoint, bucket: FIELDS.bucket, key: FIELDS.objectKey, versionId: FIELDS.versionId,
   fingerprint: FIELDS.fingerprint, size: FIELDS.size, sha256: FIELDS.sha256, etag: FIELDS.etag, createdAt: FIELDS.date,
-  mtimeMs: FIELDS.mtime } satisfies Record<keyof ManifestEntry, Check>;
+  mtimeMs: FIELDS.mtime, lastModified: FIELDS.optionalDate, modifiedBefore: FIELDS.optionalDate } satisfies Record<keyof ManifestEntry, Check>;
 const ALIAS = { alias: FIELDS.endpoint, endpoint: FIELDS.endpoint } satisfies Record<keyof EndpointAlias, Check>;
 
 /** Where a bad record was found, said without its value (the file might hold anything, a key given by mistake). */

@@ -20,6 +20,16 @@ export interface ManifestEntry {
    * sync found unchanged since; null for uploads from a stream or a copy, and for entries recorded before sse3 kept it.
    */
   mtimeMs?: number | null;
+  /**
+   * When the version was last modified, as a listing showed it (ISO 8601, the listing's precision); null until a
+   * listing was compared with the record. With modifiedBefore, what tells a listed version is this one (core/recorded.ts).
+   */
+  lastModified?: string | null;
+  /**
+   * For a version sse3 wrote (or wrote tags of) and no listing has shown since: a time its LastModified is before — the
+   * server's clock at the write's answer, plus the second that clock is rounded down to. null when not known.
+   */
+  modifiedBefore?: string | null;
 }
 
 export interface ObjectLocation {
@@ -65,13 +75,46 @@ export interface EndpointAlias {
   endpoint: string;
 }
 
-/** The one way a manifest entry is made: version "null" where the server named none, ETag unquoted, time of recording. */
+/** ETags (without their quotes) and version ids as the manifest keeps them: printable ASCII, no space or quote. */
+export const TOKEN = /^[\x21\x23-\x7e]{0,1024}$/;
+
+/**
+ * An ETag as the manifest keeps it, and as listings give it: without quotes (also a weak ETag's inner ones). One that
+ * is not a token is not kept (''): it only ever tells whether a listed object is the one recorded, and '' says unknown.
+ */
+export function etagOf(sent: string | undefined): string {
+  const etag = (sent ?? '').replace(/"/g, '');
+  return TOKEN.test(etag) ? etag : '';
+}
+
+/** The range of a JavaScript Date, in milliseconds either side of the epoch. */
+const DATE_RANGE_MS = 8.64e15;
+
+/**
+ * A file modification time the manifest keeps: whole milliseconds within the range of a date. Any other (a file
+ * dated beyond the year 275,760) is not kept: null, as for a stream, so sync reads that file rather than trust it.
+ */
+export const recordableMtime = (mtimeMs: number | null | undefined): number | null =>
+  (typeof mtimeMs === 'number' && Number.isSafeInteger(mtimeMs) && Math.abs(mtimeMs) <= DATE_RANGE_MS ? mtimeMs : null);
+
+/**
+ * An object key the manifest records: what S3 takes (1 to 1024 bytes of UTF-8, well-formed), without NUL. Any other
+ * character may be in a file name or a key, control characters included: they are data, never instructions.
+ */
+export const isObjectKey = (key: unknown): key is string => typeof key === 'string' && key !== '' && !key.includes('\0') &&
+  Buffer.from(key).toString() === key && Buffer.byteLength(key) <= 1024;
+
+/**
+ * The one way a manifest entry is made: version "null" where the server named none (s3/version.ts), ETag unquoted,
+ * time of recording, a file time only when the manifest can keep it.
+ */
 export function newEntry(loc: ObjectLocation, e: { versionId?: string; fingerprint: string; size: number; sha256?: string;
-  etag?: string; createdAt?: string; mtimeMs?: number | null }): ManifestEntry {
+  etag?: string; createdAt?: string; mtimeMs?: number | null; lastModified?: string | null; modifiedBefore?: string | null })
+  : ManifestEntry {
   return {
     endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: recordedVersionId(e.versionId), fingerprint: e.fingerprint,
-    size: e.size, sha256: e.sha256 ?? '', etag: (e.etag ?? '').replace(/^"|"$/g, ''), createdAt: e.createdAt ?? new Date().toISOString(),
-    mtimeMs: e.mtimeMs ?? null,
+    size: e.size, sha256: e.sha256 ?? '', etag: etagOf(e.etag), createdAt: e.createdAt ?? new Date().toISOString(),
+    mtimeMs: recordableMtime(e.mtimeMs), lastModified: e.lastModified ?? null, modifiedBefore: e.modifiedBefore ?? null,
   };
 }
 

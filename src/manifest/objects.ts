@@ -17,10 +17,14 @@ const SQL = {
   nextSeq: `INSERT INTO counters (name, value) VALUES ('seq', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
   oldestSeq: `SELECT min(seq) FROM objects WHERE ${THIS_OBJECT}`,
   insert: `INSERT OR REPLACE INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag, created_at, seq,
-    mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    mtime_ms, last_modified, modified_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   has: `SELECT 1 FROM objects WHERE ${THIS_VERSION}`,
   remove: `DELETE FROM objects WHERE ${THIS_VERSION}`,
   setSha256: `UPDATE objects SET sha256 = ? WHERE ${THIS_VERSION}`,
+  retagged: `UPDATE objects SET last_modified = NULL, modified_before = ? WHERE ${THIS_VERSION}`,
+  // Only while the row is still the one that was compared with the listing (another process may have replaced it).
+  pin: `UPDATE objects SET last_modified = ?, modified_before = NULL WHERE ${THIS_VERSION} AND fingerprint = ? AND size = ?
+    AND etag = ?`,
   setMtime: `UPDATE objects SET mtime_ms = ? WHERE ${THIS_VERSION}`,
   version: `SELECT ${ENTRY_COLUMNS} FROM objects WHERE ${THIS_VERSION}`,
   latest: `SELECT ${ENTRY_COLUMNS} FROM objects WHERE ${THIS_OBJECT} ORDER BY seq DESC LIMIT 1`,
@@ -43,7 +47,7 @@ export function oldestSeq(db: SqliteDb, loc: ObjectLocation): number | null {
 /** Write a version's row at place `seq`; a row already there for the version is replaced. */
 export function insertObject(db: SqliteDb, e: ManifestEntry, seq: number): void {
   db.run(SQL.insert, e.endpoint, e.bucket, e.key, recordedVersionId(e.versionId), e.fingerprint, e.size, e.sha256, e.etag, e.createdAt, seq,
-    e.mtimeMs ?? null);
+    e.mtimeMs ?? null, e.lastModified ?? null, e.modifiedBefore ?? null);
 }
 
 /**
@@ -64,13 +68,27 @@ export function removeObject(db: SqliteDb, loc: ObjectLocation, versionId: strin
   return db.run(SQL.remove, ...version(loc, versionId)).changes > 0;
 }
 
-/** Record the plaintext SHA-256 of a recorded version (computed later, e.g. by adopt --hash), keeping its place. */
-export function setSha256(db: SqliteDb, loc: ObjectLocation, versionId: string, sha256: string): void {
+/**
+ * Record the plaintext SHA-256 of a recorded version (computed later, e.g. by adopt --hash), keeping its place. When its
+ * tags were written with it (`retagged`), which on some servers (Ceph) changes the object's LastModified, the
+ * version's time is known only as before the tagging's answer (`modifiedBefore`).
+ */
+export function setSha256(db: SqliteDb, loc: ObjectLocation, versionId: string, sha256: string,
+  retagged?: { modifiedBefore: string | null }): void {
   db.run(SQL.setSha256, sha256, ...version(loc, versionId));
+  if (retagged) db.run(SQL.retagged, retagged.modifiedBefore, ...version(loc, versionId));
+}
+
+/** Which record a listing confirmed: its version, and what it said of it then. */
+export type ListedRecord = Pick<ManifestEntry, 'endpoint' | 'bucket' | 'key' | 'versionId' | 'fingerprint' | 'size' | 'etag'>;
+
+/** A listing showed the recorded version (core/recorded.ts): keep the LastModified it showed, exactly. */
+export function pinListed(db: SqliteDb, e: ListedRecord, lastModified: string): void {
+  db.run(SQL.pin, lastModified, ...version(e, e.versionId), e.fingerprint, e.size, e.etag);
 }
 
 /** A sync found the file unchanged except for its modification time: remember the new one for this version. */
-export function setMtime(db: SqliteDb, loc: ObjectLocation, versionId: string, mtimeMs: number): void {
+export function setMtime(db: SqliteDb, loc: ObjectLocation, versionId: string, mtimeMs: number | null): void {
   db.run(SQL.setMtime, mtimeMs, ...version(loc, versionId));
 }
 

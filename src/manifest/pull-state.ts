@@ -1,4 +1,4 @@
-import { type ObjectLocation, prefixSuccessor } from './entry.js';
+import { type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 import type { SqliteDb } from './sqlite.js';
 import { recordedVersionId } from '../s3/version.js';
 
@@ -11,12 +11,15 @@ export interface PullScope {
   prefix: string;
 }
 
+/** What pull compares of a recorded version with the listing (and needs to keep the listed time in it). */
+export type PullRecord = Pick<ManifestEntry, 'key' | 'versionId' | 'fingerprint' | 'size' | 'etag' | 'lastModified' | 'modifiedBefore'>;
+
 /**
  * Keyed by key + NUL + version id: the recorded versions, and the stamp (ETag and last-modified time) of every
  * version pull listed, with whether it had an sse3-fp tag.
  */
 export interface PullState {
-  recorded: Set<string>;
+  recorded: Map<string, PullRecord>;
   pulled: Map<string, { stamp: string; tagged: boolean }>;
 }
 
@@ -28,8 +31,9 @@ export function pullState(db: SqliteDb, scope: PullScope): PullState {
   const end = prefixSuccessor(scope.prefix);
   const range = `endpoint = ? AND bucket = ? AND key >= ?${end !== undefined ? ' AND key < ?' : ''}`;
   const args = [scope.endpoint, scope.bucket, scope.prefix, ...(end !== undefined ? [end] : [])];
-  const recorded = new Set(db.all<{ key: string; version_id: string }>(`SELECT key, version_id FROM objects WHERE ${range}`, ...args)
-    .map((r) => `${r.key}\0${r.version_id}`));
+  const recorded = new Map(db.all<PullRecord>(`SELECT key, version_id AS versionId, fingerprint, size, etag,
+    last_modified AS lastModified, modified_before AS modifiedBefore FROM objects WHERE ${range}`, ...args)
+    .map((r) => [`${r.key}\0${r.versionId}`, r]));
   const pulled = new Map(db.all<{ key: string; version_id: string; stamp: string; tagged: number }>(
     `SELECT key, version_id, stamp, tagged FROM pulled_versions WHERE ${range}`, ...args)
     .map((r) => [`${r.key}\0${r.version_id}`, { stamp: r.stamp, tagged: r.tagged === 1 }]));

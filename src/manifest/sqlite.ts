@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 
 // The one module that talks to the SQLite driver: opening a database, preparing statements (each once per
-// connection), transactions and the online backup. The rest of the manifest speaks SQL through SqliteDb, so a change
+// connection), transactions and copies. The rest of the manifest speaks SQL through SqliteDb, so a change
 // of driver is a change of this file.
 
 /** What a statement's parameters may be. */
@@ -103,9 +103,12 @@ export class SqliteDb {
     return this.#db.open;
   }
 
-  /** A consistent copy at `path`, made with SQLite's online backup while others may write. */
-  async backup(path: string): Promise<void> {
-    await this.#db.backup(path);
+  /**
+   * A consistent, compacted copy at `path` (an empty or absent file), made in one read transaction while others may
+   * write (VACUUM INTO).
+   */
+  copyTo(path: string): void {
+    this.#db.prepare('VACUUM INTO ?').run(path);
   }
 
   close(): void {

@@ -1,9 +1,9 @@
-import { damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
+import { backUpAfterChange, damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
 import { createPrivateFile, prepareManifestFiles } from './files.js';
 import { Sse3Error } from '../errors.js';
 import * as aliases from './aliases.js';
 import type { ImportedRecords, ManifestDocument } from './document.js';
-import type { EndpointAlias, ManifestEntry, ObjectLocation, PendingUpload, RotationRecord } from './entry.js';
+import { type EndpointAlias, type ManifestEntry, type ObjectLocation, type PendingUpload, recordableMtime, type RotationRecord } from './entry.js';
 import { exportDocument, type ImportCounts, importRecords } from './import-export.js';
 import * as journals from './journals.js';
 import { LocalHashCache } from './local-hashes.js';
@@ -21,7 +21,7 @@ export type { ImportCounts } from './import-export.js';
 export type { RotationIntent } from './journals.js';
 export type { LocalHash, LocalHashCache } from './local-hashes.js';
 export type { ListOptions, ManifestScope } from './object-pages.js';
-export type { PullScope, PullState } from './pull-state.js';
+export type { PullRecord, PullScope, PullState } from './pull-state.js';
 
 /**
  * The local record of which key encrypted which object: the one object commands and core hold. SQLite in WAL mode
@@ -34,13 +34,22 @@ export type { PullScope, PullState } from './pull-state.js';
  * recorded before it.
  */
 export class ManifestStore {
+  readonly #file: string;
   readonly #db: SqliteDb;
   readonly #pending: WriteBehind;
+  /** Whether this store changed a record (an object row, a journal entry, an alias): it is then backed up on close. */
+  #changed = false;
+  /** Listed LastModified times waiting to be kept (pinListed). */
+  #pins: Array<{ entry: objects.ListedRecord; lastModified: string }> = [];
   /** sync's cache of local file checksums: in the same database, not part of the manifest's records. */
   readonly localHashes: LocalHashCache;
 
-  /** A manifest that is not a sound SQLite database is reported as damaged (MANIFEST_DAMAGED), naming the way back. */
+  /**
+   * A manifest that is not a sound SQLite database, or in which SQLite's quick_check finds any page damaged, is reported
+   * as damaged (MANIFEST_DAMAGED), naming the way back.
+   */
   constructor(file: string) {
+    this.#file = file;
     if (file !== ':memory:') prepareManifestFiles(file);
     try {
       this.#db = openManifestDb(file);
@@ -51,26 +60,45 @@ export class ManifestStore {
     this.localHashes = new LocalHashCache(this.#db);
   }
 
-  /** A consistent copy of the manifest at `path`, made with SQLite's online backup while others may write. */
-  async backupTo(path: string): Promise<void> {
+  /** A consistent copy of the manifest at `path`, made while other sse3 processes may write. */
+  backupTo(path: string): void {
     this.flush();
     // SQLite would create it 0644; an existing file keeps its mode.
     createPrivateFile(path);
-    await this.#db.backup(path);
+    this.#db.copyTo(path);
   }
 
+  /** Write what waits and close; a store that changed records backs the manifest up first (backUpAfterChange). */
   close(): void {
     try {
       this.flush();
+      try {
+        this.#writePins();
+      } catch {
+        // Only a refinement: a later listing compares with the bound again, or reads the tag.
+      }
+      if (this.#changed && this.#file !== ':memory:') {
+        try {
+          backUpAfterChange(this, this.#file);
+        } catch {
+          // A backup that cannot be written does not fail the command: the next run that changes the manifest tries again.
+        }
+      }
     } finally {
       this.#pending.stop();
       this.#db.close();
     }
   }
 
+  /** From here on this store has changed records (see close). */
+  #change(): void {
+    this.#changed = true;
+  }
+
   // --- Endpoint aliases (aliases.ts) ---
 
   addAlias(alias: string, endpoint: string): aliases.EndpointMerge & { endpoint: string } {
+    this.#change();
     this.flush();
     return aliases.addAlias(this.#db, alias, endpoint);
   }
@@ -100,23 +128,43 @@ export class ManifestStore {
 
   /** Record a confirmed encrypted write, as its object's latest version (older: below the versions recorded). */
   record(e: ManifestEntry, opts: { older?: boolean } = {}): void {
+    this.#change();
     this.#pending.add(e, Boolean(opts.older));
   }
 
   /** Forget an object version that was deleted; true when there was a row. */
   remove(loc: ObjectLocation, versionId: string): boolean {
+    this.#change();
     this.flush();
     return objects.removeObject(this.#db, loc, versionId);
   }
 
-  setSha256(loc: ObjectLocation, versionId: string, sha256: string): void {
+  /** A SHA-256 found later; `retagged` when it was written to the version's tags too (see objects.setSha256). */
+  setSha256(loc: ObjectLocation, versionId: string, sha256: string, retagged?: { modifiedBefore: string | null }): void {
+    this.#change();
     this.flush();
-    objects.setSha256(this.#db, loc, versionId, sha256);
+    this.#db.immediate(() => objects.setSha256(this.#db, loc, versionId, sha256, retagged));
+  }
+
+  /**
+   * A listing showed this recorded version with this LastModified (core/recorded.ts): kept, a few hundred at a time in
+   * one transaction (close() writes the rest). Not a change of the records (no backup for it): losing one costs a tag read.
+   */
+  pinListed(entry: objects.ListedRecord, lastModified: string): void {
+    this.#pins.push({ entry, lastModified });
+    if (this.#pins.length >= 256) this.#writePins();
+  }
+
+  #writePins(): void {
+    const pins = this.#pins;
+    this.#pins = [];
+    if (pins.length && this.#db.isOpen) this.#db.immediate(() => { for (const p of pins) objects.pinListed(this.#db, p.entry, p.lastModified); });
   }
 
   setMtime(loc: ObjectLocation, versionId: string, mtimeMs: number): void {
+    this.#change();
     this.flush();
-    objects.setMtime(this.#db, loc, versionId, mtimeMs);
+    objects.setMtime(this.#db, loc, versionId, recordableMtime(mtimeMs));
   }
 
   // --- Object queries (objects.ts, object-pages.ts) ---
@@ -186,6 +234,7 @@ export class ManifestStore {
   // --- Journals (journals.ts) ---
 
   journalRotation(r: journals.RotationIntent): number {
+    this.#change();
     this.flush();
     return journals.journalRotation(this.#db, r);
   }
@@ -195,6 +244,7 @@ export class ManifestStore {
    * marked done always has its new version recorded.
    */
   settleRotation(id: number, state: 'done' | 'abandoned'): void {
+    this.#change();
     this.#db.immediate(() => {
       this.flush();
       journals.settleRotation(this.#db, id, state);
@@ -226,17 +276,20 @@ export class ManifestStore {
   }
 
   beginUpload(u: PendingUpload): void {
+    this.#change();
     this.flush();
     journals.beginUpload(this.#db, u);
   }
 
   completingUpload(loc: ObjectLocation, uploadId: string, sha256: string, size: number): void {
+    this.#change();
     this.flush();
     journals.completingUpload(this.#db, loc, uploadId, sha256, size);
   }
 
   /** Record the finished object and forget its upload in one transaction. */
   recordUpload(e: ManifestEntry, uploadId: string): void {
+    this.#change();
     this.flush();
     this.#db.immediate(() => {
       this.record(e);
@@ -245,6 +298,7 @@ export class ManifestStore {
   }
 
   endUpload(loc: ObjectLocation, uploadId: string): void {
+    this.#change();
     this.flush();
     journals.endUpload(this.#db, loc, uploadId);
   }
@@ -262,6 +316,7 @@ export class ManifestStore {
 
   /** Add the checked records of an export or a backup (parseManifestDocument, readBackupRecords), in one transaction. */
   importRecords(records: Omit<ImportedRecords, 'notImported'>): ImportCounts {
+    this.#change();
     this.flush();
     return importRecords(this.#db, records);
   }

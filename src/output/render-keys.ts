@@ -8,7 +8,8 @@ import type { Output } from './output.js';
 
 export interface KeyListing {
   keyDir: string;
-  keys: Array<{ ref: string; fingerprint: string; objects: number }>;
+  /** objects: recorded object versions under the key; null when the manifest could not be read. */
+  keys: Array<{ ref: string; fingerprint: string; objects: number | null }>;
   problems: string[];
 }
 
@@ -17,7 +18,8 @@ export function renderKeyList(out: Output, l: KeyListing): Rendered {
   const width = Math.max(0, ...l.keys.map((k) => k.ref.length));
   return {
     line: l.keys.length
-      ? l.keys.map((k) => `${k.ref.padEnd(width)}  ${out.c.cyan(k.fingerprint)}  ${k.objects} recorded object version(s)`)
+      ? l.keys.map((k) => `${k.ref.padEnd(width)}  ${out.c.cyan(k.fingerprint)}  ` +
+        (k.objects === null ? 'recorded object versions unknown' : `${k.objects} recorded object version(s)`))
       : [`no keys found (key folder ${l.keyDir}, SSE3_KEY, keychain service sse3)`],
     json: { ok: true, keyDir: l.keyDir, keys: l.keys, problems: l.problems },
   };

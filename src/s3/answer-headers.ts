@@ -27,9 +27,17 @@ export function objectInfo(h: IncomingHttpHeaders): ObjectInfo {
   });
 }
 
+/** The time an answer's Date header gives; undefined when it has none or it is not a date. */
+export function serverDate(h: IncomingHttpHeaders): Date | undefined {
+  const text = header(h, 'date');
+  const date = text === undefined ? undefined : new Date(text);
+  return date && Number.isFinite(date.getTime()) ? date : undefined;
+}
+
 /** PutObject's and UploadPart's output. */
 export function writeOutput(h: IncomingHttpHeaders): WriteOutput {
   return dropUndefined({
+    ServerDate: serverDate(h),
     ETag: header(h, 'etag'),
     VersionId: header(h, 'x-amz-version-id'),
     SSECustomerAlgorithm: header(h, 'x-amz-server-side-encryption-customer-algorithm'),

@@ -1,3 +1,4 @@
+import { Sse3Error } from '../errors.js';
 import type { Connection } from './client.js';
 import { describeS3Error } from './errors.js';
 import { formatS3Url } from './url.js';
@@ -17,12 +18,22 @@ export interface ListedObject {
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
 
+/**
+ * A listing that was interrupted throws, whenever the abort is seen: before a page is asked for, when a page arrives,
+ * and when the caller asks for the next object. It never just ends, so no caller can take part of a listing for all of
+ * it (and, say, delete what it did not see).
+ */
+function stopIfAborted(signal: AbortSignal | undefined, bucket: string, prefix: string): void {
+  if (signal?.aborted) throw new Sse3Error('INTERRUPTED', `list of ${formatS3Url({ bucket, key: prefix })} was interrupted`);
+}
+
 /** Every object under a prefix (current versions), page by page, in key order. */
 export async function* listObjects(conn: Connection, bucket: string, prefix: string, signal?: AbortSignal)
   : AsyncGenerator<ListedObject> {
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   let token: string | undefined;
   do {
+    stopIfAborted(signal, bucket, prefix);
     let page;
     try {
       page = await conn.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
@@ -30,9 +41,10 @@ export async function* listObjects(conn: Connection, bucket: string, prefix: str
     } catch (e) {
       throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
     }
-    if (signal?.aborted) return;
+    stopIfAborted(signal, bucket, prefix);
     for (const o of page.Contents ?? []) {
       yield { key: o.Key!, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified, versionId: '', isLatest: true };
+      stopIfAborted(signal, bucket, prefix);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -48,6 +60,7 @@ export async function* listObjectVersions(conn: Connection, bucket: string, pref
   const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
   let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
   do {
+    stopIfAborted(signal, bucket, prefix);
     let page;
     try {
       page = await conn.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, ...markers }),
@@ -55,9 +68,11 @@ export async function* listObjectVersions(conn: Connection, bucket: string, pref
     } catch (e) {
       throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
     }
+    stopIfAborted(signal, bucket, prefix);
     for (const v of page.Versions ?? []) {
       yield { key: v.Key!, size: v.Size ?? 0, etag: unquote(v.ETag), lastModified: v.LastModified,
         versionId: versionIdOf(v.VersionId), isLatest: v.IsLatest ?? true };
+      stopIfAborted(signal, bucket, prefix);
     }
     markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
   } while (markers.KeyMarker);
@@ -77,6 +92,7 @@ export async function* listLevel(conn: Connection, bucket: string, prefix: strin
   const base = { Bucket: bucket, Prefix: prefix || undefined, Delimiter: opts.delimiter };
   let token: { ContinuationToken?: string; KeyMarker?: string; VersionIdMarker?: string } = {};
   do {
+    stopIfAborted(signal, bucket, prefix);
     let page;
     try {
       page = opts.versions
@@ -86,16 +102,22 @@ export async function* listLevel(conn: Connection, bucket: string, prefix: strin
     } catch (e) {
       throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key: prefix }) });
     }
-    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield { kind: 'prefix', prefix: p.Prefix };
+    stopIfAborted(signal, bucket, prefix);
+    for (const p of page.CommonPrefixes ?? []) {
+      if (p.Prefix) yield { kind: 'prefix', prefix: p.Prefix };
+      stopIfAborted(signal, bucket, prefix);
+    }
     const objects = 'Versions' in page ? page.Versions ?? [] : 'Contents' in page ? page.Contents ?? [] : [];
     for (const o of objects as Array<{ Key?: string; Size?: number; ETag?: string; LastModified?: Date; VersionId?: string; IsLatest?: boolean }>) {
       yield { kind: 'object', key: o.Key!, size: o.Size ?? 0, etag: unquote(o.ETag), lastModified: o.LastModified,
         versionId: versionIdOf(o.VersionId), isLatest: o.IsLatest ?? true };
+      stopIfAborted(signal, bucket, prefix);
     }
     if (opts.deleteMarkers && 'DeleteMarkers' in page) {
       for (const m of page.DeleteMarkers ?? []) {
         yield { kind: 'object', key: m.Key!, size: 0, etag: '', lastModified: m.LastModified,
           versionId: versionIdOf(m.VersionId), isLatest: m.IsLatest ?? false, deleteMarker: true };
+        stopIfAborted(signal, bucket, prefix);
       }
     }
     token = !page.IsTruncated ? {} : 'NextKeyMarker' in page
@@ -123,10 +145,12 @@ export async function currentIsDeleteMarker(conn: Connection, bucket: string, ke
 /** The buckets the credentials can see, with their creation dates. */
 export async function listBuckets(conn: Connection, signal?: AbortSignal): Promise<Array<{ name: string; created?: Date }>> {
   const { ListBucketsCommand } = await import('@aws-sdk/client-s3');
+  let r;
   try {
-    const r = await conn.client.send(new ListBucketsCommand({}), { abortSignal: signal });
-    return (r.Buckets ?? []).map((b) => ({ name: b.Name ?? '', created: b.CreationDate }));
+    r = await conn.client.send(new ListBucketsCommand({}), { abortSignal: signal });
   } catch (e) {
     throw describeS3Error(e, { op: 'list', url: 's3://' });
   }
+  if (signal?.aborted) throw new Sse3Error('INTERRUPTED', 'list of the buckets was interrupted');
+  return (r.Buckets ?? []).map((b) => ({ name: b.Name ?? '', created: b.CreationDate }));
 }

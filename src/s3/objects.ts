@@ -86,6 +86,11 @@ export interface ObjectBody extends ObjectInfo {
 }
 
 export interface WriteOutput {
+  /**
+   * The server's clock when it answered (its Date header, whole seconds): the version a write made was last modified
+   * before the end of that second. Every answer through the SDK client carries it too (sdk-client.ts).
+   */
+  ServerDate?: Date;
   ETag?: string;
   VersionId?: string;
   SSECustomerAlgorithm?: string;

@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
-import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http';
 import type { Agent } from 'node:https';
 import { Sse3Error } from '../errors.js';
+import { serverDate } from './answer-headers.js';
 import { capAnswers } from './caps.js';
 import { isTransient, RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
 
@@ -108,7 +109,10 @@ export function sse3RetryStrategy(Strategy: RetryStrategyClass, attempts: number
   return new Sse3Retries(attempts, retryDelayMs);
 }
 
-/** What sse3 adds to every request the SDK sends: the HTTPS-only rule, the request log, answer caps, unsigned payloads. */
+/**
+ * What sse3 adds to every request the SDK sends: the HTTPS-only rule, the request log, the server's clock, answer caps,
+ * unsigned payloads.
+ */
 function addSse3Middleware(c: S3Client, requestLog: string | undefined): void {
   // Last line of defence: no request carrying an SSE-C key may leave over anything but HTTPS.
   c.middlewareStack.add((next) => async (args) => {
@@ -126,6 +130,14 @@ function addSse3Middleware(c: S3Client, requestLog: string | undefined): void {
       return next(args);
     }, { step: 'finalizeRequest', name: 'sse3RequestLog' });
   }
+  // The server's clock at each answer (its Date header) as the output's ServerDate: it bounds when what a write made
+  // was last modified (core/recorded.ts), as the answers to sse3's own requests do (answer-headers.ts).
+  c.middlewareStack.add((next) => async (args) => {
+    const result = await next(args);
+    const date = serverDate((result.response as { headers?: IncomingHttpHeaders } | undefined)?.headers ?? {});
+    if (date && typeof result.output === 'object' && result.output !== null) (result.output as { ServerDate?: Date }).ServerDate = date;
+    return result;
+  }, { step: 'initialize', name: 'sse3ServerDate' });
   // Tags, listings and error documents are read whole: at most a bounded size of each (src/s3/caps.ts).
   c.middlewareStack.add(capAnswers as never, { step: 'deserialize', priority: 'low', name: 'sse3CapAnswers' });
   // Over HTTPS, TLS already protects the body in transit and sse3 checks the plaintext's SHA-256 end to end:

@@ -23,6 +23,8 @@ const DEAD_PID = 2 ** 22 + 7;
 type Row = { endpoint: string; bucket: string; key: string; versionId: string; fingerprint: string; sha256: string; size: number };
 const rows = async (h: Home): Promise<Row[]> => (await ok(['manifest', 'list', '--json'], { home: h })).out.split('\n')
   .filter(Boolean).map((l) => JSON.parse(l)).filter((r) => !('summary' in r));
+/** A record without the version's time, which a listing refines (the listed LastModified in place of a write's bound). */
+const withoutTimes = (rs: Array<Record<string, unknown>>) => rs.map(({ lastModified: _l, modifiedBefore: _m, ...r }) => r);
 
 async function tagsOf(bucket: string, key: string): Promise<Record<string, string | undefined>> {
   const s3 = await import('@aws-sdk/client-s3');
@@ -77,7 +79,7 @@ test('a crafted open upload in an imported export cannot make ls --fast (or any 
   for (const args of [['ls', '--fast', `s3://${bucket}/`], ['ls', `s3://${bucket}/`], ['verify'], ['rotate', '--resume']]) {
     await ok(args, { home: h });
     assert.deepEqual(await tagsOf(bucket, 'doc'), tagsBefore, `${args.join(' ')} left the object's tags alone`);
-    assert.deepEqual(await rows(h), rowsBefore, `${args.join(' ')} left the manifest's row alone`);
+    assert.deepEqual(withoutTimes(await rows(h)), withoutTimes(rowsBefore), `${args.join(' ')} left the manifest's row alone`);
   }
   assert.deepEqual(imported.json().notImported, { rotations: 0, uploads: 1 });
   assert.match(imported.stderr, /1 open upload\(s\) in .*crafted\.json not imported/);
@@ -93,7 +95,7 @@ test('a crafted open upload in an imported export cannot make ls --fast (or any 
     db.close();
     await ok(['ls', '--fast', `s3://${bucket}/`], { home: h });
     assert.deepEqual(await tagsOf(bucket, 'doc'), tagsBefore, `token ${token}: the object's tags are left alone`);
-    assert.deepEqual(await rows(h), rowsBefore, `token ${token}: the manifest's row is left alone`);
+    assert.deepEqual(withoutTimes(await rows(h)), withoutTimes(rowsBefore), `token ${token}: the manifest's row is left alone`);
     assert.deepEqual((await ok(['manifest', 'export'], { home: h })).json().pendingUploads, [], 'the entry is settled');
   }
   const got = (await ok(['get', `s3://${bucket}/doc`, 'back', '--json'], { home: h })).json();
@@ -123,7 +125,7 @@ test('a crafted open rotation naming the user\'s key cannot make rotate --resume
   }
   assert.deepEqual(imported.json().notImported, { rotations: 1, uploads: 0 });
   assert.match(imported.stderr, /1 open rotation\(s\) .* not imported.*sse3 rotate --resume on the machine that started/);
-  assert.deepEqual(await rows(h), [row]);
+  assert.deepEqual(withoutTimes(await rows(h)), withoutTimes([row]));
   assert.equal((await tagsOf(bucket, 'secret'))['sse3-fp'], privateKey.fingerprint);
   assert.deepEqual((await ok(['manifest', 'export'], { home: h })).json().pendingRotations, []);
 });
@@ -140,7 +142,8 @@ test('an export whose fields are not what sse3 writes is refused naming the firs
     ['escape sequence fingerprint', { objects: [good, { ...good, key: 'b', fingerprint: '\u001b]0;pwned\u0007aaaaaaaaaaa' }] },
       /objects\[1\]\.fingerprint is not a valid fingerprint/],
     ['bucket', { objects: [good, { ...good, bucket: 'no such/bucket' }] }, /objects\[1\]\.bucket is not a valid bucket/],
-    ['escape sequence key', { objects: [good, { ...good, key: 'a\u001b[2Jb' }] }, /objects\[1\]\.key is not a valid object key/],
+    // Control characters are data in S3 keys (sync uploads file names as they are); NUL is in none.
+    ['NUL in a key', { objects: [good, { ...good, key: 'a\u0000b' }] }, /objects\[1\]\.key is not a valid object key/],
     ['version id', { objects: [good, { ...good, versionId: 'v 1\n' }] }, /objects\[1\]\.versionId is not a valid version id/],
     ['date', { objects: [good, { ...good, createdAt: 'yesterday' }] }, /objects\[1\]\.createdAt is not a valid date/],
     ['http endpoint', { objects: [good, { ...good, endpoint: 'http://127.0.0.1:9000' }] },
@@ -189,9 +192,9 @@ test('a crafted .db backup gets the checks an export gets: bad fields refused na
     };
     const cases: Array<[string, string, RegExp]> = [
       ['escape sequence fingerprint', `INSERT INTO objects SELECT endpoint, bucket, 'zz', version_id, char(27) || ']0;pwned' || char(7),
-        size, sha256, etag, created_at, seq + 10, mtime_ms FROM objects`, /objects\[1\]\.fingerprint is not a valid fingerprint/],
+        size, sha256, etag, created_at, seq + 10, mtime_ms, last_modified, modified_before FROM objects`, /objects\[1\]\.fingerprint is not a valid fingerprint/],
       ['negative size', `INSERT INTO objects SELECT endpoint, bucket, 'zz', version_id, fingerprint, -5, sha256, etag, created_at,
-        seq + 10, mtime_ms FROM objects`, /objects\[1\]\.size is not a valid size/],
+        seq + 10, mtime_ms, last_modified, modified_before FROM objects`, /objects\[1\]\.size is not a valid size/],
       ['size not a whole number', 'UPDATE objects SET size = 10.5', /objects\[0\]\.size is not a valid size/],
       ['http endpoint', "UPDATE objects SET endpoint = 'http://127.0.0.1:9000'", /objects\[0\]\.endpoint is not an https:\/\/ endpoint/],
       ['http alias', "INSERT INTO endpoint_aliases VALUES ('http://evil.example', (SELECT endpoint FROM objects LIMIT 1))",

@@ -2,9 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { BACKUP_EVERY_MS, BACKUP_EVERY_RUN_MAX_BYTES } from '../../src/manifest/backup.js';
+import { ManifestStore, newEntry } from '../../src/manifest/store.js';
 import { type Home, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, run } from './harness.js';
 
 const manifestFile = (home: Home) => join(home.dir, 'home', 'manifest.db');
@@ -59,38 +61,119 @@ test('a damaged manifest is named with the way back, changes nothing, and manife
     assert.deepEqual(readFileSync(join(home.dir, 'work', 'out')), data);
   });
 
-test('rolling backups: at most one a day, the newest 7 kept, each a complete manifest; import restores one', async () => {
+/** Random bytes over `count` pages of 4 KiB from page `page` on, as dd if=/dev/urandom bs=4096 seek=PAGE conv=notrunc does. */
+function damagePages(file: string, page: number, count: number): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, randomBytes(4096 * count), 0, 4096 * count, 4096 * page);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+test('damage inside the manifest (its pages, not its header) is found when any command opens it; rebuild and import ' +
+  'move it aside and work', async () => {
+  const home = newHome();
+  const bucket = await newBucket('pages');
+  const key = await makeKeyFile(home, 'k.key');
+  const data = randomBytes(300);
+  await putData(home, `s3://${bucket}/a`, data, key.ref);
+  await putData(home, `s3://${bucket}/b`, randomBytes(30), key.ref);
+  const [backup] = backupsOf(home).slice(-1);
+  assert.ok(backup, 'the runs that wrote left a backup');
+  const damage = () => damagePages(manifestFile(home), 3, 5);
+  damage();
+  const damaged = readFileSync(manifestFile(home));
+
+  for (const args of [['get', `s3://${bucket}/a`, 'out'], ['manifest', 'list'], ['manifest', 'export'], ['ls', `s3://${bucket}`],
+    ['verify']]) {
+    const r = await run([...args, '--json'], { home });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.json().error.code, 'MANIFEST_DAMAGED', args.join(' '));
+    assert.match(r.stderr, /error: the manifest .* is damaged \(SQLite's quick_check finds it damaged: .*\); nothing was changed/);
+    assert.match(r.stderr, /hint: restore the newest backup with: sse3 manifest import .*backups\/manifest-.*\.db, or rebuild .*sse3 manifest rebuild s3:\/\/BUCKET/);
+    assert.deepEqual(readFileSync(manifestFile(home)), damaged, 'left as it was');
+  }
+  // keys lists the keys it finds, and says that the counts are unknown and why (never 0 on a manifest it cannot read).
+  const keys = await run(['keys', '--json'], { home });
+  assert.equal(keys.code, 0, keys.stderr);
+  // (The keychain is shared with tests running at the same time: other keys may be listed too.)
+  const listed = keys.json().keys as Array<{ fingerprint: string; objects: unknown }>;
+  assert.ok(listed.some((k) => k.fingerprint === key.fingerprint), keys.out);
+  assert.ok(listed.every((k) => k.objects === null), keys.out);
+  assert.match(keys.stderr, /warning: the manifest .* is damaged .*sse3 manifest rebuild s3:\/\/BUCKET.*; recorded object counts are unknown/);
+
+  const rebuilt = await run(['manifest', 'rebuild', `s3://${bucket}`, '--json'], { home });
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  assert.equal(rebuilt.json().added, 2);
+  assert.deepEqual(readFileSync(rebuilt.json().movedAside), damaged, 'the damaged file is kept, byte for byte');
+  assert.equal((await ok(['get', `s3://${bucket}/a`, 'out', '--json'], { home })).json().verified, true);
+  assert.deepEqual(readFileSync(join(home.dir, 'work', 'out')), data);
+
+  damage();
+  const imported = await run(['manifest', 'import', backup, '--json'], { home });
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.deepEqual([imported.json().added, imported.json().alreadyRecorded], [2, 0]);
+  assert.match(imported.json().movedAside, /\.damaged-/);
+  assert.deepEqual((await rows(home)).map((r) => r.key).sort(), ['a', 'b']);
+});
+
+test('rolling backups: after every run that changed the manifest (a big one: at most hourly), the newest 7 kept, each ' +
+  'a complete manifest; import restores one', async () => {
   const home = newHome();
   const bucket = await newBucket('bak');
   const key = await makeKeyFile(home, 'k.key');
   await putData(home, `s3://${bucket}/one`, randomBytes(10), key.ref);
-  assert.deepEqual(backupsOf(home), [], 'an empty manifest is not backed up');
-  await putData(home, `s3://${bucket}/two`, randomBytes(10), key.ref);
   const [first] = backupsOf(home);
-  assert.ok(first, 'the first run on a manifest with entries backs it up');
-  assert.deepEqual(keysIn(first), ['one'], 'a backup holds the manifest as it was when the run started');
-  await putData(home, `s3://${bucket}/three`, randomBytes(10), key.ref);
-  assert.equal(backupsOf(home).length, 1, 'not more than one a day');
+  assert.ok(first, 'the run that recorded an object backs the manifest up as it left it');
+  assert.deepEqual(keysIn(first), ['one']);
+  await ok(['head', `s3://${bucket}/one`], { home });
+  await ok(['ls', `s3://${bucket}`], { home });
+  assert.deepEqual(backupsOf(home), [first], 'runs that changed nothing make no backup');
+  await putData(home, `s3://${bucket}/two`, randomBytes(10), key.ref);
+  assert.equal(backupsOf(home).length, 2);
+  assert.deepEqual(keysIn(backupsOf(home).at(-1)!), ['one', 'two'], 'restoring the newest loses nothing');
 
-  // Age the backups: every run then makes a new one, and only the newest 7 stay.
-  for (let i = 0; i < 9; i++) {
-    for (const b of backupsOf(home)) utimesSync(b, new Date(Date.now() - 2 * 86400_000), new Date(Date.now() - 2 * 86400_000));
-    await ok(['head', `s3://${bucket}/one`], { home });
-  }
+  for (let i = 0; i < 8; i++) await putData(home, `s3://${bucket}/more-${i}`, randomBytes(10), key.ref);
   const kept = backupsOf(home);
   assert.equal(kept.length, 7);
   assert.ok(!kept.includes(first), 'the oldest went');
-  assert.deepEqual(keysIn(kept.at(-1)!), ['one', 'three', 'two']);
+  assert.equal(keysIn(kept.at(-1)!).length, 10);
   assert.deepEqual(readdirSync(join(home.dir, 'home', 'backups')).filter((n) => !n.startsWith('manifest-')), [], 'no partial copies left');
 
   // Lost manifest: importing the newest backup brings every record back.
   writeFileSync(manifestFile(home), randomBytes(4096));
   const imported = await run(['manifest', 'import', kept.at(-1)!, '--json'], { home });
   assert.equal(imported.code, 0, imported.stderr);
-  assert.deepEqual([imported.json().added, imported.json().alreadyRecorded], [3, 0]);
+  assert.deepEqual([imported.json().added, imported.json().alreadyRecorded], [10, 0]);
   assert.match(imported.json().movedAside, /\.damaged-/);
-  assert.deepEqual((await rows(home)).map((r) => r.key).sort(), ['one', 'three', 'two']);
+  assert.equal((await rows(home)).length, 10);
   await ok(['verify', `s3://${bucket}`], { home });
+});
+
+test('a manifest bigger than the every-run bound is backed up at most hourly by the runs that change it', async () => {
+  const home = newHome();
+  const bucket = await newBucket('bigbak');
+  const key = await makeKeyFile(home, 'k.key');
+  // 80,000 records (over 32 MiB): written straight into the manifest, as many runs would have.
+  const m = new ManifestStore(manifestFile(home));
+  m.deferRecords(5000, 1000);
+  for (let i = 0; i < 80_000; i++) {
+    m.record(newEntry({ endpoint: 'https://s3.example.com', bucket: 'big', key: `photos/${i}/IMG_${i}.jpg` },
+      { fingerprint: randomBytes(10).toString('hex'), size: i, sha256: randomBytes(32).toString('hex'), etag: randomBytes(16).toString('hex') }));
+  }
+  m.close();
+  for (const b of backupsOf(home)) rmSync(b);
+  assert.ok(statSync(manifestFile(home)).size > BACKUP_EVERY_RUN_MAX_BYTES);
+  await putData(home, `s3://${bucket}/one`, randomBytes(10), key.ref);
+  assert.equal(backupsOf(home).length, 1, 'no backup yet: the run that changed it makes one');
+  await putData(home, `s3://${bucket}/two`, randomBytes(10), key.ref);
+  assert.equal(backupsOf(home).length, 1, 'the newest is less than an hour old');
+  const hourAgo = new Date(Date.now() - BACKUP_EVERY_MS - 60_000);
+  utimesSync(backupsOf(home)[0], hourAgo, hourAgo);
+  await putData(home, `s3://${bucket}/three`, randomBytes(10), key.ref);
+  assert.equal(backupsOf(home).length, 2);
+  assert.equal(keysIn(backupsOf(home).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]).length, 80_003);
 });
 
 test('manifest import reads back what export wrote: the same rows and latest versions, open rotations left out with a word; ' +

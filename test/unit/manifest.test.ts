@@ -46,7 +46,8 @@ test('the manifest holds no key material: no table of its schema has a column fo
   m.record(entry({}));
   const row = m.lookup(loc)!;
   assert.deepEqual(Object.keys(row).sort(),
-    ['bucket', 'createdAt', 'endpoint', 'etag', 'fingerprint', 'key', 'mtimeMs', 'sha256', 'size', 'versionId']);
+    ['bucket', 'createdAt', 'endpoint', 'etag', 'fingerprint', 'key', 'lastModified', 'modifiedBefore', 'mtimeMs', 'sha256', 'size',
+      'versionId']);
   m.close();
 
   // The schema as SQLite sees it: every table and view, and each one's columns from PRAGMA table_xinfo
@@ -61,7 +62,8 @@ test('the manifest holds no key material: no table of its schema has a column fo
     counters: ['name', 'value'],
     endpoint_aliases: ['alias', 'endpoint'],
     local_hashes: ['path', 'size', 'mtime_ms', 'ctime_ms', 'ino', 'sha256'],
-    objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq', 'mtime_ms'],
+    objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq', 'mtime_ms',
+      'last_modified', 'modified_before'],
     pulled_versions: ['endpoint', 'bucket', 'key', 'version_id', 'stamp', 'tagged'],
     rotations: ['id', 'endpoint', 'bucket', 'key', 'old_version', 'old_fp', 'new_fp', 'size', 'sha256', 'state', 'pid',
       'started_at', 'settled_at'],

@@ -56,17 +56,37 @@ test('listObjects: a missing bucket and a refusal are said with the listed URL; 
   assert.deepEqual(got.map((o) => o.key), ['p/1'], 'the first page was handed out before the second failed');
 });
 
-test('listObjects: once the signal is aborted, the page that arrives is not handed out and the listing ends', async () => {
-  const twin = new S3Twin({ pageSize: 2 });
+test('an aborted listing throws INTERRUPTED wherever the abort is seen, never ends as if complete', async () => {
+  const twin = new S3Twin({ versioned: true, pageSize: 2 });
   for (const key of ['a', 'b', 'c', 'd', 'e']) await put(twin, 'b', key);
-  const cancel = new AbortController();
-  const got: string[] = [];
-  for await (const o of listObjects(twin.connection(), 'b', '', cancel.signal)) {
-    got.push(o.key);
-    if (got.length === 2) cancel.abort();
+  const listings: Record<string, (signal: AbortSignal) => AsyncIterable<ListedObject | LevelEntry>> = {
+    listObjects: (signal: AbortSignal) => listObjects(twin.connection(), 'b', '', signal),
+    listObjectVersions: (signal: AbortSignal) => listObjectVersions(twin.connection(), 'b', '', signal),
+    listLevel: (signal: AbortSignal) => listLevel(twin.connection(), 'b', '', { versions: true, deleteMarkers: true }, signal),
+  };
+  for (const [name, listing] of Object.entries(listings)) {
+    // Aborted at a page's end (the next page is asked for), in a page's middle, and at the very last object.
+    for (const abortAt of [2, 3, 5]) {
+      const cancel = new AbortController();
+      const got: string[] = [];
+      await assert.rejects((async () => {
+        for await (const o of listing(cancel.signal)) {
+          got.push('prefix' in o ? o.prefix : o.key);
+          if (got.length === abortAt) cancel.abort();
+        }
+      })(), rejectsAs('INTERRUPTED', /^list of s3:\/\/b\/ was interrupted$/), `${name}, aborted at ${abortAt}`);
+      assert.deepEqual(got, ['a', 'b', 'c', 'd', 'e'].slice(0, abortAt), `${name}: nothing handed out after the abort`);
+    }
+    // Aborted before it starts: not a single request.
+    const cancel = new AbortController();
+    cancel.abort();
+    twin.requests.length = 0;
+    await assert.rejects(all(listing(cancel.signal)), rejectsAs('INTERRUPTED', /was interrupted/), name);
+    assert.equal(twin.requests.length, 0, name);
   }
-  assert.deepEqual(got, ['a', 'b']);
-  assert.equal(sent(twin, 'ListObjectsV2').length, 2, 'the page asked for before the abort was seen is dropped');
+  const cancel = new AbortController();
+  cancel.abort();
+  await assert.rejects(listBuckets(twin.connection(), cancel.signal), rejectsAs('INTERRUPTED', /^list of the buckets was interrupted$/));
 });
 
 test('listObjectVersions: newest first per key, resumed inside a key\'s versions, without delete markers', async () => {

@@ -12,6 +12,7 @@ import type { SseCKey } from '../../keys/key.js';
 import type { RotateContext } from '../rotation/rotate.js';
 import { encryptPlainObject } from '../rotation/plain.js';
 import { CandidateKeys, findOpeningKey } from '../candidates.js';
+import { keepingKnown, sameVersion, tagsConfirm, writtenBefore } from '../recorded.js';
 import { putTags, readObjectTags, sse3Values, type Tags, tagsFor } from '../tags.js';
 
 /** S3 allows at most this many tags on an object version. */
@@ -68,7 +69,7 @@ async function plaintextSha256(ctx: AdoptContext, obj: { bucket: string; key: st
  * the merge would pass S3's limit of 10 tags.
  */
 export async function mergeTags(io: Io, obj: { bucket: string; key: string; versionId: string }, existing: Tags,
-  ours: Tags): Promise<{ tagged: boolean; warning?: string }> {
+  ours: Tags): Promise<{ tagged: boolean; warning?: string; serverDate?: Date }> {
   const url = formatS3Url(obj);
   const merged = { ...existing, ...ours };
   const adding = Object.keys(ours).filter((k) => existing[k] !== ours[k]);
@@ -77,20 +78,19 @@ export async function mergeTags(io: Io, obj: { bucket: string; key: string; vers
     return { tagged: false, warning: `${url} has ${Object.keys(existing).length} tags and S3 allows ${MAX_TAGS}, so sse3's ` +
       `${adding.join(' and ')} tag(s) were not added: the manifest records it, but manifest rebuild cannot recover it` };
   }
+  let serverDate;
   try {
-    await putTags(io, obj, merged);
+    serverDate = await putTags(io, obj, merged);
   } catch (e) {
     throw describeS3Error(e, { op: 'tagging', url });
   }
-  return { tagged: true };
+  return { tagged: true, serverDate };
 }
 
 /** Every tag of a version (adopt adds sse3's to them), read under the one tag policy: unreadable tags are an error. */
 const tagsOf = async (io: Io, obj: { bucket: string; key: string; versionId: string }, what: string): Promise<Tags> =>
   (await readObjectTags(io, obj, { what, op: 'tagging' })).tags;
 
-/** A manifest row that still describes the listed version (an unversioned object overwritten since has another ETag). */
-const stillCurrent = (row: ManifestEntry, v: ListedObject) => !row.etag || !v.etag || row.etag === v.etag;
 
 /**
  * Bring one listed object version under sse3's care. Known versions cost no request. Others are classified by a
@@ -103,7 +103,20 @@ export async function adoptVersion(ctx: AdoptContext, bucket: string, v: ListedO
   const location = { endpoint: ctx.io.conn.endpoint, bucket, key: v.key };
   const base = { url: formatS3Url(obj), bucket, key: v.key, versionId: v.versionId, keyRef: null, hashed: false, tagged: false, tried: 0 };
   const row = ctx.io.manifest.lookup(location, v.versionId);
-  if (row && stillCurrent(row, v)) return known(ctx, obj, row, { ...base, via: 'manifest' });
+  const recorded = row && sameVersion(row, v);
+  if (row && recorded?.same) {
+    if (recorded.pin) ctx.io.manifest.pinListed(row, recorded.pin);
+    return known(ctx, obj, row, { ...base, via: 'manifest' });
+  }
+  let tags: Tags | undefined;
+  if (row) {
+    // A record the listing cannot confirm (another version now, or a record without a time): its tags tell.
+    tags = await tagsOf(ctx.io, obj, 'key fingerprint');
+    if (v.lastModified && tagsConfirm(row, sse3Values(tags, obj, 'tag'))) {
+      ctx.io.manifest.pinListed(row, v.lastModified.toISOString());
+      return known(ctx, obj, row, { ...base, via: 'manifest' });
+    }
+  }
 
   const state = await headWithoutKey(ctx.io, obj);
   if (state.state === 'plain') {
@@ -116,7 +129,7 @@ export async function adoptVersion(ctx: AdoptContext, bucket: string, v: ListedO
     return { ...base, status: 'plain', fingerprint: null, via: null, sha256: null };
   }
 
-  const tags = await tagsOf(ctx.io, obj, 'key fingerprint');
+  tags ??= await tagsOf(ctx.io, obj, 'key fingerprint');
   const tagged = sse3Values(tags, obj, 'tag').fingerprint;
   let order = ctx.candidates.ordered();
   let tried = 0;
@@ -163,8 +176,12 @@ async function recordMatch(ctx: AdoptContext, v: ListedObject, obj: { bucket: st
   }
   const tagging = await mergeTags(ctx.io, obj, tags, tagsFor(m.fingerprint, sha256));
   faultPoint('adopt-tagged');
-  ctx.io.manifest.record(newEntry({ endpoint: ctx.io.conn.endpoint, bucket: obj.bucket, key: obj.key }, { versionId: obj.versionId,
-    fingerprint: m.fingerprint, size: m.size, sha256, etag: v.etag || m.etag, createdAt: v.lastModified?.toISOString() }), { older: !v.isLatest });
+  // The tags just written moved an unversioned object's LastModified on some servers: bounded by that answer instead.
+  const stamp = tagging.tagged ? { modifiedBefore: writtenBefore(tagging.serverDate) } : { lastModified: v.lastModified?.toISOString() };
+  const location = { endpoint: ctx.io.conn.endpoint, bucket: obj.bucket, key: obj.key };
+  const entry = newEntry(location, { versionId: obj.versionId, fingerprint: m.fingerprint, size: m.size, sha256,
+    etag: v.etag || m.etag, createdAt: v.lastModified?.toISOString(), ...stamp });
+  ctx.io.manifest.record(keepingKnown(entry, ctx.io.manifest.lookup(location, obj.versionId)), { older: !v.isLatest });
   return { ...base, keyRef: m.ref ?? null, status: 'adopted', fingerprint: m.fingerprint, sha256: sha256 ?? null, hashed,
     tagged: tagging.tagged, ...(warning ?? tagging.warning ? { warning: warning ?? tagging.warning } : {}) };
 }
@@ -185,6 +202,6 @@ async function known(ctx: AdoptContext, obj: { bucket: string; key: string; vers
 export async function recordSha256(io: Io, row: ManifestEntry, sha256: string): Promise<{ tagged: boolean; warning?: string }> {
   const obj = { bucket: row.bucket, key: row.key, versionId: row.versionId };
   const tagging = await mergeTags(io, obj, await tagsOf(io, obj, 'SHA-256'), tagsFor(row.fingerprint, sha256));
-  io.manifest.setSha256(row, row.versionId, sha256);
+  io.manifest.setSha256(row, row.versionId, sha256, tagging.tagged ? { modifiedBefore: writtenBefore(tagging.serverDate) ?? null } : undefined);
   return tagging;
 }

@@ -6,11 +6,16 @@ import type { Io } from '../context.js';
 import { recordFromTags } from './rebuild.js';
 import { byObject } from './tag-scan.js';
 import { listScopeVersions, type Scope } from '../session/scope.js';
+import type { PullState } from '../../manifest/store.js';
+import { sameVersion } from '../recorded.js';
 
 /**
  * manifest pull: an incremental rebuild for a shared bucket. Every version is listed (one request per 1,000), but
- * tags are read only for versions that are new or whose stamp (ETag and last-modified time) differs from the one the
- * last pull saw (table pulled_versions); rows of versions no longer on the server are removed. The listing is the expensive part no more: a bucket where ten objects changed costs ~ten tag reads.
+ * tags are read only for versions the manifest does not know: not recorded here as the listed version (sameVersion —
+ * also a record of this home's own upload, which pull never saw), and not seen untagged by the last pull (table
+ * pulled_versions). So a bucket where ten objects changed costs ~ten tag reads, and the records of versions that did
+ * not change keep what only this home knows (file times, checksums). Rows of versions no longer on the server are
+ * removed.
  */
 export interface PullCounts {
   listed: number;
@@ -29,6 +34,31 @@ const idOf = (key: string, versionId: string) => `${key}\0${versionId}`;
 /** What tells a version changed: its ETag and its last-modified time (re-encrypting in place may keep the ETag). */
 const stampOf = (v: ListedObject) => `${v.etag} ${v.lastModified?.toISOString() ?? ''}`;
 
+/**
+ * A listed version pull need not read: recorded here as this very version, or seen by the last pull with the same
+ * stamp (and the same tagged-or-not). A record that holds only a bound of the version's time keeps the listed one.
+ * Takes the version off `seen` (what is left there at the end is gone from the server).
+ */
+function knownVersion(io: Io, scope: Scope, v: ListedObject, seen: PullState): boolean {
+  const id = idOf(v.key, v.versionId);
+  const before = seen.pulled.get(id);
+  const row = seen.recorded.get(id);
+  seen.recorded.delete(id);
+  seen.pulled.delete(id);
+  const pin = (lastModified: string | undefined) => {
+    if (row && lastModified) io.manifest.pinListed({ ...row, endpoint: io.conn.endpoint, bucket: scope.bucket }, lastModified);
+  };
+  const recorded = row && sameVersion(row, v);
+  if (recorded?.same) {
+    pin(recorded.pin);
+    return true;
+  }
+  if (!before || before.stamp !== stampOf(v) || before.tagged !== Boolean(row)) return false;
+  // A record older than the times sse3 keeps, of the version the last pull read: the listing confirms it now.
+  if (recorded?.why === 'unconfirmed') pin(v.lastModified?.toISOString());
+  return true;
+}
+
 export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number }): Promise<PullCounts> {
   const endpoint = io.conn.endpoint;
   const seen = io.manifest.pullState({ endpoint, bucket: scope.bucket, prefix: scope.prefix });
@@ -40,11 +70,7 @@ export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number })
       const fresh: ListedObject[] = [];
       for (const v of group) {
         counts.listed++;
-        const id = idOf(v.key, v.versionId);
-        const before = seen.pulled.get(id);
-        const recorded = seen.recorded.delete(id);
-        seen.pulled.delete(id);
-        if (before && before.stamp === stampOf(v) && before.tagged === recorded) counts.unchanged++;
+        if (knownVersion(io, scope, v, seen)) counts.unchanged++;
         else fresh.push(v);
       }
       if (fresh.length) yield fresh.reverse();
@@ -64,7 +90,7 @@ export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number })
   if (fatal) throw fatal;
   if (io.signal?.aborted) throw new Sse3Error('INTERRUPTED', `manifest pull of ${formatS3Url({ bucket: scope.bucket, key: scope.prefix })} was interrupted`);
   // The whole scope was listed: what was seen before and is not there any more is gone from the server.
-  for (const id of seen.recorded) {
+  for (const id of seen.recorded.keys()) {
     const [key, versionId] = id.split('\0');
     io.manifest.remove({ endpoint, bucket: scope.bucket, key }, versionId);
     counts.removed.push({ url: formatS3Url({ bucket: scope.bucket, key }), versionId });

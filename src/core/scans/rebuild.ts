@@ -3,6 +3,7 @@ import type { ListedObject } from '../../s3/list.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
 import { listScopeVersions, type Scope } from '../session/scope.js';
+import { keepingKnown } from '../recorded.js';
 import { readSse3Tags } from '../tags.js';
 import { byObject, isVersionUnreadable } from './tag-scan.js';
 
@@ -17,9 +18,10 @@ async function* oldestFirst(listing: AsyncIterable<ListedObject>): AsyncGenerato
 export type TagRecordOutcome = 'recorded' | 'untagged' | 'denied';
 
 /**
- * Record one listed object version from its sse3-fp (and sse3-sha256) tags, which are readable without the key.
- * Tags that cannot be read (access denied, a server error) make it 'denied' — never taken for "not written by
- * sse3"; a server that does not answer stops the rebuild (the error is thrown).
+ * Record one listed object version from its sse3-fp (and sse3-sha256) tags, which are readable without the key, with
+ * the time the listing shows, keeping what this home knew of the same content (keepingKnown). Tags that cannot be read
+ * (access denied, a server error) make it 'denied' — never taken for "not written by sse3"; a server that does not
+ * answer stops the rebuild (the error is thrown).
  */
 export async function recordFromTags(io: Io, bucket: string, v: ListedObject, onDenied?: (e: Sse3Error) => void)
   : Promise<TagRecordOutcome> {
@@ -32,9 +34,10 @@ export async function recordFromTags(io: Io, bucket: string, v: ListedObject, on
     return 'denied';
   }
   if (!tags.fingerprint) return 'untagged';
-  io.manifest.record(newEntry({ endpoint: io.conn.endpoint, bucket, key: v.key }, { versionId: v.versionId,
-    fingerprint: tags.fingerprint, size: v.size, sha256: tags.sha256, etag: v.etag,
-    createdAt: (v.lastModified ?? new Date()).toISOString() }));
+  const location = { endpoint: io.conn.endpoint, bucket, key: v.key };
+  const entry = newEntry(location, { versionId: v.versionId, fingerprint: tags.fingerprint, size: v.size, sha256: tags.sha256,
+    etag: v.etag, createdAt: (v.lastModified ?? new Date()).toISOString(), lastModified: v.lastModified?.toISOString() });
+  io.manifest.record(keepingKnown(entry, io.manifest.lookup(location, v.versionId)));
   return 'recorded';
 }
 

@@ -1,6 +1,5 @@
 import type { SseCKey } from '../../keys/key.js';
 import { ManifestStore, openManifestReplacingDamaged } from '../../manifest/store.js';
-import { rollBackup } from '../../manifest/backup.js';
 import { settleOrphanUploads } from '../transfer/orphans.js';
 import type { Io } from '../context.js';
 import { sse3Paths, type Sse3Paths } from '../../paths.js';
@@ -65,8 +64,6 @@ export async function sessionOver(conn: Connection, { signal, out }: CommandIo, 
     : { manifest: new ManifestStore(paths.manifestFile), movedAside: undefined };
   // A server declared to be another name of one already recorded (sse3 manifest alias) is looked up under that name.
   conn.endpoint = manifest.resolveEndpoint(conn.endpoint);
-  // The rolling backup (at most daily): a failure here must not stop the command; the next run tries again.
-  await rollBackup(manifest, paths.manifestFile).catch(() => undefined);
   const keys = defaultKeyContext();
   const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
   const findKey = async (fingerprint: string) => opts.held?.find((k) => k.fingerprint === fingerprint) ?? finder.find(fingerprint);

@@ -6,6 +6,7 @@ import { newEntry } from '../../manifest/entry.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents } from '../context.js';
 import type { Session } from '../session/session.js';
+import { keepingKnown } from '../recorded.js';
 import { readObjectTags, sse3Values } from '../tags.js';
 import { type FileStamp, sameStamp, stampOf, wholeMs } from '../../local/files.js';
 import type { LocalState, RecordState, RemoteState } from './decide.js';
@@ -14,7 +15,8 @@ import type { LocalState, RecordState, RemoteState } from './decide.js';
 
 /**
  * The record an object's sse3 tags give (fingerprint and plaintext SHA-256; tags need no key), or undefined when it
- * has none. Unless dryRun, a tagged object is recorded in the manifest, so the next sync asks the manifest instead.
+ * has none. Unless dryRun, a tagged object is recorded in the manifest with the listed time, keeping what this home
+ * knew of the same content (keepingKnown), so the next sync asks the manifest instead.
  */
 export async function recordFromObjectTags(s: Session, loc: S3Location, remote: RemoteState, dryRun: boolean)
   : Promise<RecordState | undefined> {
@@ -27,13 +29,15 @@ export async function recordFromObjectTags(s: Session, loc: S3Location, remote: 
     if (e instanceof Sse3Error && e.code === 'NO_OBJECT') return undefined;
     throw e;
   }
-  const { fingerprint, sha256 = '' } = sse3Values(read.tags, { ...loc, versionId: read.versionId }, 'tag');
+  const { fingerprint, sha256 } = sse3Values(read.tags, { ...loc, versionId: read.versionId }, 'tag');
   if (!fingerprint) return undefined;
-  if (!dryRun) {
-    s.manifest.record(newEntry({ endpoint: s.conn.endpoint, ...loc }, { versionId: read.versionId, fingerprint,
-      size: remote.size, sha256, etag: remote.etag }));
-  }
-  return sha256 ? { size: remote.size, etag: remote.etag, sha256, from: 'tags', versionId: read.versionId } : undefined;
+  const location = { endpoint: s.conn.endpoint, ...loc };
+  const entry = keepingKnown(newEntry(location, { versionId: read.versionId, fingerprint, size: remote.size, sha256, etag: remote.etag,
+    lastModified: remote.lastModified?.toISOString() }), s.manifest.lookup(location, read.versionId));
+  if (!dryRun) s.manifest.record(entry);
+  if (!entry.sha256) return undefined;
+  return { size: remote.size, etag: remote.etag, sha256: entry.sha256, ...(entry.mtimeMs != null ? { mtimeMs: entry.mtimeMs } : {}),
+    from: 'tags', versionId: read.versionId };
 }
 
 /** A file as a walk saw it, to tell whether it changed while it was hashed. */

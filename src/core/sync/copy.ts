@@ -6,7 +6,7 @@ import type { Scope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
 import { type CopyState, type CopyVerdict, decideCopy } from './decide.js';
 import { deleteObject, recordFromObjectTags } from './act.js';
-import { listRelative, recordCursor, recordState, type SyncOutcome, type SyncTally, type SyncWork } from './plan.js';
+import { keepListedTime, listRelative, recordCursor, recordState, type SyncOutcome, type SyncTally, type SyncWork } from './plan.js';
 import { copyOne } from '../transfer/single.js';
 
 /** An s3 → s3 sync: the same rules as cp for keys (the source's found, the destination's given or the source's). */
@@ -31,12 +31,14 @@ export async function* planCopySync(s: Session, spec: CopySyncSpec, tally: SyncT
     const from = { bucket: spec.source.bucket, key: spec.source.prefix + m.rel };
     const to = { bucket: spec.dest.bucket, key: spec.dest.prefix + m.rel };
     const state: CopyState = {
-      source: m.a && { size: m.a.size, etag: m.a.etag }, sourceTagsRead: false,
+      source: m.a && { size: m.a.size, etag: m.a.etag, lastModified: m.a.lastModified }, sourceTagsRead: false,
       sourceRecord: m.a && recordState(sourceRecords.seek(m.rel)),
-      dest: m.b && { size: m.b.size, etag: m.b.etag }, destTagsRead: false,
+      dest: m.b && { size: m.b.size, etag: m.b.etag, lastModified: m.b.lastModified }, destTagsRead: false,
       destRecord: m.b && recordState(destRecords.seek(m.rel)),
       delete: spec.delete,
     };
+    keepListedTime(s, from, state.sourceRecord, state.source, spec.dryRun);
+    keepListedTime(s, to, state.destRecord, state.dest, spec.dryRun);
     const verdict = decideCopy(state);
     if (verdict.do === 'unchanged') tally.unchanged++;
     else if (verdict.do === 'skip') tally.notDeleted++;

@@ -1,3 +1,5 @@
+import { type Sameness, sameVersion } from '../recorded.js';
+
 /**
  * What sync does with one path, decided without I/O from what is known about it. When the answer needs more facts
  * (the object's tags, the local file's SHA-256) the verdict asks for them; the caller gets them and asks again. So
@@ -14,10 +16,14 @@ export interface LocalState {
   sha256?: string;
 }
 
-/** The object as the listing shows it (never its LastModified, and its ETag only to recognise a recorded version). */
+/**
+ * The object as the listing shows it. Its ETag and LastModified only tell whether it is the version a record is of
+ * (core/recorded.ts): never whether its content changed, which only the recorded SHA-256 says.
+ */
 export interface RemoteState {
   size: number;
   etag: string;
+  lastModified?: Date;
 }
 
 /** What sse3 recorded about the object: from the manifest, or from the object's sse3 tags. */
@@ -29,6 +35,10 @@ export interface RecordState {
   from: 'manifest' | 'tags';
   /** The recorded version (for updating its record; not part of any decision). */
   versionId?: string;
+  fingerprint?: string;
+  /** What the manifest's record holds of the version's time (see ManifestEntry). */
+  lastModified?: string | null;
+  modifiedBefore?: string | null;
 }
 
 export interface PairState {
@@ -64,14 +74,19 @@ export type Verdict =
   | { do: 'fail'; message: string };
 
 /**
- * A record describes the listed object only if it is of that object: the same size and, when both are known, the
- * same ETag. An ETag is never compared with local data (under SSE-C it is not the data's MD5); it only tells that
- * the object was replaced by another writer since sse3 recorded it, in which case the record says nothing about it.
+ * A record describes the listed object only if it has a checksum and is of that very version: one made from the
+ * object's tags just now, or a manifest record the listing shows unchanged (sameVersion: size, ETag and LastModified).
+ * An object another writer replaced or re-keyed since has no record to judge by until its tags are read.
  */
 export function recordFits(record: RecordState | undefined, remote: RemoteState): record is RecordState {
   if (!record || record.sha256 === '' || record.size !== remote.size) return false;
-  return record.from === 'tags' || record.etag === '' || remote.etag === '' || record.etag === remote.etag;
+  return record.from === 'tags' || listedAsRecorded(record, remote).same;
 }
+
+/** sameVersion of a record and a listing of current versions (which names no version ids). */
+export const listedAsRecorded = (record: RecordState, remote: RemoteState): Sameness => sameVersion(
+  { versionId: record.versionId ?? '', size: record.size, etag: record.etag, lastModified: record.lastModified, modifiedBefore: record.modifiedBefore },
+  { versionId: '', size: remote.size, etag: remote.etag, lastModified: remote.lastModified });
 
 export function decide(p: PairState): Verdict {
   return p.direction === 'up' ? decideUp(p) : decideDown(p);

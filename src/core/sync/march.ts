@@ -7,6 +7,7 @@ export interface RemoteEntry {
   key: string;
   size: number;
   etag: string;
+  lastModified?: Date;
 }
 
 /** One path of a sync: the file, the object, or both; `blocked` when something unreadable is in the way locally. */

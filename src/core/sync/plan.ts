@@ -13,7 +13,8 @@ import { processAlive } from '../runtime/process.js';
 import { listScope, relativeKey, type Scope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
 import { sameStamp, wholeMs } from '../../local/files.js';
-import { decide, type Direction, type PairState, type Reason, type RecordState, type Verdict } from './decide.js';
+import { decide, type Direction, listedAsRecorded, type PairState, type Reason, type RecordState, type RemoteState, type Verdict }
+  from './decide.js';
 import { assertReplaceable, deleteLocalFile, deleteObject, hashLocalFile, recordFromObjectTags, rememberWritten } from './act.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../../local/inside.js';
 import { getOne, type GetOutcome, localFile, putOne } from '../transfer/single.js';
@@ -114,6 +115,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
       continue;
     }
     const state = pairState(spec, pair, known);
+    keepListedTime(s, loc, state.record, state.remote, spec.dryRun);
     const verdict = decide(state);
     if (settledWithoutWork(verdict, tally)) continue;
     const work = workFor(s, spec, { pair, state, path, loc, root, tally }, verdict);
@@ -137,7 +139,7 @@ function pairState(spec: SyncSpec, pair: Pair, known: { records: SortedCursor<Ma
   const state: PairState = {
     direction: spec.direction, checksum: spec.checksum, delete: spec.delete, tagsRead: false,
     localBlocked: pair.blocked && `${pair.blocked.path}: ${pair.blocked.reason}`,
-    remote: pair.remote && { size: pair.remote.size, etag: pair.remote.etag },
+    remote: pair.remote && { size: pair.remote.size, etag: pair.remote.etag, lastModified: pair.remote.lastModified },
     record: pair.remote && recordState(known.records.seek(pair.rel)),
     local: pair.local && { size: pair.local.size, mtimeMs: wholeMs(pair.local.mtimeMs) },
   };
@@ -243,7 +245,22 @@ const failing = (label: string, message: string): SyncWork =>
   ({ label, bytes: 0, run: async () => { throw new Sse3Error('LOCAL_IO', message); } });
 
 export const recordState = (e: ManifestEntry | undefined): RecordState | undefined => e &&
-  { size: e.size, etag: e.etag, sha256: e.sha256, mtimeMs: e.mtimeMs ?? undefined, from: 'manifest', versionId: e.versionId };
+  { size: e.size, etag: e.etag, sha256: e.sha256, mtimeMs: e.mtimeMs ?? undefined, from: 'manifest', versionId: e.versionId,
+    fingerprint: e.fingerprint, lastModified: e.lastModified, modifiedBefore: e.modifiedBefore };
+
+/**
+ * A manifest record the listing confirmed by a bound of its time (a version sse3 wrote) keeps the listed time, so the
+ * next comparison is exact. Not in a dry run, which writes nothing.
+ */
+export function keepListedTime(s: Session, loc: S3Location, record: RecordState | undefined, remote: RemoteState | undefined,
+  dryRun: boolean): void {
+  if (dryRun || !record || !remote || record.from !== 'manifest' || record.fingerprint === undefined) return;
+  const listed = listedAsRecorded(record, remote);
+  if (listed.same && listed.pin) {
+    s.manifest.pinListed({ endpoint: s.conn.endpoint, ...loc, versionId: record.versionId ?? '', fingerprint: record.fingerprint,
+      size: record.size, etag: record.etag }, listed.pin);
+  }
+}
 
 /** A relative key that names a file under a folder: no empty, "." or ".." segment, no NUL. */
 const isLocalName = (rel: string): boolean => !rel.includes('\0') && rel.split('/').every((p) => p !== '' && p !== '.' && p !== '..');
@@ -259,7 +276,7 @@ export async function* listRelative(s: Session, scope: Scope, filter?: (rel: str
   for await (const o of listScope(s, scope)) {
     const rel = relativeKey(scope, o.key);
     if (filter && isLocalName(rel) && !filter(rel)) continue;
-    yield { rel, key: o.key, size: o.size, etag: o.etag };
+    yield { rel, key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified };
   }
 }
 

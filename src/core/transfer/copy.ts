@@ -1,7 +1,8 @@
 import { describeS3Error, type ErrorContext, s3ErrorName, statusOf } from '../../s3/errors.js';
-import type { ObjectBody } from '../../s3/objects.js';
+import type { ObjectBody, WriteOutput } from '../../s3/objects.js';
 import { formatS3Url } from '../../s3/url.js';
 import { newEntry } from '../../manifest/entry.js';
+import { writtenBefore } from '../recorded.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
@@ -193,7 +194,8 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   }
   req.events?.onBytes?.(info.size);
   const entry = newEntry({ endpoint: req.io.conn.endpoint, bucket: dest.bucket, key: dest.key }, { versionId: resp.VersionId,
-    fingerprint: dest.sseKey.fingerprint, size: info.size, sha256: info.sha256, etag: resp.CopyObjectResult?.ETag, mtimeMs: info.mtimeMs });
+    fingerprint: dest.sseKey.fingerprint, size: info.size, sha256: info.sha256, etag: resp.CopyObjectResult?.ETag, mtimeMs: info.mtimeMs,
+    modifiedBefore: writtenBefore((resp as WriteOutput).ServerDate) });
   req.io.manifest.record(entry);
   return { ...entry, parts: 1, method: 'server-side' };
 }

@@ -6,6 +6,7 @@ import { Sse3Error } from '../../errors.js';
 import { faultPoint } from '../../faults.js';
 import { assertEncryptedWith, confirmsKey, headWithKey } from '../keyed.js';
 import { META_UPLOAD, metadataFor, putTags, tagsFor, toTagging } from '../tags.js';
+import type { WriteOutput } from '../../s3/objects.js';
 import type { PartFeed, Part } from './feeds.js';
 import { notEncrypted, recordUpload, uploadLocation, uploadUrl } from './outcome.js';
 import { inFlightFor, MAX_PARTS } from './partsize.js';
@@ -27,8 +28,9 @@ export async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<
     const etags = await upload.sendParts(feed, inFlight);
     const { sha256, size } = await feed.digest();
     const done = await upload.complete(etags, sha256, size);
-    await tagAfterComplete(req, done.versionId, sha256);
-    return recordUpload(req, { versionId: done.versionId, size, sha256, etag: done.etag, parts: etags.length }, upload.uploadId);
+    const tagged = await tagAfterComplete(req, done.versionId, sha256);
+    return recordUpload(req, { versionId: done.versionId, size, sha256, etag: done.etag, parts: etags.length,
+      serverDate: tagged ?? done.serverDate }, upload.uploadId);
   } catch (e) {
     upload.cancel.abort();
     await inFlight.settle();
@@ -122,7 +124,7 @@ class MultipartUpload {
    * Check the whole plaintext, journal its checksum, complete, and prove with a HEAD that the stored object opens
    * with our key (some servers, Ceph RGW among them, return no ETag from Complete).
    */
-  async complete(etags: string[], sha256: string, size: number): Promise<{ versionId?: string; etag?: string }> {
+  async complete(etags: string[], sha256: string, size: number): Promise<{ versionId?: string; etag?: string; serverDate?: Date }> {
     const { CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
     const { target, io } = this.req;
     this.req.beforeCommit?.(sha256, size);
@@ -136,7 +138,8 @@ class MultipartUpload {
     this.#phase = 'committed';
     const etag = await this.#proveStored(done.VersionId);
     faultPoint('after-complete');
-    return { versionId: done.VersionId, etag: etag ?? done.ETag };
+    // The object is made when the upload completes: its LastModified is before that answer's time.
+    return { versionId: done.VersionId, etag: etag ?? done.ETag, serverDate: (done as WriteOutput).ServerDate };
   }
 
   /** HEAD the completed object with our key (the one keyed verdict): it must open with it. Returns its ETag. */
@@ -192,12 +195,16 @@ class MultipartUpload {
   }
 }
 
-/** Multipart objects get their checksum tag only now: Ceph RGW drops the tagging header of CreateMultipartUpload. */
-async function tagAfterComplete(req: UploadRequest, versionId: string | undefined, sha256: string): Promise<void> {
+/**
+ * Multipart objects get their checksum tag only now: Ceph RGW drops the tagging header of CreateMultipartUpload. Returns
+ * the time of the tagging's answer (the object's LastModified is before it), or undefined when it could not be tagged.
+ */
+async function tagAfterComplete(req: UploadRequest, versionId: string | undefined, sha256: string): Promise<Date | undefined> {
   try {
-    await putTags(req.io, { ...req.target, versionId }, tagsFor(req.target.sseKey.fingerprint, sha256));
+    return await putTags(req.io, { ...req.target, versionId }, tagsFor(req.target.sseKey.fingerprint, sha256));
   } catch (e) {
     req.events?.onWarning?.(`could not tag ${uploadUrl(req)} with its checksum (${statusOf(e) ?? ''} ${(e as Error).name}); ` +
       'the manifest still records it');
+    return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { newEntry } from '../../manifest/entry.js';
+import { writtenBefore } from '../recorded.js';
 import { formatS3Url } from '../../s3/url.js';
 import { versionIdOf } from '../../s3/version.js';
 import { Sse3Error } from '../../errors.js';
@@ -9,11 +10,14 @@ import type { UploadRequest, UploadResult } from './upload.js';
 export const uploadUrl = (req: UploadRequest): string => formatS3Url(req.target);
 export const uploadLocation = (req: UploadRequest) => ({ endpoint: req.io.conn.endpoint, bucket: req.target.bucket, key: req.target.key });
 
-/** The manifest row of a confirmed upload (a multipart one ends its journal entry in the same transaction). */
-export function recordUpload(req: UploadRequest, r: { versionId?: string; size: number; sha256: string; etag?: string; parts: number },
-  uploadId?: string): UploadResult {
+/**
+ * The manifest row of a confirmed upload (a multipart one ends its journal entry in the same transaction), with the time
+ * its version was last modified before: the server's clock at the write's answer (serverDate).
+ */
+export function recordUpload(req: UploadRequest, r: { versionId?: string; size: number; sha256: string; etag?: string; parts: number;
+  serverDate?: Date }, uploadId?: string): UploadResult {
   const entry = newEntry(uploadLocation(req), { versionId: r.versionId, fingerprint: req.target.sseKey.fingerprint, size: r.size,
-    sha256: r.sha256, etag: r.etag, mtimeMs: req.target.mtimeMs });
+    sha256: r.sha256, etag: r.etag, mtimeMs: req.target.mtimeMs, modifiedBefore: writtenBefore(r.serverDate) });
   if (uploadId) req.io.manifest.recordUpload(entry, uploadId);
   else req.io.manifest.record(entry);
   // The result says what the server answered: no version id from a bucket that is not versioning (JSON null).

@@ -33,7 +33,7 @@ export async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFil
   if (file) await file.assertUnchanged().catch((e) => removeWritten(req, resp.VersionId, e));
   faultPoint('after-put');
   req.events?.onBytes?.(body.length);
-  return recordUpload(req, { versionId: resp.VersionId, size: body.length, sha256, etag: resp.ETag, parts: 1 });
+  return recordUpload(req, { versionId: resp.VersionId, size: body.length, sha256, etag: resp.ETag, parts: 1, serverDate: resp.ServerDate });
 }
 
 /** Delete the version just written, then throw why; if it cannot be deleted, say so instead of "nothing was stored". */
