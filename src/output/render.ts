@@ -12,7 +12,7 @@ import type { UploadResult } from '../core/transfer/upload.js';
 import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { RetireCheck } from '../core/rotation/retire.js';
 import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
-import { s3VersionId } from '../s3/version.js';
+import { namesVersion, s3VersionId } from '../s3/version.js';
 import type { ListedObject } from '../s3/list.js';
 import type { Rendered } from './batch.js';
 import { humanBytes, type Output } from './output.js';
@@ -195,7 +195,7 @@ export function verifyLine(out: Output, r: VerifyResult): string {
   const e = r.entry;
   const status = r.status === 'ok' ? out.c.green('✓ OK') : VERIFY_STATUSES[r.status].exitCode === 0
     ? out.c.yellow(`✓ ${VERIFY_STATUSES[r.status].text}`) : out.c.red(`✗ ${VERIFY_STATUSES[r.status].text}`);
-  return `${status}  ${formatS3Url(e)}${e.versionId ? ` (version ${e.versionId})` : ''}  key ${out.c.cyan(e.fingerprint)}` +
+  return `${status}  ${formatS3Url(e)}${namesVersion(e.versionId) ? ` (version ${e.versionId})` : ''}  key ${out.c.cyan(e.fingerprint)}` +
     (r.detail ? `: ${r.detail}` : '');
 }
 
@@ -275,7 +275,7 @@ export const adoptJson = (r: AdoptResult) => ({ ok: r.status !== 'no-key', url: 
 /** One adopt result: what sse3 now knows about the object version. */
 export function renderAdopted(out: Output, r: AdoptResult, candidates: number): Rendered {
   const c = out.c;
-  const what = `${r.url}${r.versionId ? `  version ${r.versionId}` : ''}`;
+  const what = `${r.url}${namesVersion(r.versionId) ? `  version ${r.versionId}` : ''}`;
   const key = r.fingerprint ? `key ${c.cyan(r.fingerprint)}` : '';
   const line = {
     'adopted': `${c.green('✓')} adopted  ${what}  ${key}${r.via === 'tag' ? ' (from its sse3-fp tag)' : ''}` +
@@ -359,7 +359,7 @@ export function renderRemoved(out: Output, r: RemoveResult): Rendered {
 
 /** rm --dry-run: one object version that would be deleted. */
 export const renderWouldDelete = (t: RemoveTarget): Rendered => ({
-  line: `(dry run) would delete ${formatS3Url(t)}${t.versionId ? `  version ${t.versionId}` : ''}`,
+  line: `(dry run) would delete ${formatS3Url(t)}${namesVersion(t.versionId) ? `  version ${t.versionId}` : ''}`,
   json: { ok: true, dryRun: true, url: formatS3Url(t), key: t.key, versionId: t.versionId || null },
 });
 

@@ -20,3 +20,9 @@ export const recordedVersionId = (kept: string | null | undefined): string => ke
 
 /** A kept version id as S3 names it, for a person to read: '' is S3's "null". */
 export const s3VersionId = (kept: string): string => kept || NULL_VERSION_ID;
+
+/**
+ * Whether a person's line names the version: not for S3's "null" one, which every object of a bucket that never had
+ * versioning is (those lines read as before); JSON always carries the id.
+ */
+export const namesVersion = (kept: string): boolean => kept !== '' && kept !== NULL_VERSION_ID;
