@@ -26,3 +26,9 @@ export const s3VersionId = (kept: string): string => kept || NULL_VERSION_ID;
  * versioning is (those lines read as before); JSON always carries the id.
  */
 export const namesVersion = (kept: string): boolean => kept !== '' && kept !== NULL_VERSION_ID;
+
+/**
+ * Whether a version id names one write, whose content never changes. S3's "null" version does not: every write while
+ * versioning is off or suspended replaces it in place.
+ */
+export const namesOneWrite = (kept: string): boolean => kept !== '' && kept !== NULL_VERSION_ID;

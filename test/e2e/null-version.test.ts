@@ -11,9 +11,9 @@ const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const rows = async (home: Home) => ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary);
 
-async function enableVersioning(bucket: string): Promise<void> {
+async function enableVersioning(bucket: string, status: 'Enabled' | 'Suspended' = 'Enabled'): Promise<void> {
   const s3 = await import('@aws-sdk/client-s3');
-  await (await adminClient()).send(new s3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  await (await adminClient()).send(new s3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }));
 }
 
 /** What aws-cli lists: each version as [key, versionId, isLatest], and the delete markers. */
@@ -121,6 +121,24 @@ test('adopt records and tags the null version itself (not the current one); rm -
     await ok(['rm', `s3://${bucket}/doc`, '--all-versions', '--yes'], { home });
     assert.deepEqual(await awsVersions(bucket), { versions: [], markers: 0 });
     assert.deepEqual(await rows(home), []);
+  });
+
+test('versioning suspended: a put replaces the null version and its record; rm replaces it with a marker, and its record goes',
+  { timeout: 120_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket('nulls');
+    const k = await makeKeyFile(home, 'k');
+    await enableVersioning(bucket);
+    const v1 = (await putData(home, `s3://${bucket}/o`, randomBytes(50), k.ref)).versionId;
+    await enableVersioning(bucket, 'Suspended');
+    await putData(home, `s3://${bucket}/o`, randomBytes(60), k.ref);
+    await putData(home, `s3://${bucket}/o`, randomBytes(70), k.ref);
+    assert.deepEqual((await rows(home)).map((r) => [r.versionId, r.size]).sort(), [[v1, 50], ['null', 70]].sort());
+    const rm = ndjson((await ok(['rm', `s3://${bucket}/o`, '--json'], { home })).out)[0];
+    assert.equal(rm.markerCreated, 'null');
+    const listed = await awsVersions(bucket);
+    assert.deepEqual([listed.versions.map((v) => v[1]), listed.markers], [[v1], 1]);
+    assert.deepEqual((await rows(home)).map((r) => r.versionId), [v1], 'the null version is gone, and so is its record');
   });
 
 function s3(bucket: string): string {

@@ -29,7 +29,7 @@ test('verify: a status per object version, exit codes by the worst problem, and 
     assert.equal(doc.ok, code === 0);
     assert.equal(doc.deep, false);
     assert.deepEqual(doc.objects.map((o: VerifyObject) => [o.url, o.versionId, o.fingerprint, o.status]),
-      [[`s3://${bucket}/${object}`, null, fingerprint, status]]);
+      [[`s3://${bucket}/${object}`, 'null', fingerprint, status]]);
     assert.equal(doc.counts[status], 1);
     assert.equal(Object.values(doc.counts as Record<string, number>).reduce((a, b) => a + b), 1);
     assert.equal(doc.error?.exitCode, code === 0 ? undefined : code);

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { sameVersion } from '../../src/core/recorded.js';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION, parseManifestDocument } from '../../src/manifest/document.js';
 import { ManifestStore, newEntry } from '../../src/manifest/store.js';
 import { tempDir } from '../support/tempdir.js';
@@ -59,4 +60,17 @@ test('export and import keep "null" as the version it names; an older export\'s 
     assert.deepEqual(copy.versions(LOC).map((v) => [v.versionId, v.fingerprint]), [['v2', FP_B], ['null', FP_A]]);
     copy.close();
   }
+});
+
+test('a listed "null" version is the recorded one only while its time says so: every unversioned write replaces it', () => {
+  const t1 = new Date('2026-12-01T10:00:00.000Z');
+  const t2 = new Date('2026-12-01T11:00:00.000Z');
+  const record = { versionId: 'null', size: 5, etag: 'e', lastModified: t1.toISOString(), modifiedBefore: null };
+  assert.deepEqual(sameVersion(record, { versionId: 'null', size: 5, etag: 'e', lastModified: t1 }), { same: true });
+  assert.deepEqual(sameVersion(record, { versionId: 'null', size: 5, etag: 'e', lastModified: t2 }), { same: false, why: 'changed' },
+    'overwritten in place, same size and ETag (Ceph keeps a re-encrypted object\'s ETag)');
+  assert.deepEqual(sameVersion({ ...record, versionId: 'v1' }, { versionId: 'null', size: 5, etag: 'e', lastModified: t1 }),
+    { same: false, why: 'changed' });
+  assert.deepEqual(sameVersion({ ...record, versionId: 'v1' }, { versionId: 'v1', size: 5, etag: 'e', lastModified: t2 }),
+    { same: true, pin: t2.toISOString() }, 'a version id that names one write never changes');
 });

@@ -2,7 +2,7 @@ import { Sse3Error } from '../../errors.js';
 import { describeS3Error } from '../../s3/errors.js';
 import { listLevel } from '../../s3/list.js';
 import { formatS3Url, parseS3Url } from '../../s3/url.js';
-import { versionIdOf } from '../../s3/version.js';
+import { NULL_VERSION_ID, versionIdOf } from '../../s3/version.js';
 import { noSuchVersion, versionKind } from './versions.js';
 import type { Io } from '../context.js';
 import { type RetireCheck, retirementChecks } from '../rotation/retire.js';
@@ -98,10 +98,11 @@ export async function removeVersion(io: Io, t: RemoveTarget): Promise<RemoveResu
     throw describeS3Error(e, { op: 'delete', url });
   }
   const location = { endpoint: io.conn.endpoint, bucket: t.bucket, key: t.key };
-  // Versioning on: a delete without a version only hides the object behind a marker, and every version stays.
+  // Versioning on: a delete without a version only hides the object behind a marker, and every version stays. Versioning
+  // suspended: the marker is the new "null" version, which replaces the one that was there (its row goes).
   const marker = versionIdOf(resp.VersionId);
   const markerCreated = !t.versionId && resp.DeleteMarker && marker ? marker : null;
-  const row = markerCreated ? undefined : io.manifest.lookup(location, t.versionId);
+  const row = markerCreated && markerCreated !== NULL_VERSION_ID ? undefined : io.manifest.lookup(location, t.versionId);
   const forgotten = row && io.manifest.remove(location, t.versionId) ? [row.fingerprint] : [];
   return { url, bucket: t.bucket, key: t.key, versionId: t.versionId, markerCreated, deleteMarker: Boolean(t.deleteMarker), forgotten };
 }
