@@ -10,6 +10,8 @@ export const ExitCode = {
   INTEGRITY: 4,
   UNREACHABLE: 5,
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM: 128 + 15, as shells report it, so a supervisor tells it from a user's Ctrl-C (130). */
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -32,6 +34,7 @@ export type ErrorCode =
   | 'NO_OBJECT'
   | 'ACCESS_DENIED'
   | 'CREDENTIALS'
+  | 'CLOCK_SKEW'
   | 'UNREACHABLE'
   | 'TLS'
   | 'LOCAL_IO'
@@ -60,6 +63,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   NO_OBJECT: ExitCode.FAILED,
   ACCESS_DENIED: ExitCode.FAILED,
   CREDENTIALS: ExitCode.FAILED,
+  // The server refused the request's time, even after sse3 signed at the server's time: a clock to set right.
+  CLOCK_SKEW: ExitCode.FAILED,
   UNREACHABLE: ExitCode.UNREACHABLE,
   TLS: ExitCode.UNREACHABLE,
   LOCAL_IO: ExitCode.FAILED,
@@ -100,7 +105,7 @@ export const exitCodeOf = (e: unknown): ExitCode => (e instanceof Sse3Error ? e.
  * failed its integrity check (4) before it learns that a key was missing (3), a server was unreachable (5), or
  * something else failed (1).
  */
-const SEVERITY: readonly ExitCode[] = [ExitCode.INTERRUPTED, ExitCode.INTEGRITY, ExitCode.KEY, ExitCode.UNREACHABLE,
+const SEVERITY: readonly ExitCode[] = [ExitCode.TERMINATED, ExitCode.INTERRUPTED, ExitCode.INTEGRITY, ExitCode.KEY, ExitCode.UNREACHABLE,
   ExitCode.USAGE, ExitCode.FAILED];
 
 /** The exit status for a set of item outcomes: the most severe one; OK when there is none. */

@@ -1,10 +1,9 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { Sse3Error } from '../errors.js';
 import { isFingerprint } from '../keys/key.js';
+import { exactSize, MAX_PART_SIZE, MIN_PART_SIZE } from '../core/transfer/partsize.js';
 
 // The options several commands share, and what turns their values into what the commands take.
-
-const MiB = 1024 * 1024;
 
 export const positiveInt = (what: string) => (value: string): number => {
   const n = Number(value);
@@ -30,28 +29,48 @@ export const collect = (value: string, previous: string[] | undefined): string[]
 export const candidateKeysOption = (flags: string, what: string) => new Option(flags, `${KEY_HELP}; ${what}`).argParser(collect);
 
 /** Part size and parts in flight, for every command that moves bytes. Without --part-size sse3 picks one. */
-export const partSizeOption = () => new Option('--part-size <MiB>',
-  'multipart part size in MiB, 5 to 5120 (default: 8, grown to stay within 10,000 parts)').argParser(positiveInt('--part-size'));
+export const partSizeOption = () => new Option('--part-size <size>',
+  'multipart part size, 5MiB to 5GiB; a plain number is MiB (default: 8MiB, grown to stay within 10,000 parts)').argParser(partSizeArg);
 export const concurrencyOption = () => new Option('--concurrency <n>', 'parts in flight per object')
   .argParser(positiveInt('--concurrency')).default(4);
 export const jobsOption = (what: string) => new Option('--jobs <n>', what).argParser(positiveInt('--jobs')).default(8);
 export const serverSideOption = () => new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
   .choices(['auto', 'never'] as const).default('auto' as const);
 
-/** S3 takes parts of 5 MiB to 5 GiB (the last may be smaller): a size outside that is refused before anything is sent. */
-export function partSizeBytes(mib: number | undefined): number | undefined {
-  if (mib === undefined) return undefined;
-  if (mib < 5 || mib > 5120) {
-    throw new Sse3Error('USAGE', `--part-size ${mib} is out of range: S3 takes parts of 5 to 5120 MiB (5 GiB)`,
-      'leave it out and sse3 picks one, or pass e.g. --part-size 64');
+const SIZE_UNITS: Record<string, bigint> = { b: 1n, kib: 1024n, mib: 1024n ** 2n, gib: 1024n ** 3n };
+/** Decimal digits, an optional fraction, an optional binary unit: nothing JavaScript's Number() also takes (0x10, 1e1, " 8"). */
+const SIZE = /^(\d+)(?:\.(\d+))?(b|kib|mib|gib)?$/i;
+
+/**
+ * --part-size as bytes: 8 (MiB, as the option always took), 8MiB, 512KiB, 5.5MiB, 1GiB — a whole number of bytes.
+ * Decimal units (MB) are refused rather than guessed: tools disagree on whether they mean 10^6 or 2^20.
+ */
+export function partSizeArg(value: string): number {
+  const m = SIZE.exec(value);
+  const unit = SIZE_UNITS[(m?.[3] ?? 'mib').toLowerCase()];
+  const fraction = m?.[2] ?? '';
+  const scaled = m ? (BigInt(m[1] + fraction) * unit) : 0n;
+  const divisor = 10n ** BigInt(fraction.length);
+  if (!m || scaled % divisor !== 0n || scaled / divisor > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new InvalidArgumentError('--part-size takes a size such as 8, 8MiB, 512KiB or 1GiB (a plain number is MiB; units B, KiB, MiB, GiB).');
   }
-  return mib * MiB;
+  return Number(scaled / divisor);
+}
+
+/** S3 takes parts of 5 MiB to 5 GiB (the last may be smaller): a size outside that is refused before anything is sent. */
+export function partSizeBytes(bytes: number | undefined): number | undefined {
+  if (bytes === undefined) return undefined;
+  if (bytes < MIN_PART_SIZE || bytes > MAX_PART_SIZE) {
+    throw new Sse3Error('USAGE', `--part-size ${exactSize(bytes)} is out of range: S3 takes parts of 5 MiB to 5 GiB`,
+      'leave it out and sse3 picks one, or pass e.g. --part-size 64MiB');
+  }
+  return bytes;
 }
 
 /** What the option adapters read of the parsed command. */
 type Parsed = { getOptionValueSource(key: string): string | undefined };
 
-/** --part-size, given in MiB, as the bytes the commands take. */
+/** --part-size, parsed to bytes, within S3's part sizes. */
 export const withPartSize = <O extends { partSize?: number }>(o: O): O => ({ ...o, partSize: partSizeBytes(o.partSize) });
 
 /** Small objects in flight: the command's default (more than --jobs's default) unless --jobs was given. */

@@ -7,27 +7,40 @@ import type { Output } from '../output/output.js';
 import { sse3Paths } from '../paths.js';
 import type { Action } from './lazy.js';
 
+type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** The exit status a stop signal gives: 130 for Ctrl-C (SIGINT), 143 for SIGTERM, as shells report them. */
+const exitForSignal = (signal: StopSignal): ExitCode => (signal === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED);
+
 /** The error to report for what an action threw: an interruption or a damaged manifest said as such. */
-function reported(e: unknown, interrupted: boolean, out: Output): unknown {
+function reported(e: unknown, stoppedBy: StopSignal | undefined, out: Output): unknown {
   // Data already streamed to stdout cannot be taken back: never claim otherwise.
-  if (interrupted && !(e instanceof Sse3Error && e.code !== 'INTERRUPTED')) {
-    return new Sse3Error('INTERRUPTED', out.stdoutIsData ? 'interrupted; what already went to stdout is incomplete'
-      : 'interrupted; nothing partial was kept');
+  if (stoppedBy !== undefined && !(e instanceof Sse3Error && e.code !== 'INTERRUPTED')) {
+    const how = stoppedBy === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
+    return new Sse3Error('INTERRUPTED', out.stdoutIsData ? `${how}; what already went to stdout is incomplete`
+      : `${how}; nothing partial was kept`, undefined, { exitCode: exitForSignal(stoppedBy) });
+  }
+  // A batch stopped by SIGTERM exits as terminated, not as Ctrl-C (its items' interruptions say 130).
+  if (stoppedBy === 'SIGTERM' && e instanceof Sse3Error && e.exitCode === ExitCode.INTERRUPTED) {
+    return new Sse3Error(e.code, e.message, e.hint, { cause: e.cause, exitCode: ExitCode.TERMINATED });
   }
   // Damage SQLite finds only when it reads a page: the manifest is named as at open, with the way back.
   return isDamage(e) ? damagedManifest(sse3Paths().manifestFile, e, listBackups(sse3Paths().manifestFile)[0]?.path) : e;
 }
 
-/** Run an action with Ctrl-C (and SIGTERM) turned into a clean abort: temp files removed, exit 130. */
+/**
+ * Run an action with Ctrl-C and SIGTERM turned into a clean abort: temp files removed, exit 130 (SIGINT) or
+ * 143 (SIGTERM). A second signal exits at once, with the status of the first.
+ */
 export async function runAction(action: Action, out: Output): Promise<ExitCode> {
   const controller = new AbortController();
   // Every transfer of a batch listens on this one signal.
   setMaxListeners(0, controller.signal);
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
+  let stoppedBy: StopSignal | undefined;
+  const onSignal = (signal: StopSignal) => {
     removeLiveTempFiles();
-    if (interrupts > 1) process.exit(ExitCode.INTERRUPTED);
+    if (stoppedBy !== undefined) process.exit(exitForSignal(stoppedBy));
+    stoppedBy = signal;
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -38,7 +51,7 @@ export async function runAction(action: Action, out: Output): Promise<ExitCode> 
     await action(out, controller.signal);
     return ExitCode.OK;
   } catch (e) {
-    const err = reported(e, controller.signal.aborted, out);
+    const err = reported(e, stoppedBy, out);
     out.error(err);
     return err instanceof Sse3Error ? err.exitCode : ExitCode.FAILED;
   } finally {

@@ -9,6 +9,7 @@ import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne } from '../core/transfer/single.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js';
+import { localPathOf } from '../local/names.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { writeKeyRef } from '../keys/write-ref.js';
@@ -65,7 +66,7 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   }
   const from = parseS3Url(src, { requireKey: true });
   if (!isS3Url(dst)) {
-    const to = stdout ?? await localTarget(dst, from.key);
+    const to = stdout ?? await localTarget(dst, from);
     return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) => getOne(s, from, to, {}, ev)));
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
@@ -113,7 +114,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
             renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)), o.size);
         } else {
           yield item(label, async (ev) => {
-            const got = await getOne(s, srcLoc, await localPathUnder(root!, rel), { regularOnly: true }, ev);
+            const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true }, ev);
             if (!got.encrypted) plain++;
             return renderTransferItem(out, label, renderGet(out, got));
           }, o.size);
@@ -126,9 +127,9 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     nothing, summary });
 }
 
-/** Where an object's relative key lands under the destination folder, its folder made: never outside it. */
-async function localPathUnder(root: WriteRoot, rel: string): Promise<string> {
-  const path = resolve(root.path, ...rel.split('/'));
+/** Where an object's relative key lands under the destination folder (local/names.ts), its folder made: never outside it. */
+async function localPathUnder(root: WriteRoot, rel: string, url: string): Promise<string> {
+  const path = localPathOf(root.path, rel, url);
   await makeFolderInside(root, path);
   return path;
 }

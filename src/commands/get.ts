@@ -10,11 +10,13 @@ export interface GetOptions {
   /** --key, repeatable: candidate keys. */
   key?: string[];
   versionId?: string;
+  /** The URL's key exactly as written, a trailing "/" included. */
+  exact?: boolean;
 }
 
 export async function get(src: string, dst: string | undefined, opts: GetOptions, { g, out, signal }: CommandRun): Promise<void> {
-  const loc = parseS3Url(src, { requireKey: true });
-  const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc.key);
+  const loc = parseS3Url(src, { requireKey: true, exact: opts.exact });
+  const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>

@@ -10,10 +10,12 @@ export interface HeadOptions {
   /** --key, repeatable: candidate keys. */
   key?: string[];
   versionId?: string;
+  /** The URL's key exactly as written, a trailing "/" included. */
+  exact?: boolean;
 }
 
 export async function head(src: string, opts: HeadOptions, { g, out, signal }: CommandRun): Promise<void> {
-  const loc = parseS3Url(src, { requireKey: true });
+  const loc = parseS3Url(src, { requireKey: true, exact: opts.exact });
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const report = await withSpinner(out, `head ${formatS3Url(loc)}`, () =>

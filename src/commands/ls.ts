@@ -50,7 +50,8 @@ async function show(s: Session, out: Output, bucket: string, prefix: string, opt
     }
   })();
   let n = 0;
-  const name = (key: string) => (opts.recursive ? key : key.slice(prefix.length));
+  // The object whose key is the folder itself ("dir/" with content, listed in s3://b/dir/) has no name relative to it.
+  const name = (key: string) => (opts.recursive ? key : key.slice(prefix.length) || key);
   const describe = async (e: LevelEntry) => e.kind === 'prefix' ? renderListedPrefix(bucket, e.prefix, name(e.prefix))
     : e.deleteMarker ? renderDeleteMarker(out, bucket, e, name(e.key))
     : renderListedRow(out, await describeListed(s, bucket, e, opts), name(e.key), Boolean(opts.versions));

@@ -11,6 +11,8 @@ export interface RmOptions {
   recursive?: boolean;
   versionId?: string;
   allVersions?: boolean;
+  /** The URL's key exactly as written, a trailing "/" included: one object, not a folder. */
+  exact?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   jobs: number;
@@ -20,6 +22,9 @@ export interface RmOptions {
 export async function rm(target: string, opts: RmOptions, { g, out, signal }: CommandRun): Promise<void> {
   if (opts.versionId !== undefined && (opts.recursive || opts.allVersions)) {
     throw new Sse3Error('USAGE', '--version-id names one version of one object: it goes with neither --recursive nor --all-versions');
+  }
+  if (opts.exact && opts.recursive) {
+    throw new Sse3Error('USAGE', '--exact names one object (its key ending in "/"), --recursive everything under a folder: give one of them');
   }
   const s = await openSession(g, { signal, out });
   try {

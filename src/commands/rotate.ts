@@ -19,35 +19,49 @@ import { renderResumed, renderRotated, retireAdvice, rotateSummary, settledLine 
 
 export interface RotateOptions extends Tuning {
   to?: string;
-  from?: string;
+  /** The key the objects are under now: one (given more than once, it is refused, never silently the last). */
+  from?: string[];
   recursive?: boolean;
   fingerprint?: string;
   resume?: boolean;
-  /** With --resume: keys the journalled rotations need (repeatable). */
+  /** Candidate keys (repeatable), tried by fingerprint; with --resume, keys the journalled rotations need. */
   key?: string[];
   jobs: number;
   /** Objects under 1 MiB in flight (default SMALL_OBJECT_JOBS; --jobs when given). */
   smallJobs?: number;
 }
 
-export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
-  : Promise<void> {
-  const modes = [target !== undefined, opts.fingerprint !== undefined, Boolean(opts.resume)].filter(Boolean).length;
+/**
+ * What the options ask for, checked before any key is loaded: exactly one of an object, a scope (--recursive), a
+ * key (--fingerprint, optionally within a bucket or prefix) or --resume; one --from (the key the objects are under
+ * now); --key gives candidates, tried by fingerprint as get, verify and cp do.
+ */
+function checkModes(target: string | undefined, opts: RotateOptions): void {
+  const modes = [target !== undefined || opts.fingerprint !== undefined, Boolean(opts.resume)].filter(Boolean).length;
   if (modes !== 1) {
-    throw new Sse3Error('USAGE', 'say what to rotate: s3://BUCKET/KEY, s3://BUCKET/PREFIX/ --recursive, --fingerprint FP, or --resume');
+    throw new Sse3Error('USAGE', 'say what to rotate: s3://BUCKET/KEY, s3://BUCKET/PREFIX/ --recursive, --fingerprint FP ' +
+      '[s3://BUCKET[/PREFIX]], or --resume');
   }
   if (!opts.resume && !opts.to) throw new Sse3Error('USAGE', 'rotate needs the new key: --to REF');
-  if (!opts.resume && opts.key) {
-    throw new Sse3Error('USAGE', '--key goes with --resume (keys an interrupted rotation needs)', 'name the keys with --to and --from');
+  if ((opts.from?.length ?? 0) > 1) {
+    throw new Sse3Error('USAGE', `--from takes one key, the one the objects are under now (given ${opts.from!.length} times)`,
+      'to offer several keys, give each with --key REF (repeatable): each object is opened with the one of its fingerprint');
   }
+  if (opts.resume && opts.from?.length) throw new Sse3Error('USAGE', '--from does not go with --resume', 'give the keys with --key REF');
+}
+
+export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
+  : Promise<void> {
+  checkModes(target, opts);
   const newKey = opts.to ? await loadKey(parseKeyRef(opts.to)) : undefined;
-  const fromKey = opts.from ? await loadKey(parseKeyRef(opts.from)) : undefined;
+  const fromKey = opts.from?.length ? await loadKey(parseKeyRef(opts.from[0]!)) : undefined;
   const known = [newKey, fromKey].filter((k): k is SseCKey => k !== undefined);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known });
   try {
     if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
     for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.info(settledLine(out, r));
+    if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKey!, fromKey);
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
       const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey));
@@ -55,14 +69,21 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
       out.show(renderRotated(out, r, await retirementChecks(s, moved, [loc.bucket], { jobs: opts.jobs })));
       return;
     }
-    const objects = target !== undefined ? objectsInScope(s, parseScope(target)) : objectsUnderKey(s, opts.fingerprint!);
-    const nothing = target !== undefined ? `nothing under ${formatScope(parseScope(target))} to rotate`
-      : `no object's current version is recorded under key ${opts.fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
-    const whole = target !== undefined && parseScope(target).prefix === '' ? parseScope(target).bucket : undefined;
-    await rotateMany(s, objects, opts, out, newKey!, fromKey, { nothing, scope: target && formatScope(parseScope(target)), whole });
+    const scope = parseScope(target!);
+    await rotateMany(s, objectsInScope(s, scope), opts, out, newKey!, fromKey, { nothing: `nothing under ${formatScope(scope)} to rotate`,
+      scope: formatScope(scope), whole: scope.prefix === '' ? scope.bucket : undefined });
   } finally {
     s.close();
   }
+}
+
+/** --fingerprint: the current versions the manifest records under the key, on this endpoint or within a bucket or prefix. */
+async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
+  newKey: SseCKey, fromKey: SseCKey | undefined): Promise<void> {
+  const scope = target === undefined ? undefined : parseScope(target);
+  const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
+    : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
+  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey, { nothing });
 }
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {

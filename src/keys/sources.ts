@@ -238,7 +238,8 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
       }
     }
   } catch (e) {
-    problems.push((e as Error).message);
+    // The keychain as a whole could not be read (locked, no Secret Service): what to do about it goes with the reason.
+    problems.push(e instanceof Sse3Error && e.hint ? `${e.message}: ${e.hint}` : (e as Error).message);
   }
   return { keys, problems, complete: true };
 }

@@ -5,7 +5,7 @@ import { errorJson, itemErrorJson, type Output } from './output.js';
 import { BatchProgress, withProgress } from './progress.js';
 
 /** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
-type SummaryText = { json: Record<string, unknown>; line: string; failure?: string; hint?: string };
+type SummaryText = { json: Record<string, unknown>; line: string | string[]; failure?: string; hint?: string };
 
 export interface BatchItem<R> {
   label: string;
@@ -62,7 +62,7 @@ interface BatchSink {
   result(r: Rendered): void;
   error(label: string, e: Error): void;
   /** The summary's JSON and line; failure, when an item failed, is thrown once the summary is out. */
-  close(json: Record<string, unknown>, line: string, failure: Sse3Error | undefined): void;
+  close(json: Record<string, unknown>, line: string | string[], failure: Sse3Error | undefined): void;
 }
 
 function ndjsonSink(out: Output): BatchSink {

@@ -1,7 +1,6 @@
-import { stripVTControlCharacters } from 'node:util';
-import type { ChalkInstance } from 'chalk';
 import { Sse3Error } from '../errors.js';
 import { NOT_SHOWN, typedKeysPattern } from '../keys/likeness.js';
+import { LINE_BREAK, styles, type Styles, terminalText, unstyled } from './terminal.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -33,8 +32,6 @@ export function colorLevel(flag: boolean | undefined, isTTY: boolean, env: NodeJ
   return /truecolor|24bit/.test(env.COLORTERM ?? '') ? 3 : /256/.test(env.TERM ?? '') ? 2 : 1;
 }
 
-const plain = new Proxy({}, { get: () => (s: string) => s }) as unknown as ChalkInstance;
-
 /**
  * The only place that writes to the terminal. Data and results go to stdout
  * (results move to stderr when stdout carries data); messages go to stderr.
@@ -51,13 +48,14 @@ export class Output {
   stdoutIsData = false;
   /** Set while a batch runs: its bars replace the single-transfer bar. */
   batch?: import('./progress.js').BatchProgress;
-  c: ChalkInstance = plain;
+  /** Colours for human text (terminal.ts): none until init() finds a stream that shows them. */
+  c: Styles = unstyled;
   readonly #stdout: NodeJS.WriteStream;
   readonly #stderr: NodeJS.WriteStream;
   readonly #colorFlag?: boolean;
   /** A JSON document (or NDJSON line) is on stdout: an error must not add a second document after it. */
   #wroteJson = false;
-  /** Streams that get no colour: text rendered with colour for the other stream is written without escape codes. */
+  /** Streams that get no colour: human text is written to them without escape codes. */
   readonly #plain = new Set<NodeJS.WriteStream>();
   /** The key-shaped parts of what the user typed (see OutputOptions.typed), or none. */
   readonly #typedKeys?: RegExp;
@@ -77,18 +75,12 @@ export class Output {
     return this.#stderr;
   }
 
-  /** Load chalk only when colour will be used: it is not free at start-up. */
+  /** Which stream gets colour, decided once. */
   async init(): Promise<this> {
-    const levels = [this.#stdout, this.#stderr].map((stream) => {
-      const level = colorLevel(this.#colorFlag, Boolean(stream.isTTY), process.env);
-      if (level === 0) this.#plain.add(stream);
-      return level;
-    });
-    const level = Math.max(...levels) as 0 | 1 | 2 | 3;
-    if (level > 0) {
-      const { Chalk } = await import('chalk');
-      this.c = new Chalk({ level });
+    for (const stream of [this.#stdout, this.#stderr]) {
+      if (colorLevel(this.#colorFlag, Boolean(stream.isTTY), process.env) === 0) this.#plain.add(stream);
     }
+    if (this.#plain.size < 2) this.c = styles;
     return this;
   }
 
@@ -102,9 +94,21 @@ export class Output {
     stream.write(this.redacted(text));
   }
 
-  /** Text for a stream, without escape codes when that stream gets no colour. */
+  /**
+   * Human text for a stream as the terminal is to show it: what looks like a typed key left out, every non-printable
+   * character of a name escaped, colour only where the stream takes it (terminal.ts).
+   */
   #write(stream: NodeJS.WriteStream, text: string): void {
-    this.#emit(stream, this.#plain.has(stream) ? stripVTControlCharacters(text) : text);
+    stream.write(this.#shown(stream, text));
+  }
+
+  #shown(stream: NodeJS.WriteStream, text: string): string {
+    return terminalText(this.redacted(text), !this.#plain.has(stream));
+  }
+
+  /** Human text for stderr's bars, spinners and lines above them, as #write makes it. */
+  terminal(text: string): string {
+    return this.#shown(this.#stderr, text);
   }
 
   /** A command's result: human lines, or one JSON document with --json. */
@@ -116,10 +120,10 @@ export class Output {
       return;
     }
     if (this.quiet) return;
-    const text = (Array.isArray(human) ? human : [human]).join('\n');
+    const text = (Array.isArray(human) ? human : [human]).join(LINE_BREAK);
     // Above the bars, when both share the terminal.
     if (this.batch && stream.isTTY) this.batch.log(text);
-    else this.#write(stream, text + '\n');
+    else this.#write(stream, text + LINE_BREAK);
   }
 
   /**
@@ -181,9 +185,9 @@ export class Output {
   }
 
   /** The closing line of a batch: `{"summary": …}` with --json, else a human line on stderr. */
-  summary(json: Record<string, unknown>, human: string): void {
+  summary(json: Record<string, unknown>, human: string | string[]): void {
     if (this.json) this.ndjson({ summary: json });
-    else this.info(human);
+    else this.info(Array.isArray(human) ? human.join(LINE_BREAK) : human);
   }
 
   /** A person can answer a question: stdin and stderr are terminals. */
@@ -196,7 +200,7 @@ export class Output {
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: this.#stderr });
     try {
-      return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
+      return /^(y|yes)$/i.test((await rl.question(this.terminal(`${question} [y/N] `))).trim());
     } finally {
       rl.close();
     }
@@ -212,8 +216,8 @@ export class Output {
 
   /** A line on stderr, above the progress bars while they are shown. */
   #message(line: string): void {
-    if (this.batch) this.batch.log(this.redacted(this.#plain.has(this.#stderr) ? stripVTControlCharacters(line) : line));
-    else this.#write(this.#stderr, line + '\n');
+    if (this.batch) this.batch.log(line);
+    else this.#write(this.#stderr, line + LINE_BREAK);
   }
 
   /**
@@ -224,8 +228,8 @@ export class Output {
     const err = e instanceof Sse3Error ? e
       : new Sse3Error('S3', `unexpected error: ${(e as Error)?.message ?? String(e)}`,
         'this is a bug in sse3; rerun with --debug and report it');
-    this.#write(this.#stderr, `${this.c.red('error:')} ${err.message}\n`);
-    if (err.hint) this.#write(this.#stderr, `${this.c.dim('hint:')} ${err.hint}\n`);
+    this.#write(this.#stderr, `${this.c.red('error:')} ${err.message}${LINE_BREAK}`);
+    if (err.hint) this.#write(this.#stderr, `${this.c.dim('hint:')} ${err.hint}${LINE_BREAK}`);
     if (this.debug) {
       const cause = (err.cause ?? (e !== err ? e : undefined)) as Error | undefined;
       this.#emit(this.#stderr, `${(cause ?? err).stack ?? ''}\n`);

@@ -24,7 +24,7 @@ interface Counter {
   started: number;
 }
 
-/** bytes, rate and ETA for one bar. */
+/** bytes, rate and ETA for one bar, as human text (Output.terminal shows it). */
 function transferLine(out: Output, label: string, c: Counter, width: number): string {
   const filled = c.total > 0 ? Math.round(width * Math.min(1, c.done / c.total)) : 0;
   const secs = Math.max((Date.now() - c.started) / 1000, 0.001);
@@ -66,7 +66,7 @@ export class BatchProgress {
     this.#out = out;
     this.#multi = multi;
     this.#display = display;
-    this.#total = multi.create(1, 0, {}, { format: () => this.#totalLine() });
+    this.#total = multi.create(1, 0, {}, { format: () => out.terminal(this.#totalLine()) });
   }
 
   static async create(out: Output, display: BatchDisplay = {}): Promise<BatchProgress | undefined> {
@@ -100,14 +100,15 @@ export class BatchProgress {
     this.#total.update(0);
   }
 
+  /** Human text above the bars (Output's lines), shown as Output.terminal makes it. */
   log(line: string): void {
-    this.#multi.log(line + '\n');
+    this.#multi.log(this.#out.terminal(line) + '\n');
   }
 
   /** A bar for one item; an item whose size was not announced with seen() adds it to the total when it starts. */
   object(label: string, announced = false): TransferProgress {
     const c: Counter = { total: 0, done: 0, started: Date.now() };
-    const bar = this.#multi.create(1, 0, {}, { format: () => transferLine(this.#out, label, c, 20) });
+    const bar = this.#multi.create(1, 0, {}, { format: () => this.#out.terminal(transferLine(this.#out, label, c, 20)) });
     return {
       start: (t) => {
         c.total = t ?? 0;
@@ -132,7 +133,7 @@ export async function transferProgress(out: Output, label: string, announced = f
   const { SingleBar } = await loadCliProgress();
   const c: Counter = { total: 0, done: 0, started: Date.now() };
   const bar = new SingleBar({ stream: out.stderr, hideCursor: true, clearOnComplete: true, barsize: 24, fps: 10,
-    format: (options) => transferLine(out, label, c, options.barsize ?? 24) });
+    format: (options) => out.terminal(transferLine(out, label, c, options.barsize ?? 24)) });
   let running = false;
   return {
     start(t) {

@@ -21,7 +21,8 @@ export function renderKeyList(out: Output, l: KeyListing): Rendered {
     line: l.keys.length
       ? l.keys.map((k) => `${k.ref.padEnd(width)}  ${out.c.cyan(k.fingerprint)}  ` +
         (k.objects === null ? 'recorded object versions unknown' : `${k.objects} recorded object version(s)`))
-      : [`no keys found (key folder ${l.keyDir}, SSE3_KEY, keychain service sse3)`],
+      : [`no keys found (key folder ${l.keyDir}, SSE3_KEY, keychain service sse3)${l.problems.length
+        ? `; ${l.problems.length} source(s) could not be read (see the warning(s) above)` : ''}`],
     json: { ok: true, keyDir: l.keyDir, keys: l.keys, problems: l.problems },
   };
 }

@@ -164,7 +164,7 @@ export function rotateSummary(b: { ok: number; failed: number }, headline: strin
   return {
     json: { ok, failed: b.failed, plain: r.plain, deleted: r.deleted, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
     line: [line, ...(r.older?.versions ? [`${r.older.versions} older version(s) of ${r.older.objects} object(s) ` +
-      `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only)`] : [])].join('\n'),
+      `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only)`] : [])],
   };
 }
 
@@ -294,10 +294,10 @@ export function adoptSummary(counts: Record<AdoptStatus, number>, r: { scope: Sc
   return {
     json: { adopted: counts.adopted, known: counts.known, plain: counts.plain, noKey: counts['no-key'], failed: r.failed,
       encrypted: counts.encrypted, unverified },
-    line: `${formatScope(r.scope)}: ${counts.adopted} adopted, ${counts.known} already known, ${counts.plain} plain` +
-      (counts.encrypted ? `, ${counts.encrypted} encrypted` : '') + `, ${counts['no-key']} without a key here, ${r.failed} failed` +
-      (unverified ? `\nthe integrity of the ${unverified} adopted object version(s) is unverified until` +
-        ' sse3 adopt --hash or sse3 verify --deep records their SHA-256' : ''),
+    line: [`${formatScope(r.scope)}: ${counts.adopted} adopted, ${counts.known} already known, ${counts.plain} plain` +
+      (counts.encrypted ? `, ${counts.encrypted} encrypted` : '') + `, ${counts['no-key']} without a key here, ${r.failed} failed`,
+    ...(unverified ? [`the integrity of the ${unverified} adopted object version(s) is unverified until` +
+        ' sse3 adopt --hash or sse3 verify --deep records their SHA-256'] : [])],
     failure: [counts['no-key'] && `${counts['no-key']} SSE-C object version(s) opened with none of the ${r.candidates} candidate key(s)`,
       r.failed && `${r.failed} object version(s) failed`].filter(Boolean).join('; '),
     hint: counts['no-key'] && !r.failed ? 'bring their keys in with sse3 keys import REF --from FILE (or pass --key REF) and run adopt again'
@@ -370,5 +370,5 @@ export const wouldDeleteSummary = (n: number) =>
 /** rm's closing summary, with what to say about retiring the keys no recorded object needs any more. */
 export const removedSummary = (sum: { ok: number; failed: number }, retire: RetireCheck[]) => ({
   json: { ok: sum.ok, failed: sum.failed, ...retireJson(retire) },
-  line: [`${sum.ok} deleted, ${sum.failed} failed`, ...retire.map(retireAdvice)].join('\n'),
+  line: [`${sum.ok} deleted, ${sum.failed} failed`, ...retire.map(retireAdvice)],
 });

@@ -9,13 +9,13 @@ export async function withSpinner<T>(out: Output, text: string, fn: () => Promis
   if (!out.interactive || !(out.stderr.columns > 0)) return fn();
   const { default: ora } = await import('ora');
   // discardStdin would take over stdin and keep the process alive after the command is done.
-  const spinner = ora({ text: out.redacted(text), stream: out.stderr, color: 'cyan', isEnabled: true, discardStdin: false }).start();
+  const spinner = ora({ text: out.terminal(text), stream: out.stderr, color: 'cyan', isEnabled: true, discardStdin: false }).start();
   try {
     const r = await fn();
-    spinner.stopAndPersist({ symbol: out.c.green('✓'), text: out.redacted(done ? done(r) : text) });
+    spinner.stopAndPersist({ symbol: out.terminal(out.c.green('✓')), text: out.terminal(done ? done(r) : text) });
     return r;
   } catch (e) {
-    spinner.stopAndPersist({ symbol: out.c.red('✗'), text: out.redacted(text) });
+    spinner.stopAndPersist({ symbol: out.terminal(out.c.red('✗')), text: out.terminal(text) });
     throw e;
   }
 }
@@ -28,13 +28,13 @@ export async function withStatus<T>(out: Output, text: string,
   fn: (update: (text: string) => void, print: (write: () => void) => void) => Promise<T>): Promise<T> {
   if (!out.interactive || !(out.stderr.columns > 0)) return fn(() => undefined, (write) => write());
   const { default: ora } = await import('ora');
-  const spinner = ora({ text: out.redacted(text), stream: out.stderr, color: 'cyan', isEnabled: true, discardStdin: false }).start();
+  const spinner = ora({ text: out.terminal(text), stream: out.stderr, color: 'cyan', isEnabled: true, discardStdin: false }).start();
   let last = 0;
   const update = (t: string) => {
     const now = Date.now();
     if (now - last < 100) return;
     last = now;
-    spinner.text = out.redacted(t);
+    spinner.text = out.terminal(t);
   };
   const print = (write: () => void) => { spinner.clear(); write(); spinner.render(); };
   try {
@@ -42,7 +42,7 @@ export async function withStatus<T>(out: Output, text: string,
     spinner.stop();
     return r;
   } catch (e) {
-    spinner.stopAndPersist({ symbol: out.c.red('✗'), text: out.redacted(text) });
+    spinner.stopAndPersist({ symbol: out.terminal(out.c.red('✗')), text: out.terminal(text) });
     throw e;
   }
 }

@@ -1,10 +1,12 @@
 import { Sse3Error } from '../errors.js';
 import { shown } from '../keys/likeness.js';
+import { addressingStyleOf } from './addressing.js';
 import { agentFor } from './agent.js';
 import { endpointIdentity, refuseKeyInEndpoint } from './endpoint.js';
 import { type Credentials, LeanObjects } from './http.js';
 import { type ObjectRequests, sdkObjects } from './objects.js';
 import { lazySdkClients, type S3ClientLike } from './sdk-client.js';
+import { resolveRegion } from './region.js';
 
 export type { S3ClientLike } from './sdk-client.js';
 
@@ -70,17 +72,20 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   const shared = await loadSharedConfigFiles();
   const { name: profileName, profile } = chosenProfile(opts.profile, env, shared);
   const url = resolveEndpoint(opts.endpointUrl, env, profileName, profile, shared);
-  const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? profile.region ?? 'us-east-1';
+  const addressingStyle = addressingStyleOf(profile, profileName);
+  const region = resolveRegion(opts.region, env, profileName, profile);
   const agent = await agentFor(url ?? new URL(`https://s3.${region}.amazonaws.com`), opts.caBundle ?? env.AWS_CA_BUNDLE ?? profile.ca_bundle, env);
   const timeoutMs = (opts.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const connectTimeoutMs = Math.min(CONNECT_TIMEOUT_MS, timeoutMs);
   const checksums = (opts.checksums ?? 'when_required') === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  const sdk = lazySdkClients({ region, profile: opts.profile, url, checksums, agent, timeoutMs, connectTimeoutMs }, env);
+  // Path-style with an endpoint given by URL unless the profile says otherwise; on AWS itself the SDK's choice unless path.
+  const forcePathStyle = url !== undefined ? (addressingStyle ?? 'path') === 'path' : addressingStyle === 'path';
+  const sdk = lazySdkClients({ region, profile: opts.profile, url, checksums, agent, timeoutMs, connectTimeoutMs, forcePathStyle }, env);
   // The lean path: an endpoint given by URL (so no endpoint rules of AWS apply), no optional checksums, and
   // credentials sse3 can read as the SDK would (else the SDK's provider chain decides, and the SDK sends).
   const credentials = url && checksums === 'WHEN_REQUIRED' ? staticCredentials(opts.profile, env, shared) : undefined;
   const objects = url && credentials
-    ? new LeanObjects({ endpoint: url, region, credentials, agent, socketTimeoutMs: timeoutMs, connectTimeoutMs,
+    ? new LeanObjects({ endpoint: url, addressingStyle, region, credentials, agent, socketTimeoutMs: timeoutMs, connectTimeoutMs,
       requestLog: env.SSE3_REQUEST_LOG || undefined })
     : sdkObjects(sdk.client, sdk.single);
   return {
@@ -103,19 +108,27 @@ function chosenProfile(option: string | undefined, env: NodeJS.ProcessEnv, share
   return { name, profile };
 }
 
+/** A boolean setting of the environment or the config file: true in any case, as the SDKs read it. */
+const isTrue = (value: string | undefined) => value?.trim().toLowerCase() === 'true';
+
 /**
- * The endpoint, from the first place that names one: --endpoint-url, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the
- * profile's endpoint_url, its [services] section's s3 endpoint_url. undefined: AWS itself.
+ * The endpoint, as the AWS SDKs document it: --endpoint-url; else, unless configured endpoints are ignored
+ * (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's ignore_configured_endpoint_urls), the first of
+ * AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the s3 endpoint_url of the profile's [services] section, the profile's
+ * endpoint_url (a service's own endpoint wins over the global one). undefined: AWS itself.
  */
 export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessEnv, profileName: string, profile: Profile,
   shared: SharedConfig): URL | undefined {
+  if (option !== undefined && option !== '') return parseEndpoint(option, '--endpoint-url');
+  const ignored = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS !== undefined && env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS !== ''
+    ? isTrue(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) : isTrue(profile.ignore_configured_endpoint_urls);
+  if (ignored) return undefined;
   const candidates: Array<[string | undefined, string]> = [
-    [option, '--endpoint-url'],
     [env.AWS_ENDPOINT_URL_S3, 'AWS_ENDPOINT_URL_S3'],
     [env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'],
-    [profile.endpoint_url, `endpoint_url of profile ${profileName}`],
     [profile.services ? shared.configFile?.[`services.${profile.services}`]?.['s3.endpoint_url'] : undefined,
       `s3 endpoint_url of [services ${profile.services}]`],
+    [profile.endpoint_url, `endpoint_url of profile ${profileName}`],
   ];
   const chosen = candidates.find(([v]) => v !== undefined && v !== '');
   return chosen ? parseEndpoint(chosen[0]!, chosen[1]) : undefined;
@@ -136,6 +149,13 @@ function parseEndpoint(text: string, from: string): URL {
   }
   if (url.protocol !== 'https:') {
     throw new Sse3Error('USAGE', `${from} must be an https:// URL, got ${shown(text)}`);
+  }
+  // S3 servers (Ceph RGW, MinIO, AWS) serve buckets at their root: with a path, every bucket would be taken for
+  // another (the first path segment read as the bucket), and requests signed for a path the server does not see.
+  if (url.pathname.replace(/\/+$/, '') !== '' || url.search !== '' || url.hash !== '') {
+    throw new Sse3Error('USAGE', `${from} has a path (${shown(url.pathname + url.search)}); sse3 names buckets at the server's ` +
+      `root (https://${url.host}/BUCKET/KEY)`,
+    `give the endpoint without a path: https://${url.host}`);
   }
   return url;
 }

@@ -17,7 +17,7 @@ interface SdkErrorShape {
   code?: unknown;
   Code?: string;
   message?: string;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
   cause?: unknown;
 }
 
@@ -82,7 +82,7 @@ export function describeS3Error(e: unknown, ctx: ErrorContext): Sse3Error {
   const message = err.message ?? '';
   const f: Failure = { error: e, status: statusOf(e), name, code: errnoCode(err), message,
     detail: message && message !== name && message !== 'UnknownError' ? `: ${serverText(message)}` : '' };
-  return noAnswer(f, ctx) ?? credentialsRefused(f) ?? missing(f, ctx) ?? changed(f, ctx) ?? keyRefused(f, ctx) ?? otherRefusal(f, ctx);
+  return noAnswer(f, ctx) ?? clockRefused(f, ctx) ?? credentialsRefused(f) ?? missing(f, ctx) ?? changed(f, ctx) ?? keyRefused(f, ctx) ?? otherRefusal(f, ctx);
 }
 
 /** The server's answer never came, or was not taken: Ctrl-C, an answer over its cap, TLS, a timeout, the network. */
@@ -109,6 +109,19 @@ function noAnswer(f: Failure, ctx: ErrorContext): Sse3Error | undefined {
       'check --endpoint-url / AWS_ENDPOINT_URL and that the server is running', cause);
   }
   return undefined;
+}
+
+/**
+ * The server refused the time the request was signed at, after the correction from its Date (the SDK's and sse3's
+ * own): this machine's clock, or the server's, is off. Named for what it is — never a wrong key or a denied access.
+ */
+function clockRefused(f: Failure, ctx: ErrorContext): Sse3Error | undefined {
+  const corrected = (f.error as SdkErrorShape).$metadata?.clockSkewCorrected === true;
+  if (f.name !== 'RequestTimeTooSkewed' && !(corrected && (f.status === 400 || f.status === 403))) return undefined;
+  return new Sse3Error('CLOCK_SKEW', `the server refused the time of the request during ${ctx.op} of ${ctx.url} (RequestTimeTooSkewed): ` +
+    'this machine\'s clock and the server\'s differ too much, even after sse3 signed at the server\'s time',
+  'set this machine\'s clock right (e.g. turn on NTP: timedatectl set-ntp true), or ask the server\'s operator to check its clock',
+  { cause: f.error });
 }
 
 /** No credentials to sign with, or the server does not take them. */

@@ -7,12 +7,15 @@ import { readCapped, SMALL_ANSWER_BYTES } from './caps.js';
 import { Exchange } from './exchange.js';
 import type { GetInput, HeadInput, ObjectBody, ObjectInfo, ObjectRequests, PutInput, RequestOptions, SseCInput,
   UploadPartInput, WriteOutput } from './objects.js';
+import { type AddressingStyle, isVirtualHosted } from './addressing.js';
+import { ServerClock } from './clock.js';
 import { withRetries } from './retry.js';
 import { serviceError } from './service-error.js';
 
 /**
  * GetObject, HeadObject, PutObject and UploadPart signed with @smithy/signature-v4 and sent over node:https with the
- * SDK Node handler's timeouts (exchange.ts), for an endpoint given by URL (path-style, as the SDK client is configured for one).
+ * SDK Node handler's timeouts (exchange.ts), for an endpoint given by URL (path-style unless the profile's addressing_style says
+ * otherwise, as the SDK client is configured).
  * Nothing of the SDK client is loaded or built. Everything a caller can see is the SDK's: the output field names
  * (answer-headers.ts), the errors (service-error.ts), TimeoutError for --timeout and the connect bound, AbortError,
  * the one retry policy, and the one TLS context (the agent is shared with the SDK client).
@@ -26,6 +29,8 @@ export interface Credentials {
 
 export interface LeanOptions {
   endpoint: URL;
+  /** The profile's addressing_style: path-style unless it says virtual or auto (and the bucket can be a host name). */
+  addressingStyle?: AddressingStyle;
   region: string;
   credentials: Credentials;
   agent: Agent;
@@ -86,6 +91,7 @@ export class LeanObjects implements ObjectRequests {
   readonly kind = 'lean';
   #signer?: Promise<Signer>;
   readonly #exchange: Exchange;
+  readonly #clock = new ServerClock();
 
   constructor(private readonly o: LeanOptions) {
     if (o.endpoint.protocol !== 'https:') throw insecure(o.endpoint.protocol);
@@ -134,25 +140,35 @@ export class LeanObjects implements ObjectRequests {
     return this.#signer;
   }
 
-  /** One signed request; resolves with the response once its status is 2xx, else rejects with the SDK's error shape. */
-  async #attempt(call: Call, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  /**
+   * One signed request; resolves with the response once its status is 2xx, else rejects with the SDK's error shape. A
+   * refusal whose Date shows this machine's clock off the server's is sent once more at the server's time, as the SDK
+   * does; refused again with the clock still off, the error says so ($metadata.clockSkewCorrected, as the SDK marks it).
+   */
+  async #attempt(call: Call, signal: AbortSignal | undefined, clockCorrected = false): Promise<IncomingMessage> {
     const { endpoint } = this.o;
     if (endpoint.protocol !== 'https:') throw insecure(endpoint.protocol);
-    const base = endpoint.pathname.replace(/\/+$/, '');
-    const path = `${base}/${escape(call.bucket)}/${call.key.split('/').map(escape).join('/')}`;
+    const virtual = isVirtualHosted(endpoint, call.bucket, this.o.addressingStyle);
+    const hostname = virtual ? `${call.bucket}.${endpoint.hostname}` : endpoint.hostname;
+    const objectPath = call.key.split('/').map(escape).join('/');
+    const path = virtual ? `/${objectPath}` : `/${escape(call.bucket)}/${objectPath}`;
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) query[k] = v;
-    const headers: Record<string, string> = { host: endpoint.host,
+    const headers: Record<string, string> = { host: endpoint.port ? `${hostname}:${endpoint.port}` : hostname,
       'x-amz-content-sha256': call.body ? 'UNSIGNED-PAYLOAD' : EMPTY_SHA256 };
     for (const [k, v] of Object.entries(call.headers)) if (v !== undefined) headers[k] = v;
     if (call.body) headers['content-length'] = String(call.body.length);
-    const signed = await (await this.#signerFor()).sign({ method: call.method, protocol: 'https:', hostname: endpoint.hostname,
-      port: endpoint.port ? Number(endpoint.port) : undefined, path, query, headers });
+    const signed = await (await this.#signerFor()).sign({ method: call.method, protocol: 'https:', hostname,
+      port: endpoint.port ? Number(endpoint.port) : undefined, path, query, headers }, { signingDate: this.#clock.now() });
     if (this.o.requestLog) appendFileSync(this.o.requestLog, `${call.command}\n`);
-    const res = await this.#exchange.send({ method: call.method, hostname: endpoint.hostname, port: signed.port, path, query,
+    const res = await this.#exchange.send({ method: call.method, hostname, port: signed.port, path, query,
       headers: signed.headers as Record<string, string> }, call.body, signal);
+    const skewed = this.#clock.learn(res.headers.date);
     if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) return res;
-    throw await serviceError(res, call.method);
+    const error = await serviceError(res, call.method) as Error & { $metadata?: Record<string, unknown> };
+    if (skewed && !clockCorrected) return this.#attempt(call, signal, true);
+    if (skewed && error.$metadata) error.$metadata.clockSkewCorrected = true;
+    throw error;
   }
 }
 

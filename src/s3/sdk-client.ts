@@ -32,6 +32,8 @@ export interface SdkSettings {
   agent: HttpAgent;
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** Path-style requests (client.ts decides, from the endpoint and the profile's addressing_style). */
+  forcePathStyle: boolean;
 }
 
 /**
@@ -65,8 +67,7 @@ async function buildSdkClients(o: SdkSettings, env: NodeJS.ProcessEnv): Promise<
     region: o.region,
     profile: o.profile,
     endpoint: o.url?.href,
-    // Ceph RGW and MinIO serve path-style by default; virtual-hosted needs DNS set up for each bucket.
-    forcePathStyle: o.url !== undefined,
+    forcePathStyle: o.forcePathStyle,
     // sse3 resolves the endpoint itself (client.ts); the SDK must not pick another one from config files,
     // such as a [services] section, behind the plain-HTTP check.
     ignoreConfiguredEndpointUrls: true,

@@ -31,10 +31,10 @@ test('--part-size outside 5 MiB … 5 GiB, or more than 10,000 parts for the siz
   execFileSync('truncate', ['-s', '60G', join(work, 'huge')]);
   const endpoint = ['--endpoint-url', `https://127.0.0.1:${await closedPort()}`];
   const cases: Array<[string[], RegExp]> = [
-    [['put', 'small', 's3://bucket/k', '--part-size', '4'], /--part-size 4 is out of range: S3 takes parts of 5 to 5120 MiB/],
-    [['put', 'small', 's3://bucket/k', '--part-size', '5121'], /--part-size 5121 is out of range/],
-    [['cp', 'small', 's3://bucket/k', '--part-size', '1'], /--part-size 1 is out of range/],
-    [['rotate', 's3://bucket/k', '--to', key.ref, '--part-size', '4'], /--part-size 4 is out of range/],
+    [['put', 'small', 's3://bucket/k', '--part-size', '4'], /--part-size 4 MiB is out of range: S3 takes parts of 5 MiB to 5 GiB/],
+    [['put', 'small', 's3://bucket/k', '--part-size', '5121'], /--part-size 5121 MiB is out of range/],
+    [['cp', 'small', 's3://bucket/k', '--part-size', '1'], /--part-size 1 MiB is out of range/],
+    [['rotate', 's3://bucket/k', '--to', key.ref, '--part-size', '4'], /--part-size 4 MiB is out of range/],
     [['put', 'huge', 's3://bucket/k', '--part-size', '5'], /--part-size 5 MiB would cut 64424509440 bytes into 12288 parts; S3 allows at most 10,000/],
     [['cp', 'huge', 's3://bucket/k', '--part-size', '6'], /would cut 64424509440 bytes into 10240 parts/],
   ];

@@ -338,14 +338,6 @@ test('rotate --resume keeps a rotation it cannot finish (new key not here): exit
     })));
   });
 
-test('rotate --key is only for --resume', async () => {
-  const home = newHome();
-  const k = await makeKeyFile(home, 'k.key');
-  const r = await run(['rotate', 's3://b/k', '--to', k.ref, '--key', k.ref], { home });
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /--key goes with --resume/);
-});
-
 test('a rotation killed after commit keeps the checksum of an object this manifest has no record of', async () => {
   const writer = newHome();
   const bucket = await newBucket('crash');

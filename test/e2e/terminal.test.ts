@@ -110,25 +110,28 @@ test('--json errors: one JSON document on stdout with a stable code and the exit
     hint: 'export NOT_SET_ANYWHERE with the base64 of a 32-byte key, e.g. from: sse3 keygen file:PATH', exitCode: 3 } });
 });
 
-test('Ctrl-C during a get: exit 130 and no file, partial or temporary, is left', async () => {
-  const home = newHome();
-  const bucket = await newBucket();
-  const key = await makeKeyFile(home, 'c.key');
-  writeFileSync(join(home.dir, 'work', 'big'), randomBytes(64 * 1024 * 1024));
-  await ok(['put', 'big', `s3://${bucket}/big`, '--key', key.ref], { home });
-  const work = join(home.dir, 'work');
-  const child = spawn(process.execPath, [BIN, 'get', `s3://${bucket}/big`, 'copy'], { cwd: work,
-    env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  // Interrupt once the temporary file exists (the download is under way).
-  await waitFor('the download\'s temporary file', () => readdirSync(work).some((n) => n.endsWith('.part')), 30_000, 5);
-  child.kill('SIGINT');
-  assert.equal(await exited, 130, stderr);
-  assert.equal(stderr, 'error: interrupted; nothing partial was kept\n', 'sse3\'s own message only');
-  assert.deepEqual(readdirSync(work), ['big']);
-});
+// SIGINT (Ctrl-C) and SIGTERM (a supervisor's stop) abort the same way; the status tells them apart, as shells do.
+for (const [signal, code, said] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 143, 'terminated (SIGTERM)']] as const) {
+  test(`${signal} during a get: exit ${code} and no file, partial or temporary, is left`, async () => {
+    const home = newHome();
+    const bucket = await newBucket();
+    const key = await makeKeyFile(home, 'c.key');
+    writeFileSync(join(home.dir, 'work', 'big'), randomBytes(64 * 1024 * 1024));
+    await ok(['put', 'big', `s3://${bucket}/big`, '--key', key.ref], { home });
+    const work = join(home.dir, 'work');
+    const child = spawn(process.execPath, [BIN, 'get', `s3://${bucket}/big`, 'copy'], { cwd: work,
+      env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((r) => child.on('close', (status) => r(status)));
+    // Interrupt once the temporary file exists (the download is under way).
+    await waitFor('the download\'s temporary file', () => readdirSync(work).some((n) => n.endsWith('.part')), 30_000, 5);
+    child.kill(signal);
+    assert.equal(await exited, code, stderr);
+    assert.equal(stderr, `error: ${said}; nothing partial was kept\n`, 'sse3\'s own message only');
+    assert.deepEqual(readdirSync(work), ['big']);
+  });
+}
 
 test('colour is decided per stream: manifest list > file on a terminal writes no escape codes; a terminal stdout gets colour',
   { skip: !haveTmux && 'tmux not installed', timeout: 120_000 }, async () => {

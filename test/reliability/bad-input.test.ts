@@ -371,7 +371,7 @@ test('malformed s3:// URLs and bucket names are exit 2 for every command, before
   writeFileSync(join(workDir(home), 'f'), 'x');
   const l = await listener();
   const env = { AWS_ENDPOINT_URL: `https://127.0.0.1:${l.port}` };
-  const badUrl = { code: 2, error: /not an s3:\/\/ URL: "|does not name a valid bucket|names no object/, hint: /write it as s3:\/\/BUCKET\/KEY/,
+  const badUrl = { code: 2, error: /not an s3:\/\/ URL: "|does not name a valid bucket|names no object|names a folder, not an object/, hint: /write it as s3:\/\/BUCKET\/KEY/,
     errorCode: 'BAD_URL' };
   const cpLocal = { code: 2, error: /one side of cp must be an s3:\/\/ URL/, hint: /for local copies use cp\(1\)/, errorCode: 'USAGE' };
   const urls = ['s3://', 's3:///k', 's3://b', 's3://b/k'.replace('s3', 'S3'), 's3:/b/k', 'http://b/k', 'https://bucket/k', 'bucket/k',

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { lazyActions, type Action } from '../../src/cli/lazy.js';
-import { withPartSize, withSmallJobs } from '../../src/cli/options.js';
+import { partSizeArg, withPartSize, withSmallJobs } from '../../src/cli/options.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { commandSpec } from '../../src/cli/tree/completion.js';
 import { commandPathOf, commanderUsage } from '../../src/cli/usage.js';
@@ -25,7 +25,7 @@ async function parsed(argv: string[], adapt?: 'part-size' | 'small-jobs') {
   const lazy = lazyActions((a) => { action = a; });
   const program = new Command('t').exitOverride().configureOutput({ outputError: () => undefined }).option('--json');
   const copy = program.command('copy').argument('<src>').argument('[dst]').allowExcessArguments()
-    .option('--part-size <n>', 'MiB', Number).option('--jobs <n>', 'n', Number, 8);
+    .option('--part-size <size>', 'size', partSizeArg).option('--jobs <n>', 'n', Number, 8);
   const load = async () => entries;
   if (adapt === 'part-size') copy.action(lazy(load, 'copy', withPartSize));
   else if (adapt === 'small-jobs') copy.action(lazy(load, 'copy', withSmallJobs));
@@ -44,7 +44,17 @@ test('lazy: the entry gets the operands, the options as the adapter made them, t
   assert.deepEqual((await parsed(['copy', 'a', '--jobs', '3'], 'small-jobs'))[2], { jobs: 3, smallJobs: 3 });
   // An adapter's refusal is the command's error, raised when it runs (after parsing): it then has the command's output.
   await assert.rejects(parsed(['copy', 'a', '--part-size', '4'], 'part-size'),
-    (e: unknown) => e instanceof Sse3Error && e.code === 'USAGE' && /--part-size 4 is out of range/.test(e.message));
+    (e: unknown) => e instanceof Sse3Error && e.code === 'USAGE' && /--part-size 4 MiB is out of range/.test(e.message));
+});
+
+test('--part-size: decimal digits, a fraction, a binary unit; a plain number is MiB; nothing else Number() would take', () => {
+  const MiB = 1024 * 1024;
+  const sizes: Array<[string, number]> = [['8', 8 * MiB], ['5.5', 5.5 * MiB], ['8MiB', 8 * MiB], ['8mib', 8 * MiB], ['512KiB', 512 * 1024],
+    ['1GiB', 1024 * MiB], ['6291456B', 6 * MiB], ['0.5GiB', 512 * MiB], ['08', 8 * MiB]];
+  for (const [text, bytes] of sizes) assert.equal(partSizeArg(text), bytes, text);
+  for (const text of ['0x10', '1e1', '', ' 8', '8 ', '8 MiB', '8MB', '8M', '-8', '+8', '8.', '.5', '1.3B', 'Infinity', 'NaN', '8MiBs']) {
+    assert.throws(() => partSizeArg(text), /--part-size takes a size such as 8, 8MiB/, JSON.stringify(text));
+  }
 });
 
 const names = (spec: CommandSpec): string[] => spec.commands.flatMap((c) => [c.name, ...names(c).map((n) => `${c.name} ${n}`)]);

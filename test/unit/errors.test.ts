@@ -6,13 +6,14 @@ import { type ErrorCode, ExitCode, exitCodeOf, isSse3Error, Sse3Error, worstExit
 
 test('each error code exits with the status the README gives its kind of problem', () => {
   const byStatus: Record<number, ErrorCode[]> = {
-    1: ['SSEC_BLOCKED', 'NO_BUCKET', 'NO_OBJECT', 'ACCESS_DENIED', 'CREDENTIALS', 'LOCAL_IO', 'MANIFEST_DAMAGED', 'S3', 'BATCH'],
+    1: ['SSEC_BLOCKED', 'NO_BUCKET', 'NO_OBJECT', 'ACCESS_DENIED', 'CREDENTIALS', 'CLOCK_SKEW', 'LOCAL_IO', 'MANIFEST_DAMAGED', 'S3', 'BATCH'],
     2: ['USAGE', 'BAD_URL', 'INSECURE_ENDPOINT'],
     3: ['KEY_FILE', 'KEY_FORMAT', 'KEY_ENV', 'KEYCHAIN', 'KEY_EXISTS', 'NO_KEY', 'WRONG_KEY'],
     4: ['NOT_ENCRYPTED', 'INTEGRITY'],
     5: ['UNREACHABLE', 'TLS', 'CUT_SHORT'],
     130: ['INTERRUPTED'],
   };
+  assert.equal(ExitCode.TERMINATED, 143, 'SIGTERM: 128 + 15, as shells report it');
   for (const [status, codes] of Object.entries(byStatus)) {
     for (const code of codes) assert.equal(new Sse3Error(code, 'x').exitCode, Number(status), code);
   }
@@ -37,12 +38,12 @@ test('exitCodeOf: an Sse3Error\'s own status (with a batch\'s override); anythin
   assert.equal(isSse3Error({ code: 'S3', exitCode: 1 }), false, 'a look-alike is not one');
 });
 
-test('worstExitCode: interrupted, then 4 before 3 before 5 before 2 before 1; successes count for nothing', () => {
-  const { OK, FAILED, USAGE, KEY, INTEGRITY, UNREACHABLE, INTERRUPTED } = ExitCode;
+test('worstExitCode: terminated (SIGTERM), interrupted, then 4 before 3 before 5 before 2 before 1; successes count for nothing', () => {
+  const { OK, FAILED, USAGE, KEY, INTEGRITY, UNREACHABLE, INTERRUPTED, TERMINATED } = ExitCode;
   assert.equal(worstExitCode([]), OK);
   assert.equal(worstExitCode([OK, OK]), OK);
   assert.equal(worstExitCode([OK, FAILED, OK]), FAILED);
-  const order = [INTERRUPTED, INTEGRITY, KEY, UNREACHABLE, USAGE, FAILED];
+  const order = [TERMINATED, INTERRUPTED, INTEGRITY, KEY, UNREACHABLE, USAGE, FAILED];
   for (const [i, worse] of order.entries()) {
     for (const milder of order.slice(i + 1)) {
       assert.equal(worstExitCode([milder, worse, OK]), worse, `${worse} over ${milder}`);

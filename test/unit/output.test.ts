@@ -113,7 +113,7 @@ test('the closing summaries of verify, sync and rm', () => {
     json: { ok: true, dryRun: true, url: 's3://b/k', key: 'k', versionId: 'v' } });
   assert.deepEqual(wouldDeleteSummary(2).json, { wouldDelete: 2 });
   const removed = removedSummary({ ok: 2, failed: 0 }, [{ fingerprint: FP[0], buckets: ['b'], retirable: false }]);
-  assert.match(removed.line, /^2 deleted, 0 failed\nno object recorded here needs key 0123456789abcdef0123; before retiring it/);
+  assert.match(removed.line.join('\n'), /^2 deleted, 0 failed\nno object recorded here needs key 0123456789abcdef0123; before retiring it/);
   assert.deepEqual(removed.json.retirableFingerprints, []);
 });
 

@@ -10,7 +10,8 @@ function bucket(keys: string[], opts: { versioned?: boolean } = {}) {
   const twin = new S3Twin({ versioned: opts.versioned });
   for (const key of keys) {
     for (const v of opts.versioned ? ['1', '2'] : ['']) {
-      twin.store(`bkt/${key}`, { body: Buffer.from(key), metadata: {}, tags: {}, versionId: v ? `${key}-v${v}` : undefined });
+      // A key ending in "/" is an empty folder marker here, as a console makes one.
+      twin.store(`bkt/${key}`, { body: Buffer.from(key.endsWith('/') ? '' : key), metadata: {}, tags: {}, versionId: v ? `${key}-v${v}` : undefined });
     }
   }
   const io = { conn: twin.connection(), manifest: new ManifestStore(':memory:') };

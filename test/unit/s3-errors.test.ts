@@ -118,3 +118,17 @@ test('a refused write names a bucket that blocks SSE-C, and is said plainly when
   assert.equal((await describeWriteFailure(twin.connection().client, { bucket: 'b', url: 's3://b/k' }, answered('SlowDown', 503))).code, 'S3');
   assert.deepEqual(twin.requests, []);
 });
+
+test('a request refused for its time is named for what it is: never a wrong key, never denied access', () => {
+  const sent = 'aaaa1111';
+  for (const ctx of [get({ sentFingerprint: sent }), { op: 'put' as const, url: 's3://b/k', sentFingerprint: sent }]) {
+    const skewed = describeS3Error(answered('RequestTimeTooSkewed', 403), ctx);
+    assert.equal(skewed.code, 'CLOCK_SKEW');
+    assert.equal(skewed.exitCode, 1);
+    assert.match(skewed.message, /refused the time of the request .*RequestTimeTooSkewed.*clock/);
+  }
+  // A HEAD's answer has no body to name it: a refusal after a clock correction is the clock's, as the SDK marks it.
+  const head = Object.assign(answered('Forbidden', 403), { $metadata: { httpStatusCode: 403, clockSkewCorrected: true } });
+  assert.equal(describeS3Error(head, get({ op: 'head', sentFingerprint: sent })).code, 'CLOCK_SKEW');
+  assert.equal(describeS3Error(answered('Forbidden', 403), get({ op: 'head', sentFingerprint: sent })).code, 'WRONG_KEY');
+});

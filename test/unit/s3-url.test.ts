@@ -27,8 +27,19 @@ test('parseS3Url refuses what is not an s3:// URL or names no valid bucket; with
     assert.throws(() => parseS3Url(url), badUrl(`"${url}" does not name a valid bucket`));
   }
   assert.throws(() => parseS3Url('s3://b1', { requireKey: true }), badUrl('"s3://b1" names no object'));
-  assert.throws(() => parseS3Url('s3://b1/dir/', { requireKey: true }), badUrl('"s3://b1/dir/" names no object'));
+  assert.throws(() => parseS3Url('s3://b1/dir/', { requireKey: true }), (e: unknown) => e instanceof Sse3Error && e.code === 'BAD_URL' &&
+    e.message === '"s3://b1/dir/" names a folder, not an object' && /for the object whose key ends in "\/", add --exact$/.test(e.hint ?? ''));
+  assert.deepEqual(parseS3Url('s3://b1/dir/', { requireKey: true, exact: true }), { bucket: 'b1', key: 'dir/' }, '--exact: the object "dir/"');
+  assert.throws(() => parseS3Url('s3://b1', { requireKey: true, exact: true }), badUrl('"s3://b1" names no object'));
   assert.deepEqual(parseS3Url('s3://b1/dir/f', { requireKey: true }), { bucket: 'b1', key: 'dir/f' });
+});
+
+test('a key over 1024 bytes of UTF-8 is refused; 1024 bytes is a key', () => {
+  assert.deepEqual(parseS3Url(`s3://b1/${'k'.repeat(1024)}`), { bucket: 'b1', key: 'k'.repeat(1024) });
+  for (const key of ['k'.repeat(1025), '\u00e9'.repeat(513)]) {
+    assert.throws(() => parseS3Url(`s3://b1/${key}`), (e: unknown) => e instanceof Sse3Error && e.exitCode === 2 &&
+      /bytes long; S3 keys are at most 1024 bytes$/.test(e.message));
+  }
 });
 
 test('bucket names: S3\'s rules, plus upper case and underscores of older and non-AWS servers; 2 to 255 characters', () => {

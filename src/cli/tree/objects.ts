@@ -20,6 +20,7 @@ export function addObjectCommands(program: Program, register: Register): void {
     .argument('<target>', 's3://BUCKET/KEY, or s3://BUCKET[/PREFIX] with --recursive')
     .option('-r, --recursive', 'every object under the prefix')
     .option('--version-id <id>', 'one version of the object')
+    .option('--exact', 'the one object whose key is exactly as written, ending in "/" (not the folder)')
     .option('--all-versions', 'every version (and delete marker) of the object, or under the prefix with --recursive')
     .option('--dry-run', 'show what would be deleted, delete nothing')
     .option('-y, --yes', 'do not ask for confirmation (needed without a terminal for --recursive and --all-versions)')

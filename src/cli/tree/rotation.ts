@@ -9,21 +9,23 @@ export function addRotationCommands(program: Program, register: Register): void 
   const lazy = lazyActions(register);
   program.command('rotate')
     .description('re-encrypt objects in place under a new key, crash-safe: the intent is journalled before any write')
-    .argument('[target]', 's3://BUCKET/KEY, or s3://BUCKET/PREFIX/ with --recursive')
+    .argument('[target]', 's3://BUCKET/KEY, or s3://BUCKET/PREFIX/ with --recursive or --fingerprint')
     .option('--to <ref>', 'the new key')
-    .option('--from <ref>', 'the current key (default: found by the manifest)')
+    .option('--from <ref>', 'the current key, one (default: found by the manifest; for several possible keys use --key)', collect)
     .option('-r, --recursive', 'every object under the prefix')
-    .addOption(new Option('--fingerprint <fp>', 'every object the manifest records under this key').argParser(fingerprintArg('--fingerprint')))
+    .addOption(new Option('--fingerprint <fp>', 'every object the manifest records under this key (within s3://BUCKET[/PREFIX] when given)').argParser(fingerprintArg('--fingerprint')))
     .option('--resume', 'settle rotations an interrupted sse3 left, and finish them')
-    .addOption(candidateKeysOption('-k, --key <ref>', 'with --resume, repeatable: keys those rotations need that sse3 ' +
-      'cannot find by itself'))
+    .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable: keys that may open the objects (tried by fingerprint) ' +
+      'or that interrupted rotations need, besides those sse3 finds by itself'))
     .addOption(jobsOption('objects in parallel with --recursive or --fingerprint (default 8; 32 at once for objects under 1 MiB)'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 rotate s3://docs/contract.pdf --to keychain:docs-2027',
       'sse3 rotate s3://docs/2026/ --recursive --to keychain:docs-2027',
-      'sse3 rotate --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027', 'sse3 rotate --resume',
+      'sse3 rotate --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027',
+      'sse3 rotate s3://docs/2026/ --fingerprint 88f8aee7c9ea43f317a9 --to keychain:docs-2027',
+      'sse3 rotate s3://docs/ -r --to keychain:docs-2027 --key file:old-a.key --key file:old-b.key', 'sse3 rotate --resume',
       'sse3 rotate --resume --key file:/media/usb/docs-2027.key'))
     .action(lazy(() => import('../../commands/rotate.js'), 'rotate', withTransferTuning));
 

@@ -25,6 +25,7 @@ export function addTransferCommands(program: Program, register: Register): void 
     .argument('[dst]', 'local file or folder (default: the object\'s name here), or - for stdout')
     .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable; default: found by the manifest\'s fingerprint'))
     .option('--version-id <id>', 'a specific object version')
+    .option('--exact', 'the object whose key is exactly as written, ending in "/" (not a folder)')
     .addHelpText('after', examples('sse3 get s3://docs/2026/report.pdf', 'sse3 get s3://backups/data.tar - | tar x',
       'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
     .action(lazy(() => import('../../commands/get.js'), 'get'));
@@ -34,6 +35,7 @@ export function addTransferCommands(program: Program, register: Register): void 
     .argument('<src>', 's3://BUCKET/KEY')
     .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable; default: found by the manifest\'s fingerprint'))
     .option('--version-id <id>', 'a specific object version')
+    .option('--exact', 'the object whose key is exactly as written, ending in "/" (not a folder)')
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action(lazy(() => import('../../commands/head.js'), 'head'));
 

@@ -35,6 +35,8 @@ export interface RemoveRequest {
   recursive?: boolean;
   versionId?: string;
   allVersions?: boolean;
+  /** The key exactly as written: an object whose key ends in "/", not the folder. */
+  exact?: boolean;
 }
 
 /**
@@ -43,8 +45,9 @@ export interface RemoveRequest {
  */
 export async function removeTargets(io: Io, target: string, req: RemoveRequest): Promise<RemoveTarget[]> {
   const loc = parseS3Url(target);
-  if (!req.recursive && (loc.key === '' || loc.key.endsWith('/'))) {
-    throw new Sse3Error('USAGE', `${target} names a folder, not an object`, `delete everything under it with: sse3 rm ${target} --recursive`);
+  if (!req.recursive && (loc.key === '' || (loc.key.endsWith('/') && !req.exact))) {
+    throw new Sse3Error('USAGE', `${target} names a folder, not an object`, `delete everything under it with: sse3 rm ${target} --recursive` +
+      (loc.key === '' ? '' : `; only the object whose key ends in "/", with: sse3 rm ${target} --exact`));
   }
   if (req.allVersions) return everyVersion(io, target, Boolean(req.recursive));
   if (req.recursive) {

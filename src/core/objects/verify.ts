@@ -68,7 +68,11 @@ const HEAD_STATUS = { 'refused': 'wrong-key', 'other-key': 'wrong-key', 'plain':
 
 async function verifyRecorded(s: Session, e: ManifestEntry, deep: boolean): Promise<VerifyResult> {
   const key = await s.findKey(e.fingerprint);
-  if (!key) return { entry: e, status: 'key-unavailable' };
+  if (!key) {
+    // Why sse3 could not look everywhere (a locked keychain…) is the likely reason; said on the entry's line.
+    const problems = s.keyProblems();
+    return { entry: e, status: 'key-unavailable', ...(problems.length ? { detail: `could not use: ${problems.join('; ')}` } : {}) };
+  }
   const head = await headWithKey(s, e, key, { op: 'head', expectedFingerprint: e.fingerprint });
   if (head.verdict !== 'opens') return { entry: e, status: HEAD_STATUS[head.verdict] };
   if (!deep) return { entry: e, status: 'ok' };

@@ -57,9 +57,12 @@ export async function* objectsInScope(s: Session, scope: Scope): AsyncGenerator<
   for await (const o of listScope(s, scope)) yield { bucket: scope.bucket, key: o.key, size: o.size };
 }
 
-/** The latest version of every object the manifest records under a key, on this endpoint, read a page at a time. */
-export function* objectsUnderKey(s: Session, fingerprint: string): Generator<SizedLocation> {
-  for (const e of manifestInScope(s, undefined, { latestOnly: true, fingerprint })) yield { bucket: e.bucket, key: e.key, size: e.size };
+/**
+ * The latest version of every object the manifest records under a key, on this endpoint (or within a scope), read a
+ * page at a time.
+ */
+export function* objectsUnderKey(s: Session, fingerprint: string, scope?: Scope): Generator<SizedLocation> {
+  for (const e of manifestInScope(s, scope, { latestOnly: true, fingerprint })) yield { bucket: e.bucket, key: e.key, size: e.size };
 }
 
 /** Of these fingerprints, those that no object version this manifest records still needs. */

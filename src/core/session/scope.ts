@@ -28,14 +28,19 @@ export function relativeKey(scope: Scope, key: string): string {
   return key.slice(scope.prefix.length);
 }
 
-const isFolderMarker = (o: ListedObject) => o.key.endsWith('/');
+/**
+ * An empty object whose key ends in "/": the folder a console or `aws s3api put-object --key x/` made, not data. An
+ * object whose key ends in "/" with content is data like any other (it may be SSE-C encrypted and need a key), and
+ * every scan counts it; get, head and rm name it with --exact.
+ */
+const isFolderMarker = (o: ListedObject) => o.key.endsWith('/') && o.size === 0;
 
-/** The current version of every object in scope, in key order; folder markers ("x/" objects) are not objects. */
+/** The current version of every object in scope, in key order; folder markers (empty "x/" objects) are not objects. */
 export async function* listScope(io: Io, scope: Scope): AsyncGenerator<ListedObject> {
   for await (const o of listObjects(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(o)) yield o;
 }
 
-/** Every version of every object in scope, newest first per key. */
+/** Every version of every object in scope, newest first per key; folder markers left out as listScope does. */
 export async function* listScopeVersions(io: Io, scope: Scope): AsyncGenerator<ListedObject> {
   for await (const v of listObjectVersions(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(v)) yield v;
 }

@@ -17,6 +17,7 @@ import { decide, type Direction, listedAsRecorded, type PairState, type Reason, 
   from './decide.js';
 import { assertReplaceable, deleteLocalFile, deleteObject, hashLocalFile, recordFromObjectTags, rememberWritten } from './act.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../../local/inside.js';
+import { isLocalName, localPathOf } from '../../local/names.js';
 import { getOne, type GetOutcome, localFile, putOne } from '../transfer/single.js';
 import type { UploadResult } from '../transfer/upload.js';
 
@@ -97,7 +98,6 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
   let marched = 0;
   for await (const pair of march(localEntries(spec), listRelative(s, spec.scope, spec.filter))) {
     if (++marched % GC_EVERY === 0) collectGarbage();
-    const path = join(spec.root, ...pair.rel.split('/'));
     const loc = { bucket: spec.scope.bucket, key: spec.scope.prefix + pair.rel };
     if (pair.blocked?.tempOwner !== undefined) {
       // sse3's own temporary download files: never synced; a dead process's are removed.
@@ -108,9 +108,13 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
     // A folder that could not be read stands beside every object under it: said once.
     if (pair.blocked && spec.direction === 'up' && pair.blocked !== warned) warn(`skipped ${pair.blocked.path}: ${pair.blocked.reason}`);
     warned = pair.blocked ?? warned;
-    if (pair.remote && !isLocalName(pair.rel)) {
-      if (spec.direction === 'down') yield failing(formatS3Url(loc), `${formatS3Url(loc)} cannot be a file under ${spec.root}: ` +
-        'its key has an empty, "." or ".." segment; not written');
+    // A local entry's name is one already (a folder the walk could not enter ends in "/"); an object's key may have
+    // none (local/names.ts): down, that is a failed item naming the object, up, a skipped one (never deleted).
+    let path: string;
+    try {
+      path = pair.remote ? localPathOf(spec.root, pair.rel, formatS3Url(loc)) : join(spec.root, ...pair.rel.split('/'));
+    } catch (e) {
+      if (spec.direction === 'down') yield failing(formatS3Url(loc), e);
       else tally.skipped++;
       continue;
     }
@@ -241,8 +245,8 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
   }
 }
 
-const failing = (label: string, message: string): SyncWork =>
-  ({ label, bytes: 0, run: async () => { throw new Sse3Error('LOCAL_IO', message); } });
+/** An item that fails with error when it runs: reported in its turn, as any other failure. */
+const failing = (label: string, error: unknown): SyncWork => ({ label, bytes: 0, run: async () => { throw error; } });
 
 export const recordState = (e: ManifestEntry | undefined): RecordState | undefined => e &&
   { size: e.size, etag: e.etag, sha256: e.sha256, mtimeMs: e.mtimeMs ?? undefined, from: 'manifest', versionId: e.versionId,
@@ -261,9 +265,6 @@ export function keepListedTime(s: Session, loc: S3Location, record: RecordState 
       size: record.size, etag: record.etag }, listed.pin);
   }
 }
-
-/** A relative key that names a file under a folder: no empty, "." or ".." segment, no NUL. */
-const isLocalName = (rel: string): boolean => !rel.includes('\0') && rel.split('/').every((p) => p !== '' && p !== '.' && p !== '..');
 
 async function* localEntries(spec: SyncSpec): AsyncGenerator<LocalWalkEntry> {
   // A dry run down into a folder that does not exist yet sees an empty folder.

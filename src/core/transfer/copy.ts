@@ -1,6 +1,6 @@
 import { describeS3Error, type ErrorContext, s3ErrorName, statusOf } from '../../s3/errors.js';
 import type { ObjectBody, WriteOutput } from '../../s3/objects.js';
-import { formatS3Url } from '../../s3/url.js';
+import { assertKeyLength, formatS3Url } from '../../s3/url.js';
 import { newEntry } from '../../manifest/entry.js';
 import { writtenBefore } from '../recorded.js';
 import { Sse3Error } from '../../errors.js';
@@ -134,6 +134,7 @@ export async function firstPart(io: Io, src: CopySource, partSize: number | unde
  * committed.
  */
 export async function copyObject(req: CopyRequest): Promise<CopyResult> {
+  assertKeyLength(req.dest);
   let info = req.sourceInfo;
   if (!req.opened && req.source.sseKey && mayCopyServerSide(req.io, req.tuning)) {
     info ??= await inspectSource(req);

@@ -16,12 +16,17 @@ export const MAX_PARTS = 10_000;
 export const MIN_PART_SIZE = 5 * MiB;
 export const MAX_PART_SIZE = 5 * 1024 * MiB;
 
+/** A size in bytes as exactly as it can be said in its largest whole binary unit: "5 MiB", "5632 KiB", "4097 B". */
+export function exactSize(bytes: number): string {
+  for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', MiB], ['KiB', 1024]] as const) if (bytes % n === 0 && bytes >= n) return `${bytes / n} ${unit}`;
+  return `${bytes} B`;
+}
+
 /**
  * The part size for an upload of sizeHint bytes (undefined: unknown). A part size asked for must keep a known size
  * within S3's 10,000 parts, or the upload is refused before any request; without one, the default grows as needed.
  */
 export function partSizeFor(sizeHint: number | undefined, wanted: number | undefined): number {
-  const mib = (n: number) => `${Math.ceil(n / MiB)} MiB`;
   const needed = sizeHint === undefined ? 0 : Math.ceil(Math.ceil(sizeHint / MAX_PARTS) / MiB) * MiB;
   if (wanted === undefined) {
     const size = Math.max(DEFAULT_PART_SIZE, needed);
@@ -31,7 +36,7 @@ export function partSizeFor(sizeHint: number | undefined, wanted: number | undef
     return size;
   }
   if (wanted < needed) {
-    throw new Sse3Error('USAGE', `--part-size ${mib(wanted)} would cut ${sizeHint} bytes into ${Math.ceil(sizeHint! / wanted)} parts; ` +
+    throw new Sse3Error('USAGE', `--part-size ${exactSize(wanted)} would cut ${sizeHint} bytes into ${Math.ceil(sizeHint! / wanted)} parts; ` +
       'S3 allows at most 10,000', `pass --part-size ${needed / MiB} or more, or leave it out and sse3 picks one`);
   }
   return wanted;

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Sse3Error } from '../../errors.js';
-import { baseName, formatS3Url, type S3Location } from '../../s3/url.js';
+import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { copyObject, type CopyResult } from './copy.js';
@@ -11,6 +11,7 @@ import type { ChecksumSource, DownloadExpectation } from './expectations.js';
 import { servedPlain } from '../keyed.js';
 import { recordedVersionId } from '../../s3/version.js';
 import { downloadDestination } from '../../local/destination.js';
+import { localFileNameOf } from '../../local/names.js';
 import { type FileStamp, localIoError, stampOf, wholeMs } from '../../local/files.js';
 import { keyForObject, type ObjectKey, type Session } from '../session/session.js';
 import { recordFound, seenByHead, withObjectKey } from '../session/heal.js';
@@ -52,12 +53,15 @@ export async function putOne(s: Session, from: PutSource, dst: S3Location, sseKe
   });
 }
 
-/** Local path for a download: DST, DST/<name> when DST is a folder, or <name> in the current folder. */
-export async function localTarget(dst: string | undefined, objectKey: string): Promise<string> {
-  const name = baseName(objectKey);
-  if (dst === undefined) return resolve(name);
-  const isDir = dst.endsWith('/') || (await fs.stat(dst).then((st) => st.isDirectory(), () => false));
-  return isDir ? resolve(join(dst, name)) : resolve(dst);
+/**
+ * Local path for a download: DST, DST/<name> when DST is a folder, or <name> in the current folder — <name> being the
+ * key's last part, when it is a name a folder can hold (local/names.ts).
+ */
+export async function localTarget(dst: string | undefined, loc: S3Location): Promise<string> {
+  const isDir = dst === undefined || dst.endsWith('/') || (await fs.stat(dst).then((st) => st.isDirectory(), () => false));
+  if (!isDir) return resolve(dst);
+  const folder = dst ?? '.';
+  return resolve(folder, localFileNameOf(loc.key, formatS3Url(loc), folder));
 }
 
 export interface GetOutcome extends DownloadResult {

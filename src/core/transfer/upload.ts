@@ -5,6 +5,7 @@ import { type FileStamp, OpenFile } from '../../local/files.js';
 import { fileFeed, rangeFeed, streamFeed } from './feeds.js';
 import { putMultipart } from './multipart.js';
 import { inFlightFor, partSizeFor } from './partsize.js';
+import { assertKeyLength } from '../../s3/url.js';
 import { BufferPool, fixedChunks } from './pools.js';
 import { putSingle } from './putobject.js';
 import type { ObjectRanges } from './ranges.js';
@@ -60,6 +61,7 @@ export interface UploadResult extends ManifestEntry {
  */
 export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
   const { source } = req;
+  assertKeyLength(req.target);
   const known = source.kind === 'file' ? source.size : source.kind === 'ranges' ? source.ranges.size : source.sizeHint;
   const partSize = partSizeFor(known, req.tuning?.partSize);
   // A small object is held whole in a buffer of its own size; a large one in `concurrency` part buffers, each
