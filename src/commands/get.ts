@@ -4,6 +4,7 @@ import { getOne, localTarget } from '../core/transfer/single.js';
 import { baseName, parseS3Url } from '../s3/url.js';
 import { withProgress } from '../output/progress.js';
 import { renderGet } from '../output/render.js';
+import { readingVersion } from '../core/objects/versions.js';
 
 export interface GetOptions {
   /** --key, repeatable: candidate keys. */
@@ -19,7 +20,7 @@ export async function get(src: string, dst: string | undefined, opts: GetOptions
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
-      getOne(s, loc, to, { versionId: opts.versionId }, events));
+      readingVersion(s, loc, opts.versionId, () => getOne(s, loc, to, { versionId: opts.versionId }, events)));
     out.show(renderGet(out, r));
   } finally {
     s.close();

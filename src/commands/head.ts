@@ -4,6 +4,7 @@ import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { renderHead } from '../output/render.js';
 import { withSpinner } from '../output/spinner.js';
+import { readingVersion } from '../core/objects/versions.js';
 
 export interface HeadOptions {
   /** --key, repeatable: candidate keys. */
@@ -17,7 +18,8 @@ export async function head(src: string, opts: HeadOptions, { g, out, signal }: C
   const loc = parseS3Url(src, { requireKey: true, exact: opts.exact });
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
-    const report = await withSpinner(out, `head ${formatS3Url(loc)}`, () => headObject(s, loc, { versionId: opts.versionId }));
+    const report = await withSpinner(out, `head ${formatS3Url(loc)}`, () =>
+      readingVersion(s, loc, opts.versionId, () => headObject(s, loc, { versionId: opts.versionId })));
     if (report.recordUpdated) out.warn(report.recordUpdated);
     out.show(renderHead(out, report));
   } finally {

@@ -6,7 +6,7 @@ import { openSession, type Session } from '../core/session/session.js';
 import { listBuckets, type LevelEntry, listLevel } from '../s3/list.js';
 import { parseS3Url } from '../s3/url.js';
 import type { Output } from '../output/output.js';
-import { renderBucket, renderListedPrefix, renderListedRow } from '../output/render.js';
+import { renderBucket, renderDeleteMarker, renderListedPrefix, renderListedRow } from '../output/render.js';
 
 export interface LsOptions {
   recursive?: boolean;
@@ -43,7 +43,8 @@ export async function ls(target: string | undefined, opts: LsOptions, { g, out, 
 async function show(s: Session, out: Output, bucket: string, prefix: string, opts: LsOptions, only?: string): Promise<number> {
   const entries = (async function* () {
     const base = only ?? prefix;
-    for await (const e of listLevel(s.conn, bucket, base, { versions: opts.versions, delimiter: opts.recursive ? undefined : '/' }, s.signal)) {
+    for await (const e of listLevel(s.conn, bucket, base, { versions: opts.versions, deleteMarkers: opts.versions,
+      delimiter: opts.recursive ? undefined : '/' }, s.signal)) {
       if (only !== undefined && (e.kind === 'prefix' || e.key !== only)) continue;
       yield e;
     }
@@ -52,6 +53,7 @@ async function show(s: Session, out: Output, bucket: string, prefix: string, opt
   // The object whose key is the folder itself ("dir/" with content, listed in s3://b/dir/) has no name relative to it.
   const name = (key: string) => (opts.recursive ? key : key.slice(prefix.length) || key);
   const describe = async (e: LevelEntry) => e.kind === 'prefix' ? renderListedPrefix(bucket, e.prefix, name(e.prefix))
+    : e.deleteMarker ? renderDeleteMarker(out, bucket, e, name(e.key))
     : renderListedRow(out, await describeListed(s, bucket, e, opts), name(e.key), Boolean(opts.versions));
   for await (const r of mapInOrder(entries, opts.jobs, describe)) {
     out.item(r.line, r.json);

@@ -110,10 +110,30 @@ interface ManyScope {
   whole?: string;
 }
 
+interface DeletedCount { objects: number; latestUnderKey: number; onlyLatest: number }
+
+/** A deleted object of a --fingerprint rotation: whether its latest row (current no more) is under the key, and its only one. */
+function countDeleted(s: Session, loc: SizedLocation, fingerprint: string | undefined, deleted: DeletedCount): void {
+  deleted.objects++;
+  if (fingerprint === undefined) return;
+  const rows = s.manifest.versions({ endpoint: s.conn.endpoint, bucket: loc.bucket, key: loc.key });
+  if (rows[0]?.fingerprint !== fingerprint) return;
+  deleted.latestUnderKey++;
+  if (!rows.slice(1).some((r) => r.fingerprint === fingerprint)) deleted.onlyLatest++;
+}
+
+/** The versions under a key that are not current on the server: the manifest's older rows, and deleted objects' latest. */
+function olderUnderKey(s: Session, fingerprint: string, deleted: DeletedCount) {
+  const recorded = olderVersionsUnderKey(s, fingerprint);
+  return { fingerprint, versions: recorded.versions + deleted.latestUnderKey, objects: recorded.objects + deleted.onlyLatest };
+}
+
 async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | Iterable<SizedLocation>, opts: RotateOptions,
   out: Output, newKey: SseCKey, fromKey: SseCKey | undefined, { nothing, scope, whole }: ManyScope): Promise<void> {
   const oldFingerprints = new Set<string>();
   let plain = 0;
+  // Objects deleted behind a marker: their latest row is an older version too, which the manifest's count leaves out.
+  const deleted = { objects: 0, latestUnderKey: 0, onlyLatest: 0 };
   const buckets = new Set<string>();
   // New versions' rows are written in groups; each settled rotation writes those waiting with it (the journal stays per object).
   s.manifest.deferRecords();
@@ -123,6 +143,7 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
         const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey);
         if (r.status === 'plain') plain++;
         else oldFingerprints.add(r.oldFingerprint);
+        if (r.status === 'deleted') countDeleted(s, loc, opts.fingerprint, deleted);
         buckets.add(loc.bucket);
         return r;
       } };
@@ -130,8 +151,8 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
   })();
   // With --fingerprint: what the key still opens after its objects' current versions moved to the new key, also
   // when nothing was left to rotate (the older versions still keep the key in use).
-  const summary = (b: BatchSummary, headline: string) => rotateSummary(b, headline, { plain, scope,
-    older: opts.fingerprint === undefined ? undefined : { fingerprint: opts.fingerprint, ...olderVersionsUnderKey(s, opts.fingerprint) } });
+  const summary = (b: BatchSummary, headline: string) => rotateSummary(b, headline, { plain, deleted: deleted.objects, scope,
+    older: opts.fingerprint === undefined ? undefined : olderUnderKey(s, opts.fingerprint, deleted) });
   try {
     await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal,
       render: (r) => renderRotated(out, r), nothing, summary });

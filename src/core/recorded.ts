@@ -1,5 +1,6 @@
 import type { ManifestEntry } from '../manifest/entry.js';
 import type { ListedObject } from '../s3/list.js';
+import { namesOneWrite } from '../s3/version.js';
 
 /**
  * The one rule for "this listed object version is the one sse3 recorded", for every place a record meets a listing
@@ -32,8 +33,10 @@ export function sameVersion(record: RecordedStamp, listed: ListedStamp): Samenes
   const listedAt = listed.lastModified?.toISOString();
   const pin = listedAt !== undefined && listedAt !== record.lastModified ? { pin: listedAt } : {};
   if (record.size !== listed.size || (record.etag && listed.etag && record.etag !== listed.etag)) return changed;
-  // Listed with its version id: a version never changes once written.
-  if (listed.versionId) return record.versionId === listed.versionId ? { same: true, ...pin } : changed;
+  // Listed with its version id: a version never changes once written. S3's "null" one does (every write while versioning
+  // is off or suspended replaces it): it is compared by time, as an object listed without a version id.
+  if (listed.versionId && record.versionId !== listed.versionId) return changed;
+  if (namesOneWrite(listed.versionId)) return { same: true, ...pin };
   if (listedAt === undefined) return record.etag && listed.etag ? { same: true } : unconfirmed;
   if (record.lastModified) return record.lastModified === listedAt ? { same: true } : changed;
   if (record.modifiedBefore) return listedAt < record.modifiedBefore ? { same: true, ...pin } : changed;

@@ -1,14 +1,13 @@
-import { versionIdOf } from '../s3/version.js';
-
 // The manifest's records as values, each declared once (the store, the export document and the import read these):
 // no SQLite here, so code that only builds or compares records loads no native addon.
+import { recordedVersionId } from '../s3/version.js';
 
 /** One object version written by sse3 and the fingerprint of the key that encrypted it. */
 export interface ManifestEntry {
   endpoint: string;
   bucket: string;
   key: string;
-  /** '' when the bucket is not versioned (S3 reports no version id). */
+  /** The version as S3 names it: "null" for one written while the bucket was not versioning. */
   versionId: string;
   fingerprint: string;
   size: number;
@@ -106,14 +105,14 @@ export const isObjectKey = (key: unknown): key is string => typeof key === 'stri
   Buffer.from(key).toString() === key && Buffer.byteLength(key) <= 1024;
 
 /**
- * The one way a manifest entry is made: version '' for unversioned buckets (and S3's "null"), ETag unquoted, time of
- * recording, a file time only when the manifest can keep it.
+ * The one way a manifest entry is made: version "null" where the server named none (s3/version.ts), ETag unquoted,
+ * time of recording, a file time only when the manifest can keep it.
  */
 export function newEntry(loc: ObjectLocation, e: { versionId?: string; fingerprint: string; size: number; sha256?: string;
   etag?: string; createdAt?: string; mtimeMs?: number | null; lastModified?: string | null; modifiedBefore?: string | null })
   : ManifestEntry {
   return {
-    endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: versionIdOf(e.versionId), fingerprint: e.fingerprint,
+    endpoint: loc.endpoint, bucket: loc.bucket, key: loc.key, versionId: recordedVersionId(e.versionId), fingerprint: e.fingerprint,
     size: e.size, sha256: e.sha256 ?? '', etag: etagOf(e.etag), createdAt: e.createdAt ?? new Date().toISOString(),
     mtimeMs: recordableMtime(e.mtimeMs), lastModified: e.lastModified ?? null, modifiedBefore: e.modifiedBefore ?? null,
   };

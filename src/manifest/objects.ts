@@ -1,6 +1,7 @@
 import type { ManifestEntry, ObjectLocation } from './entry.js';
 import { ENTRY_COLUMNS } from './schema.js';
 import type { SqliteDb } from './sqlite.js';
+import { recordedVersionId } from '../s3/version.js';
 
 // The objects table, one object version at a time: recording a version in its place among the object's others,
 // changing or forgetting one, and the queries about one object or one key. Walks over many objects are object-pages.ts.
@@ -8,6 +9,8 @@ import type { SqliteDb } from './sqlite.js';
 const THIS_OBJECT = 'endpoint = ? AND bucket = ? AND key = ?';
 const THIS_VERSION = `${THIS_OBJECT} AND version_id = ?`;
 const at = (loc: ObjectLocation) => [loc.endpoint, loc.bucket, loc.key];
+// A row names one version: what a server answered without a version id is S3's "null" one (s3/version.ts).
+const version = (loc: ObjectLocation, versionId: string) => [...at(loc), recordedVersionId(versionId)];
 
 // Made once: each is run per object, thousands of times in a batch.
 const SQL = {
@@ -43,7 +46,7 @@ export function oldestSeq(db: SqliteDb, loc: ObjectLocation): number | null {
 
 /** Write a version's row at place `seq`; a row already there for the version is replaced. */
 export function insertObject(db: SqliteDb, e: ManifestEntry, seq: number): void {
-  db.run(SQL.insert, e.endpoint, e.bucket, e.key, e.versionId, e.fingerprint, e.size, e.sha256, e.etag, e.createdAt, seq,
+  db.run(SQL.insert, e.endpoint, e.bucket, e.key, recordedVersionId(e.versionId), e.fingerprint, e.size, e.sha256, e.etag, e.createdAt, seq,
     e.mtimeMs ?? null, e.lastModified ?? null, e.modifiedBefore ?? null);
 }
 
@@ -57,12 +60,12 @@ export function writeObject(db: SqliteDb, entry: ManifestEntry, older: boolean):
 }
 
 export function hasVersion(db: SqliteDb, loc: ObjectLocation, versionId: string): boolean {
-  return db.value(SQL.has, ...at(loc), versionId) !== undefined;
+  return db.value(SQL.has, ...version(loc, versionId)) !== undefined;
 }
 
 /** Forget an object version that was deleted; true when there was a row. */
 export function removeObject(db: SqliteDb, loc: ObjectLocation, versionId: string): boolean {
-  return db.run(SQL.remove, ...at(loc), versionId).changes > 0;
+  return db.run(SQL.remove, ...version(loc, versionId)).changes > 0;
 }
 
 /**
@@ -72,8 +75,8 @@ export function removeObject(db: SqliteDb, loc: ObjectLocation, versionId: strin
  */
 export function setSha256(db: SqliteDb, loc: ObjectLocation, versionId: string, sha256: string,
   retagged?: { modifiedBefore: string | null }): void {
-  db.run(SQL.setSha256, sha256, ...at(loc), versionId);
-  if (retagged) db.run(SQL.retagged, retagged.modifiedBefore, ...at(loc), versionId);
+  db.run(SQL.setSha256, sha256, ...version(loc, versionId));
+  if (retagged) db.run(SQL.retagged, retagged.modifiedBefore, ...version(loc, versionId));
 }
 
 /** Which record a listing confirmed: its version, and what it said of it then. */
@@ -81,18 +84,18 @@ export type ListedRecord = Pick<ManifestEntry, 'endpoint' | 'bucket' | 'key' | '
 
 /** A listing showed the recorded version (core/recorded.ts): keep the LastModified it showed, exactly. */
 export function pinListed(db: SqliteDb, e: ListedRecord, lastModified: string): void {
-  db.run(SQL.pin, lastModified, ...at(e), e.versionId, e.fingerprint, e.size, e.etag);
+  db.run(SQL.pin, lastModified, ...version(e, e.versionId), e.fingerprint, e.size, e.etag);
 }
 
 /** A sync found the file unchanged except for its modification time: remember the new one for this version. */
 export function setMtime(db: SqliteDb, loc: ObjectLocation, versionId: string, mtimeMs: number | null): void {
-  db.run(SQL.setMtime, mtimeMs, ...at(loc), versionId);
+  db.run(SQL.setMtime, mtimeMs, ...version(loc, versionId));
 }
 
 /** The given version, or the latest one sse3 recorded for that object. */
 export function lookup(db: SqliteDb, loc: ObjectLocation, versionId?: string): ManifestEntry | undefined {
   return versionId !== undefined
-    ? db.get<ManifestEntry>(SQL.version, ...at(loc), versionId)
+    ? db.get<ManifestEntry>(SQL.version, ...version(loc, versionId))
     : db.get<ManifestEntry>(SQL.latest, ...at(loc));
 }
 

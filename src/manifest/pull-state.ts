@@ -1,5 +1,6 @@
 import { type ManifestEntry, type ObjectLocation, prefixSuccessor } from './entry.js';
 import type { SqliteDb } from './sqlite.js';
+import { recordedVersionId } from '../s3/version.js';
 
 // What manifest pull saw at its last pass (table pulled_versions), beside the versions the manifest records.
 
@@ -42,10 +43,10 @@ export function pullState(db: SqliteDb, scope: PullScope): PullState {
 /** A version manifest pull read the tags of: its stamp, and whether it had an sse3-fp tag. */
 export function rememberPulled(db: SqliteDb, loc: ObjectLocation, versionId: string, stamp: string, tagged: boolean): void {
   db.run('INSERT OR REPLACE INTO pulled_versions (endpoint, bucket, key, version_id, stamp, tagged) VALUES (?, ?, ?, ?, ?, ?)',
-    loc.endpoint, loc.bucket, loc.key, versionId, stamp, tagged ? 1 : 0);
+    loc.endpoint, loc.bucket, loc.key, recordedVersionId(versionId), stamp, tagged ? 1 : 0);
 }
 
 export function forgetPulled(db: SqliteDb, loc: ObjectLocation, versionId: string): void {
   db.run('DELETE FROM pulled_versions WHERE endpoint = ? AND bucket = ? AND key = ? AND version_id = ?',
-    loc.endpoint, loc.bucket, loc.key, versionId);
+    loc.endpoint, loc.bucket, loc.key, recordedVersionId(versionId));
 }

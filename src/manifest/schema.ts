@@ -1,4 +1,5 @@
 import { endpointIdentityOf } from '../s3/endpoint.js';
+import { NULL_VERSION_ID } from '../s3/version.js';
 import { mergeEndpoint } from './aliases.js';
 import type { ManifestEntry } from './entry.js';
 import { SqliteDb } from './sqlite.js';
@@ -11,7 +12,7 @@ CREATE TABLE IF NOT EXISTS objects (
   endpoint    TEXT NOT NULL,
   bucket      TEXT NOT NULL,
   key         TEXT NOT NULL,
-  version_id  TEXT NOT NULL DEFAULT '',
+  version_id  TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
   size        INTEGER NOT NULL,
   sha256      TEXT NOT NULL,
@@ -130,11 +131,33 @@ export function openManifestDb(file: string): SqliteDb {
       if (!present.includes(columns[0])) db.exec(add);
     }
     normaliseEndpoints(db);
+    nameNullVersions(db);
     return db;
   } catch (e) {
     if (db.isOpen) db.close();
     throw e;
   }
+}
+
+/** Version of the rule for rows of versions the server named no id for (recorded as S3's "null"). */
+const NULL_VERSION_RULE = 1;
+
+/**
+ * Manifests before this rule kept S3's "null" version as '' (and took it for the current version): such rows are
+ * renamed "null", the version they were written or listed as, once per manifest. A version is recorded once, so no
+ * object has both rows.
+ */
+function nameNullVersions(db: SqliteDb): void {
+  const rule = () => db.value<number>("SELECT value FROM counters WHERE name = 'null-version-rule'");
+  if (rule() === NULL_VERSION_RULE) return;
+  db.immediate(() => {
+    if (rule() === NULL_VERSION_RULE) return;
+    for (const table of ['objects', 'pulled_versions']) {
+      db.run(`UPDATE OR REPLACE ${table} SET version_id = '${NULL_VERSION_ID}' WHERE version_id = ''`);
+    }
+    db.run(`INSERT INTO counters (name, value) VALUES ('null-version-rule', ?)
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value`, NULL_VERSION_RULE);
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { namesVersion } from '../s3/version.js';
 import { formatScope } from '../core/session/scope.js';
 import { type KeyUse, type ScannedVersion, type UsageScan, usesOf } from '../core/scans/usage.js';
 import { formatS3Url } from '../s3/url.js';
@@ -59,7 +60,7 @@ const counted = (u: KeyUse, versions: boolean) => (versions ? `${u.objects} obje
 export function renderKeyNeededBy(v: ScannedVersion, fingerprint: string): Rendered {
   const url = formatS3Url(v);
   return {
-    line: `${url}${v.versionId ? `  version ${v.versionId}${v.isLatest ? ' (current)' : ''}` : ''}`,
+    line: `${url}${namesVersion(v.versionId) ? `  version ${v.versionId}${v.isLatest ? ' (current)' : ''}` : ''}`,
     json: { url, bucket: v.bucket, key: v.key, versionId: v.versionId || null, isLatest: v.isLatest, size: v.size, fingerprint },
   };
 }

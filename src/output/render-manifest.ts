@@ -1,3 +1,4 @@
+import { namesVersion } from '../s3/version.js';
 import type { PullCounts } from '../core/scans/pull.js';
 import type { RebuildCounts } from '../core/scans/rebuild.js';
 import { formatScope, type Scope } from '../core/session/scope.js';
@@ -18,7 +19,7 @@ export const deniedWarning = (denied: number, firstDenial: Error) =>
 /** One line of sse3 manifest list; its JSON is the entry itself. */
 export function renderManifestEntry(out: Output, e: ManifestEntry): Rendered {
   return {
-    line: `${formatS3Url(e)}${e.versionId ? `  version ${e.versionId}` : ''}  key ${out.c.cyan(e.fingerprint)}  ` +
+    line: `${formatS3Url(e)}${namesVersion(e.versionId) ? `  version ${e.versionId}` : ''}  key ${out.c.cyan(e.fingerprint)}  ` +
       `${humanBytes(e.size)}  ${e.createdAt}  ${e.endpoint}`,
     json: e,
   };
@@ -29,15 +30,16 @@ export const noManifestEntries = (scope: Scope | undefined) => 'the manifest has
 
 export function renderRebuilt(out: Output, scope: Scope, c: RebuildCounts, movedAside: string | undefined): Rendered {
   return {
-    line: `${out.c.green('✓')} rebuilt ${c.recorded} entr${c.recorded === 1 ? 'y' : 'ies'} from ${formatScope(scope)}` +
-      (c.untagged ? ` (${c.untagged} object version(s) without an sse3 tag skipped)` : ''),
-    json: { ok: !c.denied, scope: formatScope(scope), added: c.recorded, untagged: c.untagged, denied: c.denied, movedAside: movedAside ?? null },
+    line: `${out.c.green('✓')} rebuilt ${c.recorded} entr${c.recorded === 1 ? 'y' : 'ies'} from ${formatScope(scope)}: ${c.added} added, ` +
+      `${c.updated} updated, ${c.unchanged} unchanged` + (c.untagged ? ` (${c.untagged} object version(s) without an sse3 tag skipped)` : ''),
+    json: { ok: !c.denied, scope: formatScope(scope), added: c.added, updated: c.updated, unchanged: c.unchanged, untagged: c.untagged,
+      denied: c.denied, movedAside: movedAside ?? null },
   };
 }
 
 /** A version pull found gone from the server, whose record it removed. */
 export const pullRemovedLine = (r: { url: string; versionId: string }) =>
-  `removed the record of ${r.url}${r.versionId ? ` version ${r.versionId}` : ''}: it is no longer on the server`;
+  `removed the record of ${r.url}${namesVersion(r.versionId) ? ` version ${r.versionId}` : ''}: it is no longer on the server`;
 
 export function renderPulled(out: Output, scope: Scope, c: PullCounts): Rendered {
   return {

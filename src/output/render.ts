@@ -12,7 +12,8 @@ import type { UploadResult } from '../core/transfer/upload.js';
 import { VERIFY_STATUSES, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
 import type { RetireCheck } from '../core/rotation/retire.js';
 import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
-import { s3VersionId } from '../s3/version.js';
+import { namesVersion, s3VersionId } from '../s3/version.js';
+import type { ListedObject } from '../s3/list.js';
 import type { Rendered } from './batch.js';
 import { humanBytes, type Output } from './output.js';
 
@@ -108,6 +109,12 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
     return { line: retire ? [line, `  ${encryptPlainHint(folderScopeOf(parseS3Url(r.url)), true)}`] : line,
       json: { ok: true, ...r, oldFingerprint: null, versionId: null, ...(retire ? retireJson(retire) : {}) } };
   }
+  if (r.status === 'deleted') {
+    const lines = [`${out.c.yellow('-')} ${r.url}: deleted (its current version is a delete marker), nothing to rotate`];
+    if (r.olderVersionsWithOldKey > 0) lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
+    for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
+    return { line: lines, json: { ok: true, ...r, versionId: null, ...(retire ? retireJson(retire) : {}) } };
+  }
   const lines = [r.status === 'already'
     ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
     : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
@@ -148,13 +155,14 @@ export function renderResumed(out: Output, report: ResumeReport): Rendered & { n
  * counted as ok: nothing was rotated), with how to encrypt those. With --fingerprint (older), how many older versions
  * still need the key (rotation moves current versions only).
  */
-export function rotateSummary(b: { ok: number; failed: number }, headline: string, r: { plain: number; scope?: string;
+export function rotateSummary(b: { ok: number; failed: number }, headline: string, r: { plain: number; deleted: number; scope?: string;
   older?: { fingerprint: string; versions: number; objects: number } }) {
-  const ok = b.ok - r.plain;
+  const ok = b.ok - r.plain - r.deleted;
   const line = b.ok + b.failed === 0 ? headline : `${ok} ok, ${b.failed} failed` + (r.plain
-    ? `, ${r.plain} not encrypted (plain objects, left as they are): ${encryptPlainHint(r.scope ?? 's3://BUCKET[/PREFIX]')}` : '');
+    ? `, ${r.plain} not encrypted (plain objects, left as they are): ${encryptPlainHint(r.scope ?? 's3://BUCKET[/PREFIX]')}` : '') +
+    (r.deleted ? `, ${r.deleted} deleted (delete markers, skipped)` : '');
   return {
-    json: { ok, failed: b.failed, plain: r.plain, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
+    json: { ok, failed: b.failed, plain: r.plain, deleted: r.deleted, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
     line: [line, ...(r.older?.versions ? [`${r.older.versions} older version(s) of ${r.older.objects} object(s) ` +
       `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only)`] : [])],
   };
@@ -187,7 +195,7 @@ export function verifyLine(out: Output, r: VerifyResult): string {
   const e = r.entry;
   const status = r.status === 'ok' ? out.c.green('✓ OK') : VERIFY_STATUSES[r.status].exitCode === 0
     ? out.c.yellow(`✓ ${VERIFY_STATUSES[r.status].text}`) : out.c.red(`✗ ${VERIFY_STATUSES[r.status].text}`);
-  return `${status}  ${formatS3Url(e)}${e.versionId ? ` (version ${e.versionId})` : ''}  key ${out.c.cyan(e.fingerprint)}` +
+  return `${status}  ${formatS3Url(e)}${namesVersion(e.versionId) ? ` (version ${e.versionId})` : ''}  key ${out.c.cyan(e.fingerprint)}` +
     (r.detail ? `: ${r.detail}` : '');
 }
 
@@ -267,7 +275,7 @@ export const adoptJson = (r: AdoptResult) => ({ ok: r.status !== 'no-key', url: 
 /** One adopt result: what sse3 now knows about the object version. */
 export function renderAdopted(out: Output, r: AdoptResult, candidates: number): Rendered {
   const c = out.c;
-  const what = `${r.url}${r.versionId ? `  version ${r.versionId}` : ''}`;
+  const what = `${r.url}${namesVersion(r.versionId) ? `  version ${r.versionId}` : ''}`;
   const key = r.fingerprint ? `key ${c.cyan(r.fingerprint)}` : '';
   const line = {
     'adopted': `${c.green('✓')} adopted  ${what}  ${key}${r.via === 'tag' ? ' (from its sse3-fp tag)' : ''}` +
@@ -325,6 +333,17 @@ export function renderListedRow(out: Output, r: ListedRow, name: string, version
 export const renderListedPrefix = (bucket: string, prefix: string, name: string): Rendered =>
   ({ line: `${''.padEnd(30)} PRE ${name}`, json: { type: 'prefix', bucket, prefix } });
 
+/** ls --versions: a delete marker (the object was deleted there; its versions remain), marked as one. */
+export function renderDeleteMarker(out: Output, bucket: string, m: ListedObject, name: string): Rendered {
+  const what = 'delete marker'.padEnd(5 + 2 + 20 + 2 + 11);
+  return {
+    line: `${lsDate(m.lastModified?.toISOString() ?? null)} ${''.padStart(10)}  ${out.c.yellow(what)}  ${name}  ${s3VersionId(m.versionId)}` +
+      `${m.isLatest ? ' (latest)' : ''}`,
+    json: { type: 'deleteMarker', bucket, key: m.key, lastModified: m.lastModified?.toISOString() ?? null, versionId: m.versionId || null,
+      isLatest: m.isLatest },
+  };
+}
+
 export const renderBucket = (name: string, created: Date | undefined): Rendered =>
   ({ line: `${lsDate(created?.toISOString() ?? null)} ${name}`, json: { type: 'bucket', bucket: name, created: created?.toISOString() ?? null } });
 
@@ -340,7 +359,7 @@ export function renderRemoved(out: Output, r: RemoveResult): Rendered {
 
 /** rm --dry-run: one object version that would be deleted. */
 export const renderWouldDelete = (t: RemoveTarget): Rendered => ({
-  line: `(dry run) would delete ${formatS3Url(t)}${t.versionId ? `  version ${t.versionId}` : ''}`,
+  line: `(dry run) would delete ${formatS3Url(t)}${namesVersion(t.versionId) ? `  version ${t.versionId}` : ''}`,
   json: { ok: true, dryRun: true, url: formatS3Url(t), key: t.key, versionId: t.versionId || null },
 });
 

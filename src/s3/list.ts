@@ -126,6 +126,22 @@ export async function* listLevel(conn: Connection, bucket: string, prefix: strin
   } while (token.ContinuationToken || token.KeyMarker);
 }
 
+/**
+ * Whether an object's current version is a delete marker (deleted in a versioning bucket: its versions remain). One
+ * listing entry is enough: the key itself sorts first under its own prefix, and its newest entry (version or marker)
+ * first among its own.
+ */
+export async function currentIsDeleteMarker(conn: Connection, bucket: string, key: string, signal?: AbortSignal): Promise<boolean> {
+  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+  let page;
+  try {
+    page = await conn.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: 1 }), { abortSignal: signal });
+  } catch (e) {
+    throw describeS3Error(e, { op: 'list', url: formatS3Url({ bucket, key }) });
+  }
+  return (page.DeleteMarkers ?? []).some((m) => m.Key === key && m.IsLatest);
+}
+
 /** The buckets the credentials can see, with their creation dates. */
 export async function listBuckets(conn: Connection, signal?: AbortSignal): Promise<Array<{ name: string; created?: Date }>> {
   const { ListBucketsCommand } = await import('@aws-sdk/client-s3');

@@ -122,7 +122,7 @@ test('rotate -r leaves plain objects as they are, counted, with the --encrypt-pl
     const r = await run(['rotate', `s3://${bucket}`, '-r', '--to', k2.ref, '--json'], { home, env: noKeychain });
     assert.equal(r.code, 0, r.stderr);
     const lines = ndjson(r.out);
-    assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 1 } });
+    assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 1, deleted: 0 } });
     assert.deepEqual(lines.slice(0, -1).map((l) => [l.url.replace(`s3://${bucket}/`, ''), l.status]).sort(),
       [['a.bin', 'already'], ['b.bin', 'already'], ['plain/enc.bin', 'already'], ['plain/readme.txt', 'plain']]);
 

@@ -69,7 +69,7 @@ test('rm in a versioned bucket: a plain rm leaves a marker and every row; --vers
     assert.deepEqual((await rows(home)).map((x) => x.versionId).sort(), [v2, v3].sort());
     const missing = await run(['rm', `s3://${bucket}/doc`, '--version-id', v1], { home });
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /does not exist\nhint: see what is there with: sse3 ls/);
+    assert.match(missing.stderr, new RegExp(`error: s3://${bucket}/doc has no version ${v1}\nhint: see its versions with: sse3 ls s3://${bucket}/doc --versions`));
 
     const all = await ok(['rm', `s3://${bucket}/doc`, '--all-versions', '--yes', '--json'], { home });
     const done = ndjson(all.out);

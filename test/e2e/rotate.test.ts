@@ -112,7 +112,7 @@ test('rotate --recursive rotates only under the prefix; --fingerprint rotates wh
 
   const byFp = await ok(['rotate', '--fingerprint', k1.fingerprint, '--to', k3.ref, '--json'], { home });
   const lines = byFp.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0, olderVersionsWithOldKey: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0, deleted: 0, olderVersionsWithOldKey: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status, l.oldFingerprint, l.newFingerprint]).sort(),
     [`s3://${one}/pq`, `s3://${one}/q/z`, `s3://${two}/w`].sort().map((u) => [u, 'rotated', k1.fingerprint, k3.fingerprint]));
   assert.deepEqual(await fingerprints(), {
@@ -145,7 +145,7 @@ test('a recursive rotate run again skips what is already under the new key: exit
   // A wider scope: the rotated ones are skipped, the rest rotated; JSON says which is which.
   const wider = await ok(['rotate', `s3://${bucket}`, '--recursive', '--to', k2.ref, '--json'], { home });
   const lines = wider.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 4, failed: 0, plain: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 4, failed: 0, plain: 0, deleted: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status]).sort(), [[`s3://${bucket}/p/a`, 'already'],
     [`s3://${bucket}/p/b`, 'already'], [`s3://${bucket}/p/c`, 'already'], [`s3://${bucket}/q/d`, 'rotated']]);
   const single = (await ok(['rotate', `s3://${bucket}/q/d`, '--to', k2.ref, '--json'], { home })).json();
@@ -166,7 +166,7 @@ test('a rotation run again without --from: the target key is a candidate; object
   const again = await run(['rotate', `s3://${bucket}/p/`, '-r', '--to', k2.ref, '--json'], { home, env: { SSE3_REQUEST_LOG: log } });
   assert.equal(again.code, 0, again.stderr);
   const lines = again.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0, deleted: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => l.status), ['already', 'already', 'already']);
   const sent = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   assert.deepEqual([...new Set(sent)].sort(), ['HeadObjectCommand', 'ListObjectsV2Command'],
@@ -224,7 +224,7 @@ test('rotate --fingerprint reports the older versions still under the old key, a
   const lines = r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.olderVersionsWithOldKey]).sort(),
     [[`s3://${bucket}/other`, 1], [`s3://${bucket}/third`, 2]]);
-  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, plain: 0, olderVersionsWithOldKey: 4 } },
+  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, plain: 0, deleted: 0, olderVersionsWithOldKey: 4 } },
     'the first version of doc (not rotated: its current version is under k2) and the earlier versions of the others');
   const human = await ok(['rotate', '--fingerprint', k2.fingerprint, '--to', k3.ref], { home });
   assert.match(human.stderr, new RegExp(`^1 ok, 0 failed\n1 older version\\(s\\) of 1 object\\(s\\) still need key ${k2.fingerprint}`, 'm'));

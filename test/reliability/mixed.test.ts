@@ -59,7 +59,7 @@ test('a bucket of plain, sse3-written and foreign-key objects through rotate -r,
     const first = await run(['rotate', `s3://${bucket}`, '-r', '--to', k4.ref, '--json'], { home, env: noKeychain });
     assert.equal(first.code, 3, first.stderr);
     const lines = ndjson(first.out);
-    assert.deepEqual(lines.at(-1), { summary: { ok: encrypted.length - 1, failed: 1, plain: plainNames.length } });
+    assert.deepEqual(lines.at(-1), { summary: { ok: encrypted.length - 1, failed: 1, plain: plainNames.length, deleted: 0 } });
     const byName = new Map(lines.slice(0, -1).map((l) => [(l.url ?? l.source).replace(`s3://${bucket}/`, ''), l]));
     for (const n of plainNames) assert.equal(byName.get(n)?.status, 'plain', n);
     assert.equal(byName.get('stranger')?.ok, false);

@@ -100,11 +100,13 @@ export class S3Twin {
   #find(bucket: string, key: string, versionId?: string): StoredObject {
     const id = `${bucket}/${key}`;
     const current = this.objects.get(id);
-    if (versionId === undefined || current?.versionId === versionId) {
+    // As S3: an object written with no version id (versioning off or suspended) is the version named "null".
+    const named = (o: StoredObject) => o.versionId ?? 'null';
+    if (versionId === undefined || (current && named(current) === versionId)) {
       if (!current) throw new S3Error('NoSuchKey', 404);
       return current;
     }
-    const v = this.history.get(id)?.find((o) => o.versionId === versionId);
+    const v = this.history.get(id)?.find((o) => named(o) === versionId);
     if (!v) throw new S3Error('NoSuchVersion', 404);
     return v;
   }

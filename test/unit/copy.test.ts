@@ -158,7 +158,7 @@ test('a server-side copy stored as plaintext is not recorded; the streamed copy 
     const recs = manifest.versions(loc('b', 'dst'));
     assert.equal(recs.length, 1);
     assert.equal(recs[0].fingerprint, newKey.fingerprint);
-    assert.equal(recs[0].versionId, stored.versionId ?? '');
+    assert.equal(recs[0].versionId, stored.versionId ?? 'null');
   }
 });
 

@@ -116,7 +116,7 @@ test('recordFoundByTag records an object whose key came from its tag, once it wa
   const loc = { bucket: 'b', key: 'untracked' };
   const byTag: ObjectKey = { key: newKey, fingerprint: newKey.fingerprint, foundBy: 'tag', tagSha256: 'a'.repeat(64) };
   const row = recordFoundByTag(s, loc, byTag, { versionId: 'null', size: 5, etag: '"e"' });
-  assert.deepEqual([row?.versionId, row?.fingerprint, row?.sha256, row?.etag], ['', newKey.fingerprint, 'a'.repeat(64), 'e']);
+  assert.deepEqual([row?.versionId, row?.fingerprint, row?.sha256, row?.etag], ['null', newKey.fingerprint, 'a'.repeat(64), 'e']);
   assert.equal(s.manifest.lookup({ endpoint: s.conn.endpoint, ...loc })?.fingerprint, newKey.fingerprint);
   assert.equal(recordFoundByTag(s, loc, { ...byTag, foundBy: 'manifest' }, { size: 5, etag: 'e' }), undefined);
 });

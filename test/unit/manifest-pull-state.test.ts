@@ -20,12 +20,12 @@ test('pull state: the recorded versions and what pull saw, under exactly one pre
   assert.deepEqual(Object.fromEntries(state.pulled), {
     'p/a\0v1': { stamp: 'stamp p/a', tagged: true },
     'p/\u{1F600}\0v1': { stamp: 'stamp p/\u{1F600}', tagged: true },
-    'p/untagged\0': { stamp: 'e2 2026', tagged: false },
+    'p/untagged\0null': { stamp: 'e2 2026', tagged: false },
   });
   assert.equal(m.pullState({ endpoint: here, bucket: 'b', prefix: '' }).pulled.size, 4, 'the whole bucket');
 
   m.forgetPulled(at('p/untagged'), '');
-  assert.equal(m.pullState({ endpoint: here, bucket: 'b', prefix: 'p/' }).pulled.has('p/untagged\0'), false);
+  assert.equal(m.pullState({ endpoint: here, bucket: 'b', prefix: 'p/' }).pulled.has('p/untagged\0null'), false);
   m.close();
 });
 

@@ -72,10 +72,11 @@ test('manifest list, rebuild, pull, import and alias: each result in words and a
   assert.deepEqual(renderManifestEntry(plain, e), { line: `s3://b/k  key ${FP[0]}  2.00 KiB  2026-01-01T00:00:00.000Z  https://s3`, json: e });
   assert.equal(noManifestEntries({ bucket: 'b', prefix: 'x/' }), 'the manifest has no entries under s3://b/x/');
   const scope = { bucket: 'b', prefix: '' };
-  const rebuilt = renderRebuilt(plain, scope, { recorded: 1, untagged: 2, denied: 0 }, undefined);
-  assert.equal(rebuilt.line, '✓ rebuilt 1 entry from s3://b/ (2 object version(s) without an sse3 tag skipped)');
-  assert.deepEqual(rebuilt.json, { ok: true, scope: 's3://b/', added: 1, untagged: 2, denied: 0, movedAside: null });
-  assert.equal((renderRebuilt(plain, scope, { recorded: 3, untagged: 0, denied: 1 }, '/aside').json as { ok: boolean }).ok, false);
+  const rebuilt = renderRebuilt(plain, scope, { recorded: 3, added: 1, updated: 1, unchanged: 1, untagged: 2, denied: 0 }, undefined);
+  assert.equal(rebuilt.line, '✓ rebuilt 3 entries from s3://b/: 1 added, 1 updated, 1 unchanged (2 object version(s) without an sse3 tag skipped)');
+  assert.deepEqual(rebuilt.json, { ok: true, scope: 's3://b/', added: 1, updated: 1, unchanged: 1, untagged: 2, denied: 0, movedAside: null });
+  assert.equal((renderRebuilt(plain, scope, { recorded: 3, added: 3, updated: 0, unchanged: 0, untagged: 0, denied: 1 }, '/aside').json as
+    { ok: boolean }).ok, false);
   const pulled = renderPulled(plain, scope, { listed: 5, unchanged: 2, read: 3, recorded: 2, untagged: 1, denied: 0,
     removed: [{ url: 's3://b/gone', versionId: '' }] });
   assert.match(String(pulled.line), /5 version\(s\) listed, 2 unchanged, 3 new or changed read \(2 recorded, 1 without an sse3 tag\), 1 record/);

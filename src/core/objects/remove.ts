@@ -2,7 +2,8 @@ import { Sse3Error } from '../../errors.js';
 import { describeS3Error } from '../../s3/errors.js';
 import { listLevel } from '../../s3/list.js';
 import { formatS3Url, parseS3Url } from '../../s3/url.js';
-import { versionIdOf } from '../../s3/version.js';
+import { NULL_VERSION_ID, versionIdOf } from '../../s3/version.js';
+import { noSuchVersion, versionKind } from './versions.js';
 import type { Io } from '../context.js';
 import { type RetireCheck, retirementChecks } from '../rotation/retire.js';
 import { listScope, parseScope } from '../session/scope.js';
@@ -55,12 +56,18 @@ export async function removeTargets(io: Io, target: string, req: RemoveRequest):
     for await (const o of listScope(io, scope)) found.push({ bucket: scope.bucket, key: o.key, versionId: '' });
     return found;
   }
-  // headWithoutKey throws NO_OBJECT for a missing object or version; SSE-C objects answer without a key too.
-  await headWithoutKey(io, { ...loc, versionId: req.versionId }).catch((e: Sse3Error) => {
-    throw e.code === 'NO_OBJECT' ? new Sse3Error('NO_OBJECT', `${formatS3Url(loc)}${req.versionId ? ` version ${req.versionId}` : ''} does not exist`,
+  // A named version is looked up in the object's listing: a delete marker is one of its entries too (rm of it undeletes).
+  if (req.versionId !== undefined) {
+    const kind = await versionKind(io, loc, req.versionId);
+    if (kind === 'missing') throw noSuchVersion(loc, req.versionId, kind);
+    return [{ ...loc, versionId: req.versionId, deleteMarker: kind === 'delete-marker' }];
+  }
+  // headWithoutKey throws NO_OBJECT for a missing object; SSE-C objects answer without a key too.
+  await headWithoutKey(io, loc).catch((e: Sse3Error) => {
+    throw e.code === 'NO_OBJECT' ? new Sse3Error('NO_OBJECT', `${formatS3Url(loc)} does not exist`,
       `see what is there with: sse3 ls ${formatS3Url({ bucket: loc.bucket, key: loc.key.slice(0, loc.key.lastIndexOf('/') + 1) })}`) : e;
   });
-  return [{ ...loc, versionId: req.versionId ?? '' }];
+  return [{ ...loc, versionId: '' }];
 }
 
 /** Every version and delete marker of one object, or (recursive) of everything under the prefix. */
@@ -94,10 +101,11 @@ export async function removeVersion(io: Io, t: RemoveTarget): Promise<RemoveResu
     throw describeS3Error(e, { op: 'delete', url });
   }
   const location = { endpoint: io.conn.endpoint, bucket: t.bucket, key: t.key };
-  // Versioning on: a delete without a version only hides the object behind a marker, and every version stays.
+  // Versioning on: a delete without a version only hides the object behind a marker, and every version stays. Versioning
+  // suspended: the marker is the new "null" version, which replaces the one that was there (its row goes).
   const marker = versionIdOf(resp.VersionId);
   const markerCreated = !t.versionId && resp.DeleteMarker && marker ? marker : null;
-  const row = markerCreated ? undefined : io.manifest.lookup(location, t.versionId);
+  const row = markerCreated && markerCreated !== NULL_VERSION_ID ? undefined : io.manifest.lookup(location, t.versionId);
   const forgotten = row && io.manifest.remove(location, t.versionId) ? [row.fingerprint] : [];
   return { url, bucket: t.bucket, key: t.key, versionId: t.versionId, markerCreated, deleteMarker: Boolean(t.deleteMarker), forgotten };
 }

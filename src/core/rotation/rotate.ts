@@ -1,4 +1,5 @@
 import { formatS3Url } from '../../s3/url.js';
+import { recordedVersionId } from '../../s3/version.js';
 import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
 import type { RotationRecord } from '../../manifest/store.js';
@@ -15,8 +16,11 @@ export { type Opened, probe, type Probe, type RotateContext } from './probe.js';
 
 export interface RotateResult {
   url: string;
-  /** plain: not encrypted, so not rotated (oldFingerprint is PLAIN_FINGERPRINT); adopt --encrypt-plain encrypts it. */
-  status: 'rotated' | 'already' | 'plain';
+  /**
+   * plain: not encrypted, so not rotated (oldFingerprint is PLAIN_FINGERPRINT); adopt --encrypt-plain encrypts it.
+   * deleted: its current version is a delete marker, so there is nothing current to rotate; its versions keep their key.
+   */
+  status: 'rotated' | 'already' | 'plain' | 'deleted';
   oldFingerprint: string;
   newFingerprint: string;
   versionId: string;
@@ -45,7 +49,7 @@ async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey:
 
 export const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>
   ctx.io.manifest.versions({ endpoint: ctx.io.conn.endpoint, bucket, key })
-    .filter((v) => v.versionId !== current && v.versionId !== '' && v.fingerprint === fingerprint).length;
+    .filter((v) => v.versionId !== recordedVersionId(current) && v.fingerprint === fingerprint).length;
 
 /** Rounds of waiting for another rotation of the same object before this one gives up its turn. */
 const MAX_ROUNDS = 5;

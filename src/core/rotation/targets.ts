@@ -6,6 +6,8 @@ import { plainResult } from './plain.js';
 import { listScope, manifestInScope, type Scope } from '../session/scope.js';
 import { keyForObject, type Session } from '../session/session.js';
 import { withObjectKey } from '../session/heal.js';
+import { Sse3Error } from '../../errors.js';
+import { currentIsDeleteMarker } from '../../s3/list.js';
 
 /** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
 
@@ -22,13 +24,29 @@ export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferE
   };
 }
 
-/** Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. */
+/**
+ * Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. An object
+ * deleted behind a delete marker (found through the manifest, which keeps its versions' rows) is skipped, not failed.
+ */
 export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
-  if (from) return rotateObject(ctx, loc.bucket, loc.key, from, newKey);
-  const found = await keyForObject(s, loc, { required: true, op: 'rotate', plain: true });
-  if (found.plain) return plainResult(formatS3Url(loc), newKey);
-  return withObjectKey(s, loc, found, { op: 'rotate', onHealed: ctx.events?.onWarning },
-    (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));
+  try {
+    if (from) return await rotateObject(ctx, loc.bucket, loc.key, from, newKey);
+    const found = await keyForObject(s, loc, { required: true, op: 'rotate', plain: true });
+    if (found.plain) return plainResult(formatS3Url(loc), newKey);
+    return await withObjectKey(s, loc, found, { op: 'rotate', onHealed: ctx.events?.onWarning },
+      (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));
+  } catch (e) {
+    if (!(e instanceof Sse3Error && e.code === 'NO_OBJECT') || !(await currentIsDeleteMarker(s.conn, loc.bucket, loc.key, s.signal))) throw e;
+    return deletedResult(s, loc, newKey, from);
+  }
+}
+
+/** A deleted object: every version the manifest records for it is an older one now, under the key it records. */
+function deletedResult(s: Session, loc: S3Location, newKey: SseCKey, from?: SseCKey): RotateResult {
+  const rows = s.manifest.versions({ endpoint: s.conn.endpoint, ...loc });
+  const oldFingerprint = from?.fingerprint ?? rows[0]?.fingerprint ?? '';
+  return { url: formatS3Url(loc), status: 'deleted', oldFingerprint, newFingerprint: newKey.fingerprint, versionId: '',
+    olderVersionsWithOldKey: rows.filter((r) => r.fingerprint === oldFingerprint).length };
 }
 
 /** An object to rotate, with its size as listed or recorded (small objects run more at once). */

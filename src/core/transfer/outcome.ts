@@ -1,6 +1,7 @@
 import { newEntry } from '../../manifest/entry.js';
 import { writtenBefore } from '../recorded.js';
 import { formatS3Url } from '../../s3/url.js';
+import { versionIdOf } from '../../s3/version.js';
 import { Sse3Error } from '../../errors.js';
 import type { UploadRequest, UploadResult } from './upload.js';
 
@@ -19,7 +20,8 @@ export function recordUpload(req: UploadRequest, r: { versionId?: string; size: 
     sha256: r.sha256, etag: r.etag, mtimeMs: req.target.mtimeMs, modifiedBefore: writtenBefore(r.serverDate) });
   if (uploadId) req.io.manifest.recordUpload(entry, uploadId);
   else req.io.manifest.record(entry);
-  return { ...entry, parts: r.parts };
+  // The result says what the server answered: no version id from a bucket that is not versioning (JSON null).
+  return { ...entry, versionId: versionIdOf(r.versionId), parts: r.parts };
 }
 
 /** A write whose answer did not echo our key's MD5: the server may have stored plaintext. */

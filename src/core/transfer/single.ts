@@ -9,7 +9,7 @@ import { copyObject, type CopyResult } from './copy.js';
 import { downloadObject, type DownloadResult, type DownloadTarget } from './download.js';
 import type { ChecksumSource, DownloadExpectation } from './expectations.js';
 import { servedPlain } from '../keyed.js';
-import { versionIdOf } from '../../s3/version.js';
+import { recordedVersionId } from '../../s3/version.js';
 import { downloadDestination } from '../../local/destination.js';
 import { localFileNameOf } from '../../local/names.js';
 import { type FileStamp, localIoError, stampOf, wholeMs } from '../../local/files.js';
@@ -148,7 +148,7 @@ function plainDownloaded(s: Session, loc: S3Location, found: ObjectKey, r: Downl
   const checkedAgainst = same ? 'manifest' : r.checkedAgainst;
   const content = checkedAgainst === 'none' ? 'integrity not verified'
     : same ? 'the content is the one recorded (SHA-256 verified)' : `checked against its own sse3-sha256 (${checkedAgainst})`;
-  if (old && old.versionId === versionIdOf(r.versionId)) {
+  if (old && old.versionId === recordedVersionId(r.versionId)) {
     s.manifest.remove({ endpoint: s.conn.endpoint, ...loc }, old.versionId);
     return { line: `${url}: recorded as encrypted with key ${old.fingerprint}, but the server serves it unencrypted (written outside ` +
       `sse3): record removed; ${content}`, recorded: true, checkedAgainst };
