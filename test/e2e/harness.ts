@@ -1,7 +1,7 @@
 // Runs the built sse3 binary as a user would, against the local Ceph RGW started by scripts/test.sh.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
@@ -21,6 +21,14 @@ export interface RunResult {
   /** stdout as text */
   out: string;
   json: () => any;
+}
+
+/** The result of one sse3 run, once its stdout and stderr are scanned for every key the tests made (throws if one is there). */
+export function scannedResult(args: string[], code: number | null, signal: NodeJS.Signals | null, stdout: Buffer,
+  stderr: string): RunResult {
+  assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
+  assertNoSecrets(stderr, `stderr of sse3 ${args.join(' ')}`);
+  return { code, signal, stdout, stderr, out: stdout.toString(), json: () => JSON.parse(stdout.toString()) };
 }
 
 /** Every key material string a test has produced; no sse3 output may ever contain one. */
@@ -92,17 +100,12 @@ export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stdout = Buffer.concat(out);
       // A rejection, not a throw from this handler: the test that awaits the run fails, with its own name on it.
       try {
-        assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
-        assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
+        resolve(scannedResult(args, code, signal, Buffer.concat(out), err));
       } catch (e) {
         reject(e);
-        return;
       }
-      resolve({ code, signal, stdout, stderr: err, out: stdout.toString(),
-        json: () => JSON.parse(stdout.toString()) });
     });
     child.stdin.on('error', () => { /* sse3 may exit before reading all input */ });
     child.stdin.end(opts.input ?? '');
@@ -171,6 +174,20 @@ export async function makeKeyFile(home: Home, name: string, opts: { inKeyDir?: b
   const raw = content.length === 32 ? content : Buffer.from(content.toString().trim(), 'base64');
   rememberSecret(raw);
   return { path, ref: `file:${path}`, raw, fingerprint: r.json().fingerprint };
+}
+
+/** Two homes with the same keys in their key folders (a team shares keys, not manifests). */
+export async function team(names: string[]): Promise<{ a: Home; b: Home; keys: Record<string, { ref: string; fingerprint: string; raw: Buffer }> }> {
+  const a = newHome();
+  const b = newHome();
+  const keys: Record<string, { ref: string; fingerprint: string; raw: Buffer }> = {};
+  mkdirSync(b.keyDir, { recursive: true });
+  for (const n of names) {
+    const k = await makeKeyFile(a, `${n}.key`);
+    copyFileSync(k.path, join(b.keyDir, `${n}.key`));
+    keys[n] = k;
+  }
+  return { a, b, keys };
 }
 
 export const randomName = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;

@@ -3,28 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Home, makeKeyFile, newBucket, newHome, ok, requestCounts } from './harness.js';
+import { type Home, newBucket, ok, requestCounts, team } from './harness.js';
 
 const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const summaryOf = (out: string) => ndjson(out).at(-1).summary;
 type Row = Record<string, unknown> & { key: string; fingerprint: string };
 const rows = async (home: Home): Promise<Row[]> => ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary);
-
-/** Two homes with the same keys in their key folders (a team shares keys, not manifests). */
-async function team(names: string[]): Promise<{ a: Home; b: Home; keys: Record<string, { ref: string; fingerprint: string }> }> {
-  const a = newHome();
-  const b = newHome();
-  const keys: Record<string, { ref: string; fingerprint: string }> = {};
-  mkdirSync(b.keyDir, { recursive: true });
-  for (const n of names) {
-    const k = await makeKeyFile(a, `${n}.key`);
-    copyFileSync(k.path, join(b.keyDir, `${n}.key`));
-    keys[n] = k;
-  }
-  return { a, b, keys };
-}
 
 function tree(dir: string, n: number): Record<string, Buffer> {
   mkdirSync(dir, { recursive: true });

@@ -4,26 +4,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Home, makeKeyFile, newBucket, newHome, ok, putData, run } from './harness.js';
+import { type Home, newBucket, newHome, ok, putData, run, team } from './harness.js';
 
 interface Row { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string; etag: string; summary?: unknown }
 export const rows = async (home: Home): Promise<Row[]> => (await ok(['manifest', 'list', '--json'], { home })).out.split('\n')
   .filter(Boolean).map((l) => JSON.parse(l) as Row).filter((r) => !r.summary);
 const fpOf = async (home: Home, key: string) => (await rows(home)).filter((r) => r.key === key).map((r) => r.fingerprint);
-
-/** Two homes with the same keys in their key folders (a team shares keys, not manifests). */
-export async function team(names: string[]): Promise<{ a: Home; b: Home; keys: Record<string, { ref: string; fingerprint: string; raw: Buffer }> }> {
-  const a = newHome();
-  const b = newHome();
-  const keys: Record<string, { ref: string; fingerprint: string; raw: Buffer }> = {};
-  mkdirSync(b.keyDir, { recursive: true });
-  for (const n of names) {
-    const k = await makeKeyFile(a, `${n}.key`);
-    copyFileSync(k.path, join(b.keyDir, `${n}.key`));
-    keys[n] = k;
-  }
-  return { a, b, keys };
-}
 
 test('a record made stale by a teammate\'s rotation heals itself from the tag: get, head, cp, rotate and verify go on', async () => {
   const { a, b, keys: { k1, k2, k3 } } = await team(['k1', 'k2', 'k3']);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempFileOwner } from '../../src/core/transfer/tempfiles.js';
-import { adminClient, assertNoSecrets, BIN, type Home, requireEnv, ok, type RunResult } from '../e2e/harness.js';
+import { adminClient, BIN, type Home, requireEnv, ok, type RunResult, scannedResult } from '../e2e/harness.js';
 
 export * from '../e2e/harness.js';
 
@@ -89,15 +89,11 @@ export function start(args: string[], opts: { home?: Home; env?: NodeJS.ProcessE
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stdout = Buffer.concat(out);
       try {
-        assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
-        assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
+        resolve(scannedResult(args, code, signal, Buffer.concat(out), err));
       } catch (e) {
         reject(e);
-        return;
       }
-      resolve({ code, signal, stdout, stderr: err, out: stdout.toString(), json: () => JSON.parse(stdout.toString()) });
     });
   });
   return { child, pid: child.pid!, done };
