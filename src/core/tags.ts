@@ -33,6 +33,13 @@ export const META_MTIME = 'sse3-mtime';
  */
 export const META_UPLOAD = 'sse3-upload';
 
+/**
+ * Tag (sse3-upload) of a multipart object: the same random value as its META_UPLOAD metadata. Its tags are written
+ * after the upload completes (Ceph RGW drops the tagging header of CreateMultipartUpload), so a writer that lost a race
+ * may tag the object that won it; this tag says which upload a checksum tag is about (tagsAbout).
+ */
+export const TAG_UPLOAD = 'sse3-upload';
+
 /** The metadata sse3 stores with an object: its tags (fingerprint, checksum) and, for a file, its mtime. */
 export const metadataFor = (tags: Tags, mtimeMs: number | undefined): Record<string, string> =>
   (mtimeMs === undefined ? tags : { ...tags, [META_MTIME]: String(mtimeMs) });
@@ -43,9 +50,18 @@ export function mtimeFromMetadata(metadata: Record<string, string> | undefined):
   return text !== undefined && /^-?\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
 
-export function tagsFor(fingerprint: string, sha256?: string): Tags {
-  return sha256 ? { [TAG_FINGERPRINT]: fingerprint, [TAG_SHA256]: sha256 } : { [TAG_FINGERPRINT]: fingerprint };
+export function tagsFor(fingerprint: string, sha256?: string, upload?: string): Tags {
+  return { [TAG_FINGERPRINT]: fingerprint, ...(sha256 ? { [TAG_SHA256]: sha256 } : {}), ...(upload ? { [TAG_UPLOAD]: upload } : {}) };
 }
+
+/**
+ * Whether an object's sse3 tags are about the stored data that opened with the key `fingerprint` (its metadata read
+ * with that key): tags naming another key, or another multipart upload than the one whose metadata the object carries,
+ * were left by a writer whose upload another one replaced, and their checksum says nothing about this data.
+ */
+export const tagsAbout = (tags: Sse3Tags, fingerprint: string | undefined, metadata: Record<string, string> | undefined): boolean =>
+  (!tags.fingerprint || !fingerprint || tags.fingerprint === fingerprint)
+  && (!tags.upload || tags.upload === metadata?.[META_UPLOAD]);
 
 /** The x-amz-tagging header form: URL query encoding. */
 export const toTagging = (tags: Tags): string => new URLSearchParams(tags).toString();
@@ -92,6 +108,8 @@ export interface TagRead {
 export interface Sse3Tags {
   fingerprint?: string;
   sha256?: string;
+  /** The multipart upload the tags were written for (TAG_UPLOAD). */
+  upload?: string;
 }
 
 /**
@@ -120,10 +138,11 @@ export async function readSse3Tags(io: Io, obj: ObjectVersionRef, read: TagRead)
 const SHAPES = [
   { name: TAG_FINGERPRINT, field: 'fingerprint', shape: /^[0-9a-f]{20}$/, what: 'a key fingerprint (20 hex digits)' },
   { name: TAG_SHA256, field: 'sha256', shape: /^[0-9a-f]{64}$/, what: 'a SHA-256 (64 hex digits)' },
+  { name: TAG_UPLOAD, field: 'upload', shape: /^[0-9a-f]{32}$/, what: 'an upload token (32 hex digits)' },
 ] as const;
 
 /**
- * sse3's values (sse3-fp, sse3-sha256) among an object's tags or metadata, each checked for its shape. Anyone who may
+ * sse3's values (sse3-fp, sse3-sha256, sse3-upload) among an object's tags or metadata, each checked for its shape. Anyone who may
  * write to the bucket may write these: a value of another shape is an error naming the object (exit 4), and is never
  * shown, used as a fingerprint or compared as a checksum. An absent or empty value is "nothing recorded".
  */

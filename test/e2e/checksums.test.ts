@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, putData, run } from './harness.js';
 
@@ -114,4 +114,31 @@ test('get -: a failed SHA-256 check says the data already went to stdout, never 
   assert.equal(r.stdout.length, MiB);
   assert.match(r.stderr, /SHA-256 of the decrypted data does not match .*; the data already went to stdout/);
   assert.doesNotMatch(r.stderr, /nothing was written/);
+});
+
+test('checksum tags a replaced upload left on the winner (another upload, another key) are not taken for the winner\'s', async () => {
+  const s3 = await import('@aws-sdk/client-s3');
+  const admin = await adminClient();
+  const writer = newHome();
+  const bucket = await newBucket();
+  const key = await makeKeyFile(writer, 'k.key');
+  const other = await makeKeyFile(writer, 'other.key');
+  const url = `s3://${bucket}/raced`;
+  const tagsOf = async () => (await admin.send(new s3.GetObjectTaggingCommand({ Bucket: bucket, Key: 'raced' }))).TagSet ?? [];
+  // The loser of two multipart writers: its tags are written after its upload completes.
+  await putData(writer, url, randomBytes(6 * MiB), key.ref, ['--part-size', '5']);
+  const loserTags = await tagsOf();
+  assert.deepEqual(loserTags.map((t) => t.Key).sort(), ['sse3-fp', 'sse3-sha256', 'sse3-upload']);
+  const winners: Array<[string, { ref: string }]> = [['the same key', key], ['another key', other]];
+  for (const [what, winnerKey] of winners) {
+    const data = randomBytes(6 * MiB);
+    await putData(writer, url, data, winnerKey.ref, ['--part-size', '5']);
+    // The loser's tagging arrives after the winner's.
+    await admin.send(new s3.PutObjectTaggingCommand({ Bucket: bucket, Key: 'raced', Tagging: { TagSet: loserTags } }));
+    const home = newHome();
+    const r = await run(['get', url, 'out', '--key', winnerKey.ref, '--json'], { home });
+    assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+    assert.equal(createHash('sha256').update(readFileSync(join(home.dir, 'work', 'out'))).digest('hex'),
+      createHash('sha256').update(data).digest('hex'), what);
+  }
 });

@@ -65,7 +65,7 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
   try {
     // Both before a byte is written anywhere: data on stdout or in a FIFO cannot be taken back.
     checkRecordedSize(url, exp, first, size);
-    expected = await expectedChecksum(req.io, req.object, exp, first);
+    expected = await expectedChecksum(req.io, req.object, exp, first, req.sseKey?.fingerprint);
   } catch (e) {
     first.Body.destroy();
     throw e;

@@ -1,7 +1,7 @@
 import type { ObjectInfo } from '../../s3/objects.js';
 import { Sse3Error } from '../../errors.js';
 import type { Io } from '../context.js';
-import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../tags.js';
+import { mtimeFromMetadata, readSse3Tags, sse3Values, tagsAbout } from '../tags.js';
 
 /**
  * What a download is checked against: the size, SHA-256 and mtime recorded when sse3 wrote the object (the manifest's
@@ -49,15 +49,18 @@ export function checkRecordedSize(url: string, exp: DownloadExpectation, first: 
 
 /**
  * The recorded checksum: the manifest's (for this version), else the object's metadata, else its tag (multipart
- * uploads carry it only there). A tag that cannot be read fails the download: it is never taken for "none recorded".
+ * uploads carry it only there) when the tags are about this data (tagsAbout: written for the key `fingerprint` that
+ * opened it and the upload its metadata names). A tag that cannot be read fails the download: it is never taken for
+ * "none recorded".
  */
-export async function expectedChecksum(io: Io, object: { bucket: string; key: string }, exp: DownloadExpectation, first: ObjectInfo)
-  : Promise<Expected> {
+export async function expectedChecksum(io: Io, object: { bucket: string; key: string }, exp: DownloadExpectation, first: ObjectInfo,
+  fingerprint: string | undefined): Promise<Expected> {
   if (exp.sha256 && recordedVersionMatches(exp, first)) return { sha256: exp.sha256, source: 'manifest' };
   const version = { bucket: object.bucket, key: object.key, versionId: first.VersionId };
   const metadata = sse3Values(first.Metadata, version, 'metadata');
   if (metadata.sha256) return { sha256: metadata.sha256, source: 'metadata' };
-  const { sha256 } = await readSse3Tags(io, version, { what: 'SHA-256', op: 'get' });
+  const tags = await readSse3Tags(io, version, { what: 'SHA-256', op: 'get' });
+  const sha256 = tagsAbout(tags, fingerprint, first.Metadata) ? tags.sha256 : undefined;
   return { sha256, source: sha256 ? 'tag' : 'none' };
 }
 

@@ -28,9 +28,8 @@ export async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<
     const etags = await upload.sendParts(feed, inFlight);
     const { sha256, size } = await feed.digest();
     const done = await upload.complete(etags, sha256, size);
-    const tagged = await tagAfterComplete(req, done.versionId, sha256);
     return recordUpload(req, { versionId: done.versionId, size, sha256, etag: done.etag, parts: etags.length,
-      serverDate: tagged ?? done.serverDate }, upload.uploadId);
+      serverDate: done.serverDate }, upload.uploadId);
   } catch (e) {
     upload.cancel.abort();
     await inFlight.settle();
@@ -56,7 +55,7 @@ class MultipartUpload {
   /** Cancels every part in flight at once, when one fails or the caller aborts. */
   readonly cancel = new AbortController();
 
-  private constructor(private readonly req: UploadRequest, readonly uploadId: string) {}
+  private constructor(private readonly req: UploadRequest, readonly uploadId: string, private readonly token: string) {}
 
   /** CreateMultipartUpload with the key, confirmed, and journalled. */
   static async create(req: UploadRequest): Promise<MultipartUpload> {
@@ -81,7 +80,7 @@ class MultipartUpload {
     }
     io.manifest.beginUpload({ ...uploadLocation(req), uploadId, fingerprint: target.sseKey.fingerprint, pid: process.pid,
       startedAt: new Date().toISOString(), token });
-    return new MultipartUpload(req, uploadId);
+    return new MultipartUpload(req, uploadId, token);
   }
 
   /** Every part, at most inFlight's limit at once, each confirmed to carry our key; returns the ETags in part order. */
@@ -121,8 +120,10 @@ class MultipartUpload {
   }
 
   /**
-   * Check the whole plaintext, journal its checksum, complete, and prove with a HEAD that the stored object opens
-   * with our key (some servers, Ceph RGW among them, return no ETag from Complete).
+   * Check the whole plaintext, journal its checksum, complete, tag, and prove with a HEAD that the stored object is
+   * still this upload's: it opens with our key and carries our upload's token (some servers, Ceph RGW among them,
+   * return no ETag from Complete). The proof comes after the tagging: another writer completing in between would
+   * have had its object tagged with our checksum, and must not be recorded as ours.
    */
   async complete(etags: string[], sha256: string, size: number): Promise<{ versionId?: string; etag?: string; serverDate?: Date }> {
     const { CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
@@ -136,10 +137,27 @@ class MultipartUpload {
       MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
     }), { abortSignal: this.cancel.signal });
     this.#phase = 'committed';
+    const tagged = await this.#tag(done.VersionId, sha256);
     const etag = await this.#proveStored(done.VersionId);
     faultPoint('after-complete');
-    // The object is made when the upload completes: its LastModified is before that answer's time.
-    return { versionId: done.VersionId, etag: etag ?? done.ETag, serverDate: (done as WriteOutput).ServerDate };
+    // The object is made when the upload completes: its LastModified is before that answer's time (or the tagging's,
+    // which moves it on Ceph: core/tags.ts putTags).
+    return { versionId: done.VersionId, etag: etag ?? done.ETag, serverDate: tagged ?? (done as WriteOutput).ServerDate };
+  }
+
+  /**
+   * Multipart objects get their checksum tag only now: Ceph RGW drops the tagging header of CreateMultipartUpload.
+   * Returns the time of the tagging's answer, or undefined when it could not be tagged (the manifest still records it).
+   */
+  async #tag(versionId: string | undefined, sha256: string): Promise<Date | undefined> {
+    const { req } = this;
+    try {
+      return await putTags(req.io, { ...req.target, versionId }, tagsFor(req.target.sseKey.fingerprint, sha256, this.token));
+    } catch (e) {
+      req.events?.onWarning?.(`could not tag ${uploadUrl(req)} with its checksum (${statusOf(e) ?? ''} ${(e as Error).name}); ` +
+        'the manifest still records it');
+      return undefined;
+    }
   }
 
   /** HEAD the completed object with our key (the one keyed verdict): it must open with it. Returns its ETag. */
@@ -147,9 +165,10 @@ class MultipartUpload {
     const { target, io } = this.req;
     const stored = { ...target, versionId };
     const r = await headWithKey(io, stored, target.sseKey, { op: 'put' });
-    if (r.verdict === 'opens') return r.answer.etag;
-    if (r.verdict === 'refused') {
-      // Unversioned, the key now holds another writer's object (under another key): ours was replaced at once.
+    if (r.verdict === 'opens' && r.answer.metadata[META_UPLOAD] === this.token) return r.answer.etag;
+    if (r.verdict === 'refused' || r.verdict === 'opens') {
+      // Unversioned, the key now holds another writer's object (under another key, or another upload under ours): ours
+      // was replaced at once.
       throw this.#final(new Sse3Error('S3', `${uploadUrl(this.req)} was replaced by another writer as this upload completed; sse3 recorded nothing`,
         'upload again if this version should win; writers to one key should not race'));
     }
@@ -192,19 +211,5 @@ class MultipartUpload {
       () => req.io.manifest.endUpload(loc, uploadId),
       () => req.events?.onWarning?.(`multipart upload ${uploadId} could not be aborted now; the next sse3 run will settle it`),
     );
-  }
-}
-
-/**
- * Multipart objects get their checksum tag only now: Ceph RGW drops the tagging header of CreateMultipartUpload. Returns
- * the time of the tagging's answer (the object's LastModified is before it), or undefined when it could not be tagged.
- */
-async function tagAfterComplete(req: UploadRequest, versionId: string | undefined, sha256: string): Promise<Date | undefined> {
-  try {
-    return await putTags(req.io, { ...req.target, versionId }, tagsFor(req.target.sseKey.fingerprint, sha256));
-  } catch (e) {
-    req.events?.onWarning?.(`could not tag ${uploadUrl(req)} with its checksum (${statusOf(e) ?? ''} ${(e as Error).name}); ` +
-      'the manifest still records it');
-    return undefined;
   }
 }

@@ -91,7 +91,7 @@ async function refusedHead(io: Io, u: PendingUpload, status: number | undefined)
 
 async function recordCompleted(io: Io, u: PendingUpload, o: OpenedObject): Promise<void> {
   const { sha256, size } = u.completing!;
-  await putTags(io, { bucket: u.bucket, key: u.key, versionId: o.versionId }, tagsFor(u.fingerprint, sha256)).catch((e) => {
+  await putTags(io, { bucket: u.bucket, key: u.key, versionId: o.versionId }, tagsFor(u.fingerprint, sha256, u.token)).catch((e) => {
     if (io.signal?.aborted) throw e;
   });
   io.manifest.recordUpload(newEntry(u, { versionId: o.versionId, fingerprint: u.fingerprint, size, sha256, etag: o.etag }), u.uploadId);
