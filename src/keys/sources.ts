@@ -3,7 +3,7 @@ import { constants, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
-import { decodeBase64Key, parseKeyFileContent, SseCKey } from './key.js';
+import { decodeBase64Key, parseEnvKey, parseKeyFileContent, SseCKey } from './key.js';
 import { looksLikeKey, shown } from './likeness.js';
 import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
@@ -108,7 +108,7 @@ export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()
         throw new Sse3Error('KEY_ENV', `environment variable ${ref.name} is not set`,
           `export ${ref.name} with the base64 of a 32-byte key, e.g. from: sse3 keygen file:PATH`);
       }
-      return decodeBase64Key(value, `environment variable ${ref.name}`);
+      return parseEnvKey(value, `environment variable ${ref.name}`);
     }
     case 'keychain': {
       const value = await ctx.keychain.get(ref.name);
