@@ -252,8 +252,13 @@ test('key files that cannot be read, and key files with loose modes, are exit 3 
   chmodSync(good.path, 0o644);
   await sweep(home, [{ label: 'key folder entry with mode 0644', args: ['get', `s3://${bucket}/f`, 'out'],
     expect: { code: 3, error: new RegExp(`needs the key with fingerprint ${good.fingerprint}, which sse3 cannot find ` +
-      `\\(could not use: key file ${good.path} is accessible by group or others \\(mode 0644\\)`), hint: /pass it with --key REF/,
+      `\\(could not use: key file ${good.path} is accessible by group or others \\(mode 0644\\); refusing to use it: ` +
+      `run: chmod 600 ${good.path}\\)$`), hint: /^hint: if the key is among those sse3 could not use, do what is said there; otherwise pass it/,
     errorCode: 'NO_KEY' } }]);
+  // verify says the same on the object's line, not only "key not available here".
+  const verified = await run(['verify', `s3://${bucket}`, '--json'], { home });
+  assert.equal(verified.code, 3, verified.stderr);
+  assert.match(verified.stdout + verified.stderr, new RegExp(`run: chmod 600 ${good.path}`));
 });
 
 test('a FIFO as key file is refused, not waited on', {
