@@ -1,6 +1,7 @@
 // Shell completion as a user meets it: a real bash/zsh/fish in tmux, TAB pressed, screen read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestStore } from '../../src/manifest/store.js';
@@ -196,3 +197,26 @@ test('--version, --help and keygen load neither the AWS SDK nor SQLite', async (
   }
   rememberKeyFile(join(dir, 'k'));
 });
+
+test('the manual page (man sse3) documents every command and option --help and completion know, and man reads it cleanly',
+  { skip: !has('man') && 'man not installed' }, () => {
+    const page = new URL('../../man/sse3.1', import.meta.url).pathname;
+    const r = spawnSync('man', ['--warnings', '-P', 'cat', '-l', page], { env: { ...process.env, MANWIDTH: '200' } });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.equal(r.stderr.toString(), '', 'no roff warnings');
+    const text = r.stdout.toString();
+    const spec = JSON.parse(readFileSync(new URL('../../completion-spec.json', import.meta.url), 'utf8')) as Spec;
+    const walk = (cmd: Spec, path: string[]): void => {
+      for (const o of cmd.options) {
+        for (const flag of o.flags) if (flag !== '-h' && flag !== '--help') assert.ok(text.includes(flag), `${path.join(' ')} ${flag}`);
+      }
+      for (const sub of cmd.commands) {
+        assert.match(text, new RegExp(`^ *${[...path, sub.name].join(' ')} `, 'm'), [...path, sub.name].join(' '));
+        walk(sub, [...path, sub.name]);
+      }
+    };
+    walk(spec, ['sse3']);
+    for (const code of [0, 1, 2, 3, 4, 5, 130, 143]) assert.match(text, new RegExp(`^ *${code}\\b`, 'm'), `exit status ${code}`);
+  });
+
+interface Spec { name: string; options: Array<{ flags: string[] }>; commands: Spec[] }
