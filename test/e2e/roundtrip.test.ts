@@ -53,7 +53,9 @@ test('40 MiB multipart put and get, with the manifest finding the key and the ta
   const s3 = await import('@aws-sdk/client-s3');
   const tags = await (await adminClient()).send(new s3.GetObjectTaggingCommand({ Bucket: bucket, Key: 'big.bin' }));
   const tagMap = Object.fromEntries((tags.TagSet ?? []).map((t) => [t.Key, t.Value]));
-  assert.deepEqual(tagMap, { 'sse3-fp': key.fingerprint, 'sse3-sha256': sha(data) });
+  const { 'sse3-upload': upload, ...sse3Tags } = tagMap;
+  assert.deepEqual(sse3Tags, { 'sse3-fp': key.fingerprint, 'sse3-sha256': sha(data) });
+  assert.match(upload ?? '', /^[0-9a-f]{32}$/, 'a multipart object\'s tags name its upload');
 
   const m = new ManifestStore(join(home.dir, 'home', 'manifest.db'));
   const rows = m.versions({ endpoint: process.env.AWS_ENDPOINT_URL!, bucket, key: 'big.bin' });
