@@ -15,7 +15,7 @@ import { reportBatch } from '../output/batch.js';
 import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
-import { renderResumed, renderRotated, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
+import { renderResumed, renderRotated, resumedLine, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -88,8 +88,12 @@ async function rotateUnderKey(s: Session, fingerprint: string, target: string | 
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
   const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }));
-  for (const r of report.settled) if (!report.unresolved.some((u) => u.journalId === r.journalId)) out.info(settledLine(out, r));
-  for (const r of report.unresolved) out.info(settledLine(out, r));
+  for (const r of report.settled) {
+    if (report.unresolved.some((u) => u.journalId === r.journalId)) continue;
+    // Found not written yet, then redone by this run (resumeRotations redoes every such one it does not leave unresolved).
+    out.info(resumedLine(out, r, r.outcome === 'old-key' ? 'redone' : 'settled'));
+  }
+  for (const r of report.unresolved) out.info(resumedLine(out, r, 'unresolved'));
   const { needs, ...resumed } = renderResumed(out, report);
   out.show(resumed);
   if (report.unresolved.length) {

@@ -139,6 +139,18 @@ export function settledLine(out: Output, r: SettleResult): string {
   }
 }
 
+/**
+ * What rotate --resume did with a rotation it found interrupted. One it redid was found not written (settledLine's
+ * "sse3 rotate --resume finishes it") and then finished by this very run; one left unresolved says what it needs.
+ */
+export function resumedLine(out: Output, r: SettleResult, how: 'redone' | 'unresolved' | 'settled'): string {
+  const c = out.c;
+  if (how === 'redone') return `${c.green('✓')} ${r.url}: interrupted rotation finished: re-encrypted under key ${c.cyan(r.newFingerprint)}`;
+  if (how === 'settled') return settledLine(out, r);
+  const why = r.detail ?? (r.needs.length ? `sse3 cannot find key ${r.needs.join(', ')}` : 'it could not be settled');
+  return `${c.red('✗')} ${r.url}: interrupted rotation unresolved: ${why}`;
+}
+
 /** rotate --resume: what became of the interrupted rotations, and the keys those left unresolved need. */
 export function renderResumed(out: Output, report: ResumeReport): Rendered & { needs: string[] } {
   const needs = [...new Set(report.unresolved.flatMap((r) => r.needs))];
