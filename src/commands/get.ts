@@ -5,6 +5,7 @@ import { baseName, parseS3Url } from '../s3/url.js';
 import { withProgress } from '../output/progress.js';
 import { renderGet } from '../output/render.js';
 import { readingVersion } from '../core/objects/versions.js';
+import { asFolderError } from '../core/objects/folder.js';
 
 export interface GetOptions {
   /** --key, repeatable: candidate keys. */
@@ -20,7 +21,8 @@ export async function get(src: string, dst: string | undefined, opts: GetOptions
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
-      readingVersion(s, loc, opts.versionId, () => getOne(s, loc, to, { versionId: opts.versionId }, events)));
+      readingVersion(s, loc, opts.versionId, () => getOne(s, loc, to, { versionId: opts.versionId, makeFolder: dst?.endsWith('/') }, events)))
+      .catch(async (e: unknown) => { throw await asFolderError(s, loc, e, (folder) => `download everything under it with: sse3 cp --recursive ${folder} DIR`); });
     out.show(renderGet(out, r));
   } finally {
     s.close();

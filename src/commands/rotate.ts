@@ -15,6 +15,7 @@ import { reportBatch } from '../output/batch.js';
 import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
+import { asFolderError } from '../core/objects/folder.js';
 import { renderResumed, renderRotated, resumedLine, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
@@ -48,7 +49,14 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
       'to offer several keys, give each with --key REF (repeatable): each object is opened with the one of its fingerprint');
   }
   if (opts.resume && opts.from?.length) throw new Sse3Error('USAGE', '--from does not go with --resume', 'give the keys with --key REF');
+  if (target !== undefined && !opts.recursive && opts.fingerprint === undefined) {
+    const { key } = parseS3Url(target);
+    if (key === '' || key.endsWith('/')) throw new Sse3Error('USAGE', `${target} names a folder, not an object`, rotateFolderHint(target));
+  }
 }
+
+/** How to rotate every object under a folder, for a folder named without --recursive. */
+const rotateFolderHint = (folder: string) => `rotate everything under it: add --recursive (sse3 rotate ${folder} --recursive --to REF)`;
 
 export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
@@ -64,7 +72,8 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
     if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKey!, fromKey);
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
-      const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey));
+      const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey))
+        .catch(async (e: unknown) => { throw await asFolderError(s, loc, e, rotateFolderHint); });
       const moved = r.status === 'plain' ? [] : [r.oldFingerprint];
       out.show(renderRotated(out, r, await retirementChecks(s, moved, [loc.bucket], { jobs: opts.jobs })));
       return;
