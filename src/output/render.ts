@@ -196,10 +196,11 @@ export function renderHead(out: Output, r: HeadReport): Rendered {
         (r.sse.keyMd5 ? `  key MD5 ${r.sse.keyMd5}` : ''),
       `  key            ${r.key ? `${c.cyan(r.key.fingerprint)} from ${r.key.source}` +
         (r.key.matches === true ? c.green('  ✓ matches') : r.key.matches === false ? c.red('  ✗ does not match') : '') : '-'}`,
-      `  manifest       ${m ? `key ${c.cyan(m.fingerprint)}, ${humanBytes(m.size)}, sha256 ${m.sha256.slice(0, 16)}…, ` +
-        `written ${m.createdAt}` : c.dim('no record')}`,
+      `  manifest       ${m ? `key ${c.cyan(m.fingerprint)}, ${humanBytes(m.size)}, ` +
+        `sha256 ${m.sha256 ? `${m.sha256.slice(0, 16)}…` : c.yellow('not recorded')}, written ${m.createdAt}` : c.dim('no record')}`,
     ],
-    json: r,
+    // A record without a SHA-256 (an object sse3 found rather than wrote, whose content nobody read yet): null, not "".
+    json: { ...r, manifest: m && { ...m, sha256: m.sha256 || null } },
   };
 }
 
