@@ -1,5 +1,6 @@
 import { removeLiveTempFiles } from '../core/transfer/tempfiles.js';
 import { ExitCode } from '../errors.js';
+import { showCursor } from '../output/terminal.js';
 
 /** The error a write gets when whoever read sse3's output has gone (the pipe's reading end was closed). */
 export const isClosedReader = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'EPIPE';
@@ -18,6 +19,8 @@ export function endQuietlyWhenReaderCloses(streams: NodeJS.WriteStream[] = [proc
     stream.on('error', (e) => {
       if (!isClosedReader(e)) throw e;
       removeLiveTempFiles();
+      // The progress bars on the terminal stop with the process: the cursor they hid is shown again.
+      for (const other of streams) if (other !== stream) showCursor(other);
       process.exit(ExitCode.READER_CLOSED);
     });
   }

@@ -1,4 +1,5 @@
 import { Sse3Error } from '../errors.js';
+import { shown } from '../keys/likeness.js';
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../keys/key.js';
@@ -51,7 +52,7 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
   if (opts.resume && opts.from?.length) throw new Sse3Error('USAGE', '--from does not go with --resume', 'give the keys with --key REF');
   if (target !== undefined && !opts.recursive && opts.fingerprint === undefined) {
     const { key } = parseS3Url(target);
-    if (key === '' || key.endsWith('/')) throw new Sse3Error('USAGE', `${target} names a folder, not an object`, rotateFolderHint(target));
+    if (key === '' || key.endsWith('/')) throw new Sse3Error('USAGE', `${shown(target)} names a folder, not an object`, rotateFolderHint(target));
   }
 }
 

@@ -18,7 +18,7 @@ test('a folder named without --recursive (rotate s3://b/t/, rm s3://b/t, get s3:
   for (const target of [folder, `s3://${bucket}/t`]) {
     const r = await run(['rotate', target, '--to', next.ref], { home });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /^error: s3:\/\/\S+ names a folder.*, not an object$/m);
+    assert.match(r.stderr, /^error: "?s3:\/\/\S+ names a folder.*, not an object$/m);
     assert.match(r.stderr, new RegExp(`^hint: rotate everything under it: add --recursive \\(sse3 rotate ${folder} --recursive --to REF\\)$`, 'm'));
   }
   const rm = await run(['rm', `s3://${bucket}/t`], { home });

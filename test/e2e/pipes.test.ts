@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestStore, newEntry } from '../../src/manifest/store.js';
-import { BIN, type Home, makeKeyFile, newBucket, newHome, ok, putData, type RunResult, scannedResult } from './harness.js';
+import { BIN, type Home, makeKeyFile, newBucket, newHome, ok, putData, requireEnv, type RunResult, scannedResult, waitFor } from './harness.js';
+import { haveTmux, Tmux } from './tmux.js';
 
 /** 128 + SIGPIPE (13): what a shell reports for git or cat stopped by a reader that went away. */
 const READER_CLOSED = 141;
@@ -103,3 +104,27 @@ test('manifest list | head -3 over thousands of rows: three lines, a quiet exit 
   assert.equal(e.read.length, 100);
   assert.deepEqual([e.stderr, e.code], ['', READER_CLOSED]);
 });
+
+test('on a terminal: get … - | head -c 1000 with its progress bar ends quietly, exit 141, the cursor shown again',
+  { skip: !haveTmux && 'tmux not installed', timeout: 120_000 }, async () => {
+    const home = newHome();
+    const bucket = await newBucket('pipe');
+    const key = await makeKeyFile(home, 'pipe.key');
+    await putData(home, `s3://${bucket}/big.bin`, randomBytes(24 * 1024 * 1024), key.ref);
+    const env = { AWS_ENDPOINT_URL: requireEnv('AWS_ENDPOINT_URL'), AWS_CA_BUNDLE: requireEnv('AWS_CA_BUNDLE'),
+      AWS_ACCESS_KEY_ID: requireEnv('AWS_ACCESS_KEY_ID'), AWS_SECRET_ACCESS_KEY: requireEnv('AWS_SECRET_ACCESS_KEY'),
+      AWS_REGION: 'us-east-1', TERM: 'xterm-256color', PATH: process.env.PATH ?? '/usr/bin:/bin', SSE3_HOME: home.env.SSE3_HOME! };
+    // The shell waits for a line that never comes after the command: the pane, and its screen, stay until close().
+    const tmux = new Tmux(['bash', '--norc', '--noprofile', '-c', `"${process.execPath}" "${BIN}" get s3://${bucket}/big.bin - ` +
+      `| head -c 1000 > first.bin; echo "EXIT=\${PIPESTATUS[0]}"; read -r _`], { env, cwd: join(home.dir, 'work'), width: 120, height: 20 });
+    try {
+      let screen = '';
+      await waitFor('the pipeline to end', () => /EXIT=\d+/.test(screen = tmux.screen()), 60_000);
+      assert.match(screen, /EXIT=141/);
+      assert.doesNotMatch(screen, /error|EPIPE|at .*\.js/i, `nothing but the exit status on the terminal:\n${screen}`);
+      assert.ok(tmux.cursorVisible(), 'the cursor the progress bar hid is shown again');
+      assert.equal(readFileSync(join(home.dir, 'work', 'first.bin')).length, 1000);
+    } finally {
+      await tmux.close();
+    }
+  });
