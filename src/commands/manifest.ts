@@ -17,9 +17,12 @@ function notRecorded(denied: number, firstDenial: Sse3Error): Sse3Error {
 
 /** sse3 manifest rebuild s3://BUCKET[/PREFIX]: recover entries from the sse3-fp tags of the objects. */
 export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal }: CommandRun): Promise<void> {
-  const scope = parseScope(scopeUrl);
+  // A URL that is not one is refused before the session may move a damaged manifest aside.
+  parseScope(scopeUrl);
   const s = await openSession(g, { signal, out }, { replaceDamaged: true });
   try {
+    const scope = await resolveScope(scopeUrl, holdsListed(s));
+    if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to rebuild from');
     if (s.movedAside) out.warn(movedAsideWarning(s.movedAside));
     const counts = await rebuildFromTags(s, scope);
     if (counts.firstDenial) out.warn(deniedWarning(counts.denied, counts.firstDenial));

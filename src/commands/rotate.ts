@@ -7,7 +7,7 @@ import type { RotateResult } from '../core/rotation/rotate.js';
 import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, type SizedLocation }
   from '../core/rotation/targets.js';
 import { retirementChecks } from '../core/rotation/retire.js';
-import { formatScope, parseScope } from '../core/session/scope.js';
+import { formatScope, holdsRecorded, parseScope, resolveScope } from '../core/session/scope.js';
 import { resumeRotations, settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
@@ -90,7 +90,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
 /** --fingerprint: the current versions the manifest records under the key, on this endpoint or within a bucket or prefix. */
 async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
   newKey: SseCKey, fromKey: SseCKey | undefined): Promise<void> {
-  const scope = target === undefined ? undefined : parseScope(target);
+  const scope = target === undefined ? undefined : await resolveScope(target, holdsRecorded(s));
   const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
     : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
   await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey, { nothing });

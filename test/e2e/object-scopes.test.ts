@@ -54,4 +54,12 @@ test('verify, adopt, keys usage, manifest list and pull of s3://b/t/j.txt mean t
   assert.deepEqual(all.map((r) => r.key).sort(), ['t/j.txt', 't/j.txt.bak', 't/k.txt']);
   const pNope = await run(['manifest', 'pull', nope], { home });
   assert.equal(pNope.code, 1, pNope.stderr);
+
+  // rebuild and rotate --fingerprint FP SCOPE too.
+  const rebuilt = (await ok(['manifest', 'rebuild', obj, '--json'], { home })).json();
+  assert.equal(rebuilt.scope, obj);
+  assert.equal(rebuilt.unchanged + rebuilt.updated + rebuilt.added, 1);
+  const next = await makeKeyFile(home, 'next.key');
+  const rotated = ndjson((await ok(['rotate', '--fingerprint', key.fingerprint, obj, '--to', next.ref, '--json'], { home })).out);
+  assert.deepEqual(rotated.filter((r) => !('summary' in r)).map((r) => r.url), [obj], 'only the object, not j.txt.bak beside it');
 });
