@@ -1,7 +1,7 @@
 import { ExitCode, Sse3Error } from '../errors.js';
 import { isFingerprint } from '../keys/key.js';
 import type { CommandRun } from '../options.js';
-import { formatScope, holdsListed, nothingAt, resolveScope, type Scope } from '../core/session/scope.js';
+import { formatScope, holdsListed, nothingAt, parseScope, resolveScope, type Scope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
 import { scanKeyUsage } from '../core/scans/usage.js';
 import { renderKeyNeededBy, renderKeyUsage } from '../output/render-keys.js';
@@ -26,6 +26,8 @@ export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out
     throw new Sse3Error('USAGE', bad !== undefined ? 'only the first argument may be a fingerprint; the others are s3://BUCKET[/PREFIX]'
       : 'say which buckets to scan: sse3 keys usage [FP] s3://BUCKET[/PREFIX]...', 'e.g. sse3 keys usage s3://backups s3://archive');
   }
+  // A URL that is not one is refused before the first request.
+  words.forEach(parseScope);
   const s = await openSession(g, { signal, out });
   try {
     const scopes: Scope[] = [];

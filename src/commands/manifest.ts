@@ -35,6 +35,8 @@ export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal 
 
 /** sse3 manifest pull s3://BUCKET[/PREFIX]: the incremental rebuild (tags read only for new or changed versions). */
 export async function pull(scopeUrl: string, opts: { jobs: number }, { g, out, signal }: CommandRun): Promise<void> {
+  // A URL that is not one is refused before the first request.
+  parseScope(scopeUrl);
   const s = await openSession(g, { signal, out });
   try {
     const scope = await resolveScope(scopeUrl, holdsListed(s));

@@ -2,7 +2,8 @@ import { type ExitCode, exitCodeOf } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { rotateContext } from '../core/rotation/targets.js';
-import { adoptHint, assertBucketExists, formatScope, holdsRecorded, manifestInScope, nothingAt, resolveScope } from '../core/session/scope.js';
+import { adoptHint, assertBucketExists, formatScope, holdsRecorded, manifestInScope, nothingAt, parseScope, resolveScope }
+  from '../core/session/scope.js';
 import { settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
@@ -28,6 +29,8 @@ interface Checked {
 
 export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, { g, out, signal }: CommandRun): Promise<void> {
   const deep = Boolean(opts.deep);
+  // A URL that is not one is refused before the first request.
+  if (scopeUrl) parseScope(scopeUrl);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const scope = scopeUrl ? await resolveScope(scopeUrl, holdsRecorded(s)) : undefined;
