@@ -20,9 +20,13 @@ export async function get(src: string, dst: string | undefined, opts: GetOptions
   const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
+    // A destination ending in "/" is a folder: made if missing, once the object is known to exist.
+    const getting = { versionId: opts.versionId, makeFolder: dst?.endsWith('/') };
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
-      readingVersion(s, loc, opts.versionId, () => getOne(s, loc, to, { versionId: opts.versionId, makeFolder: dst?.endsWith('/') }, events)))
-      .catch(async (e: unknown) => { throw await asFolderError(s, loc, e, (folder) => `download everything under it with: sse3 cp --recursive ${folder} DIR`); });
+      readingVersion(s, loc, opts.versionId, () => getOne(s, loc, to, getting, events)))
+      .catch(async (e: unknown) => {
+        throw await asFolderError(s, loc, e, (folder) => `download everything under it with: sse3 cp --recursive ${folder} DIR`);
+      });
     out.show(renderGet(out, r));
   } finally {
     s.close();
