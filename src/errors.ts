@@ -10,6 +10,8 @@ export const ExitCode = {
   INTEGRITY: 4,
   UNREACHABLE: 5,
   INTERRUPTED: 130,
+  /** Whoever read the output closed it (sse3 ls | head): 128 + 13 (SIGPIPE), as shells report git or cat stopped so. */
+  READER_CLOSED: 141,
   /** Stopped by SIGTERM: 128 + 15, as shells report it, so a supervisor tells it from a user's Ctrl-C (130). */
   TERMINATED: 143,
 } as const;

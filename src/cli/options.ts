@@ -33,7 +33,12 @@ export const partSizeOption = () => new Option('--part-size <size>',
   'multipart part size, 5MiB to 5GiB; a plain number is MiB (default: 8MiB, grown to stay within 10,000 parts)').argParser(partSizeArg);
 export const concurrencyOption = () => new Option('--concurrency <n>', 'parts in flight per object')
   .argParser(positiveInt('--concurrency')).default(4);
-export const jobsOption = (what: string) => new Option('--jobs <n>', what).argParser(positiveInt('--jobs')).default(8);
+/**
+ * --jobs, 8 unless given. `shownDefault` is what --help says the default is when it depends on the objects or the mode
+ * (Commander would otherwise add its own "(default: 8)" after it): one statement of the default, never two.
+ */
+export const jobsOption = (what: string, shownDefault?: string) =>
+  new Option('--jobs <n>', what).argParser(positiveInt('--jobs')).default(8, shownDefault);
 export const serverSideOption = () => new Option('--server-side <mode>', 'server-side copy: auto (when the server can) or never (always stream)')
   .choices(['auto', 'never'] as const).default('auto' as const);
 

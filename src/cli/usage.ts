@@ -76,8 +76,8 @@ function commanderLine(line: string): string {
 export function commanderUsage(e: CommanderError, where: string): { message: string; hint: string } {
   const help = `run sse3 ${where ? `${where} ` : ''}--help for usage`;
   if (e.code === 'commander.help') {
-    // A command group given without its command (sse3 manifest): its usage is already on stderr.
-    return { message: `say which command of "sse3 ${where}" to run`, hint: help };
+    // sse3 alone, or a command group given without its command (sse3 manifest): its usage is already on stderr.
+    return { message: where ? `say which command of "sse3 ${where}" to run` : 'say which command to run', hint: help };
   }
   // The suggestion is Commander's last line, naming one of sse3's own commands or options; the value may hold newlines.
   const text = e.message.replace(/^error: /, '');
@@ -85,6 +85,14 @@ export function commanderUsage(e: CommanderError, where: string): { message: str
   const message = commanderLine(suggestion ? text.slice(0, suggestion.index) : text);
   return { message, hint: suggestion ? `${suggestion[1]} (${help})` : help };
 }
+
+/**
+ * Help or the version the user asked for (--help, sse3 help, sse3 help put, -V): printed on stdout, exit 0. Commander
+ * reports `sse3 help NAME` as 'commander.help' with exit 0, and the usage it prints for sse3 alone or a group without
+ * its command (sse3 manifest) as 'commander.help' with exit 1: that one is a usage error.
+ */
+const askedFor = (e: CommanderError): boolean => e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+  || (e.code === 'commander.help' && e.exitCode === 0);
 
 /** Parse argv into the action to run; a usage error or --help/--version gives its exit status instead. */
 export async function parse(argv: string[]): Promise<{ action: Action; g: GlobalOptions } | ExitCode> {
@@ -97,7 +105,7 @@ export async function parse(argv: string[]): Promise<{ action: Action; g: Global
     await program.parseAsync(argv);
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return ExitCode.OK;
+    if (askedFor(e)) return ExitCode.OK;
     const { message, hint } = commanderUsage(e, commandPathOf(program, argv));
     return usageError(argv, new Sse3Error('USAGE', message, hint));
   }

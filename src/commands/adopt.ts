@@ -2,7 +2,7 @@ import { ExitCode, Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { adoptVersion, type AdoptResult, type AdoptStatus, type Candidate, CandidateKeys } from '../core/scans/adopt.js';
 import { rotateContext } from '../core/rotation/targets.js';
-import { listScopeVersions, parseScope } from '../core/session/scope.js';
+import { holdsListed, listScopeVersions, nothingAt, parseScope, resolveScope } from '../core/session/scope.js';
 import { settleRotations } from '../core/rotation/settle.js';
 import { openSession } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
@@ -19,7 +19,8 @@ export interface AdoptOptions {
 
 /** sse3 adopt s3://BUCKET[/PREFIX]: find the key of every object version sse3 does not know yet, record and tag it. */
 export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, signal }: CommandRun): Promise<void> {
-  const scope = parseScope(scopeUrl);
+  // A URL that is not one is refused before the first request.
+  parseScope(scopeUrl);
   if (opts.encryptPlain && !opts.key?.length) {
     throw new Sse3Error('USAGE', '--encrypt-plain needs the key to encrypt with: --key REF', 'the first --key encrypts plain objects');
   }
@@ -28,6 +29,8 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
   for (const ref of opts.key ?? []) given.push({ ref, key: await loadKey(parseKeyRef(ref)) });
   const s = await openSession(g, { signal, out });
   try {
+    const scope = await resolveScope(scopeUrl, holdsListed(s));
+    if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to adopt');
     for (const r of await settleRotations(rotateContext(s))) out.info(encryptionSettledLine(r));
     const found = await s.allKeys();
     for (const p of s.keyProblems()) out.warn(p);

@@ -67,7 +67,8 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   const from = parseS3Url(src, { requireKey: true });
   if (!isS3Url(dst)) {
     const to = stdout ?? await localTarget(dst, from);
-    return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) => getOne(s, from, to, {}, ev)));
+    return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`,
+      (ev) => getOne(s, from, to, { makeFolder: dst.endsWith('/') }, ev)));
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>

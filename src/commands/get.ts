@@ -5,6 +5,7 @@ import { baseName, parseS3Url } from '../s3/url.js';
 import { withProgress } from '../output/progress.js';
 import { renderGet } from '../output/render.js';
 import { readingVersion } from '../core/objects/versions.js';
+import { asFolderError } from '../core/objects/folder.js';
 
 export interface GetOptions {
   /** --key, repeatable: candidate keys. */
@@ -19,8 +20,13 @@ export async function get(src: string, dst: string | undefined, opts: GetOptions
   const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
+    // A destination ending in "/" is a folder: made if missing, once the object is known to exist.
+    const getting = { versionId: opts.versionId, makeFolder: dst?.endsWith('/') };
     const r = await withProgress(out, `get ${baseName(loc.key)}`, (events) =>
-      readingVersion(s, loc, opts.versionId, () => getOne(s, loc, to, { versionId: opts.versionId }, events)));
+      readingVersion(s, loc, opts.versionId, () => getOne(s, loc, to, getting, events)))
+      .catch(async (e: unknown) => {
+        throw await asFolderError(s, loc, e, (folder) => `download everything under it with: sse3 cp --recursive ${folder} DIR`);
+      });
     out.show(renderGet(out, r));
   } finally {
     s.close();

@@ -1,7 +1,7 @@
 import { ExitCode, Sse3Error } from '../errors.js';
 import { isFingerprint } from '../keys/key.js';
 import type { CommandRun } from '../options.js';
-import { formatScope, parseScope } from '../core/session/scope.js';
+import { formatScope, holdsListed, nothingAt, parseScope, resolveScope, type Scope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
 import { scanKeyUsage } from '../core/scans/usage.js';
 import { renderKeyNeededBy, renderKeyUsage } from '../output/render-keys.js';
@@ -26,9 +26,13 @@ export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out
     throw new Sse3Error('USAGE', bad !== undefined ? 'only the first argument may be a fingerprint; the others are s3://BUCKET[/PREFIX]'
       : 'say which buckets to scan: sse3 keys usage [FP] s3://BUCKET[/PREFIX]...', 'e.g. sse3 keys usage s3://backups s3://archive');
   }
-  const scopes = words.map(parseScope);
+  // A URL that is not one is refused before the first request.
+  words.forEach(parseScope);
   const s = await openSession(g, { signal, out });
   try {
+    const scopes: Scope[] = [];
+    for (const word of words) scopes.push(await resolveScope(word, holdsListed(s)));
+    for (const scope of scopes) if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: no key to count');
     const here = new Set([...(await s.allKeys()).map((k) => k.key.fingerprint), ...s.givenKeys.map((k) => k.fingerprint)]);
     const scan = await withStatus(out, `scanning ${scopes.map(formatScope).join(' ')}`, (update, print) =>
       scanKeyUsage(s, scopes, { allVersions: Boolean(opts.versions), jobs: opts.jobs,

@@ -2,7 +2,7 @@ import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { rebuildFromTags } from '../core/scans/rebuild.js';
 import { pullFromTags } from '../core/scans/pull.js';
-import { parseScope } from '../core/session/scope.js';
+import { adoptHint, holdsListed, holdsRecorded, inScope, nothingAt, parseScope, resolveScope, type Scope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION } from '../manifest/document.js';
 import { ManifestStore } from '../manifest/store.js';
@@ -17,9 +17,12 @@ function notRecorded(denied: number, firstDenial: Sse3Error): Sse3Error {
 
 /** sse3 manifest rebuild s3://BUCKET[/PREFIX]: recover entries from the sse3-fp tags of the objects. */
 export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal }: CommandRun): Promise<void> {
-  const scope = parseScope(scopeUrl);
+  // A URL that is not one is refused before the session may move a damaged manifest aside.
+  parseScope(scopeUrl);
   const s = await openSession(g, { signal, out }, { replaceDamaged: true });
   try {
+    const scope = await resolveScope(scopeUrl, holdsListed(s));
+    if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to rebuild from');
     if (s.movedAside) out.warn(movedAsideWarning(s.movedAside));
     const counts = await rebuildFromTags(s, scope);
     if (counts.firstDenial) out.warn(deniedWarning(counts.denied, counts.firstDenial));
@@ -32,9 +35,13 @@ export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal 
 
 /** sse3 manifest pull s3://BUCKET[/PREFIX]: the incremental rebuild (tags read only for new or changed versions). */
 export async function pull(scopeUrl: string, opts: { jobs: number }, { g, out, signal }: CommandRun): Promise<void> {
-  const scope = parseScope(scopeUrl);
+  // A URL that is not one is refused before the first request.
+  parseScope(scopeUrl);
   const s = await openSession(g, { signal, out });
   try {
+    const scope = await resolveScope(scopeUrl, holdsListed(s));
+    // An object named that is neither on the server nor recorded: nothing to pull. One recorded but gone is pulled (its records go).
+    if (scope.object && !await holdsListed(s)(scope) && !holdsRecorded(s)(scope)) throw nothingAt(scope, 'on the server or in the manifest');
     const c = await pullFromTags(s, scope, opts);
     for (const r of c.removed) out.info(pullRemovedLine(r));
     if (c.firstDenial) out.warn(deniedWarning(c.denied, c.firstDenial));
@@ -46,17 +53,20 @@ export async function pull(scopeUrl: string, opts: { jobs: number }, { g, out, s
 }
 
 /** sse3 manifest list [s3://BUCKET[/PREFIX]]: every recorded object version (NDJSON with --json). */
-export function list(scopeUrl: string | undefined, _opts: object, { out }: CommandRun): void {
-  const scope = scopeUrl ? parseScope(scopeUrl) : undefined;
+export async function list(scopeUrl: string | undefined, _opts: object, { out }: CommandRun): Promise<void> {
   const m = new ManifestStore(sse3Paths().manifestFile);
   try {
+    const inManifest = (sc: Scope) => m.entries({ bucket: sc.bucket, prefix: sc.prefix });
+    const scope = scopeUrl ? await resolveScope(scopeUrl, (folder) => !inManifest(folder)[Symbol.iterator]().next().done) : undefined;
     // Streamed a page at a time: a manifest of a million entries is listed without holding it.
     let count = 0;
-    for (const e of m.entries({ bucket: scope?.bucket, prefix: scope?.prefix })) {
+    for (const e of scope ? inManifest(scope) : m.entries({})) {
+      if (scope && !inScope(scope, e.key)) continue;
       count++;
       const r = renderManifestEntry(out, e);
       out.item(r.line, r.json);
     }
+    if (!count && scope?.object) throw nothingAt(scope, 'in the manifest', adoptHint(scope));
     if (out.json) out.ndjson({ summary: { entries: count } });
     else if (!count) out.info(noManifestEntries(scope));
   } finally {

@@ -1,4 +1,5 @@
 import { Sse3Error } from '../errors.js';
+import { shown } from '../keys/likeness.js';
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
 import type { SseCKey } from '../keys/key.js';
@@ -6,7 +7,7 @@ import type { RotateResult } from '../core/rotation/rotate.js';
 import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, type SizedLocation }
   from '../core/rotation/targets.js';
 import { retirementChecks } from '../core/rotation/retire.js';
-import { formatScope, parseScope } from '../core/session/scope.js';
+import { formatScope, holdsRecorded, parseScope, resolveScope } from '../core/session/scope.js';
 import { resumeRotations, settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
@@ -15,7 +16,8 @@ import { reportBatch } from '../output/batch.js';
 import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
-import { renderResumed, renderRotated, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
+import { asFolderError } from '../core/objects/folder.js';
+import { renderResumed, renderRotated, resumedLine, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -48,7 +50,14 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
       'to offer several keys, give each with --key REF (repeatable): each object is opened with the one of its fingerprint');
   }
   if (opts.resume && opts.from?.length) throw new Sse3Error('USAGE', '--from does not go with --resume', 'give the keys with --key REF');
+  if (target !== undefined && !opts.recursive && opts.fingerprint === undefined) {
+    const { key } = parseS3Url(target);
+    if (key === '' || key.endsWith('/')) throw new Sse3Error('USAGE', `${shown(target)} names a folder, not an object`, rotateFolderHint(target));
+  }
 }
+
+/** How to rotate every object under a folder, for a folder named without --recursive. */
+const rotateFolderHint = (folder: string) => `rotate everything under it: add --recursive (sse3 rotate ${folder} --recursive --to REF)`;
 
 export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
@@ -64,7 +73,8 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
     if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKey!, fromKey);
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
-      const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey));
+      const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey))
+        .catch(async (e: unknown) => { throw await asFolderError(s, loc, e, rotateFolderHint); });
       const moved = r.status === 'plain' ? [] : [r.oldFingerprint];
       out.show(renderRotated(out, r, await retirementChecks(s, moved, [loc.bucket], { jobs: opts.jobs })));
       return;
@@ -80,7 +90,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
 /** --fingerprint: the current versions the manifest records under the key, on this endpoint or within a bucket or prefix. */
 async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
   newKey: SseCKey, fromKey: SseCKey | undefined): Promise<void> {
-  const scope = target === undefined ? undefined : parseScope(target);
+  const scope = target === undefined ? undefined : await resolveScope(target, holdsRecorded(s));
   const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
     : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
   await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey, { nothing });
@@ -88,8 +98,12 @@ async function rotateUnderKey(s: Session, fingerprint: string, target: string | 
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
   const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }));
-  for (const r of report.settled) if (!report.unresolved.some((u) => u.journalId === r.journalId)) out.info(settledLine(out, r));
-  for (const r of report.unresolved) out.info(settledLine(out, r));
+  for (const r of report.settled) {
+    if (report.unresolved.some((u) => u.journalId === r.journalId)) continue;
+    // Found not written yet, then redone by this run (resumeRotations redoes every such one it does not leave unresolved).
+    out.info(resumedLine(out, r, r.outcome === 'old-key' ? 'redone' : 'settled'));
+  }
+  for (const r of report.unresolved) out.info(resumedLine(out, r, 'unresolved'));
   const { needs, ...resumed } = renderResumed(out, report);
   out.show(resumed);
   if (report.unresolved.length) {

@@ -2,7 +2,8 @@ import { type ExitCode, exitCodeOf } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { rotateContext } from '../core/rotation/targets.js';
-import { assertBucketExists, formatScope, manifestInScope, parseScope } from '../core/session/scope.js';
+import { adoptHint, assertBucketExists, formatScope, holdsRecorded, manifestInScope, nothingAt, parseScope, resolveScope }
+  from '../core/session/scope.js';
 import { settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
@@ -27,17 +28,20 @@ interface Checked {
 }
 
 export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, { g, out, signal }: CommandRun): Promise<void> {
-  const scope = scopeUrl ? parseScope(scopeUrl) : undefined;
   const deep = Boolean(opts.deep);
+  // A URL that is not one is refused before the first request.
+  if (scopeUrl) parseScope(scopeUrl);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
+    const scope = scopeUrl ? await resolveScope(scopeUrl, holdsRecorded(s)) : undefined;
     for (const r of await settleRotations(rotateContext(s))) out.info(settledLine(out, r));
     const counts = Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, 0])) as Record<VerifyStatus, number>;
     const entries = manifestInScope(s, scope)[Symbol.iterator]();
     const first = entries.next();
     if (first.done) {
-      // Nothing recorded here: say so (an empty folder is fine; a bucket that does not exist is an error).
+      // Nothing recorded here: say so (an empty folder is fine; a bucket that does not exist or an object named is an error).
       if (scope) await assertBucketExists(s, scope);
+      if (scope?.object) throw nothingAt(scope, `recorded on ${s.conn.endpoint}: nothing to verify`, adoptHint(scope));
       out.result(`nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`,
         { ok: true, deep, counts, objects: [] });
       return;

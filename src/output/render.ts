@@ -139,6 +139,18 @@ export function settledLine(out: Output, r: SettleResult): string {
   }
 }
 
+/**
+ * What rotate --resume did with a rotation it found interrupted. One it redid was found not written (settledLine's
+ * "sse3 rotate --resume finishes it") and then finished by this very run; one left unresolved says what it needs.
+ */
+export function resumedLine(out: Output, r: SettleResult, how: 'redone' | 'unresolved' | 'settled'): string {
+  const c = out.c;
+  if (how === 'redone') return `${c.green('✓')} ${r.url}: interrupted rotation finished: re-encrypted under key ${c.cyan(r.newFingerprint)}`;
+  if (how === 'settled') return settledLine(out, r);
+  const why = r.detail ?? (r.needs.length ? `sse3 cannot find key ${r.needs.join(', ')}` : 'it could not be settled');
+  return `${c.red('✗')} ${r.url}: interrupted rotation unresolved: ${why}`;
+}
+
 /** rotate --resume: what became of the interrupted rotations, and the keys those left unresolved need. */
 export function renderResumed(out: Output, report: ResumeReport): Rendered & { needs: string[] } {
   const needs = [...new Set(report.unresolved.flatMap((r) => r.needs))];
@@ -184,10 +196,11 @@ export function renderHead(out: Output, r: HeadReport): Rendered {
         (r.sse.keyMd5 ? `  key MD5 ${r.sse.keyMd5}` : ''),
       `  key            ${r.key ? `${c.cyan(r.key.fingerprint)} from ${r.key.source}` +
         (r.key.matches === true ? c.green('  ✓ matches') : r.key.matches === false ? c.red('  ✗ does not match') : '') : '-'}`,
-      `  manifest       ${m ? `key ${c.cyan(m.fingerprint)}, ${humanBytes(m.size)}, sha256 ${m.sha256.slice(0, 16)}…, ` +
-        `written ${m.createdAt}` : c.dim('no record')}`,
+      `  manifest       ${m ? `key ${c.cyan(m.fingerprint)}, ${humanBytes(m.size)}, ` +
+        `sha256 ${m.sha256 ? `${m.sha256.slice(0, 16)}…` : c.yellow('not recorded')}, written ${m.createdAt}` : c.dim('no record')}`,
     ],
-    json: r,
+    // A record without a SHA-256 (an object sse3 found rather than wrote, whose content nobody read yet): null, not "".
+    json: { ...r, manifest: m && { ...m, sha256: m.sha256 || null } },
   };
 }
 

@@ -53,3 +53,13 @@ export function terminalText(text: string, color: boolean): string {
   }
   return shown + escapeNonPrintable(text.slice(at));
 }
+
+/**
+ * Show the cursor again on a terminal, for a process that ends at once while its progress bars (which hide the
+ * cursor) run: the reader of a pipe went away (src/cli/closed-reader.ts). Written only to a terminal, whose cursor
+ * state is not sse3's to keep hidden; a shown cursor is left as it is.
+ */
+export function showCursor(stream: NodeJS.WriteStream): void {
+  if (!stream.isTTY || stream.destroyed) return;
+  try { stream.write('\x1b[?25h'); } catch { /* the terminal is gone too */ }
+}

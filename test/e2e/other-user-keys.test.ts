@@ -24,7 +24,10 @@ test('a key file another user owns is refused, given with --key or found in the 
   assert.equal(put.stderr, `error: key file ${planted} is owned by uid ${OTHER}, not by you (root, uid 0); refusing to use it ` +
     `(whoever owns a key file chooses the key)\nhint: if you made that key, make the file yours (as root: chown 0 ${planted}); ` +
     'otherwise use a key of your own\n');
-  assert.equal((await ok(['manifest', 'list', `s3://${bucket}/x`], { home })).out, '', 'nothing recorded');
+  // Nothing recorded for the object x: "nothing at", exit 1 (an object named, not a folder).
+  const listed = await run(['manifest', 'list', `s3://${bucket}/x`], { home });
+  assert.deepEqual([listed.code, listed.out], [1, ''], listed.stderr);
+  assert.match(listed.stderr, new RegExp(`^error: nothing at s3://${bucket}/x in the manifest$`, 'm'));
 
   // The key folder's file that opens t/out.bin, now another user's: it is not used, and the reason is said.
   chownSync(join(home.keyDir, 'k.key'), OTHER, OTHER);

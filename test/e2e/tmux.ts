@@ -52,6 +52,11 @@ export class Tmux {
     return { at: `${x},${y}`, y, before: line.slice(0, x) };
   }
 
+  /** The terminal shows its cursor (a program that hid it for its progress bars showed it again). */
+  cursorVisible(): boolean {
+    return this.#tmux('display', '-p', '#{cursor_flag}').trim() === '1';
+  }
+
   /** End the session, and wait until its program has exited: it may still write to its folders as it goes. */
   async close(): Promise<void> {
     try { this.#tmux('kill-server'); } catch { /* already gone */ }

@@ -33,7 +33,7 @@ test('sync up: the local side must be a folder that exists; the key that encrypt
   await assert.rejects(prepareSync('a', 'b', request()), usage(/one side of sync must be an s3:\/\/ URL/));
 });
 
-test('sync down: into a folder, made only once the keys are loaded and never in a dry run; a file in the way is refused', async (t) => {
+test('sync down: into a folder, never made before a file is downloaded (sync makes it then); a file in the way is refused', async (t) => {
   const { dir, key } = place(t);
   const dryRun = await prepareSync('s3://bkt/x/', join(dir, 'new'), request({ dryRun: true }));
   assert.ok(dryRun.kind === 'local' && dryRun.spec.direction === 'down' && dryRun.spec.root === join(dir, 'new'));
@@ -42,7 +42,7 @@ test('sync down: into a folder, made only once the keys are loaded and never in 
     (e: unknown) => e instanceof Sse3Error && e.code === 'KEY_ENV');
   assert.equal(existsSync(join(dir, 'new')), false, 'a key that cannot be loaded leaves no folder behind');
   const down = await prepareSync('s3://bkt/x/', join(dir, 'new', 'deeper'), request({ key }));
-  assert.equal(existsSync(join(dir, 'new', 'deeper')), true);
+  assert.equal(existsSync(join(dir, 'new')), false, 'nothing is made before the source is known to hold a file');
   assert.equal(down.readKeys?.length, 1, '--key opens the objects read');
   await assert.rejects(prepareSync('s3://bkt/', join(dir, 'file.txt'), request()), usage(/file\.txt exists and is not a folder/));
 });

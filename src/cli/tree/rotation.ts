@@ -17,7 +17,7 @@ export function addRotationCommands(program: Program, register: Register): void 
     .option('--resume', 'settle rotations an interrupted sse3 left, and finish them')
     .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable: keys that may open the objects (tried by fingerprint) ' +
       'or that interrupted rotations need, besides those sse3 finds by itself'))
-    .addOption(jobsOption('objects in parallel with --recursive or --fingerprint (default 8; 32 at once for objects under 1 MiB)'))
+    .addOption(jobsOption('objects in parallel with --recursive or --fingerprint', '8; 32 at once for objects under 1 MiB'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
@@ -34,7 +34,7 @@ export function addRotationCommands(program: Program, register: Register): void 
     .argument('[scope]', 's3://BUCKET[/PREFIX] (default: everything recorded for this endpoint)')
     .option('--deep', 'also download each object and check its SHA-256')
     .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable: keys to use besides those sse3 finds by itself'))
-    .addOption(jobsOption('objects checked in parallel (default 8 with --deep, else 32)'))
+    .addOption(jobsOption('objects checked in parallel', '32, each one HEAD; 8 with --deep'))
     .addHelpText('after', examples('sse3 verify', 'sse3 verify s3://backups/2026/ --deep', 'sse3 verify --json | jq .counts',
       'sse3 verify s3://archive --key file:/media/usb/archive.key'))
     .action(lazy(() => import('../../commands/verify.js'), 'verify', withSmallJobs));

@@ -47,7 +47,7 @@ export function addTransferCommands(program: Program, register: Register): void 
       'source\'s key); s3 → local: keys that may open the sources, repeatable'))
     .addOption(candidateKeysOption('--source-key <ref>', 'keys that may open the source, repeatable (default: found by the manifest)'))
     .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix')
-    .addOption(jobsOption('objects in parallel with --recursive (default 8; 32 at once for objects under 1 MiB)'))
+    .addOption(jobsOption('objects in parallel with --recursive', '8; 32 at once for objects under 1 MiB'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
     .addOption(concurrencyOption())

@@ -8,6 +8,7 @@ import type { Io } from '../context.js';
 import { type RetireCheck, retirementChecks } from '../rotation/retire.js';
 import { listScope, parseScope } from '../session/scope.js';
 import type { Session } from '../session/session.js';
+import { asFolderError } from './folder.js';
 import { headWithoutKey } from './keyless.js';
 
 /** One thing to delete: an object's current version (versionId ''), a given version, or a delete marker. */
@@ -63,9 +64,10 @@ export async function removeTargets(io: Io, target: string, req: RemoveRequest):
     return [{ ...loc, versionId: req.versionId, deleteMarker: kind === 'delete-marker' }];
   }
   // headWithoutKey throws NO_OBJECT for a missing object; SSE-C objects answer without a key too.
-  await headWithoutKey(io, loc).catch((e: Sse3Error) => {
-    throw e.code === 'NO_OBJECT' ? new Sse3Error('NO_OBJECT', `${formatS3Url(loc)} does not exist`,
+  await headWithoutKey(io, loc).catch(async (e: Sse3Error) => {
+    const missing = e.code === 'NO_OBJECT' ? new Sse3Error('NO_OBJECT', `${formatS3Url(loc)} does not exist`,
       `see what is there with: sse3 ls ${formatS3Url({ bucket: loc.bucket, key: loc.key.slice(0, loc.key.lastIndexOf('/') + 1) })}`) : e;
+    throw await asFolderError(io, loc, missing, (folder) => `delete everything under it with: sse3 rm ${folder} --recursive`);
   });
   return [{ ...loc, versionId: '' }];
 }

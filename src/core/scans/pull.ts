@@ -5,7 +5,7 @@ import { runBatch } from '../runtime/batch.js';
 import type { Io } from '../context.js';
 import { recordFromTags } from './rebuild.js';
 import { byObject } from './tag-scan.js';
-import { listScopeVersions, type Scope } from '../session/scope.js';
+import { inScope, listScopeVersions, type Scope } from '../session/scope.js';
 import type { PullState } from '../../manifest/store.js';
 import { sameVersion } from '../recorded.js';
 
@@ -59,9 +59,19 @@ function knownVersion(io: Io, scope: Scope, v: ListedObject, seen: PullState): b
   return true;
 }
 
+/**
+ * What the manifest knows in scope: of one object (an object scope), only its own versions, never those of the keys
+ * that start with its name — a pull removes the records of what it does not list.
+ */
+function inScopeOnly(scope: Scope, state: PullState): PullState {
+  if (!scope.object) return state;
+  const own = <V>(m: Map<string, V>) => new Map([...m].filter(([id]) => inScope(scope, id.split('\0')[0])));
+  return { recorded: own(state.recorded), pulled: own(state.pulled) };
+}
+
 export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number }): Promise<PullCounts> {
   const endpoint = io.conn.endpoint;
-  const seen = io.manifest.pullState({ endpoint, bucket: scope.bucket, prefix: scope.prefix });
+  const seen = inScopeOnly(scope, io.manifest.pullState({ endpoint, bucket: scope.bucket, prefix: scope.prefix }));
   const counts: PullCounts = { listed: 0, unchanged: 0, read: 0, recorded: 0, untagged: 0, denied: 0, removed: [] };
   const onDenied = (e: Sse3Error) => { counts.firstDenial ??= e; };
   let fatal: unknown;

@@ -7,12 +7,16 @@ import type { Io } from '../context.js';
 
 /**
  * What a batch works on. One rule everywhere: `s3://b` is the whole bucket, and `s3://b/x` and `s3://b/x/` both
- * mean the folder `x/` — never `x-old/` or `x2/` beside it.
+ * mean the folder `x/` — never `x-old/` or `x2/` beside it. The commands that take a scope to look at (verify, adopt,
+ * keys usage, manifest list and pull) resolve it with resolveScope instead: `s3://b/x` is then the object x when the
+ * folder x/ holds nothing, as ls shows it.
  */
 export interface Scope {
   bucket: string;
-  /** '' for the whole bucket, else ends in '/'. */
+  /** '' for the whole bucket, else ends in '/'; with `object`, the object's key. */
   prefix: string;
+  /** One object: the key `prefix` itself, not what starts with it. */
+  object?: boolean;
 }
 
 export function parseScope(text: string): Scope {
@@ -21,6 +25,43 @@ export function parseScope(text: string): Scope {
 }
 
 export const formatScope = (scope: Scope): string => formatS3Url({ bucket: scope.bucket, key: scope.prefix });
+
+/** Is the key in scope: the object itself, or anything under the folder. */
+export const inScope = (scope: Scope, key: string): boolean => (scope.object ? key === scope.prefix : key.startsWith(scope.prefix));
+
+/**
+ * A scope as the user meant it: a bucket or a URL ending in "/" is the folder; `s3://b/x` is the folder x/ when
+ * `holds` finds something in it (the manifest's records, or the server's listing, whichever the command looks at),
+ * else the object x — as `ls s3://b/x` shows the object. `verify s3://b/t/j.txt` checks that object, not a folder
+ * j.txt/ that nothing is in.
+ */
+export async function resolveScope(text: string, holds: (folder: Scope) => boolean | Promise<boolean>): Promise<Scope> {
+  const loc = parseS3Url(text);
+  const folder = parseScope(text);
+  if (loc.key === '' || loc.key.endsWith('/') || await holds(folder)) return folder;
+  return { bucket: loc.bucket, prefix: loc.key, object: true };
+}
+
+/** resolveScope's test for the commands that look at the manifest: it records something under the folder. */
+export const holdsRecorded = (io: Io) => (folder: Scope): boolean => !manifestInScope(io, folder)[Symbol.iterator]().next().done;
+
+/** resolveScope's test for the commands that look at the server: it lists some version of something under the folder. */
+export const holdsListed = (io: Io) => async (folder: Scope): Promise<boolean> => {
+  for await (const _ of listScopeVersions(io, folder)) return true;
+  return false;
+};
+
+/**
+ * An object named (resolveScope) of which nothing is there to look at: an error (exit 1), where an empty folder is a
+ * fine, empty answer. `what` says where nothing was found ("recorded on ENDPOINT", "on the server").
+ */
+export const nothingAt = (scope: Scope, what: string, hint?: string) =>
+  new Sse3Error('NO_OBJECT', `nothing at ${formatScope(scope)} ${what}`, hint ?? `see what is there with: sse3 ls ${folderOf(scope)}`);
+
+/** For an object the manifest has no record of: adopt records it (if it is on the server). */
+export const adoptHint = (scope: Scope) => `if it is on the server, record it with: sse3 adopt ${formatScope(scope)}`;
+
+const folderOf = (scope: Scope) => formatS3Url({ bucket: scope.bucket, key: scope.prefix.slice(0, scope.prefix.lastIndexOf('/') + 1) });
 
 /** The key of an object relative to its scope: what a copy or sync puts under another folder. */
 export function relativeKey(scope: Scope, key: string): string {
@@ -37,18 +78,24 @@ const isFolderMarker = (o: ListedObject) => o.key.endsWith('/') && o.size === 0;
 
 /** The current version of every object in scope, in key order; folder markers (empty "x/" objects) are not objects. */
 export async function* listScope(io: Io, scope: Scope): AsyncGenerator<ListedObject> {
-  for await (const o of listObjects(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(o)) yield o;
+  for await (const o of listObjects(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(o) && inScope(scope, o.key)) yield o;
 }
 
 /** Every version of every object in scope, newest first per key; folder markers left out as listScope does. */
 export async function* listScopeVersions(io: Io, scope: Scope): AsyncGenerator<ListedObject> {
-  for await (const v of listObjectVersions(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(v)) yield v;
+  for await (const v of listObjectVersions(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(v) && inScope(scope, v.key)) yield v;
 }
 
 /** Manifest entries in scope for this endpoint (every version unless latestOnly), read from the manifest a page at a time. */
 export function manifestInScope(io: Io, scope: Scope | undefined, opts: { latestOnly?: boolean; fingerprint?: string } = {})
   : Iterable<ManifestEntry> {
-  return io.manifest.entries({ endpoint: io.conn.endpoint, bucket: scope?.bucket, prefix: scope?.prefix }, opts);
+  const entries = io.manifest.entries({ endpoint: io.conn.endpoint, bucket: scope?.bucket, prefix: scope?.prefix }, opts);
+  return scope?.object ? onlyKey(entries, scope.prefix) : entries;
+}
+
+/** The entries of one key among those a prefix query gave (x, then x.bak and x/… after it in key order). */
+export function* onlyKey<T extends { key: string }>(entries: Iterable<T>, key: string): Generator<T> {
+  for (const e of entries) if (e.key === key) yield e;
 }
 
 /**

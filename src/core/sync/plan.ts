@@ -281,8 +281,8 @@ export function keepListedTime(s: Session, loc: S3Location, record: RecordState 
 }
 
 async function* localEntries(spec: SyncSpec): AsyncGenerator<LocalWalkEntry> {
-  // A dry run down into a folder that does not exist yet sees an empty folder.
-  if (spec.direction === 'down' && spec.dryRun && !(await fs.stat(spec.root).catch(() => undefined))) return;
+  // Down into a folder that does not exist yet: an empty folder, made with the first file downloaded (makeFolderInside).
+  if (spec.direction === 'down' && !(await fs.stat(spec.root).catch(() => undefined))) return;
   yield* walkLocalSorted(spec.root, { followSymlinks: spec.direction === 'up', include: spec.filter });
 }
 

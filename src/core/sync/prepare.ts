@@ -57,10 +57,10 @@ export async function prepareSync(src: string, dst: string, req: SyncRequest): P
     const putKey = await loadKey(parseKeyRef(putKeyRef));
     return { kind: 'local', spec: { ...local, direction: 'up', root, scope: parseScope(dst), putKey, putKeyRef } };
   }
-  const { root, exists } = await downloadRoot(dst);
+  // Not made here: a folder that does not exist yet is made with the first file downloaded into it (plan.ts), so a
+  // source that is not there (a wrong bucket name), a bad key reference or a dry run leaves nothing behind.
+  const { root } = await downloadRoot(dst);
   const readKeys = await loadGivenKeys(req.key !== undefined ? [req.key] : undefined);
-  // Made once the keys are loaded: a bad key reference leaves nothing behind; a dry run makes nothing.
-  if (!exists && !req.dryRun) await fs.mkdir(root, { recursive: true });
   return { kind: 'local', spec: { ...local, direction: 'down', root, scope: parseScope(src) }, readKeys };
 }
 
@@ -76,9 +76,9 @@ export async function uploadRoot(path: string): Promise<string> {
 }
 
 /** The folder a download syncs into, absolute: a folder, or nothing yet. */
-export async function downloadRoot(path: string): Promise<{ root: string; exists: boolean }> {
+export async function downloadRoot(path: string): Promise<{ root: string }> {
   const root = resolve(path);
   const st = await fs.stat(root).catch(() => undefined);
   if (st && !st.isDirectory()) throw new Sse3Error('USAGE', `${path} exists and is not a folder`, 'sync downloads into a folder');
-  return { root, exists: st !== undefined };
+  return { root };
 }

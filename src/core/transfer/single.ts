@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Sse3Error } from '../../errors.js';
@@ -12,7 +12,7 @@ import { servedPlain } from '../keyed.js';
 import { recordedVersionId } from '../../s3/version.js';
 import { downloadDestination } from '../../local/destination.js';
 import { localFileNameOf } from '../../local/names.js';
-import { type FileStamp, localIoError, stampOf, wholeMs } from '../../local/files.js';
+import { type FileStamp, localIoError, makeFolders, stampOf, wholeMs } from '../../local/files.js';
 import { keyForObject, type ObjectKey, type Session } from '../session/session.js';
 import { recordFound, seenByHead, withObjectKey } from '../session/heal.js';
 import { uploadObject, type UploadResult } from './upload.js';
@@ -82,21 +82,53 @@ export interface GetOutcome extends DownloadResult {
  * regular files are written. restoreMtime gives a written file the recorded mtime.
  */
 export async function getOne(s: Session, loc: S3Location, to: string | Writable,
-  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean },
+  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean; makeFolder?: boolean },
   events: TransferEvents = {}): Promise<GetOutcome> {
-  const url = formatS3Url(loc);
   const path = typeof to === 'string' ? to : undefined;
-  let target: DownloadTarget;
-  if (typeof to === 'string') {
-    const parent = await fs.stat(resolve(to, '..')).catch(() => undefined);
-    if (!parent?.isDirectory()) throw new Sse3Error('LOCAL_IO', `folder of ${to} does not exist`, 'create it first');
-    target = await downloadDestination(to, { devices: !opts.regularOnly });
-  } else {
-    target = { kind: 'stream', stream: to, name: 'stdout' };
+  const folder = path === undefined ? undefined : await missingFolder(path, opts.makeFolder);
+  let target: DownloadTarget | undefined = typeof to !== 'string' ? { kind: 'stream', stream: to, name: 'stdout' }
+    : folder ? undefined : await downloadDestination(to, { devices: !opts.regularOnly });
+  const first = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get', plain: true });
+  // The object exists: now its folder may be made, and it goes again if nothing is downloaded into it.
+  if (folder) {
+    await makeFolders(folder.path);
+    target = await downloadDestination(path!, { devices: !opts.regularOnly }).catch((e: unknown) => { throw folder.undo(e); });
   }
+  try {
+    return await getWith(s, loc, first, { target: target!, path }, opts, events);
+  } catch (e) {
+    throw folder ? folder.undo(e) : e;
+  }
+}
+
+/**
+ * The folder of a download's path when it does not exist: an error, unless the destination named it as a folder
+ * (`get s3://b/x out/`, as aws-cli makes it); then it is made once the object is known to exist, and `undo` removes
+ * the folders made (the empty ones) when the download fails.
+ */
+async function missingFolder(path: string, mayMake?: boolean): Promise<{ path: string; undo(e: unknown): unknown } | undefined> {
+  const parent = resolve(path, '..');
+  if ((await fs.stat(parent).catch(() => undefined))?.isDirectory()) return undefined;
+  if (!mayMake) throw new Sse3Error('LOCAL_IO', `folder of ${path} does not exist`, `create it first: mkdir -p ${parent}`);
+  let first = parent;
+  while (!(await fs.stat(resolve(first, '..')).then(() => true, () => false))) first = resolve(first, '..');
+  return {
+    path: parent,
+    undo(e) {
+      for (let f = parent; f.startsWith(first); f = resolve(f, '..')) {
+        try { rmdirSync(f); } catch { break; }
+      }
+      return e;
+    },
+  };
+}
+
+/** Download with the key first found (keyForObject), healing the record as the object answers. */
+async function getWith(s: Session, loc: S3Location, first: ObjectKey, { target, path }: { target: DownloadTarget; path?: string },
+  opts: { versionId?: string; restoreMtime?: boolean }, events: TransferEvents): Promise<GetOutcome> {
+  const url = formatS3Url(loc);
   const download = (sseKey: SseCKey | undefined, expected: DownloadExpectation) => downloadObject({ io: s,
     object: { ...loc, versionId: opts.versionId }, sseKey, expected, target, events, restoreMtime: opts.restoreMtime });
-  const first = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get', plain: true });
   let found = first;
   const r = first.plain ? await download(undefined, {})
     : await withObjectKey(s, loc, first, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, async (f) => {

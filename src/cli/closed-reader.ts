@@ -1,0 +1,27 @@
+import { removeLiveTempFiles } from '../core/transfer/tempfiles.js';
+import { ExitCode } from '../errors.js';
+import { showCursor } from '../output/terminal.js';
+
+/** The error a write gets when whoever read sse3's output has gone (the pipe's reading end was closed). */
+export const isClosedReader = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'EPIPE';
+
+/**
+ * A reader that goes away (`sse3 ls -r s3://b | head -2`, `sse3 get s3://b/x - | tar x` when tar stops early) ends
+ * every command as it ends git or cat: at once, with no message (there is nobody to read one), its temporary files
+ * removed as Ctrl-C removes them, exit 141 — the status a shell reports for a program the SIGPIPE stopped, so a
+ * script with `set -o pipefail` learns that the command did not finish (a download cut at 1000 bytes did not
+ * deliver the object), and one without it gets its reader's status as always. What the manifest waits to record is
+ * written on exit (write-behind) and an open transaction is rolled back: nothing is recorded that was not done.
+ * Installed once, before anything is written, for both streams: `2>&1 | head` closes stderr too.
+ */
+export function endQuietlyWhenReaderCloses(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on('error', (e) => {
+      if (!isClosedReader(e)) throw e;
+      removeLiveTempFiles();
+      // The progress bars on the terminal stop with the process: the cursor they hid is shown again.
+      for (const other of streams) if (other !== stream) showCursor(other);
+      process.exit(ExitCode.READER_CLOSED);
+    });
+  }
+}
