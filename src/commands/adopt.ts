@@ -8,7 +8,7 @@ import { openSession } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
-import { adoptSummary, encryptionSettledLine, renderAdopted } from '../output/render.js';
+import { adoptSummary, renderEncryptionSettled, renderAdopted } from '../output/render.js';
 
 export interface AdoptOptions {
   key?: string[];
@@ -28,7 +28,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
   for (const ref of opts.key ?? []) given.push({ ref, key: await loadKey(parseKeyRef(ref)) });
   const s = await openSession(g, { signal, out });
   try {
-    for (const r of await settleRotations(rotateContext(s))) out.info(encryptionSettledLine(r));
+    for (const r of await settleRotations(rotateContext(s))) out.tell(renderEncryptionSettled(r));
     const found = await s.allKeys();
     for (const p of s.keyProblems()) out.warn(p);
     const candidates = new CandidateKeys([...given, ...found]);

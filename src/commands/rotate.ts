@@ -15,7 +15,7 @@ import { reportBatch } from '../output/batch.js';
 import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
-import { renderResumed, renderRotated, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
+import { renderResumed, renderRotated, retireAdvice, rotateSummary, renderSettled } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -60,7 +60,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
   try {
     if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
-    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.info(settledLine(out, r));
+    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.tell(renderSettled(out, r));
     if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKey!, fromKey);
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
@@ -88,8 +88,8 @@ async function rotateUnderKey(s: Session, fingerprint: string, target: string | 
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
   const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }));
-  for (const r of report.settled) if (!report.unresolved.some((u) => u.journalId === r.journalId)) out.info(settledLine(out, r));
-  for (const r of report.unresolved) out.info(settledLine(out, r));
+  for (const r of report.settled) if (!report.unresolved.some((u) => u.journalId === r.journalId)) out.tell(renderSettled(out, r));
+  for (const r of report.unresolved) out.tell(renderSettled(out, r));
   const { needs, ...resumed } = renderResumed(out, report);
   out.show(resumed);
   if (report.unresolved.length) {
@@ -157,7 +157,8 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
     await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal,
       render: (r) => renderRotated(out, r), nothing, summary });
   } finally {
-    const checks = await retirementChecks(s, oldFingerprints, buckets, { wholeBucket: whole, jobs: opts.jobs })
+    // Interrupted, the one interruption line ends the run: no key checks against a stopped session.
+    const checks = s.signal.aborted ? [] : await retirementChecks(s, oldFingerprints, buckets, { wholeBucket: whole, jobs: opts.jobs })
       .catch((e: Error) => { out.warn(`could not check which keys the bucket still needs: ${e.message}`); return []; });
     for (const c of checks) out.info(retireAdvice(c));
   }

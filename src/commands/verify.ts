@@ -9,7 +9,7 @@ import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } fr
 import type { ManifestEntry } from '../manifest/store.js';
 import { formatS3Url } from '../s3/url.js';
 import { type BatchItem, reportBatch } from '../output/batch.js';
-import { settledLine, verifyJson, verifyLine, verifySummary } from '../output/render.js';
+import { renderSettled, verifyJson, verifyLine, verifySummary } from '../output/render.js';
 
 export interface VerifyOptions {
   deep?: boolean;
@@ -31,7 +31,7 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
   const deep = Boolean(opts.deep);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
-    for (const r of await settleRotations(rotateContext(s))) out.info(settledLine(out, r));
+    for (const r of await settleRotations(rotateContext(s))) out.tell(renderSettled(out, r));
     const counts = Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, 0])) as Record<VerifyStatus, number>;
     const entries = manifestInScope(s, scope)[Symbol.iterator]();
     const first = entries.next();
@@ -39,7 +39,7 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
       // Nothing recorded here: say so (an empty folder is fine; a bucket that does not exist is an error).
       if (scope) await assertBucketExists(s, scope);
       out.result(`nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`,
-        { ok: true, deep, counts, objects: [] });
+        { ok: true, deep, counts, objects: [] }, 'note');
       return;
     }
     const check = (e: ManifestEntry): BatchItem<Checked> => ({ label: formatS3Url(e), run: async () => {

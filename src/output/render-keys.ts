@@ -21,9 +21,11 @@ export function renderKeyList(out: Output, l: KeyListing): Rendered {
     line: l.keys.length
       ? l.keys.map((k) => `${k.ref.padEnd(width)}  ${out.c.cyan(k.fingerprint)}  ` +
         (k.objects === null ? 'recorded object versions unknown' : `${k.objects} recorded object version(s)`))
+      // An empty list says so on stderr: stdout holds only keys.
       : [`no keys found (key folder ${l.keyDir}, SSE3_KEY, keychain service sse3)${l.problems.length
         ? `; ${l.problems.length} source(s) could not be read (see the warning(s) above)` : ''}`],
     json: { ok: true, keyDir: l.keyDir, keys: l.keys, problems: l.problems },
+    kind: l.keys.length ? 'result' : 'note',
   };
 }
 
@@ -43,7 +45,7 @@ export function renderKeygen(out: Output, k: StoredKey): Rendered {
     lines.push(out.c.dim(`  back it up: an object encrypted with this key cannot be read without it` +
       ` (get and head find keys in ${k.keyDir} by themselves)`));
   }
-  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint } };
+  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint }, kind: 'done' };
 }
 
 export function renderKeyImported(out: Output, k: StoredKey): Rendered {
@@ -51,7 +53,7 @@ export function renderKeyImported(out: Output, k: StoredKey): Rendered {
   if (k.kind === 'file') {
     lines.push(out.c.dim(`  get, head, verify and adopt find keys in ${k.keyDir} by themselves; others need --key ${k.ref}`));
   }
-  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint, format: k.format } };
+  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint, format: k.format }, kind: 'done' };
 }
 
 const counted = (u: KeyUse, versions: boolean) => (versions ? `${u.objects} object(s), ${u.versions} version(s)` : `${u.objects} object(s)`);
