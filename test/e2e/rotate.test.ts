@@ -322,8 +322,13 @@ test('rotate --resume keeps a rotation it cannot finish (new key not here): exit
         'still journalled');
       const human = await run(['rotate', '--resume'], { home });
       assert.equal(human.code, 3);
-      assert.match(human.out, /1 interrupted rotation\(s\) settled, 0 redone, 1 unresolved/);
+      // The unresolved rotation and the summary on stderr; -q keeps the failure.
+      assert.equal(human.out, '');
+      assert.match(human.stderr, /1 interrupted rotation\(s\) settled, 0 redone, 1 unresolved/);
       assert.match(human.stderr, new RegExp(`✗ ${url}: interrupted rotation unresolved: .*${newKey.fingerprint}`));
+      const quiet = await run(['rotate', '--resume', '-q'], { home });
+      assert.equal(quiet.code, 3);
+      assert.match(quiet.stderr, new RegExp(`^✗ ${url}: interrupted rotation unresolved: .*${newKey.fingerprint}\nerror: `));
 
       const finished = (await ok(['rotate', '--resume', '--key', newKey.ref, '--json'], { home })).json();
       assert.equal(finished.ok, true);
