@@ -155,6 +155,8 @@ test('--dry-run prints every planned action and changes nothing; --delete remove
   rmSync(join(src, 'skip.log'));
   writeFileSync(join(src, 'edit.txt'), 'edited');
   writeFileSync(join(src, 'new.txt'), 'n');
+  // Touched, not changed: hashed, found unchanged, nothing to transfer.
+  utimesSync(join(src, 'keep.txt'), new Date(), new Date(Date.now() + 60_000));
   const server = await serverState(bucket);
   const manifest = (await ok(['manifest', 'export'], { home })).json().objects;
 
@@ -172,6 +174,8 @@ test('--dry-run prints every planned action and changes nothing; --delete remove
 
   const real = await ok([...args, '--json'], { home });
   assert.deepEqual(actions(real.out), ['delete p/gone.txt', 'delete p/sub/gone-too.txt', 'upload p/edit.txt (size)', 'upload p/new.txt (new)']);
+  assert.equal(summaryOf(dry.r.out).bytes, summaryOf(real.out).bytes, 'a dry run counts the bytes the real run transfers');
+  assert.equal(summaryOf(real.out).bytes, Buffer.byteLength('edited') + 1);
   assert.deepEqual(Object.keys(await serverState(bucket)).sort(), ['p/edit.txt', 'p/keep.txt', 'p/new.txt', 'p/skip.log']);
   const rows = (await ok(['manifest', 'export'], { home })).json().objects.map((o: { key: string }) => o.key).sort();
   assert.deepEqual(rows, ['p/edit.txt', 'p/keep.txt', 'p/new.txt', 'p/skip.log'], 'deleted objects lose their manifest rows');
@@ -339,4 +343,25 @@ test('s3 → s3: copies re-keyed as cp does; a second run sends only the two lis
   assert.deepEqual(actions(edited.out), ['copy out/sub/b.txt (content)']);
   await ok(['sync', `s3://${to}/out`, join(home.dir, 'back')], { home });
   assert.deepEqual(tree(join(home.dir, 'back')), tree(src));
+});
+
+test('up with another --key than the objects are under: unchanged, and said so once with how to re-key them', async () => {
+  const home = newHome();
+  const bucket = await newBucket('synckeys');
+  const first = await makeKeyFile(home, 'first.key');
+  const second = await makeKeyFile(home, 'second.key');
+  const src = join(home.dir, 'src');
+  write(src, { 'a.txt': 'a', 'b.txt': 'b', 'c/d.txt': 'd' });
+  await ok(['sync', src, `s3://${bucket}/p/`, '--key', first.ref], { home });
+  writeFileSync(join(src, 'new.txt'), 'n');
+  const again = await ok(['sync', src, `s3://${bucket}/p/`, '--key', second.ref, '--json'], { home });
+  assert.deepEqual(actions(again.out), ['upload p/new.txt (new)']);
+  assert.equal(summaryOf(again.out).unchanged, 3);
+  const said = again.stderr.split('\n').filter((l) => /not the --key given/.test(l));
+  assert.deepEqual(said, [`warning: 3 unchanged object(s) are under key ${first.fingerprint}, not the --key given; sync does not ` +
+    `re-key unchanged objects — sse3 rotate s3://${bucket}/p/ -r --to ${second.ref} does`]);
+  // The advice, followed: then every object is under the --key given, and nothing is said.
+  await ok(['rotate', `s3://${bucket}/p/`, '-r', '--to', second.ref], { home });
+  const same = await ok(['sync', src, `s3://${bucket}/p/`, '--key', second.ref], { home });
+  assert.doesNotMatch(same.stderr, /not the --key given/);
 });

@@ -36,9 +36,17 @@ test('keygen and keys import: where the key is and its fingerprint; a key file c
   const file = { ref: 'file:/k/new.key', kind: 'file' as const, fingerprint: FP[0], keyDir: '/k' };
   const made = renderKeygen(plain, file);
   assert.deepEqual(lines(made.line).slice(0, 2), ['✓ new key file:/k/new.key', `  fingerprint ${FP[0]}`]);
-  assert.match(lines(made.line)[2], /back it up: .*find keys in \/k by themselves/);
+  assert.match(lines(made.line)[2], /back it up: an object encrypted with this key cannot be read without it$/);
+  assert.match(lines(made.line)[3], /get, head, verify and adopt find keys in \/k by themselves; others need --key file:\/k\/new\.key/);
   assert.deepEqual(made.json, { ok: true, ref: 'file:/k/new.key', fingerprint: FP[0] });
-  assert.equal(lines(renderKeygen(plain, { ...file, ref: 'keychain:x', kind: 'keychain' }).line).length, 2);
+  // A key file outside the key folder is found by nothing: said, with where it is in full.
+  const outside = lines(renderKeygen(plain, { ...file, ref: 'file:rel.key' }).line);
+  assert.equal(outside[3], `  it is outside the key folder: every command needs --key file:${process.cwd()}/rel.key (or move it into /k, ` +
+    'where get, head, verify and adopt find keys by themselves)');
+  // A keychain key is backed up too: the entry is its only copy.
+  const inKeychain = lines(renderKeygen(plain, { ...file, ref: 'keychain:x', kind: 'keychain' }).line);
+  assert.match(inKeychain[2], /back it up: .*this keychain entry is its only copy \(on Linux, secret-tool lookup service sse3 username x prints/);
+  assert.match(inKeychain[3], /find keychain keys by themselves; put, cp and sync need --key keychain:x/);
   const imported = renderKeyImported(plain, { ...file, format: 'base64' });
   assert.equal(lines(imported.line)[0], '✓ imported key file:/k/new.key (base64)');
   assert.match(lines(imported.line)[2], /find keys in \/k by themselves; others need --key file:\/k\/new\.key/);
@@ -100,7 +108,7 @@ test('the closing summaries of verify, sync and rm', () => {
   assert.deepEqual(verifySummary(counts, 6, true), { json: { counts }, line: '6 object version(s) checked (deep): 3 OK, 1 stale record(s) fixed, 2 not OK',
     failure: '2 of 6 object version(s) are not OK', hint: 'see the list above' });
   const done = { upload: 0, download: 0, copy: 2, delete: 1, unchanged: 1, bytes: 3 * 1024 * 1024 };
-  const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0, plain: 0 };
+  const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0, plain: 0, underOtherKeys: {} };
   assert.deepEqual(syncSummary({ copy: true, dryRun: true, done, tally, failed: 0 }), {
     json: { uploaded: 0, downloaded: 0, copied: 2, deleted: 1, unchanged: 5, failed: 0, bytes: 3 * 1024 * 1024, skipped: 3, dryRun: true },
     line: 'dry run, nothing changed: would have 2 copied, 1 deleted, 5 unchanged, 0 failed, 3.00 MiB; 2 only in the destination, kept ' +
