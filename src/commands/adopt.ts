@@ -8,7 +8,7 @@ import { openSession } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
-import { adoptSummary, encryptionSettledLine, renderAdopted } from '../output/render.js';
+import { adoptSummary, renderEncryptionSettled, renderAdopted } from '../output/render.js';
 
 export interface AdoptOptions {
   key?: string[];
@@ -31,7 +31,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
   try {
     const scope = await resolveScope(scopeUrl, holdsListed(s));
     if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to adopt');
-    for (const r of await settleRotations(rotateContext(s))) out.info(encryptionSettledLine(r));
+    for (const r of await settleRotations(rotateContext(s))) out.tell(renderEncryptionSettled(r));
     const found = await s.allKeys();
     for (const p of s.keyProblems()) out.warn(p);
     const candidates = new CandidateKeys([...given, ...found]);

@@ -17,7 +17,7 @@ import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runt
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { asFolderError } from '../core/objects/folder.js';
-import { renderResumed, renderRotated, resumedLine, retireAdvice, rotateSummary, settledLine } from '../output/render.js';
+import { renderResumed, renderRotated, renderSettled, retireAdvice, rotateSummary } from '../output/render.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -69,7 +69,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
   try {
     if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
-    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.info(settledLine(out, r));
+    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.tell(renderSettled(out, r));
     if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKey!, fromKey);
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
@@ -101,9 +101,9 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
   for (const r of report.settled) {
     if (report.unresolved.some((u) => u.journalId === r.journalId)) continue;
     // Found not written yet, then redone by this run (resumeRotations redoes every such one it does not leave unresolved).
-    out.info(resumedLine(out, r, r.outcome === 'old-key' ? 'redone' : 'settled'));
+    out.tell(renderSettled(out, r, r.outcome === 'old-key' ? 'redone' : 'settled'));
   }
-  for (const r of report.unresolved) out.info(resumedLine(out, r, 'unresolved'));
+  for (const r of report.unresolved) out.tell(renderSettled(out, r, 'unresolved'));
   const { needs, ...resumed } = renderResumed(out, report);
   out.show(resumed);
   if (report.unresolved.length) {
@@ -171,7 +171,8 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
     await reportBatch<RotateResult>(out, items, { jobs: opts.jobs, smallJobs: opts.smallJobs ?? SMALL_OBJECT_JOBS, signal: s.signal,
       render: (r) => renderRotated(out, r), nothing, summary });
   } finally {
-    const checks = await retirementChecks(s, oldFingerprints, buckets, { wholeBucket: whole, jobs: opts.jobs })
+    // Interrupted, the one interruption line ends the run: no key checks against a stopped session.
+    const checks = s.signal.aborted ? [] : await retirementChecks(s, oldFingerprints, buckets, { wholeBucket: whole, jobs: opts.jobs })
       .catch((e: Error) => { out.warn(`could not check which keys the bucket still needs: ${e.message}`); return []; });
     for (const c of checks) out.info(retireAdvice(c));
   }

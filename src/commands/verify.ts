@@ -10,7 +10,7 @@ import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } fr
 import type { ManifestEntry } from '../manifest/store.js';
 import { formatS3Url } from '../s3/url.js';
 import { type BatchItem, reportBatch } from '../output/batch.js';
-import { settledLine, verifyJson, verifyLine, verifySummary } from '../output/render.js';
+import { renderSettled, verifyJson, verifyLine, verifySummary } from '../output/render.js';
 
 export interface VerifyOptions {
   deep?: boolean;
@@ -34,7 +34,7 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     const scope = scopeUrl ? await resolveScope(scopeUrl, holdsRecorded(s)) : undefined;
-    for (const r of await settleRotations(rotateContext(s))) out.info(settledLine(out, r));
+    for (const r of await settleRotations(rotateContext(s))) out.tell(renderSettled(out, r));
     const counts = Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, 0])) as Record<VerifyStatus, number>;
     const entries = manifestInScope(s, scope)[Symbol.iterator]();
     const first = entries.next();
@@ -43,7 +43,7 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
       if (scope) await assertBucketExists(s, scope);
       if (scope?.object) throw nothingAt(scope, `recorded on ${s.conn.endpoint}: nothing to verify`, adoptHint(scope));
       out.result(`nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`,
-        { ok: true, deep, counts, objects: [] });
+        { ok: true, deep, counts, objects: [] }, 'note');
       return;
     }
     const check = (e: ManifestEntry): BatchItem<Checked> => ({ label: formatS3Url(e), run: async () => {

@@ -1,7 +1,7 @@
 import type { TransferEvents } from '../core/context.js';
 import { type BatchSummary, readAhead, runBatch } from '../core/runtime/batch.js';
 import { ExitCode, Sse3Error } from '../errors.js';
-import { errorJson, itemErrorJson, type Output } from './output.js';
+import { errorJson, itemErrorJson, type LineKind, type Output } from './output.js';
 import { BatchProgress, withProgress } from './progress.js';
 
 /** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
@@ -20,6 +20,11 @@ export interface BatchItem<R> {
 export interface Rendered<J extends object = object> {
   line: string | string[];
   json: J;
+  /**
+   * What the line is (see LineKind): where it goes and whether -q keeps it. Shown alone (out.show) a line is a result
+   * unless it says otherwise; in a batch it is a ✓ line (`done`), and a failure whenever its item is not OK.
+   */
+  kind?: LineKind;
 }
 
 export interface ReportOptions<R> {
@@ -49,8 +54,8 @@ export interface ReportOptions<R> {
   ordered?: boolean;
   /**
    * The batch is the command's result: one JSON document with --json, `head`'s fields, then the results as the array
-   * `field`, then the summary's fields with `ok` and the failure as `error`; without --json, the lines and the
-   * summary line on stdout. Without it, results are NDJSON lines and the summary a `{"summary": …}` line on stderr.
+   * `field`, then the summary's fields with `ok` and the failure as `error`; without --json, lines as in any batch.
+   * Without it, results are NDJSON lines and the summary a `{"summary": …}` line.
    */
   document?: { head: Record<string, unknown>; field: string };
   /** false: no progress bars (items that move no bytes worth watching). */
@@ -59,7 +64,8 @@ export interface ReportOptions<R> {
 
 /** Where a batch's results and summary go: NDJSON lines and a summary line, or one document (ReportOptions.document). */
 interface BatchSink {
-  result(r: Rendered): void;
+  /** An item's line(s) as `kind`. */
+  result(r: Rendered, kind: LineKind): void;
   error(label: string, e: Error): void;
   /** The summary's JSON and line; failure, when an item failed, is thrown once the summary is out. */
   close(json: Record<string, unknown>, line: string | string[], failure: Sse3Error | undefined): void;
@@ -67,7 +73,7 @@ interface BatchSink {
 
 function ndjsonSink(out: Output): BatchSink {
   return {
-    result: (r) => out.item(r.line, r.json),
+    result: (r, kind) => out.item(r.line, r.json, kind),
     error: (label, e) => out.itemError(label, e),
     close: (json, line) => out.summary(json, line),
   };
@@ -76,11 +82,11 @@ function ndjsonSink(out: Output): BatchSink {
 function documentSink(out: Output, document: NonNullable<ReportOptions<unknown>['document']>): BatchSink {
   const doc = out.json ? out.streamDocument(document.head, document.field) : undefined;
   return {
-    result: (r) => (doc ? doc.item(r.json) : out.result(r.line, r.json)),
+    result: (r, kind) => (doc ? doc.item(r.json) : out.say(r.line, kind)),
     error: (label, e) => (doc ? doc.item(itemErrorJson(label, e)) : out.itemError(label, e)),
     // In the document, `ok` says whether every item was OK, and `error` is the failure the exit status reports.
     close: (json, line, failure) => (doc ? doc.close({ ...json, ok: !failure, ...(failure ? { error: errorJson(failure) } : {}) })
-      : out.result(line, null)),
+      : out.say(line, 'note')),
   };
 }
 
@@ -106,10 +112,13 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     summary = await runBatch(counted, run, (o) => {
       const notOk = o.error !== undefined || (opts.resultExitCode?.(o.result!) ?? 0) !== 0;
       out.batch?.finished(!notOk);
-      if (o.error) sink.error(o.item.label, o.error);
-      else {
+      // Once Ctrl-C (or SIGTERM) stopped the batch, the items it cut short are the interruption, not failures of their
+      // own: no ✗ line for each (the JSON lines keep them, as the record of which items did not finish).
+      if (o.error) {
+        if (!opts.signal.aborted || out.json) sink.error(o.item.label, o.error);
+      } else {
         const r = opts.render(o.result!);
-        if (r) sink.result(r);
+        if (r) sink.result(r, notOk ? 'failure' : r.kind ?? 'done');
       }
     }, { jobs: opts.jobs, smallJobs: opts.smallJobs, isSmall: (item) => Boolean(item.small), signal: opts.signal,
       resultExitCode: opts.resultExitCode, ordered: opts.ordered });
@@ -117,6 +126,9 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     out.batch?.stop();
     out.batch = undefined;
   }
+  // Stopped by a signal, a batch ends with the one interruption line (cli/run.ts says it, with the signal's exit
+  // status), not with a summary of the items it cut short.
+  if (opts.signal.aborted && !out.json) throw new Sse3Error('INTERRUPTED', 'interrupted; nothing partial was kept');
   const noun = opts.noun ?? 'objects';
   const none = summary.ok + summary.failed === 0 && opts.nothing !== undefined && !opts.signal.aborted;
   const headline = none ? opts.nothing! : `${summary.ok} ok, ${summary.failed} failed`;
@@ -126,6 +138,7 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
     { exitCode: summary.exitCode });
   sink.close(own?.json ?? { ok: summary.ok, failed: summary.failed }, own?.line ?? headline, failure);
+  if (opts.signal.aborted) throw new Sse3Error('INTERRUPTED', 'interrupted; nothing partial was kept');
   if (failure) throw failure;
   return summary;
 }

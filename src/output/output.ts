@@ -33,6 +33,30 @@ export function colorLevel(flag: boolean | undefined, isTTY: boolean, env: NodeJ
 }
 
 /**
+ * What a human line is; it decides where the line goes and whether -q keeps it, the same for every command:
+ * - `result`: what the command was asked to show (ls rows, keys list, head, keys usage, a dry run's plan): stdout, kept by -q;
+ * - `done`: a ✓ line confirming work (put, get, rotate, each item of a batch): stdout, dropped by -q;
+ * - `failure`: a ✗ line, an object or version that failed: stderr, always (-q never hides a failure);
+ * - `note`: a summary, "nothing to do", what was settled on the way: stderr, dropped by -q.
+ * Results and ✓ lines move to stderr when stdout carries object data (get -). With --json none of this applies.
+ */
+export type LineKind = 'result' | 'done' | 'failure' | 'note';
+
+/** Lines -q leaves out: progress is not a line; a failure and what the command was asked to show are never left out. */
+const QUIET_DROPS: ReadonlySet<LineKind> = new Set(['done', 'note']);
+
+/**
+ * A failure line names the object once: the label ("s3://b/k", a path, "s3://b/k (version V)") unless the message
+ * already names it.
+ */
+export function failureText(label: string, message: string): string {
+  if (message.includes(label)) return message;
+  const version = / \(version [^)]*\)$/.exec(label);
+  if (version && message.includes(label.slice(0, version.index))) return `${message}${version[0]}`;
+  return `${label}: ${message}`;
+}
+
+/**
  * The only place that writes to the terminal. Data and results go to stdout
  * (results move to stderr when stdout carries data); messages go to stderr.
  * Colour is decided for each stream on its own: `sse3 manifest list > file` on a
@@ -111,16 +135,27 @@ export class Output {
     return this.#shown(this.#stderr, text);
   }
 
-  /** A command's result: human lines, or one JSON document with --json. */
-  result(human: string | string[], json: unknown): void {
-    const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
+  /** A command's result: human lines of that kind (LineKind), or one JSON document with --json. */
+  result(human: string | string[], json: unknown, kind: LineKind = 'result'): void {
     if (this.json) {
-      this.#emit(stream, JSON.stringify(json, null, 2) + '\n');
+      this.#emit(this.stdoutIsData ? this.#stderr : this.#stdout, JSON.stringify(json, null, 2) + '\n');
       this.#wroteJson = true;
       return;
     }
-    if (this.quiet) return;
+    this.say(human, kind);
+  }
+
+  /** A rendered human-only line (what was settled on the way): as say() with the kind it gives. */
+  tell(r: { line: string | string[]; kind: LineKind }): void {
+    this.say(r.line, r.kind);
+  }
+
+  /** Human lines only (nothing with --json), to the stream their kind says, unless -q leaves them out (LineKind). */
+  say(human: string | string[], kind: LineKind): void {
+    if (this.json || (this.quiet && QUIET_DROPS.has(kind))) return;
     const text = (Array.isArray(human) ? human : [human]).join(LINE_BREAK);
+    if (kind === 'failure' || kind === 'note') return this.#message(text);
+    const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
     // Above the bars, when both share the terminal.
     if (this.batch && stream.isTTY) this.batch.log(text);
     else this.#write(stream, text + LINE_BREAK);
@@ -155,9 +190,9 @@ export class Output {
     this.#emit(this.#stdout, content);
   }
 
-  /** A rendered result (src/output/render.ts): its lines, or its JSON with --json. */
-  show(r: { line: string | string[]; json: unknown }): void {
-    this.result(r.line, r.json);
+  /** A rendered result (src/output/render.ts): its lines as the kind it says (a result if none), or its JSON with --json. */
+  show(r: { line: string | string[]; json: unknown; kind?: LineKind }): void {
+    this.result(r.line, r.json, r.kind);
   }
 
   /** One JSON object per line, for streams of results (--json with many objects). */
@@ -172,22 +207,27 @@ export class Output {
     this.#wroteJson = true;
   }
 
-  /** One item of a batch: its line(s), or one NDJSON object with --json. */
-  item(human: string | string[], json: unknown): void {
+  /** One item of a list or batch: its line(s) as `kind` (LineKind), or one NDJSON object with --json. */
+  item(human: string | string[], json: unknown, kind: LineKind = 'result'): void {
     if (this.json) this.ndjson(json);
-    else this.result(human, json);
+    else this.say(human, kind);
   }
 
-  /** A batch item that failed: a red line (above the bars), or an NDJSON error object with --json. */
+  /** A batch item that failed: a red line naming it once (above the bars), or an NDJSON error object with --json. */
   itemError(label: string, e: Error): void {
     if (this.json) this.ndjson(itemErrorJson(label, e));
-    else this.#message(`${this.c.red('✗')} ${label}: ${e.message}`);
+    else this.say(this.failureLine(label, e), 'failure');
   }
 
-  /** The closing line of a batch: `{"summary": …}` with --json, else a human line on stderr. */
+  /** The human line of a batch item that failed (failureText). */
+  failureLine(label: string, e: Error): string {
+    return `${this.c.red('✗')} ${failureText(label, e.message)}`;
+  }
+
+  /** The closing line of a batch: `{"summary": …}` with --json, else a note on stderr. */
   summary(json: Record<string, unknown>, human: string | string[]): void {
     if (this.json) this.ndjson({ summary: json });
-    else this.info(Array.isArray(human) ? human.join(LINE_BREAK) : human);
+    else this.say(human, 'note');
   }
 
   /** A person can answer a question: stdin and stderr are terminals. */
@@ -206,8 +246,9 @@ export class Output {
     }
   }
 
+  /** A note on stderr (LineKind): left out by -q and --json. */
   info(message: string): void {
-    if (!this.quiet && !this.json) this.#message(message);
+    this.say(message, 'note');
   }
 
   warn(message: string): void {

@@ -22,9 +22,11 @@ export function renderKeyList(out: Output, l: KeyListing): Rendered {
     line: l.keys.length
       ? l.keys.map((k) => `${k.ref.padEnd(width)}  ${out.c.cyan(k.fingerprint)}  ` +
         (k.objects === null ? 'recorded object versions unknown' : `${k.objects} recorded object version(s)`))
+      // An empty list says so on stderr: stdout holds only keys.
       : [`no keys found (key folder ${l.keyDir}, SSE3_KEY, keychain service sse3)${l.problems.length
         ? `; ${l.problems.length} source(s) could not be read (see the warning(s) above)` : ''}`],
     json: { ok: true, keyDir: l.keyDir, keys: l.keys, problems: l.problems },
+    kind: l.keys.length ? 'result' : 'note',
   };
 }
 
@@ -44,13 +46,13 @@ export function renderKeygen(out: Output, k: StoredKey): Rendered {
     : 'back it up: an object encrypted with this key cannot be read without it, and this keychain entry is its only copy ' +
       `(on Linux, secret-tool lookup service sse3 username ${k.ref.slice('keychain:'.length)} prints its base64)`;
   lines.push(out.c.dim(`  ${backup}`), out.c.dim(`  ${whatFindsIt(k)}`));
-  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint } };
+  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint }, kind: 'done' };
 }
 
 export function renderKeyImported(out: Output, k: StoredKey): Rendered {
   const lines = [`${out.c.green('✓')} imported key ${out.c.bold(k.ref)} (${k.format})`, `  fingerprint ${out.c.cyan(k.fingerprint)}`,
     out.c.dim(`  ${whatFindsIt(k)}`)];
-  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint, format: k.format } };
+  return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint, format: k.format }, kind: 'done' };
 }
 
 /**

@@ -34,6 +34,7 @@ export function renderRebuilt(out: Output, scope: Scope, c: RebuildCounts, moved
       `${c.updated} updated, ${c.unchanged} unchanged` + (c.untagged ? ` (${c.untagged} object version(s) without an sse3 tag skipped)` : ''),
     json: { ok: !c.denied, scope: formatScope(scope), added: c.added, updated: c.updated, unchanged: c.unchanged, untagged: c.untagged,
       denied: c.denied, movedAside: movedAside ?? null },
+    kind: 'done',
   };
 }
 
@@ -48,6 +49,7 @@ export function renderPulled(out: Output, scope: Scope, c: PullCounts): Rendered
       'versions gone removed',
     json: { ok: !c.denied, scope: formatScope(scope), listed: c.listed, unchanged: c.unchanged, read: c.read, recorded: c.recorded,
       untagged: c.untagged, denied: c.denied, removed: c.removed.map((r) => ({ url: r.url, versionId: r.versionId || null })) },
+    kind: 'done',
   };
 }
 
@@ -66,6 +68,7 @@ export function renderImported(out: Output, i: ManifestImport): Rendered {
     line: `${out.c.green('✓')} imported ${i.file}: ${c.added} object version(s) added, ${c.alreadyRecorded} already recorded, ` +
       `${c.aliases} endpoint alias(es)` + (i.backup ? `; the manifest before the import is in ${i.backup}` : ''),
     json: { ok: true, file: i.file, ...c, notImported: i.notImported, backup: i.backup ?? null, movedAside: i.movedAside ?? null },
+    kind: 'done',
   };
 }
 
@@ -84,6 +87,8 @@ export function notImportedWarning(file: string, n: ManifestImport['notImported'
 export const renderAliases = (aliases: Array<{ alias: string; endpoint: string }>): Rendered => ({
   line: aliases.length ? aliases.map((a) => `${a.alias} → ${a.endpoint}`) : ['no endpoint aliases'],
   json: { ok: true, aliases },
+  // An empty list says so on stderr: stdout holds only aliases.
+  kind: aliases.length ? 'result' : 'note',
 });
 
 export interface AliasAdded {
@@ -101,5 +106,6 @@ export function renderAliasAdded(out: Output, a: AliasAdded): Rendered {
       `${a.endpoint}` + (a.replaced ? `, ${a.replaced} older duplicate record(s) replaced` : '') +
       (a.backup ? `; the manifest before is in ${a.backup}` : ''),
     json: { ok: true, alias: a.alias, endpoint: a.endpoint, moved: a.moved, replaced: a.replaced, backup: a.backup ?? null },
+    kind: 'done',
   };
 }

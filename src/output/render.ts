@@ -15,7 +15,7 @@ import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
 import { namesVersion, s3VersionId } from '../s3/version.js';
 import type { ListedObject } from '../s3/list.js';
 import type { Rendered } from './batch.js';
-import { humanBytes, type Output } from './output.js';
+import { humanBytes, type LineKind, type Output } from './output.js';
 
 /**
  * Every result in its two forms, built by pure functions: the human line(s) and the JSON object. Single
@@ -32,6 +32,7 @@ export function renderPut(out: Output, r: UploadResult): Rendered<ReturnType<typ
     line: `${out.c.green('✓')} put ${formatS3Url(r)}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}` +
       (r.versionId ? `  version ${r.versionId}` : ''),
     json: putJson(r),
+    kind: 'done',
   };
 }
 
@@ -47,6 +48,7 @@ export function renderGet(out: Output, r: GetOutcome): Rendered<ReturnType<typeo
     line: `${out.c.green('✓')} get ${r.url} → ${r.path ?? 'stdout'}  ${humanBytes(r.size)}  ${key}` +
       `  sha256 ${r.checkedAgainst === 'none' ? out.c.yellow('not verified') : out.c.green('verified')}`,
     json: getJson(r),
+    kind: 'done',
   };
 }
 
@@ -61,6 +63,7 @@ export function renderCopy(out: Output, r: CopyResult, from: string)
   return {
     line: `${out.c.green('✓')} cp ${from} → ${formatS3Url(r)}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}  (${r.method})`,
     json: { ...putJson(r), source: from, method: r.method },
+    kind: 'done',
   };
 }
 
@@ -106,14 +109,14 @@ export const encryptPlainHint = (scope: string, one = false) => `encrypt ${one ?
 export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck[]): Rendered {
   if (r.status === 'plain') {
     const line = `${out.c.yellow('-')} ${r.url}: not encrypted (a plain object), nothing to rotate`;
-    return { line: retire ? [line, `  ${encryptPlainHint(folderScopeOf(parseS3Url(r.url)), true)}`] : line,
+    return { line: retire ? [line, `  ${encryptPlainHint(folderScopeOf(parseS3Url(r.url)), true)}`] : line, kind: 'note',
       json: { ok: true, ...r, oldFingerprint: null, versionId: null, ...(retire ? retireJson(retire) : {}) } };
   }
   if (r.status === 'deleted') {
     const lines = [`${out.c.yellow('-')} ${r.url}: deleted (its current version is a delete marker), nothing to rotate`];
     if (r.olderVersionsWithOldKey > 0) lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
     for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
-    return { line: lines, json: { ok: true, ...r, versionId: null, ...(retire ? retireJson(retire) : {}) } };
+    return { line: lines, kind: 'note', json: { ok: true, ...r, versionId: null, ...(retire ? retireJson(retire) : {}) } };
   }
   const lines = [r.status === 'already'
     ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
@@ -123,11 +126,17 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
     lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
   }
   for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
-  return { line: lines, json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? retireJson(retire) : {}) } };
+  return { line: lines, kind: 'done', json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? retireJson(retire) : {}) } };
 }
 
-/** What became of a rotation an interrupted sse3 left journalled. */
-export function settledLine(out: Output, r: SettleResult): string {
+/** What became of a rotation an interrupted sse3 left journalled: a note, or a failure when it stays unresolved. */
+/** An interrupted rotation settled on the way (`how` given: by rotate --resume, see resumedLine); unresolved is a failure. */
+export function renderSettled(out: Output, r: SettleResult, how?: 'redone' | 'unresolved' | 'settled'): { line: string; kind: LineKind } {
+  const unresolved = how === undefined ? r.outcome === 'unresolved' : how === 'unresolved';
+  return { line: how ? resumedLine(out, r, how) : settledLine(out, r), kind: unresolved ? 'failure' : 'note' };
+}
+
+function settledLine(out: Output, r: SettleResult): string {
   const c = out.c;
   switch (r.outcome) {
     case 'new-key': return `${c.green('✓')} ${r.url}: interrupted rotation finished: opens with the new key`;
@@ -143,7 +152,7 @@ export function settledLine(out: Output, r: SettleResult): string {
  * What rotate --resume did with a rotation it found interrupted. One it redid was found not written (settledLine's
  * "sse3 rotate --resume finishes it") and then finished by this very run; one left unresolved says what it needs.
  */
-export function resumedLine(out: Output, r: SettleResult, how: 'redone' | 'unresolved' | 'settled'): string {
+function resumedLine(out: Output, r: SettleResult, how: 'redone' | 'unresolved' | 'settled'): string {
   const c = out.c;
   if (how === 'redone') return `${c.green('✓')} ${r.url}: interrupted rotation finished: re-encrypted under key ${c.cyan(r.newFingerprint)}`;
   if (how === 'settled') return settledLine(out, r);
@@ -157,6 +166,7 @@ export function renderResumed(out: Output, report: ResumeReport): Rendered & { n
   return {
     needs,
     line: `${report.settled.length} interrupted rotation(s) settled, ${report.redone.length} redone, ${report.unresolved.length} unresolved`,
+    kind: 'note',
     json: { ok: report.unresolved.length === 0, settled: report.settled, redone: report.redone.map((r) => renderRotated(out, r).json),
       unresolved: report.unresolved, needs },
   };
@@ -250,7 +260,8 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
   const size = o.action === 'delete' ? '' : `  ${humanBytes(o.size)}`;
   const verified = (o.download && !o.download.encrypted ? `  ${out.c.yellow('not encrypted')}` : '') +
     (o.download?.checkedAgainst === 'none' ? `  ${out.c.yellow('sha256 not verified')}` : '');
-  return { line: `${mark} ${verb} ${what}${size}${why}${verified}`, json: syncJson(o) };
+  // A dry run's lines are what was asked for (the plan): results, kept by -q.
+  return { line: `${mark} ${verb} ${what}${size}${why}${verified}`, json: syncJson(o), kind: o.dryRun ? 'result' : 'done' };
 }
 
 /** What a sync did (or would do, in a dry run), counted by action as results come in. */
@@ -308,7 +319,8 @@ export function renderAdopted(out: Output, r: AdoptResult, candidates: number): 
     'encrypted': `${c.green('✓')} encrypted ${what}  ${key} (was plain)`,
     'no-key': `${c.red('✗')} no key   ${what}: none of the ${candidates} candidate key(s) opens it`,
   }[r.status];
-  return { line: r.warning ? [line, `  ${c.yellow('warning:')} ${r.warning}`] : line, json: adoptJson(r) };
+  return { line: r.warning ? [line, `  ${c.yellow('warning:')} ${r.warning}`] : line, json: adoptJson(r),
+    kind: r.status === 'no-key' ? 'failure' : 'done' };
 }
 
 /** adopt's closing summary: what it found, and, when some versions opened with no candidate, what to do about it. */
@@ -329,7 +341,8 @@ export function adoptSummary(counts: Record<AdoptStatus, number>, r: { scope: Sc
 }
 
 /** An interrupted encryption of a plain object (adopt --encrypt-plain) settled before adopt went on. */
-export const encryptionSettledLine = (r: SettleResult) => `settled interrupted encryption of ${r.url}: ${r.outcome}`;
+export const renderEncryptionSettled = (r: SettleResult): { line: string; kind: LineKind } =>
+  ({ line: `settled interrupted encryption of ${r.url}: ${r.outcome}`, kind: r.outcome === 'unresolved' ? 'failure' : 'note' });
 
 /** Local time as aws s3 ls shows it: YYYY-MM-DD HH:MM:SS. */
 function lsDate(iso: string | null): string {

@@ -58,7 +58,8 @@ test('a locked keyring: every command says the keychain is locked and how to unl
       assert.doesNotMatch(r.err + r.out, /start a Secret Service keyring/, name);
     }
     // keys lists what it could read, and says the keychain was not among it.
-    assert.match(step('keys').out, /^no keys found .*; 1 source\(s\) could not be read \(see the warning\(s\) above\)\n$/);
+    assert.equal(step('keys').out, '', 'stdout holds only keys');
+    assert.match(step('keys').err, /^no keys found .*; 1 source\(s\) could not be read \(see the warning\(s\) above\)\n$/m);
     for (const name of ['put', 'get', 'keygen']) assert.equal(step(name).code, 3, `${name}: ${step(name).err}`);
     assert.notEqual(step('verify').code, 0);
   });

@@ -24,7 +24,7 @@ test('verify, adopt, keys usage, manifest list and pull of s3://b/t/j.txt mean t
   assert.match(vNope.stderr, new RegExp(`^error: nothing at ${nope} recorded on \\S+: nothing to verify$`, 'm'));
   const vEmpty = await run(['verify', empty], { home });
   assert.equal(vEmpty.code, 0, vEmpty.stderr);
-  assert.match(vEmpty.out, /nothing recorded under .*empty\/.*nothing to verify/);
+  assert.match(vEmpty.stderr, /nothing recorded under .*empty\/.*nothing to verify/);
 
   const listed = ndjson((await ok(['manifest', 'list', obj, '--json'], { home })).out).filter((r) => !('summary' in r));
   assert.deepEqual(listed.map((r) => r.key), ['t/j.txt']);

@@ -325,14 +325,19 @@ test('rotate --resume keeps a rotation it cannot finish (new key not here): exit
         'still journalled');
       const human = await run(['rotate', '--resume'], { home });
       assert.equal(human.code, 3);
-      assert.match(human.out, /1 interrupted rotation\(s\) settled, 0 redone, 1 unresolved/);
+      // The unresolved rotation and the summary on stderr; -q keeps the failure.
+      assert.equal(human.out, '');
+      assert.match(human.stderr, /1 interrupted rotation\(s\) settled, 0 redone, 1 unresolved/);
       assert.match(human.stderr, new RegExp(`✗ ${url}: interrupted rotation unresolved: .*${newKey.fingerprint}`));
       // It names what is missing, never "run sse3 rotate --resume" (the command that was just run) on its own.
       assert.doesNotMatch(human.stderr, /rotate --resume(?! --key)|undefined/);
+      const quiet = await run(['rotate', '--resume', '-q'], { home });
+      assert.equal(quiet.code, 3);
+      assert.match(quiet.stderr, new RegExp(`^✗ ${url}: interrupted rotation unresolved: .*${newKey.fingerprint}\nerror: `));
 
       const finished = await ok(['rotate', '--resume', '--key', newKey.ref], { home });
       const redone = point === 'rotate-journalled' ? 1 : 0;
-      assert.match(finished.out, new RegExp(`1 interrupted rotation\\(s\\) settled, ${redone} redone, 0 unresolved`));
+      assert.match(finished.stderr, new RegExp(`1 interrupted rotation\\(s\\) settled, ${redone} redone, 0 unresolved`));
       if (redone) assert.match(finished.stderr, new RegExp(`✓ ${url}: interrupted rotation finished: re-encrypted under key ${newKey.fingerprint}`));
       assert.doesNotMatch(finished.stderr, /rotate --resume/, `the run that finished it does not send the user to run itself: ${finished.stderr}`);
       assert.deepEqual((await ok(['manifest', 'export'], { home })).json().pendingRotations, []);

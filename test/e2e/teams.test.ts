@@ -51,7 +51,7 @@ test('a record made stale by a teammate\'s rotation heals itself from the tag: g
   assert.equal(report.objects.find((o: { url: string }) => o.url.endsWith('/v')).status, 'stale-fixed');
   assert.deepEqual(await fpOf(b, 'v'), [k2.fingerprint]);
   const human = await ok(['verify', `s3://${bucket}/`], { home: b });
-  assert.match(human.out, /checked: \d+ OK, 0 not OK/, 'fixed once: OK the next time');
+  assert.match(human.stderr, /checked: \d+ OK, 0 not OK/, 'fixed once: OK the next time');
 });
 
 test('a tag naming the refused key does not help: the keys here are tried, and a key found through the tag is recorded', async () => {

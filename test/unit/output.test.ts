@@ -6,7 +6,7 @@ import type { UsageScan } from '../../src/core/scans/usage.js';
 import { ExitCode, Sse3Error } from '../../src/errors.js';
 import type { ManifestEntry } from '../../src/manifest/entry.js';
 import { reportBatch, type BatchItem } from '../../src/output/batch.js';
-import { errorJson, Output } from '../../src/output/output.js';
+import { errorJson, failureText, Output } from '../../src/output/output.js';
 import { removedSummary, renderWouldDelete, syncSummary, verifySummary, wouldDeleteSummary } from '../../src/output/render.js';
 import { renderKeyImported, renderKeygen, renderKeyList, renderKeyNeededBy, renderKeyUsage } from '../../src/output/render-keys.js';
 import { noManifestEntries, notImportedWarning, renderAliasAdded, renderAliases, renderImported, renderManifestEntry, renderPulled,
@@ -96,7 +96,8 @@ test('manifest list, rebuild, pull, import and alias: each result in words and a
     notImported: { rotations: 0, uploads: 0 }, backup: '/b.db', movedAside: null });
   assert.equal(notImportedWarning('m.json', { rotations: 0, uploads: 0 }), undefined);
   assert.match(notImportedWarning('m.json', { rotations: 1, uploads: 2 })!, /^1 open rotation\(s\) and 2 open upload\(s\) in m\.json not imported/);
-  assert.deepEqual(renderAliases([]), { line: ['no endpoint aliases'], json: { ok: true, aliases: [] } });
+  assert.deepEqual(renderAliases([]), { line: ['no endpoint aliases'], json: { ok: true, aliases: [] }, kind: 'note' },
+    'an empty list says so on stderr: stdout holds only aliases');
   const alias = renderAliasAdded(plain, { alias: 'https://a', endpoint: 'https://b', moved: 3, replaced: 0 });
   assert.equal(alias.line, '✓ https://a is another name of https://b: 3 object version(s) now recorded under https://b');
   assert.deepEqual(alias.json, { ok: true, alias: 'https://a', endpoint: 'https://b', moved: 3, replaced: 0, backup: null });
@@ -162,10 +163,65 @@ test('a batch reported as one document: the results in order, then the summary, 
   assert.deepEqual(JSON.parse(fine.text.out), { deep: false, objects: [{ i: 0 }, { i: 1 }, { i: 2 }], counts: { ok: 3, bad: 0 }, ok: true });
 });
 
-test('a batch reported as one document, in words: its lines in order and the summary line, all on stdout', async () => {
+test('a batch reported as one document, in words: its lines in order on stdout, failed ones and the summary on stderr', async () => {
   const { out, text } = captured();
   await documentBatch(out, 5);
-  assert.equal(text.out, 'line 0\nline 1\nline 2\nline 3\nline 4\n5 fine\n');
+  assert.equal(text.out, 'line 0\nline 1\nline 2\nline 3\nline 4\n');
+  assert.equal(text.err, '5 fine\n');
+  const failing = captured();
+  await assert.rejects(documentBatch(failing.out, 5, [1, 3]));
+  assert.equal(failing.text.out, 'line 0\nline 2\nline 4\n');
+  assert.equal(failing.text.err, 'line 1\nline 3\n3 fine\n');
+  // -q leaves out the ✓ lines and the summary, never a failure.
+  const quiet = captured({ quiet: true });
+  await assert.rejects(documentBatch(quiet.out, 5, [1, 3]));
+  assert.equal(quiet.text.out, '');
+  assert.equal(quiet.text.err, 'line 1\nline 3\n');
+});
+
+test('each kind of human line goes to its stream, and -q keeps results and failures only', () => {
+  for (const quiet of [false, true]) {
+    const { out, text } = captured({ quiet });
+    out.result('a result', {});
+    out.show({ line: '✓ done', json: {}, kind: 'done' });
+    out.say('✗ failed', 'failure');
+    out.info('a note');
+    out.item('a row', {});
+    out.summary({}, 'a summary');
+    out.itemError('s3://b/k', new Sse3Error('NO_KEY', 'no key here'));
+    assert.equal(text.out, quiet ? 'a result\na row\n' : 'a result\n✓ done\na row\n');
+    assert.equal(text.err, quiet ? '✗ failed\n✗ s3://b/k: no key here\n' : '✗ failed\na note\na summary\n✗ s3://b/k: no key here\n');
+  }
+  // Where stdout carries object data (get -), results go to stderr with the rest.
+  const data = captured();
+  data.out.dataStream();
+  data.out.result('a result', {});
+  assert.equal(data.text.out, '');
+  assert.equal(data.text.err, 'a result\n');
+});
+
+test('a failure line names the object once', () => {
+  assert.equal(failureText('s3://b/k', 's3://b/k needs the key with fingerprint x'), 's3://b/k needs the key with fingerprint x');
+  assert.equal(failureText('s3://b/k', 'no answer'), 's3://b/k: no answer');
+  assert.equal(failureText('s3://b/k (version v1)', 'tags of s3://b/k could not be read'), 'tags of s3://b/k could not be read (version v1)');
+  assert.equal(failureText('s3://b/k (version v1)', 'no answer'), 's3://b/k (version v1): no answer');
+});
+
+test('a batch stopped by Ctrl-C ends with one interruption: no line for each item it cut short, no summary', async () => {
+  const stop = new AbortController();
+  const { out, text } = captured();
+  const items = (async function* () {
+    yield { label: 'done', run: async () => 1 };
+    for (const label of ['cut1', 'cut2']) {
+      yield { label, run: () => new Promise<number>((_ok, fail) => {
+        stop.signal.addEventListener('abort', () => fail(new Sse3Error('INTERRUPTED', `download of ${label} was interrupted`)));
+        if (label === 'cut2') setImmediate(() => stop.abort());
+      }) };
+    }
+  })();
+  await assert.rejects(reportBatch<number>(out, items, { jobs: 3, signal: stop.signal, render: (n) => ({ line: `✓ ${n}`, json: { n } }) }),
+    (e: unknown) => e instanceof Sse3Error && e.code === 'INTERRUPTED' && e.message === 'interrupted; nothing partial was kept');
+  assert.equal(text.out, '✓ 1\n');
   assert.equal(text.err, '');
 });
 
