@@ -158,18 +158,20 @@ function plainDownloaded(s: Session, loc: S3Location, found: ObjectKey, r: Downl
 
 /**
  * s3 → s3: the source key from the session's given keys (--source-key) or found through the manifest, its tag, or by
- * trying the keys sse3 can find (a plain source needs none); the destination key given, else the same key.
+ * trying the keys sse3 can find (a plain source needs none); the destination key given, else the same key. With a
+ * versionId that version is the source: copied onto its own object, it becomes the current version again (a restore).
  */
 export async function copyOne(s: Session, src: S3Location, dst: S3Location,
-  opts: { destKey?: SseCKey; tuning?: Tuning }, events: TransferEvents = {}): Promise<CopyResult> {
-  const first = await keyForObject(s, src, { required: true, op: 'copy', plain: true });
+  opts: { destKey?: SseCKey; tuning?: Tuning; versionId?: string }, events: TransferEvents = {}): Promise<CopyResult> {
+  const { versionId } = opts;
+  const first = await keyForObject(s, src, { versionId, required: true, op: 'copy', plain: true });
   if (!opts.destKey && !first.key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
   let found = first;
-  const copied = await withObjectKey(s, src, first, { op: 'copy', onHealed: events.onWarning }, (f) => {
+  const copied = await withObjectKey(s, src, first, { versionId, op: 'copy', onHealed: events.onWarning }, (f) => {
     found = f;
     return copyObject({
       io: s, tuning: opts.tuning, events,
-      source: { ...src, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
+      source: { ...src, versionId, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
         expectedFingerprint: f.fingerprint },
       dest: { ...dst, sseKey: opts.destKey ?? f.key! },
     });
