@@ -119,10 +119,11 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)), o.size);
+            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label)),
+            o.size);
         } else {
           yield item(label, async (ev) => {
-            const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true }, ev);
+            const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true, givenAsCandidates: true }, ev);
             if (!got.encrypted) plain++;
             return renderTransferItem(out, label, renderGet(out, got));
           }, o.size);

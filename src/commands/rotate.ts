@@ -140,7 +140,7 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
   const items = (async function* () {
     for await (const loc of objects) {
       yield { label: formatS3Url(loc), small: loc.size < SMALL_OBJECT, run: async (ev: Parameters<typeof rotateContext>[2]) => {
-        const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey);
+        const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey, true);
         if (r.status === 'plain') plain++;
         else oldFingerprints.add(r.oldFingerprint);
         if (r.status === 'deleted') countDeleted(s, loc, opts.fingerprint, deleted);

@@ -25,7 +25,8 @@ export async function awsListVersions(bucket: string): Promise<{ versions: AwsVe
 
 /** aws s3api get-object-tagging of one version: its tags. */
 export async function awsTags(bucket: string, key: string, versionId: string): Promise<Record<string, string>> {
-  const r = await runAws(['s3api', 'get-object-tagging', '--bucket', bucket, '--key', key, '--version-id', versionId]);
+  // `=`: a version id may begin with "-", which aws-cli would take for an option.
+  const r = await runAws(['s3api', 'get-object-tagging', '--bucket', bucket, `--key=${key}`, `--version-id=${versionId}`]);
   assert.equal(r.code, 0, r.stderr);
   return Object.fromEntries(JSON.parse(r.stdout).TagSet.map((t: any) => [t.Key, t.Value]));
 }

@@ -79,10 +79,10 @@ export interface GetOutcome extends DownloadResult {
  * the session (keys given with --key, the manifest, the tag, else the keys sse3 can find). A plain object (one the
  * server serves without a key) is downloaded as it is, with a warning. A path that is a character device or FIFO is
  * written directly, a symbolic link is followed (see downloadDestination); with regularOnly (recursive downloads) only
- * regular files are written. restoreMtime gives a written file the recorded mtime.
+ * regular files are written. restoreMtime gives a written file the recorded mtime. givenAsCandidates: one of a batch (keyForObject).
  */
 export async function getOne(s: Session, loc: S3Location, to: string | Writable,
-  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean },
+  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean; givenAsCandidates?: boolean },
   events: TransferEvents = {}): Promise<GetOutcome> {
   const url = formatS3Url(loc);
   const path = typeof to === 'string' ? to : undefined;
@@ -96,7 +96,8 @@ export async function getOne(s: Session, loc: S3Location, to: string | Writable,
   }
   const download = (sseKey: SseCKey | undefined, expected: DownloadExpectation) => downloadObject({ io: s,
     object: { ...loc, versionId: opts.versionId }, sseKey, expected, target, events, restoreMtime: opts.restoreMtime });
-  const first = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get', plain: true });
+  const first = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get', plain: true,
+    givenAsCandidates: opts.givenAsCandidates });
   let found = first;
   const r = first.plain ? await download(undefined, {})
     : await withObjectKey(s, loc, first, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, async (f) => {
@@ -162,9 +163,10 @@ function plainDownloaded(s: Session, loc: S3Location, found: ObjectKey, r: Downl
  * versionId that version is the source: copied onto its own object, it becomes the current version again (a restore).
  */
 export async function copyOne(s: Session, src: S3Location, dst: S3Location,
-  opts: { destKey?: SseCKey; tuning?: Tuning; versionId?: string }, events: TransferEvents = {}): Promise<CopyResult> {
+  opts: { destKey?: SseCKey; tuning?: Tuning; versionId?: string; givenAsCandidates?: boolean }, events: TransferEvents = {})
+  : Promise<CopyResult> {
   const { versionId } = opts;
-  const first = await keyForObject(s, src, { versionId, required: true, op: 'copy', plain: true });
+  const first = await keyForObject(s, src, { versionId, required: true, op: 'copy', plain: true, givenAsCandidates: opts.givenAsCandidates });
   if (!opts.destKey && !first.key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
   let found = first;
   const copied = await withObjectKey(s, src, first, { versionId, op: 'copy', onHealed: events.onWarning }, (f) => {
