@@ -83,7 +83,8 @@ async function rotateUnderKey(s: Session, fingerprint: string, target: string | 
   const scope = target === undefined ? undefined : parseScope(target);
   const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
     : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
-  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey, { nothing });
+  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey,
+    { nothing, scope: scope ? formatScope(scope) : undefined });
 }
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
@@ -104,7 +105,7 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
 /** What a batch rotation says about its scope: when there was nothing to rotate, the scope, the whole bucket it covered. */
 interface ManyScope {
   nothing: string;
-  /** The s3:// scope rotated (not with --fingerprint). */
+  /** The s3:// scope rotated (with --fingerprint, the bucket or prefix it was given, if any). */
   scope?: string;
   /** A whole bucket rotated: its objects' tags can say whether the old keys are still needed there. */
   whole?: string;
