@@ -27,7 +27,7 @@ export function addObjectCommands(program: Program, register: Register): void {
     .addOption(new Option('--fingerprint <fp>', 'with --noncurrent: only the versions under this key (by their sse3-fp tag, else the manifest)')
       .argParser(fingerprintArg('--fingerprint')))
     .option('--dry-run', 'show what would be deleted, delete nothing')
-    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal for --recursive and --all-versions)')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal for --recursive, --all-versions and --noncurrent)')
     .addOption(jobsOption('objects deleted in parallel'))
     .addHelpText('after', examples('sse3 rm s3://docs/old.pdf', 'sse3 rm s3://backups/2019/ --recursive --dry-run',
       'sse3 rm s3://backups/2019/ --recursive --all-versions --yes',
