@@ -18,6 +18,7 @@ import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { type BatchItem, type Rendered, reportBatch, type ReportOptions } from '../output/batch.js';
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
+import { readingVersion } from '../core/objects/versions.js';
 import { downloadsSummary, renderCopy, renderGet, renderPut, renderTransferItem } from '../output/render.js';
 
 export interface CpOptions extends Tuning {
@@ -26,6 +27,8 @@ export interface CpOptions extends Tuning {
   /** Candidate keys for the source, repeatable. */
   sourceKey?: string[];
   recursive?: boolean;
+  /** One version of the source object (s3 → s3: copied onto its own key, it becomes the current version again). */
+  versionId?: string;
   jobs: number;
   /** With --recursive: objects under 1 MiB in flight (default SMALL_OBJECT_JOBS; --jobs when given). */
   smallJobs?: number;
@@ -36,6 +39,9 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');
   if (opts.recursive && (src === '-' || dst === '-')) throw new Sse3Error('USAGE', '--recursive cannot read stdin or write stdout');
+  if (opts.versionId !== undefined && (!srcS3 || opts.recursive)) {
+    throw new Sse3Error('USAGE', '--version-id names one version of the source object: it needs an s3:// source and goes without --recursive');
+  }
   if (dstS3 && (opts.key?.length ?? 0) > 1) {
     throw new Sse3Error('USAGE', 'cp to s3 takes one --key: the key that encrypts the destination',
       'keys that may open the source go in --source-key REF (repeatable)');
@@ -65,14 +71,15 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
       putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { tuning: opts }, ev)));
   }
   const from = parseS3Url(src, { requireKey: true });
+  const { versionId } = opts;
   if (!isS3Url(dst)) {
     const to = stdout ?? await localTarget(dst, from);
-    return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`,
-      (ev) => getOne(s, from, to, { makeFolder: dst.endsWith('/') }, ev)));
+    return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) =>
+      readingVersion(s, from, versionId, () => getOne(s, from, to, { versionId, makeFolder: dst.endsWith('/') }, ev))));
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
-    copyOne(s, from, to, { destKey, tuning: opts }, ev)), formatS3Url(from));
+    readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, tuning: opts, versionId }, ev))), formatS3Url(from), versionId);
 }
 
 /** The destination key of a relative path under a scope. */
@@ -112,10 +119,11 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
           yield item(label, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts }, ev), label)), o.size);
+            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label)),
+            o.size);
         } else {
           yield item(label, async (ev) => {
-            const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true }, ev);
+            const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true, givenAsCandidates: true }, ev);
             if (!got.encrypted) plain++;
             return renderTransferItem(out, label, renderGet(out, got));
           }, o.size);

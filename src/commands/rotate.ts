@@ -93,7 +93,8 @@ async function rotateUnderKey(s: Session, fingerprint: string, target: string | 
   const scope = target === undefined ? undefined : await resolveScope(target, holdsRecorded(s));
   const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
     : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
-  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey, { nothing });
+  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey,
+    { nothing, scope: scope ? formatScope(scope) : undefined });
 }
 
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
@@ -118,7 +119,7 @@ async function resume(s: Session, opts: RotateOptions, out: Output): Promise<voi
 /** What a batch rotation says about its scope: when there was nothing to rotate, the scope, the whole bucket it covered. */
 interface ManyScope {
   nothing: string;
-  /** The s3:// scope rotated (not with --fingerprint). */
+  /** The s3:// scope rotated (with --fingerprint, the bucket or prefix it was given, if any). */
   scope?: string;
   /** A whole bucket rotated: its objects' tags can say whether the old keys are still needed there. */
   whole?: string;
@@ -154,7 +155,7 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
   const items = (async function* () {
     for await (const loc of objects) {
       yield { label: formatS3Url(loc), small: loc.size < SMALL_OBJECT, run: async (ev: Parameters<typeof rotateContext>[2]) => {
-        const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey);
+        const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey, true);
         if (r.status === 'plain') plain++;
         else oldFingerprints.add(r.oldFingerprint);
         if (r.status === 'deleted') countDeleted(s, loc, opts.fingerprint, deleted);

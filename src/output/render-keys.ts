@@ -87,6 +87,15 @@ function usageOfOne(fp: string, u: KeyUse, all: boolean, available: boolean): st
   return `key ${fp} is needed by ${counted(u, all)}${where}`;
 }
 
+/** With --versions: how the older versions that need a key stop needing it (rotate moves current versions only). */
+function olderOnes(fp: string, u: KeyUse, all: boolean, scopes: string[]): string[] {
+  const older = u.versions - u.objects;
+  if (!all || older <= 0) return [];
+  const scope = scopes.length === 1 ? scopes[0] : 's3://BUCKET';
+  return [`${older} of them are older versions (not current): sse3 rm ${scope} --recursive --noncurrent --fingerprint ${fp} deletes ` +
+    'them (copy out one to keep first: sse3 cp URL --version-id V DEST)'];
+}
+
 /**
  * sse3 keys usage: the keys the scanned objects need, most used first, and what could not be told; with a
  * fingerprint, how many versions need that key. `here`: the fingerprints of the keys this machine has.
@@ -100,7 +109,8 @@ export function renderKeyUsage(out: Output, scan: UsageScan, here: Set<string>, 
   const json = { ok: scan.unreadable.versions === 0, scopes, versions: all, scanned: scan.scanned, keys,
     untagged: scan.untagged, plain: scan.plain, unreadable: scan.unreadable,
     ...(fingerprint !== undefined ? { fingerprint, needed: usesOf(scan, fingerprint), availableHere: here.has(fingerprint) } : {}) };
-  const lines = fingerprint !== undefined ? [usageOfOne(fingerprint, usesOf(scan, fingerprint), all, here.has(fingerprint))]
+  const lines = fingerprint !== undefined ? [usageOfOne(fingerprint, usesOf(scan, fingerprint), all, here.has(fingerprint)),
+    ...olderOnes(fingerprint, usesOf(scan, fingerprint), all, scopes)]
     : keys.map((k) => `${out.c.cyan(k.fingerprint)}  ${counted(k, all)}  ${k.availableHere ? 'key available here' : out.c.yellow('key NOT available here')}`);
   lines.push(`${scan.scanned} object version(s) read in ${scopes.join(' ')}`);
   if (scan.untagged.versions) lines.push(`${counted(scan.untagged, all)} with no sse3-fp tag: their key is unknown (adopt them first: sse3 adopt s3://BUCKET --key REF)`);

@@ -58,11 +58,15 @@ export const downloadsSummary = (b: { ok: number; failed: number }, headline: st
   line: headline + (plain ? `; ${plain} of them not encrypted (plain objects, downloaded as they are)` : ''),
 });
 
-export function renderCopy(out: Output, r: CopyResult, from: string)
-  : Rendered<ReturnType<typeof putJson> & { source: string; method: string }> {
+/** sourceVersionId: the version copied (cp --version-id); the line then names the version written too. */
+export function renderCopy(out: Output, r: CopyResult, from: string, sourceVersionId?: string)
+  : Rendered<ReturnType<typeof putJson> & { source: string; method: string; sourceVersionId?: string }> {
+  const version = sourceVersionId === undefined ? '' : `  version ${s3VersionId(sourceVersionId)}`;
+  const written = sourceVersionId !== undefined && namesVersion(r.versionId) ? `  new version ${r.versionId}` : '';
   return {
-    line: `${out.c.green('✓')} cp ${from} → ${formatS3Url(r)}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}  (${r.method})`,
-    json: { ...putJson(r), source: from, method: r.method },
+    line: `${out.c.green('✓')} cp ${from}${version} → ${formatS3Url(r)}  ${humanBytes(r.size)}  key ${out.c.cyan(r.fingerprint)}  (${r.method})` +
+      written,
+    json: { ...putJson(r), source: from, ...(sourceVersionId === undefined ? {} : { sourceVersionId }), method: r.method },
     kind: 'done',
   };
 }
@@ -105,6 +109,14 @@ export const retireJson = (checks: RetireCheck[]) => ({
 /** How to encrypt plain objects in place, which rotate leaves as they are. */
 export const encryptPlainHint = (scope: string, one = false) => `encrypt ${one ? 'it' : 'them'} with: sse3 adopt ${scope} --encrypt-plain --key REF`;
 
+/** How older versions stop needing a key: rm --noncurrent deletes them (rotation re-encrypts current versions only). */
+const deleteOlderHint = (scope: string, fingerprint: string, recursive: boolean) =>
+  `delete them with: sse3 rm ${scope}${recursive ? ' --recursive' : ''} --noncurrent --fingerprint ${fingerprint} (copy out one to keep ` +
+  'first: sse3 cp URL --version-id V DEST)';
+
+const olderStillNeed = (r: RotateResult) => `${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}; ` +
+  deleteOlderHint(r.url, r.oldFingerprint, false);
+
 /** retire: given for a single rotation (its JSON then lists retirableFingerprints, possibly empty). */
 export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck[]): Rendered {
   if (r.status === 'plain') {
@@ -114,7 +126,7 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
   }
   if (r.status === 'deleted') {
     const lines = [`${out.c.yellow('-')} ${r.url}: deleted (its current version is a delete marker), nothing to rotate`];
-    if (r.olderVersionsWithOldKey > 0) lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
+    if (r.olderVersionsWithOldKey > 0) lines.push(`  ${olderStillNeed(r)}`);
     for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
     return { line: lines, kind: 'note', json: { ok: true, ...r, versionId: null, ...(retire ? retireJson(retire) : {}) } };
   }
@@ -122,9 +134,7 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
     ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
     : `${out.c.green('✓')} rotated ${r.url}  ${out.c.cyan(r.oldFingerprint)} → ${out.c.cyan(r.newFingerprint)}  (${r.method})` +
       (r.versionId ? `  new version ${r.versionId}` : '')];
-  if (r.olderVersionsWithOldKey > 0) {
-    lines.push(`  ${r.olderVersionsWithOldKey} older version(s) still need key ${r.oldFingerprint}`);
-  }
+  if (r.olderVersionsWithOldKey > 0) lines.push(`  ${olderStillNeed(r)}`);
   for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
   return { line: lines, kind: 'done', json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? retireJson(retire) : {}) } };
 }
@@ -186,7 +196,8 @@ export function rotateSummary(b: { ok: number; failed: number }, headline: strin
   return {
     json: { ok, failed: b.failed, plain: r.plain, deleted: r.deleted, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
     line: [line, ...(r.older?.versions ? [`${r.older.versions} older version(s) of ${r.older.objects} object(s) ` +
-      `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only)`] : [])],
+      `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only); ` +
+      deleteOlderHint(r.scope ?? 's3://BUCKET', r.older.fingerprint, true)] : [])],
   };
 }
 
@@ -399,12 +410,32 @@ export const renderWouldDelete = (t: RemoveTarget): Rendered => ({
   json: { ok: true, dryRun: true, url: formatS3Url(t), key: t.key, versionId: t.versionId || null },
 });
 
+/** rm --noncurrent --fingerprint: versions kept because their key could not be told (JSON `kept`). */
+export interface KeptVersions { unknownKey: number; unreadable: number }
+
 /** rm --dry-run's closing summary: its JSON and its line. */
-export const wouldDeleteSummary = (n: number) =>
-  ({ json: { wouldDelete: n }, line: `dry run: ${n} object version(s) would be deleted; nothing was` });
+export const wouldDeleteSummary = (n: number, kept?: KeptVersions) =>
+  ({ json: { wouldDelete: n, ...(kept ? { kept } : {}) }, line: `dry run: ${n} object version(s) would be deleted; nothing was` });
 
 /** rm's closing summary, with what to say about retiring the keys no recorded object needs any more. */
-export const removedSummary = (sum: { ok: number; failed: number }, retire: RetireCheck[]) => ({
-  json: { ok: sum.ok, failed: sum.failed, ...retireJson(retire) },
+export const removedSummary = (sum: { ok: number; failed: number }, retire: RetireCheck[], kept?: KeptVersions) => ({
+  json: { ok: sum.ok, failed: sum.failed, ...(kept ? { kept } : {}), ...retireJson(retire) },
   line: [`${sum.ok} deleted, ${sum.failed} failed`, ...retire.map(retireAdvice)],
 });
+
+/**
+ * rm --noncurrent --fingerprint FP: what it kept and why, said before anything is deleted. `adoptScope`: where sse3 adopt
+ * would record the versions whose key is unknown.
+ */
+export function keptNoncurrentLines(kept: KeptVersions & { firstUnreadable?: Error }, fingerprint: string, adoptScope: string): string[] {
+  const lines: string[] = [];
+  if (kept.unknownKey) {
+    lines.push(`${kept.unknownKey} noncurrent version(s) have no sse3-fp tag and no record here, so whether they need key ${fingerprint} is ` +
+      `unknown: kept (record them with sse3 adopt ${adoptScope} --key REF, then run this again)`);
+  }
+  if (kept.unreadable) {
+    lines.push(`${kept.unreadable} noncurrent version(s) were kept: their tags could not be read` +
+      (kept.firstUnreadable ? ` (${kept.firstUnreadable.message})` : ''));
+  }
+  return lines;
+}

@@ -1,5 +1,6 @@
 import { type Register, lazyActions } from '../lazy.js';
-import { examples, jobsOption } from '../options.js';
+import { Option } from '@commander-js/extra-typings';
+import { examples, fingerprintArg, jobsOption } from '../options.js';
 import type { Program } from '../program.js';
 
 /** Listing and deleting objects: ls, rm. */
@@ -22,10 +23,14 @@ export function addObjectCommands(program: Program, register: Register): void {
     .option('--version-id <id>', 'one version of the object')
     .option('--exact', 'the one object whose key is exactly as written, ending in "/" (not the folder)')
     .option('--all-versions', 'every version (and delete marker) of the object, or under the prefix with --recursive')
+    .option('--noncurrent', 'only versions that are not their object\'s current one (every version of a deleted object)')
+    .addOption(new Option('--fingerprint <fp>', 'with --noncurrent: only the versions under this key (by their sse3-fp tag, else the manifest)')
+      .argParser(fingerprintArg('--fingerprint')))
     .option('--dry-run', 'show what would be deleted, delete nothing')
-    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal for --recursive and --all-versions)')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal for --recursive, --all-versions and --noncurrent)')
     .addOption(jobsOption('objects deleted in parallel'))
     .addHelpText('after', examples('sse3 rm s3://docs/old.pdf', 'sse3 rm s3://backups/2019/ --recursive --dry-run',
-      'sse3 rm s3://backups/2019/ --recursive --all-versions --yes'))
+      'sse3 rm s3://backups/2019/ --recursive --all-versions --yes',
+      'sse3 rm s3://docs --recursive --noncurrent --fingerprint 88f8aee7c9ea43f317a9 --dry-run'))
     .action(lazy(() => import('../../commands/rm.js'), 'rm'));
 }

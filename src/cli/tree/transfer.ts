@@ -47,12 +47,14 @@ export function addTransferCommands(program: Program, register: Register): void 
       'source\'s key); s3 → local: keys that may open the sources, repeatable'))
     .addOption(candidateKeysOption('--source-key <ref>', 'keys that may open the source, repeatable (default: found by the manifest)'))
     .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix')
+    .option('--version-id <id>', 'one version of the s3 source (copied onto its own key: restored as the current version)')
     .addOption(jobsOption('objects in parallel with --recursive', '8; 32 at once for objects under 1 MiB'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 cp s3://prod/db.dump s3://archive/2026/db.dump --key keychain:archive',
       'sse3 cp --recursive ./photos s3://backups/photos/ --key keychain:backups',
-      'sse3 cp --recursive s3://backups/photos/ ./restored/'))
+      'sse3 cp --recursive s3://backups/photos/ ./restored/',
+      'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'))
     .action(lazy(() => import('../../commands/cp.js'), 'cp', withTransferTuning));
 }

@@ -46,10 +46,7 @@ export interface RemoveRequest {
  */
 export async function removeTargets(io: Io, target: string, req: RemoveRequest): Promise<RemoveTarget[]> {
   const loc = parseS3Url(target);
-  if (!req.recursive && (loc.key === '' || (loc.key.endsWith('/') && !req.exact))) {
-    throw new Sse3Error('USAGE', `${target} names a folder, not an object`, `delete everything under it with: sse3 rm ${target} --recursive` +
-      (loc.key === '' ? '' : `; only the object whose key ends in "/", with: sse3 rm ${target} --exact`));
-  }
+  refuseFolder(target, req);
   if (req.allVersions) return everyVersion(io, target, Boolean(req.recursive));
   if (req.recursive) {
     const found: RemoveTarget[] = [];
@@ -70,6 +67,15 @@ export async function removeTargets(io: Io, target: string, req: RemoveRequest):
     throw await asFolderError(io, loc, missing, (folder) => `delete everything under it with: sse3 rm ${folder} --recursive`);
   });
   return [{ ...loc, versionId: '' }];
+}
+
+/** Without recursive, rm works on one object: a URL naming a folder is refused (an object ending in "/" is named with exact). */
+export function refuseFolder(target: string, req: { recursive?: boolean; exact?: boolean }): void {
+  const loc = parseS3Url(target);
+  if (!req.recursive && (loc.key === '' || (loc.key.endsWith('/') && !req.exact))) {
+    throw new Sse3Error('USAGE', `${target} names a folder, not an object`, `delete everything under it with: sse3 rm ${target} --recursive` +
+      (loc.key === '' ? '' : `; only the object whose key ends in "/", with: sse3 rm ${target} --exact`));
+  }
 }
 
 /** Every version and delete marker of one object, or (recursive) of everything under the prefix. */

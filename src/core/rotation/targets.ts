@@ -27,11 +27,13 @@ export function rotateContext(s: Session, tuning: Tuning = {}, events: TransferE
 /**
  * Rotate one object to newKey; its current key is `from`, else the one the manifest (or its tag) names. An object
  * deleted behind a delete marker (found through the manifest, which keeps its versions' rows) is skipped, not failed.
+ * `many`: one of a batch, where even a single key given with --key is only a candidate (keyForObject).
  */
-export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey): Promise<RotateResult> {
+export async function rotateOne(s: Session, ctx: RotateContext, loc: S3Location, newKey: SseCKey, from?: SseCKey, many = false)
+  : Promise<RotateResult> {
   try {
     if (from) return await rotateObject(ctx, loc.bucket, loc.key, from, newKey);
-    const found = await keyForObject(s, loc, { required: true, op: 'rotate', plain: true });
+    const found = await keyForObject(s, loc, { required: true, op: 'rotate', plain: true, givenAsCandidates: many });
     if (found.plain) return plainResult(formatS3Url(loc), newKey);
     return await withObjectKey(s, loc, found, { op: 'rotate', onHealed: ctx.events?.onWarning },
       (f) => rotateObject(ctx, loc.bucket, loc.key, f.key!, newKey));

@@ -64,15 +64,16 @@ export function keyNotFound(s: Session, message: string, op: KeyLookupOp): Sse3E
  * The key for an object. The fingerprint that encrypted it comes from the manifest (else the object's tag); the
  * key with that fingerprint is taken from the keys given with --key, else from the keys sse3 finds by itself. A
  * single given key is used as given when nothing matches or no fingerprint is recorded: the server then says
- * whether it opens the object. With required=false, a missing key is reported in the result instead of thrown.
+ * whether it opens the object (not with givenAsCandidates: then it is one candidate among the others). With required=false, a missing key is reported in the result instead of thrown.
  * Required, and nothing names the key: a plain object is `plain` (with opts.plain; else NOT_ENCRYPTED), and the key of
  * an SSE-C one is searched for among the keys sse3 can find (searchKey), as adopt does.
  */
 export async function keyForObject(s: Session, loc: S3Location,
-  opts: { versionId?: string; required: boolean; op: KeyLookupOp; plain?: boolean }): Promise<ObjectKey> {
+  opts: { versionId?: string; required: boolean; op: KeyLookupOp; plain?: boolean; givenAsCandidates?: boolean }): Promise<ObjectKey> {
   const location = { endpoint: s.conn.endpoint, ...loc };
   const entry = s.manifest.lookup(location, opts.versionId);
-  const [single] = s.givenKeys.length === 1 ? s.givenKeys : [];
+  // A batch over many objects (rotate -r, cp -r) takes even one given key as a candidate: the objects are under several keys.
+  const [single] = s.givenKeys.length === 1 && !opts.givenAsCandidates ? s.givenKeys : [];
   // One key given: no need to read the tag to decide, exactly as before candidates existed.
   if (single && (!entry || entry.fingerprint !== single.fingerprint)) {
     return { key: single, entry, fingerprint: entry?.fingerprint, foundBy: 'option' };

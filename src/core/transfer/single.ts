@@ -79,16 +79,17 @@ export interface GetOutcome extends DownloadResult {
  * the session (keys given with --key, the manifest, the tag, else the keys sse3 can find). A plain object (one the
  * server serves without a key) is downloaded as it is, with a warning. A path that is a character device or FIFO is
  * written directly, a symbolic link is followed (see downloadDestination); with regularOnly (recursive downloads) only
- * regular files are written. restoreMtime gives a written file the recorded mtime.
+ * regular files are written. restoreMtime gives a written file the recorded mtime. givenAsCandidates: one of a batch (keyForObject).
  */
 export async function getOne(s: Session, loc: S3Location, to: string | Writable,
-  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean; makeFolder?: boolean },
+  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean; makeFolder?: boolean; givenAsCandidates?: boolean },
   events: TransferEvents = {}): Promise<GetOutcome> {
   const path = typeof to === 'string' ? to : undefined;
   const folder = path === undefined ? undefined : await missingFolder(path, opts.makeFolder);
   let target: DownloadTarget | undefined = typeof to !== 'string' ? { kind: 'stream', stream: to, name: 'stdout' }
     : folder ? undefined : await downloadDestination(to, { devices: !opts.regularOnly });
-  const first = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get', plain: true });
+  const first = await keyForObject(s, loc, { versionId: opts.versionId, required: true, op: 'get', plain: true,
+    givenAsCandidates: opts.givenAsCandidates });
   // The object exists: now its folder may be made, and it goes again if nothing is downloaded into it.
   if (folder) {
     await makeFolders(folder.path);
@@ -190,18 +191,21 @@ function plainDownloaded(s: Session, loc: S3Location, found: ObjectKey, r: Downl
 
 /**
  * s3 → s3: the source key from the session's given keys (--source-key) or found through the manifest, its tag, or by
- * trying the keys sse3 can find (a plain source needs none); the destination key given, else the same key.
+ * trying the keys sse3 can find (a plain source needs none); the destination key given, else the same key. With a
+ * versionId that version is the source: copied onto its own object, it becomes the current version again (a restore).
  */
 export async function copyOne(s: Session, src: S3Location, dst: S3Location,
-  opts: { destKey?: SseCKey; tuning?: Tuning }, events: TransferEvents = {}): Promise<CopyResult> {
-  const first = await keyForObject(s, src, { required: true, op: 'copy', plain: true });
+  opts: { destKey?: SseCKey; tuning?: Tuning; versionId?: string; givenAsCandidates?: boolean }, events: TransferEvents = {})
+  : Promise<CopyResult> {
+  const { versionId } = opts;
+  const first = await keyForObject(s, src, { versionId, required: true, op: 'copy', plain: true, givenAsCandidates: opts.givenAsCandidates });
   if (!opts.destKey && !first.key) throw new Sse3Error('USAGE', `no key to encrypt ${formatS3Url(dst)} with`, 'pass --key REF');
   let found = first;
-  const copied = await withObjectKey(s, src, first, { op: 'copy', onHealed: events.onWarning }, (f) => {
+  const copied = await withObjectKey(s, src, first, { versionId, op: 'copy', onHealed: events.onWarning }, (f) => {
     found = f;
     return copyObject({
       io: s, tuning: opts.tuning, events,
-      source: { ...src, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
+      source: { ...src, versionId, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
         expectedFingerprint: f.fingerprint },
       dest: { ...dst, sseKey: opts.destKey ?? f.key! },
     });
