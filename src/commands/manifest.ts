@@ -57,7 +57,7 @@ export function list(scopeUrl: string | undefined, _opts: object, { out }: Comma
       const r = renderManifestEntry(out, e);
       out.item(r.line, r.json);
     }
-    if (out.json) out.ndjson({ summary: { entries: count } });
+    if (out.json) out.summary({ ok: true, entries: count }, '');
     else if (!count) out.info(noManifestEntries(scope));
   } finally {
     m.close();

@@ -5,6 +5,7 @@ import { formatScope, parseScope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
+import { objectIds } from '../output/output.js';
 import { removedSummary, renderRemoved, renderWouldDelete, wouldDeleteSummary } from '../output/render.js';
 
 export interface RmOptions {
@@ -31,7 +32,8 @@ export async function rm(target: string, opts: RmOptions, { g, out, signal }: Co
     const list = await removeTargets(s, target, opts);
     const loc = parseS3Url(target);
     const what = opts.recursive ? formatScope(parseScope(target)) : target;
-    if (!list.length) return out.info(`nothing to delete under ${what}`);
+    if (!list.length) return out.summary({ ok: true, ...(opts.dryRun ? { dryRun: true, wouldDelete: 0 } : { succeeded: 0, failed: 0 }) },
+      `nothing to delete under ${what}`);
     if (opts.dryRun) {
       for (const t of list) {
         const r = renderWouldDelete(t);
@@ -45,10 +47,12 @@ export async function rm(target: string, opts: RmOptions, { g, out, signal }: Co
         throw new Sse3Error('USAGE', `rm ${opts.recursive ? '--recursive' : '--all-versions'} would delete ${list.length} object version(s) ` +
           'and there is no terminal to confirm it', 'confirm with --yes, or see what would go with --dry-run');
       }
-      if (!await out.confirm(`delete ${list.length} object version(s) under ${what}?`)) return out.info('not confirmed: nothing was deleted');
+      if (!await out.confirm(`delete ${list.length} object version(s) under ${what}?`)) {
+        return out.summary({ ok: true, confirmed: false, succeeded: 0, failed: 0 }, 'not confirmed: nothing was deleted');
+      }
     }
     const forgotten = new Set<string>();
-    const items = list.map((t) => ({ label: formatS3Url(t), run: async () => {
+    const items = list.map((t) => ({ label: formatS3Url(t), ids: { ...objectIds(formatS3Url(t)), versionId: t.versionId }, run: async () => {
       const r = await removeVersion(s, t);
       for (const fp of r.forgotten) forgotten.add(fp);
       return r;
