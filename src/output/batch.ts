@@ -110,5 +110,7 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
   if (opts.humanSummaryOnStdout && !out.json) out.result(own?.line ?? headline, closing);
   else out.summary(closing, own?.line ?? headline);
   if (failure) throw failure;
+  // Stopped before every item ran, though none failed: never an exit status that says the batch was done.
+  if (opts.signal.aborted) throw new Sse3Error('INTERRUPTED', 'interrupted', undefined, { exitCode: ExitCode.INTERRUPTED });
   return summary;
 }

@@ -123,11 +123,11 @@ function isStopped(pid: number | undefined): boolean {
 
 /**
  * sse3 run until it stops itself at a fault point (SSE3_FAULT=POINT:stop), so the test can change the world around
- * it; fails if sse3 ends without getting there. `resume` lets it go on and gives its result. It is killed when the
- * test ends, should the test fail before resuming it.
+ * it; fails if sse3 ends without getting there. `resume` lets it go on and gives its result; `signal` sends one first.
+ * It is killed when the test ends, should the test fail before resuming it.
  */
 export async function stoppedAt(t: TestContext, point: string, home: Home, args: string[])
-  : Promise<{ resume(): Promise<RunResult> }> {
+  : Promise<{ resume(): Promise<RunResult>; signal(name: NodeJS.Signals): void }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
     env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => { child.kill('SIGKILL'); });
@@ -154,6 +154,10 @@ export async function stoppedAt(t: TestContext, point: string, home: Home, args:
     resume() {
       child.kill('SIGCONT');
       return done;
+    },
+    /** A signal sent while it is stopped: pending until resume() lets it go on, as a signal to a frozen process is. */
+    signal(name) {
+      child.kill(name);
     },
   };
 }
