@@ -535,7 +535,7 @@ test('objects that are not SSE-C: get and cp download them with a warning, rotat
       const h = (await ok(args, { home })).json();
       assert.equal(h.sse.algorithm, null, 'shown as not encrypted');
       assert.equal(h.manifest, null);
-      if (h.key) assert.equal(h.key.matches, null, 'a key cannot "match" an unencrypted object');
+      assert.equal(h.keyMatches, null, 'a key cannot "match" an unencrypted object');
     }
 
     // A copy from a plain source always ends encrypted, with the plaintext's SHA-256 on record.
@@ -543,7 +543,7 @@ test('objects that are not SSE-C: get and cp download them with a warning, rotat
     assert.equal(c.sha256, sha256(body));
     const h = (await ok(['head', `s3://${bucket}/encrypted.txt`, '--json'], { home })).json();
     assert.equal(h.sse.algorithm, 'AES256');
-    assert.equal(h.key.matches, true);
+    assert.equal(h.keyMatches, true);
     await assert.rejects((await adminClient()).send(new HeadObjectCommand({ Bucket: bucket, Key: 'encrypted.txt' })),
       'without the key the copy cannot be read');
     const rows = await manifestRows(home);
