@@ -23,7 +23,7 @@ export async function sync(src: string, dst: string, opts: SyncOptions, { g, out
   const done: SyncDone = { upload: 0, download: 0, copy: 0, delete: 0, unchanged: 0, bytes: 0 };
   const count = (o: SyncOutcome) => {
     done[o.action]++;
-    done.bytes += o.dryRun ? o.size * Number(o.action !== 'delete') : o.bytes;
+    done.bytes += o.bytes;
   };
   const work = plan.kind === 'copy' ? planCopySync(s, plan.spec, tally) : planSync(s, plan.spec, tally, (m) => out.warn(m));
   try {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { looksLikeKey } from '../keys/likeness.js';
+import { isPrintable } from '../output/terminal.js';
 import { sse3Paths } from '../paths.js';
 
 /**
@@ -182,9 +183,14 @@ async function recordedFingerprints(word: string): Promise<string[]> {
 
 /**
  * Candidates (values, unescaped) for the last word of a command line (everything up to the cursor). A word that
- * looks like a key gets none: it is never printed back, not even completed.
+ * looks like a key gets none: it is never printed back, not even completed. A name with a control or invisible
+ * character is not offered: the shells read one candidate per line, and would show its escape sequences raw.
  */
 export async function complete(line: string, spec: CommandSpec): Promise<string[]> {
+  return (await candidatesFor(line, spec)).filter(isPrintable);
+}
+
+async function candidatesFor(line: string, spec: CommandSpec): Promise<string[]> {
   const { words, current: cur } = shellWords(line);
   if (looksLikeKey(cur)) return [];
   if (words.length && /(^|\/)sse3(\.js)?$/.test(words[0])) words.shift();

@@ -89,6 +89,23 @@ export async function putTags(io: Io, obj: ObjectVersionRef, tags: Tags): Promis
   return (answer as WriteOutput).ServerDate;
 }
 
+/**
+ * Take back the sse3 tags an upload left on an object that another writer's upload replaced (best effort): only while
+ * they still name that upload, so the winner's own tags, once written, stay. Other tags are kept.
+ */
+export async function withdrawUploadTags(io: Io, obj: ObjectVersionRef, upload: string): Promise<void> {
+  const { DeleteObjectTaggingCommand } = await import('@aws-sdk/client-s3');
+  try {
+    const { tags } = await getTagging(io, obj);
+    if (tags[TAG_UPLOAD] !== upload) return;
+    const kept = Object.fromEntries(Object.entries(tags).filter(([name]) => ![TAG_FINGERPRINT, TAG_SHA256, TAG_UPLOAD].includes(name)));
+    if (Object.keys(kept).length > 0) await putTags(io, obj, kept);
+    else await io.conn.client.send(new DeleteObjectTaggingCommand({ Bucket: obj.bucket, Key: obj.key, VersionId: obj.versionId || undefined }));
+  } catch {
+    // Left as they are: a download still trusts them only for the upload they name (tagsAbout).
+  }
+}
+
 /** An object version's tags and the version they are of, as the server sent them (readObjectTags is the policy). */
 async function getTagging(io: Io, obj: ObjectVersionRef): Promise<{ tags: Tags; versionId: string }> {
   const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');

@@ -113,6 +113,24 @@ export function parseKeyFileContent(content: Buffer, source: string): SseCKey {
     'a key file holds exactly 32 raw bytes or their base64; make one with: sse3 keygen file:PATH');
 }
 
+/**
+ * A key held in an environment variable, in the forms `keys import` reads that a variable can hold: the guide's
+ * 32-character text secret (aws-cli sends its characters as the key), the base64 of 32 bytes or 64 hex digits.
+ */
+export function parseEnvKey(value: string, source: string): SseCKey {
+  if (value.trim() === '') {
+    throw new Sse3Error('KEY_FORMAT', `${source} is empty`, 'it must hold the base64 of 32 bytes (44 characters), 64 hex digits ' +
+      'or a 32-character text secret');
+  }
+  try {
+    return parseImportedKey(Buffer.from(value, 'utf8'), source).key;
+  } catch (e) {
+    if (!(e instanceof Sse3Error)) throw e;
+    throw new Sse3Error('KEY_FORMAT', e.message, 'set it to the base64 of a 32-byte key (44 characters), 64 hex digits or ' +
+      'a 32-character text secret; a new key: sse3 keygen file:PATH');
+  }
+}
+
 /** How a key to import is written: raw bytes, the guide's 32-character text secret, base64 or hex. */
 export type KeyImportFormat = 'raw' | 'text' | 'base64' | 'hex';
 

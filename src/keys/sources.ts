@@ -3,7 +3,7 @@ import { constants, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
-import { decodeBase64Key, parseKeyFileContent, SseCKey } from './key.js';
+import { decodeBase64Key, parseEnvKey, parseKeyFileContent, SseCKey } from './key.js';
 import { looksLikeKey, shown } from './likeness.js';
 import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
@@ -108,7 +108,7 @@ export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()
         throw new Sse3Error('KEY_ENV', `environment variable ${ref.name} is not set`,
           `export ${ref.name} with the base64 of a 32-byte key, e.g. from: sse3 keygen file:PATH`);
       }
-      return decodeBase64Key(value, `environment variable ${ref.name}`);
+      return parseEnvKey(value, `environment variable ${ref.name}`);
     }
     case 'keychain': {
       const value = await ctx.keychain.get(ref.name);
@@ -197,6 +197,9 @@ export interface DiscoveryReport {
  * folder, then keychain entries of service sse3. Stops early when `want`
  * (a fingerprint) is found; `complete` says whether every source was read.
  */
+/** A source that could not be used, in words: the reason, and what to do about it (chmod 600 PATH, unlock…) with it. */
+const inWords = (e: unknown): string => (e instanceof Sse3Error && e.hint ? `${e.message}: ${e.hint}` : (e as Error).message);
+
 export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: string)
   : Promise<{ keys: KnownKey[]; problems: string[]; complete: boolean }> {
   const keys: KnownKey[] = [];
@@ -207,7 +210,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
     try {
       keys.push({ ref: 'env:SSE3_KEY', key: await loadKey({ kind: 'env', name: 'SSE3_KEY' }, ctx) });
     } catch (e) {
-      problems.push(`SSE3_KEY: ${(e as Error).message}`);
+      problems.push(`SSE3_KEY: ${inWords(e)}`);
     }
     if (hit()) return { keys, problems, complete: false };
   }
@@ -216,7 +219,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
   try {
     names = (await fs.readdir(keyDir)).sort();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`key folder ${keyDir}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`key folder ${keyDir}: ${inWords(e)}`);
   }
   for (const name of names) {
     if (name.startsWith('.')) continue;
@@ -224,7 +227,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
     try {
       keys.push({ ref: `file:${path}`, key: await readKeyFile(path) });
     } catch (e) {
-      problems.push((e as Error).message);
+      problems.push(inWords(e));
     }
     if (hit()) return { keys, problems, complete: false };
   }
@@ -234,12 +237,12 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
       try {
         keys.push({ ref: `keychain:${entry.name}`, key: decodeBase64Key(entry.value, `keychain entry ${entry.name}`) });
       } catch (e) {
-        problems.push((e as Error).message);
+        problems.push(inWords(e));
       }
     }
   } catch (e) {
-    // The keychain as a whole could not be read (locked, no Secret Service): what to do about it goes with the reason.
-    problems.push(e instanceof Sse3Error && e.hint ? `${e.message}: ${e.hint}` : (e as Error).message);
+    // The keychain as a whole could not be read (locked, no Secret Service).
+    problems.push(inWords(e));
   }
   return { keys, problems, complete: true };
 }

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { namesVersion } from '../s3/version.js';
 import { formatScope } from '../core/session/scope.js';
 import { type KeyUse, type ScannedVersion, type UsageScan, usesOf } from '../core/scans/usage.js';
@@ -39,19 +40,29 @@ export interface StoredKey {
 
 export function renderKeygen(out: Output, k: StoredKey): Rendered {
   const lines = [`${out.c.green('✓')} new key ${out.c.bold(k.ref)}`, `  fingerprint ${out.c.cyan(k.fingerprint)}`];
-  if (k.kind === 'file') {
-    lines.push(out.c.dim(`  back it up: an object encrypted with this key cannot be read without it` +
-      ` (get and head find keys in ${k.keyDir} by themselves)`));
-  }
+  const backup = k.kind === 'file' ? 'back it up: an object encrypted with this key cannot be read without it'
+    : 'back it up: an object encrypted with this key cannot be read without it, and this keychain entry is its only copy ' +
+      `(on Linux, secret-tool lookup service sse3 username ${k.ref.slice('keychain:'.length)} prints its base64)`;
+  lines.push(out.c.dim(`  ${backup}`), out.c.dim(`  ${whatFindsIt(k)}`));
   return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint } };
 }
 
 export function renderKeyImported(out: Output, k: StoredKey): Rendered {
-  const lines = [`${out.c.green('✓')} imported key ${out.c.bold(k.ref)} (${k.format})`, `  fingerprint ${out.c.cyan(k.fingerprint)}`];
-  if (k.kind === 'file') {
-    lines.push(out.c.dim(`  get, head, verify and adopt find keys in ${k.keyDir} by themselves; others need --key ${k.ref}`));
-  }
+  const lines = [`${out.c.green('✓')} imported key ${out.c.bold(k.ref)} (${k.format})`, `  fingerprint ${out.c.cyan(k.fingerprint)}`,
+    out.c.dim(`  ${whatFindsIt(k)}`)];
   return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint, format: k.format } };
+}
+
+/**
+ * Which commands find a stored key by themselves: those that look for a key (get, head, verify, adopt) search the key
+ * folder and the keychain; a key file elsewhere must be named with --key.
+ */
+function whatFindsIt(k: StoredKey): string {
+  if (k.kind === 'keychain') return `get, head, verify and adopt find keychain keys by themselves; put, cp and sync need --key ${k.ref}`;
+  const path = resolve(k.ref.slice('file:'.length));
+  if (dirname(path) === resolve(k.keyDir)) return `get, head, verify and adopt find keys in ${k.keyDir} by themselves; others need --key ${k.ref}`;
+  return `it is outside the key folder: every command needs --key file:${path} (or move it into ${k.keyDir}, where get, head, ` +
+    'verify and adopt find keys by themselves)';
 }
 
 const counted = (u: KeyUse, versions: boolean) => (versions ? `${u.objects} object(s), ${u.versions} version(s)` : `${u.objects} object(s)`);

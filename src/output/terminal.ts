@@ -37,6 +37,9 @@ const NON_PRINTABLE = /[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
 const octal = (ch: string) => [...Buffer.from(ch, 'utf8')].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
 
+/** Text with no character escapeNonPrintable would escape, the backslash aside. */
+export const isPrintable = (text: string): boolean => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(text);
+
 /** Every non-printable character (and the backslash that escapes them) as `ls -b` writes it. */
 export const escapeNonPrintable = (text: string): string => text.replace(NON_PRINTABLE, (ch) => C_ESCAPES[ch] ?? octal(ch));
 

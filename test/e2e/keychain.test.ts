@@ -24,6 +24,16 @@ test('keychain: keygen stores a key in the Secret Service; put/get use it, by re
     assert.equal(Buffer.from(stored, 'base64').length, 32);
     assert.match(gen.fingerprint, /^[0-9a-f]{20}$/);
 
+    // The back-up line keygen prints for a keychain key is a command that works.
+    const second = randomName('kc');
+    const said = await ok(['keygen', `keychain:${second}`], { home });
+    const line = /secret-tool lookup service sse3 username \S+/.exec(said.stdout + said.stderr)?.[0];
+    assert.ok(line, said.stdout + said.stderr);
+    const printed = execFileSync('sh', ['-c', line]).toString().trim();
+    assert.equal(printed, secretToolLookup(second).trim());
+    rememberSecret(Buffer.from(printed, 'base64'));
+    execFileSync('secret-tool', ['clear', 'service', 'sse3', 'username', second]);
+
     const again = await run(['keygen', `keychain:${name}`], { home });
     assert.equal(again.code, 3);
     assert.match(again.stderr, /already exists/);

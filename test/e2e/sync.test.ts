@@ -155,6 +155,8 @@ test('--dry-run prints every planned action and changes nothing; --delete remove
   rmSync(join(src, 'skip.log'));
   writeFileSync(join(src, 'edit.txt'), 'edited');
   writeFileSync(join(src, 'new.txt'), 'n');
+  // Touched, not changed: hashed, found unchanged, nothing to transfer.
+  utimesSync(join(src, 'keep.txt'), new Date(), new Date(Date.now() + 60_000));
   const server = await serverState(bucket);
   const manifest = (await ok(['manifest', 'export'], { home })).json().objects;
 
@@ -172,6 +174,8 @@ test('--dry-run prints every planned action and changes nothing; --delete remove
 
   const real = await ok([...args, '--json'], { home });
   assert.deepEqual(actions(real.out), ['delete p/gone.txt', 'delete p/sub/gone-too.txt', 'upload p/edit.txt (size)', 'upload p/new.txt (new)']);
+  assert.equal(summaryOf(dry.r.out).bytes, summaryOf(real.out).bytes, 'a dry run counts the bytes the real run transfers');
+  assert.equal(summaryOf(real.out).bytes, Buffer.byteLength('edited') + 1);
   assert.deepEqual(Object.keys(await serverState(bucket)).sort(), ['p/edit.txt', 'p/keep.txt', 'p/new.txt', 'p/skip.log']);
   const rows = (await ok(['manifest', 'export'], { home })).json().objects.map((o: { key: string }) => o.key).sort();
   assert.deepEqual(rows, ['p/edit.txt', 'p/keep.txt', 'p/new.txt', 'p/skip.log'], 'deleted objects lose their manifest rows');

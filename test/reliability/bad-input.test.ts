@@ -142,6 +142,9 @@ test('key sources: wrong lengths, bad base64 and empty values from file:, env: a
     const put = (ref: string) => ['put', 'f', `s3://${bucket}/f`, '--key', ref];
     const emptyHint = /hint: (a key file holds 32 raw bytes or their base64|it must hold the base64 of 32 bytes)/;
     const base64Hint = /hint: a key is 32 random bytes; its base64 is 44 characters ending in "=" — make one with: sse3 keygen/;
+    const envError = (name: string) => new RegExp(`environment variable ${name} ` +
+      '(holds \\d+ (characters|bytes), which is no key format sse3 knows|is the base64 of \\d+ bytes, not of 32)$');
+    const envHint = /hint: set it to the base64 of a 32-byte key \(44 characters\), 64 hex digits or a 32-character text secret/;
     const cases: Case[] = [];
 
     for (const n of [0, 1, 16, 31, 33, 64]) {
@@ -172,13 +175,16 @@ test('key sources: wrong lengths, bad base64 and empty values from file:, env: a
       const path = keyFile(home, `text-${cases.length}.key`, text + '\n');
       cases.push({ label: `file: ${what}`, args: put(`file:${path}`), secret: [text],
         expect: { code: 3, error: error(`key file ${path}`), hint: base64Hint, errorCode: 'KEY_FORMAT' } });
+      // A variable may also hold 64 hex digits (or a 32-character text secret), as keys import reads them.
+      if (what === 'hex of 32 bytes') continue;
       cases.push({ label: `env: ${what}`, args: put('env:SSE3_TEST_BAD_KEY'), env: { SSE3_TEST_BAD_KEY: text }, secret: [text],
-        expect: { code: 3, error: error('environment variable SSE3_TEST_BAD_KEY'), hint: base64Hint, errorCode: 'KEY_FORMAT' } });
+        expect: { code: 3, error: envError('SSE3_TEST_BAD_KEY'), hint: envHint, errorCode: 'KEY_FORMAT' } });
     }
 
     for (const [what, value] of [['empty', ''], ['only white space', ' \n\t ']]) {
       cases.push({ label: `env: ${what}`, args: put('env:SSE3_TEST_EMPTY'), env: { SSE3_TEST_EMPTY: value },
-        expect: { code: 3, error: /environment variable SSE3_TEST_EMPTY is empty$/, hint: emptyHint, errorCode: 'KEY_FORMAT' } });
+        expect: { code: 3, error: /environment variable SSE3_TEST_EMPTY is empty$/, hint: /hint: it must hold the base64 of 32 bytes/,
+          errorCode: 'KEY_FORMAT' } });
     }
     const ws = keyFile(home, 'whitespace.key', '\n  \n');
     cases.push({ label: 'file of white space only', args: put(`file:${ws}`),
@@ -188,7 +194,7 @@ test('key sources: wrong lengths, bad base64 and empty values from file:, env: a
         errorCode: 'KEY_ENV' } });
     // SSE3_KEY is what put falls back to without --key: a bad one must be refused the same way.
     cases.push({ label: 'SSE3_KEY malformed, no --key', args: ['put', 'f', `s3://${bucket}/f`], env: { SSE3_KEY: 'bm90IGEga2V5' },
-      expect: { code: 3, error: /environment variable SSE3_KEY is not the base64 of a 32-byte key/, hint: base64Hint } });
+      expect: { code: 3, error: envError('SSE3_KEY'), hint: envHint } });
 
     for (const ref of ['file:', 'env:', 'keychain:', 'env:1BAD', 'env:BAD-NAME', 'keyfile:/x', '/path/to/key', 'FILE:/x']) {
       cases.push({ label: `reference "${ref}"`, args: put(ref),
@@ -246,8 +252,13 @@ test('key files that cannot be read, and key files with loose modes, are exit 3 
   chmodSync(good.path, 0o644);
   await sweep(home, [{ label: 'key folder entry with mode 0644', args: ['get', `s3://${bucket}/f`, 'out'],
     expect: { code: 3, error: new RegExp(`needs the key with fingerprint ${good.fingerprint}, which sse3 cannot find ` +
-      `\\(could not use: key file ${good.path} is accessible by group or others \\(mode 0644\\)`), hint: /pass it with --key REF/,
+      `\\(could not use: key file ${good.path} is accessible by group or others \\(mode 0644\\); refusing to use it: ` +
+      `run: chmod 600 ${good.path}\\)$`), hint: /^hint: if the key is among those sse3 could not use, do what is said there; otherwise pass it/,
     errorCode: 'NO_KEY' } }]);
+  // verify says the same on the object's line, not only "key not available here".
+  const verified = await run(['verify', `s3://${bucket}`, '--json'], { home });
+  assert.equal(verified.code, 3, verified.stderr);
+  assert.match(verified.stdout + verified.stderr, new RegExp(`run: chmod 600 ${good.path}`));
 });
 
 test('a FIFO as key file is refused, not waited on', {

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSha256, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, run, serverUploads, sha256,
-  workDir,
+  fileSha256, makeKeyFile, manifestExport, manifestRows, MiB, newBucket, newHome, ok, run, serverTags, serverUploads,
+  sha256, workDir,
 } from './support.js';
 
 test('16 concurrent puts into one SSE3_HOME: all succeed, 16 manifest rows, verify --deep green, every object reads back',
@@ -116,6 +116,10 @@ test('concurrent multipart puts of one object with different keys: the manifest\
     assert.equal(g.verified, true);
     const got = fileSha256(join(workDir(home), 'got'));
     assert.ok(datas.some((d) => sha256(d) === got), 'what comes back is one of the uploads, whole');
+    // A losing writer's tags never stay on the winner's object: the tags, if any, describe what is stored.
+    const tags = await serverTags(bucket, 'contended');
+    if (tags['sse3-sha256']) assert.equal(tags['sse3-sha256'], got, 'the checksum tag is the stored data\'s');
+    if (tags['sse3-fp']) assert.equal(tags['sse3-fp'], g.fingerprint, 'the fingerprint tag is the stored data\'s key');
   });
 
 test('a put that loses a race to another writer explains it, instead of "Unknown (HTTP 400)"', {

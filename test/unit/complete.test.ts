@@ -15,7 +15,8 @@ function homeWithManifest(t: TestContext): void {
   const home = tempDir('sse3-unit-');
   const m = new ManifestStore(join(home, 'manifest.db'));
   const objects: Array<[string, string, string]> = [['backups', 'photos/2026/a.jpg', 'f'.repeat(20)],
-    ['backups', 'photos/readme.txt', 'f'.repeat(20)], ['backups', 'db.dump', '0a1b2c3d4e5f60718293'], ['archive', 'x', 'f'.repeat(20)]];
+    ['backups', 'photos/readme.txt', 'f'.repeat(20)], ['backups', 'db.dump', '0a1b2c3d4e5f60718293'], ['archive', 'x', 'f'.repeat(20)],
+    ['backups', 'photos/new\nline', 'f'.repeat(20)], ['backups', 'd\x1b[2Jcleared', 'f'.repeat(20)], ['backups', 'zero\u200bwidth/x', 'f'.repeat(20)]];
   for (const [bucket, key, fingerprint] of objects) {
     m.record({ endpoint: 'https://127.0.0.1:8443', bucket, key, versionId: '', fingerprint, size: 1, sha256: 'a'.repeat(64),
       etag: 'e', createdAt: new Date().toISOString() });
@@ -85,8 +86,8 @@ test('complete: key references by kind; env: names from the environment; keygen 
 test('complete: local paths — folders with a slash, hidden names only when asked for, ~/ as the home folder', async (t) => {
   const dir = tempDir('sse3-unit-');
   mkdirSync(join(dir, 'r2'));
-  for (const f of ['report.pdf', '.hidden', 'other']) writeFileSync(join(dir, f), '');
-  assert.deepEqual(await complete(`sse3 put ${dir}/r`, spec), [`${dir}/r2/`, `${dir}/report.pdf`]);
+  for (const f of ['report.pdf', '.hidden', 'other', 'r\nrm -rf x', 'r\x1b]0;owned\x07']) writeFileSync(join(dir, f), '');
+  assert.deepEqual(await complete(`sse3 put ${dir}/r`, spec), [`${dir}/r2/`, `${dir}/report.pdf`], 'no name with a control character');
   assert.deepEqual(await complete(`sse3 put ${dir}/`, spec), [`${dir}/other`, `${dir}/r2/`, `${dir}/report.pdf`]);
   assert.deepEqual(await complete(`sse3 put ${dir}/.h`, spec), [`${dir}/.hidden`]);
   assert.deepEqual(await complete(`sse3 put -k file:${dir}/rep`, spec), [`file:${dir}/report.pdf`], 'file: references too');

@@ -36,9 +36,17 @@ test('keygen and keys import: where the key is and its fingerprint; a key file c
   const file = { ref: 'file:/k/new.key', kind: 'file' as const, fingerprint: FP[0], keyDir: '/k' };
   const made = renderKeygen(plain, file);
   assert.deepEqual(lines(made.line).slice(0, 2), ['✓ new key file:/k/new.key', `  fingerprint ${FP[0]}`]);
-  assert.match(lines(made.line)[2], /back it up: .*find keys in \/k by themselves/);
+  assert.match(lines(made.line)[2], /back it up: an object encrypted with this key cannot be read without it$/);
+  assert.match(lines(made.line)[3], /get, head, verify and adopt find keys in \/k by themselves; others need --key file:\/k\/new\.key/);
   assert.deepEqual(made.json, { ok: true, ref: 'file:/k/new.key', fingerprint: FP[0] });
-  assert.equal(lines(renderKeygen(plain, { ...file, ref: 'keychain:x', kind: 'keychain' }).line).length, 2);
+  // A key file outside the key folder is found by nothing: said, with where it is in full.
+  const outside = lines(renderKeygen(plain, { ...file, ref: 'file:rel.key' }).line);
+  assert.equal(outside[3], `  it is outside the key folder: every command needs --key file:${process.cwd()}/rel.key (or move it into /k, ` +
+    'where get, head, verify and adopt find keys by themselves)');
+  // A keychain key is backed up too: the entry is its only copy.
+  const inKeychain = lines(renderKeygen(plain, { ...file, ref: 'keychain:x', kind: 'keychain' }).line);
+  assert.match(inKeychain[2], /back it up: .*this keychain entry is its only copy \(on Linux, secret-tool lookup service sse3 username x prints/);
+  assert.match(inKeychain[3], /find keychain keys by themselves; put, cp and sync need --key keychain:x/);
   const imported = renderKeyImported(plain, { ...file, format: 'base64' });
   assert.equal(lines(imported.line)[0], '✓ imported key file:/k/new.key (base64)');
   assert.match(lines(imported.line)[2], /find keys in \/k by themselves; others need --key file:\/k\/new\.key/);

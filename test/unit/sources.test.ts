@@ -80,7 +80,12 @@ test('env keys: unset, empty and malformed values are refused', async () => {
   assert.equal((await loadKey({ kind: 'env', name: 'K' }, ctx({ K: raw.toString('base64') }))).fingerprint, fingerprintOf(raw));
   await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx()), code('KEY_ENV'));
   await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx({ K: '' })), code('KEY_FORMAT'));
-  await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx({ K: raw.subarray(0, 24).toString('base64') })), code('KEY_FORMAT'));
+  await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx({ K: raw.subarray(0, 16).toString('base64') })), code('KEY_FORMAT'));
+  await assert.rejects(loadKey({ kind: 'env', name: 'K' }, ctx({ K: ' \n ' })), code('KEY_FORMAT'));
+  // The forms keys import reads that a variable can hold: 64 hex digits, and a 32-character text secret used as it is.
+  assert.equal((await loadKey({ kind: 'env', name: 'K' }, ctx({ K: raw.toString('hex') }))).fingerprint, fingerprintOf(raw));
+  const text = 'a guide-style secret of 32 chars';
+  assert.equal((await loadKey({ kind: 'env', name: 'K' }, ctx({ K: text }))).fingerprint, fingerprintOf(Buffer.from(text)));
 });
 
 test('keygen: file gets mode 0600 and 32 bytes, is never overwritten; keychain entry likewise', async () => {

@@ -3,7 +3,7 @@ import { type ManifestEntry, newEntry } from '../../manifest/entry.js';
 import { folderScopeOf, formatS3Url, type S3Location } from '../../s3/url.js';
 import { versionIdOf } from '../../s3/version.js';
 import type { ObjectKey, Session } from './session.js';
-import { type KeyLookupOp, keyOption } from './objectkey.js';
+import { type KeyLookupOp, keyNotFound, keyOption } from './objectkey.js';
 import { headWithKey, type OpenedObject } from '../keyed.js';
 import { searchKey } from './search.js';
 import { mtimeFromMetadata, readSse3Tags, sse3Values } from '../tags.js';
@@ -37,9 +37,8 @@ export async function healFromTag(s: Session, loc: S3Location, found: ObjectKey,
   if (!tags.fingerprint || tags.fingerprint === found.fingerprint) return undefined;
   const key = await s.findKey(tags.fingerprint);
   if (!key) {
-    throw new Sse3Error('NO_KEY', `${url} was re-keyed elsewhere: its tag names key ${tags.fingerprint} (the manifest here says ` +
-      `${found.fingerprint}), and sse3 cannot find that key`,
-    `pass it with ${keyOption(opts.op)} REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`);
+    throw keyNotFound(s, `${url} was re-keyed elsewhere: its tag names key ${tags.fingerprint} (the manifest here says ` +
+      `${found.fingerprint}), and sse3 cannot find that key`, opts.op);
   }
   // A heal rests on this answer: it must be about the version asked for and under the tag's key, as every keyed answer.
   const head = await headWithKey(s, { ...loc, versionId: opts.versionId }, key, { op: 'head', expectedFingerprint: tags.fingerprint });

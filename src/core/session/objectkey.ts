@@ -49,6 +49,18 @@ export type KeyLookupOp = 'get' | 'head' | 'copy' | 'rotate';
 export const keyOption = (op: KeyLookupOp): string => (op === 'copy' ? '--source-key' : '--key');
 
 /**
+ * The one "sse3 cannot find the key" error: what the key folder, SSE3_KEY or the keychain held that could not be used
+ * (a key file others may read, a locked keychain…) is said with it, and then fixing that comes first in the hint —
+ * not "put its key file in the key folder" where it may already be.
+ */
+export function keyNotFound(s: Session, message: string, op: KeyLookupOp): Sse3Error {
+  const problems = s.keyProblems();
+  const elsewhere = `pass it with ${keyOption(op)} REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`;
+  return new Sse3Error('NO_KEY', problems.length ? `${message} (could not use: ${problems.join('; ')})` : message,
+    problems.length ? `if the key is among those sse3 could not use, do what is said there; otherwise ${elsewhere}` : elsewhere);
+}
+
+/**
  * The key for an object. The fingerprint that encrypted it comes from the manifest (else the object's tag); the
  * key with that fingerprint is taken from the keys given with --key, else from the keys sse3 finds by itself. A
  * single given key is used as given when nothing matches or no fingerprint is recorded: the server then says
@@ -77,11 +89,7 @@ export async function keyForObject(s: Session, loc: S3Location,
   const key = await s.findKey(fingerprint);
   if (!key) {
     if (!opts.required) return { entry, fingerprint, foundBy };
-    const problems = s.keyProblems();
-    const skipped = problems.length ? ` (could not use: ${problems.join('; ')})` : '';
-    throw new Sse3Error('NO_KEY',
-      `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${noneGiven}${skipped}`,
-      `pass it with ${keyOption(opts.op)} REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`);
+    throw keyNotFound(s, `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${noneGiven}`, opts.op);
   }
   return { key, entry, fingerprint, foundBy: s.givenKeys.includes(key) ? 'option' : foundBy, tagSha256: tagged?.sha256 };
 }

@@ -83,7 +83,8 @@ async function settle(s: Session, spec: CopySyncSpec, c: NameContext, first: Cop
   }
   if (v.do !== 'copy') throw new Error(`sync: unexpected verdict ${v.do}`);
   if (v.reason === 'unrecorded') c.tally.unrecorded++;
-  if (spec.dryRun) return { ...base, action: 'copy', reason: v.reason };
+  // A dry run's bytes are what the real run would copy.
+  if (spec.dryRun) return { ...base, action: 'copy', reason: v.reason, bytes: base.size };
   const upload = await copyOne(s, c.from, c.to, { destKey: spec.destKey, tuning: spec.tuning }, events);
   return { ...base, action: 'copy', reason: v.reason, bytes: upload.size, upload };
 }

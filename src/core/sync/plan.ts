@@ -216,14 +216,15 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
     }
     case 'upload': {
       if (v.reason === 'unrecorded') c.tally.unrecorded++;
-      if (spec.dryRun) return { ...base, action: 'upload', reason: v.reason };
+      // A dry run's bytes are what the real run would transfer.
+      if (spec.dryRun) return { ...base, action: 'upload', reason: v.reason, bytes: size };
       const upload = await putOne(s, await localFile(c.path), c.loc, spec.putKey!, { tuning: spec.tuning }, events);
       return { ...base, action: 'upload', reason: v.reason, bytes: upload.size, upload };
     }
     case 'download': {
       if (spec.dryRun) {
         if (v.reason === 'unrecorded') c.tally.unrecorded++;
-        return { ...base, action: 'download', reason: v.reason };
+        return { ...base, action: 'download', reason: v.reason, bytes: size };
       }
       await makeFolderInside(c.root, c.path);
       await assertReplaceable(c.path);

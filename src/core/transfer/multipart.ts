@@ -5,7 +5,7 @@ import { describeWriteFailure } from '../../s3/write-failure.js';
 import { Sse3Error } from '../../errors.js';
 import { faultPoint } from '../../faults.js';
 import { assertEncryptedWith, confirmsKey, headWithKey } from '../keyed.js';
-import { META_UPLOAD, metadataFor, putTags, tagsFor, toTagging } from '../tags.js';
+import { META_UPLOAD, metadataFor, putTags, tagsFor, toTagging, withdrawUploadTags } from '../tags.js';
 import type { WriteOutput } from '../../s3/objects.js';
 import type { PartFeed, Part } from './feeds.js';
 import { notEncrypted, recordUpload, uploadLocation, uploadUrl } from './outcome.js';
@@ -168,7 +168,8 @@ class MultipartUpload {
     if (r.verdict === 'opens' && r.answer.metadata[META_UPLOAD] === this.token) return r.answer.etag;
     if (r.verdict === 'refused' || r.verdict === 'opens') {
       // Unversioned, the key now holds another writer's object (under another key, or another upload under ours): ours
-      // was replaced at once.
+      // was replaced at once, and the tags just written are about ours, not about it.
+      await withdrawUploadTags(io, stored, this.token);
       throw this.#final(new Sse3Error('S3', `${uploadUrl(this.req)} was replaced by another writer as this upload completed; sse3 recorded nothing`,
         'upload again if this version should win; writers to one key should not race'));
     }
