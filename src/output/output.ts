@@ -209,16 +209,14 @@ export class Output {
 
   /**
    * One red line, a hint line; a stack only with --debug. With --json also the error's JSON line, the last line of
-   * the output, where JSON lines go (stderr when stdout carries object data: then it is the only thing said there).
+   * the output, where JSON lines go (stderr when stdout carries object data, after the words).
    */
   error(e: unknown): void {
     const err = e instanceof Sse3Error ? e
       : new Sse3Error('S3', `unexpected error: ${(e as Error)?.message ?? String(e)}`,
         'this is a bug in sse3; rerun with --debug and report it');
-    if (!(this.json && this.stdoutIsData)) {
-      this.#write(this.#stderr, `${this.c.red('error:')} ${err.message}${LINE_BREAK}`);
-      if (err.hint) this.#write(this.#stderr, `${this.c.dim('hint:')} ${err.hint}${LINE_BREAK}`);
-    }
+    this.#write(this.#stderr, `${this.c.red('error:')} ${err.message}${LINE_BREAK}`);
+    if (err.hint) this.#write(this.#stderr, `${this.c.dim('hint:')} ${err.hint}${LINE_BREAK}`);
     if (this.debug) {
       const cause = (err.cause ?? (e !== err ? e : undefined)) as Error | undefined;
       this.#emit(this.#stderr, `${(cause ?? err).stack ?? ''}\n`);
