@@ -4,7 +4,7 @@
 # it only touches apt when something is missing.
 set -euo pipefail
 
-PACKAGES=(ceph-mon ceph-osd radosgw ceph-common gnome-keyring dbus libsecret-tools awscli openssl tmux zsh fish)
+PACKAGES=(ceph-mon ceph-osd radosgw ceph-common gnome-keyring dbus libsecret-tools awscli openssl tmux zsh fish bash-completion man-db)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -5,7 +5,7 @@ import { planCopySync } from '../core/sync/copy.js';
 import { planSync, type SyncOutcome, type SyncTally } from '../core/sync/plan.js';
 import { prepareSync, type SyncRequest } from '../core/sync/prepare.js';
 import { reportBatch } from '../output/batch.js';
-import { plainDownloadsWarning, renderSync, type SyncDone, syncSummary, unrecordedWarning } from '../output/render.js';
+import { otherKeysWarning, plainDownloadsWarning, renderSync, type SyncDone, syncSummary, unrecordedWarning } from '../output/render.js';
 
 /** sync's options: what core/sync/prepare.ts takes (the tuning is the options themselves), and files in parallel. */
 export interface SyncOptions extends Tuning, Omit<SyncRequest, 'tuning' | 'env'> {
@@ -19,7 +19,7 @@ export async function sync(src: string, dst: string, opts: SyncOptions, { g, out
   const plan = await prepareSync(src, dst, { ...opts, tuning: opts, env: process.env });
   // Keys that open the objects read (down, or the source of s3 → s3): candidates by fingerprint, as for get and cp.
   const s = await openSession(g, { signal, out }, { keys: plan.readKeys });
-  const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0, plain: 0 };
+  const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0, plain: 0, underOtherKeys: {} };
   const done: SyncDone = { upload: 0, download: 0, copy: 0, delete: 0, unchanged: 0, bytes: 0 };
   const count = (o: SyncOutcome) => {
     done[o.action]++;
@@ -37,6 +37,9 @@ export async function sync(src: string, dst: string, opts: SyncOptions, { g, out
   } finally {
     if (tally.unrecorded) out.warn(unrecordedWarning(tally.unrecorded, plan.kind === 'copy' ? plan.spec.source : plan.spec.scope));
     if (tally.plain && plan.kind !== 'copy') out.warn(plainDownloadsWarning(tally.plain, plan.spec.scope));
+    const otherKeys = plan.kind === 'local' && plan.spec.putKeyRef
+      ? otherKeysWarning(tally.underOtherKeys, plan.spec.scope, plan.spec.putKeyRef) : undefined;
+    if (otherKeys) out.warn(otherKeys);
     s.close();
   }
 }

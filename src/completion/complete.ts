@@ -113,6 +113,9 @@ const insideQuote = (v: string, quote: "'" | '"') =>
  * at ':' and '='): the part of the word before it is already on the line and is left out.
  */
 export function bashCandidate(c: string, typed: ShellWords, cur: string | undefined, finished: boolean): string {
+  // A word that is only the colon (or =) bash split at: bash lists it as a word of its own, but readline completes the
+  // empty text after it, and would keep the colon twice (s3: → s3:://).
+  if (cur === ':' || cur === '=') cur = '';
   let out: string;
   if (typed.open && c.startsWith(typed.open.before)) {
     out = typed.raw.slice(0, typed.open.at) + typed.open.quote + insideQuote(c.slice(typed.open.before.length), typed.open.quote);

@@ -280,6 +280,16 @@ export const unrecordedWarning = (n: number, scope: Scope) =>
   `${n} object(s) had no sse3 record (not in the manifest, no sse3-sha256 tag) and were treated as changed; ` +
   `record existing objects once with: sse3 adopt --hash ${formatScope(scope)}`;
 
+/** A sync up left objects under another key than --key: they are unchanged, and said to be so, with how to re-key them. */
+export function otherKeysWarning(byFingerprint: Record<string, number>, scope: Scope, keyRef: string): string | undefined {
+  const entries = Object.entries(byFingerprint);
+  if (entries.length === 0) return undefined;
+  const total = entries.reduce((n, [, count]) => n + count, 0);
+  const keys = entries.map(([fp, count]) => (entries.length > 1 ? `${fp} (${count})` : fp)).join(', ');
+  return `${total} unchanged object(s) are under key ${keys}, not the --key given; sync does not re-key unchanged ` +
+    `objects — sse3 rotate ${formatScope(scope)} -r --to ${keyRef} does`;
+}
+
 export const adoptJson = (r: AdoptResult) => ({ ok: r.status !== 'no-key', url: r.url, bucket: r.bucket, key: r.key,
   versionId: r.versionId || null, status: r.status, fingerprint: r.fingerprint, via: r.via, keyRef: r.keyRef, sha256: r.sha256,
   hashed: r.hashed, tagged: r.tagged, tried: r.tried, ...(r.warning ? { warning: r.warning } : {}) });

@@ -344,3 +344,24 @@ test('s3 → s3: copies re-keyed as cp does; a second run sends only the two lis
   await ok(['sync', `s3://${to}/out`, join(home.dir, 'back')], { home });
   assert.deepEqual(tree(join(home.dir, 'back')), tree(src));
 });
+
+test('up with another --key than the objects are under: unchanged, and said so once with how to re-key them', async () => {
+  const home = newHome();
+  const bucket = await newBucket('synckeys');
+  const first = await makeKeyFile(home, 'first.key');
+  const second = await makeKeyFile(home, 'second.key');
+  const src = join(home.dir, 'src');
+  write(src, { 'a.txt': 'a', 'b.txt': 'b', 'c/d.txt': 'd' });
+  await ok(['sync', src, `s3://${bucket}/p/`, '--key', first.ref], { home });
+  writeFileSync(join(src, 'new.txt'), 'n');
+  const again = await ok(['sync', src, `s3://${bucket}/p/`, '--key', second.ref, '--json'], { home });
+  assert.deepEqual(actions(again.out), ['upload p/new.txt (new)']);
+  assert.equal(summaryOf(again.out).unchanged, 3);
+  const said = again.stderr.split('\n').filter((l) => /not the --key given/.test(l));
+  assert.deepEqual(said, [`warning: 3 unchanged object(s) are under key ${first.fingerprint}, not the --key given; sync does not ` +
+    `re-key unchanged objects — sse3 rotate s3://${bucket}/p/ -r --to ${second.ref} does`]);
+  // The advice, followed: then every object is under the --key given, and nothing is said.
+  await ok(['rotate', `s3://${bucket}/p/`, '-r', '--to', second.ref], { home });
+  const same = await ok(['sync', src, `s3://${bucket}/p/`, '--key', second.ref], { home });
+  assert.doesNotMatch(same.stderr, /not the --key given/);
+});

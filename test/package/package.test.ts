@@ -4,7 +4,7 @@
 // or when the shipped build still obeys the reliability tests' fault points (SSE3_FAULT).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -48,7 +48,8 @@ test('the packed tarball installs with npm install -g and the installed sse3 wor
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
   const files = info.files.map((f) => f.path);
   for (const f of files) {
-    assert.match(f, /^(bin\/|dist\/bundle\/|dist\/completion-spec\.json$|completions\/|schema\/sse3-output\.schema\.json$|README\.md$|package\.json$|LICENSE)/, `${f} is packed`);
+    assert.match(f, /^(bin\/|dist\/bundle\/|dist\/completion-spec\.json$|dist\/man\/sse3\.1$|completions\/|schema\/sse3-output\.schema\.json$|README\.md$|package\.json$|LICENSE)/,
+      `${f} is packed`);
   }
   for (const f of ['bin/sse3.js', 'dist/bundle/cli.js', 'dist/bundle/complete.js', 'dist/completion-spec.json', 'completions/sse3.bash',
     'schema/sse3-output.schema.json']) {
@@ -77,6 +78,11 @@ test('the packed tarball installs with npm install -g and the installed sse3 wor
     { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } },
     (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
   assert.equal(version.trim(), pkg.version);
+
+  // man finds the manual page npm linked into the prefix.
+  const manual = execFileSync('man', ['-P', 'cat', 'sse3'], { env: { ...process.env, MANPATH: join(prefix, 'share', 'man'), MANWIDTH: '100' } })
+    .toString();
+  assert.match(manual, /sse3 rotate/);
 
   const bin = join(prefix, 'lib', 'node_modules', 'sse3', 'bin', 'sse3.js');
   const home = newHome();

@@ -44,6 +44,8 @@ test('bashCandidate: escaped as the word was typed, without what bash already sp
   assert.equal(finished("sse3 put --key file:'my k", "'my k", 'file:my key'), "'my key");
   assert.equal(finished('sse3 put ~/my\\ f', '~/my\\ f', '~/my file'), '~/my\\ file ', 'a leading ~ keeps meaning home');
   assert.equal(bashCandidate('s3://b/dir/', shellWords('sse3 get s3://b/d'), '//b/d', false), '//b/dir/');
+  assert.equal(bashCandidate('s3://b/', shellWords('sse3 get s3:'), ':', false), '//b/', 'after "s3:" readline completes ""');
+  assert.equal(bashCandidate('keychain:work', shellWords('sse3 put --key keychain:'), ':', true), 'work ');
   assert.equal(finished('sse3 get s3://b/d', undefined as unknown as string, 's3://b/d e'), 's3://b/d\\ e ', 'an older script gives no CUR');
 });
 

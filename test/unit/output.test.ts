@@ -108,7 +108,7 @@ test('the closing summaries of verify, sync and rm', () => {
   assert.deepEqual(verifySummary(counts, 6, true), { json: { deep: true, checked: 6, counts }, line: '6 object version(s) checked (deep): 3 OK, 1 stale record(s) fixed, 2 not OK',
     failure: '2 of 6 object version(s) are not OK', hint: 'see the list above' });
   const done = { upload: 0, download: 0, copy: 2, delete: 1, unchanged: 1, bytes: 3 * 1024 * 1024 };
-  const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0, plain: 0 };
+  const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0, plain: 0, underOtherKeys: {} };
   assert.deepEqual(syncSummary({ copy: true, dryRun: true, done, tally, succeeded: 3, failed: 0 }), {
     json: { succeeded: 3, uploaded: 0, downloaded: 0, copied: 2, deleted: 1, unchanged: 5, failed: 0, bytes: 3 * 1024 * 1024, skipped: 3, dryRun: true },
     line: 'dry run, nothing changed: would have 2 copied, 1 deleted, 5 unchanged, 0 failed, 3.00 MiB; 2 only in the destination, kept ' +

@@ -25,7 +25,7 @@ function session(twin: S3Twin, manifest = new ManifestStore(':memory:')): Sessio
 }
 
 async function sync(s: Session, spec: Partial<SyncSpec> & Pick<SyncSpec, 'direction' | 'root'>) {
-  const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0, plain: 0 };
+  const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0, plain: 0, underOtherKeys: {} };
   const outcomes: SyncOutcome[] = [];
   const warnings: string[] = [];
   for await (const work of planSync(s, { scope: { bucket: 'b', prefix: 'p/' }, checksum: false, delete: false, dryRun: false,

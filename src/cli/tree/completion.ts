@@ -20,6 +20,11 @@ export function addCompletionCommands(program: Program, register: Register): voi
   program.command('__spec', { hidden: true }).action(() => register(async (out) => {
     out.text(JSON.stringify(commandSpec(program)) + '\n');
   }, {}));
+  // And this to dist/man/sse3.1: the manual page, from the same definitions.
+  program.command('__man', { hidden: true }).action(() => register(async (out) => {
+    const { manPage } = await import('../man.js');
+    out.text(manPage(program, program.version() ?? ''));
+  }, {}));
 }
 
 /** The command tree as data: each command's options and the commands --help lists (hidden ones are left out). */

@@ -34,6 +34,8 @@ export interface SyncSpec {
   filter?: (rel: string) => boolean;
   /** up: the key that encrypts what is uploaded. */
   putKey?: SseCKey;
+  /** The reference putKey was loaded from (file:…, env:…, keychain:…), to name it in advice. */
+  putKeyRef?: string;
   tuning?: Tuning;
 }
 
@@ -47,6 +49,8 @@ export interface SyncTally {
   unrecorded: number;
   /** Downloaded objects that were not encrypted (plain): nothing records them, so every sync downloads them again. */
   plain: number;
+  /** Up: unchanged objects under a key other than the one the sync encrypts with, by fingerprint (nothing re-keys them). */
+  underOtherKeys: Record<string, number>;
 }
 
 export interface SyncOutcome {
@@ -123,7 +127,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
     const state = pairState(spec, pair, known);
     keepListedTime(s, loc, state.record, state.remote, spec.dryRun);
     const verdict = decide(state);
-    if (settledWithoutWork(verdict, tally)) continue;
+    if (settledWithoutWork(spec, state, verdict, tally)) continue;
     const work = workFor(s, spec, { pair, state, path, loc, root, tally }, verdict);
     if (verdict.do === 'delete-remote' || verdict.do === 'delete-local') deletes.push(work);
     else yield work;
@@ -158,15 +162,23 @@ function pairState(spec: SyncSpec, pair: Pair, known: { records: SortedCursor<Ma
 }
 
 /** A verdict that needs no work (unchanged, or skipped) is counted in the tally instead. */
-function settledWithoutWork(verdict: Verdict, tally: SyncTally): boolean {
+function settledWithoutWork(spec: SyncSpec, state: PairState, verdict: Verdict, tally: SyncTally): boolean {
   if (verdict.do === 'unchanged' && verdict.recordMtime === undefined) {
     tally.unchanged++;
+    countKeyOfUnchanged(spec, state, tally);
     return true;
   }
   if (verdict.do !== 'skip') return false;
   if (verdict.why === 'not-deleted') tally.notDeleted++;
   else if (verdict.why === 'source-unreadable') tally.skipped++;
   return true;
+}
+
+/** An object left as it is by a sync up, under another key than --key: counted, so the summary can say so. */
+function countKeyOfUnchanged(spec: SyncSpec, state: PairState, tally: SyncTally): void {
+  const fingerprint = state.record?.fingerprint;
+  if (spec.direction !== 'up' || !fingerprint || !spec.putKey || fingerprint === spec.putKey.fingerprint) return;
+  tally.underOtherKeys[fingerprint] = (tally.underOtherKeys[fingerprint] ?? 0) + 1;
 }
 
 /** The work a path needs: labelled by what it acts on, with the bytes it moves when they are known now. */
@@ -209,6 +221,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
   switch (v.do) {
     case 'unchanged': {
       const record = c.state.record!;
+      countKeyOfUnchanged(spec, c.state, c.tally);
       if (v.recordMtime !== undefined && !spec.dryRun) {
         s.manifest.setMtime({ endpoint: s.conn.endpoint, ...c.loc }, record.versionId ?? '', v.recordMtime);
       }

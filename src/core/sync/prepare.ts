@@ -53,8 +53,9 @@ export async function prepareSync(src: string, dst: string, req: SyncRequest): P
   const local = { ...common, checksum: Boolean(req.checksum) };
   if (!srcS3) {
     const root = await uploadRoot(src);
-    const putKey = await loadKey(parseKeyRef(writeKeyRef(req.key, req.env)));
-    return { kind: 'local', spec: { ...local, direction: 'up', root, scope: parseScope(dst), putKey } };
+    const putKeyRef = writeKeyRef(req.key, req.env);
+    const putKey = await loadKey(parseKeyRef(putKeyRef));
+    return { kind: 'local', spec: { ...local, direction: 'up', root, scope: parseScope(dst), putKey, putKeyRef } };
   }
   const { root, exists } = await downloadRoot(dst);
   const readKeys = await loadGivenKeys(req.key !== undefined ? [req.key] : undefined);
