@@ -33,7 +33,7 @@ function newProgram() {
       .argParser(positiveInt('--timeout')).default(60))
     .addOption(new Option('--checksums <mode>', 'request checksums: when_required works with Ceph RGW and older MinIO')
       .choices(['when_required', 'when_supported'] as const).default('when_required' as const))
-    .option('--json', 'print one JSON document on stdout (errors too)')
+    .option('--json', 'print JSON lines on stdout: one per result, then a summary line for many, an error line last')
     .option('-q, --quiet', 'print only results and failures: no progress, no ✓ lines, no summaries')
     .option('--no-color', 'no colour (also: NO_COLOR=1)')
     .option('--debug', 'print stack traces of errors (never keys)')

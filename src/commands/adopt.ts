@@ -8,6 +8,7 @@ import { openSession } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { formatS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
+import { objectIds } from '../output/output.js';
 import { adoptSummary, renderEncryptionSettled, renderAdopted } from '../output/render.js';
 
 export interface AdoptOptions {
@@ -44,6 +45,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
     const items = (async function* () {
       for await (const v of listScopeVersions(s, scope)) {
         yield { label: formatS3Url({ bucket: scope.bucket, key: v.key }) + (v.versionId ? ` (version ${v.versionId})` : ''),
+          ids: { ...objectIds(formatS3Url({ bucket: scope.bucket, key: v.key })), versionId: v.versionId },
           run: async (events: Parameters<typeof adoptVersion>[0]['events']) => {
             const r = await adoptVersion({ ...ctx, events }, scope.bucket, v);
             counts[r.status]++;
@@ -55,7 +57,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
       jobs: opts.jobs, signal, render: (r) => renderAdopted(out, r, candidates.size),
       resultExitCode: (r) => (r.status === 'no-key' ? ExitCode.KEY : ExitCode.OK),
       summary: (sum) => adoptSummary(counts,
-        { scope, failed: sum.failed - counts['no-key'], hashed: Boolean(opts.hash), candidates: candidates.size }),
+        { scope, succeeded: sum.ok, failed: sum.failed - counts['no-key'], hashed: Boolean(opts.hash), candidates: candidates.size }),
     });
   } finally {
     s.close();

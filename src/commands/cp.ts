@@ -16,7 +16,7 @@ import { writeKeyRef } from '../keys/write-ref.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { type BatchItem, type Rendered, reportBatch, type ReportOptions } from '../output/batch.js';
-import type { Output } from '../output/output.js';
+import { objectIds, type Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { readingVersion } from '../core/objects/versions.js';
 import { downloadsSummary, renderCopy, renderGet, renderPut, renderTransferItem } from '../output/render.js';
@@ -36,6 +36,8 @@ export interface CpOptions extends Tuning {
 
 export async function cp(src: string, dst: string, opts: CpOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
+  // Object data on stdout: from the start, before anything can fail, what sse3 says goes to stderr (JSON included).
+  const stdout = dst === '-' && !opts.recursive ? out.dataStream() : undefined;
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');
   if (opts.recursive && (src === '-' || dst === '-')) throw new Sse3Error('USAGE', '--recursive cannot read stdin or write stdout');
@@ -51,7 +53,6 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
   if (file) partSizeFor(file.size, opts.partSize);
   if (!srcS3 && opts.recursive) await localFolder(src);
-  const stdout = dst === '-' ? out.dataStream() : undefined;
   // Keys that may open the source: --source-key, or for s3 → local also --key.
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
   const s = await openSession(g, { signal, out }, { keys: sourceKeys });
@@ -86,8 +87,9 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
 async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey?: SseCKey): Promise<void> {
-  const item = (label: string, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
-    ({ label, run, small: size !== undefined && size < SMALL_OBJECT });
+  // ids: what names the item in its JSON line should it fail, as its success would (source, url, bucket, key, path).
+  const item = (label: string, ids: Record<string, unknown>, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
+    ({ label, ids, run, small: size !== undefined && size < SMALL_OBJECT });
   // Rows of confirmed objects are written in groups: one transaction per few dozen small objects, not per object.
   s.manifest.deferRecords();
   let items: AsyncIterable<BatchItem<Rendered>>;
@@ -100,10 +102,11 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
       for await (const f of walkLocalSorted(root, { followSymlinks: true })) {
         // A dangling link, a link loop, a FIFO: an item that fails with its reason, so it is never skipped silently.
         if (f.kind === 'skip') {
-          yield item(f.path, async () => { throw new Sse3Error('LOCAL_IO', `${f.path}: ${f.reason}; not copied`); });
+          yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) },
+            async () => { throw new Sse3Error('LOCAL_IO', `${f.path}: ${f.reason}; not copied`); });
           continue;
         }
-        yield item(f.path, async (ev) => renderTransferItem(out, f.path,
+        yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) }, async (ev) => renderTransferItem(out, f.path,
           renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { tuning: opts }, ev))), f.size);
       }
     })();
@@ -118,11 +121,10 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         const rel = relativeKey(from, o.key);
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
-          yield item(label, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label)),
-            o.size);
+          yield item(label, { source: label, ...objectIds(formatS3Url(dstLoc)) }, async (ev) => renderTransferItem(out, label,
+            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label)), o.size);
         } else {
-          yield item(label, async (ev) => {
+          yield item(label, objectIds(label), async (ev) => {
             const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true, givenAsCandidates: true }, ev);
             if (!got.encrypted) plain++;
             return renderTransferItem(out, label, renderGet(out, got));

@@ -16,8 +16,10 @@ export interface GetOptions {
 }
 
 export async function get(src: string, dst: string | undefined, opts: GetOptions, { g, out, signal }: CommandRun): Promise<void> {
+  // Object data on stdout: from the start, before anything can fail, what sse3 says goes to stderr (JSON included).
+  const stdout = dst === '-' ? out.dataStream() : undefined;
   const loc = parseS3Url(src, { requireKey: true, exact: opts.exact });
-  const to = dst === '-' ? out.dataStream() : await localTarget(dst, loc);
+  const to = stdout ?? await localTarget(dst, loc);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
     // A destination ending in "/" is a folder: made if missing, once the object is known to exist.

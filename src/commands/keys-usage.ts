@@ -44,7 +44,7 @@ export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out
         } }));
     const report = renderKeyUsage(out, scan, here, fingerprint);
     // With FP the objects were listed as items (NDJSON with --json): the count closes the list.
-    if (fingerprint !== undefined) out.summary(report.json, report.line);
+    if (fingerprint !== undefined) out.summary({ ...report.json, ok: report.json.ok === true }, report.line);
     else out.show(report);
     if (scan.unreadable.versions) {
       throw new Sse3Error('ACCESS_DENIED', `the tags of ${scan.unreadable.versions} object version(s) could not be read, so this count is ` +

@@ -20,20 +20,24 @@ export async function ls(target: string | undefined, opts: LsOptions, { g, out, 
   const loc = target === undefined ? undefined : parseS3Url(target);
   const s = await openSession(g, { signal, out });
   try {
+    let listed = 0;
     if (!loc) {
       for (const b of await listBuckets(s.conn, signal)) {
         const r = renderBucket(b.name, b.created);
         out.item(r.line, r.json);
+        listed++;
       }
-      return;
+    } else {
+      const scope = parseScope(target!);
+      listed = await show(s, out, scope.bucket, scope.prefix, opts);
+      // `ls s3://b/name` of an object (not a folder) shows that object, as aws s3 ls does.
+      if (!listed && loc.key !== '' && !loc.key.endsWith('/')) {
+        const slash = loc.key.lastIndexOf('/');
+        listed = await show(s, out, loc.bucket, loc.key.slice(0, slash + 1), { ...opts, recursive: false }, loc.key);
+      }
     }
-    const scope = parseScope(target!);
-    const shown = await show(s, out, scope.bucket, scope.prefix, opts);
-    // `ls s3://b/name` of an object (not a folder) shows that object, as aws s3 ls does.
-    if (!shown && loc.key !== '' && !loc.key.endsWith('/')) {
-      const slash = loc.key.lastIndexOf('/');
-      await show(s, out, loc.bucket, loc.key.slice(0, slash + 1), { ...opts, recursive: false }, loc.key);
-    }
+    // The JSON lines end with the count, as every many-result command's do (nothing listed included).
+    if (out.json) out.summary({ ok: true, listed }, '');
   } finally {
     s.close();
   }

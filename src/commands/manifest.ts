@@ -67,7 +67,7 @@ export async function list(scopeUrl: string | undefined, _opts: object, { out }:
       out.item(r.line, r.json);
     }
     if (!count && scope?.object) throw nothingAt(scope, 'in the manifest', adoptHint(scope));
-    if (out.json) out.ndjson({ summary: { entries: count } });
+    if (out.json) out.summary({ ok: true, entries: count }, '');
     else if (!count) out.info(noManifestEntries(scope));
   } finally {
     m.close();

@@ -7,6 +7,7 @@ import { noncurrentVersions } from '../core/objects/noncurrent.js';
 import type { Output } from '../output/output.js';
 import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
+import { objectIds } from '../output/output.js';
 import { keptNoncurrentLines, type KeptVersions, removedSummary, renderRemoved, renderWouldDelete, wouldDeleteSummary } from '../output/render.js';
 
 export interface RmOptions {
@@ -39,8 +40,9 @@ export async function rm(target: string, opts: RmOptions, { g, out, signal }: Co
     const what = opts.recursive ? formatScope(parseScope(target)) : target;
     const { list, kept } = opts.noncurrent ? await noncurrentTargets(s, target, opts, out) : { list: await removeTargets(s, target, opts) };
     if (!list.length) {
-      return out.info(opts.noncurrent ? `no noncurrent version${opts.fingerprint === undefined ? '' : ` under key ${opts.fingerprint}`} ` +
-        `to delete under ${what}` : `nothing to delete under ${what}`);
+      return out.summary({ ok: true, ...(opts.dryRun ? { dryRun: true, wouldDelete: 0 } : { succeeded: 0, failed: 0 }) },
+        opts.noncurrent ? `no noncurrent version${opts.fingerprint === undefined ? '' : ` under key ${opts.fingerprint}`} ` +
+          `to delete under ${what}` : `nothing to delete under ${what}`);
     }
     if (opts.dryRun) {
       for (const t of list) {
@@ -56,11 +58,13 @@ export async function rm(target: string, opts: RmOptions, { g, out, signal }: Co
         throw new Sse3Error('USAGE', `rm ${flag} would delete ${list.length} object version(s) ` +
           'and there is no terminal to confirm it', 'confirm with --yes, or see what would go with --dry-run');
       }
-      if (!await out.confirm(`delete ${list.length} object version(s) under ${what}?`)) return out.info('not confirmed: nothing was deleted');
+      if (!await out.confirm(`delete ${list.length} object version(s) under ${what}?`)) {
+        return out.summary({ ok: true, confirmed: false, succeeded: 0, failed: 0 }, 'not confirmed: nothing was deleted');
+      }
     }
     // The key whose versions were asked for is checked too: its versions may have had no row here.
     const forgotten = new Set<string>(opts.fingerprint === undefined ? [] : [opts.fingerprint]);
-    const items = list.map((t) => ({ label: formatS3Url(t), run: async () => {
+    const items = list.map((t) => ({ label: formatS3Url(t), ids: { ...objectIds(formatS3Url(t)), versionId: t.versionId }, run: async () => {
       const r = await removeVersion(s, t);
       for (const fp of r.forgotten) forgotten.add(fp);
       return r;

@@ -31,7 +31,8 @@ export async function sync(src: string, dst: string, opts: SyncOptions, { g, out
       jobs: opts.jobs, signal, noun: plan.kind === 'copy' ? 'objects' : 'files', readAhead: READ_AHEAD,
       render: (o) => { count(o); return renderSync(out, o); },
       status: () => `${(tally.unchanged + done.unchanged).toLocaleString('en-US')} unchanged`,
-      summary: (b) => syncSummary({ copy: plan.kind === 'copy', down: plan.kind !== 'copy' && plan.spec.direction === 'down', dryRun: plan.spec.dryRun, done, tally, failed: b.failed }),
+      summary: (b) => syncSummary({ copy: plan.kind === 'copy', down: plan.kind !== 'copy' && plan.spec.direction === 'down', dryRun: plan.spec.dryRun, done, tally, succeeded: b.ok,
+        failed: b.failed }),
     });
   } finally {
     if (tally.unrecorded) out.warn(unrecordedWarning(tally.unrecorded, plan.kind === 'copy' ? plan.spec.source : plan.spec.scope));

@@ -10,6 +10,7 @@ import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } fr
 import type { ManifestEntry } from '../manifest/store.js';
 import { formatS3Url } from '../s3/url.js';
 import { type BatchItem, reportBatch } from '../output/batch.js';
+import { objectIds } from '../output/output.js';
 import { renderSettled, verifyJson, verifyLine, verifySummary } from '../output/render.js';
 
 export interface VerifyOptions {
@@ -42,11 +43,12 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
       // Nothing recorded here: say so (an empty folder is fine; a bucket that does not exist or an object named is an error).
       if (scope) await assertBucketExists(s, scope);
       if (scope?.object) throw nothingAt(scope, `recorded on ${s.conn.endpoint}: nothing to verify`, adoptHint(scope));
-      out.result(`nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`,
-        { ok: true, deep, counts, objects: [] }, 'note');
+      const nothing = `nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`;
+      out.summary({ ok: true, deep, checked: 0, counts }, nothing);
       return;
     }
-    const check = (e: ManifestEntry): BatchItem<Checked> => ({ label: formatS3Url(e), run: async () => {
+    const check = (e: ManifestEntry): BatchItem<Checked> => ({ label: formatS3Url(e),
+      ids: { ...objectIds(formatS3Url(e)), versionId: e.versionId, fingerprint: e.fingerprint }, run: async () => {
       const checked = await verifyEntry(s, e, deep).then((result) => ({ result, code: VERIFY_STATUSES[result.status].exitCode }),
         (err: Error) => ({ result: { entry: e, status: 'error', detail: err.message } as VerifyResult, code: exitCodeOf(err) }));
       counts[checked.result.status]++;
@@ -59,7 +61,6 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
     })();
     await reportBatch<Checked>(out, items, {
       jobs: deep ? opts.jobs : opts.smallJobs ?? SMALL_OBJECT_JOBS, signal, ordered: true, bars: false,
-      document: { head: { deep }, field: 'objects' },
       render: ({ result }) => ({ line: verifyLine(out, result), json: verifyJson(result) }),
       resultExitCode: ({ code }) => code,
       summary: (sum) => verifySummary(counts, sum.ok + sum.failed, deep),

@@ -1,7 +1,7 @@
 import type { TransferEvents } from '../core/context.js';
 import { type BatchSummary, readAhead, runBatch } from '../core/runtime/batch.js';
 import { ExitCode, Sse3Error } from '../errors.js';
-import { errorJson, itemErrorJson, type LineKind, type Output } from './output.js';
+import type { LineKind, Output } from './output.js';
 import { BatchProgress, withProgress } from './progress.js';
 
 /** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
@@ -9,6 +9,11 @@ type SummaryText = { json: Record<string, unknown>; line: string | string[]; fai
 
 export interface BatchItem<R> {
   label: string;
+  /**
+   * The fields that name the item in its JSON line should it fail, as its success would name it (url, bucket, key,
+   * versionId, path, source…); without them, taken from the label (output.ts idsOfLabel).
+   */
+  ids?: Record<string, unknown>;
   /** Bytes the item will move, when known before it runs: counted into the display's total ahead of time. */
   bytes?: number;
   /** The item moves little (an object under 1 MiB, or a HEAD): more such items run at once (ReportOptions.smallJobs). */
@@ -39,8 +44,8 @@ export interface ReportOptions<R> {
   /** What the items are, for the summary and total lines ("objects", "files"). */
   noun?: string;
   /**
-   * The closing summary, as the `{"summary": …}` object and the human line (default `{ok, failed}`), and, for a
-   * batch with failures, the failure's message and hint. `headline` is the line printed without one: "N ok, M
+   * The closing summary, as the `{"summary": …}` object and the human line (default `{succeeded, failed}`; its `ok`
+   * is added here: whether every item was OK), and, for a batch with failures, the failure's message and hint. `headline` is the line printed without one: "N ok, M
    * failed", or `nothing` for a batch that had nothing to do.
    */
   summary?: (s: BatchSummary, headline: string) => SummaryText | Promise<SummaryText>;
@@ -52,51 +57,16 @@ export interface ReportOptions<R> {
   nothing?: string;
   /** Results in the items' order rather than as they finish (see runBatch). */
   ordered?: boolean;
-  /**
-   * The batch is the command's result: one JSON document with --json, `head`'s fields, then the results as the array
-   * `field`, then the summary's fields with `ok` and the failure as `error`; without --json, lines as in any batch.
-   * Without it, results are NDJSON lines and the summary a `{"summary": …}` line.
-   */
-  document?: { head: Record<string, unknown>; field: string };
   /** false: no progress bars (items that move no bytes worth watching). */
   bars?: boolean;
-}
-
-/** Where a batch's results and summary go: NDJSON lines and a summary line, or one document (ReportOptions.document). */
-interface BatchSink {
-  /** An item's line(s) as `kind`. */
-  result(r: Rendered, kind: LineKind): void;
-  error(label: string, e: Error): void;
-  /** The summary's JSON and line; failure, when an item failed, is thrown once the summary is out. */
-  close(json: Record<string, unknown>, line: string | string[], failure: Sse3Error | undefined): void;
-}
-
-function ndjsonSink(out: Output): BatchSink {
-  return {
-    result: (r, kind) => out.item(r.line, r.json, kind),
-    error: (label, e) => out.itemError(label, e),
-    close: (json, line) => out.summary(json, line),
-  };
-}
-
-function documentSink(out: Output, document: NonNullable<ReportOptions<unknown>['document']>): BatchSink {
-  const doc = out.json ? out.streamDocument(document.head, document.field) : undefined;
-  return {
-    result: (r, kind) => (doc ? doc.item(r.json) : out.say(r.line, kind)),
-    error: (label, e) => (doc ? doc.item(itemErrorJson(label, e)) : out.itemError(label, e)),
-    // In the document, `ok` says whether every item was OK, and `error` is the failure the exit status reports.
-    close: (json, line, failure) => (doc ? doc.close({ ...json, ok: !failure, ...(failure ? { error: errorJson(failure) } : {}) })
-      : out.say(line, 'note')),
-  };
 }
 
 /**
  * The one way batch commands report: a line per item (NDJSON with --json) as it finishes, bars per item in flight
  * on a terminal, a summary line (`{"summary":…}`), and, when any item failed, an error whose exit status is the
- * most severe item's (4 > 3 > 5 > 1). With `document`, the batch is the command's one result document instead.
+ * most severe item's (4 > 3 > 5 > 1), reported after the summary (with --json the error's line is then the last).
  */
 export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem<R>>, opts: ReportOptions<R>): Promise<BatchSummary> {
-  const sink = opts.document ? documentSink(out, opts.document) : ndjsonSink(out);
   out.batch = opts.bars === false ? undefined : await BatchProgress.create(out, { noun: opts.noun, status: opts.status });
   const seen = (item: BatchItem<R>) => out.batch?.seen(item.bytes);
   const counted = opts.readAhead ? readAhead(items, opts.readAhead, seen) : (async function* () {
@@ -108,20 +78,28 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
   const run = (item: BatchItem<R>) => (opts.bars === false ? item.run({ onWarning: (m) => out.warn(m) })
     : withProgress(out, item.label, item.run, { announced: item.bytes !== undefined }));
   let summary: BatchSummary;
+  // Counted here too: when the item source fails (a listing cut off), the JSON summary still closes the lines.
+  const done = { succeeded: 0, failed: 0 };
   try {
     summary = await runBatch(counted, run, (o) => {
       const notOk = o.error !== undefined || (opts.resultExitCode?.(o.result!) ?? 0) !== 0;
+      done[notOk ? 'failed' : 'succeeded']++;
       out.batch?.finished(!notOk);
       // Once Ctrl-C (or SIGTERM) stopped the batch, the items it cut short are the interruption, not failures of their
       // own: no ✗ line for each (the JSON lines keep them, as the record of which items did not finish).
       if (o.error) {
-        if (!opts.signal.aborted || out.json) sink.error(o.item.label, o.error);
+        if (!opts.signal.aborted || out.json) out.itemError(o.item.label, o.error, o.item.ids);
       } else {
         const r = opts.render(o.result!);
-        if (r) sink.result(r, notOk ? 'failure' : r.kind ?? 'done');
+        if (r) out.item(r.line, r.json, notOk ? 'failure' : r.kind ?? 'done');
       }
     }, { jobs: opts.jobs, smallJobs: opts.smallJobs, isSmall: (item) => Boolean(item.small), signal: opts.signal,
       resultExitCode: opts.resultExitCode, ordered: opts.ordered });
+  } catch (e) {
+    out.batch?.stop();
+    out.batch = undefined;
+    if (out.json) out.summary({ ...done, ok: false }, '');
+    throw e;
   } finally {
     out.batch?.stop();
     out.batch = undefined;
@@ -137,8 +115,10 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
     own?.failure ?? `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
     own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
     { exitCode: summary.exitCode });
-  sink.close(own?.json ?? { ok: summary.ok, failed: summary.failed }, own?.line ?? headline, failure);
-  if (opts.signal.aborted) throw new Sse3Error('INTERRUPTED', 'interrupted; nothing partial was kept');
+  const closing = { ...(own?.json ?? { succeeded: summary.ok, failed: summary.failed }), ok: !failure && !opts.signal.aborted };
+  out.summary(closing, own?.line ?? headline);
   if (failure) throw failure;
+  // Stopped before every item ran, though none failed: never an exit status that says the batch was done.
+  if (opts.signal.aborted) throw new Sse3Error('INTERRUPTED', 'interrupted', undefined, { exitCode: ExitCode.INTERRUPTED });
   return summary;
 }

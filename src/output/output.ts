@@ -1,4 +1,4 @@
-import { Sse3Error } from '../errors.js';
+import { ExitCode, Sse3Error } from '../errors.js';
 import { NOT_SHOWN, typedKeysPattern } from '../keys/likeness.js';
 import { LINE_BREAK, styles, type Styles, terminalText, unstyled } from './terminal.js';
 
@@ -77,8 +77,6 @@ export class Output {
   readonly #stdout: NodeJS.WriteStream;
   readonly #stderr: NodeJS.WriteStream;
   readonly #colorFlag?: boolean;
-  /** A JSON document (or NDJSON line) is on stdout: an error must not add a second document after it. */
-  #wroteJson = false;
   /** Streams that get no colour: human text is written to them without escape codes. */
   readonly #plain = new Set<NodeJS.WriteStream>();
   /** The key-shaped parts of what the user typed (see OutputOptions.typed), or none. */
@@ -135,13 +133,19 @@ export class Output {
     return this.#shown(this.#stderr, text);
   }
 
-  /** A command's result: human lines of that kind (LineKind), or one JSON document with --json. */
+  /** Where JSON lines go: stdout, or stderr once stdout carries object data (get -). */
+  get #jsonStream(): NodeJS.WriteStream {
+    return this.stdoutIsData ? this.#stderr : this.#stdout;
+  }
+
+  /** One line of the JSON contract (contractLine), where JSON lines go. */
+  #jsonLine(json: unknown): void {
+    this.#emit(this.#jsonStream, contractLine(json));
+  }
+
+  /** A command's result: human lines of that kind (LineKind), or one compact JSON line with --json. */
   result(human: string | string[], json: unknown, kind: LineKind = 'result'): void {
-    if (this.json) {
-      this.#emit(this.stdoutIsData ? this.#stderr : this.#stdout, JSON.stringify(json, null, 2) + '\n');
-      this.#wroteJson = true;
-      return;
-    }
+    if (this.json) return this.#jsonLine(json);
     this.say(human, kind);
   }
 
@@ -161,24 +165,6 @@ export class Output {
     else this.#write(stream, text + LINE_BREAK);
   }
 
-  /**
-   * One JSON document written while it is produced (--json over many objects): the fields known up front, then each
-   * element of one array field as it comes, then close() with the fields known only at the end. It parses to the
-   * same document result() would write, without holding the array.
-   */
-  streamDocument(head: Record<string, unknown>, field: string): { item(json: unknown): void; close(tail: Record<string, unknown>): void } {
-    const stream = this.stdoutIsData ? this.#stderr : this.#stdout;
-    const indent = (json: unknown, pad: string) => JSON.stringify(json, null, 2).replaceAll('\n', `\n${pad}`);
-    const fields = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `  ${JSON.stringify(k)}: ${indent(v, '  ')}`);
-    this.#emit(stream, `{\n${[...fields(head), `  ${JSON.stringify(field)}: [`].join(',\n')}`);
-    this.#wroteJson = true;
-    let items = 0;
-    return {
-      item: (json) => { this.#emit(stream, `${items++ ? ',' : ''}\n    ${indent(json, '    ')}`); },
-      close: (tail) => { this.#emit(stream, `${items ? '\n  ]' : ']'}${fields(tail).map((f) => `,\n${f}`).join('')}\n}\n`); },
-    };
-  }
-
   /** stdout for object data (get -): from now on results go to stderr. */
   dataStream(): NodeJS.WriteStream {
     this.stdoutIsData = true;
@@ -195,27 +181,27 @@ export class Output {
     this.result(r.line, r.json, r.kind);
   }
 
-  /** One JSON object per line, for streams of results (--json with many objects). */
-  ndjson(json: unknown): void {
-    this.#emit(this.stdoutIsData ? this.#stderr : this.#stdout, JSON.stringify(json) + '\n');
-    this.#wroteJson = true;
-  }
-
-  /** A document that is the command's output whatever the flags (manifest export): pretty JSON on stdout. */
+  /**
+   * A document that is the command's data whatever the flags (manifest export): pretty JSON on stdout, or, with
+   * --json, the same document on one line.
+   */
   document(json: unknown): void {
-    this.#emit(this.#stdout, JSON.stringify(json, null, 2) + '\n');
-    this.#wroteJson = true;
+    this.#emit(this.#stdout, this.json ? JSON.stringify(json) + '\n' : JSON.stringify(json, null, 2) + '\n');
   }
 
-  /** One item of a list or batch: its line(s) as `kind` (LineKind), or one NDJSON object with --json. */
+  /** One item of a many-result command: its line(s) as `kind` (LineKind), or one JSON line with --json. */
   item(human: string | string[], json: unknown, kind: LineKind = 'result'): void {
-    if (this.json) this.ndjson(json);
+    if (this.json) this.#jsonLine(json);
     else this.say(human, kind);
   }
 
-  /** A batch item that failed: a red line naming it once (above the bars), or an NDJSON error object with --json. */
-  itemError(label: string, e: Error): void {
-    if (this.json) this.ndjson(itemErrorJson(label, e));
+  /**
+   * An item that failed: a red line naming it once (above the bars), or with --json its line carrying the same
+   * identifying fields as a success would (`ids`: url, bucket, key, versionId, path…; from the label when not given)
+   * and the error.
+   */
+  itemError(label: string, e: Error, ids?: Record<string, unknown>): void {
+    if (this.json) this.#jsonLine(itemErrorJson(label, e, ids));
     else this.say(this.failureLine(label, e), 'failure');
   }
 
@@ -224,9 +210,12 @@ export class Output {
     return `${this.c.red('✗')} ${failureText(label, e.message)}`;
   }
 
-  /** The closing line of a batch: `{"summary": …}` with --json, else a note on stderr. */
-  summary(json: Record<string, unknown>, human: string | string[]): void {
-    if (this.json) this.ndjson({ summary: json });
+  /**
+   * The closing line of a many-result command, always printed (nothing in scope included): `{"summary": …}` with
+   * --json, whose `ok` says whether the command succeeded as a whole (every item OK); else a note on stderr.
+   */
+  summary(json: Record<string, unknown> & { ok: boolean }, human: string | string[]): void {
+    if (this.json) this.#jsonLine({ summary: json });
     else this.say(human, 'note');
   }
 
@@ -262,8 +251,8 @@ export class Output {
   }
 
   /**
-   * One red line, a hint line; a stack only with --debug. With --json also a JSON error on stdout, unless the
-   * command already printed its document (which then reports the failure itself).
+   * One red line, a hint line; a stack only with --debug. With --json also the error's JSON line, the last line of
+   * the output, where JSON lines go (stderr when stdout carries object data, after the words).
    */
   error(e: unknown): void {
     const err = e instanceof Sse3Error ? e
@@ -275,18 +264,43 @@ export class Output {
       const cause = (err.cause ?? (e !== err ? e : undefined)) as Error | undefined;
       this.#emit(this.#stderr, `${(cause ?? err).stack ?? ''}\n`);
     }
-    if (this.json && !this.stdoutIsData && !this.#wroteJson) {
-      this.#emit(this.#stdout, JSON.stringify({ ok: false, error: errorJson(err) }, null, 2) + '\n');
-    }
+    if (this.json) this.#jsonLine({ ok: false, error: errorJson(err) });
   }
 }
 
-/** An error as the `error` field of a JSON document: what a script branches on. */
-export const errorJson = (err: Sse3Error) => ({ code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode });
+/** An error as the `error` field of a JSON line: what a script branches on, the same for a command and an item. */
+export const errorJson = (e: Error) => e instanceof Sse3Error
+  ? { code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode }
+  : { code: 'S3', message: e.message, hint: null, exitCode: ExitCode.FAILED };
 
-/** A batch item that failed, as its JSON object. */
-export const itemErrorJson = (label: string, e: Error) =>
-  ({ ok: false, source: label, error: { code: e instanceof Sse3Error ? e.code : 'S3', message: e.message } });
+/** What names an item whose line gives no fields of its own: an s3:// URL as url, bucket and key; else a local path. */
+export const idsOfLabel = (label: string): Record<string, unknown> => (label.startsWith('s3://') ? objectIds(label) : { path: label });
+
+/** An object's identifying fields from its s3:// URL as sse3 formats it (taken apart without checks: it is sse3's own). */
+export function objectIds(url: string): { url: string; bucket: string; key: string } {
+  const rest = url.slice('s3://'.length);
+  const slash = rest.indexOf('/');
+  return { url, bucket: slash === -1 ? rest : rest.slice(0, slash), key: slash === -1 ? '' : rest.slice(slash + 1) };
+}
+
+/** An item that failed, as its JSON line: the fields that name it (as its success would), `ok: false` and the error. */
+export const itemErrorJson = (label: string, e: Error, ids?: Record<string, unknown>) =>
+  ({ ok: false, ...(ids ?? idsOfLabel(label)), error: errorJson(e) });
+
+/**
+ * The JSON contract, kept in this one place for every line sse3 writes with --json: one compact line; a result or item
+ * says `ok` (true unless it says otherwise); `versionId` is "null" for S3's null version and JSON null where no version
+ * applies (an unversioned object), never ""; an unknown SHA-256 or fingerprint is null, never "". Described by
+ * schema/sse3-output.schema.json.
+ */
+export function contractLine(json: unknown): string {
+  const line = json !== null && typeof json === 'object' && !Array.isArray(json) && !('summary' in json) && !('ok' in json)
+    ? { ok: true, ...json } : json;
+  return JSON.stringify(line, (name, value) => (value === '' && NEVER_EMPTY.has(name) ? null : value)) + '\n';
+}
+
+/** Fields whose empty string means "none" inside sse3 (versionIdOf: the server named no version): null in JSON. */
+const NEVER_EMPTY = new Set(['versionId', 'sha256', 'fingerprint', 'oldFingerprint', 'newFingerprint']);
 
 export function humanBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -74,7 +74,7 @@ export function renderKeyNeededBy(v: ScannedVersion, fingerprint: string): Rende
   const url = formatS3Url(v);
   return {
     line: `${url}${namesVersion(v.versionId) ? `  version ${v.versionId}${v.isLatest ? ' (current)' : ''}` : ''}`,
-    json: { url, bucket: v.bucket, key: v.key, versionId: v.versionId || null, isLatest: v.isLatest, size: v.size, fingerprint },
+    json: { ok: true, url, bucket: v.bucket, key: v.key, versionId: v.versionId || null, isLatest: v.isLatest, size: v.size, fingerprint },
   };
 }
 

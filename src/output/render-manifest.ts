@@ -5,7 +5,7 @@ import { formatScope, type Scope } from '../core/session/scope.js';
 import type { ManifestEntry } from '../manifest/entry.js';
 import { formatS3Url } from '../s3/url.js';
 import type { Rendered } from './batch.js';
-import { humanBytes, type Output } from './output.js';
+import { humanBytes, objectIds, type Output } from './output.js';
 
 // The manifest commands' results in their two forms (see render.ts), and what they warn about.
 
@@ -21,7 +21,7 @@ export function renderManifestEntry(out: Output, e: ManifestEntry): Rendered {
   return {
     line: `${formatS3Url(e)}${namesVersion(e.versionId) ? `  version ${e.versionId}` : ''}  key ${out.c.cyan(e.fingerprint)}  ` +
       `${humanBytes(e.size)}  ${e.createdAt}  ${e.endpoint}`,
-    json: e,
+    json: { ok: true, url: formatS3Url(e), ...e },
   };
 }
 
@@ -48,7 +48,7 @@ export function renderPulled(out: Output, scope: Scope, c: PullCounts): Rendered
       `${c.read} new or changed read (${c.recorded} recorded, ${c.untagged} without an sse3 tag), ${c.removed.length} record(s) of ` +
       'versions gone removed',
     json: { ok: !c.denied, scope: formatScope(scope), listed: c.listed, unchanged: c.unchanged, read: c.read, recorded: c.recorded,
-      untagged: c.untagged, denied: c.denied, removed: c.removed.map((r) => ({ url: r.url, versionId: r.versionId || null })) },
+      untagged: c.untagged, denied: c.denied, removed: c.removed.map((r) => ({ ...objectIds(r.url), versionId: r.versionId || null })) },
     kind: 'done',
   };
 }

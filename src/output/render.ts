@@ -15,7 +15,7 @@ import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
 import { namesVersion, s3VersionId } from '../s3/version.js';
 import type { ListedObject } from '../s3/list.js';
 import type { Rendered } from './batch.js';
-import { humanBytes, type LineKind, type Output } from './output.js';
+import { humanBytes, type LineKind, objectIds, type Output } from './output.js';
 
 /**
  * Every result in its two forms, built by pure functions: the human line(s) and the JSON object. Single
@@ -37,7 +37,7 @@ export function renderPut(out: Output, r: UploadResult): Rendered<ReturnType<typ
 }
 
 export const getJson = (r: GetOutcome) => ({
-  ok: true, url: r.url, path: r.path, size: r.size, sha256: r.sha256, verified: r.checkedAgainst !== 'none',
+  ok: true, ...objectIds(r.url), path: r.path, size: r.size, sha256: r.sha256, verified: r.checkedAgainst !== 'none',
   checksumSource: r.checkedAgainst, versionId: r.versionId || null, etag: r.etag, encrypted: r.encrypted, fingerprint: r.fingerprint,
   keySource: r.keySource, ...(r.recordUpdated ? { recordUpdated: r.recordUpdated } : {}),
 });
@@ -54,7 +54,7 @@ export function renderGet(out: Output, r: GetOutcome): Rendered<ReturnType<typeo
 
 /** cp -r s3 → local: its summary counts the plain objects among those downloaded (each was said as it came). */
 export const downloadsSummary = (b: { ok: number; failed: number }, headline: string, plain: number) => ({
-  json: { ok: b.ok, failed: b.failed, plain },
+  json: { succeeded: b.ok, failed: b.failed, plain },
   line: headline + (plain ? `; ${plain} of them not encrypted (plain objects, downloaded as they are)` : ''),
 });
 
@@ -74,7 +74,9 @@ export function renderCopy(out: Output, r: CopyResult, from: string, sourceVersi
 /** A batch line for a transfer: from → to and size; the JSON is the single command's. */
 export function renderTransferItem(out: Output, from: string, r: Rendered<{ url: string; path?: string | null; size: number }>)
   : Rendered {
-  return { line: `${out.c.green('✓')} ${from} → ${r.json.path ?? r.json.url}  ${humanBytes(r.json.size)}`, json: r.json };
+  // An upload's line names the file it read, as its failure would (path), beside the object it wrote.
+  const json = r.json.path === undefined && !from.startsWith('s3://') ? { ...r.json, path: from } : r.json;
+  return { line: `${out.c.green('✓')} ${from} → ${r.json.path ?? r.json.url}  ${humanBytes(r.json.size)}`, json };
 }
 
 /** The command that shows which objects in these buckets need a key. */
@@ -122,13 +124,13 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
   if (r.status === 'plain') {
     const line = `${out.c.yellow('-')} ${r.url}: not encrypted (a plain object), nothing to rotate`;
     return { line: retire ? [line, `  ${encryptPlainHint(folderScopeOf(parseS3Url(r.url)), true)}`] : line, kind: 'note',
-      json: { ok: true, ...r, oldFingerprint: null, versionId: null, ...(retire ? retireJson(retire) : {}) } };
+      json: { ok: true, ...objectIds(r.url), ...r, oldFingerprint: null, versionId: null, ...(retire ? retireJson(retire) : {}) } };
   }
   if (r.status === 'deleted') {
     const lines = [`${out.c.yellow('-')} ${r.url}: deleted (its current version is a delete marker), nothing to rotate`];
     if (r.olderVersionsWithOldKey > 0) lines.push(`  ${olderStillNeed(r)}`);
     for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
-    return { line: lines, kind: 'note', json: { ok: true, ...r, versionId: null, ...(retire ? retireJson(retire) : {}) } };
+    return { line: lines, kind: 'note', json: { ok: true, ...objectIds(r.url), ...r, versionId: null, ...(retire ? retireJson(retire) : {}) } };
   }
   const lines = [r.status === 'already'
     ? `${out.c.green('✓')} ${r.url} already rotated, skipped: it opens with key ${out.c.cyan(r.newFingerprint)}`
@@ -136,7 +138,7 @@ export function renderRotated(out: Output, r: RotateResult, retire?: RetireCheck
       (r.versionId ? `  new version ${r.versionId}` : '')];
   if (r.olderVersionsWithOldKey > 0) lines.push(`  ${olderStillNeed(r)}`);
   for (const c of retire ?? []) lines.push(`  ${retireAdvice(c)}`);
-  return { line: lines, kind: 'done', json: { ok: true, ...r, versionId: r.versionId || null, ...(retire ? retireJson(retire) : {}) } };
+  return { line: lines, kind: 'done', json: { ok: true, ...objectIds(r.url), ...r, versionId: r.versionId || null, ...(retire ? retireJson(retire) : {}) } };
 }
 
 /** What became of a rotation an interrupted sse3 left journalled: a note, or a failure when it stays unresolved. */
@@ -194,7 +196,7 @@ export function rotateSummary(b: { ok: number; failed: number }, headline: strin
     ? `, ${r.plain} not encrypted (plain objects, left as they are): ${encryptPlainHint(r.scope ?? 's3://BUCKET[/PREFIX]')}` : '') +
     (r.deleted ? `, ${r.deleted} deleted (delete markers, skipped)` : '');
   return {
-    json: { ok, failed: b.failed, plain: r.plain, deleted: r.deleted, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
+    json: { succeeded: ok, failed: b.failed, plain: r.plain, deleted: r.deleted, ...(r.older ? { olderVersionsWithOldKey: r.older.versions } : {}) },
     line: [line, ...(r.older?.versions ? [`${r.older.versions} older version(s) of ${r.older.objects} object(s) ` +
       `still need key ${r.older.fingerprint} (rotation re-encrypts current versions only); ` +
       deleteOlderHint(r.scope ?? 's3://BUCKET', r.older.fingerprint, true)] : [])],
@@ -220,10 +222,17 @@ export function renderHead(out: Output, r: HeadReport): Rendered {
       `  manifest       ${m ? `key ${c.cyan(m.fingerprint)}, ${humanBytes(m.size)}, ` +
         `sha256 ${m.sha256 ? `${m.sha256.slice(0, 16)}…` : c.yellow('not recorded')}, written ${m.createdAt}` : c.dim('no record')}`,
     ],
-    // A record without a SHA-256 (an object sse3 found rather than wrote, whose content nobody read yet): null, not "".
-    json: { ...r, manifest: m && { ...m, sha256: m.sha256 || null } },
+    json: headJson(r),
   };
 }
+
+/** head's JSON line: the object named as everywhere (url, bucket, key, versionId), `key` the object's key, not the SSE-C key's. */
+export const headJson = (r: HeadReport) => {
+  const { key: sseKey, manifest, ...rest } = r;
+  return { ...rest, ...objectIds(r.url), versionId: r.versionId || null, fingerprint: sseKey?.fingerprint ?? null,
+    keySource: sseKey?.source ?? null, keyFoundBy: sseKey?.foundBy ?? null, keyMatches: sseKey?.matches ?? null,
+    sha256: manifest?.sha256 || null, manifest };
+};
 
 export function verifyLine(out: Output, r: VerifyResult): string {
   const e = r.entry;
@@ -233,14 +242,14 @@ export function verifyLine(out: Output, r: VerifyResult): string {
     (r.detail ? `: ${r.detail}` : '');
 }
 
-export const verifyJson = (r: VerifyResult) => ({ url: formatS3Url(r.entry), versionId: r.entry.versionId || null,
-  fingerprint: r.entry.fingerprint, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
+export const verifyJson = (r: VerifyResult) => ({ ok: VERIFY_STATUSES[r.status].exitCode === 0, ...objectIds(formatS3Url(r.entry)),
+  versionId: r.entry.versionId || null, fingerprint: r.entry.fingerprint, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
 
 /** verify's closing summary: the counts by status, the line, and the failure when any entry is not OK. */
 export function verifySummary(counts: Record<VerifyStatus, number>, checked: number, deep: boolean) {
   const bad = checked - counts.ok - counts['stale-fixed'] - counts.overwritten;
   return {
-    json: { counts },
+    json: { deep, checked, counts },
     line: `${checked} object version(s) checked${deep ? ' (deep)' : ''}: ${counts.ok} OK, ` +
       `${counts['stale-fixed'] ? `${counts['stale-fixed']} stale record(s) fixed, ` : ''}` +
       `${counts.overwritten ? `${counts.overwritten} overwritten outside sse3 (record updated), ` : ''}${bad} not OK`,
@@ -252,7 +261,8 @@ export function verifySummary(counts: Record<VerifyStatus, number>, checked: num
 const SYNC_REASONS = { new: 'new', size: 'size differs', content: 'content differs', unrecorded: 'no sse3 record' } as const;
 
 export const syncJson = (o: SyncOutcome) => ({
-  ok: true, action: o.action, ...(o.side ? { side: o.side } : {}), ...(o.source ? { source: o.source } : o.path ? { path: o.path } : {}), url: o.url,
+  ok: true, action: o.action, ...(o.side ? { side: o.side } : {}), ...(o.source ? { source: o.source } : o.path ? { path: o.path } : {}),
+  ...objectIds(o.url),
   reason: o.reason ?? null,
   size: o.size, dryRun: o.dryRun,
   ...(o.upload ? { sha256: o.upload.sha256, fingerprint: o.upload.fingerprint, versionId: o.upload.versionId || null } : {}),
@@ -279,11 +289,12 @@ export function renderSync(out: Output, o: SyncOutcome): Rendered | undefined {
 export type SyncDone = Record<SyncOutcome['action'], number> & { bytes: number };
 
 /** A sync's closing summary, as the batch report takes it. */
-export function syncSummary(r: { copy: boolean; down?: boolean; dryRun: boolean; done: SyncDone; tally: SyncTally; failed: number })
+export function syncSummary(r: { copy: boolean; down?: boolean; dryRun: boolean; done: SyncDone; tally: SyncTally; succeeded: number;
+  failed: number })
   : { json: Record<string, unknown>; line: string } {
   const { done, tally } = r;
   // plain: of the downloads (s3 → local), those of objects that were not encrypted.
-  const json = { uploaded: done.upload, downloaded: done.download, ...(r.copy ? { copied: done.copy } : {}),
+  const json = { succeeded: r.succeeded, uploaded: done.upload, downloaded: done.download, ...(r.copy ? { copied: done.copy } : {}),
     deleted: done.delete, unchanged: tally.unchanged + done.unchanged, failed: r.failed, bytes: done.bytes,
     skipped: tally.skipped + tally.notDeleted, ...(r.down ? { plain: tally.plain } : {}), dryRun: r.dryRun };
   const moved = r.copy ? `${done.copy} copied` : `${json.uploaded} uploaded, ${json.downloaded} downloaded`;
@@ -335,10 +346,11 @@ export function renderAdopted(out: Output, r: AdoptResult, candidates: number): 
 }
 
 /** adopt's closing summary: what it found, and, when some versions opened with no candidate, what to do about it. */
-export function adoptSummary(counts: Record<AdoptStatus, number>, r: { scope: Scope; failed: number; hashed: boolean; candidates: number }) {
+export function adoptSummary(counts: Record<AdoptStatus, number>,
+  r: { scope: Scope; succeeded: number; failed: number; hashed: boolean; candidates: number }) {
   const unverified = r.hashed ? 0 : counts.adopted;
   return {
-    json: { adopted: counts.adopted, known: counts.known, plain: counts.plain, noKey: counts['no-key'], failed: r.failed,
+    json: { succeeded: r.succeeded, adopted: counts.adopted, known: counts.known, plain: counts.plain, noKey: counts['no-key'], failed: r.failed,
       encrypted: counts.encrypted, unverified },
     line: [`${formatScope(r.scope)}: ${counts.adopted} adopted, ${counts.known} already known, ${counts.plain} plain` +
       (counts.encrypted ? `, ${counts.encrypted} encrypted` : '') + `, ${counts['no-key']} without a key here, ${r.failed} failed`,
@@ -371,9 +383,9 @@ export function renderListedRow(out: Output, r: ListedRow, name: string, version
   const version = versions ? `  ${s3VersionId(r.versionId)}${r.isLatest ? ' (latest)' : ''}` : '';
   return {
     line: `${lsDate(r.lastModified)} ${String(r.size).padStart(10)}  ${enc}  ${(r.fingerprint ?? '-').padEnd(20)}  ${key}  ${name}${version}`,
-    json: { type: 'object', bucket: r.bucket, key: r.key, size: r.size, lastModified: r.lastModified,
+    json: { type: 'object', ...objectIds(formatS3Url(r)), size: r.size, lastModified: r.lastModified,
       ...(versions ? { versionId: r.versionId || null, isLatest: r.isLatest } : {}), encryption: r.encryption,
-      fingerprint: r.fingerprint, keyAvailable: r.keyAvailable, source: r.source },
+      fingerprint: r.fingerprint, keyAvailable: r.keyAvailable, fingerprintSource: r.source },
   };
 }
 
@@ -386,7 +398,7 @@ export function renderDeleteMarker(out: Output, bucket: string, m: ListedObject,
   return {
     line: `${lsDate(m.lastModified?.toISOString() ?? null)} ${''.padStart(10)}  ${out.c.yellow(what)}  ${name}  ${s3VersionId(m.versionId)}` +
       `${m.isLatest ? ' (latest)' : ''}`,
-    json: { type: 'deleteMarker', bucket, key: m.key, lastModified: m.lastModified?.toISOString() ?? null, versionId: m.versionId || null,
+    json: { type: 'deleteMarker', ...objectIds(formatS3Url({ bucket, key: m.key })), lastModified: m.lastModified?.toISOString() ?? null, versionId: m.versionId || null,
       isLatest: m.isLatest },
   };
 }
@@ -399,7 +411,7 @@ export function renderRemoved(out: Output, r: RemoveResult): Rendered {
   return {
     line: `${out.c.green('✓')} deleted ${r.url}${version}${r.deleteMarker ? ' (delete marker)' : ''}` +
       (r.markerCreated ? `: versioning is on, so a delete marker hides it; its versions remain (sse3 rm --all-versions removes them)` : ''),
-    json: { ok: true, url: r.url, key: r.key, versionId: r.versionId || null, deleteMarker: r.deleteMarker,
+    json: { ok: true, ...objectIds(r.url), versionId: r.versionId || null, deleteMarker: r.deleteMarker,
       markerCreated: r.markerCreated, forgotten: r.forgotten },
   };
 }
@@ -407,7 +419,7 @@ export function renderRemoved(out: Output, r: RemoveResult): Rendered {
 /** rm --dry-run: one object version that would be deleted. */
 export const renderWouldDelete = (t: RemoveTarget): Rendered => ({
   line: `(dry run) would delete ${formatS3Url(t)}${namesVersion(t.versionId) ? `  version ${t.versionId}` : ''}`,
-  json: { ok: true, dryRun: true, url: formatS3Url(t), key: t.key, versionId: t.versionId || null },
+  json: { ok: true, dryRun: true, ...objectIds(formatS3Url(t)), versionId: t.versionId || null },
 });
 
 /** rm --noncurrent --fingerprint: versions kept because their key could not be told (JSON `kept`). */
@@ -415,11 +427,11 @@ export interface KeptVersions { unknownKey: number; unreadable: number }
 
 /** rm --dry-run's closing summary: its JSON and its line. */
 export const wouldDeleteSummary = (n: number, kept?: KeptVersions) =>
-  ({ json: { wouldDelete: n, ...(kept ? { kept } : {}) }, line: `dry run: ${n} object version(s) would be deleted; nothing was` });
+  ({ json: { ok: true, dryRun: true, wouldDelete: n, ...(kept ? { kept } : {}) }, line: `dry run: ${n} object version(s) would be deleted; nothing was` });
 
 /** rm's closing summary, with what to say about retiring the keys no recorded object needs any more. */
 export const removedSummary = (sum: { ok: number; failed: number }, retire: RetireCheck[], kept?: KeptVersions) => ({
-  json: { ok: sum.ok, failed: sum.failed, ...(kept ? { kept } : {}), ...retireJson(retire) },
+  json: { succeeded: sum.ok, failed: sum.failed, ...(kept ? { kept } : {}), ...retireJson(retire) },
   line: [`${sum.ok} deleted, ${sum.failed} failed`, ...retire.map(retireAdvice)],
 });
 

@@ -71,7 +71,9 @@ test('adopt: the guide\'s two key styles, existing tags kept, a plain object and
     assert.equal(r.code, 3, `an object no candidate opens makes the exit 3: ${r.stderr}`);
     const lines = ndjson(r.out);
     const by = Object.fromEntries(lines.filter((l) => l.url).map((l) => [l.key, l]));
-    assert.deepEqual(lines.at(-1), { summary: { adopted: 2, known: 0, plain: 1, noKey: 1, failed: 0, encrypted: 0, unverified: 2 } });
+    assert.deepEqual(lines.at(-2), { summary: { succeeded: 3, adopted: 2, known: 0, plain: 1, noKey: 1, failed: 0, encrypted: 0, unverified: 2,
+      ok: false } });
+    assert.equal(lines.at(-1).error.exitCode, 3, 'the error line last');
     assert.deepEqual([by['docs/a.txt'].status, by['docs/a.txt'].fingerprint, by['docs/a.txt'].via, by['docs/a.txt'].tagged],
       ['adopted', guide.fingerprint, 'key', true]);
     assert.equal(by['docs/a.txt'].keyRef, `file:${join(home.keyDir, 'guide.key')}`);
@@ -96,7 +98,7 @@ test('adopt: the guide\'s two key styles, existing tags kept, a plain object and
     assert.equal(g.fingerprint, rawKey.fingerprint);
     assert.equal(sha(readFileSync(join(home.dir, 'work', 'big.bin'))), sha(big));
     const h = (await ok(['head', `s3://${bucket}/docs/a.txt`, '--json'], { home })).json();
-    assert.deepEqual([h.key.matches, h.key.foundBy], [true, 'manifest']);
+    assert.deepEqual([h.keyMatches, h.keyFoundBy], [true, 'manifest']);
     await ok(['verify', `s3://${bucket}`], { home });
     const next = await makeKeyFile(home, 'next.key');
     const rot = (await ok(['rotate', `s3://${bucket}/docs/a.txt`, '--to', next.ref, '--json'], { home })).json();
@@ -124,7 +126,7 @@ test('adopt --hash records the plaintext SHA-256 (get then verifies it); a later
     await ok(['keys', 'import', `file:${join(home.keyDir, 'k')}`, '--from', rawPath], { home });
     const first = await ok(['adopt', `s3://${bucket}`], { home });
     assert.match(first.stderr, /integrity of the 1 adopted object version\(s\) is unverified until sse3 adopt --hash or sse3 verify --deep/);
-    assert.equal((await rows(home))[0].sha256, '');
+    assert.equal((await rows(home))[0].sha256, null, 'an unknown SHA-256 is null');
 
     await awsPut(home, bucket, 'b', b, `fileb://${rawPath}`);
     const r = ndjson((await ok(['adopt', `s3://${bucket}`, '--hash', '--json'], { home })).out);
@@ -142,8 +144,8 @@ test('adopt --hash records the plaintext SHA-256 (get then verifies it); a later
     const c = randomBytes(7000);
     await awsPut(home, bucket, 'new/c', c, `fileb://${rawPath}`);
     await ok(['adopt', `s3://${bucket}`], { home });
-    const deep = (await ok(['verify', `s3://${bucket}/new`, '--deep', '--json'], { home })).json();
-    assert.deepEqual(deep.objects.map((o: { status: string; detail?: string }) => [o.status, o.detail]), [['ok', 'SHA-256 recorded']]);
+    const deep = (await ok(['verify', `s3://${bucket}/new`, '--deep', '--json'], { home })).items();
+    assert.deepEqual(deep.map((o: { status: string; detail?: string }) => [o.status, o.detail]), [['ok', 'SHA-256 recorded']]);
     assert.equal((await rows(home)).find((x) => x.key === 'new/c').sha256, sha(c));
     assert.equal((await tagsOf(bucket, 'new/c'))['sse3-sha256'], sha(c));
     assert.equal((await ok(['get', `s3://${bucket}/new/c`, 'c', '--json'], { home })).json().verified, true);

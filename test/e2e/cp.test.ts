@@ -50,7 +50,7 @@ test('s3 → s3 across buckets re-keys small and multipart objects; the source s
     assert.equal(got.json().checksumSource, 'manifest');
     assert.equal(sha(readFileSync(join(work, `${name}.copy`))), sha(data));
     const src = (await ok(['head', `s3://${from}/in/${name}`, '--key', srcKey.ref, '--json'], { home })).json();
-    assert.equal(src.key.matches, true, 'the source still opens with its key');
+    assert.equal(src.keyMatches, true, 'the source still opens with its key');
     assert.equal(src.etag, etags[name], 'the source was not rewritten');
     assert.equal(src.manifest.fingerprint, srcKey.fingerprint);
   }
@@ -59,7 +59,7 @@ test('s3 → s3 across buckets re-keys small and multipart objects; the source s
   const same = (await ok(['cp', `s3://${from}/in/small`, `s3://${to}/same`, '--json'], { home })).json();
   assert.deepEqual([same.fingerprint, same.sha256], [srcKey.fingerprint, sha(files.small)]);
   const h = (await ok(['head', `s3://${to}/same`, '--key', srcKey.ref, '--json'], { home })).json();
-  assert.equal(h.key.matches, true);
+  assert.equal(h.keyMatches, true);
   rmSync(home.dir, { recursive: true });
 });
 
@@ -75,7 +75,7 @@ test('cp from an unencrypted object writes an SSE-C encrypted copy with the same
   assert.equal(c.sha256, sha(data));
   const h = (await ok(['head', `s3://${bucket}/enc.bin`, '--json'], { home })).json();
   assert.equal(h.sse.algorithm, 'AES256');
-  assert.equal(h.key.matches, true);
+  assert.equal(h.keyMatches, true);
   // The stored object really is encrypted: a plain read is refused.
   await assert.rejects((await adminClient()).send(new s3.GetObjectCommand({ Bucket: bucket, Key: 'enc.bin' })));
   await ok(['get', `s3://${bucket}/enc.bin`, 'back'], { home });
@@ -151,10 +151,10 @@ test('cp --recursive s3 → local: an object whose key is unavailable fails alon
   // With --json stdout is NDJSON: one object per line, the failure and the summary included.
   const j = await run(['cp', '--recursive', `s3://${bucket}/set/`, 'out-json', '--json'], { home });
   assert.equal(j.code, 3);
-  const lines = j.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 1, plain: 0 } });
-  const failed = lines.filter((l) => l.ok === false);
-  assert.deepEqual(failed.map((l) => [l.source, l.error.code]), [[`s3://${bucket}/set/sub/two.txt`, 'NO_KEY']]);
+  assert.deepEqual(j.summary(), { succeeded: 2, failed: 1, plain: 0, ok: false });
+  assert.equal(j.error().code, 'BATCH', 'the error line last');
+  const failed = j.items().filter((l) => l.ok === false);
+  assert.deepEqual(failed.map((l) => [l.url, l.key, l.error.code]), [[`s3://${bucket}/set/sub/two.txt`, 'set/sub/two.txt', 'NO_KEY']]);
 });
 
 test('cp --recursive s3 → local never writes outside the destination folder', async () => {
@@ -212,8 +212,8 @@ test('cp --recursive follows symbolic links to files and folders (loop-safe) and
 
   const up = await run(['cp', '-r', src, `s3://${bucket}/up/`, '--key', key.ref, '--json'], { home });
   assert.equal(up.code, 1, up.stderr);
-  const lines = up.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 2 } });
+  const lines = up.items();
+  assert.deepEqual(up.summary(), { succeeded: 3, failed: 2, ok: false });
   assert.deepEqual(lines.filter((l) => l.ok).map((l) => l.key).sort(), ['up/folder-link/inner', 'up/linked', 'up/plain']);
   const failed = lines.filter((l) => l.ok === false);
   assert.deepEqual(failed.map((l) => l.error.code), ['LOCAL_IO', 'LOCAL_IO']);

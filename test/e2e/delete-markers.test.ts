@@ -59,7 +59,7 @@ test('delete markers: ls --versions marks them; get and head of a marker or a mi
     const marker = ndjson((await ok(['rm', `s3://${bucket}/doc`, '--json'], { home })).out)[0].markerCreated;
     assert.deepEqual((await awsListing(bucket)).markers, [{ key: 'doc', versionId: marker, latest: true }]);
 
-    const ls = ndjson((await ok(['ls', `s3://${bucket}`, '--versions', '--json'], { home })).out);
+    const ls = (await ok(['ls', `s3://${bucket}`, '--versions', '--json'], { home })).items();
     assert.deepEqual(ls.map((l) => [l.type, l.versionId, l.isLatest]).sort(), [['deleteMarker', marker, true], ['object', v1, false]]);
     const human = (await ok(['ls', `s3://${bucket}`, '--versions'], { home })).out;
     assert.match(human, new RegExp(`delete marker +doc  ${marker} \\(latest\\)`));

@@ -20,7 +20,29 @@ export interface RunResult {
   stderr: string;
   /** stdout as text */
   out: string;
+  /** stdout as one JSON value (a one-result command's line, or an error line alone). */
   json: () => any;
+  /** stdout's JSON lines (--json), each parsed. */
+  lines: () => any[];
+  /** Of a many-result command's lines, the items: neither the summary nor the error line. */
+  items: () => any[];
+  /** The `summary` of the {"summary": …} line. */
+  summary: () => any;
+  /** The `error` of the last line, {"ok": false, "error": …}. */
+  error: () => any;
+}
+
+/** stdout's JSON lines, as RunResult gives them. */
+export function jsonOutput(stdout: string): Pick<RunResult, 'json' | 'lines' | 'items' | 'summary' | 'error'> {
+  const lines = () => stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  const isError = (j: any) => j.ok === false && j.error && Object.keys(j).length === 2;
+  return {
+    json: () => JSON.parse(stdout),
+    lines,
+    items: () => lines().filter((j) => !('summary' in j) && !isError(j)),
+    summary: () => lines().find((j) => 'summary' in j)?.summary,
+    error: () => lines().at(-1)?.error,
+  };
 }
 
 /** The result of one sse3 run, once its stdout and stderr are scanned for every key the tests made (throws if one is there). */
@@ -28,7 +50,7 @@ export function scannedResult(args: string[], code: number | null, signal: NodeJ
   stderr: string): RunResult {
   assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
   assertNoSecrets(stderr, `stderr of sse3 ${args.join(' ')}`);
-  return { code, signal, stdout, stderr, out: stdout.toString(), json: () => JSON.parse(stdout.toString()) };
+  return { code, signal, stdout, stderr, out: stdout.toString(), ...jsonOutput(stdout.toString()) };
 }
 
 /** Every key material string a test has produced; no sse3 output may ever contain one. */
@@ -123,11 +145,11 @@ function isStopped(pid: number | undefined): boolean {
 
 /**
  * sse3 run until it stops itself at a fault point (SSE3_FAULT=POINT:stop), so the test can change the world around
- * it; fails if sse3 ends without getting there. `resume` lets it go on and gives its result. It is killed when the
- * test ends, should the test fail before resuming it.
+ * it; fails if sse3 ends without getting there. `resume` lets it go on and gives its result; `signal` sends one first.
+ * It is killed when the test ends, should the test fail before resuming it.
  */
 export async function stoppedAt(t: TestContext, point: string, home: Home, args: string[])
-  : Promise<{ resume(): Promise<RunResult> }> {
+  : Promise<{ resume(): Promise<RunResult>; signal(name: NodeJS.Signals): void }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
     env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => { child.kill('SIGKILL'); });
@@ -142,7 +164,7 @@ export async function stoppedAt(t: TestContext, point: string, home: Home, args:
       const stdout = Buffer.concat(out);
       assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
       assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
-      ended = { code, signal, stdout, stderr: err, out: stdout.toString(), json: () => JSON.parse(stdout.toString()) };
+      ended = { code, signal, stdout, stderr: err, out: stdout.toString(), ...jsonOutput(stdout.toString()) };
       resolve(ended);
     });
   });
@@ -154,6 +176,10 @@ export async function stoppedAt(t: TestContext, point: string, home: Home, args:
     resume() {
       child.kill('SIGCONT');
       return done;
+    },
+    /** A signal sent while it is stopped: pending until resume() lets it go on, as a signal to a frozen process is. */
+    signal(name) {
+      child.kill(name);
     },
   };
 }

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, makeKeyFile, newBucket, newHome, ok, randomName, rememberSecret, run } from './harness.js';
+import { BIN, makeKeyFile, newBucket, newHome, ok, randomName, rememberSecret, run, jsonOutput } from './harness.js';
 
 const haveKeyring = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS);
 
@@ -112,7 +112,7 @@ kill "$mon"
       encoding: 'utf8', timeout: 170_000,
     });
     assert.equal(r.status, 0, r.stderr);
-    const verify = JSON.parse(readFileSync(join(home.dir, 'work', 'verify.json'), 'utf8'));
+    const verify = jsonOutput(readFileSync(join(home.dir, 'work', 'verify.json'), 'utf8')).summary();
     assert.equal(verify.counts.ok, count, 'every object was verified with the keychain key');
     const log = readFileSync(join(home.dir, 'work', 'mon.log'), 'utf8');
     assert.match(log, /member=GetId/, 'the monitor saw the calls');

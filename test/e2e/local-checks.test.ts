@@ -32,8 +32,8 @@ test('a key over 1024 bytes of UTF-8 is refused before any request (exit 2); 102
   const prefix = 'p'.repeat(830);
   const batch = await run(['cp', '-r', dir, `s3://${bucket}/${prefix}/`, '--key', key.ref, '--json'], { home });
   assert.equal(batch.code, 2, `the batch exits with its failure's status: ${batch.stderr}`);
-  const lines = batch.out.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.filter((l) => l.ok === false).map((l) => [l.error.code, l.source]), [['BAD_URL', join(dir, 'sub', 'x'.repeat(200))]]);
+  const lines = batch.items();
+  assert.deepEqual(lines.filter((l) => l.ok === false).map((l) => [l.error.code, l.path]), [['BAD_URL', join(dir, 'sub', 'x'.repeat(200))]]);
   assert.deepEqual(lines.filter((l) => l.ok === true).map((l) => l.key), [`${prefix}/short`]);
 
   const exact = 'k'.repeat(1024);

@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, AWS_CLI, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, requestCounts, run, runAws } from './harness.js';
+import { adminClient, AWS_CLI, jsonOutput, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, requestCounts, run, runAws }
+  from './harness.js';
 
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+// The listed lines, without the closing summary.
+const ndjson = (out: string) => jsonOutput(out).items();
 
 test('ls: encryption, fingerprint and key availability per object; folders as PRE; unknown objects cost a tag read (and a keyless HEAD)',
   { skip: !AWS_CLI && 'aws-cli not installed', timeout: 120_000 }, async () => {
@@ -32,8 +34,9 @@ test('ls: encryption, fingerprint and key availability per object; folders as PR
     const counts = join(home.dir, 'requests.log');
     const r = await ok(['ls', `s3://${bucket}`, '--json'], { home, env: { SSE3_REQUEST_LOG: counts } });
     const lines = ndjson(r.out);
-    assert.deepEqual(lines[0], { type: 'prefix', bucket, prefix: 'sub/' });
-    const view = lines.slice(1).map((l) => [l.key, l.size, l.encryption, l.fingerprint, l.keyAvailable, l.source]);
+    assert.deepEqual(lines[0], { ok: true, type: 'prefix', bucket, prefix: 'sub/' });
+    assert.deepEqual(jsonOutput(r.out).summary(), { ok: true, listed: lines.length });
+    const view = lines.slice(1).map((l) => [l.key, l.size, l.encryption, l.fingerprint, l.keyAvailable, l.fingerprintSource]);
     assert.deepEqual(view, [
       ['a-here', 100, 'sse-c', here.fingerprint, true, 'manifest'],
       ['b-away', 200, 'sse-c', away.fingerprint, false, 'manifest'],

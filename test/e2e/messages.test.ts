@@ -49,13 +49,13 @@ test('--part-size outside 5 MiB … 5 GiB, or more than 10,000 parts for the siz
 
 test('manifest list --json ends with its summary, also when there is nothing to list', async () => {
   const home = newHome();
-  assert.equal((await ok(['manifest', 'list', '--json'], { home })).out, '{"summary":{"entries":0}}\n');
+  assert.equal((await ok(['manifest', 'list', '--json'], { home })).out, '{"summary":{"ok":true,"entries":0}}\n');
   const bucket = await newBucket();
   const key = await makeKeyFile(home, 'k.key');
   await putData(home, `s3://${bucket}/a`, randomBytes(10), key.ref);
   await putData(home, `s3://${bucket}/b`, randomBytes(10), key.ref);
   const lines = (await ok(['manifest', 'list', '--json'], { home })).out.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.key ?? l.summary), ['a', 'b', { entries: 2 }]);
+  assert.deepEqual(lines.map((l) => l.key ?? l.summary), ['a', 'b', { ok: true, entries: 2 }]);
 });
 
 /** A tmpfs mounted in a temporary folder for the duration of fn. */

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
+import { AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, run, runAws, jsonOutput } from './harness.js';
 
 /** Every file under dir, as relative path → content. */
 function files(dir: string): Record<string, string> {
@@ -37,8 +37,7 @@ async function clashingBucket(home: Home): Promise<{ bucket: string; ref: string
   return { bucket, ref: key.ref };
 }
 
-const failedUrls = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
-  .filter((l) => l.ok === false).map((l) => l.source).sort();
+const failedUrls = (out: string) => jsonOutput(out).items().filter((l) => l.ok === false).map((l) => l.url).sort();
 
 for (const command of ['cp', 'sync'] as const) {
   test(`${command} down: keys that share a local path each keep their own; those with no local name fail, named`, async () => {
@@ -103,7 +102,7 @@ test('human output escapes every non-printable character of a key or path (ls -b
   assert.equal(lsLines.length, UNPRINTABLE.length, `one line per object:\n${ls.out}`);
   for (const name of ESCAPED) assert.ok(lsLines.some((l) => l.endsWith(`  ${name}`)), `${name} in:\n${ls.out}`);
   assert.doesNotMatch(ls.out, RAW);
-  const lsJson = (await ok(['ls', `s3://${bucket}`, '--json'], { home })).out.trim().split('\n').map((l) => JSON.parse(l));
+  const lsJson = (await ok(['ls', `s3://${bucket}`, '--json'], { home })).items();
   assert.deepEqual(lsJson.map((o) => o.key).sort(), [...UNPRINTABLE].sort(), 'JSON keeps the exact keys');
 
   // A download's line names the object and the file it wrote, escaped; the file has the key's exact name.
@@ -169,8 +168,8 @@ test('an object whose key ends in "/" with content counts in every scan; get, he
   const down = await run(['cp', '-r', `s3://${bucket}`, dest, '--json'], { home });
   assert.equal(down.code, 1, down.stderr);
   assert.deepEqual(files(dest), { 'dir/a': 'inside' });
-  const failed = ndjson(down.out).filter((l) => l.ok === false);
-  assert.deepEqual(failed.map((l) => l.source), [`s3://${bucket}/dir/`]);
+  const failed = down.items().filter((l) => l.ok === false);
+  assert.deepEqual(failed.map((l) => l.url), [`s3://${bucket}/dir/`]);
   assert.match(failed[0].error.message, /cannot be a file under .*: its key ends in "\/"; not written/);
 
   // sync up with --delete: a key with no local name has no local file to be compared with, so it is never deleted.

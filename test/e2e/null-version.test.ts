@@ -63,10 +63,10 @@ test('put → versioning on → rotate: the null version keeps its key, and keys
     assert.equal(JSON.stringify(head).includes(kb.fingerprint), false, `head of the null version names only ka: ${JSON.stringify(head)}`);
 
     for (const pass of [1, 2]) {
-      const v = (await ok(['verify', s3(bucket), '--deep', '--json'], { home })).json();
-      assert.deepEqual(v.objects.map((o: any) => [o.versionId === 'null', o.fingerprint, o.status]).sort(),
+      const v = await ok(['verify', s3(bucket), '--deep', '--json'], { home });
+      assert.deepEqual(v.items().map((o: any) => [o.versionId === 'null', o.fingerprint, o.status]).sort(),
         [[false, kb.fingerprint, 'ok'], [true, ka.fingerprint, 'ok']], `verify pass ${pass}`);
-      assert.equal(v.counts['stale-fixed'], 0);
+      assert.equal(v.summary().counts['stale-fixed'], 0);
     }
 
     const ls = ndjson((await ok(['ls', s3(bucket), '--versions', '--json'], { home })).out).filter((l) => l.type === 'object');

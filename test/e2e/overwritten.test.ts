@@ -86,20 +86,20 @@ test('head, verify, sync down and rotate of overwritten objects find the key tha
     const head = await run(['head', `s3://${bucket}/head`, '--json'], { home, env: noKeychain });
     assert.equal(head.code, 0, head.stderr);
     const h = head.json();
-    assert.deepEqual([h.key.fingerprint, h.key.matches, h.key.foundBy, h.manifest.fingerprint, h.manifest.size], [k2.fingerprint, true,
+    assert.deepEqual([h.fingerprint, h.keyMatches, h.keyFoundBy, h.manifest.fingerprint, h.manifest.size], [k2.fingerprint, true,
       'search', k2.fingerprint, 700]);
     assert.equal(h.recordUpdated, updatedLine(`s3://${bucket}/head`, k1.fingerprint, k2.fingerprint, 'its content was not checked')
       .slice('warning: '.length));
-    assert.equal((await row('head')).sha256, '', 'no SHA-256 is recorded for content nobody read');
+    assert.equal((await row('head')).sha256, null, 'no SHA-256 is recorded for content nobody read');
 
     const verify = await run(['verify', `s3://${bucket}/v/`, '--json'], { home, env: noKeychain });
     assert.equal(verify.code, 0, verify.stderr);
-    const v = verify.json();
-    assert.deepEqual(v.objects.map((o: { status: string; fingerprint: string }) => [o.status, o.fingerprint]), [['overwritten', k2.fingerprint]]);
+    const v = verify.summary();
+    assert.deepEqual(verify.items().map((o: { status: string; fingerprint: string }) => [o.status, o.fingerprint]), [['overwritten', k2.fingerprint]]);
     assert.equal(v.counts.overwritten, 1);
     assert.equal((await row('v/verify')).fingerprint, k2.fingerprint);
     const verified = await ok(['verify', `s3://${bucket}/v/`, '--json'], { home });
-    assert.equal(verified.json().objects[0].status, 'ok', 'the record now holds');
+    assert.equal(verified.items()[0].status, 'ok', 'the record now holds');
 
     const down = join(home.dir, 'down');
     const sync = await run(['sync', `s3://${bucket}/s/`, down, '--json'], { home, env: noKeychain });

@@ -60,7 +60,7 @@ test('get, cp and sync download a plain object with a warning and count it; the 
 
     const cp = await run(['cp', '-r', `s3://${bucket}/`, 'all', '--json'], { home });
     assert.equal(cp.code, 0, cp.stderr);
-    assert.deepEqual(ndjson(cp.out).at(-1), { summary: { ok: 4, failed: 0, plain: 1 } });
+    assert.deepEqual(ndjson(cp.out).at(-1), { summary: { ok: true, succeeded: 4, failed: 0, plain: 1 } });
     assert.ok(cp.stderr.split('\n').includes(warning), cp.stderr);
     assert.equal(readFileSync(join(home.dir, 'work', 'all', 'plain', 'readme.txt'), 'utf8'), plainBody);
     assert.deepEqual(readFileSync(join(home.dir, 'work', 'all', 'plain', 'enc.bin')), data['plain/enc.bin']);
@@ -71,7 +71,7 @@ test('get, cp and sync download a plain object with a warning and count it; the 
     const sync = await run(['sync', `s3://${bucket}/plain/`, down, '--json'], { home });
     assert.equal(sync.code, 0, sync.stderr);
     const lines = ndjson(sync.out);
-    assert.deepEqual(lines.at(-1), { summary: { uploaded: 0, downloaded: 2, deleted: 0, unchanged: 0, failed: 0, bytes: 500 + plainBody.length,
+    assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 2, uploaded: 0, downloaded: 2, deleted: 0, unchanged: 0, failed: 0, bytes: 500 + plainBody.length,
       skipped: 0, plain: 1, dryRun: false } });
     const plainLine = lines.find((l) => l.url === url);
     assert.deepEqual([plainLine.encrypted, plainLine.verified, plainLine.fingerprint], [false, false, null]);
@@ -124,7 +124,7 @@ test('rotate -r leaves plain objects as they are, counted, with the --encrypt-pl
     const r = await run(['rotate', `s3://${bucket}`, '-r', '--to', k2.ref, '--json'], { home, env: noKeychain });
     assert.equal(r.code, 0, r.stderr);
     const lines = ndjson(r.out);
-    assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 1, deleted: 0 } });
+    assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 3, failed: 0, plain: 1, deleted: 0 } });
     assert.deepEqual(lines.slice(0, -1).map((l) => [l.url.replace(`s3://${bucket}/`, ''), l.status]).sort(),
       [['a.bin', 'already'], ['b.bin', 'already'], ['plain/enc.bin', 'already'], ['plain/readme.txt', 'plain']]);
 
@@ -145,7 +145,7 @@ test('keys usage counts plain objects apart from those whose key is unknown; hea
     assert.doesNotMatch(human.out, /key is unknown/);
 
     const head = await ok(['head', `s3://${bucket}/plain/readme.txt`, '--json'], { home });
-    assert.deepEqual([head.json().sse.algorithm, head.json().key, head.json().manifest], [null, null, null]);
-    const ls = ndjson((await ok(['ls', `s3://${bucket}/plain/`, '--json'], { home })).out);
+    assert.deepEqual([head.json().sse.algorithm, head.json().fingerprint, head.json().manifest], [null, null, null]);
+    const ls = (await ok(['ls', `s3://${bucket}/plain/`, '--json'], { home })).items();
     assert.deepEqual(ls.map((l) => [l.key, l.encryption]), [['plain/enc.bin', 'sse-c'], ['plain/readme.txt', 'none']]);
   });

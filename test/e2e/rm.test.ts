@@ -36,7 +36,7 @@ test('rm --recursive: refused without a terminal unless --yes; --dry-run deletes
     const r = await ok(['rm', `s3://${bucket}/old`, '--recursive', '--yes', '--json'], { home });
     const lines = ndjson(r.out);
     assert.deepEqual(lines.slice(0, -1).map((l) => [l.key, l.forgotten]).sort(), [['old/a', [k1.fingerprint]], ['old/b', [k1.fingerprint]]]);
-    assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, retirableFingerprints: [], retirement: [] } }, 'old-not/c still needs k1');
+    assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 2, failed: 0, retirableFingerprints: [], retirement: [] } }, 'old-not/c still needs k1');
     assert.deepEqual(await serverKeys(bucket), ['keep', 'old-not/c']);
     assert.deepEqual((await rows(home)).map((x) => x.key).sort(), ['keep', 'old-not/c']);
     await ok(['verify', `s3://${bucket}`], { home });

@@ -51,7 +51,7 @@ test('rotate one object: the old key stops opening it, manifest and tag name the
   await putData(home, `s3://${bucket}/b`, b, oldKey.ref);
 
   const r = (await ok(['rotate', `s3://${bucket}/a`, '--to', newKey.ref, '--json'], { home })).json();
-  assert.deepEqual(r, { ok: true, url: `s3://${bucket}/a`, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint,
+  assert.deepEqual(r, { ok: true, url: `s3://${bucket}/a`, bucket, key: 'a', oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint,
     status: 'rotated', versionId: null, method: 'streamed', olderVersionsWithOldKey: 0, retirableFingerprints: [], retirement: [] },
   'b still needs the old key, so it is not retirable');
 
@@ -69,7 +69,7 @@ test('rotate one object: the old key stops opening it, manifest and tag name the
   assert.deepEqual(await tagsOf(bucket, 'a'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(a) });
   const v = await run(['verify', `s3://${bucket}`, '--json'], { home });
   assert.equal(v.code, 0, v.stderr);
-  assert.equal(v.json().counts.ok, 2);
+  assert.equal(v.summary().counts.ok, 2);
 
   // The last object under the old key: now nothing recorded needs it.
   const last = await ok(['rotate', `s3://${bucket}/b`, '--to', newKey.ref], { home });
@@ -108,11 +108,11 @@ test('rotate --recursive rotates only under the prefix; --fingerprint rotates wh
   });
   const outside = await run(['head', `s3://${one}/pq`, '--key', k1.ref, '--json'], { home });
   assert.equal(outside.code, 0, 'objects outside the prefix still open with their key');
-  assert.equal(outside.json().key.matches, true);
+  assert.equal(outside.json().keyMatches, true);
 
   const byFp = await ok(['rotate', '--fingerprint', k1.fingerprint, '--to', k3.ref, '--json'], { home });
   const lines = byFp.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0, deleted: 0, olderVersionsWithOldKey: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 3, failed: 0, plain: 0, deleted: 0, olderVersionsWithOldKey: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status, l.oldFingerprint, l.newFingerprint]).sort(),
     [`s3://${one}/pq`, `s3://${one}/q/z`, `s3://${two}/w`].sort().map((u) => [u, 'rotated', k1.fingerprint, k3.fingerprint]));
   assert.deepEqual(await fingerprints(), {
@@ -122,7 +122,7 @@ test('rotate --recursive rotates only under the prefix; --fingerprint rotates wh
   // Every object still decrypts to what was uploaded, each with the key the manifest now names.
   const v = await run(['verify', '--deep', '--json'], { home });
   assert.equal(v.code, 0, v.stderr);
-  assert.equal(v.json().counts.ok, 5);
+  assert.equal(v.summary().counts.ok, 5);
 });
 
 test('a recursive rotate run again skips what is already under the new key: exit 0, counted OK, nothing rewritten', async () => {
@@ -145,7 +145,7 @@ test('a recursive rotate run again skips what is already under the new key: exit
   // A wider scope: the rotated ones are skipped, the rest rotated; JSON says which is which.
   const wider = await ok(['rotate', `s3://${bucket}`, '--recursive', '--to', k2.ref, '--json'], { home });
   const lines = wider.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 4, failed: 0, plain: 0, deleted: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 4, failed: 0, plain: 0, deleted: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.status]).sort(), [[`s3://${bucket}/p/a`, 'already'],
     [`s3://${bucket}/p/b`, 'already'], [`s3://${bucket}/p/c`, 'already'], [`s3://${bucket}/q/d`, 'rotated']]);
   const single = (await ok(['rotate', `s3://${bucket}/q/d`, '--to', k2.ref, '--json'], { home })).json();
@@ -166,7 +166,7 @@ test('a rotation run again without --from: the target key is a candidate; object
   const again = await run(['rotate', `s3://${bucket}/p/`, '-r', '--to', k2.ref, '--json'], { home, env: { SSE3_REQUEST_LOG: log } });
   assert.equal(again.code, 0, again.stderr);
   const lines = again.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { ok: 3, failed: 0, plain: 0, deleted: 0 } });
+  assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 3, failed: 0, plain: 0, deleted: 0 } });
   assert.deepEqual(lines.slice(0, -1).map((l) => l.status), ['already', 'already', 'already']);
   const sent = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   assert.deepEqual([...new Set(sent)].sort(), ['HeadObjectCommand', 'ListObjectsV2Command'],
@@ -205,7 +205,7 @@ test('versioned bucket: rotation writes a new version; older versions keep the o
 
   const v = await run(['verify', `s3://${bucket}`, '--json'], { home });
   assert.equal(v.code, 0, v.stderr);
-  assert.deepEqual(v.json().objects.map((o: { versionId: string; fingerprint: string; status: string }) =>
+  assert.deepEqual(v.items().map((o: { versionId: string; fingerprint: string; status: string }) =>
     [o.versionId, o.fingerprint, o.status]).sort(),
   [[put.versionId, oldKey.fingerprint, 'ok'], [r.versionId, newKey.fingerprint, 'ok']].sort());
 });
@@ -224,7 +224,7 @@ test('rotate --fingerprint reports the older versions still under the old key, a
   const lines = r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.url, l.olderVersionsWithOldKey]).sort(),
     [[`s3://${bucket}/other`, 1], [`s3://${bucket}/third`, 2]]);
-  assert.deepEqual(lines.at(-1), { summary: { ok: 2, failed: 0, plain: 0, deleted: 0, olderVersionsWithOldKey: 4 } },
+  assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 2, failed: 0, plain: 0, deleted: 0, olderVersionsWithOldKey: 4 } },
     'the first version of doc (not rotated: its current version is under k2) and the earlier versions of the others');
   const human = await ok(['rotate', '--fingerprint', k2.fingerprint, '--to', k3.ref], { home });
   assert.match(human.stderr, new RegExp(`^1 ok, 0 failed\n1 older version\\(s\\) of 1 object\\(s\\) still need key ${k2.fingerprint}`, 'm'));
@@ -285,7 +285,7 @@ test('a rotation killed at any point is settled and finished by rotate --resume'
     assert.equal(back.result.verified, true);
     const v = await run(['verify', '--json'], { home });
     assert.equal(v.code, 0, v.stderr);
-    assert.equal(v.json().counts.ok, 1);
+    assert.equal(v.summary().counts.ok, 1);
     assert.deepEqual(await multipartUploads(bucket), []);
     // sse3-upload names the multipart upload that wrote the copy, when the rotation's own upload tagged it.
     const { 'sse3-upload': upload, ...tags } = await tagsOf(bucket, 'obj');
@@ -314,8 +314,9 @@ test('rotate --resume keeps a rotation it cannot finish (new key not here): exit
       await run(['verify'], { home });
       const resumed = await run(['rotate', '--resume', '--json'], { home });
       assert.equal(resumed.code, 3, resumed.stderr);
-      const report = resumed.json();
+      const report = resumed.lines()[0];
       assert.equal(report.ok, false);
+      assert.equal(resumed.error().code, 'NO_KEY', 'the error line after the report');
       assert.deepEqual(report.needs, [newKey.fingerprint]);
       assert.deepEqual(report.unresolved.map((u: { url: string; needs: string[] }) => [u.url, u.needs]), [[url, [newKey.fingerprint]]]);
       assert.match(resumed.stderr, new RegExp(`error: 1 interrupted rotation\\(s\\) could not be finished: sse3 cannot find the key\\(s\\) ${newKey.fingerprint}`));
@@ -342,7 +343,7 @@ test('rotate --resume keeps a rotation it cannot finish (new key not here): exit
       assert.doesNotMatch(finished.stderr, /rotate --resume/, `the run that finished it does not send the user to run itself: ${finished.stderr}`);
       assert.deepEqual((await ok(['manifest', 'export'], { home })).json().pendingRotations, []);
       const h = (await ok(['head', url, '--key', newKey.ref, '--json'], { home })).json();
-      assert.equal(h.key.matches, true, 'the object ends under the new key');
+      assert.equal(h.keyMatches, true, 'the object ends under the new key');
       assert.equal(h.manifest.fingerprint, newKey.fingerprint);
       const back = await getBack(home, url, ['--key', newKey.ref]);
       assert.equal(sha(back.bytes), sha(data));
@@ -382,7 +383,7 @@ test('rotate errors: a --from key that does not open the object (exit 3, untouch
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, new RegExp(`key ${wrong.fingerprint} does not open s3://${bucket}/f`));
   const h = (await ok(['head', `s3://${bucket}/f`, '--key', right.ref, '--json'], { home })).json();
-  assert.equal(h.key.matches, true, 'still encrypted with the right key');
+  assert.equal(h.keyMatches, true, 'still encrypted with the right key');
   assert.equal(h.etag, put.etag, 'not rewritten');
   assert.equal((await manifestRows(home))[0].fingerprint, right.fingerprint);
   assert.equal((await tagsOf(bucket, 'f'))['sse3-fp'], right.fingerprint);
@@ -419,7 +420,7 @@ test('an interrupted rotation whose object a teammate re-keyed since is settled 
   // Neither recorded key opens it, and the key its tag names is not here: unresolved, naming that key (exit 3).
   const blind = await run(['rotate', '--resume', '--json'], { home });
   assert.equal(blind.code, 3, blind.stderr);
-  assert.deepEqual(blind.json().needs, [ka.fingerprint]);
+  assert.deepEqual(blind.lines()[0].needs, [ka.fingerprint]);
   // Given that key, the object says it opens with it: superseded, closed, on record — and nothing is redone.
   const settled = await run(['rotate', '--resume', '--key', ka.ref, '--json'], { home });
   assert.equal(settled.code, 0, settled.stderr);

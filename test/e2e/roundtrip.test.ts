@@ -110,9 +110,9 @@ test('head reports size, SSE-C state, the key MD5, whether the key matches, and 
   assert.equal(h.contentType, 'text/plain');
   assert.equal(h.sse.algorithm, 'AES256');
   assert.equal(h.sse.keyMd5, createHash('md5').update(key.raw).digest('base64'));
-  assert.equal(h.key.fingerprint, key.fingerprint);
-  assert.equal(h.key.matches, true);
-  assert.equal(h.key.foundBy, 'manifest');
+  assert.equal(h.fingerprint, key.fingerprint);
+  assert.equal(h.keyMatches, true);
+  assert.equal(h.keyFoundBy, 'manifest');
   assert.equal(h.manifest.fingerprint, key.fingerprint);
   assert.equal(h.manifest.sha256, sha(Buffer.from('hello head')));
   assert.ok(h.lastModified);

@@ -15,12 +15,11 @@ test('s3://b/2026 is the folder 2026/: verify and manifest list never take 2026-
     await putData(home, `s3://${bucket}/${name}`, randomBytes(20), key.ref);
   }
   for (const scope of ['2026', '2026/']) {
-    const v = (await ok(['verify', `s3://${bucket}/${scope}`, '--json'], { home })).json();
-    assert.deepEqual(v.objects.map((o: { url: string }) => o.url), [`s3://${bucket}/2026/a`, `s3://${bucket}/2026/sub/b`], scope);
+    const v = (await ok(['verify', `s3://${bucket}/${scope}`, '--json'], { home })).items();
+    assert.deepEqual(v.map((o: { url: string }) => o.url), [`s3://${bucket}/2026/a`, `s3://${bucket}/2026/sub/b`], scope);
   }
   for (const scope of ['tree', 'tree/']) {
-    const listed = (await ok(['manifest', 'list', `s3://${bucket}/${scope}`, '--json'], { home })).out.split('\n')
-      .filter((l) => l.startsWith('{"endpoint"')).map((l) => JSON.parse(l).key);
+    const listed = (await ok(['manifest', 'list', `s3://${bucket}/${scope}`, '--json'], { home })).items().map((l) => l.key);
     assert.deepEqual(listed, ['tree/e'], scope);
   }
 });
@@ -53,7 +52,7 @@ test('a scope with nothing in it says so and exits 0; a bucket that does not exi
     const r = await run([...args, '--json'], { home });
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`error: bucket (of s3://)?${missing}.* does not exist`));
-    assert.equal(r.json().error.code, 'NO_BUCKET');
+    assert.equal(r.error().code, 'NO_BUCKET', 'the error line last');
   }
 });
 

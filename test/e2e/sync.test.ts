@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, run, runAws } from './harness.js';
+import { adminClient, AWS_CLI, type Home, jsonOutput, makeKeyFile, newBucket, newHome, ok, run, runAws } from './harness.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -58,7 +58,7 @@ async function logged(home: Home, args: string[], expectCode = 0): Promise<{ r: 
 const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const actions = (out: string) => ndjson(out).filter((l) => !l.summary).map((l) => `${l.action} ${l.url.replace(/^s3:\/\/[^/]+\//, '')}` +
   (l.reason ? ` (${l.reason})` : '')).sort();
-const summaryOf = (out: string) => ndjson(out).at(-1).summary;
+const summaryOf = (out: string) => jsonOutput(out).summary();
 
 const awsDownload = async (bucket: string, prefix: string, dir: string, keyPath: string) => {
   const r = await runAws(['s3', 'cp', '--recursive', `s3://${bucket}/${prefix}`, dir, '--sse-c', 'AES256', '--sse-c-key', `fileb://${keyPath}`]);
@@ -84,7 +84,7 @@ test('up: every file uploaded encrypted; a no-change sync and a touch upload not
   const n = Object.keys(FILES).length + 1;
   assert.equal(actions(first.out).length, n);
   assert.ok(actions(first.out).every((a) => a.startsWith('upload ') && a.endsWith(' (new)')));
-  assert.deepEqual(summaryOf(first.out), { uploaded: n, downloaded: 0, deleted: 0, unchanged: 0, failed: 0,
+  assert.deepEqual(summaryOf(first.out), { ok: true, succeeded: n, uploaded: n, downloaded: 0, deleted: 0, unchanged: 0, failed: 0,
     bytes: big.length + Object.values(FILES).reduce((t, v) => t + Buffer.byteLength(v), 0), skipped: 0, dryRun: false });
   const server = await serverState(bucket, 'backup/');
   assert.deepEqual(Object.keys(server).sort(), Object.keys({ ...FILES, 'big.bin': 1 }).map((k) => `backup/${k}`).sort());
@@ -96,7 +96,7 @@ test('up: every file uploaded encrypted; a no-change sync and a touch upload not
 
   // The request log proves nothing was rewritten; the server's listing (ETag and LastModified) agrees.
   const again = await logged(home, ['sync', src, dst, '--key', key.ref, '--json']);
-  assert.deepEqual(summaryOf(again.r.out), { uploaded: 0, downloaded: 0, deleted: 0, unchanged: n, failed: 0, bytes: 0, skipped: 0,
+  assert.deepEqual(summaryOf(again.r.out), { ok: true, succeeded: 0, uploaded: 0, downloaded: 0, deleted: 0, unchanged: n, failed: 0, bytes: 0, skipped: 0,
     dryRun: false });
   assert.deepEqual(again.requests, ['ListObjectsV2'], 'one listing page, and no request per object');
   assert.deepEqual(await serverState(bucket, 'backup/'), server);
@@ -235,9 +235,9 @@ test('down --delete removes only regular files inside the folder; keys with ".."
   const r = await run(['sync', `s3://${bucket}/set/`, dst, '--delete', '--json'], { home });
   assert.equal(r.code, 1, r.stderr);
   const lines = ndjson(r.out);
-  assert.deepEqual(lines.filter((l) => l.ok === false).map((l) => l.source).sort(),
+  assert.deepEqual(lines.slice(0, -2).filter((l) => l.ok === false).map((l) => l.url).sort(),
     [`s3://${bucket}/set/sub/../../escape.txt`, `s3://${bucket}/set/sub/./dot.txt`]);
-  assert.deepEqual(actions(lines.filter((l) => l.ok !== false).map((l) => JSON.stringify(l)).join('\n')),
+  assert.deepEqual(actions(lines.slice(0, -2).filter((l) => l.ok !== false).map((l) => JSON.stringify(l)).join('\n')),
     ['delete set/extra.txt', 'delete set/old/extra2.txt', 'download set/in.txt (new)']);
   assert.deepEqual(tree(dst), { 'in.txt': sha('in.txt') });
   assert.deepEqual(tree(outside), { 'victim.txt': sha('outside') }, 'nothing outside the folder was written or deleted');
@@ -287,8 +287,8 @@ test('a failed object fails alone: exit with its code, NDJSON error line, the re
   const r = await run(['sync', `s3://${bucket}/p/`, join(home.dir, 'down'), '--json'], { home });
   assert.equal(r.code, 3, r.stderr);
   const lines = ndjson(r.out);
-  assert.deepEqual(lines.filter((l) => l.ok === false).map((l) => [l.source, l.error.code]), [[`s3://${bucket}/p/c.txt`, 'NO_KEY']]);
-  assert.deepEqual(lines.at(-1), { summary: { uploaded: 0, downloaded: 2, deleted: 0, unchanged: 0, failed: 1, bytes: 2, skipped: 0, plain: 0, dryRun: false } });
+  assert.deepEqual(lines.slice(0, -2).filter((l) => l.ok === false).map((l) => [l.url, l.error.code]), [[`s3://${bucket}/p/c.txt`, 'NO_KEY']]);
+  assert.deepEqual(lines.at(-2), { summary: { ok: false, succeeded: 2, uploaded: 0, downloaded: 2, deleted: 0, unchanged: 0, failed: 1, bytes: 2, skipped: 0, plain: 0, dryRun: false } });
   assert.deepEqual(tree(join(home.dir, 'down')), { 'a.txt': sha('a'), 'b.txt': sha('b') });
 });
 
@@ -325,10 +325,10 @@ test('s3 → s3: copies re-keyed as cp does; a second run sends only the two lis
     `copy s3://${from}/in/a.txt → s3://${to}/out/a.txt`, `copy s3://${from}/in/old.txt → s3://${to}/out/old.txt`,
     `copy s3://${from}/in/sub/b.txt → s3://${to}/out/sub/b.txt`, `delete  → s3://${to}/out/stale.txt`]);
   assert.equal(ndjson(first.out).find((l) => l.action === 'delete').path, undefined);
-  assert.deepEqual(summaryOf(first.out), { uploaded: 0, downloaded: 0, copied: 3, deleted: 1, unchanged: 0, failed: 0, bytes: 12,
+  assert.deepEqual(summaryOf(first.out), { ok: true, succeeded: 4, uploaded: 0, downloaded: 0, copied: 3, deleted: 1, unchanged: 0, failed: 0, bytes: 12,
     skipped: 0, dryRun: false });
   const head = (await ok(['head', `s3://${to}/out/a.txt`, '--key', dstKey.ref, '--json'], { home })).json();
-  assert.equal(head.key.matches, true, 'the copy is encrypted with the destination key');
+  assert.equal(head.keyMatches, true, 'the copy is encrypted with the destination key');
   assert.equal(head.metadata['sse3-mtime'], '1650000000789', 'and keeps the file\'s mtime');
   const server = await serverState(to);
 

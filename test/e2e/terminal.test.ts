@@ -261,7 +261,7 @@ test('on a terminal: rm --recursive asks first, showing the count; only yes dele
       } finally {
         await t.close();
       }
-      const listed = (await ok(['ls', `s3://${bucket}/dir`, '--json'], { home })).out.split('\n').filter(Boolean);
+      const listed = (await ok(['ls', `s3://${bucket}/dir`, '--json'], { home })).items();
       assert.equal(listed.length, remaining, `after answering ${answer}`);
     }
   });

@@ -25,14 +25,14 @@ test('verify: a status per object version, exit codes by the worst problem, and 
   const check = async (object: string, code: number, status: string, fingerprint: string) => {
     const r = await run(['verify', `s3://${bucket}/${object.split('/')[0]}/`, '--json'], { home });
     assert.equal(r.code, code, `${object}: ${r.stderr}`);
-    const doc = r.json();
-    assert.equal(doc.ok, code === 0);
-    assert.equal(doc.deep, false);
-    assert.deepEqual(doc.objects.map((o: VerifyObject) => [o.url, o.versionId, o.fingerprint, o.status]),
+    const summary = r.summary();
+    assert.equal(summary.ok, code === 0);
+    assert.equal(summary.deep, false);
+    assert.deepEqual(r.items().map((o: VerifyObject) => [o.url, o.versionId, o.fingerprint, o.status]),
       [[`s3://${bucket}/${object}`, 'null', fingerprint, status]]);
-    assert.equal(doc.counts[status], 1);
-    assert.equal(Object.values(doc.counts as Record<string, number>).reduce((a, b) => a + b), 1);
-    assert.equal(doc.error?.exitCode, code === 0 ? undefined : code);
+    assert.equal(summary.counts[status], 1);
+    assert.equal(Object.values(summary.counts as Record<string, number>).reduce((a, b) => a + b), 1);
+    assert.equal(code === 0 ? undefined : r.error().exitCode, code === 0 ? undefined : code, 'the error line last');
     return r;
   };
   await check('good/a', 0, 'ok', key.fingerprint);
@@ -77,11 +77,11 @@ test('verify checks in parallel and reports in the manifest\'s order: lines, the
 
   const json = await run(['verify', `s3://${bucket}`, '--json'], { home });
   assert.equal(json.code, 1);
-  const doc = json.json();
-  assert.deepEqual(Object.keys(doc), ['deep', 'objects', 'counts', 'ok', 'error']);
-  assert.deepEqual(doc.objects.map((o: VerifyObject) => o.url), urls);
-  assert.deepEqual([doc.counts.ok, doc.counts.missing, doc.ok], [39, 1, false]);
-  assert.deepEqual(doc.error, { code: 'BATCH', message: '1 of 40 object version(s) are not OK', hint: 'see the list above', exitCode: 1 });
+  const summary = json.summary();
+  assert.deepEqual(Object.keys(summary), ['deep', 'checked', 'counts', 'ok']);
+  assert.deepEqual(json.items().map((o: VerifyObject) => o.url), urls, 'one line per version, in key order');
+  assert.deepEqual([summary.counts.ok, summary.counts.missing, summary.ok, summary.checked], [39, 1, false, 40]);
+  assert.deepEqual(json.error(), { code: 'BATCH', message: '1 of 40 object version(s) are not OK', hint: 'see the list above', exitCode: 1 });
 });
 
 test('verify --deep finds an object overwritten behind sse3\'s back with the same key', async () => {
@@ -96,12 +96,12 @@ test('verify --deep finds an object overwritten behind sse3\'s back with the sam
   assert.equal(shallow.code, 0, 'the key still opens it: only a deep check can tell');
   const deep = await run(['verify', `s3://${bucket}`, '--deep', '--json'], { home });
   assert.equal(deep.code, 4, deep.stderr);
-  const doc = deep.json();
-  assert.equal(doc.ok, false);
-  assert.equal(doc.deep, true);
-  assert.equal(doc.counts.corrupt, 1);
-  assert.equal(doc.counts.ok, 1);
-  const bad = doc.objects.find((o: VerifyObject) => o.status === 'corrupt');
+  const summary = deep.summary();
+  assert.equal(summary.ok, false);
+  assert.equal(summary.deep, true);
+  assert.equal(summary.counts.corrupt, 1);
+  assert.equal(summary.counts.ok, 1);
+  const bad = deep.items().find((o: VerifyObject) => o.status === 'corrupt');
   assert.equal(bad.url, `s3://${bucket}/doc`);
   assert.match(bad.detail, /SHA-256 .* does not match/);
 });
@@ -124,14 +124,14 @@ test('a lost manifest is rebuilt from the objects\' tags; get finds keys and che
   const db = join(home.dir, 'home', 'manifest.db');
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   assert.equal(existsSync(db), false);
-  assert.equal((await ok(['manifest', 'list', '--json'], { home })).out, '{"summary":{"entries":0}}\n');
+  assert.equal((await ok(['manifest', 'list', '--json'], { home })).out, '{"summary":{"ok":true,"entries":0}}\n');
 
   const r1 = (await ok(['manifest', 'rebuild', `s3://${plain}`, '--json'], { home })).json();
   assert.deepEqual(r1, { ok: true, scope: `s3://${plain}/`, added: 2, updated: 0, unchanged: 0, untagged: 1, denied: 0, movedAside: null });
   const r2 = await ok(['manifest', 'rebuild', `s3://${versioned}`], { home });
   assert.match(r2.out, new RegExp(`rebuilt 2 entries from s3://${versioned}/`));
   const lines = (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.at(-1), { summary: { entries: 4 } }, 'NDJSON ends with its summary');
+  assert.deepEqual(lines.at(-1), { summary: { ok: true, entries: 4 } }, 'NDJSON ends with its summary');
   const rows = lines.slice(0, -1);
   assert.equal(rows.length, 4);
 
@@ -170,14 +170,14 @@ test('--key gives extra candidate keys: verify, get, head and cp -r open objects
 
   const without = await run(['verify', `s3://${bucket}`, '--json'], { home });
   assert.equal(without.code, 3, 'the keys are not where sse3 looks by itself');
-  assert.deepEqual(without.json().objects.map((o: VerifyObject) => o.status), ['key-unavailable', 'key-unavailable']);
+  assert.deepEqual(without.items().map((o: VerifyObject) => o.status), ['key-unavailable', 'key-unavailable']);
   const one = await run(['verify', `s3://${bucket}`, '--key', a.ref, '--json'], { home });
   assert.equal(one.code, 3);
-  assert.deepEqual(one.json().objects.map((o: VerifyObject) => [o.url, o.status]),
+  assert.deepEqual(one.items().map((o: VerifyObject) => [o.url, o.status]),
     [[`s3://${bucket}/d/a`, 'ok'], [`s3://${bucket}/d/b`, 'key-unavailable']], 'a key is used only for what it encrypted');
   const both = await run(['verify', `s3://${bucket}`, '--deep', '--key', a.ref, '-k', b.ref, '--json'], { home });
   assert.equal(both.code, 0, both.stderr);
-  assert.equal(both.json().counts.ok, 2);
+  assert.equal(both.summary().counts.ok, 2);
 
   for (const name of ['a', 'b'] as const) {
     const url = `s3://${bucket}/d/${name}`;
@@ -186,7 +186,7 @@ test('--key gives extra candidate keys: verify, get, head and cp -r open objects
     assert.equal(got.verified, true);
     assert.equal(sha(readFileSync(join(home.dir, 'work', `got-${name}`))), sha(data[name]));
     const h = (await ok(['head', url, '--key', b.ref, '--key', a.ref, '--json'], { home })).json();
-    assert.deepEqual([h.key.fingerprint, h.key.matches, h.key.foundBy], [(name === 'a' ? a : b).fingerprint, true, 'option']);
+    assert.deepEqual([h.fingerprint, h.keyMatches, h.keyFoundBy], [(name === 'a' ? a : b).fingerprint, true, 'option']);
   }
   // One --key that is not the recorded one is still used as given, as always: the server says it does not open it.
   const single = await run(['get', `s3://${bucket}/d/b`, 'nope', '--key', a.ref], { home });

@@ -48,9 +48,11 @@ test('the packed tarball installs with npm install -g and the installed sse3 wor
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
   const files = info.files.map((f) => f.path);
   for (const f of files) {
-    assert.match(f, /^(bin\/|dist\/bundle\/|dist\/completion-spec\.json$|dist\/man\/sse3\.1$|completions\/|README\.md$|package\.json$|LICENSE)/, `${f} is packed`);
+    assert.match(f, /^(bin\/|dist\/bundle\/|dist\/completion-spec\.json$|dist\/man\/sse3\.1$|completions\/|schema\/sse3-output\.schema\.json$|README\.md$|package\.json$|LICENSE)/,
+      `${f} is packed`);
   }
-  for (const f of ['bin/sse3.js', 'dist/bundle/cli.js', 'dist/bundle/complete.js', 'dist/completion-spec.json', 'completions/sse3.bash']) {
+  for (const f of ['bin/sse3.js', 'dist/bundle/cli.js', 'dist/bundle/complete.js', 'dist/completion-spec.json', 'completions/sse3.bash',
+    'schema/sse3-output.schema.json']) {
     assert.ok(files.includes(f), `${f} is missing from the package`);
   }
 

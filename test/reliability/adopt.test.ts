@@ -83,8 +83,8 @@ test('adopt killed from outside mid-run (kill -9) and run again: the same manife
     // And once more: nothing left to do, no request beyond the listing.
     const counts = join(workDir(home), 'requests.log');
     const third = await ok(['adopt', `s3://${bucket}`, '--json'], { home, env: { SSE3_REQUEST_LOG: counts } });
-    assert.deepEqual(third.out.trim().split('\n').at(-1), JSON.stringify({ summary: { adopted: 0, known: COUNT, plain: 0, noKey: 0, failed: 0,
-      encrypted: 0, unverified: 0 } }));
+    assert.deepEqual(JSON.parse(third.out.trim().split('\n').at(-1)!), { summary: { succeeded: COUNT, adopted: 0, known: COUNT, plain: 0,
+      noKey: 0, failed: 0, encrypted: 0, unverified: 0, ok: true } });
     assert.deepEqual(requestCounts(counts), { ListObjectVersionsCommand: 1 });
     await checkAdopted(home, bucket, expected);
   });

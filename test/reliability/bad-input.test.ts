@@ -45,7 +45,8 @@ function checkFailure(c: Case, r: RunResult): void {
   const where = `${c.label}: sse3 ${c.args.join(' ')}`;
   assert.equal(r.signal, null, `${where} was killed (${r.signal})`);
   assert.equal(r.code, c.expect.code, `${where} exited ${r.code}, expected ${c.expect.code}\n${r.stderr}`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  // The words; with object data on stdout the JSON lines are on stderr too (after the words), apart.
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
   assert.match(lines[0] ?? '', /^error: /, `${where}: first stderr line\n${r.stderr}`);
   assert.match(lines[0], c.expect.error, `${where}: error line`);
   if (c.expect.hint) {
@@ -57,18 +58,20 @@ function checkFailure(c: Case, r: RunResult): void {
   }
   if (toStdout(c)) {
     assert.equal(r.out, '', `${where}: nothing on stdout when it carries data`);
+    checkJsonError(where, r.stderr, r.code, lines, c);
   } else {
-    checkJsonError(where, r, lines, c);
+    checkJsonError(where, r.out, r.code, lines, c);
   }
   for (const s of c.secret ?? []) {
     assert.ok(!r.stderr.includes(s) && !r.out.includes(s), `${where}: the bad key value was echoed`);
   }
 }
 
-function checkJsonError(where: string, r: RunResult, lines: string[], c?: Case): void {
-  const doc = JSON.parse(r.out);
+/** The error's JSON line, the last line of the JSON (text): it agrees with the words and the exit status. */
+function checkJsonError(where: string, text: string, code: number | null, lines: string[], c?: Case): void {
+  const doc = JSON.parse(text.trim().split('\n').at(-1)!);
   assert.equal(doc.ok, false, where);
-  assert.equal(doc.error.exitCode, r.code, `${where}: JSON exitCode`);
+  assert.equal(doc.error.exitCode, code, `${where}: JSON exitCode`);
   assert.equal(`error: ${doc.error.message}`, lines[0], `${where}: JSON message`);
   assert.equal(doc.error.hint === null ? false : `hint: ${doc.error.hint}`, lines[1] ?? false, `${where}: JSON hint`);
   if (c?.expect.errorCode) assert.equal(doc.error.code, c.expect.errorCode, `${where}: JSON code`);
@@ -546,7 +549,7 @@ test('objects that are not SSE-C: get and cp download them with a warning, rotat
       const h = (await ok(args, { home })).json();
       assert.equal(h.sse.algorithm, null, 'shown as not encrypted');
       assert.equal(h.manifest, null);
-      if (h.key) assert.equal(h.key.matches, null, 'a key cannot "match" an unencrypted object');
+      assert.equal(h.keyMatches, null, 'a key cannot "match" an unencrypted object');
     }
 
     // A copy from a plain source always ends encrypted, with the plaintext's SHA-256 on record.
@@ -554,7 +557,7 @@ test('objects that are not SSE-C: get and cp download them with a warning, rotat
     assert.equal(c.sha256, sha256(body));
     const h = (await ok(['head', `s3://${bucket}/encrypted.txt`, '--json'], { home })).json();
     assert.equal(h.sse.algorithm, 'AES256');
-    assert.equal(h.key.matches, true);
+    assert.equal(h.keyMatches, true);
     await assert.rejects((await adminClient()).send(new HeadObjectCommand({ Bucket: bucket, Key: 'encrypted.txt' })),
       'without the key the copy cannot be read');
     const rows = await manifestRows(home);

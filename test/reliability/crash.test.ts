@@ -159,7 +159,7 @@ async function opensWith(home: Home, url: string, ref: string): Promise<boolean>
     return false;
   }
   assert.equal(r.code, 0, r.stderr);
-  return r.json().key.matches === true;
+  return r.json().keyMatches === true;
 }
 
 for (const fault of ['rotate-journalled', 'rotate-written'] as const) {
@@ -219,8 +219,8 @@ for (const fault of ['rotate-journalled', 'rotate-written'] as const) {
         assert.ok(row, `${n} is recorded`);
         assert.equal(row.sha256, digests.get(n), `${n}: the recorded SHA-256 survived the crash`);
         const h = (await ok(['head', url, '--json'], { home })).json();
-        assert.equal(h.key.fingerprint, row.fingerprint);
-        assert.equal(h.key.matches, true, `${n} opens with the key the manifest records`);
+        assert.equal(h.fingerprint, row.fingerprint);
+        assert.equal(h.keyMatches, true, `${n} opens with the key the manifest records`);
         const g = (await ok(['get', url, 'back', '--json'], { home })).json();
         assert.equal(g.verified, true);
         assert.equal(fileSha256(join(workDir(home), 'back')), digests.get(n), `${n} content`);

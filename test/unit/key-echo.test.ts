@@ -81,7 +81,7 @@ test('Output never writes what looks like a key in the words typed: results, JSO
     for (const json of [false, true]) {
       const { out, text } = capturedOutput({ json, typed: ['get', url] });
       out.result(`✓ ${url}`, { url });
-      out.ndjson({ url: url.toUpperCase() });
+      out.item(url, { url: url.toUpperCase() });
       out.warn(`about ${encodeURIComponent(url)}`);
       out.info(url);
       out.error(new Error(`cannot reach ${url}`));

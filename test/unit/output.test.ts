@@ -6,7 +6,7 @@ import type { UsageScan } from '../../src/core/scans/usage.js';
 import { ExitCode, Sse3Error } from '../../src/errors.js';
 import type { ManifestEntry } from '../../src/manifest/entry.js';
 import { reportBatch, type BatchItem } from '../../src/output/batch.js';
-import { errorJson, failureText, Output } from '../../src/output/output.js';
+import { contractLine, errorJson, failureText, Output } from '../../src/output/output.js';
 import { removedSummary, renderWouldDelete, syncSummary, verifySummary, wouldDeleteSummary } from '../../src/output/render.js';
 import { renderKeyImported, renderKeygen, renderKeyList, renderKeyNeededBy, renderKeyUsage } from '../../src/output/render-keys.js';
 import { noManifestEntries, notImportedWarning, renderAliasAdded, renderAliases, renderImported, renderManifestEntry, renderPulled,
@@ -71,13 +71,14 @@ test('keys usage: keys most needed first, what the tags could not tell, and the 
   assert.deepEqual([one.json.fingerprint, one.json.needed, one.json.availableHere], [FP[2], { objects: 0, versions: 0 }, false]);
   const needed = renderKeyNeededBy({ bucket: 'b', key: 'k', versionId: 'v1', isLatest: true, size: 3, fingerprint: FP[0] }, FP[0]);
   assert.equal(needed.line, 's3://b/k  version v1 (current)');
-  assert.deepEqual(needed.json, { url: 's3://b/k', bucket: 'b', key: 'k', versionId: 'v1', isLatest: true, size: 3, fingerprint: FP[0] });
+  assert.deepEqual(needed.json, { ok: true, url: 's3://b/k', bucket: 'b', key: 'k', versionId: 'v1', isLatest: true, size: 3, fingerprint: FP[0] });
 });
 
 test('manifest list, rebuild, pull, import and alias: each result in words and as JSON', () => {
   const e: ManifestEntry = { endpoint: 'https://s3', bucket: 'b', key: 'k', versionId: '', fingerprint: FP[0], size: 2048, sha256: 's',
     etag: 'e', createdAt: '2026-01-01T00:00:00.000Z' };
-  assert.deepEqual(renderManifestEntry(plain, e), { line: `s3://b/k  key ${FP[0]}  2.00 KiB  2026-01-01T00:00:00.000Z  https://s3`, json: e });
+  assert.deepEqual(renderManifestEntry(plain, e), { line: `s3://b/k  key ${FP[0]}  2.00 KiB  2026-01-01T00:00:00.000Z  https://s3`,
+    json: { ok: true, url: 's3://b/k', ...e } });
   assert.equal(noManifestEntries({ bucket: 'b', prefix: 'x/' }), 'the manifest has no entries under s3://b/x/');
   const scope = { bucket: 'b', prefix: '' };
   const rebuilt = renderRebuilt(plain, scope, { recorded: 3, added: 1, updated: 1, unchanged: 1, untagged: 2, denied: 0 }, undefined);
@@ -88,7 +89,7 @@ test('manifest list, rebuild, pull, import and alias: each result in words and a
   const pulled = renderPulled(plain, scope, { listed: 5, unchanged: 2, read: 3, recorded: 2, untagged: 1, denied: 0,
     removed: [{ url: 's3://b/gone', versionId: '' }] });
   assert.match(String(pulled.line), /5 version\(s\) listed, 2 unchanged, 3 new or changed read \(2 recorded, 1 without an sse3 tag\), 1 record/);
-  assert.deepEqual((pulled.json as { removed: unknown }).removed, [{ url: 's3://b/gone', versionId: null }]);
+  assert.deepEqual((pulled.json as { removed: unknown }).removed, [{ url: 's3://b/gone', bucket: 'b', key: 'gone', versionId: null }]);
   const imported = renderImported(plain, { file: 'm.json', counts: { added: 2, alreadyRecorded: 1, aliases: 0 },
     notImported: { rotations: 0, uploads: 0 }, backup: '/b.db' });
   assert.equal(imported.line, '✓ imported m.json: 2 object version(s) added, 1 already recorded, 0 endpoint alias(es); the manifest before the import is in /b.db');
@@ -105,34 +106,54 @@ test('manifest list, rebuild, pull, import and alias: each result in words and a
 
 test('the closing summaries of verify, sync and rm', () => {
   const counts = { 'ok': 3, 'stale-fixed': 1, 'overwritten': 0, 'key-unavailable': 0, 'wrong-key': 1, 'missing': 0, 'not-encrypted': 0, 'corrupt': 0, 'error': 1 } satisfies Record<VerifyStatus, number>;
-  assert.deepEqual(verifySummary(counts, 6, true), { json: { counts }, line: '6 object version(s) checked (deep): 3 OK, 1 stale record(s) fixed, 2 not OK',
+  assert.deepEqual(verifySummary(counts, 6, true), { json: { deep: true, checked: 6, counts }, line: '6 object version(s) checked (deep): 3 OK, 1 stale record(s) fixed, 2 not OK',
     failure: '2 of 6 object version(s) are not OK', hint: 'see the list above' });
   const done = { upload: 0, download: 0, copy: 2, delete: 1, unchanged: 1, bytes: 3 * 1024 * 1024 };
   const tally = { unchanged: 4, notDeleted: 2, skipped: 1, unrecorded: 0, plain: 0, underOtherKeys: {} };
-  assert.deepEqual(syncSummary({ copy: true, dryRun: true, done, tally, failed: 0 }), {
-    json: { uploaded: 0, downloaded: 0, copied: 2, deleted: 1, unchanged: 5, failed: 0, bytes: 3 * 1024 * 1024, skipped: 3, dryRun: true },
+  assert.deepEqual(syncSummary({ copy: true, dryRun: true, done, tally, succeeded: 3, failed: 0 }), {
+    json: { succeeded: 3, uploaded: 0, downloaded: 0, copied: 2, deleted: 1, unchanged: 5, failed: 0, bytes: 3 * 1024 * 1024, skipped: 3, dryRun: true },
     line: 'dry run, nothing changed: would have 2 copied, 1 deleted, 5 unchanged, 0 failed, 3.00 MiB; 2 only in the destination, kept ' +
       '(--delete removes them)' });
-  assert.equal(syncSummary({ copy: false, dryRun: false, done, tally: { ...tally, notDeleted: 0 }, failed: 1 }).line,
+  assert.equal(syncSummary({ copy: false, dryRun: false, done, tally: { ...tally, notDeleted: 0 }, succeeded: 3, failed: 1 }).line,
     '0 uploaded, 0 downloaded, 1 deleted, 5 unchanged, 1 failed, 3.00 MiB');
-  const down = syncSummary({ copy: false, down: true, dryRun: false, done: { ...done, download: 3 }, tally: { ...tally, notDeleted: 0, plain: 2 }, failed: 0 });
+  const down = syncSummary({ copy: false, down: true, dryRun: false, done: { ...done, download: 3 }, tally: { ...tally, notDeleted: 0, plain: 2 }, succeeded: 4,
+    failed: 0 });
   assert.equal(down.line, '0 uploaded, 3 downloaded (2 of them not encrypted), 1 deleted, 5 unchanged, 0 failed, 3.00 MiB');
   assert.equal(down.json.plain, 2, 'plain downloads are counted in the JSON summary too');
   assert.deepEqual(renderWouldDelete({ bucket: 'b', key: 'k', versionId: 'v' }), { line: '(dry run) would delete s3://b/k  version v',
-    json: { ok: true, dryRun: true, url: 's3://b/k', key: 'k', versionId: 'v' } });
-  assert.deepEqual(wouldDeleteSummary(2).json, { wouldDelete: 2 });
+    json: { ok: true, dryRun: true, url: 's3://b/k', bucket: 'b', key: 'k', versionId: 'v' } });
+  assert.deepEqual(wouldDeleteSummary(2).json, { ok: true, dryRun: true, wouldDelete: 2 });
   const removed = removedSummary({ ok: 2, failed: 0 }, [{ fingerprint: FP[0], buckets: ['b'], retirable: false }]);
   assert.match(removed.line.join('\n'), /^2 deleted, 0 failed\nno object recorded here needs key 0123456789abcdef0123; before retiring it/);
   assert.deepEqual(removed.json.retirableFingerprints, []);
 });
 
-test('an error document carries what a script branches on; a failed item its code and message', () => {
+test('an error line carries what a script branches on, for a command and for a failed item alike', () => {
   const e = new Sse3Error('NO_KEY', 'no key', undefined, { exitCode: ExitCode.KEY });
   assert.deepEqual(errorJson(e), { code: 'NO_KEY', message: 'no key', hint: null, exitCode: 3 });
+  assert.deepEqual(errorJson(new Error('odd')), { code: 'S3', message: 'odd', hint: null, exitCode: 1 });
   const { out, text } = captured({ json: true });
   out.error(e);
-  assert.deepEqual(JSON.parse(text.out), { ok: false, error: errorJson(e) });
+  assert.equal(text.out, JSON.stringify({ ok: false, error: errorJson(e) }) + '\n', 'one compact line');
   assert.equal(text.err, 'error: no key\n');
+});
+
+test('with object data on stdout, every JSON line goes to stderr, the error included, and stdout gets none', () => {
+  const { out, text } = captured({ json: true });
+  out.dataStream();
+  out.show({ line: 'x', json: { url: 's3://b/k' } });
+  out.error(new Sse3Error('NO_OBJECT', 'gone', 'look elsewhere'));
+  assert.equal(text.out, '');
+  assert.deepEqual(text.err.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)), [{ ok: true, url: 's3://b/k' },
+    { ok: false, error: { code: 'NO_OBJECT', message: 'gone', hint: 'look elsewhere', exitCode: 1 } }]);
+});
+
+test('the contract in one place: compact lines, ok on every result, "" never for a version id, a SHA-256 or a fingerprint', () => {
+  assert.equal(contractLine({ url: 's3://b/k', versionId: '', sha256: '', fingerprint: '' }),
+    '{"ok":true,"url":"s3://b/k","versionId":null,"sha256":null,"fingerprint":null}\n');
+  assert.equal(contractLine({ ok: false, versionId: 'null', nested: [{ versionId: '' }] }),
+    '{"ok":false,"versionId":"null","nested":[{"versionId":null}]}\n', 'S3\'s "null" version stays "null"; nested fields too');
+  assert.equal(contractLine({ summary: { ok: true, listed: 0 } }), '{"summary":{"ok":true,"listed":0}}\n', 'a summary line has ok inside');
 });
 
 /** A batch of verify-like results finishing in reverse order: item i takes (n - i) turns of the event loop. */
@@ -146,35 +167,36 @@ function results(n: number, bad: number[] = []) {
     }
   })();
 }
-const documentBatch = (out: Output, n: number, bad: number[] = []) => reportBatch(out, results(n, bad), {
-  jobs: 4, signal: new AbortController().signal, ordered: true, bars: false, document: { head: { deep: false }, field: 'objects' },
+const orderedBatch = (out: Output, n: number, bad: number[] = []) => reportBatch(out, results(n, bad), {
+  jobs: 4, signal: new AbortController().signal, ordered: true, bars: false,
   render: (r) => ({ line: `line ${r.i}`, json: { i: r.i } }), resultExitCode: (r) => r.code,
   summary: (s) => ({ json: { counts: { ok: s.ok, bad: s.failed } }, line: `${s.ok} fine`, failure: `${s.failed} bad`, hint: 'see above' }),
 });
 
-test('a batch reported as one document: the results in order, then the summary, ok and the failure, as one JSON document', async () => {
+test('an ordered batch: one line per result in order, then the summary with ok, then the error line last', async () => {
   const { out, text } = captured({ json: true });
-  await assert.rejects(documentBatch(out, 6, [1, 4]), (e: unknown) => e instanceof Sse3Error && e.code === 'BATCH' && e.exitCode === ExitCode.INTEGRITY);
-  assert.deepEqual(JSON.parse(text.out), { deep: false, objects: [0, 1, 2, 3, 4, 5].map((i) => ({ i })), counts: { ok: 4, bad: 2 }, ok: false,
-    error: { code: 'BATCH', message: '2 bad', hint: 'see above', exitCode: ExitCode.INTEGRITY } });
-  assert.equal(text.err, '');
+  await assert.rejects(orderedBatch(out, 6, [1, 4]), (e: unknown) => e instanceof Sse3Error && e.code === 'BATCH' && e.exitCode === ExitCode.INTEGRITY);
+  out.error(new Sse3Error('BATCH', '2 bad', 'see above', { exitCode: ExitCode.INTEGRITY }));
+  assert.deepEqual(text.out.trim().split('\n').map((l) => JSON.parse(l)), [...[0, 1, 2, 3, 4, 5].map((i) => ({ ok: true, i })),
+    { summary: { counts: { ok: 4, bad: 2 }, ok: false } },
+    { ok: false, error: { code: 'BATCH', message: '2 bad', hint: 'see above', exitCode: ExitCode.INTEGRITY } }]);
   const fine = captured({ json: true });
-  await documentBatch(fine.out, 3);
-  assert.deepEqual(JSON.parse(fine.text.out), { deep: false, objects: [{ i: 0 }, { i: 1 }, { i: 2 }], counts: { ok: 3, bad: 0 }, ok: true });
+  await orderedBatch(fine.out, 3);
+  assert.deepEqual(fine.text.out.trim().split('\n').map((l) => JSON.parse(l)).at(-1), { summary: { counts: { ok: 3, bad: 0 }, ok: true } });
 });
 
-test('a batch reported as one document, in words: its lines in order on stdout, failed ones and the summary on stderr', async () => {
+test('an ordered batch in words (verify): its lines in order on stdout, failed ones and the summary on stderr', async () => {
   const { out, text } = captured();
-  await documentBatch(out, 5);
+  await orderedBatch(out, 5);
   assert.equal(text.out, 'line 0\nline 1\nline 2\nline 3\nline 4\n');
   assert.equal(text.err, '5 fine\n');
   const failing = captured();
-  await assert.rejects(documentBatch(failing.out, 5, [1, 3]));
+  await assert.rejects(orderedBatch(failing.out, 5, [1, 3]));
   assert.equal(failing.text.out, 'line 0\nline 2\nline 4\n');
   assert.equal(failing.text.err, 'line 1\nline 3\n3 fine\n');
   // -q leaves out the ✓ lines and the summary, never a failure.
   const quiet = captured({ quiet: true });
-  await assert.rejects(documentBatch(quiet.out, 5, [1, 3]));
+  await assert.rejects(orderedBatch(quiet.out, 5, [1, 3]));
   assert.equal(quiet.text.out, '');
   assert.equal(quiet.text.err, 'line 1\nline 3\n');
 });
@@ -187,7 +209,7 @@ test('each kind of human line goes to its stream, and -q keeps results and failu
     out.say('✗ failed', 'failure');
     out.info('a note');
     out.item('a row', {});
-    out.summary({}, 'a summary');
+    out.summary({ ok: true }, 'a summary');
     out.itemError('s3://b/k', new Sse3Error('NO_KEY', 'no key here'));
     assert.equal(text.out, quiet ? 'a result\na row\n' : 'a result\n✓ done\na row\n');
     assert.equal(text.err, quiet ? '✗ failed\n✗ s3://b/k: no key here\n' : '✗ failed\na note\na summary\n✗ s3://b/k: no key here\n');
@@ -233,6 +255,7 @@ test('a batch reported line by line: NDJSON results as they finish, a summary li
   })();
   await assert.rejects(reportBatch<number>(out, failing, { jobs: 2, signal: new AbortController().signal, render: (n) => ({ line: `${n}`, json: { n } }) }),
     (e: unknown) => e instanceof Sse3Error && e.exitCode === ExitCode.UNREACHABLE && /rerun once the server answers/.test(e.hint ?? ''));
-  assert.deepEqual(text.out.trim().split('\n').map((l) => JSON.parse(l)), [{ n: 1 },
-    { ok: false, source: 'b', error: { code: 'UNREACHABLE', message: 'no answer' } }, { summary: { ok: 1, failed: 1 } }]);
+  assert.deepEqual(text.out.trim().split('\n').map((l) => JSON.parse(l)), [{ ok: true, n: 1 },
+    { ok: false, path: 'b', error: { code: 'UNREACHABLE', message: 'no answer', hint: null, exitCode: ExitCode.UNREACHABLE } },
+    { summary: { succeeded: 1, failed: 1, ok: false } }]);
 });

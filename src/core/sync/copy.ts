@@ -44,6 +44,7 @@ export async function* planCopySync(s: Session, spec: CopySyncSpec, tally: SyncT
     else if (verdict.do === 'skip') tally.notDeleted++;
     else {
       const work: SyncWork = { label: formatS3Url(verdict.do === 'delete-remote' ? to : from),
+        ids: { ...(verdict.do === 'delete-remote' ? {} : { source: formatS3Url(from) }), url: formatS3Url(to) },
         bytes: verdict.do === 'copy' ? state.source!.size : verdict.do === 'delete-remote' ? 0 : undefined,
         run: (events) => settle(s, spec, { rel: m.rel, from, to, state, tally }, verdict, events) };
       if (verdict.do === 'delete-remote') deletes.push(work);

@@ -77,6 +77,8 @@ export interface SyncOutcome {
 /** One path that needs work: a transfer, a delete, or a look at its tags or content first. */
 export interface SyncWork {
   label: string;
+  /** What names the path in a failure's JSON line, as the success names it: the local path and the object's URL (or its source). */
+  ids: { path?: string; source?: string; url: string };
   /** Bytes it will move, when known before it runs (not for a path whose tags or content must be read first). */
   bytes?: number;
   run: (events: TransferEvents) => Promise<SyncOutcome>;
@@ -118,7 +120,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
     try {
       path = pair.remote ? localPathOf(spec.root, pair.rel, formatS3Url(loc)) : join(spec.root, ...pair.rel.split('/'));
     } catch (e) {
-      if (spec.direction === 'down') yield failing(formatS3Url(loc), e);
+      if (spec.direction === 'down') yield failing(formatS3Url(loc), { url: formatS3Url(loc) }, e);
       else tally.skipped++;
       continue;
     }
@@ -185,7 +187,7 @@ function workFor(s: Session, spec: SyncSpec, c: PathContext, verdict: Verdict): 
     ? formatS3Url(c.loc) : c.path;
   const bytes = verdict.do === 'upload' ? c.state.local!.size : verdict.do === 'download' ? c.state.remote!.size
     : verdict.do === 'read-tags' || verdict.do === 'hash' ? undefined : 0;
-  return { label, bytes, run: (events) => settle(s, spec, c, verdict, events) };
+  return { label, ids: { path: c.path, url: formatS3Url(c.loc) }, bytes, run: (events) => settle(s, spec, c, verdict, events) };
 }
 
 interface PathContext {
@@ -260,7 +262,8 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
 }
 
 /** An item that fails with error when it runs: reported in its turn, as any other failure. */
-const failing = (label: string, error: unknown): SyncWork => ({ label, bytes: 0, run: async () => { throw error; } });
+const failing = (label: string, ids: SyncWork['ids'], error: unknown): SyncWork =>
+  ({ label, ids, bytes: 0, run: async () => { throw error; } });
 
 export const recordState = (e: ManifestEntry | undefined): RecordState | undefined => e &&
   { size: e.size, etag: e.etag, sha256: e.sha256, mtimeMs: e.mtimeMs ?? undefined, from: 'manifest', versionId: e.versionId,
