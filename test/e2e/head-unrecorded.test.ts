@@ -12,7 +12,7 @@ test('head says "sha256 not recorded" (JSON null) for a record without a SHA-256
   await overwriteEncrypted(bucket, 'found.bin', randomBytes(500), key.raw);
   const url = `s3://${bucket}/found.bin`;
   const json = (await ok(['head', url, '--json'], { home })).json();
-  assert.equal(json.key.foundBy, 'search');
+  assert.equal(json.keyFoundBy, 'search');
   assert.equal(json.manifest.fingerprint, key.fingerprint, 'recorded under the key that opened it');
   assert.equal(json.manifest.sha256, null);
   const human = await ok(['head', url], { home });

@@ -17,8 +17,8 @@ test('verify, adopt, keys usage, manifest list and pull of s3://b/t/j.txt mean t
   const empty = `s3://${bucket}/empty/`;
 
   const v = await ok(['verify', obj, '--json'], { home });
-  assert.deepEqual(v.json().objects.map((o: { url: string; status: string }) => [o.url, o.status]), [[obj, 'ok']]);
-  assert.equal((await ok(['verify', `s3://${bucket}/t`, '--json'], { home })).json().objects.length, 3, 's3://b/t is the folder t/');
+  assert.deepEqual(v.items().map((o: { url: string; status: string }) => [o.url, o.status]), [[obj, 'ok']]);
+  assert.equal((await ok(['verify', `s3://${bucket}/t`, '--json'], { home })).items().length, 3, 's3://b/t is the folder t/');
   const vNope = await run(['verify', nope], { home });
   assert.equal(vNope.code, 1, vNope.stderr);
   assert.match(vNope.stderr, new RegExp(`^error: nothing at ${nope} recorded on \\S+: nothing to verify$`, 'm'));

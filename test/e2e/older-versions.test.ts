@@ -100,7 +100,7 @@ test('rm --noncurrent --fingerprint: deletes the older versions under a key (nul
   const dry = ndjson((await ok(['rm', `s3://${bucket}`, '-r', '--noncurrent', '--fingerprint', ka.fingerprint, '--dry-run', '--json'],
     { home })).out);
   assert.deepEqual(dry.slice(0, -1).map((l) => [l.key, l.versionId]).sort(), underKa);
-  assert.deepEqual(dry.at(-1).summary, { wouldDelete: 3, kept: { unknownKey: 1, unreadable: 0 } });
+  assert.deepEqual(dry.at(-1).summary, { ok: true, dryRun: true, wouldDelete: 3, kept: { unknownKey: 1, unreadable: 0 } });
   assert.deepEqual(await awsListVersions(bucket), before, 'a dry run deletes nothing');
 
   const done = await ok(['rm', `s3://${bucket}`, '-r', '--noncurrent', '--fingerprint', ka.fingerprint, '--yes', '--json'], { home });
@@ -108,7 +108,7 @@ test('rm --noncurrent --fingerprint: deletes the older versions under a key (nul
   const lines = ndjson(done.out);
   assert.deepEqual(lines.slice(0, -1).map((l) => [l.key, l.versionId]).sort(), underKa);
   const summary = lines.at(-1).summary;
-  assert.deepEqual([summary.ok, summary.failed, summary.retirableFingerprints], [3, 0, []], 'the foreign version keeps ka unretirable');
+  assert.deepEqual([summary.succeeded, summary.failed, summary.retirableFingerprints], [3, 0, []], 'the foreign version keeps ka unretirable');
   assert.equal(summary.retirement[0].scan.untagged, 2, 'both versions of the foreign object');
   const after = await awsListVersions(bucket);
   assert.equal(after.versions.length, before.versions.length - 3);

@@ -81,7 +81,7 @@ test('a versioned bucket with null versions, several keys, foreign objects and d
     // has no current version, so the listing does not show it; its version keeps ka.
     const rotated = ndjson((await ok(['rotate', url, '-r', '--to', keys.kc.ref, '--key', keys.kf.ref, '--json'], { home })).out);
     assert.deepEqual(rotated.filter((l) => l.status === 'rotated').map((l) => l.url).sort(), ['a', 'c', 'd', 'f'].map((k) => `${url}/${k}`));
-    assert.deepEqual([rotated.at(-1).summary.ok, rotated.at(-1).summary.deleted, rotated.at(-1).summary.failed], [4, 0, 0]);
+    assert.deepEqual([rotated.at(-1).summary.succeeded, rotated.at(-1).summary.deleted, rotated.at(-1).summary.failed], [4, 0, 0]);
     judge = await awsListVersions(bucket);
     assert.deepEqual([judge.versions.length, judge.markers.length], [14, 2]);
     u = await usage();
@@ -93,15 +93,15 @@ test('a versioned bucket with null versions, several keys, foreign objects and d
     for (const k of ['ka', 'kb'] as const) {
       const byKey = ndjson((await ok(['rotate', url, '--fingerprint', fp[k], '--to', keys.kc.ref, '--json'], { home })).out);
       const summary = byKey.at(-1).summary;
-      assert.deepEqual([summary.ok, summary.failed, summary.deleted, summary.olderVersionsWithOldKey], [0, 0, k === 'ka' ? 1 : 0, 4], k);
+      assert.deepEqual([summary.succeeded, summary.failed, summary.deleted, summary.olderVersionsWithOldKey], [0, 0, k === 'ka' ? 1 : 0, 4], k);
     }
     assert.equal((await awsListVersions(bucket)).versions.length, judge.versions.length, 'nothing was written');
 
     // verify: every recorded version, each opened by its recorded key.
-    const verified = (await ok(['verify', url, '--key', keys.kf.ref, '--json'], { home })).json();
+    const verified = (await ok(['verify', url, '--key', keys.kf.ref, '--json'], { home })).items();
     const named = (rows: any[]) => rows.map((r) => ({ key: r.url.slice(url.length + 1), versionId: r.versionId }));
-    assert.deepEqual(ids(named(verified.objects)), ids(judge.versions));
-    assert.deepEqual([...new Set(verified.objects.map((o: any) => o.status))], ['ok']);
+    assert.deepEqual(ids(named(verified)), ids(judge.versions));
+    assert.deepEqual([...new Set(verified.map((o: any) => o.status))], ['ok']);
 
     // manifest list, rebuild (here: nothing changes; a new home: every version) and pull agree with the tags.
     const rowsOf = async (h: Home) => items((await ok(['manifest', 'list', url, '--json'], { home: h })).out);
@@ -141,8 +141,8 @@ test('a versioned bucket with null versions, several keys, foreign objects and d
     assert.equal(u.scanned, judge.versions.length);
     assert.deepEqual(byKey(u), { [fp.kb]: [0, 4], [fp.kc]: [4, 5], [fp.kf]: [0, 2] });
     assert.deepEqual(Object.keys(await fingerprints(home)).sort(), ids(judge.versions), 'the rows of deleted versions went with them');
-    const verifiedAfter = (await ok(['verify', url, '--key', keys.kf.ref, '--json'], { home })).json();
-    assert.deepEqual([verifiedAfter.objects.length, [...new Set(verifiedAfter.objects.map((o: any) => o.status))]],
+    const verifiedAfter = (await ok(['verify', url, '--key', keys.kf.ref, '--json'], { home })).items();
+    assert.deepEqual([verifiedAfter.length, [...new Set(verifiedAfter.map((o: any) => o.status))]],
       [judge.versions.length, ['ok']]);
     const repulled = docOf((await ok(['manifest', 'pull', url, '--json'], { home: mate })).out);
     assert.deepEqual(ids(named(repulled.removed)), ids(underKa));
