@@ -17,7 +17,7 @@ import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runt
 import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { asFolderError } from '../core/objects/folder.js';
-import { renderResumed, renderRotated, renderSettled, retireAdvice, rotateSummary } from '../output/render.js';
+import { renderResumed, renderRotated, renderSettled, retireAdvice, rotateSummary } from '../output/render-rotation.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;

@@ -11,7 +11,8 @@ import type { ManifestEntry } from '../manifest/store.js';
 import { formatS3Url } from '../s3/url.js';
 import { type BatchItem, reportBatch } from '../output/batch.js';
 import { objectIds } from '../output/output.js';
-import { renderSettled, verifyJson, verifyLine, verifySummary } from '../output/render.js';
+import { verifyJson, verifyLine, verifySummary } from '../output/render.js';
+import { renderSettled } from '../output/render-rotation.js';
 
 export interface VerifyOptions {
   deep?: boolean;
