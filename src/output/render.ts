@@ -252,18 +252,23 @@ function lsDate(iso: string | null): string {
 }
 
 /** One ls line: date, size, encryption, fingerprint, whether its key is here, name (and version). */
-export function renderListedRow(out: Output, r: ListedRow, name: string, versions: boolean): Rendered {
+export function renderListedRow(out: Output, r: ListedRow, name: string, opts: { versions: boolean; humanReadable?: boolean }): Rendered {
+  const { versions } = opts;
   const c = out.c;
   const enc = r.encryption === 'sse-c' ? c.green('sse-c') : r.encryption === 'none' ? c.yellow('none ') : c.dim('?    ');
   const key = r.keyAvailable === true ? c.green('key here   ') : r.keyAvailable === false ? c.red('key missing') : c.dim('-          ');
   const version = versions ? `  ${s3VersionId(r.versionId)}${r.isLatest ? ' (latest)' : ''}` : '';
   return {
-    line: `${lsDate(r.lastModified)} ${String(r.size).padStart(10)}  ${enc}  ${(r.fingerprint ?? '-').padEnd(20)}  ${key}  ${name}${version}`,
+    line: `${lsDate(r.lastModified)} ${(opts.humanReadable ? humanBytes(r.size) : String(r.size)).padStart(10)}  ${enc}  ${(r.fingerprint ?? '-').padEnd(20)}  ${key}  ${name}${version}`,
     json: { type: 'object', ...objectIds(formatS3Url(r)), size: r.size, lastModified: r.lastModified,
       ...(versions ? { versionId: r.versionId || null, isLatest: r.isLatest } : {}), encryption: r.encryption,
       fingerprint: r.fingerprint, keyAvailable: r.keyAvailable, fingerprintSource: r.source },
   };
 }
+
+/** ls --summarize: the totals, as aws s3 ls prints them after the rows. */
+export const lsTotals = (t: { objects: number; bytes: number }, humanReadable?: boolean): string[] =>
+  ['', `Total Objects: ${t.objects}`, `   Total Size: ${humanReadable ? humanBytes(t.bytes) : t.bytes}`];
 
 export const renderListedPrefix = (bucket: string, prefix: string, name: string): Rendered =>
   ({ line: `${''.padEnd(30)} PRE ${name}`, json: { type: 'prefix', bucket, prefix } });

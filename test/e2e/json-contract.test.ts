@@ -135,7 +135,9 @@ test('keys, keygen, put, get, head, cp, ls and rm: results, failures and empty s
 
   const listed = (await json(home, ['ls', `s3://${bucket}`], 'many')).lines;
   assert.equal(listed.at(-1).summary.listed, items(listed).length);
-  assert.deepEqual((await json(home, ['ls', `s3://${bucket}/nothing/`], 'many')).lines, [{ summary: { ok: true, listed: 0 } }]);
+  // A prefix that holds nothing is an error, as for aws s3 ls: the summary, then the error line.
+  const nothingThere = (await json(home, ['ls', `s3://${bucket}/nothing/`], 'many', 1)).lines;
+  assert.deepEqual([nothingThere[0], nothingThere[1].error.code], [{ summary: { ok: false, listed: 0 } }, 'NO_OBJECT']);
   await json(home, ['ls', '--recursive', `s3://${bucket}`], 'many');
   await json(home, ['ls'], 'many');
   await json(home, ['ls', 's3://no-such-bucket-sse3-json'], 'many', 1);

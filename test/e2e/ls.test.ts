@@ -107,3 +107,34 @@ test('completion offers recorded s3:// paths for ls, rm and adopt as for get', a
   const sub = await ok(['__complete', 'bash', 'sse3 keys '], { home });
   assert.deepEqual(sub.out.trim().split('\n').map((s) => s.trim()), ['import', 'list', 'usage']);
 });
+
+test('ls of a prefix or object that holds nothing exits 1, as aws s3 ls does (an empty bucket 0); --summarize and --human-readable',
+  { skip: !AWS_CLI && 'aws-cli not installed' }, async () => {
+    const home = newHome();
+    const bucket = await newBucket('lssum');
+    const empty = await ok(['ls', `s3://${bucket}`], { home });
+    assert.equal(empty.out, '', 'an empty bucket lists nothing, exit 0');
+    const key = await makeKeyFile(home, 'k');
+    for (const [name, size] of [['a', 10], ['dir/b', 3000], ['dir/sub/c', 2_500_000]] as const) {
+      await putData(home, `s3://${bucket}/${name}`, randomBytes(size), key.ref);
+    }
+    for (const target of [`s3://${bucket}/nothing/`, `s3://${bucket}/nothing`, `s3://${bucket}/dir/nope.txt`]) {
+      const r = await run(['ls', target], { home });
+      assert.equal(r.code, 1, `${target}: ${r.stderr}`);
+      assert.equal(r.out, '');
+      assert.match(r.stderr, /^error: nothing at s3:\/\/\S+ on the server\nhint: see what is there with: sse3 ls s3:\/\//m);
+      const aws = await runAws(['s3', 'ls', target]);
+      assert.equal(aws.code, 1, `aws-cli agrees for ${target}`);
+    }
+    // --summarize: the totals aws s3 ls --summarize gives, in the same words.
+    const mine = await ok(['ls', `s3://${bucket}`, '--recursive', '--summarize'], { home });
+    const theirs = await runAws(['s3', 'ls', `s3://${bucket}`, '--recursive', '--summarize']);
+    const totals = (text: string) => [/Total Objects: (\d+)/.exec(text)?.[1], /Total Size: (\d+)/.exec(text)?.[1]];
+    assert.deepEqual(totals(mine.out), totals(theirs.stdout));
+    assert.deepEqual(totals(mine.out), ['3', String(10 + 3000 + 2_500_000)]);
+    const human = await ok(['ls', `s3://${bucket}`, '--recursive', '--summarize', '--human-readable'], { home });
+    assert.match(human.out, /^\S+ \S+ +2\.38 MiB  sse-c /m);
+    assert.match(human.out, /^ {3}Total Size: 2\.39 MiB$/m);
+    const json = await ok(['ls', `s3://${bucket}`, '--recursive', '--summarize', '--json'], { home });
+    assert.deepEqual(json.summary(), { ok: true, listed: 3, objects: 3, bytes: 10 + 3000 + 2_500_000 });
+  });

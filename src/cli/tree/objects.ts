@@ -12,6 +12,8 @@ export function addObjectCommands(program: Program, register: Register): void {
     .option('-r, --recursive', 'every object under the prefix, not only one folder deep')
     .option('--versions', 'every object version')
     .option('--fast', 'no request per object: objects the manifest does not know show as unknown')
+    .option('--human-readable', 'sizes in KiB, MiB, GiB (1024-based)')
+    .option('--summarize', 'end with the number of objects and their total size')
     .addOption(jobsOption('objects looked up in parallel'))
     .addHelpText('after', examples('sse3 ls', 'sse3 ls s3://backups/2026/', 'sse3 ls s3://backups --recursive --json | jq -c \'select(.keyAvailable == false)\''))
     .action(lazy(() => import('../../commands/ls.js'), 'ls'));
