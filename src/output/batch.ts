@@ -2,6 +2,7 @@ import type { TransferEvents } from '../core/context.js';
 import { type BatchSummary, readAhead, runBatch } from '../core/runtime/batch.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { LineKind, Output } from './output.js';
+import { FailureCauses } from './causes.js';
 import { BatchProgress, withProgress } from './progress.js';
 
 /** One item of a batch: what it is (an s3:// URL or a path, for its line and bar) and its work. */
@@ -80,6 +81,7 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
   let summary: BatchSummary;
   // Counted here too: when the item source fails (a listing cut off), the JSON summary still closes the lines.
   const done = { succeeded: 0, failed: 0 };
+  const causes = new FailureCauses();
   try {
     summary = await runBatch(counted, run, (o) => {
       const notOk = o.error !== undefined || (opts.resultExitCode?.(o.result!) ?? 0) !== 0;
@@ -88,7 +90,8 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
       // Once Ctrl-C (or SIGTERM) stopped the batch, the items it cut short are the interruption, not failures of their
       // own: no ✗ line for each (the JSON lines keep them, as the record of which items did not finish).
       if (o.error) {
-        if (!opts.signal.aborted || out.json) out.itemError(o.item.label, o.error, o.item.ids);
+        // In words, failures of one cause are said a few times, then counted (FailureCauses); JSON keeps every item.
+        if (out.json || (!opts.signal.aborted && causes.add(o.item.label, o.error))) out.itemError(o.item.label, o.error, o.item.ids);
       } else {
         const r = opts.render(o.result!);
         if (r) out.item(r.line, r.json, notOk ? 'failure' : r.kind ?? 'done');
@@ -107,13 +110,15 @@ export async function reportBatch<R>(out: Output, items: AsyncIterable<BatchItem
   // Stopped by a signal, a batch ends with the one interruption line (cli/run.ts says it, with the signal's exit
   // status), not with a summary of the items it cut short.
   if (opts.signal.aborted && !out.json) throw new Sse3Error('INTERRUPTED', 'interrupted; nothing partial was kept');
+  for (const line of causes.rest()) out.say(`${out.c.red('✗')} ${line}`, 'failure');
   const noun = opts.noun ?? 'objects';
   const none = summary.ok + summary.failed === 0 && opts.nothing !== undefined && !opts.signal.aborted;
   const headline = none ? opts.nothing! : `${summary.ok} ok, ${summary.failed} failed`;
   const own = await opts.summary?.(summary, headline);
   const failure = summary.failed === 0 ? undefined : new Sse3Error('BATCH',
     own?.failure ?? `${summary.failed} of ${summary.ok + summary.failed} ${noun} failed`,
-    own?.hint ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
+    own?.hint ?? causes.hint()
+      ?? (summary.exitCode === ExitCode.UNREACHABLE ? 'the lines above say why; rerun once the server answers' : 'the lines above say why'),
     { exitCode: summary.exitCode });
   const closing = { ...(own?.json ?? { succeeded: summary.ok, failed: summary.failed }), ok: !failure && !opts.signal.aborted };
   out.summary(closing, own?.line ?? headline);

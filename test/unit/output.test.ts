@@ -259,3 +259,30 @@ test('a batch reported line by line: NDJSON results as they finish, a summary li
     { ok: false, path: 'b', error: { code: 'UNREACHABLE', message: 'no answer', hint: null, exitCode: ExitCode.UNREACHABLE } },
     { summary: { succeeded: 1, failed: 1, ok: false } }]);
 });
+
+test('a batch where many items fail for one cause says a few, then one line with the count and examples, and that cause\'s fix', async () => {
+  const missing = (label: string) => new Sse3Error('NO_KEY', `${label} needs the key with fingerprint ${'a'.repeat(20)}, which sse3 cannot find`,
+    'pass it with --key REF');
+  const items = (n: number) => (async function* () {
+    for (let i = 0; i < n; i++) yield { label: `s3://b/k${i}`, run: async (): Promise<number> => { throw missing(`s3://b/k${i}`); } };
+    yield { label: 's3://b/other', run: async (): Promise<number> => { throw new Sse3Error('NO_OBJECT', 's3://b/other does not exist'); } };
+  })();
+  const opts = { jobs: 1, signal: new AbortController().signal, ordered: true, bars: false, render: (n: number) => ({ line: `${n}`, json: { n } }) };
+  const { out, text } = captured();
+  await assert.rejects(reportBatch<number>(out, items(10), opts), (e: unknown) => e instanceof Sse3Error && e.code === 'BATCH');
+  const lines = text.err.trimEnd().split('\n');
+  assert.deepEqual(lines.filter((l) => l.startsWith('✗ s3://b/k')), [0, 1, 2].map((i) => `✗ s3://b/k${i} needs the key with fingerprint ` +
+    `${'a'.repeat(20)}, which sse3 cannot find`));
+  assert.ok(lines.includes('✗ s3://b/other does not exist'), 'a failure of another cause is said as it comes');
+  assert.ok(lines.includes(`✗ 7 more failed the same way: needs the key with fingerprint ${'a'.repeat(20)}, which sse3 cannot find ` +
+    '(e.g. s3://b/k3, s3://b/k4, s3://b/k5, …)'), text.err);
+  // One cause, one fix: the batch's hint is that cause's own.
+  const one = captured();
+  await assert.rejects(reportBatch<number>(one.out, (async function* () {
+    for (let i = 0; i < 5; i++) yield { label: `s3://b/k${i}`, run: async (): Promise<number> => { throw missing(`s3://b/k${i}`); } };
+  })(), opts), (e: unknown) => e instanceof Sse3Error && e.hint === 'pass it with --key REF');
+  // JSON keeps one line per item.
+  const json = captured({ json: true });
+  await assert.rejects(reportBatch<number>(json.out, items(10), opts));
+  assert.equal(json.text.out.trim().split('\n').filter((l) => JSON.parse(l).error?.code === 'NO_KEY').length, 10);
+});
