@@ -261,7 +261,9 @@ test('on a terminal: rm --recursive asks first, showing the count; only yes dele
       } finally {
         await t.close();
       }
-      const listed = (await ok(['ls', `s3://${bucket}/dir`, '--json'], { home })).items();
-      assert.equal(listed.length, remaining, `after answering ${answer}`);
+      // ls of a folder left empty says nothing is there (exit 1, as aws s3 ls).
+      const listed = await run(['ls', `s3://${bucket}/dir`, '--json'], { home });
+      assert.equal(listed.code, remaining ? 0 : 1, listed.stderr);
+      assert.equal(listed.items().length, remaining, `after answering ${answer}`);
     }
   });
