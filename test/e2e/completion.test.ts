@@ -113,7 +113,8 @@ for (const sh of shells) {
     { skip: (!haveTmux || !has(sh.bin) || (sh.needs !== undefined && !existsSync(sh.needs))) && `${sh.bin}, ${sh.needs ?? 'it'} or tmux not installed`,
       timeout: 90_000 }, async () => {
       const f = fixture();
-      const t = new Shell(sh.cmd, { PATH: `${f.bin}:/usr/bin:/bin`, SSE3_HOME: f.home, HOME: f.dir, TERM: 'xterm', PS1: PROMPT,
+      // XDG_RUNTIME_DIR: fish keeps its runtime files there, else in the shared /tmp/fish.USER.
+      const t = new Shell(sh.cmd, { PATH: `${f.bin}:/usr/bin:/bin`, SSE3_HOME: f.home, HOME: f.dir, XDG_RUNTIME_DIR: f.dir, TERM: 'xterm', PS1: PROMPT,
         SSE3_DEMO_KEY: 'x' }, f.work);
       try {
         // compinit can take many seconds on a busy machine: wait until the shell is back at its prompt.

@@ -1,7 +1,9 @@
 // A real pseudo-terminal for the tests: a program in a detached tmux session of its own (its own server socket),
 // driven by keys and read back from the screen.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitFor } from '../support/wait.js';
 
 export const haveTmux = ['/usr/bin/tmux', '/bin/tmux', '/usr/local/bin/tmux'].some((p) => existsSync(p));
@@ -17,6 +19,8 @@ function running(pid: number): boolean {
 
 export class Tmux {
   readonly #socket = `sse3-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  /** tmux's folder for its socket (TMUX_TMPDIR), the test's own rather than the shared /tmp/tmux-UID; removed at close. */
+  readonly #dir = mkdtempSync(join(tmpdir(), 'sse3-tmux-'));
   readonly #pid: number;
 
   /**
@@ -33,7 +37,7 @@ export class Tmux {
   }
 
   #tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.#socket, ...args]).toString();
+    return execFileSync('tmux', ['-L', this.#socket, ...args], { env: { ...process.env, TMUX_TMPDIR: this.#dir } }).toString();
   }
 
   keys(...keys: string[]): void {
@@ -61,5 +65,6 @@ export class Tmux {
   async close(): Promise<void> {
     try { this.#tmux('kill-server'); } catch { /* already gone */ }
     await waitFor(`the program in tmux (PID ${this.#pid}) to exit`, () => !running(this.#pid), 30_000);
+    rmSync(this.#dir, { recursive: true, force: true });
   }
 }
