@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
+import { type ObjectProps, refuseUploadOptions } from '../core/props.js';
 import type { SseCKey } from '../keys/key.js';
 import { walkLocalSorted } from '../core/sync/localwalk.js';
 import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/session/scope.js';
@@ -32,6 +33,8 @@ export interface CpOptions extends Tuning {
   jobs: number;
   /** With --recursive: objects under 1 MiB in flight (default SMALL_OBJECT_JOBS; --jobs when given). */
   smallJobs?: number;
+  /** The upload options (cli/options.ts withUploadProps): stored with what is written to s3. */
+  props?: ObjectProps;
 }
 
 export async function cp(src: string, dst: string, opts: CpOptions, { g, out, signal }: CommandRun)
@@ -44,6 +47,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   if (opts.versionId !== undefined && (!srcS3 || opts.recursive)) {
     throw new Sse3Error('USAGE', '--version-id names one version of the source object: it needs an s3:// source and goes without --recursive');
   }
+  if (!dstS3) refuseUploadOptions(opts.props, 'cp');
   if (dstS3 && (opts.key?.length ?? 0) > 1) {
     throw new Sse3Error('USAGE', 'cp to s3 takes one --key: the key that encrypts the destination',
       'keys that may open the source go in --source-key REF (repeatable)');
@@ -69,7 +73,7 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
     return renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
-      putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { tuning: opts }, ev)));
+      putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { props: opts.props, tuning: opts }, ev)));
   }
   const from = parseS3Url(src, { requireKey: true });
   const { versionId } = opts;
@@ -80,7 +84,7 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
-    readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, tuning: opts, versionId }, ev))), formatS3Url(from), versionId);
+    readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, props: opts.props, tuning: opts, versionId }, ev))), formatS3Url(from), versionId);
 }
 
 /** The destination key of a relative path under a scope. */
@@ -107,7 +111,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
           continue;
         }
         yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) }, async (ev) => renderTransferItem(out, f.path,
-          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { tuning: opts }, ev))), f.size);
+          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { props: opts.props, tuning: opts }, ev))), f.size);
       }
     })();
   } else {
@@ -122,7 +126,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
           yield item(label, { source: label, ...objectIds(formatS3Url(dstLoc)) }, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label)), o.size);
+            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, props: opts.props, tuning: opts, givenAsCandidates: true }, ev), label)), o.size);
         } else {
           yield item(label, objectIds(label), async (ev) => {
             const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true, givenAsCandidates: true }, ev);
