@@ -28,9 +28,6 @@ export const RESERVED_PREFIX = 'sse3-';
  */
 export const META_MODE = 'sse3-mode';
 
-/** The server's default class, which HEAD answers leave out. */
-export const DEFAULT_STORAGE_CLASS = 'STANDARD';
-
 /** The content type of an upload nobody named one for, and of a name the MIME table does not know. */
 export const FALLBACK_CONTENT_TYPE = 'application/octet-stream';
 
@@ -74,8 +71,7 @@ export const propsRequest = (p: ObjectProps | undefined) => ({
   ContentType: p?.contentType ?? FALLBACK_CONTENT_TYPE,
   CacheControl: p?.cacheControl,
   ContentDisposition: p?.contentDisposition,
-  // STANDARD is every server's default; not naming it keeps servers that know no storage classes working.
-  StorageClass: (p?.storageClass === DEFAULT_STORAGE_CLASS ? undefined : p?.storageClass) as StorageClass | undefined,
+  StorageClass: p?.storageClass as StorageClass | undefined,
 });
 
 /** The metadata entries of the properties: the user's, and the recorded mode. */
