@@ -86,8 +86,8 @@ export function modeFromMetadata(metadata: Record<string, string> | undefined): 
 
 /** Header values must be printable ASCII: anything else is refused by the HTTP stack or changed by the server. */
 const HEADER_TEXT = /^[\x20-\x7e]*$/;
-/** A metadata name is part of a header name (x-amz-meta-NAME): an HTTP token. */
-const META_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** A metadata name is part of a header name (x-amz-meta-NAME): letters, digits and - _ . travel through every client. */
+const META_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** A value given for a header option (--content-type, --cache-control, --content-disposition), refused when it cannot travel as is. */
 export function headerValue(option: string, value: string, opts: { empty?: boolean } = {}): string {
