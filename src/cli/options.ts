@@ -3,6 +3,7 @@ import { Sse3Error } from '../errors.js';
 import { isFingerprint } from '../keys/key.js';
 import { exactSize, MAX_PART_SIZE, MIN_PART_SIZE } from '../core/transfer/partsize.js';
 import { headerValue, type ObjectProps, storageClassArg, userMetadata } from '../core/props.js';
+import type { FilterRule } from '../core/sync/filter.js';
 
 // The options several commands share, and what turns their values into what the commands take.
 
@@ -121,3 +122,22 @@ export const withUploadProps = <O extends UploadOptionValues>(o: O): O & { props
     metadata: userMetadata(o.metadata),
   },
 });
+
+/**
+ * --exclude and --include (sync, cp --recursive): gitignore-style patterns over the path relative to the folder or
+ * prefix, one list in command-line order, the last pattern that matches a path deciding (core/sync/filter.ts). Both
+ * options hold that one list (filterRules reads it).
+ */
+export function addFilterOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+  const rules: FilterRule[] = [];
+  const rule = (kind: 'exclude' | 'include') => (glob: string): FilterRule[] => {
+    rules.push(kind === 'exclude' ? { exclude: glob } : { include: glob });
+    return rules;
+  };
+  return cmd
+    .option('--exclude <glob>', 'leave out paths matching this gitignore-style pattern (repeatable)', rule('exclude'))
+    .option('--include <glob>', 'take back paths an earlier --exclude left out (repeatable)', rule('include'));
+}
+
+/** The --exclude and --include rules in command-line order (none given: an empty list). */
+export const filterRules = (o: { exclude?: FilterRule[]; include?: FilterRule[] }): FilterRule[] => o.exclude ?? o.include ?? [];

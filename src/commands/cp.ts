@@ -6,7 +6,9 @@ import type { Tuning } from '../core/context.js';
 import { type ObjectProps, refuseUploadOptions } from '../core/props.js';
 import type { SseCKey } from '../keys/key.js';
 import { walkLocalSorted } from '../core/sync/localwalk.js';
-import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/session/scope.js';
+import { formatScope, parseScope, type Scope } from '../core/session/scope.js';
+import { type FilterRule, pathFilter } from '../core/sync/filter.js';
+import { listRelative } from '../core/sync/plan.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { copyOne, getOne, localFile, localTarget, putOne } from '../core/transfer/single.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js';
@@ -35,6 +37,8 @@ export interface CpOptions extends Tuning {
   smallJobs?: number;
   /** The upload options (cli/options.ts withUploadProps): stored with what is written to s3. */
   props?: ObjectProps;
+  /** With --recursive: --exclude and --include in command-line order, judged as sync judges them (core/sync/filter.ts). */
+  filters?: FilterRule[];
 }
 
 export async function cp(src: string, dst: string, opts: CpOptions, { g, out, signal }: CommandRun)
@@ -44,6 +48,10 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');
   if (opts.recursive && (src === '-' || dst === '-')) throw new Sse3Error('USAGE', '--recursive cannot read stdin or write stdout');
+  const filter = pathFilter(opts.filters ?? []);
+  if (filter && !opts.recursive) {
+    throw new Sse3Error('USAGE', '--exclude and --include choose among the files and objects --recursive copies', 'add --recursive');
+  }
   if (opts.versionId !== undefined && (!srcS3 || opts.recursive)) {
     throw new Sse3Error('USAGE', '--version-id names one version of the source object: it needs an s3:// source and goes without --recursive');
   }
@@ -61,7 +69,7 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
   const s = await openSession(g, { signal, out }, { keys: sourceKeys });
   try {
-    if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey);
+    if (opts.recursive) await cpRecursive(s, src, dst, { ...opts, filter }, out, destKey);
     else out.show(await cpOne(s, src, dst, opts, out, destKey, file, stdout));
   } finally {
     s.close();
@@ -90,7 +98,8 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
 /** The destination key of a relative path under a scope. */
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
-async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey?: SseCKey): Promise<void> {
+async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions & { filter?: (rel: string) => boolean }, out: Output,
+  destKey?: SseCKey): Promise<void> {
   // ids: what names the item in its JSON line should it fail, as its success would (source, url, bucket, key, path).
   const item = (label: string, ids: Record<string, unknown>, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
     ({ label, ids, run, small: size !== undefined && size < SMALL_OBJECT });
@@ -103,7 +112,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     const root = resolve(src);
     const to = parseScope(dst);
     items = (async function* () {
-      for await (const f of walkLocalSorted(root, { followSymlinks: true })) {
+      for await (const f of walkLocalSorted(root, { followSymlinks: true, include: opts.filter })) {
         // A dangling link, a link loop, a FIFO: an item that fails with its reason, so it is never skipped silently.
         if (f.kind === 'skip') {
           yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) },
@@ -119,20 +128,19 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     const root = isS3Url(dst) ? undefined : await writeRoot(dst);
     if (root) summary = (b, headline) => downloadsSummary(b, headline, plain);
     items = (async function* () {
-      for await (const o of listScope(s, from)) {
-        const srcLoc = { bucket: from.bucket, key: o.key };
+      for await (const { key, rel, size } of listRelative(s, from, opts.filter)) {
+        const srcLoc = { bucket: from.bucket, key };
         const label = formatS3Url(srcLoc);
-        const rel = relativeKey(from, o.key);
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
           yield item(label, { source: label, ...objectIds(formatS3Url(dstLoc)) }, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, props: opts.props, tuning: opts, givenAsCandidates: true }, ev), label)), o.size);
+            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, props: opts.props, tuning: opts, givenAsCandidates: true }, ev), label)), size);
         } else {
           yield item(label, objectIds(label), async (ev) => {
             const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true, givenAsCandidates: true }, ev);
             if (!got.encrypted) plain++;
             return renderTransferItem(out, label, renderGet(out, got));
-          }, o.size);
+          }, size);
         }
       }
     })();

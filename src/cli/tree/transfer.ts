@@ -1,5 +1,5 @@
 import { type Register, lazyActions } from '../lazy.js';
-import { addUploadOptions, candidateKeysOption, concurrencyOption, examples, jobsOption, KEY_HELP, partSizeOption, serverSideOption, withPartSize,
+import { addFilterOptions, addUploadOptions, candidateKeysOption, concurrencyOption, examples, filterRules, jobsOption, KEY_HELP, partSizeOption, serverSideOption, withPartSize,
   withTransferTuning, withUploadProps } from '../options.js';
 import type { Program } from '../program.js';
 
@@ -39,7 +39,7 @@ export function addTransferCommands(program: Program, register: Register): void 
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action(lazy(() => import('../../commands/head.js'), 'head'));
 
-  addUploadOptions(program.command('cp')
+  addUploadOptions(addFilterOptions(program.command('cp')
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
     .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
     .argument('<dst>', 'local path, - for stdout, or s3://BUCKET/KEY')
@@ -47,7 +47,7 @@ export function addTransferCommands(program: Program, register: Register): void 
       'source\'s key); s3 → local: keys that may open the sources, repeatable'))
     .addOption(candidateKeysOption('--source-key <ref>', 'keys that may open the source, repeatable (default: found by the manifest)'))
     .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix')
-    .option('--version-id <id>', 'one version of the s3 source (copied onto its own key: restored as the current version)'))
+    .option('--version-id <id>', 'one version of the s3 source (copied onto its own key: restored as the current version)')))
     .addOption(jobsOption('objects in parallel with --recursive', '8; 32 at once for objects under 1 MiB'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
@@ -55,6 +55,7 @@ export function addTransferCommands(program: Program, register: Register): void 
     .addHelpText('after', examples('sse3 cp s3://prod/db.dump s3://archive/2026/db.dump --key keychain:archive',
       'sse3 cp --recursive ./photos s3://backups/photos/ --key keychain:backups',
       'sse3 cp --recursive s3://backups/photos/ ./restored/',
+      'sse3 cp -r . s3://backups/src/ --key keychain:backups --exclude node_modules/ --exclude "*.log" --include important.log',
       'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'))
-    .action(lazy(() => import('../../commands/cp.js'), 'cp', (o, cmd) => withUploadProps(withTransferTuning(o, cmd))));
+    .action(lazy(() => import('../../commands/cp.js'), 'cp', (o, cmd) => ({ ...withUploadProps(withTransferTuning(o, cmd)), filters: filterRules(o) })));
 }
