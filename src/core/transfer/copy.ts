@@ -1,5 +1,5 @@
 import { describeS3Error, type ErrorContext, s3ErrorName, statusOf } from '../../s3/errors.js';
-import type { ObjectBody, WriteOutput } from '../../s3/objects.js';
+import type { ObjectBody, ObjectInfo, WriteOutput } from '../../s3/objects.js';
 import { assertKeyLength, formatS3Url } from '../../s3/url.js';
 import { newEntry } from '../../manifest/entry.js';
 import { writtenBefore } from '../recorded.js';
@@ -91,9 +91,18 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   if (encrypted && src.sseKey) requireOurKey(h, src.sseKey, src);
   const sha256 = src.sha256 || sse3Values(h.Metadata, { ...src, versionId: h.VersionId }, 'metadata').sha256
     || (encrypted ? await taggedSha256(req.io, src, h.VersionId) : undefined);
-  return { size: h.ContentLength ?? 0, versionId: h.VersionId, props: propsOf(h), encrypted, sha256,
+  return { size: h.ContentLength ?? 0, versionId: h.VersionId, props: sourceProps(h, encrypted), encrypted, sha256,
     mtimeMs: mtimeFromMetadata(h.Metadata) };
 }
+
+/**
+ * What a copy keeps of its source. A mode is sse3's record only in an encrypted object, whose metadata only a key
+ * holder could write: a plain object's is not carried into an encrypted copy, where a sync down would trust it.
+ */
+const sourceProps = (info: ObjectInfo, encrypted: boolean): ObjectProps => {
+  const props = propsOf(info);
+  return encrypted ? props : { ...props, mode: undefined };
+};
 
 /** Multipart objects carry their checksum only in their tag. */
 const taggedSha256 = async (io: Io, src: { bucket: string; key: string }, versionId: string | undefined, op: ErrorContext['op'] = 'copy') =>
@@ -121,7 +130,8 @@ export async function firstPart(io: Io, src: CopySource, partSize: number | unde
     // Ceph RGW serves a plain object even to a GET with a key ('plain': read on without one); another key's echo is refused.
     if (src.sseKey && keyEcho(first, src.sseKey) === 'other') requireOurKey(first, src.sseKey, src);
     const span = answeredSpan(first, asked, formatS3Url(src));
-    return { first, size: span.size, firstLength: span.length, versionId: first.VersionId, props: propsOf(first),
+    return { first, size: span.size, firstLength: span.length, versionId: first.VersionId,
+      props: sourceProps(first, first.SSECustomerAlgorithm === 'AES256'),
       encrypted: first.SSECustomerAlgorithm === 'AES256',
       sha256: src.sha256 || sse3Values(first.Metadata, { ...src, versionId: first.VersionId }, 'metadata').sha256,
       mtimeMs: mtimeFromMetadata(first.Metadata) };
