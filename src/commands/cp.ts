@@ -92,7 +92,8 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
-    readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, props: opts.props, tuning: opts, versionId }, ev))), formatS3Url(from), versionId);
+    readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, props: opts.props, tuning: opts, versionId }, ev))),
+  formatS3Url(from), versionId);
 }
 
 /** The destination key of a relative path under a scope. */

@@ -59,10 +59,11 @@ export const overridden = (source: ObjectProps, given: ObjectProps | undefined):
 
 /** Refuses upload options where nothing is uploaded (a download): said, rather than silently ignored. */
 export function refuseUploadOptions(props: ObjectProps | undefined, command: string): void {
-  const given = Object.entries(props ?? {}).filter(([, v]) => v !== undefined).map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const given = Object.entries(props ?? {}).filter(([, v]) => v !== undefined)
+    .map(([field]) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   if (given.length > 0) {
-    throw new Sse3Error('USAGE', `${given.join(', ')}: ${command} to a local destination writes no object to store ${given.length > 1 ? 'them' : 'it'} with`,
-      'upload options apply when the destination is s3://');
+    throw new Sse3Error('USAGE', `${given.join(', ')}: ${command} to a local destination writes no object to store ` +
+      `${given.length > 1 ? 'them' : 'it'} with`, 'upload options apply when the destination is s3://');
   }
 }
 

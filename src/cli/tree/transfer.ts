@@ -1,6 +1,6 @@
 import { type Register, lazyActions } from '../lazy.js';
-import { addFilterOptions, addUploadOptions, candidateKeysOption, concurrencyOption, examples, filterRules, jobsOption, KEY_HELP, partSizeOption, serverSideOption, withPartSize,
-  withTransferTuning, withUploadProps } from '../options.js';
+import { addFilterOptions, addUploadOptions, candidateKeysOption, concurrencyOption, examples, filterRules, jobsOption, KEY_HELP,
+  partSizeOption, serverSideOption, withPartSize, withTransferTuning, withUploadProps } from '../options.js';
 import type { Program } from '../program.js';
 
 /** The commands that move or show one object (put, get, head), and cp. */
@@ -57,5 +57,6 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 cp --recursive s3://backups/photos/ ./restored/',
       'sse3 cp -r . s3://backups/src/ --key keychain:backups --exclude node_modules/ --exclude "*.log" --include important.log',
       'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'))
-    .action(lazy(() => import('../../commands/cp.js'), 'cp', (o, cmd) => ({ ...withUploadProps(withTransferTuning(o, cmd)), filters: filterRules(o) })));
+    .action(lazy(() => import('../../commands/cp.js'), 'cp',
+      (o, cmd) => ({ ...withUploadProps(withTransferTuning(o, cmd)), filters: filterRules(o) })));
 }
