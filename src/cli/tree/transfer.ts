@@ -1,6 +1,7 @@
 import { type Register, lazyActions } from '../lazy.js';
 import { candidateKeysOption, concurrencyOption, examples, jobsOption, KEY_HELP, partSizeOption, serverSideOption, withPartSize,
   withTransferTuning } from '../options.js';
+import type { Option } from '@commander-js/extra-typings';
 import type { Program } from '../program.js';
 
 /** The commands that move or show one object (put, get, head), and cp. */
@@ -39,7 +40,7 @@ export function addTransferCommands(program: Program, register: Register): void 
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action(lazy(() => import('../../commands/head.js'), 'head'));
 
-  program.command('cp')
+  const cp = program.command('cp')
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
     .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
     .argument('<dst>', 'local path, - for stdout, or s3://BUCKET/KEY')
@@ -57,4 +58,32 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 cp --recursive s3://backups/photos/ ./restored/',
       'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'))
     .action(lazy(() => import('../../commands/cp.js'), 'cp', withTransferTuning));
+  // Typed as cp: its options are cp's (moveCommand copies them), and so is what its entry receives.
+  (moveCommand(program, cp) as unknown as typeof cp).action(lazy(() => import('../../commands/mv.js'), 'mv', withTransferTuning));
+}
+
+/** mv's own words for the options of cp's whose help speaks of copying. */
+const MV_HELP: Record<string, string> = {
+  '--recursive': 'move every file of a local folder, or every object under an s3 prefix',
+  '--version-id': 'one version of the s3 source: copied, then that version deleted (not onto its own key)',
+};
+
+/**
+ * mv: cp's options, taken from cp's command itself (an option added to cp is mv's too), since the copy is cp's own;
+ * an option whose help speaks of copying gets mv's words.
+ */
+function moveCommand(program: Program, cp: { readonly options: readonly Option[] }) {
+  const mv = program.command('mv')
+    .description('move local → s3, s3 → local or s3 → s3: copy exactly as cp does, then delete each source once its copy is confirmed')
+    .argument('<src>', 'local path, or s3://BUCKET/KEY (a prefix with --recursive)')
+    .argument('<dst>', 'local path, or s3://BUCKET/KEY');
+  for (const option of cp.options) {
+    const words = MV_HELP[option.long ?? ''];
+    mv.addOption(words === undefined ? option : Object.assign(Object.create(Object.getPrototypeOf(option) as object) as Option, option,
+      { description: words }));
+  }
+  mv.addHelpText('after', examples('sse3 mv report.pdf s3://docs/2026/ --key keychain:docs',
+    'sse3 mv --recursive s3://inbox/2026/ s3://archive/2026/ --key keychain:archive',
+    'sse3 mv s3://backups/old.tar ./restored/'));
+  return mv;
 }
