@@ -1,10 +1,14 @@
 import { type Register, lazyActions } from '../lazy.js';
 import { candidateKeysOption, concurrencyOption, examples, jobsOption, KEY_HELP, partSizeOption, serverSideOption, withPartSize,
   withTransferTuning } from '../options.js';
-import type { Option } from '@commander-js/extra-typings';
+import type { Command, Option, OptionValues } from '@commander-js/extra-typings';
 import type { Program } from '../program.js';
 
-/** The commands that move or show one object (put, get, head), and cp. */
+/** A command typed with another's options and its own operands: for a command that takes the other's options. */
+type WithOperands<C, A extends unknown[]> = C extends Command<unknown[], infer O extends OptionValues, infer G extends OptionValues>
+  ? Command<A, O, G> : never;
+
+/** The commands that move or show one object (put, get, cat, head), and cp and mv. */
 export function addTransferCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
   program.command('put')
@@ -20,7 +24,7 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64'))
     .action(lazy(() => import('../../commands/put.js'), 'put', withPartSize));
 
-  program.command('get')
+  const get = program.command('get')
     .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
     .argument('<src>', 's3://BUCKET/KEY')
     .argument('[dst]', 'local file or folder (default: the object\'s name here), or - for stdout')
@@ -30,6 +34,14 @@ export function addTransferCommands(program: Program, register: Register): void 
     .addHelpText('after', examples('sse3 get s3://docs/2026/report.pdf', 'sse3 get s3://backups/data.tar - | tar x',
       'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
     .action(lazy(() => import('../../commands/get.js'), 'get'));
+
+  // cat is get to stdout: get's options, taken from get's command (an option added to get is cat's too).
+  const cat = program.command('cat')
+    .description('print an object on stdout (= sse3 get s3://BUCKET/KEY -), decrypted and SHA-256-checked')
+    .argument('<src>', 's3://BUCKET/KEY');
+  withOptionsOf(get, cat)
+    .addHelpText('after', examples('sse3 cat s3://docs/notes.txt', 'sse3 cat s3://backups/data.tar | tar x'));
+  (cat as unknown as WithOperands<typeof get, [string]>).action(lazy(() => import('../../commands/cat.js'), 'cat'));
 
   program.command('head')
     .description('show an object\'s size, dates, ETag, metadata, SSE-C state, whether the key matches, and its manifest record')
@@ -62,6 +74,20 @@ export function addTransferCommands(program: Program, register: Register): void 
   (moveCommand(program, cp) as unknown as typeof cp).action(lazy(() => import('../../commands/mv.js'), 'mv', withTransferTuning));
 }
 
+/**
+ * `to` gets every option of `from` (the same Option: parsed and checked alike), those named in `words` with their own
+ * help text. Returns `to`.
+ */
+function withOptionsOf<C extends { addOption(option: Option): unknown }>(from: { readonly options: readonly Option[] }, to: C,
+  words: Record<string, string> = {}): C {
+  for (const option of from.options) {
+    const own = words[option.long ?? ''];
+    to.addOption(own === undefined ? option : Object.assign(Object.create(Object.getPrototypeOf(option) as object) as Option, option,
+      { description: own }));
+  }
+  return to;
+}
+
 /** mv's own words for the options of cp's whose help speaks of copying. */
 const MV_HELP: Record<string, string> = {
   '--recursive': 'move every file of a local folder, or every object under an s3 prefix',
@@ -77,13 +103,7 @@ function moveCommand(program: Program, cp: { readonly options: readonly Option[]
     .description('move local → s3, s3 → local or s3 → s3: copy exactly as cp does, then delete each source once its copy is confirmed')
     .argument('<src>', 'local path, or s3://BUCKET/KEY (a prefix with --recursive)')
     .argument('<dst>', 'local path, or s3://BUCKET/KEY');
-  for (const option of cp.options) {
-    const words = MV_HELP[option.long ?? ''];
-    mv.addOption(words === undefined ? option : Object.assign(Object.create(Object.getPrototypeOf(option) as object) as Option, option,
-      { description: words }));
-  }
-  mv.addHelpText('after', examples('sse3 mv report.pdf s3://docs/2026/ --key keychain:docs',
+  return withOptionsOf(cp, mv, MV_HELP).addHelpText('after', examples('sse3 mv report.pdf s3://docs/2026/ --key keychain:docs',
     'sse3 mv --recursive s3://inbox/2026/ s3://archive/2026/ --key keychain:archive',
     'sse3 mv s3://backups/old.tar ./restored/'));
-  return mv;
 }
