@@ -151,6 +151,15 @@ test('mv in a versioned bucket hides the source behind a delete marker: its vers
     assert.deepEqual(await awsKeys(bucket), ['b']);
     const listed = (await ok(['manifest', 'list', '--json'], { home })).items().map((r) => [r.key, r.versionId]).sort();
     assert.deepEqual(listed, [['a', put.versionId], ['b', moved.versionId]]);
+
+    // --version-id moves that one version out: copied to its new key, then deleted for good (its row with it).
+    const out = (await ok(['mv', `s3://${bucket}/a`, '--version-id', put.versionId, `s3://${bucket}/c`, '--json'], { home })).json();
+    assert.deepEqual([out.sourceVersionId, out.sourceMarkerCreated, out.sha256], [put.versionId, null, put.sha256]);
+    const after = JSON.parse((await runAws(['s3api', 'list-object-versions', '--bucket', bucket])).stdout);
+    assert.deepEqual(after.Versions.filter((v: any) => v.Key === 'a'), [], 'the version is gone');
+    assert.deepEqual(await awsKeys(bucket), ['b', 'c']);
+    const rowsNow = (await ok(['manifest', 'list', '--json'], { home })).items().map((r) => r.key).sort();
+    assert.deepEqual(rowsNow, ['b', 'c']);
   });
 
 test('the source is deleted only after the copy is confirmed and recorded: killed there, both stay; a file changed there stays',
