@@ -35,13 +35,8 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
     .action(lazy(() => import('../../commands/get.js'), 'get'));
 
-  // cat is get to stdout: get's options, taken from get's command (an option added to get is cat's too).
-  const cat = program.command('cat')
-    .description('print an object on stdout (= sse3 get s3://BUCKET/KEY -), decrypted and SHA-256-checked')
-    .argument('<src>', 's3://BUCKET/KEY');
-  withOptionsOf(get, cat)
-    .addHelpText('after', examples('sse3 cat s3://docs/notes.txt', 'sse3 cat s3://backups/data.tar | tar x'));
-  (cat as unknown as WithOperands<typeof get, [string]>).action(lazy(() => import('../../commands/cat.js'), 'cat'));
+  // Typed as get with one operand: its options are get's (catCommand copies them), and so is what its entry receives.
+  (catCommand(program, get) as unknown as WithOperands<typeof get, [string]>).action(lazy(() => import('../../commands/cat.js'), 'cat'));
 
   program.command('head')
     .description('show an object\'s size, dates, ETag, metadata, SSE-C state, whether the key matches, and its manifest record')
@@ -86,6 +81,14 @@ function withOptionsOf<C extends { addOption(option: Option): unknown }>(from: {
       { description: own }));
   }
   return to;
+}
+
+/** cat is get to stdout: get's options, taken from get's command (an option added to get is cat's too). */
+function catCommand(program: Program, get: { readonly options: readonly Option[] }) {
+  const cat = program.command('cat')
+    .description('print an object on stdout (= sse3 get s3://BUCKET/KEY -), decrypted and SHA-256-checked')
+    .argument('<src>', 's3://BUCKET/KEY');
+  return withOptionsOf(get, cat).addHelpText('after', examples('sse3 cat s3://docs/notes.txt', 'sse3 cat s3://backups/data.tar | tar x'));
 }
 
 /** mv's own words for the options of cp's whose help speaks of copying. */
