@@ -83,6 +83,10 @@ test('put and cp store the options, single-part and multipart; rotate and s3 →
     assert.deepEqual(userMetadata(changed), { stage: 'final' }, 'given metadata replaces the source\'s');
     assert.equal(changed.CacheControl, 'max-age=3600', 'what was not given is the source\'s');
   }
+  // mv takes cp's options: a moved file's object stores them.
+  const moved = writeFile(home, 'moved.bin', randomBytes(500));
+  await ok(['mv', moved, `s3://${bucket}/mv/moved.bin`, '--key', k1.ref, ...OPTIONS], { home });
+  await assertStored(bucket, 'mv/moved.bin', k1.path);
   // cp -r s3 → s3 keeps them too.
   await ok(['cp', '-r', `s3://${bucket}/put/`, `s3://${bucket}/tree/`, '--part-size', '5'], { home });
   for (const name of ['small.bin', 'big.bin']) await assertStored(bucket, `tree/${name}`, k2.path);
