@@ -15,18 +15,20 @@ export interface KeysRmOptions {
   yes?: boolean;
 }
 
-/** In the keychain the work may take a moment: a spinner says what it waits for. */
-const keychainWork = <T>(out: Output, ref: KeyRef, text: string, work: () => Promise<T>): Promise<T> =>
-  (ref.kind === 'keychain' ? withSpinner(out, text, work) : work());
+type StoredRef = Extract<KeyRef, { kind: 'file' | 'keychain' }>;
+
+/** Work on a keychain entry may take a moment: a spinner says what it waits for. A file is at once. */
+const keychainWork = <T>(out: Output, ref: StoredRef, doing: string, work: () => Promise<T>): Promise<T> =>
+  (ref.kind === 'keychain' ? withSpinner(out, `${doing} keychain entry ${ref.name}`, work) : work());
 
 /** Whether nothing is stored at ref (its absence, not another problem, kept the key from being read). */
-async function nothingAt(ref: Extract<KeyRef, { kind: 'file' | 'keychain' }>, ctx: KeyContext): Promise<boolean> {
+async function nothingAt(ref: StoredRef, ctx: KeyContext): Promise<boolean> {
   if (ref.kind === 'file') return lstat(ref.path).then(() => false, (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
   return ctx.keychain.get(ref.name).then((v) => v === null, () => false);
 }
 
 /** The key to remove; a reference where nothing is stored says so, not how to create a key there. */
-async function readStoredKey(ref: Extract<KeyRef, { kind: 'file' | 'keychain' }>, ctx: KeyContext): Promise<SseCKey> {
+async function readStoredKey(ref: StoredRef, ctx: KeyContext): Promise<SseCKey> {
   try {
     return await loadKey(ref, ctx);
   } catch (e) {
@@ -61,8 +63,7 @@ export async function keysRm(refText: string, opts: KeysRmOptions, { out }: Comm
   }
   const ctx: KeyContext = defaultKeyContext();
   const where = formatKeyRef(ref);
-  const key: SseCKey = await keychainWork(out, ref, `reading keychain entry ${ref.kind === 'keychain' ? ref.name : ''}`,
-    () => readStoredKey(ref, ctx));
+  const key = await keychainWork(out, ref, 'reading', () => readStoredKey(ref, ctx));
   const check = await checkUse(key.fingerprint);
   const refusal = removalRefusal(check, Boolean(opts.force));
   if (refusal) throw refusal;
@@ -75,7 +76,6 @@ export async function keysRm(refText: string, opts: KeysRmOptions, { out }: Comm
       return out.show(renderKeyRemoved(out, { ref: where, check, removed: false }));
     }
   }
-  const removed = await keychainWork(out, ref, `removing keychain entry ${ref.kind === 'keychain' ? ref.name : ''}`,
-    () => removeStoredKey(ref, key.fingerprint, ctx));
+  const removed = await keychainWork(out, ref, 'removing', () => removeStoredKey(ref, key.fingerprint, ctx));
   out.show(renderKeyRemoved(out, { ref: where, check, removed: true, linkTarget: removed.linkTarget }));
 }
