@@ -218,6 +218,13 @@ test('keys rm: refused while the manifest records objects under the key, and wit
   const needed = await run(['keys', 'rm', other.ref, '--force', '--yes'], { home });
   assert.equal(needed.code, 1);
   assert.ok(existsSync(other.path));
+  // rotate of the whole bucket scans it when it has moved everything off a key: that scan is the latest, and it
+  // finds the key unneeded, so it may go.
+  const next = await makeKeyFile(home, 'next.key');
+  await ok(['rotate', `s3://${bucket}`, '--recursive', '--to', next.ref], { home });
+  await ok(['keys', 'rm', other.ref, '--yes'], { home });
+  assert.ok(!existsSync(other.path));
+  assert.equal((await run(['keys', 'rm', next.ref, '--force', '--yes'], { home })).code, 1, 'the rotation\'s scan found next in use');
   const gone = await run(['keys', 'rm', key.ref, '--yes'], { home });
   assert.equal(gone.code, 3);
   assert.match(gone.stderr, /does not exist: there is no key to remove/);
