@@ -41,11 +41,10 @@ async function readStoredKey(ref: StoredRef, ctx: KeyContext): Promise<SseCKey> 
 
 /** What this home knows of the key's use (no request is made): the manifest's records and its buckets' latest scans. */
 async function checkUse(fingerprint: string): Promise<KeyRemovalCheck> {
-  const paths = sse3Paths();
   const { ManifestStore } = await import('../manifest/store.js');
-  const m = new ManifestStore(paths.manifestFile);
+  const m = new ManifestStore(sse3Paths().manifestFile);
   try {
-    return keyRemovalCheck(m, paths, fingerprint);
+    return keyRemovalCheck(m, fingerprint);
   } finally {
     m.close();
   }

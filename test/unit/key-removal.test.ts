@@ -13,7 +13,6 @@ import { ManifestStore } from '../../src/manifest/store.js';
 import { S3Twin } from '../support/s3-twin.js';
 import { twinSession } from '../support/twin-session.js';
 
-const paths = { dataDir: '/nonexistent/sse3-unit', manifestFile: ':memory:', keyDir: '/nonexistent/sse3-unit/keys' };
 const FP = 'aaaaaaaaaaaaaaaaaaaa';
 const EP = 'https://removal.example';
 
@@ -24,29 +23,29 @@ function recordUnder(m: ManifestStore, bucket: string, key: string, fingerprint 
 test('keys rm: recorded objects refuse without --force; a whole-bucket scan that found the key refuses even with it', () => {
   const m = new ManifestStore(':memory:');
   try {
-    assert.equal(removalRefusal(keyRemovalCheck(m, paths, FP), false), undefined, 'a key nothing needs may go');
+    assert.equal(removalRefusal(keyRemovalCheck(m, FP), false), undefined, 'a key nothing needs may go');
     recordUnder(m, 'photos', 'a');
     recordUnder(m, 'photos', 'b');
     recordUnder(m, 'docs', 'c');
     recordUnder(m, 'docs', 'd', 'bbbbbbbbbbbbbbbbbbbb');
-    const recorded = removalRefusal(keyRemovalCheck(m, paths, FP), false);
+    const recorded = removalRefusal(keyRemovalCheck(m, FP), false);
     assert.equal(recorded?.code, 'KEY_IN_USE');
     assert.equal(recorded?.exitCode, ExitCode.FAILED);
     assert.match(recorded!.message, /records 3 object version\(s\) under key a{20} \(in s3:\/\/docs, s3:\/\/photos\)/);
     assert.match(recorded!.hint!, new RegExp(`sse3 keys usage ${FP} s3://docs s3://photos --versions`));
-    assert.equal(removalRefusal(keyRemovalCheck(m, paths, FP), true), undefined, '--force goes past the records');
+    assert.equal(removalRefusal(keyRemovalCheck(m, FP), true), undefined, '--force goes past the records');
 
     const keys = new Map([[FP, { objects: 1, versions: 2 }]]);
     m.recordBucketScan({ endpoint: EP, bucket: 'photos', scannedAt: '2026-12-01T00:00:00.000Z', allVersions: true, scanned: 5,
       untagged: 0, unreadable: 0, keys });
-    const scanned = removalRefusal(keyRemovalCheck(m, paths, FP), true);
+    const scanned = removalRefusal(keyRemovalCheck(m, FP), true);
     assert.equal(scanned?.code, 'KEY_IN_USE');
     assert.match(scanned!.message, /latest whole-bucket scan .* s3:\/\/photos \(2 version\(s\), scanned 2026-12-01T00:00:00.000Z\).*not even with --force/);
     // The next scan of the bucket replaces it: found unused there now, the key may go with --force.
     m.recordBucketScan({ endpoint: EP, bucket: 'photos', scannedAt: '2026-12-02T00:00:00.000Z', allVersions: true, scanned: 5,
       untagged: 0, unreadable: 0, keys: new Map() });
     assert.deepEqual(m.scansFindingKey(FP), []);
-    assert.equal(removalRefusal(keyRemovalCheck(m, paths, FP), true), undefined);
+    assert.equal(removalRefusal(keyRemovalCheck(m, FP), true), undefined);
   } finally {
     m.close();
   }

@@ -1,6 +1,5 @@
 import { Sse3Error } from '../../errors.js';
 import type { ManifestStore, ScanFinding } from '../../manifest/store.js';
-import type { Sse3Paths } from '../../paths.js';
 
 /**
  * What may keep a key from being removed (sse3 keys rm), read from this home alone (no request is made): the objects
@@ -18,16 +17,17 @@ export interface KeyRemovalCheck {
 }
 
 /**
- * The default scopes a key serves (sse3 keys default): a key one of them names is never removed, even with --force,
- * since the next put there would need it. This is the one place keys rm asks; the store of defaults answers here.
+ * The default scopes a key serves (sse3 keys default), as s3://BUCKET[/PREFIX]: a key one of them names is never
+ * removed, even with --force, since the next put there would need it. This is the one place keys rm asks; the store of
+ * defaults (kept in the manifest's database, beside these records) answers here.
  */
-export function defaultScopesServedBy(_fingerprint: string, _paths: Sse3Paths): string[] {
+export function defaultScopesServedBy(_manifest: ManifestStore, _fingerprint: string): string[] {
   return [];
 }
 
-export function keyRemovalCheck(manifest: ManifestStore, paths: Sse3Paths, fingerprint: string): KeyRemovalCheck {
+export function keyRemovalCheck(manifest: ManifestStore, fingerprint: string): KeyRemovalCheck {
   return { fingerprint, recorded: manifest.recordedBucketsOf(fingerprint), scansInUse: manifest.scansFindingKey(fingerprint),
-    defaultScopes: defaultScopesServedBy(fingerprint, paths) };
+    defaultScopes: defaultScopesServedBy(manifest, fingerprint) };
 }
 
 const buckets = (list: Array<{ bucket: string }>) => [...new Set(list.map((r) => `s3://${r.bucket}`))];
