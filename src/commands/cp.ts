@@ -12,7 +12,8 @@ import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js'
 import { localPathOf } from '../local/names.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
-import { writeKeyRef } from '../keys/write-ref.js';
+import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
+import { defaultKeyNote } from '../output/render-key-defaults.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { type BatchItem, type Rendered, reportBatch, type ReportOptions } from '../output/batch.js';
@@ -49,27 +50,44 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
       'keys that may open the source go in --source-key REF (repeatable)');
   }
   // Every local check happens before the first request leaves the process.
-  const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key?.[0], process.env))) : undefined;
+  // s3 → s3: --key re-keys, else each copy keeps its source's key; an upload: --key, SSE3_KEY, else the destination's default.
+  const destKey = dstS3 && srcS3 && opts.key !== undefined ? await loadKey(parseKeyRef(opts.key[0]!)) : undefined;
+  const uploadKeys = !srcS3 ? await uploadKeysFor(src, dst, opts, g, out) : undefined;
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
   if (file) partSizeFor(file.size, opts.partSize);
   if (!srcS3 && opts.recursive) await localFolder(src);
   // Keys that may open the source: --source-key, or for s3 → local also --key.
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
-  const s = await openSession(g, { signal, out }, { keys: sourceKeys });
+  const s = await openSession(g, { signal, out }, { keys: sourceKeys, writing: [destKey, ...uploadKeys?.all.map((k) => k.key) ?? []]
+    .filter((k): k is SseCKey => k !== undefined) });
   try {
-    if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey);
-    else out.show(await cpOne(s, src, dst, opts, out, destKey, file, stdout));
+    if (opts.recursive) await cpRecursive(s, src, dst, opts, out, { destKey, uploadKeys });
+    else out.show(await cpOne(s, src, dst, opts, out, { destKey, uploadKeys }, file, stdout));
   } finally {
     s.close();
   }
 }
 
-async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey: SseCKey | undefined,
+/** The keys a cp writes with: destKey re-keys an s3 → s3 copy; uploadKeys encrypt what a local source uploads. */
+interface CpKeys {
+  destKey?: SseCKey;
+  uploadKeys?: WriteKeys;
+}
+
+/** The keys of an upload (--key, SSE3_KEY, else the destination's default keys), and which default, when one is used. */
+async function uploadKeysFor(src: string, dst: string, opts: CpOptions, g: CommandRun['g'], out: Output): Promise<WriteKeys> {
+  const target = opts.recursive ? { scope: parseScope(dst) } : objectKeyFor(parseS3Url(dst), baseName(src));
+  const keys = await resolveWriteKeys(opts.key?.[0], process.env, target, g);
+  for (const k of keys.all) if (k.defaultOf) out.info(defaultKeyNote(out, k));
+  return keys;
+}
+
+async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out: Output, { destKey, uploadKeys }: CpKeys,
   file: Awaited<ReturnType<typeof localFile>> | undefined, stdout?: NodeJS.WriteStream): Promise<Rendered> {
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
     return renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
-      putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { tuning: opts }, ev)));
+      putOne(s, file ?? { stream: process.stdin }, loc, uploadKeys!.for(loc.key).key, { tuning: opts }, ev)));
   }
   const from = parseS3Url(src, { requireKey: true });
   const { versionId } = opts;
@@ -86,7 +104,8 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
 /** The destination key of a relative path under a scope. */
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
-async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey?: SseCKey): Promise<void> {
+async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, { destKey, uploadKeys }: CpKeys)
+  : Promise<void> {
   // ids: what names the item in its JSON line should it fail, as its success would (source, url, bucket, key, path).
   const item = (label: string, ids: Record<string, unknown>, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
     ({ label, ids, run, small: size !== undefined && size < SMALL_OBJECT });
@@ -107,7 +126,8 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
           continue;
         }
         yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) }, async (ev) => renderTransferItem(out, f.path,
-          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { tuning: opts }, ev))), f.size);
+          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), uploadKeys!.for(under(to, f.rel).key).key,
+          { tuning: opts }, ev))), f.size);
       }
     })();
   } else {

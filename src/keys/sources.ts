@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import { decodeBase64Key, parseEnvKey, parseKeyFileContent, SseCKey } from './key.js';
 import { looksLikeKey, shown } from './likeness.js';
@@ -44,6 +44,20 @@ export function parseKeyRef(text: string): KeyRef {
 export function formatKeyRef(ref: KeyRef): string {
   return ref.kind === 'file' ? `file:${ref.path}` : `${ref.kind}:${ref.name}`;
 }
+
+/** A reference as the home remembers it: a file's path made absolute, so it names the same file from any folder. */
+export const canonicalRef = (ref: KeyRef): string => (ref.kind === 'file' ? `file:${resolve(ref.path)}` : formatKeyRef(ref));
+
+/** The reference each key loaded in this process came from (canonicalRef), for remembering it; never the key. */
+const refs = new WeakMap<SseCKey, string>();
+
+/** Where a key loaded by this process came from (file:, env:, keychain:), if sse3 loaded it from a reference. */
+export const refOfKey = (key: SseCKey): string | undefined => refs.get(key);
+
+const named = (key: SseCKey, ref: KeyRef): SseCKey => {
+  refs.set(key, canonicalRef(ref));
+  return key;
+};
 
 export interface KeyContext {
   env: NodeJS.ProcessEnv;
@@ -99,6 +113,10 @@ async function readKeyFile(path: string): Promise<SseCKey> {
 }
 
 export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()): Promise<SseCKey> {
+  return named(await loadFrom(ref, ctx), ref);
+}
+
+async function loadFrom(ref: KeyRef, ctx: KeyContext): Promise<SseCKey> {
   switch (ref.kind) {
     case 'file':
       return readKeyFile(ref.path);
@@ -225,7 +243,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
     if (name.startsWith('.')) continue;
     const path = join(keyDir, name);
     try {
-      keys.push({ ref: `file:${path}`, key: await readKeyFile(path) });
+      keys.push({ ref: `file:${path}`, key: named(await readKeyFile(path), { kind: 'file', path }) });
     } catch (e) {
       problems.push(inWords(e));
     }
@@ -235,7 +253,8 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
   try {
     for (const entry of await ctx.keychain.list()) {
       try {
-        keys.push({ ref: `keychain:${entry.name}`, key: decodeBase64Key(entry.value, `keychain entry ${entry.name}`) });
+        keys.push({ ref: `keychain:${entry.name}`,
+          key: named(decodeBase64Key(entry.value, `keychain entry ${entry.name}`), { kind: 'keychain', name: entry.name }) });
       } catch (e) {
         problems.push(inWords(e));
       }

@@ -1,6 +1,7 @@
 import { endpointIdentityOf } from '../s3/endpoint.js';
 import { NULL_VERSION_ID } from '../s3/version.js';
 import { mergeEndpoint } from './aliases.js';
+import { KEY_BOOK_TABLES } from './key-book.js';
 import type { ManifestEntry } from './entry.js';
 import { SqliteDb } from './sqlite.js';
 
@@ -126,6 +127,7 @@ export function openManifestDb(file: string): SqliteDb {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(TABLES);
+    db.exec(KEY_BOOK_TABLES);
     for (const { table, columns, add } of ADDED_COLUMNS) {
       const present = db.all<{ name: string }>(`PRAGMA table_info(${table})`).map((c) => c.name);
       if (!present.includes(columns[0])) db.exec(add);
