@@ -13,7 +13,7 @@ import { localPathOf } from '../local/names.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
-import { defaultKeyNote } from '../output/render-key-defaults.js';
+import { defaultKeyNote, withKeyChoice } from '../output/render-key-defaults.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { type BatchItem, type Rendered, reportBatch, type ReportOptions } from '../output/batch.js';
@@ -86,8 +86,9 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   file: Awaited<ReturnType<typeof localFile>> | undefined, stdout?: NodeJS.WriteStream): Promise<Rendered> {
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
-    return renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
-      putOne(s, file ?? { stream: process.stdin }, loc, uploadKeys!.for(loc.key).key, { tuning: opts }, ev)));
+    const writeKey = uploadKeys!.for(loc.key);
+    return withKeyChoice(renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
+      putOne(s, file ?? { stream: process.stdin }, loc, writeKey.key, { tuning: opts }, ev))), writeKey);
   }
   const from = parseS3Url(src, { requireKey: true });
   const { versionId } = opts;

@@ -9,7 +9,7 @@ import { resolveWriteKeys } from '../core/session/write-key.js';
 import { namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { withProgress } from '../output/progress.js';
 import { renderPut } from '../output/render.js';
-import { defaultKeyNote } from '../output/render-key-defaults.js';
+import { defaultKeyNote, withKeyChoice } from '../output/render-key-defaults.js';
 
 export interface PutOptions {
   key?: string;
@@ -37,7 +37,7 @@ export async function put(src: string, dst: string, opts: PutOptions, { g, out, 
   try {
     const r = await withProgress(out, `put ${basename(loc.key)}`, (events) =>
       putOne(s, file ?? { stream: process.stdin }, loc, writeKey.key, { contentType: opts.contentType, tuning: opts }, events));
-    out.show(renderPut(out, r));
+    out.show(withKeyChoice(renderPut(out, r), writeKey));
   } finally {
     s.close();
   }

@@ -44,3 +44,7 @@ export function renderDefaultList(out: Output, defaults: KeyDefault[]): Rendered
     kind: defaults.length ? 'result' : 'note',
   };
 }
+
+/** An upload's result with where its key came from in its JSON: keyRef, and keyDefault (the scope whose default it is, or null). */
+export const withKeyChoice = <R extends { json: object }>(r: R, wk: WriteKey): R =>
+  ({ ...r, json: { ...r.json, keyRef: wk.ref, keyDefault: wk.defaultOf ?? null } });

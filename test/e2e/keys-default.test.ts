@@ -51,7 +51,8 @@ test('keys default: put, cp, sync up and rotate without --key use the longest ma
   const put = await ok(['put', 'one.txt', `s3://${bucket}/one.txt`], { home });
   assert.match(put.stderr, new RegExp(`key ${a.fingerprint} \\(${a.ref}\\): the default key of s3://${bucket}/`));
   const putPrivate = await ok(['put', 'one.txt', `s3://${bucket}/private/one.txt`, '--json'], { home });
-  assert.equal(putPrivate.json().fingerprint, b.fingerprint);
+  assert.deepEqual([putPrivate.json().fingerprint, putPrivate.json().keyRef, putPrivate.json().keyDefault],
+    [b.fingerprint, b.ref, `s3://${bucket}/private/`]);
   // --key wins over any default.
   await ok(['put', 'one.txt', `s3://${bucket}/private/given.txt`, '--key', c.ref], { home });
 
