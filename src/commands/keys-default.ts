@@ -35,9 +35,6 @@ export async function keysDefault(ref: string | undefined, scopeText: string | u
   // A key typed in place of a reference is refused before anything quotes it back.
   const keyRef = ref !== undefined && !(opts.unset && isS3Url(ref)) ? parseKeyRef(ref) : undefined;
   if (opts.unset && keyRef) throw new Sse3Error('USAGE', '--unset takes the scope only', USAGE_HINT);
-  if (!opts.unset && keyRef === undefined && scopeText === undefined && ref !== undefined) {
-    throw new Sse3Error('USAGE', 'say which key is the default', USAGE_HINT);
-  }
   const scope = opts.unset ? scopeOf(ref) : keyRef ? scopeOf(scopeText) : undefined;
   const key = keyRef ? await loadKey(keyRef) : undefined;
   const endpointName = scope ? await endpointIdentityFor(g) : undefined;

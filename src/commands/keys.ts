@@ -43,17 +43,26 @@ async function rememberedKeys(refs: KeyRefRecord[], listed: Set<string>): Promis
     if (listed.has(fp)) continue;
     const mine = refs.filter((r) => r.fingerprint === fp);
     let at: string | undefined;
+    let unknown = false;
     for (const r of mine) {
-      const key = await loadKey(parseKeyRef(r.ref)).catch(() => undefined);
+      const key = await loadKey(parseKeyRef(r.ref)).catch((e: unknown) => {
+        // A keychain that cannot be read (locked, no Secret Service) says nothing of whether the entry is there: the
+        // warning about the keychain says what to do, and the key is not called missing.
+        if (keychainUnreadable(e)) unknown = true;
+        return undefined;
+      });
       if (key?.fingerprint === fp) {
         at = r.ref;
         break;
       }
     }
-    found.push({ ref: at ?? mine[0]!.ref, fingerprint: fp, available: at !== undefined });
+    if (at !== undefined || !unknown) found.push({ ref: at ?? mine[0]!.ref, fingerprint: fp, available: at !== undefined });
   }
   return found;
 }
+
+/** A keychain error other than "no such entry": the keychain itself could not be read. */
+const keychainUnreadable = (e: unknown): boolean => e instanceof Sse3Error && e.code === 'KEYCHAIN' && !e.message.startsWith('no keychain entry');
 
 /** sse3 keys list: the keys sse3 can find by itself, by name and fingerprint (never the key). */
 export async function keysList(_opts: object, { out, excessArgs }: CommandRun): Promise<void> {
