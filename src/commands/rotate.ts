@@ -102,7 +102,8 @@ async function newKeysFor(target: string | undefined, opts: RotateOptions, g: Co
   const whole = opts.recursive || opts.fingerprint !== undefined;
   const where = opts.to !== undefined || target === undefined ? { scope: { bucket: '', prefix: '' } }
     : whole ? { scope: parseScope(target) } : parseS3Url(target, { requireKey: true });
-  const keys = await resolveWriteKeys(opts.to, {}, where, g, '--to');
+  const keys = await resolveWriteKeys(opts.to, {}, where, g,
+    { option: '--to', missing: (at) => `rotate needs the new key: --to REF (no default key is set for ${at})` });
   for (const k of keys.all) if (k.defaultOf) out.info(defaultKeyNote(out, k));
   return keys;
 }

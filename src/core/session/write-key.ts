@@ -48,12 +48,14 @@ const NO_KEY_HINT = (option: string, where: string) => `pass ${option} file:PATH
   '(make a key with: sse3 keygen keychain:NAME)';
 
 /**
- * The write keys for a target: `given` (`option`: --key, or rotate's --to) as given; else env:SSE3_KEY when SSE3_KEY is set in `env` (the
- * command's environment, handed in); else the defaults recorded in the home for the target's endpoint and bucket. Each
- * default's key is loaded before any request, and must still have the fingerprint it had when it was set.
+ * The write keys for a target: `given` (`option`: --key, or rotate's --to) as given; else env:SSE3_KEY when SSE3_KEY is
+ * set in `env` (the command's environment, handed in); else the defaults recorded in the home for the target's endpoint
+ * and bucket. Each default's key is loaded before any request, and must still have the fingerprint it had when it was
+ * set. With none, `missing` says so (of the object or scope).
  */
 export async function resolveWriteKeys(given: string | undefined, env: NodeJS.ProcessEnv, target: WriteTarget,
-  g: ConnectionOptions, option = '--key'): Promise<WriteKeys> {
+  g: ConnectionOptions, { option = '--key', missing = (at: string) => `no key given for ${at}: say which key encrypts it` } = {})
+  : Promise<WriteKeys> {
   const explicit = givenWriteRef(given, env);
   if (explicit !== undefined) {
     const ref = parseKeyRef(explicit);
@@ -68,7 +70,7 @@ export async function resolveWriteKeys(given: string | undefined, env: NodeJS.Pr
     ? [covering(target.scope.prefix), ...defaults.filter((d) => d.prefix.length > target.scope.prefix.length && d.prefix.startsWith(target.scope.prefix))]
     : [covering(target.key)];
   if (!applying[0]) {
-    throw new Sse3Error('USAGE', `no key given for ${where}: say which key encrypts it`, NO_KEY_HINT(option, formatScope({ bucket, prefix: '' })));
+    throw new Sse3Error('USAGE', missing(where), NO_KEY_HINT(option, formatScope({ bucket, prefix: '' })));
   }
   const choices = [];
   for (const d of applying as KeyDefault[]) choices.push({ prefix: d.prefix, wk: await loadDefault(d) });
