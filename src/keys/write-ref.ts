@@ -1,4 +1,3 @@
-import { Sse3Error } from '../errors.js';
 import { takeEnvKey } from './env.js';
 
 /**
@@ -9,12 +8,4 @@ export function givenWriteRef(ref: string | undefined, env: NodeJS.ProcessEnv): 
   // An empty --key "" (an unset variable in a script) is a mistake to report, not a reason to fall back to SSE3_KEY.
   if (ref !== undefined) return ref;
   return takeEnvKey(env, 'SSE3_KEY') !== undefined ? 'env:SSE3_KEY' : undefined;
-}
-
-/** givenWriteRef, required: for a write that has no default key to fall back on. */
-export function writeKeyRef(ref: string | undefined, env: NodeJS.ProcessEnv): string {
-  const given = givenWriteRef(ref, env);
-  if (given !== undefined) return given;
-  throw new Sse3Error('USAGE', 'no key given: say which key encrypts the object',
-    'pass --key file:PATH | env:VAR | keychain:NAME (make one with: sse3 keygen keychain:NAME)');
 }
