@@ -1,6 +1,6 @@
 import { Sse3Error } from '../errors.js';
 import { shown } from '../keys/likeness.js';
-import { discoverKeys, defaultKeyContext, loadKey, parseKeyRef } from '../keys/sources.js';
+import { discoverKeys, defaultKeyContext, keychainUnreadable, loadKey, parseKeyRef } from '../keys/sources.js';
 import type { KeyDefault, KeyRefRecord } from '../manifest/store.js';
 import { formatScope } from '../core/session/scope.js';
 import type { CommandRun } from '../options.js';
@@ -60,9 +60,6 @@ async function rememberedKeys(refs: KeyRefRecord[], listed: Set<string>): Promis
   }
   return found;
 }
-
-/** A keychain error other than "no such entry": the keychain itself could not be read. */
-const keychainUnreadable = (e: unknown): boolean => e instanceof Sse3Error && e.code === 'KEYCHAIN' && !e.message.startsWith('no keychain entry');
 
 /** sse3 keys list: the keys sse3 can find by itself, by name and fingerprint (never the key). */
 export async function keysList(_opts: object, { out, excessArgs }: CommandRun): Promise<void> {

@@ -16,6 +16,9 @@ export type KeyRef =
   | { kind: 'env'; name: string }
   | { kind: 'keychain'; name: string };
 
+/** How a keychain entry that is not there is said (keychainUnreadable tells it from a keychain that cannot be read). */
+const NO_ENTRY = 'no keychain entry';
+
 const REF_HINT = 'a key reference is file:PATH, env:VAR or keychain:NAME';
 
 const EXPOSED_HINT = 'consider that key exposed: make a new one (sse3 keygen keychain:NAME), keep keys in a file, env var or keychain, ' +
@@ -131,13 +134,21 @@ async function loadFrom(ref: KeyRef, ctx: KeyContext): Promise<SseCKey> {
     case 'keychain': {
       const value = await ctx.keychain.get(ref.name);
       if (value === null) {
-        throw new Sse3Error('KEYCHAIN', `no keychain entry ${shown(ref.name)} (service sse3)`,
+        throw new Sse3Error('KEYCHAIN', `${NO_ENTRY} ${shown(ref.name)} (service sse3)`,
           `create it with: sse3 keygen keychain:${ref.name}`);
       }
       return decodeBase64Key(value, `keychain entry ${ref.name}`);
     }
   }
 }
+
+/**
+ * A keychain error other than "no such entry": the keychain itself could not be read (locked, no Secret Service, one
+ * name stored twice). It says nothing of whether an entry is there.
+ */
+export const keychainUnreadable = (e: unknown): boolean =>
+  e instanceof Sse3Error && e.code === 'KEYCHAIN' && !e.message.startsWith(NO_ENTRY);
+
 
 export type KeyFileFormat = 'raw' | 'base64';
 

@@ -1,6 +1,6 @@
 import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
-import { discoverKeys, type KeyContext, type KnownKey, loadKey, parseKeyRef, refOfKey } from '../../keys/sources.js';
+import { discoverKeys, type KeyContext, keychainUnreadable, type KnownKey, loadKey, parseKeyRef, refOfKey } from '../../keys/sources.js';
 
 /** The references the home remembers keys were used from (file:, env:, keychain:), most recently used first. */
 export interface RememberedRefs {
@@ -89,7 +89,10 @@ export class KeyFinder {
         key = await loadKey(parseKeyRef(ref), this.ctx);
       } catch (e) {
         if (!(e instanceof Sse3Error)) throw e;
-        if (!this.#lastSeen.has(fingerprint)) this.#lastSeen.set(fingerprint, { ref, why: e.message });
+        // What the sources already said could not be used (a key folder file open to others, a locked keychain) is
+        // said once, among their problems.
+        const said = keychainUnreadable(e) || this.#problems.some((p) => p.includes(e.message));
+        if (!said && !this.#lastSeen.has(fingerprint)) this.#lastSeen.set(fingerprint, { ref, why: e.message });
         continue;
       }
       // The reference may hold another key now (a file replaced, a variable set to another key): never taken for this one.
