@@ -15,7 +15,8 @@ import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js'
 import { localPathOf } from '../local/names.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
-import { writeKeyRef } from '../keys/write-ref.js';
+import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
+import { defaultKeyNote, withKeyChoice } from '../output/render-key-defaults.js';
 import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url, type S3Location } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { type BatchItem, type Rendered, reportBatch, type ReportOptions } from '../output/batch.js';
@@ -77,35 +78,52 @@ export async function copyThen(src: string, dst: string, opts: CpOptions, { g, o
       'keys that may open the source go in --source-key REF (repeatable)');
   }
   // Every local check happens before the first request leaves the process.
-  const destKey = dstS3 && (opts.key !== undefined || !srcS3) ? await loadKey(parseKeyRef(writeKeyRef(opts.key?.[0], process.env))) : undefined;
+  // s3 → s3: --key re-keys, else each copy keeps its source's key; an upload: --key, SSE3_KEY, else the destination's default.
+  const destKey = dstS3 && srcS3 && opts.key !== undefined ? await loadKey(parseKeyRef(opts.key[0]!)) : undefined;
+  const uploadKeys = !srcS3 ? await uploadKeysFor(src, dst, opts, g, out) : undefined;
   const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
   if (file) partSizeFor(file.size, opts.partSize);
   if (!srcS3 && opts.recursive) await localFolder(src);
   // Keys that may open the source: --source-key, or for s3 → local also --key.
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
-  const s = await openSession(g, { signal, out }, { keys: sourceKeys });
+  const s = await openSession(g, { signal, out }, { keys: sourceKeys, writing: [destKey, ...uploadKeys?.all.map((k) => k.key) ?? []]
+    .filter((k): k is SseCKey => k !== undefined) });
   try {
-    if (opts.recursive) await cpRecursive(s, src, dst, { ...opts, filter }, out, destKey, after);
-    else out.show(await cpOne(s, src, dst, opts, out, { destKey, file, stdout, after }));
+    if (opts.recursive) await cpRecursive(s, src, dst, { ...opts, filter }, out, { destKey, uploadKeys }, after);
+    else out.show(await cpOne(s, src, dst, opts, out, { destKey, uploadKeys, file, stdout, after }));
   } finally {
     s.close();
   }
 }
 
-/** What cpOne works with besides the operands: the destination's key, the file to upload, stdout, and what follows. */
-interface OneCopy {
+/** The keys a cp writes with: destKey re-keys an s3 → s3 copy; uploadKeys encrypt what a local source uploads. */
+interface CpKeys {
   destKey?: SseCKey;
+  uploadKeys?: WriteKeys;
+}
+
+/** The keys of an upload (--key, SSE3_KEY, else the destination's default keys), and which default, when one is used. */
+async function uploadKeysFor(src: string, dst: string, opts: CpOptions, g: CommandRun['g'], out: Output): Promise<WriteKeys> {
+  const target = opts.recursive ? { scope: parseScope(dst) } : objectKeyFor(parseS3Url(dst), baseName(src));
+  const keys = await resolveWriteKeys(opts.key?.[0], process.env, target, g);
+  for (const k of keys.all) if (k.defaultOf) out.info(defaultKeyNote(out, k));
+  return keys;
+}
+
+/** What cpOne works with besides the operands: the keys it writes with, the file to upload, stdout, and what follows. */
+interface OneCopy extends CpKeys {
   file?: LocalFile;
   stdout?: NodeJS.WriteStream;
   after?: AfterCopy;
 }
 
-async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out: Output, { destKey, file, stdout, after }: OneCopy)
+async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out: Output, { destKey, uploadKeys, file, stdout, after }: OneCopy)
   : Promise<Rendered> {
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
-    const put = renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
-      putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { props: opts.props, tuning: opts }, ev)));
+    const writeKey = uploadKeys!.for(loc.key);
+    const put = withKeyChoice(renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
+      putOne(s, file ?? { stream: process.stdin }, loc, writeKey.key, { props: opts.props, tuning: opts }, ev))), writeKey);
     return after && file ? after.file(s, file, put) : put;
   }
   const from = parseS3Url(src, { requireKey: true });
@@ -129,7 +147,7 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
 async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions & { filter?: (rel: string) => boolean }, out: Output,
-  destKey?: SseCKey, after?: AfterCopy): Promise<void> {
+  { destKey, uploadKeys }: CpKeys, after?: AfterCopy): Promise<void> {
   // ids: what names the item in its JSON line should it fail, as its success would (source, url, bucket, key, path).
   const item = (label: string, ids: Record<string, unknown>, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
     ({ label, ids, run, small: size !== undefined && size < SMALL_OBJECT });
@@ -151,8 +169,8 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         }
         yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) }, async (ev) => {
           const file = await localFile(f.path);
-          const put = renderTransferItem(out, f.path,
-            renderPut(out, await putOne(s, file, under(to, f.rel), destKey!, { props: opts.props, tuning: opts }, ev)));
+          const put = renderTransferItem(out, f.path, renderPut(out, await putOne(s, file, under(to, f.rel),
+            uploadKeys!.for(under(to, f.rel).key).key, { props: opts.props, tuning: opts }, ev)));
           return after ? after.file(s, file, put) : put;
         }, f.size);
       }

@@ -11,6 +11,8 @@ import { formatScope, holdsRecorded, parseScope, resolveScope } from '../core/se
 import { resumeRotations, settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
+import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
+import { defaultKeyNote } from '../output/render-key-defaults.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
 import { type BatchSummary, SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
@@ -44,7 +46,11 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
     throw new Sse3Error('USAGE', 'say what to rotate: s3://BUCKET/KEY, s3://BUCKET/PREFIX/ --recursive, --fingerprint FP ' +
       '[s3://BUCKET[/PREFIX]], or --resume');
   }
-  if (!opts.resume && !opts.to) throw new Sse3Error('USAGE', 'rotate needs the new key: --to REF');
+  // Without --to, the new key is the default of the object's bucket or folder (sse3 keys default): a scope is needed.
+  if (!opts.resume && !opts.to && target === undefined) {
+    throw new Sse3Error('USAGE', 'rotate needs the new key: --to REF', 'or name the bucket or folder whose default key it is: ' +
+      'sse3 rotate --fingerprint FP s3://BUCKET[/PREFIX] (sse3 keys default REF s3://BUCKET[/PREFIX] sets one)');
+  }
   if ((opts.from?.length ?? 0) > 1) {
     throw new Sse3Error('USAGE', `--from takes one key, the one the objects are under now (given ${opts.from!.length} times)`,
       'to offer several keys, give each with --key REF (repeatable): each object is opened with the one of its fingerprint');
@@ -62,38 +68,53 @@ const rotateFolderHint = (folder: string) => `rotate everything under it: add --
 export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
   checkModes(target, opts);
-  const newKey = opts.to ? await loadKey(parseKeyRef(opts.to)) : undefined;
+  const newKeys = opts.resume ? undefined : await newKeysFor(target, opts, g, out);
   const fromKey = opts.from?.length ? await loadKey(parseKeyRef(opts.from[0]!)) : undefined;
-  const known = [newKey, fromKey].filter((k): k is SseCKey => k !== undefined);
-  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known });
+  const writing = newKeys?.all.map((k) => k.key) ?? [];
+  const known = [...writing, fromKey].filter((k): k is SseCKey => k !== undefined);
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known, writing });
   try {
     if (opts.resume) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
     for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.tell(renderSettled(out, r));
-    if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKey!, fromKey);
+    if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKeys!, fromKey);
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
-      const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKey!, fromKey))
+      const r = await withProgress(out, `rotate ${loc.key}`, (ev) => rotateOne(s, rotateContext(s, opts, ev), loc, newKeys!.for(loc.key).key, fromKey))
         .catch(async (e: unknown) => { throw await asFolderError(s, loc, e, rotateFolderHint); });
       const moved = r.status === 'plain' ? [] : [r.oldFingerprint];
       out.show(renderRotated(out, r, await retirementChecks(s, moved, [loc.bucket], { jobs: opts.jobs })));
       return;
     }
     const scope = parseScope(target!);
-    await rotateMany(s, objectsInScope(s, scope), opts, out, newKey!, fromKey, { nothing: `nothing under ${formatScope(scope)} to rotate`,
+    await rotateMany(s, objectsInScope(s, scope), opts, out, newKeys!, fromKey, { nothing: `nothing under ${formatScope(scope)} to rotate`,
       scope: formatScope(scope), whole: scope.prefix === '' ? scope.bucket : undefined });
   } finally {
     s.close();
   }
 }
 
+/**
+ * The key(s) a rotation moves objects to: --to, else the default keys of the target's bucket or folder (and of folders
+ * inside it), each object taking the longest that matches. SSE3_KEY is never taken for a rotation's new key.
+ */
+async function newKeysFor(target: string | undefined, opts: RotateOptions, g: CommandRun['g'], out: Output): Promise<WriteKeys> {
+  const whole = opts.recursive || opts.fingerprint !== undefined;
+  const where = opts.to !== undefined || target === undefined ? { scope: { bucket: '', prefix: '' } }
+    : whole ? { scope: parseScope(target) } : parseS3Url(target, { requireKey: true });
+  const keys = await resolveWriteKeys(opts.to, {}, where, g,
+    { option: '--to', missing: (at) => `rotate needs the new key: --to REF (no default key is set for ${at})` });
+  for (const k of keys.all) if (k.defaultOf) out.info(defaultKeyNote(out, k));
+  return keys;
+}
+
 /** --fingerprint: the current versions the manifest records under the key, on this endpoint or within a bucket or prefix. */
 async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
-  newKey: SseCKey, fromKey: SseCKey | undefined): Promise<void> {
+  newKeys: WriteKeys, fromKey: SseCKey | undefined): Promise<void> {
   const scope = target === undefined ? undefined : await resolveScope(target, holdsRecorded(s));
   const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
     : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
-  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKey, fromKey,
+  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKeys, fromKey,
     { nothing, scope: scope ? formatScope(scope) : undefined });
 }
 
@@ -144,7 +165,7 @@ function olderUnderKey(s: Session, fingerprint: string, deleted: DeletedCount) {
 }
 
 async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | Iterable<SizedLocation>, opts: RotateOptions,
-  out: Output, newKey: SseCKey, fromKey: SseCKey | undefined, { nothing, scope, whole }: ManyScope): Promise<void> {
+  out: Output, newKeys: WriteKeys, fromKey: SseCKey | undefined, { nothing, scope, whole }: ManyScope): Promise<void> {
   const oldFingerprints = new Set<string>();
   let plain = 0;
   // Objects deleted behind a marker: their latest row is an older version too, which the manifest's count leaves out.
@@ -155,7 +176,7 @@ async function rotateMany(s: Session, objects: AsyncIterable<SizedLocation> | It
   const items = (async function* () {
     for await (const loc of objects) {
       yield { label: formatS3Url(loc), small: loc.size < SMALL_OBJECT, run: async (ev: Parameters<typeof rotateContext>[2]) => {
-        const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKey, fromKey, true);
+        const r = await rotateOne(s, rotateContext(s, opts, ev), loc, newKeys.for(loc.key).key, fromKey, true);
         if (r.status === 'plain') plain++;
         else oldFingerprints.add(r.oldFingerprint);
         if (r.status === 'deleted') countDeleted(s, loc, opts.fingerprint, deleted);

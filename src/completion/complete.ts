@@ -30,6 +30,7 @@ export const ARGUMENT_KINDS: Record<string, ArgKind[]> = {
   'keys export': ['keyref'],
   'keys rm': ['keyref'],
   'keys usage': ['fingerprint', 's3', 's3', 's3'],
+  'keys default': ['keyref', 's3'],
   'adopt': ['s3'],
   'ls': ['s3'],
   'rm': ['s3'],

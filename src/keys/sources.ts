@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import { decodeBase64Key, type KeyImportFormat, parseEnvKey, parseKeyFileContent, SseCKey } from './key.js';
 import { encodeKey } from './encode.js';
@@ -16,6 +16,9 @@ export type KeyRef =
   | { kind: 'file'; path: string }
   | { kind: 'env'; name: string }
   | { kind: 'keychain'; name: string };
+
+/** How a keychain entry that is not there is said (keychainUnreadable tells it from a keychain that cannot be read). */
+const NO_ENTRY = 'no keychain entry';
 
 const REF_HINT = 'a key reference is file:PATH, env:VAR or keychain:NAME';
 
@@ -45,6 +48,20 @@ export function parseKeyRef(text: string): KeyRef {
 export function formatKeyRef(ref: KeyRef): string {
   return ref.kind === 'file' ? `file:${ref.path}` : `${ref.kind}:${ref.name}`;
 }
+
+/** A reference as the home remembers it: a file's path made absolute, so it names the same file from any folder. */
+export const canonicalRef = (ref: KeyRef): string => (ref.kind === 'file' ? `file:${resolve(ref.path)}` : formatKeyRef(ref));
+
+/** The reference each key loaded in this process came from (canonicalRef), for remembering it; never the key. */
+const refs = new WeakMap<SseCKey, string>();
+
+/** Where a key loaded by this process came from (file:, env:, keychain:), if sse3 loaded it from a reference. */
+export const refOfKey = (key: SseCKey): string | undefined => refs.get(key);
+
+const named = (key: SseCKey, ref: KeyRef): SseCKey => {
+  refs.set(key, canonicalRef(ref));
+  return key;
+};
 
 export interface KeyContext {
   env: NodeJS.ProcessEnv;
@@ -100,6 +117,10 @@ async function readKeyFile(path: string): Promise<SseCKey> {
 }
 
 export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()): Promise<SseCKey> {
+  return named(await loadFrom(ref, ctx), ref);
+}
+
+async function loadFrom(ref: KeyRef, ctx: KeyContext): Promise<SseCKey> {
   switch (ref.kind) {
     case 'file':
       return readKeyFile(ref.path);
@@ -114,13 +135,20 @@ export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()
     case 'keychain': {
       const value = await ctx.keychain.get(ref.name);
       if (value === null) {
-        throw new Sse3Error('KEYCHAIN', `no keychain entry ${shown(ref.name)} (service sse3)`,
+        throw new Sse3Error('KEYCHAIN', `${NO_ENTRY} ${shown(ref.name)} (service sse3)`,
           `create it with: sse3 keygen keychain:${ref.name}`);
       }
       return decodeBase64Key(value, `keychain entry ${ref.name}`);
     }
   }
 }
+
+/**
+ * A keychain error other than "no such entry": the keychain itself could not be read (locked, no Secret Service, one
+ * name stored twice). It says nothing of whether an entry is there.
+ */
+export const keychainUnreadable = (e: unknown): boolean =>
+  e instanceof Sse3Error && e.code === 'KEYCHAIN' && !e.message.startsWith(NO_ENTRY);
 
 /** How a key file is written: keygen makes raw or base64 ones; keys export any form keys import reads. */
 export type KeyFileFormat = KeyImportFormat;
@@ -228,7 +256,7 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
     if (name.startsWith('.')) continue;
     const path = join(keyDir, name);
     try {
-      keys.push({ ref: `file:${path}`, key: await readKeyFile(path) });
+      keys.push({ ref: `file:${path}`, key: named(await readKeyFile(path), { kind: 'file', path }) });
     } catch (e) {
       problems.push(inWords(e));
     }
@@ -238,7 +266,8 @@ export async function discoverKeys(keyDir: string, ctx: KeyContext, want?: strin
   try {
     for (const entry of await ctx.keychain.list()) {
       try {
-        keys.push({ ref: `keychain:${entry.name}`, key: decodeBase64Key(entry.value, `keychain entry ${entry.name}`) });
+        keys.push({ ref: `keychain:${entry.name}`,
+          key: named(decodeBase64Key(entry.value, `keychain entry ${entry.name}`), { kind: 'keychain', name: entry.name }) });
       } catch (e) {
         problems.push(inWords(e));
       }

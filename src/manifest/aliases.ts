@@ -23,6 +23,9 @@ export function mergeEndpoint(db: SqliteDb, from: string, to: string): EndpointM
   db.run('UPDATE OR REPLACE uploads SET endpoint = ? WHERE endpoint = ?', to, from);
   db.run('UPDATE rotations SET endpoint = ? WHERE endpoint = ?', to, from);
   db.run('UPDATE endpoint_aliases SET endpoint = ? WHERE endpoint = ?', to, from);
+  // A default key set for a scope under both names: the surviving name's stays.
+  db.run('UPDATE OR IGNORE key_defaults SET endpoint = ? WHERE endpoint = ?', to, from);
+  db.run('DELETE FROM key_defaults WHERE endpoint = ?', from);
   db.run('DELETE FROM endpoint_aliases WHERE alias = ?', to);
   return { moved, replaced };
 }

@@ -2,6 +2,7 @@ import { endpointIdentityOf } from '../s3/endpoint.js';
 import { NULL_VERSION_ID } from '../s3/version.js';
 import { mergeEndpoint } from './aliases.js';
 import { BUCKET_SCAN_TABLES } from './bucket-scans.js';
+import { KEY_BOOK_TABLES } from './key-book.js';
 import type { ManifestEntry } from './entry.js';
 import { SqliteDb } from './sqlite.js';
 
@@ -128,6 +129,7 @@ export function openManifestDb(file: string): SqliteDb {
     db.pragma('synchronous = NORMAL');
     db.exec(TABLES);
     db.exec(BUCKET_SCAN_TABLES);
+    db.exec(KEY_BOOK_TABLES);
     for (const { table, columns, add } of ADDED_COLUMNS) {
       const present = db.all<{ name: string }>(`PRAGMA table_info(${table})`).map((c) => c.name);
       if (!present.includes(columns[0])) db.exec(add);

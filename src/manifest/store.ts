@@ -7,6 +7,7 @@ import type { ImportedRecords, ManifestDocument } from './document.js';
 import { type EndpointAlias, type ManifestEntry, type ObjectLocation, type PendingUpload, recordableMtime, type RotationRecord } from './entry.js';
 import { exportDocument, type ImportCounts, importRecords } from './import-export.js';
 import * as journals from './journals.js';
+import * as keyBook from './key-book.js';
 import { LocalHashCache } from './local-hashes.js';
 import { type ListOptions, type ManifestScope, latestPage, pagedEntries } from './object-pages.js';
 import * as objects from './objects.js';
@@ -20,6 +21,7 @@ export { type EndpointAlias, type ManifestEntry, newEntry, type ObjectLocation, 
 export type { EndpointMerge } from './aliases.js';
 export type { BucketScan, ScanFinding } from './bucket-scans.js';
 export type { ImportCounts } from './import-export.js';
+export type { KeyDefault, KeyRefRecord } from './key-book.js';
 export type { RotationIntent } from './journals.js';
 export type { LocalHash, LocalHashCache } from './local-hashes.js';
 export type { ListOptions, ManifestScope } from './object-pages.js';
@@ -111,6 +113,51 @@ export class ManifestStore {
 
   aliases(): EndpointAlias[] {
     return aliases.listAliases(this.#db);
+  }
+
+  // --- Default keys and remembered key references (key-book.ts) ---
+
+  /** Set the default key of a scope (sse3 keys default); true when it replaced another. */
+  setKeyDefault(d: keyBook.KeyDefault): boolean {
+    this.#change();
+    return keyBook.setDefault(this.#db, d);
+  }
+
+  /** Remove the default of exactly this scope; the one removed, if any. */
+  unsetKeyDefault(endpoint: string, bucket: string, prefix: string): keyBook.KeyDefault | undefined {
+    this.#change();
+    return keyBook.unsetDefault(this.#db, endpoint, bucket, prefix);
+  }
+
+  /** Every default key (of one endpoint, or of all). */
+  keyDefaults(endpoint?: string): keyBook.KeyDefault[] {
+    return keyBook.listDefaults(this.#db, endpoint);
+  }
+
+  /** The defaults of one bucket, longest prefix first: the first a key starts with is the one that applies. */
+  bucketKeyDefaults(endpoint: string, bucket: string): keyBook.KeyDefault[] {
+    return keyBook.bucketDefaults(this.#db, endpoint, bucket);
+  }
+
+  /**
+   * The default scopes a key serves, on every endpoint: none means no `keys default` names it. What a command that
+   * retires a key asks before removing it.
+   */
+  defaultScopesOf(fingerprint: string): keyBook.KeyDefault[] {
+    return keyBook.defaultsOf(this.#db, fingerprint);
+  }
+
+  /**
+   * Remember where keys were found (file:, env:, keychain: references, never a key), and when the `used` ones were last
+   * used. Not a change of the records: no backup for it.
+   */
+  rememberKeyRefs(refs: Array<{ fingerprint: string; ref: string; used: boolean }>, at = new Date().toISOString()): void {
+    keyBook.rememberRefs(this.#db, refs, at);
+  }
+
+  /** The references remembered for a key (or for every key), most recently used first. */
+  keyRefs(fingerprint?: string): keyBook.KeyRefRecord[] {
+    return keyBook.keyRefs(this.#db, fingerprint);
   }
 
   // --- Recording objects (write-behind.ts, objects.ts) ---

@@ -10,18 +10,31 @@ import type { Output } from './output.js';
 
 export interface KeyListing {
   keyDir: string;
-  /** objects: recorded object versions under the key; null when the manifest could not be read. */
-  keys: Array<{ ref: string; fingerprint: string; objects: number | null }>;
+  /**
+   * objects: recorded object versions under the key (null when the manifest could not be read); defaults: the scopes it
+   * is the default key of; lastUsed: when a command last used it (null: never, as far as the home knows); available:
+   * false for a key last seen at `ref` that is not there now.
+   */
+  keys: Array<{ ref: string; fingerprint: string; objects: number | null; defaults: string[]; lastUsed: string | null; available: boolean }>;
   problems: string[];
 }
 
-/** sse3 keys list: each key's reference, fingerprint and how many recorded object versions need it. */
+/** A time as the listing shows it: to the minute, in UTC. */
+const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+
+/**
+ * sse3 keys list: each key's reference (where it lives), fingerprint, how many recorded object versions need it, the
+ * default scopes it serves and when it was last used.
+ */
 export function renderKeyList(out: Output, l: KeyListing): Rendered {
   const width = Math.max(0, ...l.keys.map((k) => k.ref.length));
   return {
     line: l.keys.length
       ? l.keys.map((k) => `${k.ref.padEnd(width)}  ${out.c.cyan(k.fingerprint)}  ` +
-        (k.objects === null ? 'recorded object versions unknown' : `${k.objects} recorded object version(s)`))
+        (k.objects === null ? 'recorded object versions unknown' : `${k.objects} recorded object version(s)`) +
+        `  ${k.defaults.length ? `default of ${k.defaults.join(' ')}` : 'no default'}` +
+        `  ${k.lastUsed ? `last used ${minute(k.lastUsed)}` : 'never used here'}` +
+        (k.available ? '' : `  ${out.c.yellow('NOT there now (last seen at that reference)')}`))
       // An empty list says so on stderr: stdout holds only keys.
       : [`no keys found (key folder ${l.keyDir}, SSE3_KEY, keychain service sse3)${l.problems.length
         ? `; ${l.problems.length} source(s) could not be read (see the warning(s) above)` : ''}`],

@@ -99,6 +99,18 @@ export async function connect(opts: ConnectionOptions, env: NodeJS.ProcessEnv = 
   };
 }
 
+/**
+ * The manifest identity of the server the options name, found as connect() finds it but without building a client:
+ * what a default key's scope is recorded under (sse3 keys default), and looked up before the first request.
+ */
+export async function endpointIdentityFor(opts: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { loadSharedConfigFiles } = await import('./lean-deps.js');
+  const shared = await loadSharedConfigFiles();
+  const { name, profile } = chosenProfile(opts.profile, env, shared);
+  const url = resolveEndpoint(opts.endpointUrl, env, name, profile, shared);
+  return url ? endpointId(url) : AWS_ENDPOINT_ID;
+}
+
 /** The profile in use (--profile, else AWS_PROFILE, else default): its settings from both files; a named one must exist. */
 function chosenProfile(option: string | undefined, env: NodeJS.ProcessEnv, shared: SharedConfig): { name: string; profile: Profile } {
   const name = option ?? env.AWS_PROFILE ?? 'default';

@@ -141,6 +141,8 @@ test('cp --recursive s3 → local: an object whose key is unavailable fails alon
     writeFileSync(join(work, 'f'), bytes);
     await ok(['put', 'f', `s3://${bucket}/set/${name}`, '--key', name === 'sub/two.txt' ? elsewhere.ref : key.ref], { home });
   }
+  // The home remembers the file a key was used from: gone from there, the key is unavailable.
+  rmSync(elsewhere.path);
   const r = await run(['cp', '--recursive', `s3://${bucket}/set/`, 'out'], { home });
   assert.equal(r.code, 3, `a batch exits with its most severe item's status: ${r.stderr}`);
   assert.match(r.stderr, /^2 ok, 1 failed$/m);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { adminClient, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, rememberSecret, rememberSecretText, run } from './harness.js';
@@ -36,10 +36,13 @@ test('no key available: exit 3 naming the fingerprint needed', async () => {
   const k = await makeKeyFile(home, 'gone.key', { inKeyDir: false });
   writeFileSync(join(home.dir, 'work', 'f'), 'data');
   await ok(['put', 'f', `s3://${bucket}/f`, '--key', k.ref], { home });
+  // The home remembers the file the key was used from: gone from there, the key is nowhere sse3 looks.
+  rmSync(k.path);
   const r = await run(['get', `s3://${bucket}/f`, 'out'], { home });
   assert.equal(r.code, 3);
   assert.match(r.stderr, new RegExp(`needs the key with fingerprint ${k.fingerprint}`));
-  assert.match(r.stderr, /hint: pass it with --key REF/);
+  assert.match(r.stderr, new RegExp(`it was last seen at ${k.ref} \\(key file ${k.path} does not exist\\)`));
+  assert.match(r.stderr, new RegExp(`hint: put it back at ${k.ref}, or pass it with --key REF`));
   assert.deepEqual(workFiles(home.dir), ['f']);
 
   // An object sse3 has no record of at all (written by another tool without tags).

@@ -89,6 +89,14 @@ test('keys, keygen, put, get, head, cp, ls and rm: results, failures and empty s
   await json(home, ['keys', 'import', `file:${join(home.keyDir, 'c.key')}`, '--from', join(work, 'raw')], 'one');
   await json(home, ['keys', 'import', a.ref, '--from', join(work, 'raw')], 'one', 3);
   assert.equal((await json(home, ['keys', 'list'], 'one')).lines[0].keys.length, 3);
+  // keys default: set, listed, unset, and an unset of a scope that has none.
+  const [setDefault] = (await json(home, ['keys', 'default', a.ref, `s3://${bucket}/d`], 'one')).lines;
+  assert.deepEqual([setDefault.scope, setDefault.fingerprint, setDefault.replaced], [`s3://${bucket}/d/`, a.fingerprint, null]);
+  assert.deepEqual((await json(home, ['keys', 'default'], 'one')).lines[0].defaults.map((d: any) => d.scope), [`s3://${bucket}/d/`]);
+  assert.equal((await json(home, ['keys', 'list'], 'one')).lines[0].keys.find((k: any) => k.fingerprint === a.fingerprint).defaults[0],
+    `s3://${bucket}/d/`);
+  await json(home, ['keys', 'default', '--unset', `s3://${bucket}/d`], 'one');
+  assert.equal((await json(home, ['keys', 'default', '--unset', `s3://${bucket}/d`], 'one', 2)).lines[0].error.code, 'USAGE');
 
   const [put] = (await json(home, ['put', 'f', `s3://${bucket}/f`, '--key', a.ref], 'one')).lines;
   assert.deepEqual([put.url, put.bucket, put.key, put.versionId, put.fingerprint], [`s3://${bucket}/f`, bucket, 'f', null, a.fingerprint],

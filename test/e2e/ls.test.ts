@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, AWS_CLI, jsonOutput, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, requestCounts, run, runAws }
   from './harness.js';
@@ -19,6 +19,8 @@ test('ls: encryption, fingerprint and key availability per object; folders as PR
     const away = await makeKeyFile(home, 'away', { inKeyDir: false });
     await putData(home, `s3://${bucket}/a-here`, randomBytes(100), here.ref);
     await putData(home, `s3://${bucket}/b-away`, randomBytes(200), away.ref);
+    // The home remembers the file a key was used from: gone from there, the key is missing.
+    rmSync(away.path);
     await putData(home, `s3://${bucket}/sub/deep`, randomBytes(50), here.ref);
     // Written by sse3 elsewhere (tagged, not in this manifest), by aws-cli with SSE-C, and plain.
     await putData(other, `s3://${bucket}/c-tagged`, randomBytes(300), here.ref);
@@ -76,6 +78,7 @@ test('ls --versions: every version with its own key', { timeout: 60_000 }, async
   const k2 = await makeKeyFile(home, 'k2', { inKeyDir: false });
   const v1 = (await putData(home, `s3://${bucket}/doc`, randomBytes(10), k1.ref)).versionId;
   const v2 = (await putData(home, `s3://${bucket}/doc`, randomBytes(20), k2.ref)).versionId;
+  rmSync(k2.path);
   const lines = ndjson((await ok(['ls', `s3://${bucket}`, '--versions', '--json'], { home })).out);
   assert.deepEqual(lines.map((l) => [l.versionId, l.isLatest, l.size, l.fingerprint, l.keyAvailable]),
     [[v2, true, 20, k2.fingerprint, false], [v1, false, 10, k1.fingerprint, true]]);
@@ -105,7 +108,7 @@ test('completion offers recorded s3:// paths for ls, rm and adopt as for get', a
   const imp = await ok(['__complete', 'bash', `sse3 keys import file:x --from ${home.dir}/w`], { home });
   assert.equal(imp.out, `${home.dir}/work/\n`, 'keys import --from completes local paths, not key refs');
   const sub = await ok(['__complete', 'bash', 'sse3 keys '], { home });
-  assert.deepEqual(sub.out.trim().split('\n').map((s) => s.trim()), ['export', 'import', 'list', 'rm', 'usage']);
+  assert.deepEqual(sub.out.trim().split('\n').map((s) => s.trim()), ['default', 'export', 'import', 'list', 'rm', 'usage']);
 });
 
 test('ls of a prefix or object that holds nothing exits 1, as aws s3 ls does (an empty bucket 0); --summarize and --human-readable',

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   adminClient, assertNoSecrets, BIN, type Home, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, putData, run, type RunResult,
@@ -80,6 +80,8 @@ test('every command: results and ✓ lines on stdout, ✗ lines, summaries and e
     const b = `s3://${bucket}`;
     for (const name of ['a.txt', 'b.txt']) await putData(home, `${b}/set/${name}`, randomBytes(100), key.ref);
     await putData(home, `${b}/set/away.txt`, randomBytes(100), away.ref);
+    // The home remembers the file a key was used from: removed, the key is nowhere sse3 looks.
+    rmSync(away.path);
     for (const name of ['fine/one', 'gone/two', 'rm/plain-1', 'rm/plain-2', 'rm/quiet-1', 'rm/quiet-2', 'rm/r-plain/x', 'rm/r-quiet/x']) {
       await putData(home, `${b}/${name}`, randomBytes(30), key.ref);
     }

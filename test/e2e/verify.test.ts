@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, run, putData } from './harness.js';
 
@@ -18,6 +18,8 @@ test('verify: a status per object version, exit codes by the worst problem, and 
   const s3 = await import('@aws-sdk/client-s3');
   await putData(home, `s3://${bucket}/good/a`, randomBytes(100), key.ref);
   await putData(home, `s3://${bucket}/nokey/b`, randomBytes(100), away.ref);
+  // The home remembers the file a key was used from: removed, the key is not available here.
+  rmSync(away.path);
   await putData(home, `s3://${bucket}/gone/c`, randomBytes(100), key.ref);
   await (await adminClient()).send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: 'gone/c' }));
 
@@ -162,11 +164,15 @@ test('a lost manifest is rebuilt from the objects\' tags; get finds keys and che
 test('--key gives extra candidate keys: verify, get, head and cp -r open objects under keys kept outside the key folder', async () => {
   const home = newHome();
   const bucket = await newBucket('cand');
-  const a = await makeKeyFile(home, 'a.key', { inKeyDir: false });
-  const b = await makeKeyFile(home, 'b.key', { inKeyDir: false });
+  const written = [await makeKeyFile(home, 'a.key', { inKeyDir: false }), await makeKeyFile(home, 'b.key', { inKeyDir: false })];
   const data = { a: randomBytes(300), b: randomBytes(400) };
-  await putData(home, `s3://${bucket}/d/a`, data.a, a.ref);
-  await putData(home, `s3://${bucket}/d/b`, data.b, b.ref);
+  await putData(home, `s3://${bucket}/d/a`, data.a, written[0].ref);
+  await putData(home, `s3://${bucket}/d/b`, data.b, written[1].ref);
+  // Moved after the uploads: the references the home remembers them at find nothing, so only --key gives them.
+  const [a, b] = written.map((k) => {
+    renameSync(k.path, `${k.path}.moved`);
+    return { ...k, path: `${k.path}.moved`, ref: `file:${k.path}.moved` };
+  });
 
   const without = await run(['verify', `s3://${bucket}`, '--json'], { home });
   assert.equal(without.code, 3, 'the keys are not where sse3 looks by itself');

@@ -19,6 +19,8 @@ export function twinSession(conn: Connection, keys: SseCKey[] = [], given: SseCK
     findKey: async (fingerprint) => all.find((k) => k.fingerprint === fingerprint),
     allKeys: async () => all.map((key) => ({ ref: key.source, key })),
     keyProblems: () => [],
+    lastSeen: () => undefined,
+    keyUsed: () => undefined,
     close: () => manifest.close(),
   };
 }

@@ -63,6 +63,9 @@ test('the manifest holds no key material: no table of its schema has a column fo
     bucket_scans: ['endpoint', 'bucket', 'scanned_at', 'all_versions', 'scanned', 'untagged', 'unreadable'],
     counters: ['name', 'value'],
     endpoint_aliases: ['alias', 'endpoint'],
+    // A reference says where a key lives (file:PATH, env:VAR, keychain:NAME), never what it is.
+    key_defaults: ['endpoint', 'bucket', 'prefix', 'ref', 'fingerprint', 'set_at'],
+    key_refs: ['fingerprint', 'ref', 'seen_at', 'last_used'],
     local_hashes: ['path', 'size', 'mtime_ms', 'ctime_ms', 'ino', 'sha256'],
     objects: ['endpoint', 'bucket', 'key', 'version_id', 'fingerprint', 'size', 'sha256', 'etag', 'created_at', 'seq', 'mtime_ms',
       'last_modified', 'modified_before'],

@@ -22,12 +22,18 @@ const plain = captured().out;
 const FP = ['0123456789abcdef0123', 'fedcba9876543210fedc', 'aaaaaaaaaaaaaaaaaaaa'];
 const lines = (line: string | string[]) => (Array.isArray(line) ? line : [line]);
 
-test('keys list: references padded to one column, or where sse3 looked when it found none', () => {
-  const r = renderKeyList(plain, { keyDir: '/k', problems: ['p'], keys: [{ ref: 'file:/k/a.key', fingerprint: FP[0], objects: 2 },
-    { ref: 'env:SSE3_KEY', fingerprint: FP[1], objects: 0 }] });
-  assert.deepEqual(r.line, [`file:/k/a.key  ${FP[0]}  2 recorded object version(s)`, `env:SSE3_KEY   ${FP[1]}  0 recorded object version(s)`]);
-  assert.deepEqual(r.json, { ok: true, keyDir: '/k', keys: [{ ref: 'file:/k/a.key', fingerprint: FP[0], objects: 2 },
-    { ref: 'env:SSE3_KEY', fingerprint: FP[1], objects: 0 }], problems: ['p'] });
+test('keys list: references padded to one column, with the defaults each key serves and when it was last used, or where sse3 ' +
+  'looked when it found none', () => {
+  const keys = [
+    { ref: 'file:/k/a.key', fingerprint: FP[0], objects: 2, defaults: ['s3://b/', 's3://b/p/'], lastUsed: '2026-12-07T02:01:56.433Z', available: true },
+    { ref: 'env:SSE3_KEY', fingerprint: FP[1], objects: 0, defaults: [], lastUsed: null, available: true },
+    { ref: 'file:/x/gone', fingerprint: FP[2], objects: null, defaults: [], lastUsed: null, available: false }];
+  const r = renderKeyList(plain, { keyDir: '/k', problems: ['p'], keys });
+  assert.deepEqual(r.line, [
+    `file:/k/a.key  ${FP[0]}  2 recorded object version(s)  default of s3://b/ s3://b/p/  last used 2026-12-07 02:01 UTC`,
+    `env:SSE3_KEY   ${FP[1]}  0 recorded object version(s)  no default  never used here`,
+    `file:/x/gone   ${FP[2]}  recorded object versions unknown  no default  never used here  NOT there now (last seen at that reference)`]);
+  assert.deepEqual(r.json, { ok: true, keyDir: '/k', keys, problems: ['p'] });
   assert.deepEqual(renderKeyList(plain, { keyDir: '/k', problems: [], keys: [] }).line,
     ['no keys found (key folder /k, SSE3_KEY, keychain service sse3)']);
 });

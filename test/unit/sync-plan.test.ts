@@ -21,7 +21,8 @@ const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 
 function session(twin: S3Twin, manifest = new ManifestStore(':memory:')): Session {
   return { conn: twin.connection(), manifest, paths: { dataDir: '/nonexistent', manifestFile: ':memory:', keyDir: '/nonexistent' },
-    keys: {} as KeyContext, signal: new AbortController().signal, givenKeys: [], findKey: async () => key, allKeys: async () => [{ ref: 'test', key }], keyProblems: () => [], close() {} };
+    keys: {} as KeyContext, signal: new AbortController().signal, givenKeys: [], findKey: async () => key, allKeys: async () => [{ ref: 'test', key }], keyProblems: () => [],
+    lastSeen: () => undefined, keyUsed: () => undefined, close() {} };
 }
 
 async function sync(s: Session, spec: Partial<SyncSpec> & Pick<SyncSpec, 'direction' | 'root'>) {

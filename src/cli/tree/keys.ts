@@ -30,6 +30,15 @@ export function addKeyCommands(program: Program, register: Register): void {
     .addHelpText('after', examples('sse3 keys import file:~/.config/sse3/keys/old.key --from sse-c.key',
       'printf %s "$secret" | sse3 keys import keychain:guide --from -', 'sse3 keys import keychain:ci --from ci.b64 --format base64'))
     .action(lazy(() => import('../../commands/keys-import.js'), 'keysImport'));
+  keys.command('default')
+    .description('the key put, cp, sync and rotate encrypt with under a bucket or folder when no --key (--to) is given; ' +
+      'without arguments, every default')
+    .argument('[ref]', 'file:PATH, env:VAR or keychain:NAME (with --unset: the scope)')
+    .argument('[scope]', 's3://BUCKET[/PREFIX]')
+    .option('--unset', 'remove the default of s3://BUCKET[/PREFIX]')
+    .addHelpText('after', examples('sse3 keys default keychain:backups s3://my-bucket', 'sse3 keys default file:~/k/photos.key s3://my-bucket/photos/',
+      'sse3 keys default', 'sse3 keys default --unset s3://my-bucket/photos/'))
+    .action(lazy(() => import('../../commands/keys-default.js'), 'keysDefault'));
   keys.command('usage')
     .description('which keys the objects in buckets need, read from their sse3-fp tags whoever wrote them: the check before ' +
       'retiring a key (with FP: the objects that need it)')

@@ -1,5 +1,6 @@
 import { Sse3Error } from '../../errors.js';
 import type { ManifestStore, ScanFinding } from '../../manifest/store.js';
+import { formatScope } from '../session/scope.js';
 
 /**
  * What may keep a key from being removed (sse3 keys rm), read from this home alone (no request is made): the objects
@@ -21,8 +22,8 @@ export interface KeyRemovalCheck {
  * removed, even with --force, since the next put there would need it. This is the one place keys rm asks; the store of
  * defaults (kept in the manifest's database, beside these records) answers here.
  */
-export function defaultScopesServedBy(_manifest: ManifestStore, _fingerprint: string): string[] {
-  return [];
+export function defaultScopesServedBy(manifest: ManifestStore, fingerprint: string): string[] {
+  return manifest.defaultScopesOf(fingerprint).map(formatScope);
 }
 
 export function keyRemovalCheck(manifest: ManifestStore, fingerprint: string): KeyRemovalCheck {

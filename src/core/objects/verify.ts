@@ -71,10 +71,13 @@ async function verifyRecorded(s: Session, e: ManifestEntry, deep: boolean): Prom
   if (!key) {
     // Why sse3 could not look everywhere (a locked keychain…) is the likely reason; said on the entry's line.
     const problems = s.keyProblems();
+    const seen = s.lastSeen(e.fingerprint);
+    if (seen) problems.unshift(`last seen at ${seen.ref}: ${seen.why}`);
     return { entry: e, status: 'key-unavailable', ...(problems.length ? { detail: `could not use: ${problems.join('; ')}` } : {}) };
   }
   const head = await headWithKey(s, e, key, { op: 'head', expectedFingerprint: e.fingerprint });
   if (head.verdict !== 'opens') return { entry: e, status: HEAD_STATUS[head.verdict] };
+  s.keyUsed(key);
   if (!deep) return { entry: e, status: 'ok' };
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   try {

@@ -38,7 +38,7 @@ export async function healFromTag(s: Session, loc: S3Location, found: ObjectKey,
   const key = await s.findKey(tags.fingerprint);
   if (!key) {
     throw keyNotFound(s, `${url} was re-keyed elsewhere: its tag names key ${tags.fingerprint} (the manifest here says ` +
-      `${found.fingerprint}), and sse3 cannot find that key`, opts.op);
+      `${found.fingerprint}), and sse3 cannot find that key`, opts.op, tags.fingerprint);
   }
   // A heal rests on this answer: it must be about the version asked for and under the tag's key, as every keyed answer.
   const head = await headWithKey(s, { ...loc, versionId: opts.versionId }, key, { op: 'head', expectedFingerprint: tags.fingerprint });

@@ -1,11 +1,26 @@
+import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
-import { discoverKeys, type KeyContext, type KnownKey, loadKey, parseKeyRef } from '../../keys/sources.js';
+import { discoverKeys, type KeyContext, keychainUnreadable, type KnownKey, loadKey, parseKeyRef, refOfKey } from '../../keys/sources.js';
+
+/** The references the home remembers keys were used from (file:, env:, keychain:), most recently used first. */
+export interface RememberedRefs {
+  refsOf(fingerprint: string): string[];
+  all(): Array<{ fingerprint: string; ref: string }>;
+}
+
+/** A remembered reference that no longer gives its key, and why: for the "cannot find the key" error. */
+export interface LastSeen {
+  ref: string;
+  why: string;
+}
 
 /**
  * Keys sse3 finds by itself, looked up once per process: a batch of 1,000 objects under keychain keys lists the
  * keychain once, not 1,000 times — also when many objects ask at the same moment (one discovery runs at a time,
  * and the others wait for it). The cheap sources (SSE3_KEY, key folder) are read first and the keychain only when
  * they do not hold the key wanted. Keys given on the command line (--key) are candidates, tried first by fingerprint.
+ * A key none of those sources holds is looked for at the references the home remembers it was used from (a key file
+ * outside the key folder, another variable, a keychain name), each taken only when it still holds that fingerprint.
  */
 export class KeyFinder {
   readonly #given = new Map<string, SseCKey>();
@@ -14,8 +29,11 @@ export class KeyFinder {
   #complete = false;
   #all?: Promise<KnownKey[]>;
   #discovery?: Promise<void>;
+  readonly #remembered = new Map<string, Promise<SseCKey | undefined>>();
+  readonly #lastSeen = new Map<string, LastSeen>();
 
-  constructor(private readonly keyDir: string, private readonly ctx: KeyContext, given: SseCKey[] = []) {
+  constructor(private readonly keyDir: string, private readonly ctx: KeyContext, given: SseCKey[] = [],
+    private readonly refs: RememberedRefs = { refsOf: () => [], all: () => [] }) {
     for (const k of given) if (!this.#given.has(k.fingerprint)) this.#given.set(k.fingerprint, k);
   }
 
@@ -27,6 +45,10 @@ export class KeyFinder {
   async find(fingerprint: string): Promise<SseCKey | undefined> {
     const given = this.#given.get(fingerprint);
     if (given) return given;
+    return (await this.#fromSources(fingerprint)) ?? this.#fromRemembered(fingerprint);
+  }
+
+  async #fromSources(fingerprint: string): Promise<SseCKey | undefined> {
     for (;;) {
       const known = this.#found.get(fingerprint);
       if (known || this.#complete) return known;
@@ -50,13 +72,54 @@ export class KeyFinder {
     if (complete) this.#complete = true;
   }
 
-  /** Every key of every source: a full discovery, once; later finds are answered from it. */
+  /** The remembered references of a key, tried once per fingerprint: the first that still holds it. */
+  #fromRemembered(fingerprint: string): Promise<SseCKey | undefined> {
+    let tried = this.#remembered.get(fingerprint);
+    if (!tried) {
+      tried = this.#tryRemembered(fingerprint);
+      this.#remembered.set(fingerprint, tried);
+    }
+    return tried;
+  }
+
+  async #tryRemembered(fingerprint: string): Promise<SseCKey | undefined> {
+    for (const ref of this.refs.refsOf(fingerprint)) {
+      let key: SseCKey;
+      try {
+        key = await loadKey(parseKeyRef(ref), this.ctx);
+      } catch (e) {
+        if (!(e instanceof Sse3Error)) throw e;
+        // What the sources already said could not be used (a key folder file open to others, a locked keychain) is
+        // said once, among their problems.
+        const said = keychainUnreadable(e) || this.#problems.some((p) => p.includes(e.message));
+        if (!said && !this.#lastSeen.has(fingerprint)) this.#lastSeen.set(fingerprint, { ref, why: e.message });
+        continue;
+      }
+      // The reference may hold another key now (a file replaced, a variable set to another key): never taken for this one.
+      if (key.fingerprint === fingerprint) return key;
+      if (!this.#lastSeen.has(fingerprint)) this.#lastSeen.set(fingerprint, { ref, why: `it now holds another key (${key.fingerprint})` });
+    }
+    return undefined;
+  }
+
+  /** Where a key sse3 could not find was last seen, and why it is not there now (after find() missed it). */
+  lastSeen(fingerprint: string): LastSeen | undefined {
+    return this.#lastSeen.get(fingerprint);
+  }
+
+  /** Every key of every source, and those at remembered references: a full discovery, once; later finds are answered from it. */
   async all(): Promise<KnownKey[]> {
-    this.#all ??= discoverKeys(this.keyDir, this.ctx).then(({ keys, problems }) => {
+    this.#all ??= discoverKeys(this.keyDir, this.ctx).then(async ({ keys, problems }) => {
       for (const k of keys) if (!this.#found.has(k.key.fingerprint)) this.#found.set(k.key.fingerprint, k.key);
       this.#problems = problems;
       this.#complete = true;
-      return keys;
+      const more: KnownKey[] = [];
+      for (const fp of new Set(this.refs.all().map((r) => r.fingerprint))) {
+        if (this.#found.has(fp) || this.#given.has(fp)) continue;
+        const key = await this.#fromRemembered(fp);
+        if (key) more.push({ ref: refOfKey(key) ?? key.source, key });
+      }
+      return [...keys, ...more];
     });
     return this.#all;
   }

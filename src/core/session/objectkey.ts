@@ -53,10 +53,14 @@ export const keyOption = (op: KeyLookupOp): string => (op === 'copy' ? '--source
  * (a key file others may read, a locked keychain…) is said with it, and then fixing that comes first in the hint —
  * not "put its key file in the key folder" where it may already be.
  */
-export function keyNotFound(s: Session, message: string, op: KeyLookupOp): Sse3Error {
+export function keyNotFound(s: Session, message: string, op: KeyLookupOp, fingerprint?: string): Sse3Error {
   const problems = s.keyProblems();
-  const elsewhere = `pass it with ${keyOption(op)} REF, put its key file in ${s.paths.keyDir}, set SSE3_KEY, or store it in the keychain (service sse3)`;
-  return new Sse3Error('NO_KEY', problems.length ? `${message} (could not use: ${problems.join('; ')})` : message,
+  // The reference the key was last used from (a key file outside the key folder, say) is where to look first.
+  const seen = fingerprint === undefined ? undefined : s.lastSeen(fingerprint);
+  const lastSeen = seen ? `; it was last seen at ${seen.ref} (${seen.why})` : '';
+  const elsewhere = `${seen ? `put it back at ${seen.ref}, or ` : ''}pass it with ${keyOption(op)} REF, put its key file in ${s.paths.keyDir}, ` +
+    'set SSE3_KEY, or store it in the keychain (service sse3)';
+  return new Sse3Error('NO_KEY', (problems.length ? `${message} (could not use: ${problems.join('; ')})` : message) + lastSeen,
     problems.length ? `if the key is among those sse3 could not use, do what is said there; otherwise ${elsewhere}` : elsewhere);
 }
 
@@ -76,6 +80,7 @@ export async function keyForObject(s: Session, loc: S3Location,
   const [single] = s.givenKeys.length === 1 && !opts.givenAsCandidates ? s.givenKeys : [];
   // One key given: no need to read the tag to decide, exactly as before candidates existed.
   if (single && (!entry || entry.fingerprint !== single.fingerprint)) {
+    s.keyUsed(single);
     return { key: single, entry, fingerprint: entry?.fingerprint, foundBy: 'option' };
   }
   // The sse3-fp tag is readable without the key; one that cannot be read is an error, not "no record".
@@ -90,8 +95,10 @@ export async function keyForObject(s: Session, loc: S3Location,
   const key = await s.findKey(fingerprint);
   if (!key) {
     if (!opts.required) return { entry, fingerprint, foundBy };
-    throw keyNotFound(s, `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${noneGiven}`, opts.op);
+    throw keyNotFound(s, `${formatS3Url(loc)} needs the key with fingerprint ${fingerprint}, which sse3 cannot find${noneGiven}`, opts.op,
+      fingerprint);
   }
+  s.keyUsed(key);
   return { key, entry, fingerprint, foundBy: s.givenKeys.includes(key) ? 'option' : foundBy, tagSha256: tagged?.sha256 };
 }
 

@@ -27,6 +27,9 @@ export async function searchKey(s: Session, obj: ObjectVersionRef, refused: stri
   const candidates = await sessionCandidates(s);
   const order = candidates.ordered().filter((c) => !refused.includes(c.key.fingerprint));
   const { match } = await findOpeningKey(s, obj, order);
-  if (match && match !== 'plain') candidates.hit(match.key.fingerprint);
+  if (match && match !== 'plain') {
+    candidates.hit(match.key.fingerprint);
+    s.keyUsed(match.key);
+  }
   return { match, candidates: candidates.size };
 }

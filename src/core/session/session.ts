@@ -4,8 +4,8 @@ import { settleOrphanUploads } from '../transfer/orphans.js';
 import type { Io } from '../context.js';
 import { sse3Paths, type Sse3Paths } from '../../paths.js';
 import { connect, type Connection, type ConnectionOptions } from '../../s3/client.js';
-import { defaultKeyContext, type KeyContext, type KnownKey } from '../../keys/sources.js';
-import { KeyFinder } from './keyfinder.js';
+import { defaultKeyContext, type KeyContext, type KnownKey, refOfKey } from '../../keys/sources.js';
+import { KeyFinder, type LastSeen } from './keyfinder.js';
 
 export { KeyFinder, loadGivenKeys } from './keyfinder.js';
 export { keyForObject, type KeyLookupOp, type ObjectKey } from './objectkey.js';
@@ -27,6 +27,13 @@ export interface Session extends Io {
   allKeys(): Promise<KnownKey[]>;
   /** Why keys could not be used, in words, for a "no key" error. */
   keyProblems(): string[];
+  /** Where a key sse3 could not find was last seen (a remembered reference), and why it is not there now. */
+  lastSeen(fingerprint: string): LastSeen | undefined;
+  /**
+   * This command encrypts or opens objects with the key: its reference (never the key) is remembered in the home when
+   * the session closes, with the time, so later lookups try it (KeyFinder) and keys list says when it was last used.
+   */
+  keyUsed(key: SseCKey): void;
   close(): void;
 }
 
@@ -43,6 +50,8 @@ export interface SessionOptions {
    */
   held?: SseCKey[];
   replaceDamaged?: boolean;
+  /** The keys the command writes with (put, cp, sync up, rotate's new key): used, whatever else the command opens. */
+  writing?: SseCKey[];
 }
 
 /** What a command hands a session: its Ctrl-C, and where warnings go (the command's output: stderr). */
@@ -65,7 +74,11 @@ export async function sessionOver(conn: Connection, { signal, out }: CommandIo, 
   // A server declared to be another name of one already recorded (sse3 manifest alias) is looked up under that name.
   conn.endpoint = manifest.resolveEndpoint(conn.endpoint);
   const keys = defaultKeyContext();
-  const finder = new KeyFinder(paths.keyDir, keys, opts.keys);
+  const finder = new KeyFinder(paths.keyDir, keys, opts.keys, {
+    refsOf: (fp) => manifest.keyRefs(fp).map((r) => r.ref),
+    all: () => manifest.keyRefs(),
+  });
+  const used = new Set<SseCKey>(opts.writing);
   const findKey = async (fingerprint: string) => opts.held?.find((k) => k.fingerprint === fingerprint) ?? finder.find(fingerprint);
   // Leftovers of an sse3 killed mid-upload are settled by the next run against the same server: here, once per command,
   // with every key the command holds. Ctrl-C stops it (and the command); any other failure must not stop the command
@@ -88,10 +101,32 @@ export async function sessionOver(conn: Connection, { signal, out }: CommandIo, 
     findKey,
     allKeys: () => finder.all(),
     keyProblems: () => finder.problems,
+    lastSeen: (fp) => finder.lastSeen(fp),
+    keyUsed: (key) => used.add(key),
     close() {
-      manifest.close();
-      conn.close();
+      try {
+        rememberUsed(manifest, used);
+      } finally {
+        manifest.close();
+        conn.close();
+      }
     },
   };
 }
 
+
+/**
+ * The references of the keys a command used, remembered with the time. Only a convenience for later lookups and for
+ * keys list: a manifest that cannot take it now (busy past its timeout, a read-only home) does not fail the command.
+ */
+function rememberUsed(manifest: ManifestStore, used: Set<SseCKey>): void {
+  const refs = [...used].flatMap((key) => {
+    const ref = refOfKey(key);
+    return ref ? [{ fingerprint: key.fingerprint, ref, used: true }] : [];
+  });
+  try {
+    manifest.rememberKeyRefs(refs);
+  } catch {
+    // See above: the next command that uses the key remembers it.
+  }
+}

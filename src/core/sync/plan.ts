@@ -5,6 +5,7 @@ import type { ManifestEntry } from '../../manifest/entry.js';
 import type { LocalHash } from '../../manifest/store.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents, Tuning } from '../context.js';
+import type { WriteKeys } from '../session/write-key.js';
 import type { SseCKey } from '../../keys/key.js';
 import { type LocalWalkEntry, walkLocalSorted } from './localwalk.js';
 import { march, type Pair, type RemoteEntry, SortedCursor } from './march.js';
@@ -39,6 +40,8 @@ export interface SyncSpec {
   putKeyRef?: string;
   /** up: the upload options, stored with every object uploaded. */
   props?: ObjectProps;
+  /** up, without --key: the default keys of the scope and of folders inside it; each object takes its own (else putKey). */
+  putKeys?: WriteKeys;
   tuning?: Tuning;
 }
 
@@ -181,6 +184,7 @@ function settledWithoutWork(spec: SyncSpec, state: PairState, verdict: Verdict, 
 function countKeyOfUnchanged(spec: SyncSpec, state: PairState, tally: SyncTally): void {
   const fingerprint = state.record?.fingerprint;
   if (spec.direction !== 'up' || !fingerprint || !spec.putKey || fingerprint === spec.putKey.fingerprint) return;
+  if (spec.putKeys?.all.some((k) => k.key.fingerprint === fingerprint)) return;
   tally.underOtherKeys[fingerprint] = (tally.underOtherKeys[fingerprint] ?? 0) + 1;
 }
 
@@ -234,7 +238,8 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
       if (v.reason === 'unrecorded') c.tally.unrecorded++;
       // A dry run's bytes are what the real run would transfer.
       if (spec.dryRun) return { ...base, action: 'upload', reason: v.reason, bytes: size };
-      const upload = await putOne(s, await localFile(c.path), c.loc, spec.putKey!, { props: spec.props, tuning: spec.tuning }, events);
+      const upload = await putOne(s, await localFile(c.path), c.loc, spec.putKeys?.for(c.loc.key).key ?? spec.putKey!,
+        { props: spec.props, tuning: spec.tuning }, events);
       return { ...base, action: 'upload', reason: v.reason, bytes: upload.size, upload };
     }
     case 'download': {

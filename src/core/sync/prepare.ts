@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
 import { loadKey, parseKeyRef } from '../../keys/sources.js';
-import { writeKeyRef } from '../../keys/write-ref.js';
+import type { ConnectionOptions } from '../../s3/client.js';
+import { resolveWriteKeys } from '../session/write-key.js';
 import { isS3Url } from '../../s3/url.js';
 import type { Tuning } from '../context.js';
 import { type ObjectProps, refuseUploadOptions } from '../props.js';
@@ -27,6 +28,8 @@ export interface SyncRequest {
   tuning: Tuning;
   /** The command's environment: an upload without --key is encrypted with SSE3_KEY when it is set there. */
   env: NodeJS.ProcessEnv;
+  /** Which server: an upload without a key takes the default keys recorded for its endpoint. */
+  connection?: ConnectionOptions;
 }
 
 /** A sync ready to plan: between a local folder and s3, or s3 → s3; readKeys open the objects read (candidates). */
@@ -57,9 +60,11 @@ export async function prepareSync(src: string, dst: string, req: SyncRequest): P
   const local = { ...common, checksum: Boolean(req.checksum) };
   if (!srcS3) {
     const root = await uploadRoot(src);
-    const putKeyRef = writeKeyRef(req.key, req.env);
-    const putKey = await loadKey(parseKeyRef(putKeyRef));
-    return { kind: 'local', spec: { ...local, direction: 'up', root, scope: parseScope(dst), putKey, putKeyRef } };
+    const scope = parseScope(dst);
+    // --key, else SSE3_KEY, else the default keys of the destination and of folders inside it (sse3 keys default).
+    const putKeys = await resolveWriteKeys(req.key, req.env, { scope }, req.connection ?? {});
+    const { key: putKey, ref: putKeyRef } = putKeys.for(scope.prefix);
+    return { kind: 'local', spec: { ...local, direction: 'up', root, scope, putKey, putKeyRef, putKeys } };
   }
   // Not made here: a folder that does not exist yet is made with the first file downloaded into it (plan.ts), so a
   // source that is not there (a wrong bucket name), a bad key reference or a dry run leaves nothing behind.
