@@ -45,11 +45,15 @@ export function jsonOutput(stdout: string): Pick<RunResult, 'json' | 'lines' | '
   };
 }
 
-/** The result of one sse3 run, once its stdout and stderr are scanned for every key the tests made (throws if one is there). */
+/**
+ * The result of one sse3 run, once its stdout and stderr are scanned for every key the tests made (throws if one is
+ * there), and stderr for Node's own warnings about its API (on Node 22, node:sqlite's), which mean nothing to a user.
+ */
 export function scannedResult(args: string[], code: number | null, signal: NodeJS.Signals | null, stdout: Buffer,
   stderr: string): RunResult {
   assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
   assertNoSecrets(stderr, `stderr of sse3 ${args.join(' ')}`);
+  assert.doesNotMatch(stderr, /ExperimentalWarning/, `sse3 ${args.join(' ')} showed Node's warning`);
   return { code, signal, stdout, stderr, out: stdout.toString(), ...jsonOutput(stdout.toString()) };
 }
 
