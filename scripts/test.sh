@@ -25,10 +25,18 @@ fi
 PATH="$(dirname "$node_bin"):$PATH"
 export PATH
 
+state=$(mktemp -d "${TMPDIR:-/tmp}/sse3-test.XXXXXX")
+# Removed at the end (start_private_rgw replaces this trap with one that also stops the gateway).
+trap 'rm -rf "$state"' EXIT
+# Nothing here writes to the real home's cache: sse3's compile cache (the build runs bin/sse3.js too) and any other
+# tool's cache go to this run's folder.
+export XDG_CACHE_HOME="$state/cache"
+
 # The tests' build has the fault points of the reliability tests (src/faults.ts); the shipped one does not.
 if [ "${1:-}" = "--unit" ]; then
   SSE3_FAULT_HOOKS=1 npm run --silent build
-  exec node --test dist/test/unit/*.test.js
+  node --test dist/test/unit/*.test.js
+  exit
 fi
 
 bash scripts/install-deps.sh
@@ -39,14 +47,11 @@ SSE3_TEST_NODE_OLDEST=$(bash scripts/install-node.sh 22.13.0)
 export SSE3_TEST_NODE_TOO_OLD SSE3_TEST_NODE_OLDEST
 SSE3_FAULT_HOOKS=1 npm run --silent build
 
-state=$(mktemp -d "${TMPDIR:-/tmp}/sse3-test.XXXXXX")
 # Tests must never read the developer's own manifest, keys or AWS settings.
 # shellcheck source=scripts/private-rgw.sh
 source scripts/private-rgw.sh
 start_private_rgw "$state"
 unset NO_COLOR FORCE_COLOR
-# Nor write to the real home's cache: sse3's compile cache (and any other tool's cache) goes to the test's folder.
-export XDG_CACHE_HOME="$state/cache"
 
 files=(dist/test/unit/*.test.js dist/test/e2e/*.test.js)
 case "${1:-}" in
