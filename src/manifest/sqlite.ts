@@ -65,7 +65,10 @@ function sqlite(): typeof import('node:sqlite') {
 type Shape = 'rows' | 'column' | 'exact';
 const SHAPES: readonly Shape[] = ['rows', 'column', 'exact'];
 
-/** The first column of a row (a row's columns are its properties, in the order of the SELECT). */
+/**
+ * The first column of a row: a row's columns are its properties, in the order of the SELECT (but for names that read as
+ * array indexes, which JavaScript puts first: no query of sse3's names a column so).
+ */
 function firstColumn(row: Record<string, unknown> | undefined): unknown {
   if (row === undefined) return undefined;
   for (const name in row) return row[name];
