@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'INTEGRITY'
   | 'SSEC_BLOCKED'
   | 'NO_BUCKET'
+  | 'BUCKET_EXISTS'
+  | 'BUCKET_NOT_EMPTY'
   | 'NO_OBJECT'
   | 'ACCESS_DENIED'
   | 'CREDENTIALS'
@@ -62,6 +64,9 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   INTEGRITY: ExitCode.INTEGRITY,
   SSEC_BLOCKED: ExitCode.FAILED,
   NO_BUCKET: ExitCode.FAILED,
+  // mb of a name taken (yours or someone else's), rb of a bucket with objects in it without --force.
+  BUCKET_EXISTS: ExitCode.FAILED,
+  BUCKET_NOT_EMPTY: ExitCode.FAILED,
   NO_OBJECT: ExitCode.FAILED,
   ACCESS_DENIED: ExitCode.FAILED,
   CREDENTIALS: ExitCode.FAILED,

@@ -16,13 +16,15 @@ declare const SSE3_FAULT_HOOKS: boolean | undefined;
  * checksum journalled, CompleteMultipartUpload not yet sent), 'after-complete' (completed and proven, not yet
  * recorded). Downloads: 'download-written' (the temporary file written and synced, not yet verified or renamed),
  * 'device-open' (about to open a device or FIFO). Rotation: 'rotate-journalled', 'rotate-written'. Adopt:
- * 'adopt-tagged' (tags written, not yet recorded).
+ * 'adopt-tagged' (tags written, not yet recorded). Move: 'move-copied' (the copy confirmed and its record committed, the
+ * source not yet deleted).
  */
 export type FaultPoint =
   | 'put-sent' | 'after-put' | `after-part-${number}` | 'before-complete' | 'after-complete'
   | 'download-written' | 'device-open'
   | 'rotate-journalled' | 'rotate-written'
-  | 'adopt-tagged';
+  | 'adopt-tagged'
+  | 'move-copied';
 
 export function faultPoint(name: FaultPoint): void {
   // Written as one condition around the body, so the bundler drops the body when the flag is false.

@@ -7,13 +7,13 @@ import type { SseCKey } from '../keys/key.js';
 import { walkLocalSorted } from '../core/sync/localwalk.js';
 import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/session/scope.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
-import { copyOne, getOne, localFile, localTarget, putOne } from '../core/transfer/single.js';
+import { copyOne, getOne, type LocalFile, localFile, localTarget, putOne } from '../core/transfer/single.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js';
 import { localPathOf } from '../local/names.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { writeKeyRef } from '../keys/write-ref.js';
-import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url } from '../s3/url.js';
+import { baseName, formatS3Url, isS3Url, objectKeyFor, parseS3Url, type S3Location } from '../s3/url.js';
 import { SMALL_OBJECT, SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { type BatchItem, type Rendered, reportBatch, type ReportOptions } from '../output/batch.js';
 import { objectIds, type Output } from '../output/output.js';
@@ -34,7 +34,23 @@ export interface CpOptions extends Tuning {
   smallJobs?: number;
 }
 
-export async function cp(src: string, dst: string, opts: CpOptions, { g, out, signal }: CommandRun)
+/**
+ * What happens to each source once its copy is confirmed (mv deletes it): given the copy's rendered result, it returns the
+ * item's. Without it, cp: the sources stay. A failure here fails the item; the copy stays where it was written.
+ */
+export interface AfterCopy {
+  /** A local file uploaded, as it was when chosen (its change stamp). */
+  file(s: Session, file: LocalFile, copied: Rendered): Promise<Rendered>;
+  /** An object downloaded or copied to s3: the current version, or the one named. */
+  object(s: Session, from: S3Location, versionId: string | undefined, copied: Rendered): Promise<Rendered>;
+}
+
+export function cp(src: string, dst: string, opts: CpOptions, run: CommandRun): Promise<void> {
+  return copyThen(src, dst, opts, run);
+}
+
+/** cp's one path for every direction, single and --recursive: each source handed to `after` once its copy is confirmed. */
+export async function copyThen(src: string, dst: string, opts: CpOptions, { g, out, signal }: CommandRun, after?: AfterCopy)
   : Promise<void> {
   // Object data on stdout: from the start, before anything can fail, what sse3 says goes to stderr (JSON included).
   const stdout = dst === '-' && !opts.recursive ? out.dataStream() : undefined;
@@ -57,36 +73,50 @@ export async function cp(src: string, dst: string, opts: CpOptions, { g, out, si
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
   const s = await openSession(g, { signal, out }, { keys: sourceKeys });
   try {
-    if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey);
-    else out.show(await cpOne(s, src, dst, opts, out, destKey, file, stdout));
+    if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey, after);
+    else out.show(await cpOne(s, src, dst, opts, out, { destKey, file, stdout, after }));
   } finally {
     s.close();
   }
 }
 
-async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey: SseCKey | undefined,
-  file: Awaited<ReturnType<typeof localFile>> | undefined, stdout?: NodeJS.WriteStream): Promise<Rendered> {
+/** What cpOne works with besides the operands: the destination's key, the file to upload, stdout, and what follows. */
+interface OneCopy {
+  destKey?: SseCKey;
+  file?: LocalFile;
+  stdout?: NodeJS.WriteStream;
+  after?: AfterCopy;
+}
+
+async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out: Output, { destKey, file, stdout, after }: OneCopy)
+  : Promise<Rendered> {
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
-    return renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
+    const put = renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
       putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { tuning: opts }, ev)));
+    return after && file ? after.file(s, file, put) : put;
   }
   const from = parseS3Url(src, { requireKey: true });
   const { versionId } = opts;
   if (!isS3Url(dst)) {
     const to = stdout ?? await localTarget(dst, from);
-    return renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) =>
-      readingVersion(s, from, versionId, () => getOne(s, from, to, { versionId, makeFolder: dst.endsWith('/') }, ev))));
+    // A source that is deleted next must land in a regular file: never only in a FIFO or device, which keep nothing.
+    const getting = { versionId, makeFolder: dst.endsWith('/'), regularOnly: Boolean(after) };
+    const got = renderGet(out, await withProgress(out, `get ${baseName(from.key)}`, (ev) =>
+      readingVersion(s, from, versionId, () => getOne(s, from, to, getting, ev))));
+    return after ? after.object(s, from, versionId, got) : got;
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
-  return renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
+  const copied = renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
     readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, tuning: opts, versionId }, ev))), formatS3Url(from), versionId);
+  return after ? after.object(s, from, versionId, copied) : copied;
 }
 
 /** The destination key of a relative path under a scope. */
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
-async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey?: SseCKey): Promise<void> {
+async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey?: SseCKey, after?: AfterCopy)
+  : Promise<void> {
   // ids: what names the item in its JSON line should it fail, as its success would (source, url, bucket, key, path).
   const item = (label: string, ids: Record<string, unknown>, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
     ({ label, ids, run, small: size !== undefined && size < SMALL_OBJECT });
@@ -106,8 +136,11 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
             async () => { throw new Sse3Error('LOCAL_IO', `${f.path}: ${f.reason}; not copied`); });
           continue;
         }
-        yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) }, async (ev) => renderTransferItem(out, f.path,
-          renderPut(out, await putOne(s, await localFile(f.path), under(to, f.rel), destKey!, { tuning: opts }, ev))), f.size);
+        yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) }, async (ev) => {
+          const file = await localFile(f.path);
+          const put = renderTransferItem(out, f.path, renderPut(out, await putOne(s, file, under(to, f.rel), destKey!, { tuning: opts }, ev)));
+          return after ? after.file(s, file, put) : put;
+        }, f.size);
       }
     })();
   } else {
@@ -121,13 +154,17 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         const rel = relativeKey(from, o.key);
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
-          yield item(label, { source: label, ...objectIds(formatS3Url(dstLoc)) }, async (ev) => renderTransferItem(out, label,
-            renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label)), o.size);
+          yield item(label, { source: label, ...objectIds(formatS3Url(dstLoc)) }, async (ev) => {
+            const copied = renderTransferItem(out, label,
+              renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label));
+            return after ? after.object(s, srcLoc, undefined, copied) : copied;
+          }, o.size);
         } else {
           yield item(label, objectIds(label), async (ev) => {
             const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true, givenAsCandidates: true }, ev);
             if (!got.encrypted) plain++;
-            return renderTransferItem(out, label, renderGet(out, got));
+            const downloaded = renderTransferItem(out, label, renderGet(out, got));
+            return after ? after.object(s, srcLoc, undefined, downloaded) : downloaded;
           }, o.size);
         }
       }

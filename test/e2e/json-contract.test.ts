@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, type Home, makeKeyFile, newBucket, newHome, overwriteEncrypted, run, type RunResult, stoppedAt } from './harness.js';
+import { adminClient, type Home, makeKeyFile, newBucket, newHome, overwriteEncrypted, randomName, run, type RunResult, stoppedAt } from './harness.js';
 import { loadSchema, violations } from '../support/json-schema.js';
 import { runawayClockServer } from '../support/runaway-clock.js';
 
@@ -266,3 +266,37 @@ test('the other ways a run ends: CHANGED, CLOCK_SKEW, and interrupted (130) or t
       assert.equal(contract(one, 'one', `put (${signal})`).at(-1).error.code, 'INTERRUPTED');
     }
   });
+
+test('mv, cat, mb and rb: results, batches and failures, each line as the schema says', async () => {
+  const home = newHome();
+  const bucket = await newBucket('json');
+  const work = join(home.dir, 'work');
+  const a = await makeKeyFile(home, 'a.key');
+  writeFileSync(join(work, 'f'), 'hello');
+  const [moved] = (await json(home, ['mv', 'f', `s3://${bucket}/m`, '--key', a.ref], 'one')).lines;
+  assert.deepEqual([moved.moved, moved.url, moved.path], [true, `s3://${bucket}/m`, undefined]);
+  const [across] = (await json(home, ['mv', `s3://${bucket}/m`, `s3://${bucket}/n`], 'one')).lines;
+  assert.deepEqual([across.source, across.sourceMarkerCreated], [`s3://${bucket}/m`, null]);
+  await json(home, ['mv', `s3://${bucket}/none`, `s3://${bucket}/x`], 'one', 1);
+  await json(home, ['mv', `s3://${bucket}/n`, `s3://${bucket}/n`], 'one', 2);
+  mkdirSync(join(work, 'up'));
+  writeFileSync(join(work, 'up', 'one'), '1');
+  const batch = (await json(home, ['mv', '-r', 'up', `s3://${bucket}/up/`, '--key', a.ref], 'many')).lines;
+  assert.deepEqual(batch.at(-1).summary, { succeeded: 1, failed: 0, ok: true });
+  await json(home, ['mv', '-r', `s3://${bucket}/nothing/`, 'down'], 'many');
+
+  // cat: object data on stdout, its JSON on stderr.
+  const cat = await json(home, ['cat', `s3://${bucket}/n`], 'one', 0, { jsonOn: 'stderr' });
+  assert.equal(cat.r.out, 'hello');
+  await json(home, ['cat', `s3://${bucket}/none`], 'one', 1, { jsonOn: 'stderr' });
+
+  const made = randomName('json-mb');
+  assert.equal((await json(home, ['mb', `s3://${made}`], 'one')).lines[0].created, true);
+  assert.equal((await json(home, ['mb', `s3://${made}`], 'one', 1)).lines[0].error.code, 'BUCKET_EXISTS');
+  assert.equal((await json(home, ['rb', `s3://${made}`], 'one')).lines[0].bucketDeleted, true);
+  assert.equal((await json(home, ['rb', `s3://${bucket}`], 'one', 1)).lines[0].error.code, 'BUCKET_NOT_EMPTY');
+  await json(home, ['rb', `s3://${bucket}`, '--force', '--dry-run'], 'many');
+  await json(home, ['rb', `s3://${bucket}`, '--force'], 'many', 2);
+  const forced = (await json(home, ['rb', `s3://${bucket}`, '--force', '--yes'], 'many')).lines;
+  assert.equal(forced.at(-1).summary.bucketDeleted, true);
+});

@@ -61,13 +61,20 @@ const names = (spec: CommandSpec): string[] => spec.commands.flatMap((c) => [c.n
 
 test('the completion spec lists every command --help lists, and neither hidden commands nor Commander\'s help command', () => {
   const spec = commandSpec(buildProgram(() => undefined));
-  assert.deepEqual(names(spec), ['keygen', 'keys', 'keys list', 'keys import', 'keys usage', 'put', 'get', 'head', 'cp', 'sync', 'rotate',
-    'verify', 'adopt', 'ls', 'rm', 'manifest', 'manifest list', 'manifest export', 'manifest import', 'manifest alias', 'manifest rebuild',
+  assert.deepEqual(names(spec), ['keygen', 'keys', 'keys list', 'keys import', 'keys usage', 'put', 'get', 'cat', 'head', 'cp', 'mv', 'sync',
+    'rotate', 'verify', 'adopt', 'ls', 'rm', 'mb', 'rb', 'manifest', 'manifest list', 'manifest export', 'manifest import', 'manifest alias', 'manifest rebuild',
     'manifest pull', 'completion']);
   const put = spec.commands.find((c) => c.name === 'put')!;
   assert.deepEqual(put.options.find((o) => o.flags.includes('--key')), { flags: ['-k', '--key'], takesValue: true });
   assert.deepEqual(spec.options.find((o) => o.flags.includes('--checksums'))?.choices, ['when_required', 'when_supported']);
   assert.deepEqual(spec.options.at(-1), { flags: ['-h', '--help'], takesValue: false });
+});
+
+test('mv takes exactly cp\'s options and cat exactly get\'s: one definition each, whatever is added to it', () => {
+  const spec = commandSpec(buildProgram(() => undefined));
+  const optionsOf = (name: string) => spec.commands.find((c) => c.name === name)!.options;
+  assert.deepEqual(optionsOf('mv'), optionsOf('cp'));
+  assert.deepEqual(optionsOf('cat'), optionsOf('get'));
 });
 
 /** Commander's error for argv, from sse3's program (which prints none of its own). */

@@ -3,7 +3,7 @@ import { Option } from '@commander-js/extra-typings';
 import { examples, fingerprintArg, jobsOption } from '../options.js';
 import type { Program } from '../program.js';
 
-/** Listing and deleting objects: ls, rm. */
+/** Listing and deleting objects (ls, rm), making and removing buckets (mb, rb). */
 export function addObjectCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
   program.command('ls')
@@ -35,4 +35,20 @@ export function addObjectCommands(program: Program, register: Register): void {
       'sse3 rm s3://backups/2019/ --recursive --all-versions --yes',
       'sse3 rm s3://docs --recursive --noncurrent --fingerprint 88f8aee7c9ea43f317a9 --dry-run'))
     .action(lazy(() => import('../../commands/rm.js'), 'rm'));
+
+  program.command('mb')
+    .description('make a bucket (in the region in use)')
+    .argument('<bucket>', 's3://BUCKET')
+    .addHelpText('after', examples('sse3 mb s3://backups-2026'))
+    .action(lazy(() => import('../../commands/bucket.js'), 'mb'));
+
+  program.command('rb')
+    .description('remove a bucket: an empty one, or with --force everything in it first (every object version)')
+    .argument('<bucket>', 's3://BUCKET')
+    .option('--force', 'first delete every object version and delete marker in it, as rm --recursive --all-versions does')
+    .option('--dry-run', 'with --force: show what would be deleted, delete nothing')
+    .option('-y, --yes', 'do not ask for confirmation (needed with --force without a terminal)')
+    .addOption(jobsOption('object versions deleted in parallel with --force'))
+    .addHelpText('after', examples('sse3 rb s3://old-bucket', 'sse3 rb s3://old-bucket --force --dry-run', 'sse3 rb s3://old-bucket --force --yes'))
+    .action(lazy(() => import('../../commands/bucket.js'), 'rb'));
 }

@@ -1,9 +1,14 @@
 import { type Register, lazyActions } from '../lazy.js';
 import { candidateKeysOption, concurrencyOption, examples, jobsOption, KEY_HELP, partSizeOption, serverSideOption, withPartSize,
   withTransferTuning } from '../options.js';
+import type { Command, Option, OptionValues } from '@commander-js/extra-typings';
 import type { Program } from '../program.js';
 
-/** The commands that move or show one object (put, get, head), and cp. */
+/** A command typed with another's options and its own operands: for a command that takes the other's options. */
+type WithOperands<C, A extends unknown[]> = C extends Command<unknown[], infer O extends OptionValues, infer G extends OptionValues>
+  ? Command<A, O, G> : never;
+
+/** The commands that move or show one object (put, get, cat, head), and cp and mv. */
 export function addTransferCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
   program.command('put')
@@ -19,7 +24,7 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64'))
     .action(lazy(() => import('../../commands/put.js'), 'put', withPartSize));
 
-  program.command('get')
+  const get = program.command('get')
     .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
     .argument('<src>', 's3://BUCKET/KEY')
     .argument('[dst]', 'local file or folder (default: the object\'s name here), or - for stdout')
@@ -30,6 +35,9 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
     .action(lazy(() => import('../../commands/get.js'), 'get'));
 
+  // Typed as get with one operand: its options are get's (catCommand copies them), and so is what its entry receives.
+  (catCommand(program, get) as unknown as WithOperands<typeof get, [string]>).action(lazy(() => import('../../commands/cat.js'), 'cat'));
+
   program.command('head')
     .description('show an object\'s size, dates, ETag, metadata, SSE-C state, whether the key matches, and its manifest record')
     .argument('<src>', 's3://BUCKET/KEY')
@@ -39,7 +47,7 @@ export function addTransferCommands(program: Program, register: Register): void 
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action(lazy(() => import('../../commands/head.js'), 'head'));
 
-  program.command('cp')
+  const cp = program.command('cp')
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
     .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
     .argument('<dst>', 'local path, - for stdout, or s3://BUCKET/KEY')
@@ -57,4 +65,48 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 cp --recursive s3://backups/photos/ ./restored/',
       'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'))
     .action(lazy(() => import('../../commands/cp.js'), 'cp', withTransferTuning));
+  // Typed as cp: its options are cp's (moveCommand copies them), and so is what its entry receives.
+  (moveCommand(program, cp) as unknown as typeof cp).action(lazy(() => import('../../commands/mv.js'), 'mv', withTransferTuning));
+}
+
+/**
+ * `to` gets every option of `from` (the same Option: parsed and checked alike), those named in `words` with their own
+ * help text. Returns `to`.
+ */
+function withOptionsOf<C extends { addOption(option: Option): unknown }>(from: { readonly options: readonly Option[] }, to: C,
+  words: Record<string, string> = {}): C {
+  for (const option of from.options) {
+    const own = words[option.long ?? ''];
+    to.addOption(own === undefined ? option : Object.assign(Object.create(Object.getPrototypeOf(option) as object) as Option, option,
+      { description: own }));
+  }
+  return to;
+}
+
+/** cat is get to stdout: get's options, taken from get's command (an option added to get is cat's too). */
+function catCommand(program: Program, get: { readonly options: readonly Option[] }) {
+  const cat = program.command('cat')
+    .description('print an object on stdout (= sse3 get s3://BUCKET/KEY -), decrypted and SHA-256-checked')
+    .argument('<src>', 's3://BUCKET/KEY');
+  return withOptionsOf(get, cat).addHelpText('after', examples('sse3 cat s3://docs/notes.txt', 'sse3 cat s3://backups/data.tar | tar x'));
+}
+
+/** mv's own words for the options of cp's whose help speaks of copying. */
+const MV_HELP: Record<string, string> = {
+  '--recursive': 'move every file of a local folder, or every object under an s3 prefix',
+  '--version-id': 'one version of the s3 source: copied, then that version deleted (not onto its own key)',
+};
+
+/**
+ * mv: cp's options, taken from cp's command itself (an option added to cp is mv's too), since the copy is cp's own;
+ * an option whose help speaks of copying gets mv's words.
+ */
+function moveCommand(program: Program, cp: { readonly options: readonly Option[] }) {
+  const mv = program.command('mv')
+    .description('move local → s3, s3 → local or s3 → s3: copy exactly as cp does, then delete each source once its copy is confirmed')
+    .argument('<src>', 'local path, or s3://BUCKET/KEY (a prefix with --recursive)')
+    .argument('<dst>', 'local path, or s3://BUCKET/KEY');
+  return withOptionsOf(cp, mv, MV_HELP).addHelpText('after', examples('sse3 mv report.pdf s3://docs/2026/ --key keychain:docs',
+    'sse3 mv --recursive s3://inbox/2026/ s3://archive/2026/ --key keychain:archive',
+    'sse3 mv s3://backups/old.tar ./restored/'));
 }
