@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'KEY_ENV'
   | 'KEYCHAIN'
   | 'KEY_EXISTS'
+  | 'KEY_IN_USE'
   | 'NO_KEY'
   | 'WRONG_KEY'
   | 'NOT_ENCRYPTED'
@@ -58,6 +59,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   KEY_ENV: ExitCode.KEY,
   KEYCHAIN: ExitCode.KEY,
   KEY_EXISTS: ExitCode.KEY,
+  // keys rm: objects need the key (recorded here, found by a scan) or a default scope uses it; nothing was removed.
+  KEY_IN_USE: ExitCode.FAILED,
   NO_KEY: ExitCode.KEY,
   WRONG_KEY: ExitCode.KEY,
   NOT_ENCRYPTED: ExitCode.INTEGRITY,

@@ -27,6 +27,8 @@ type ArgKind = 'keyref' | 'local' | 's3' | 'any' | 'shell' | 'fingerprint';
 export const ARGUMENT_KINDS: Record<string, ArgKind[]> = {
   'keygen': ['keyref'],
   'keys import': ['keyref'],
+  'keys export': ['keyref'],
+  'keys rm': ['keyref'],
   'keys usage': ['fingerprint', 's3', 's3', 's3'],
   'adopt': ['s3'],
   'ls': ['s3'],
@@ -169,7 +171,8 @@ async function s3Paths(word: string): Promise<string[]> {
 
 async function valuesFor(kind: ArgKind, word: string, commandPath: string): Promise<string[]> {
   switch (kind) {
-    case 'keyref': return keyRefs(word, commandPath === 'keygen' || commandPath === 'keys import');
+    // A key is stored in (or removed from) a file or the keychain, never a variable.
+    case 'keyref': return keyRefs(word, ['keygen', 'keys import', 'keys rm'].includes(commandPath));
     case 'local': return word === '-' ? ['-'] : localPaths(word);
     case 's3': return s3Paths(word);
     case 'any': return word.startsWith('s3://') || (word !== '' && 's3://'.startsWith(word)) ? s3Paths(word) : localPaths(word);

@@ -9,6 +9,8 @@ export interface Keychain {
   get(name: string): Promise<string | null>;
   set(name: string, value: string): Promise<void>;
   list(): Promise<Array<{ name: string; value: string }>>;
+  /** Remove the entry; false when there was none. */
+  delete(name: string): Promise<boolean>;
 }
 
 const UNAVAILABLE_HINT =
@@ -64,6 +66,15 @@ export class OsKeychain implements Keychain {
     }
   }
 
+  async delete(name: string): Promise<boolean> {
+    const { AsyncEntry } = await import('@napi-rs/keyring');
+    try {
+      return await new AsyncEntry(KEYCHAIN_SERVICE, name).deleteCredential();
+    } catch (e) {
+      throw keychainError(`removing ${shown(name)}`, e);
+    }
+  }
+
   async list(): Promise<Array<{ name: string; value: string }>> {
     const { findCredentialsAsync } = await import('@napi-rs/keyring');
     try {
@@ -81,4 +92,5 @@ export class MemoryKeychain implements Keychain {
   async get(name: string) { return this.entries.get(name) ?? null; }
   async set(name: string, value: string) { this.entries.set(name, value); }
   async list() { return [...this.entries].map(([name, value]) => ({ name, value })); }
+  async delete(name: string) { return this.entries.delete(name); }
 }

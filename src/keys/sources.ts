@@ -3,7 +3,8 @@ import { constants, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
-import { decodeBase64Key, parseEnvKey, parseKeyFileContent, SseCKey } from './key.js';
+import { decodeBase64Key, type KeyImportFormat, parseEnvKey, parseKeyFileContent, SseCKey } from './key.js';
+import { encodeKey } from './encode.js';
 import { looksLikeKey, shown } from './likeness.js';
 import { takeEnvKey } from './env.js';
 import { type Keychain, OsKeychain } from './keychain.js';
@@ -121,7 +122,8 @@ export async function loadKey(ref: KeyRef, ctx: KeyContext = defaultKeyContext()
   }
 }
 
-export type KeyFileFormat = 'raw' | 'base64';
+/** How a key file is written: keygen makes raw or base64 ones; keys export any form keys import reads. */
+export type KeyFileFormat = KeyImportFormat;
 
 /**
  * Create a new key from the OS CSPRNG and store it at ref. Never overwrites:
@@ -145,6 +147,8 @@ export async function storeKey(ref: KeyRef, key: SseCKey, ctx: KeyContext = defa
       throw new Sse3Error('USAGE', `env: cannot be a ${verb} target (sse3 cannot set variables in your shell)`,
         `store the key in a file or the keychain: sse3 ${verb} file:PATH | keychain:NAME`);
     case 'file': {
+      // Encoded first: a form the key has not (text) is refused before any file is made.
+      const content = encodeKey(key, format);
       await makeFolders(dirname(ref.path), 0o700);
       let handle;
       try {
@@ -158,8 +162,7 @@ export async function storeKey(ref: KeyRef, key: SseCKey, ctx: KeyContext = defa
         throw localIoError(e, 'creating', ref.path);
       }
       try {
-        const raw = Buffer.from(key.exportBase64(), 'base64');
-        await handle.writeFile(format === 'raw' ? raw : key.exportBase64() + '\n');
+        await handle.writeFile(content);
         await handle.sync();
       } catch (e) {
         // A half-written key file must not stay behind to be taken for a key.

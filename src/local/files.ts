@@ -33,7 +33,7 @@ const ERRNO_HINTS: Record<string, string> = {
 };
 
 /** A local I/O failure as one sentence with the path: "no space left on device while writing PATH". */
-export function localIoError(e: unknown, doing: 'writing' | 'reading' | 'creating' | 'opening', path: string): Sse3Error {
+export function localIoError(e: unknown, doing: 'writing' | 'reading' | 'creating' | 'opening' | 'removing', path: string): Sse3Error {
   if (e instanceof Sse3Error) return e;
   const code = (e as NodeJS.ErrnoException)?.code;
   const words = (code && ERRNO_WORDS[code]) ?? code ?? (e as Error)?.message ?? String(e);

@@ -114,6 +114,11 @@ export function fingerprintUse(db: SqliteDb): Map<string, number> {
   return new Map(rows.map((r) => [r.fingerprint, r.n]));
 }
 
+export function recordedBucketsOf(db: SqliteDb, fingerprint: string): Array<{ endpoint: string; bucket: string; versions: number }> {
+  return db.all('SELECT endpoint, bucket, count(*) AS versions FROM objects WHERE fingerprint = ? GROUP BY endpoint, bucket ' +
+    'ORDER BY endpoint, bucket', fingerprint);
+}
+
 /**
  * Versions recorded under a key that are not their object's latest record: how many, and of how many objects
  * (counted by SQLite, whatever the manifest's size).

@@ -1,6 +1,7 @@
 import { endpointIdentityOf } from '../s3/endpoint.js';
 import { NULL_VERSION_ID } from '../s3/version.js';
 import { mergeEndpoint } from './aliases.js';
+import { BUCKET_SCAN_TABLES } from './bucket-scans.js';
 import type { ManifestEntry } from './entry.js';
 import { SQLITE_CORRUPT, SqliteDb, sqliteError } from './sqlite.js';
 
@@ -129,6 +130,7 @@ export function openManifestDb(file: string): SqliteDb {
     // listing and the indexes it walks are read once.
     db.pragma('cache_size = -16000');
     db.exec(TABLES);
+    db.exec(BUCKET_SCAN_TABLES);
     for (const { table, columns, add } of ADDED_COLUMNS) {
       const present = db.all<{ name: string }>(`PRAGMA table_info(${table})`).map((c) => c.name);
       if (!present.includes(columns[0])) db.exec(add);

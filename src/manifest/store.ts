@@ -1,3 +1,4 @@
+import { type BucketScan, recordBucketScan, type ScanFinding, scansFindingKey } from './bucket-scans.js';
 import { backUpAfterChange, damagedManifest, isDamage, listBackups, moveAside } from './backup.js';
 import { createPrivateFile, prepareManifestFiles } from './files.js';
 import { Sse3Error } from '../errors.js';
@@ -17,6 +18,7 @@ import { WriteBehind } from './write-behind.js';
 export { type EndpointAlias, type ManifestEntry, newEntry, type ObjectLocation, type PendingUpload, prefixSuccessor,
   type RotationRecord } from './entry.js';
 export type { EndpointMerge } from './aliases.js';
+export type { BucketScan, ScanFinding } from './bucket-scans.js';
 export type { ImportCounts } from './import-export.js';
 export type { RotationIntent } from './journals.js';
 export type { LocalHash, LocalHashCache } from './local-hashes.js';
@@ -189,6 +191,22 @@ export class ManifestStore {
   fingerprintUse(): Map<string, number> {
     this.flush();
     return objects.fingerprintUse(this.#db);
+  }
+
+  /** Per endpoint and bucket, how many recorded object versions are under the key. */
+  recordedBucketsOf(fingerprint: string): Array<{ endpoint: string; bucket: string; versions: number }> {
+    this.flush();
+    return objects.recordedBucketsOf(this.#db, fingerprint);
+  }
+
+  // --- The latest whole-bucket scan of each bucket (bucket-scans.ts): what keys its objects need ---
+
+  recordBucketScan(scan: BucketScan): void {
+    recordBucketScan(this.#db, scan);
+  }
+
+  scansFindingKey(fingerprint: string): ScanFinding[] {
+    return scansFindingKey(this.#db, fingerprint);
   }
 
   olderVersions(endpoint: string, fingerprint: string): { versions: number; objects: number } {

@@ -43,8 +43,8 @@ export interface StoredKey {
 export function renderKeygen(out: Output, k: StoredKey): Rendered {
   const lines = [`${out.c.green('✓')} new key ${out.c.bold(k.ref)}`, `  fingerprint ${out.c.cyan(k.fingerprint)}`];
   const backup = k.kind === 'file' ? 'back it up: an object encrypted with this key cannot be read without it'
-    : 'back it up: an object encrypted with this key cannot be read without it, and this keychain entry is its only copy ' +
-      `(on Linux, secret-tool lookup service sse3 username ${k.ref.slice('keychain:'.length)} prints its base64)`;
+    : 'back it up: an object encrypted with this key cannot be read without it, and this keychain entry is its only copy; ' +
+      `sse3 keys export ${k.ref} --to file:PATH writes a copy (mode 0600) to keep somewhere safe`;
   lines.push(out.c.dim(`  ${backup}`), out.c.dim(`  ${whatFindsIt(k)}`));
   return { line: lines, json: { ok: true, ref: k.ref, fingerprint: k.fingerprint }, kind: 'done' };
 }

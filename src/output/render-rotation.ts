@@ -27,7 +27,7 @@ export function retireAdvice(c: RetireCheck): string {
       `their key is unknown: adopt them first (sse3 adopt ${sc.scope} --key REF), then check again`;
   }
   return `no object in ${sc.scope} needs key ${fp} any more (${sc.scanned} object version(s) checked by their tags); other buckets ` +
-    `may still use it: check them with sse3 keys usage ${fp} s3://OTHER-BUCKET before retiring it`;
+    `may still use it: check them with sse3 keys usage ${fp} s3://OTHER-BUCKET before retiring it (then: sse3 keys rm REF)`;
 }
 
 /** The JSON form of retirement checks: retirableFingerprints holds only keys a whole-bucket scan found unused. */

@@ -94,6 +94,14 @@ test('keys, keygen, put, get, head, cp, ls and rm: results, failures and empty s
   assert.deepEqual([put.url, put.bucket, put.key, put.versionId, put.fingerprint], [`s3://${bucket}/f`, bucket, 'f', null, a.fingerprint],
     'an unversioned object: versionId null');
   await json(home, ['put', 'missing-file', `s3://${bucket}/g`, '--key', a.ref], 'one', 1);
+  // keys export (to a file: with --to -, the key is stdout and the JSON goes to stderr) and keys rm, refused while the
+  // manifest records objects under the key.
+  const copy = join(home.dir, 'c.copy');
+  assert.equal((await json(home, ['keys', 'export', `file:${join(home.keyDir, 'c.key')}`, '--to', `file:${copy}`], 'one')).lines[0].to,
+    `file:${copy}`);
+  await json(home, ['keys', 'export', a.ref], 'one', 2);
+  assert.equal((await json(home, ['keys', 'rm', a.ref, '--yes'], 'one', 1)).lines[0].error.code, 'KEY_IN_USE');
+  assert.equal((await json(home, ['keys', 'rm', `file:${copy}`, '--yes'], 'one')).lines[0].removed, true);
   const [got] = (await json(home, ['get', `s3://${bucket}/f`, 'back'], 'one')).lines;
   assert.deepEqual([got.url, got.bucket, got.key, got.sha256, got.size], [put.url, bucket, 'f', put.sha256, 5]);
   assert.equal((await json(home, ['get', `s3://${bucket}/none`, 'x'], 'one', 1)).lines[0].error.code, 'NO_OBJECT');

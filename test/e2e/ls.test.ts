@@ -105,7 +105,7 @@ test('completion offers recorded s3:// paths for ls, rm and adopt as for get', a
   const imp = await ok(['__complete', 'bash', `sse3 keys import file:x --from ${home.dir}/w`], { home });
   assert.equal(imp.out, `${home.dir}/work/\n`, 'keys import --from completes local paths, not key refs');
   const sub = await ok(['__complete', 'bash', 'sse3 keys '], { home });
-  assert.deepEqual(sub.out.trim().split('\n').map((s) => s.trim()), ['import', 'list', 'usage']);
+  assert.deepEqual(sub.out.trim().split('\n').map((s) => s.trim()), ['export', 'import', 'list', 'rm', 'usage']);
 });
 
 test('ls of a prefix or object that holds nothing exits 1, as aws s3 ls does (an empty bucket 0); --summarize and --human-readable',

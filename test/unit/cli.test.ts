@@ -61,8 +61,9 @@ const names = (spec: CommandSpec): string[] => spec.commands.flatMap((c) => [c.n
 
 test('the completion spec lists every command --help lists, and neither hidden commands nor Commander\'s help command', () => {
   const spec = commandSpec(buildProgram(() => undefined));
-  assert.deepEqual(names(spec), ['keygen', 'keys', 'keys list', 'keys import', 'keys usage', 'put', 'get', 'cat', 'head', 'cp', 'mv', 'sync',
-    'rotate', 'verify', 'adopt', 'ls', 'rm', 'mb', 'rb', 'manifest', 'manifest list', 'manifest export', 'manifest import', 'manifest alias', 'manifest rebuild',
+  assert.deepEqual(names(spec), ['keygen', 'keys', 'keys list', 'keys import', 'keys usage', 'keys export', 'keys rm', 'put', 'get', 'cat',
+    'head', 'cp', 'mv', 'sync', 'rotate', 'verify', 'adopt', 'ls', 'rm', 'mb', 'rb', 'manifest', 'manifest list', 'manifest export',
+    'manifest import', 'manifest alias', 'manifest rebuild',
     'manifest pull', 'completion']);
   const put = spec.commands.find((c) => c.name === 'put')!;
   assert.deepEqual(put.options.find((o) => o.flags.includes('--key')), { flags: ['-k', '--key'], takesValue: true });

@@ -56,7 +56,7 @@ test('complete: commands and sub-commands (never "help"), whatever path sse3 was
   assert.deepEqual(await complete('sse3 ', withHelp), ['get'], 'a help command Commander adds is not offered');
   assert.deepEqual(top, [...top].sort());
   assert.deepEqual(await complete('sse3 ke', spec), ['keygen', 'keys']);
-  assert.deepEqual(await complete('sse3 keys ', spec), ['import', 'list', 'usage']);
+  assert.deepEqual(await complete('sse3 keys ', spec), ['export', 'import', 'list', 'rm', 'usage']);
   assert.deepEqual(await complete('sse3 manifest r', spec), ['rebuild']);
   assert.deepEqual(await complete('/usr/local/bin/sse3 ge', spec), ['get']);
   assert.deepEqual(await complete('bin/sse3.js ge', spec), ['get']);

@@ -6,7 +6,7 @@ import { type ErrorCode, ExitCode, exitCodeOf, isSse3Error, Sse3Error, worstExit
 
 test('each error code exits with the status the README gives its kind of problem', () => {
   const byStatus: Record<number, ErrorCode[]> = {
-    1: ['SSEC_BLOCKED', 'NO_BUCKET', 'NO_OBJECT', 'ACCESS_DENIED', 'CREDENTIALS', 'CLOCK_SKEW', 'LOCAL_IO', 'MANIFEST_DAMAGED', 'S3', 'BATCH'],
+    1: ['SSEC_BLOCKED', 'NO_BUCKET', 'NO_OBJECT', 'ACCESS_DENIED', 'CREDENTIALS', 'CLOCK_SKEW', 'LOCAL_IO', 'MANIFEST_DAMAGED', 'S3', 'BATCH', 'KEY_IN_USE'],
     2: ['USAGE', 'BAD_URL', 'INSECURE_ENDPOINT'],
     3: ['KEY_FILE', 'KEY_FORMAT', 'KEY_ENV', 'KEYCHAIN', 'KEY_EXISTS', 'NO_KEY', 'WRONG_KEY'],
     4: ['NOT_ENCRYPTED', 'INTEGRITY'],

@@ -59,6 +59,8 @@ test('the manifest holds no key material: no table of its schema has a column fo
     [t, (db.prepare(`PRAGMA table_xinfo("${t}")`).all() as { name: string }[]).map((c) => c.name)]));
   db.close();
   assert.deepEqual(schema, {
+    bucket_scan_fingerprints: ['endpoint', 'bucket', 'fingerprint', 'objects', 'versions'],
+    bucket_scans: ['endpoint', 'bucket', 'scanned_at', 'all_versions', 'scanned', 'untagged', 'unreadable'],
     counters: ['name', 'value'],
     endpoint_aliases: ['alias', 'endpoint'],
     local_hashes: ['path', 'size', 'mtime_ms', 'ctime_ms', 'ino', 'sha256'],

@@ -39,4 +39,24 @@ export function addKeyCommands(program: Program, register: Register): void {
     .addHelpText('after', examples('sse3 keys usage s3://backups s3://archive', 'sse3 keys usage 0123456789abcdef0123 s3://backups --versions',
       'sse3 keys usage s3://backups --json | jq .keys'))
     .action(lazy(() => import('../../commands/keys-usage.js'), 'keysUsage'));
+  keys.command('export')
+    .description('write a copy of the key at REF, for a backup or a teammate: to a new file (mode 0600, never overwriting) or to ' +
+      'stdout (not a terminal, unless --force), in a form keys import reads')
+    .argument('<ref>', 'file:PATH, env:VAR or keychain:NAME')
+    .option('--to <target>', 'file:PATH, or - for stdout')
+    .addOption(new Option('--format <format>', 'how the key is written (default: raw to a file, base64 to stdout)')
+      .choices(['raw', 'base64', 'hex', 'text'] as const))
+    .option('--force', 'write the key to stdout even when it is a terminal')
+    .addHelpText('after', examples('sse3 keys export keychain:backups --to file:/media/usb/backups.key',
+      'sse3 keys export keychain:backups --to - | gpg --symmetric > backups.key.gpg'))
+    .action(lazy(() => import('../../commands/keys-export.js'), 'keysExport'));
+  keys.command('rm')
+    .description('remove a key file or keychain entry, unless this manifest records objects under it (--force: still never a key ' +
+      'the latest whole-bucket scan found in use); asks first on a terminal')
+    .argument('<ref>', 'file:PATH or keychain:NAME')
+    .option('--force', 'remove it although this manifest records objects under it (never one a whole-bucket scan found in use)')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+    .addHelpText('after', examples('sse3 keys usage 88f8aee7c9ea43f317a9 s3://backups --versions', 'sse3 keys rm keychain:old-2025',
+      'sse3 keys rm file:~/.config/sse3/keys/old.key --yes'))
+    .action(lazy(() => import('../../commands/keys-rm.js'), 'keysRm'));
 }

@@ -48,6 +48,13 @@ export interface ScannedVersion {
 }
 
 const zero = (): KeyUse => ({ objects: 0, versions: 0 });
+const useOf = (uses: Map<string, KeyUse>, fingerprint: string): KeyUse => {
+  let use = uses.get(fingerprint);
+  if (!use) uses.set(fingerprint, use = zero());
+  return use;
+};
+/** What one whole-bucket scope of a scan found, kept as that bucket's latest scan (manifest/bucket-scans.ts). */
+const wholeBucketTally = () => ({ scanned: 0, untagged: 0, unreadable: 0, keys: new Map<string, KeyUse>() });
 const add = (use: KeyUse, v: ListedObject) => { use.versions++; if (v.isLatest) use.objects++; };
 
 export interface UsageOptions {
@@ -66,6 +73,7 @@ export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions):
     untagged: zero(), plain: zero(), unreadable: zero() };
   for (const scope of scopes) {
     let fatal: unknown;
+    const whole = !scope.object && scope.prefix === '' ? wholeBucketTally() : undefined;
     const listing = opts.allVersions ? listScopeVersions(io, scope) : listScope(io, scope);
     await runBatch(listing, async (v) => {
       if (fatal) return;
@@ -85,17 +93,20 @@ export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions):
         }
         scan.firstUnreadable ??= e;
         add(scan.unreadable, v);
+        if (whole) whole.unreadable++;
         scan.scanned++;
+        if (whole) whole.scanned++;
         opts.onProgress?.(scan.scanned);
         return;
       }
       scan.scanned++;
+      if (whole) whole.scanned++;
       if (tags.fingerprint) {
-        let use = scan.byFingerprint.get(tags.fingerprint);
-        if (!use) scan.byFingerprint.set(tags.fingerprint, use = zero());
-        add(use, v);
+        add(useOf(scan.byFingerprint, tags.fingerprint), v);
+        if (whole) add(useOf(whole.keys, tags.fingerprint), v);
       } else {
         add(plain ? scan.plain : scan.untagged, v);
+        if (whole && !plain) whole.untagged++;
       }
       opts.onVersion?.({ bucket: scope.bucket, key: v.key, versionId: v.versionId, isLatest: v.isLatest, size: v.size,
         fingerprint: tags.fingerprint });
@@ -103,6 +114,11 @@ export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions):
     }, () => undefined, { jobs: opts.jobs, signal: io.signal });
     if (fatal) throw fatal;
     if (io.signal?.aborted) throw new Sse3Error('INTERRUPTED', 'the scan was interrupted');
+    // A whole bucket scanned to its end is that bucket's latest scan: keys rm never removes a key it found in use.
+    if (whole) {
+      io.manifest.recordBucketScan({ endpoint: io.conn.endpoint, bucket: scope.bucket, scannedAt: new Date().toISOString(),
+        allVersions: scan.allVersions, ...whole });
+    }
   }
   return scan;
 }
