@@ -1,7 +1,9 @@
-import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { type Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { Sse3Error } from '../errors.js';
 import { isFingerprint } from '../keys/key.js';
 import { exactSize, MAX_PART_SIZE, MIN_PART_SIZE } from '../core/transfer/partsize.js';
+import { headerValue, type ObjectProps, storageClassArg, userMetadata } from '../core/props.js';
+import type { FilterRule } from '../core/sync/filter.js';
 
 // The options several commands share, and what turns their values into what the commands take.
 
@@ -84,3 +86,58 @@ export const withSmallJobs = <O extends { jobs: number }>(o: O, cmd: Parsed): O 
 
 /** --part-size and the small objects in flight, for the batch commands that move bytes (cp, rotate). */
 export const withTransferTuning = <O extends { partSize?: number; jobs: number }>(o: O, cmd: Parsed) => withSmallJobs(withPartSize(o), cmd);
+
+/**
+ * The options that say what an upload stores besides the bytes (put, cp, sync up, mv): defined here once, so every
+ * command that writes objects takes the same ones. s3 → s3, each replaces the source's value (which is kept otherwise).
+ */
+export function addUploadOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+  return cmd
+    .option('--content-type <type>', 'Content-Type to store (default: guessed from the file name, else application/octet-stream; ' +
+      's3 → s3: the source\'s)')
+    .option('--metadata <key=value>', 'metadata to store (x-amz-meta-KEY), repeatable; names starting with sse3- are sse3\'s own ' +
+      '(s3 → s3: replaces the source\'s)', collect)
+    .option('--storage-class <class>', 'storage class, e.g. STANDARD_IA (default: the server\'s, STANDARD; s3 → s3: the source\'s)')
+    .option('--cache-control <value>', 'Cache-Control to store, e.g. "max-age=3600"')
+    .option('--content-disposition <value>', 'Content-Disposition to store, e.g. "attachment; filename=report.pdf"');
+}
+
+/** What the upload options say, checked (props.ts): undefined fields are not given. */
+export interface UploadOptionValues {
+  contentType?: string;
+  metadata?: string[];
+  storageClass?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+}
+
+/** The upload options as the properties the command stores (`props`), refused before anything is sent when they cannot be stored. */
+export const withUploadProps = <O extends UploadOptionValues>(o: O): O & { props: ObjectProps } => ({
+  ...o,
+  props: {
+    contentType: o.contentType === undefined ? undefined : headerValue('--content-type', o.contentType),
+    cacheControl: o.cacheControl === undefined ? undefined : headerValue('--cache-control', o.cacheControl),
+    contentDisposition: o.contentDisposition === undefined ? undefined : headerValue('--content-disposition', o.contentDisposition),
+    storageClass: o.storageClass === undefined ? undefined : storageClassArg(o.storageClass),
+    metadata: userMetadata(o.metadata),
+  },
+});
+
+/**
+ * --exclude and --include (sync, cp --recursive): gitignore-style patterns over the path relative to the folder or
+ * prefix, one list in command-line order, the last pattern that matches a path deciding (core/sync/filter.ts). Both
+ * options hold that one list (filterRules reads it).
+ */
+export function addFilterOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+  const rules: FilterRule[] = [];
+  const rule = (kind: 'exclude' | 'include') => (glob: string): FilterRule[] => {
+    rules.push(kind === 'exclude' ? { exclude: glob } : { include: glob });
+    return rules;
+  };
+  return cmd
+    .option('--exclude <glob>', 'leave out paths matching this gitignore-style pattern (repeatable)', rule('exclude'))
+    .option('--include <glob>', 'take back paths an earlier --exclude left out (repeatable)', rule('include'));
+}
+
+/** The --exclude and --include rules in command-line order (none given: an empty list). */
+export const filterRules = (o: { exclude?: FilterRule[]; include?: FilterRule[] }): FilterRule[] => o.exclude ?? o.include ?? [];

@@ -3,9 +3,12 @@ import { resolve } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
+import { type ObjectProps, refuseUploadOptions } from '../core/props.js';
 import type { SseCKey } from '../keys/key.js';
 import { walkLocalSorted } from '../core/sync/localwalk.js';
-import { formatScope, listScope, parseScope, relativeKey, type Scope } from '../core/session/scope.js';
+import { formatScope, parseScope, type Scope } from '../core/session/scope.js';
+import { type FilterRule, pathFilter } from '../core/sync/filter.js';
+import { listRelative } from '../core/sync/plan.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { copyOne, getOne, type LocalFile, localFile, localTarget, putOne } from '../core/transfer/single.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js';
@@ -32,6 +35,10 @@ export interface CpOptions extends Tuning {
   jobs: number;
   /** With --recursive: objects under 1 MiB in flight (default SMALL_OBJECT_JOBS; --jobs when given). */
   smallJobs?: number;
+  /** The upload options (cli/options.ts withUploadProps): stored with what is written to s3. */
+  props?: ObjectProps;
+  /** With --recursive: --exclude and --include in command-line order, judged as sync judges them (core/sync/filter.ts). */
+  filters?: FilterRule[];
 }
 
 /**
@@ -57,9 +64,14 @@ export async function copyThen(src: string, dst: string, opts: CpOptions, { g, o
   const [srcS3, dstS3] = [isS3Url(src), isS3Url(dst)];
   if (!srcS3 && !dstS3) throw new Sse3Error('USAGE', 'one side of cp must be an s3:// URL', 'for local copies use cp(1)');
   if (opts.recursive && (src === '-' || dst === '-')) throw new Sse3Error('USAGE', '--recursive cannot read stdin or write stdout');
+  const filter = pathFilter(opts.filters ?? []);
+  if (filter && !opts.recursive) {
+    throw new Sse3Error('USAGE', '--exclude and --include choose among the files and objects --recursive copies', 'add --recursive');
+  }
   if (opts.versionId !== undefined && (!srcS3 || opts.recursive)) {
     throw new Sse3Error('USAGE', '--version-id names one version of the source object: it needs an s3:// source and goes without --recursive');
   }
+  if (!dstS3) refuseUploadOptions(opts.props, 'cp');
   if (dstS3 && (opts.key?.length ?? 0) > 1) {
     throw new Sse3Error('USAGE', 'cp to s3 takes one --key: the key that encrypts the destination',
       'keys that may open the source go in --source-key REF (repeatable)');
@@ -73,7 +85,7 @@ export async function copyThen(src: string, dst: string, opts: CpOptions, { g, o
   const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
   const s = await openSession(g, { signal, out }, { keys: sourceKeys });
   try {
-    if (opts.recursive) await cpRecursive(s, src, dst, opts, out, destKey, after);
+    if (opts.recursive) await cpRecursive(s, src, dst, { ...opts, filter }, out, destKey, after);
     else out.show(await cpOne(s, src, dst, opts, out, { destKey, file, stdout, after }));
   } finally {
     s.close();
@@ -93,7 +105,7 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   if (!isS3Url(src)) {
     const loc = objectKeyFor(parseS3Url(dst), baseName(src));
     const put = renderPut(out, await withProgress(out, `put ${baseName(loc.key)}`, (ev) =>
-      putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { tuning: opts }, ev)));
+      putOne(s, file ?? { stream: process.stdin }, loc, destKey!, { props: opts.props, tuning: opts }, ev)));
     return after && file ? after.file(s, file, put) : put;
   }
   const from = parseS3Url(src, { requireKey: true });
@@ -108,15 +120,16 @@ async function cpOne(s: Session, src: string, dst: string, opts: CpOptions, out:
   }
   const to = objectKeyFor(parseS3Url(dst), baseName(from.key));
   const copied = renderCopy(out, await withProgress(out, `cp ${baseName(from.key)}`, (ev) =>
-    readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, tuning: opts, versionId }, ev))), formatS3Url(from), versionId);
+    readingVersion(s, from, versionId, () => copyOne(s, from, to, { destKey, props: opts.props, tuning: opts, versionId }, ev))),
+  formatS3Url(from), versionId);
   return after ? after.object(s, from, versionId, copied) : copied;
 }
 
 /** The destination key of a relative path under a scope. */
 const under = (scope: Scope, rel: string) => ({ bucket: scope.bucket, key: scope.prefix + rel });
 
-async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions, out: Output, destKey?: SseCKey, after?: AfterCopy)
-  : Promise<void> {
+async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions & { filter?: (rel: string) => boolean }, out: Output,
+  destKey?: SseCKey, after?: AfterCopy): Promise<void> {
   // ids: what names the item in its JSON line should it fail, as its success would (source, url, bucket, key, path).
   const item = (label: string, ids: Record<string, unknown>, run: BatchItem<Rendered>['run'], size?: number): BatchItem<Rendered> =>
     ({ label, ids, run, small: size !== undefined && size < SMALL_OBJECT });
@@ -129,7 +142,7 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     const root = resolve(src);
     const to = parseScope(dst);
     items = (async function* () {
-      for await (const f of walkLocalSorted(root, { followSymlinks: true })) {
+      for await (const f of walkLocalSorted(root, { followSymlinks: true, include: opts.filter })) {
         // A dangling link, a link loop, a FIFO: an item that fails with its reason, so it is never skipped silently.
         if (f.kind === 'skip') {
           yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) },
@@ -138,7 +151,8 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
         }
         yield item(f.path, { path: f.path, ...objectIds(formatS3Url(under(to, f.rel))) }, async (ev) => {
           const file = await localFile(f.path);
-          const put = renderTransferItem(out, f.path, renderPut(out, await putOne(s, file, under(to, f.rel), destKey!, { tuning: opts }, ev)));
+          const put = renderTransferItem(out, f.path,
+            renderPut(out, await putOne(s, file, under(to, f.rel), destKey!, { props: opts.props, tuning: opts }, ev)));
           return after ? after.file(s, file, put) : put;
         }, f.size);
       }
@@ -148,24 +162,23 @@ async function cpRecursive(s: Session, src: string, dst: string, opts: CpOptions
     const root = isS3Url(dst) ? undefined : await writeRoot(dst);
     if (root) summary = (b, headline) => downloadsSummary(b, headline, plain);
     items = (async function* () {
-      for await (const o of listScope(s, from)) {
-        const srcLoc = { bucket: from.bucket, key: o.key };
+      for await (const { key, rel, size } of listRelative(s, from, opts.filter)) {
+        const srcLoc = { bucket: from.bucket, key };
         const label = formatS3Url(srcLoc);
-        const rel = relativeKey(from, o.key);
         if (isS3Url(dst)) {
           const dstLoc = under(parseScope(dst), rel);
           yield item(label, { source: label, ...objectIds(formatS3Url(dstLoc)) }, async (ev) => {
             const copied = renderTransferItem(out, label,
-              renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, tuning: opts, givenAsCandidates: true }, ev), label));
+              renderCopy(out, await copyOne(s, srcLoc, dstLoc, { destKey, props: opts.props, tuning: opts, givenAsCandidates: true }, ev), label));
             return after ? after.object(s, srcLoc, undefined, copied) : copied;
-          }, o.size);
+          }, size);
         } else {
           yield item(label, objectIds(label), async (ev) => {
             const got = await getOne(s, srcLoc, await localPathUnder(root!, rel, label), { regularOnly: true, givenAsCandidates: true }, ev);
             if (!got.encrypted) plain++;
             const downloaded = renderTransferItem(out, label, renderGet(out, got));
             return after ? after.object(s, srcLoc, undefined, downloaded) : downloaded;
-          }, o.size);
+          }, size);
         }
       }
     })();

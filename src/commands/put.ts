@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
+import type { ObjectProps } from '../core/props.js';
 import { openSession } from '../core/session/session.js';
 import { localFile, putOne } from '../core/transfer/single.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
@@ -12,7 +13,8 @@ import { renderPut } from '../output/render.js';
 
 export interface PutOptions {
   key?: string;
-  contentType?: string;
+  /** The upload options (cli/options.ts withUploadProps). */
+  props?: ObjectProps;
   partSize?: number;
   concurrency: number;
 }
@@ -32,7 +34,7 @@ export async function put(src: string, dst: string, opts: PutOptions, { g, out, 
   const s = await openSession(g, { signal, out });
   try {
     const r = await withProgress(out, `put ${basename(loc.key)}`, (events) =>
-      putOne(s, file ?? { stream: process.stdin }, loc, sseKey, { contentType: opts.contentType, tuning: opts }, events));
+      putOne(s, file ?? { stream: process.stdin }, loc, sseKey, { props: opts.props, tuning: opts }, events));
     out.show(renderPut(out, r));
   } finally {
     s.close();

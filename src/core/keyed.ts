@@ -5,6 +5,7 @@ import { Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
 import type { SseCKey } from '../keys/key.js';
 import type { ObjectVersionRef } from './tags.js';
+import { type ObjectProps, propsOf } from './props.js';
 import { checkAnsweredVersion } from './transfer/answers.js';
 
 /** Answers to requests sent with a key: whether they are under that key, and the keyed HEAD that decides. */
@@ -75,7 +76,8 @@ export interface OpenedObject {
   /** As the server sent it (undefined: none). */
   versionId?: string;
   metadata: Record<string, string>;
-  contentType?: string;
+  /** What a copy of it keeps (props.ts). */
+  props: ObjectProps;
 }
 
 /** What the server said to a request sent with a candidate key. */
@@ -139,7 +141,7 @@ export async function headWithKey(io: Io, obj: ObjectVersionRef, key: SseCKey, s
 }
 
 const opened = (h: ObjectInfo): OpenedObject => ({ size: h.ContentLength ?? 0, etag: unquoteEtag(h.ETag), versionId: h.VersionId,
-  metadata: h.Metadata ?? {}, contentType: h.ContentType });
+  metadata: h.Metadata ?? {}, props: propsOf(h) });
 
 /**
  * Some servers accept SSE-C headers and silently store plaintext. A write

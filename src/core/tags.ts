@@ -5,6 +5,7 @@ import { formatS3Url } from '../s3/url.js';
 import { versionIdOf } from '../s3/version.js';
 import { ExitCode, Sse3Error } from '../errors.js';
 import type { Io } from './context.js';
+import { type ObjectProps, propsMetadata } from './props.js';
 import { shown } from './transfer/answers.js';
 
 /**
@@ -40,9 +41,12 @@ export const META_UPLOAD = 'sse3-upload';
  */
 export const TAG_UPLOAD = 'sse3-upload';
 
-/** The metadata sse3 stores with an object: its tags (fingerprint, checksum) and, for a file, its mtime. */
-export const metadataFor = (tags: Tags, mtimeMs: number | undefined): Record<string, string> =>
-  (mtimeMs === undefined ? tags : { ...tags, [META_MTIME]: String(mtimeMs) });
+/**
+ * The metadata sse3 stores with an object: the user's and the file's mode (props.ts), its tags (fingerprint, checksum)
+ * and, for a file, its mtime.
+ */
+export const metadataFor = (tags: Tags, mtimeMs: number | undefined, props?: ObjectProps): Record<string, string> =>
+  ({ ...propsMetadata(props), ...tags, ...(mtimeMs === undefined ? {} : { [META_MTIME]: String(mtimeMs) }) });
 
 /** The mtime an object's metadata records, or undefined. */
 export function mtimeFromMetadata(metadata: Record<string, string> | undefined): number | undefined {

@@ -32,6 +32,8 @@ export interface ServerLimits {
    * before they are sent instead (core/rotation/rekey.ts).
    */
   noConditionalWrites?: boolean;
+  /** Storage classes a write was refused for: later writes naming one fail before sending anything (write-failure.ts). */
+  refusedStorageClasses?: Set<string>;
 }
 
 export interface Connection {

@@ -114,7 +114,8 @@ export class LeanObjects implements ObjectRequests {
   async putObject(i: PutInput, opts?: RequestOptions): Promise<WriteOutput> {
     const meta = Object.fromEntries(Object.entries(i.Metadata ?? {}).map(([k, v]) => [`x-amz-meta-${k.toLowerCase()}`, v]));
     const res = await this.#send({ command: 'PutObjectCommand', method: 'PUT', bucket: i.Bucket, key: i.Key, body: i.Body,
-      headers: { 'content-type': i.ContentType, 'x-amz-tagging': i.Tagging, 'if-match': i.IfMatch, ...meta, ...sseHeaders(i) } }, opts);
+      headers: { 'content-type': i.ContentType, 'cache-control': i.CacheControl, 'content-disposition': i.ContentDisposition,
+        'x-amz-storage-class': i.StorageClass, 'x-amz-tagging': i.Tagging, 'if-match': i.IfMatch, ...meta, ...sseHeaders(i) } }, opts);
     await drain(res);
     return writeOutput(res.headers);
   }

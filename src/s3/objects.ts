@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { StorageClass } from '@aws-sdk/client-s3';
 
 /**
  * The requests that move object data — GetObject, HeadObject, PutObject, UploadPart — behind one small interface,
@@ -51,6 +52,10 @@ export interface PutInput extends SseCInput {
   Body: Buffer;
   ContentLength?: number;
   ContentType?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  /** Type only: the SDK's name for a string (this module loads nothing of the SDK). */
+  StorageClass?: StorageClass;
   Metadata?: Record<string, string>;
   /** x-amz-tagging: URL query encoding. */
   Tagging?: string;
@@ -72,6 +77,10 @@ export interface ObjectInfo {
   ContentLength?: number;
   ContentRange?: string;
   ContentType?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  /** x-amz-storage-class: servers leave it out for STANDARD. */
+  StorageClass?: string;
   ETag?: string;
   VersionId?: string;
   LastModified?: Date;

@@ -1,5 +1,6 @@
 // Files a download creates hold decrypted data: readable by their owner only (0600), whatever the umask lets others
-// read; a file a download replaces keeps its own mode. get, cp -r and sync down alike.
+// read; a file a download replaces keeps its own mode. get and cp -r alike; sync down restores the mode an upload
+// recorded instead (sync-modes.test.ts), and follows this rule for objects that record none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -34,5 +35,6 @@ test('a downloaded plaintext is created 0600 by get, cp -r and sync down under a
     const down = join(home.dir, 'down');
     mkdirSync(down);
     await ok(['sync', `s3://${bucket}/d/`, down], { home });
-    for (const f of ['a', 'sub/b']) assert.equal(modeOf(join(down, f)), 0o600, `sync: ${f}`);
+    // put recorded the mode of the file it uploaded (written under umask 022): sync restores that one.
+    for (const f of ['a', 'sub/b']) assert.equal(modeOf(join(down, f)), 0o644, `sync: ${f}, the recorded mode`);
   });

@@ -31,7 +31,8 @@ test('opens: the answer echoes the key; what callers decide on comes with it', a
   const twin = twinWith({ versioned: true });
   const r = await headWithKey(io(twin), { bucket: 'b', key: 'enc', versionId: 'v7' }, key, { op: 'head' });
   assert.deepEqual(r, { verdict: 'opens', answer: { size: 12, etag: 'etag-from-head', versionId: 'v7',
-    metadata: { 'sse3-mtime': '1700000000000' }, contentType: 'text/plain' } });
+    metadata: { 'sse3-mtime': '1700000000000' },
+    props: { contentType: 'text/plain', cacheControl: undefined, contentDisposition: undefined, storageClass: undefined, metadata: {}, mode: undefined } } });
   assert.deepEqual(twin.requests.map((q) => [q.op, q.input.VersionId, q.input.SSECustomerKeyMD5]), [['HeadObject', 'v7', key.keyMd5]]);
 });
 
@@ -70,7 +71,8 @@ test('rotate\'s probe: opens with what a rotation journals, ETag included; refus
   const twin = twinWith();
   const ctx = { io: io(twin), findKey: async () => undefined };
   assert.deepEqual(await probe(ctx, 'b', 'enc', key),
-    { opens: true, versionId: '', etag: 'etag-from-head', sha256: undefined, size: 12, contentType: 'text/plain', mtimeMs: 1700000000000 });
+    { opens: true, versionId: '', etag: 'etag-from-head', sha256: undefined, size: 12, mtimeMs: 1700000000000,
+      props: { contentType: 'text/plain', cacheControl: undefined, contentDisposition: undefined, storageClass: undefined, metadata: {}, mode: undefined } });
   assert.deepEqual(await probe(ctx, 'b', 'enc', other), { opens: false, plain: false });
   assert.deepEqual(await probe(ctx, 'b', 'plain', key), { opens: false, plain: true });
   await assert.rejects(probe(ctx, 'b', 'gone', key), (e) => e instanceof Sse3Error && e.code === 'NO_OBJECT');

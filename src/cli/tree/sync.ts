@@ -1,17 +1,11 @@
-import type { FilterRule } from '../../core/sync/filter.js';
 import { type Register, lazyActions } from '../lazy.js';
-import { concurrencyOption, examples, jobsOption, KEY_HELP, partSizeOption, withPartSize } from '../options.js';
+import { addFilterOptions, addUploadOptions, concurrencyOption, examples, filterRules, jobsOption, KEY_HELP, partSizeOption, withPartSize,
+  withUploadProps } from '../options.js';
 import type { Program } from '../program.js';
 
 export function addSyncCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
-  // --exclude and --include are one list in command-line order: the last pattern that matches a path decides.
-  const filters: FilterRule[] = [];
-  const rule = (kind: 'exclude' | 'include') => (glob: string) => {
-    filters.push(kind === 'exclude' ? { exclude: glob } : { include: glob });
-    return filters;
-  };
-  program.command('sync')
+  addUploadOptions(addFilterOptions(program.command('sync')
     .description('make DST the same as SRC, transferring only what changed: a local folder → s3://BUCKET/PREFIX/ (encrypting ' +
       'it), s3://… → a local folder, or s3://… → s3://… (re-keying as cp); changes are found by size, mtime and the SHA-256 ' +
       'sse3 recorded, never by ETag')
@@ -23,9 +17,7 @@ export function addSyncCommands(program: Program, register: Register): void {
     .option('--source-key <ref>', 's3 → s3: the key that opens the source objects (default: found per object)')
     .option('--delete', 'delete what DST has and SRC has not (objects with their manifest rows; local regular files only)')
     .option('--dry-run', 'print every action sync would take, and change nothing')
-    .option('--checksum', 'read every local file and compare its SHA-256 with the recorded one (finds edits that kept size and mtime)')
-    .option('--exclude <glob>', 'leave out paths matching this gitignore-style pattern (repeatable)', rule('exclude'))
-    .option('--include <glob>', 'take back paths an earlier --exclude left out (repeatable)', rule('include'))
+    .option('--checksum', 'read every local file and compare its SHA-256 with the recorded one (finds edits that kept size and mtime)')))
     .addOption(jobsOption('files transferred in parallel'))
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
@@ -33,5 +25,5 @@ export function addSyncCommands(program: Program, register: Register): void {
       'sse3 sync ./photos s3://backups/photos/ --delete --dry-run', 'sse3 sync s3://backups/photos/ ./restored/',
       'sse3 sync s3://backups/photos/ s3://archive/photos/ --key keychain:archive',
       'sse3 sync . s3://backups/src/ --exclude node_modules/ --exclude "*.log" --include important.log'))
-    .action(lazy(() => import('../../commands/sync.js'), 'sync', (o) => ({ ...withPartSize(o), filters })));
+    .action(lazy(() => import('../../commands/sync.js'), 'sync', (o) => ({ ...withUploadProps(withPartSize(o)), filters: filterRules(o) })));
 }

@@ -1,6 +1,6 @@
 import { type Register, lazyActions } from '../lazy.js';
-import { candidateKeysOption, concurrencyOption, examples, jobsOption, KEY_HELP, partSizeOption, serverSideOption, withPartSize,
-  withTransferTuning } from '../options.js';
+import { addFilterOptions, addUploadOptions, candidateKeysOption, concurrencyOption, examples, filterRules, jobsOption, KEY_HELP,
+  partSizeOption, serverSideOption, withPartSize, withTransferTuning, withUploadProps } from '../options.js';
 import type { Command, Option, OptionValues } from '@commander-js/extra-typings';
 import type { Program } from '../program.js';
 
@@ -11,18 +11,18 @@ type WithOperands<C, A extends unknown[]> = C extends Command<unknown[], infer O
 /** The commands that move or show one object (put, get, cat, head), and cp and mv. */
 export function addTransferCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
-  program.command('put')
+  addUploadOptions(program.command('put')
     .description('upload a file (or - for stdin) encrypted with an SSE-C key, and record it in the manifest')
     .argument('<src>', 'local file, or - for stdin')
     .argument('<dst>', 's3://BUCKET/KEY (ending in / takes the file\'s name)')
-    .option('-k, --key <ref>', `${KEY_HELP}; default env:SSE3_KEY when set`)
-    .option('--content-type <type>', 'Content-Type to store')
+    .option('-k, --key <ref>', `${KEY_HELP}; default env:SSE3_KEY when set`))
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
     .addHelpText('after', examples('sse3 put report.pdf s3://docs/2026/ --key keychain:docs',
       'tar c data | sse3 put - s3://backups/data.tar --key file:backup.key',
-      'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64'))
-    .action(lazy(() => import('../../commands/put.js'), 'put', withPartSize));
+      'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64',
+      'sse3 put site.css s3://web/site.css --key keychain:web --cache-control "max-age=3600" --metadata build=1842'))
+    .action(lazy(() => import('../../commands/put.js'), 'put', (o) => withUploadProps(withPartSize(o))));
 
   const get = program.command('get')
     .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
@@ -47,7 +47,7 @@ export function addTransferCommands(program: Program, register: Register): void 
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action(lazy(() => import('../../commands/head.js'), 'head'));
 
-  const cp = program.command('cp')
+  const cp = addUploadOptions(addFilterOptions(program.command('cp')
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
     .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
     .argument('<dst>', 'local path, - for stdout, or s3://BUCKET/KEY')
@@ -55,7 +55,7 @@ export function addTransferCommands(program: Program, register: Register): void 
       'source\'s key); s3 → local: keys that may open the sources, repeatable'))
     .addOption(candidateKeysOption('--source-key <ref>', 'keys that may open the source, repeatable (default: found by the manifest)'))
     .option('-r, --recursive', 'copy a local folder or every object under an s3 prefix')
-    .option('--version-id <id>', 'one version of the s3 source (copied onto its own key: restored as the current version)')
+    .option('--version-id <id>', 'one version of the s3 source (copied onto its own key: restored as the current version)')))
     .addOption(jobsOption('objects in parallel with --recursive', '8; 32 at once for objects under 1 MiB'))
     .addOption(serverSideOption())
     .addOption(partSizeOption())
@@ -63,11 +63,17 @@ export function addTransferCommands(program: Program, register: Register): void 
     .addHelpText('after', examples('sse3 cp s3://prod/db.dump s3://archive/2026/db.dump --key keychain:archive',
       'sse3 cp --recursive ./photos s3://backups/photos/ --key keychain:backups',
       'sse3 cp --recursive s3://backups/photos/ ./restored/',
+      'sse3 cp -r . s3://backups/src/ --key keychain:backups --exclude node_modules/ --exclude "*.log" --include important.log',
       'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'))
-    .action(lazy(() => import('../../commands/cp.js'), 'cp', withTransferTuning));
+    .action(lazy(() => import('../../commands/cp.js'), 'cp', cpOptions));
   // Typed as cp: its options are cp's (moveCommand copies them), and so is what its entry receives.
-  (moveCommand(program, cp) as unknown as typeof cp).action(lazy(() => import('../../commands/mv.js'), 'mv', withTransferTuning));
+  (moveCommand(program, cp) as unknown as typeof cp).action(lazy(() => import('../../commands/mv.js'), 'mv', cpOptions));
 }
+
+/** cp's (and mv's) options as its entry takes them: the tuning, the upload options as properties, the filter rules. */
+type CpParsed = Parameters<typeof withTransferTuning>[0] & Parameters<typeof filterRules>[0] & Parameters<typeof withUploadProps>[0];
+const cpOptions = <O extends CpParsed>(o: O, cmd: Parameters<typeof withTransferTuning>[1]) =>
+  ({ ...withUploadProps(withTransferTuning(o, cmd)), filters: filterRules(o) });
 
 /**
  * `to` gets every option of `from` (the same Option: parsed and checked alike), those named in `words` with their own

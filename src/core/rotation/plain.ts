@@ -41,7 +41,8 @@ export async function encryptPlainObject(ctx: RotateContext, bucket: string, key
   const written = await overVersionRead(ctx, location, { etag: before.etag, still: unchanged }, (ifMatch) => copyObject({
     io: ctx.io, tuning: ctx.tuning, events: ctx.events,
     source: { bucket, key, versionId: before.versionId || undefined },
-    sourceInfo: { size: before.size, versionId: before.versionId || undefined, contentType: before.contentType, encrypted: false },
+    // A plain object's metadata is anyone's to write: a mode in it is not sse3's record, and is not kept.
+    sourceInfo: { size: before.size, versionId: before.versionId || undefined, props: { ...before.props, mode: undefined }, encrypted: false },
     dest: { bucket, key, sseKey: newKey, ifMatch },
   })).then((copied) => ({ copied }), (error: unknown) => ({ error }));
   if ('error' in written) {

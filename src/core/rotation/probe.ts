@@ -2,6 +2,7 @@ import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import type { OpenedSource } from '../transfer/copy.js';
 import { headWithKey } from '../keyed.js';
+import type { ObjectProps } from '../props.js';
 import { mtimeFromMetadata, sse3Values } from '../tags.js';
 
 export interface RotateContext {
@@ -15,7 +16,7 @@ export interface RotateContext {
 }
 
 /** Whether a key opens the current version of an object; `opened` when a GET of its first part told (its body unread). */
-export type Probe = { opens: true; versionId: string; etag: string; sha256?: string; size: number; contentType?: string;
+export type Probe = { opens: true; versionId: string; etag: string; sha256?: string; size: number; props: ObjectProps;
     mtimeMs?: number; opened?: OpenedSource }
   | { opens: false; plain?: boolean };
 
@@ -28,7 +29,7 @@ export async function probe(ctx: RotateContext, bucket: string, key: string, sse
   if (r.verdict !== 'opens') return { opens: false, plain: r.verdict === 'plain' };
   const o = r.answer;
   const { sha256 } = sse3Values(o.metadata, { bucket, key, versionId: o.versionId }, 'metadata');
-  return { opens: true, versionId: o.versionId ?? '', etag: o.etag, sha256, size: o.size, contentType: o.contentType,
+  return { opens: true, versionId: o.versionId ?? '', etag: o.etag, sha256, size: o.size, props: o.props,
     mtimeMs: mtimeFromMetadata(o.metadata) };
 }
 

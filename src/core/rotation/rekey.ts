@@ -37,7 +37,7 @@ export async function rekey(ctx: RotateContext, location: ObjectLocation, before
       return copyObject({
         io: ctx.io, tuning: ctx.tuning, events: ctx.events,
         source: { bucket, key, versionId: before.versionId || undefined, sseKey: oldKey, sha256 },
-        sourceInfo: { size: before.size, versionId: before.versionId || undefined, contentType: before.contentType, encrypted: true,
+        sourceInfo: { size: before.size, versionId: before.versionId || undefined, props: before.props, encrypted: true,
           sha256, mtimeMs: journal.mtimeMs },
         opened: first,
         dest: { bucket, key, sseKey: newKey, ifMatch },

@@ -44,7 +44,7 @@ async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey:
   }
   const o = r.answer;
   return { opens: true, versionId: o.versionId ?? '', etag: unquoteEtag(o.first.ETag), sha256: o.sha256, size: o.size,
-    contentType: o.contentType, mtimeMs: mtimeFromMetadata(o.first.Metadata), opened: o };
+    props: o.props, mtimeMs: mtimeFromMetadata(o.first.Metadata), opened: o };
 }
 
 export const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>

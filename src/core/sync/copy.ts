@@ -7,6 +7,7 @@ import type { Session } from '../session/session.js';
 import { type CopyState, type CopyVerdict, decideCopy } from './decide.js';
 import { deleteObject, recordFromObjectTags } from './act.js';
 import { keepListedTime, listRelative, recordCursor, recordState, type SyncOutcome, type SyncTally, type SyncWork } from './plan.js';
+import type { ObjectProps } from '../props.js';
 import { copyOne } from '../transfer/single.js';
 
 /** An s3 → s3 sync: the same rules as cp for keys (the source's found, the destination's given or the source's). */
@@ -18,6 +19,8 @@ export interface CopySyncSpec {
   filter?: (rel: string) => boolean;
   /** The key that encrypts what is copied; default: each source object's own key. */
   destKey?: SseCKey;
+  /** The upload options given: each replaces the source object's value in the copy. */
+  props?: ObjectProps;
   tuning?: Tuning;
 }
 
@@ -85,6 +88,6 @@ async function settle(s: Session, spec: CopySyncSpec, c: NameContext, first: Cop
   if (v.reason === 'unrecorded') c.tally.unrecorded++;
   // A dry run's bytes are what the real run would copy.
   if (spec.dryRun) return { ...base, action: 'copy', reason: v.reason, bytes: base.size };
-  const upload = await copyOne(s, c.from, c.to, { destKey: spec.destKey, tuning: spec.tuning }, events);
+  const upload = await copyOne(s, c.from, c.to, { destKey: spec.destKey, props: spec.props, tuning: spec.tuning }, events);
   return { ...base, action: 'copy', reason: v.reason, bytes: upload.size, upload };
 }

@@ -19,6 +19,7 @@ import { assertReplaceable, deleteLocalFile, deleteObject, hashLocalFile, record
 import { makeFolderInside, type WriteRoot, writeRoot } from '../../local/inside.js';
 import { isLocalName, localPathOf } from '../../local/names.js';
 import { getOne, type GetOutcome, localFile, putOne } from '../transfer/single.js';
+import type { ObjectProps } from '../props.js';
 import type { UploadResult } from '../transfer/upload.js';
 
 /** What one `sse3 sync` is to do. */
@@ -36,6 +37,8 @@ export interface SyncSpec {
   putKey?: SseCKey;
   /** The reference putKey was loaded from (file:…, env:…, keychain:…), to name it in advice. */
   putKeyRef?: string;
+  /** up: the upload options, stored with every object uploaded. */
+  props?: ObjectProps;
   tuning?: Tuning;
 }
 
@@ -231,7 +234,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
       if (v.reason === 'unrecorded') c.tally.unrecorded++;
       // A dry run's bytes are what the real run would transfer.
       if (spec.dryRun) return { ...base, action: 'upload', reason: v.reason, bytes: size };
-      const upload = await putOne(s, await localFile(c.path), c.loc, spec.putKey!, { tuning: spec.tuning }, events);
+      const upload = await putOne(s, await localFile(c.path), c.loc, spec.putKey!, { props: spec.props, tuning: spec.tuning }, events);
       return { ...base, action: 'upload', reason: v.reason, bytes: upload.size, upload };
     }
     case 'download': {
@@ -242,7 +245,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
       await makeFolderInside(c.root, c.path);
       await assertReplaceable(c.path);
       // Regular files only, as assertReplaceable said: a FIFO or device put in its place meanwhile is not written to.
-      const download = await getOne(s, c.loc, c.path, { restoreMtime: true, regularOnly: true }, events);
+      const download = await getOne(s, c.loc, c.path, { restoreFileStamp: true, regularOnly: true }, events);
       if (!download.encrypted) c.tally.plain++;
       else if (v.reason === 'unrecorded') c.tally.unrecorded++;
       await rememberWritten(s, c.path, download.sha256);

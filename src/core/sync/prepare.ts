@@ -6,6 +6,7 @@ import { loadKey, parseKeyRef } from '../../keys/sources.js';
 import { writeKeyRef } from '../../keys/write-ref.js';
 import { isS3Url } from '../../s3/url.js';
 import type { Tuning } from '../context.js';
+import { type ObjectProps, refuseUploadOptions } from '../props.js';
 import { loadGivenKeys } from '../session/keyfinder.js';
 import { formatScope, parseScope } from '../session/scope.js';
 import type { CopySyncSpec } from './copy.js';
@@ -21,6 +22,8 @@ export interface SyncRequest {
   checksum?: boolean;
   /** --exclude and --include in command-line order. */
   filters: FilterRule[];
+  /** The upload options: stored with every object written (up, s3 → s3); refused down. */
+  props?: ObjectProps;
   tuning: Tuning;
   /** The command's environment: an upload without --key is encrypted with SSE3_KEY when it is set there. */
   env: NodeJS.ProcessEnv;
@@ -38,7 +41,8 @@ export async function prepareSync(src: string, dst: string, req: SyncRequest): P
   if (!srcS3 && !dstS3) {
     throw new Sse3Error('USAGE', 'one side of sync must be an s3:// URL', 'e.g. sse3 sync ./photos s3://backups/photos/ --key REF');
   }
-  const common = { delete: Boolean(req.delete), dryRun: Boolean(req.dryRun), filter: pathFilter(req.filters), tuning: req.tuning };
+  const common = { delete: Boolean(req.delete), dryRun: Boolean(req.dryRun), filter: pathFilter(req.filters), tuning: req.tuning,
+    props: req.props };
   if (srcS3 && dstS3) {
     const [source, dest] = [parseScope(src), parseScope(dst)];
     if (source.bucket === dest.bucket && (source.prefix.startsWith(dest.prefix) || dest.prefix.startsWith(source.prefix))) {
@@ -59,6 +63,7 @@ export async function prepareSync(src: string, dst: string, req: SyncRequest): P
   }
   // Not made here: a folder that does not exist yet is made with the first file downloaded into it (plan.ts), so a
   // source that is not there (a wrong bucket name), a bad key reference or a dry run leaves nothing behind.
+  refuseUploadOptions(req.props, 'sync');
   const { root } = await downloadRoot(dst);
   const readKeys = await loadGivenKeys(req.key !== undefined ? [req.key] : undefined);
   return { kind: 'local', spec: { ...local, direction: 'down', root, scope: parseScope(src) }, readKeys };

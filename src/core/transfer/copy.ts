@@ -1,5 +1,5 @@
 import { describeS3Error, type ErrorContext, s3ErrorName, statusOf } from '../../s3/errors.js';
-import type { ObjectBody, WriteOutput } from '../../s3/objects.js';
+import type { ObjectBody, ObjectInfo, WriteOutput } from '../../s3/objects.js';
 import { assertKeyLength, formatS3Url } from '../../s3/url.js';
 import { newEntry } from '../../manifest/entry.js';
 import { writtenBefore } from '../recorded.js';
@@ -11,6 +11,8 @@ import { answeredSpan, checkAnsweredVersion } from './answers.js';
 import { confirmsKey, keyEcho, requireOurKey, unquoteEtag } from '../keyed.js';
 import { metadataFor, mtimeFromMetadata, readSse3Tags, sse3Values, tagsFor, toTagging } from '../tags.js';
 import { partSizeFor } from './partsize.js';
+import { type ObjectProps, overridden, propsOf, propsRequest } from '../props.js';
+import { storageClassRefused } from '../../s3/write-failure.js';
 import { type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
@@ -37,6 +39,8 @@ export interface CopyRequest {
   sourceInfo?: SourceInfo;
   /** The source already opened by its first GET (rotate does that to learn the version before journalling). */
   opened?: OpenedSource;
+  /** Properties given for the copy (cp's upload options), each replacing the source's (props.ts overridden). */
+  props?: ObjectProps;
   tuning?: Tuning;
   events?: TransferEvents;
 }
@@ -49,7 +53,8 @@ export interface CopyResult extends UploadResult {
 export interface SourceInfo {
   size: number;
   versionId?: string;
-  contentType?: string;
+  /** Content type, headers, storage class, the user's metadata and the file's mode: what the copy keeps. */
+  props: ObjectProps;
   encrypted: boolean;
   sha256?: string;
   /** The source file's mtime its metadata or record carries: the copy keeps it. */
@@ -86,9 +91,18 @@ async function inspectSource(req: CopyRequest): Promise<SourceInfo> {
   if (encrypted && src.sseKey) requireOurKey(h, src.sseKey, src);
   const sha256 = src.sha256 || sse3Values(h.Metadata, { ...src, versionId: h.VersionId }, 'metadata').sha256
     || (encrypted ? await taggedSha256(req.io, src, h.VersionId) : undefined);
-  return { size: h.ContentLength ?? 0, versionId: h.VersionId, contentType: h.ContentType, encrypted, sha256,
+  return { size: h.ContentLength ?? 0, versionId: h.VersionId, props: sourceProps(h, encrypted), encrypted, sha256,
     mtimeMs: mtimeFromMetadata(h.Metadata) };
 }
+
+/**
+ * What a copy keeps of its source. A mode is sse3's record only in an encrypted object, whose metadata only a key
+ * holder could write: a plain object's is not carried into an encrypted copy, where a sync down would trust it.
+ */
+const sourceProps = (info: ObjectInfo, encrypted: boolean): ObjectProps => {
+  const props = propsOf(info);
+  return encrypted ? props : { ...props, mode: undefined };
+};
 
 /** Multipart objects carry their checksum only in their tag. */
 const taggedSha256 = async (io: Io, src: { bucket: string; key: string }, versionId: string | undefined, op: ErrorContext['op'] = 'copy') =>
@@ -116,7 +130,8 @@ export async function firstPart(io: Io, src: CopySource, partSize: number | unde
     // Ceph RGW serves a plain object even to a GET with a key ('plain': read on without one); another key's echo is refused.
     if (src.sseKey && keyEcho(first, src.sseKey) === 'other') requireOurKey(first, src.sseKey, src);
     const span = answeredSpan(first, asked, formatS3Url(src));
-    return { first, size: span.size, firstLength: span.length, versionId: first.VersionId, contentType: first.ContentType,
+    return { first, size: span.size, firstLength: span.length, versionId: first.VersionId,
+      props: sourceProps(first, first.SSECustomerAlgorithm === 'AES256'),
       encrypted: first.SSECustomerAlgorithm === 'AES256',
       sha256: src.sha256 || sse3Values(first.Metadata, { ...src, versionId: first.VersionId }, 'metadata').sha256,
       mtimeMs: mtimeFromMetadata(first.Metadata) };
@@ -158,6 +173,7 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   const s3 = await import('@aws-sdk/client-s3');
   const { source, dest } = req;
   const tags = tagsFor(dest.sseKey.fingerprint, info.sha256);
+  const props = overridden(info.props, req.props);
   const copySource = `${source.bucket}/${encodeURIComponent(source.key)}` + (info.versionId ? `?versionId=${encodeURIComponent(info.versionId)}` : '');
   const inPlace = dest.bucket === source.bucket && dest.key === source.key;
   // In place (a rotation), what is copied and what it replaces must both be the object read: one ETag pins both.
@@ -166,7 +182,7 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
   try {
     resp = await req.io.conn.client.send(new s3.CopyObjectCommand({
       Bucket: dest.bucket, Key: dest.key, CopySource: copySource,
-      MetadataDirective: 'REPLACE', Metadata: metadataFor(tags, info.mtimeMs), ContentType: info.contentType,
+      MetadataDirective: 'REPLACE', Metadata: metadataFor(tags, info.mtimeMs, props), ...propsRequest(props),
       TaggingDirective: 'REPLACE', Tagging: toTagging(tags),
       ...dest.sseKey.sseC(), ...source.sseKey!.copySourceSseC(), ...guard,
     }), { abortSignal: req.io.signal });
@@ -175,7 +191,8 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
       req.io.conn.limits.noSseCCopy = true;
       return undefined;
     }
-    throw describeS3Error(e, { op: 'copy', url: formatS3Url(source), sentFingerprint: source.sseKey!.fingerprint });
+    throw storageClassRefused(e, props.storageClass, formatS3Url(dest))
+      ?? describeS3Error(e, { op: 'copy', url: formatS3Url(source), sentFingerprint: source.sseKey!.fingerprint });
   }
   if (!confirmsKey(resp, dest.sseKey)) {
     // The server stored the copy without our key (Ceph does so for some copies): remove that version and stream instead.
@@ -211,7 +228,8 @@ async function streamedCopy(req: CopyRequest, opened: OpenedSource): Promise<Cop
   try {
     const sha256 = opened.sha256 ?? (opened.encrypted ? await taggedSha256(req.io, source, opened.versionId) : undefined);
     const r = await uploadObject({
-      io: req.io, target: { ...dest, contentType: opened.contentType, mtimeMs: opened.mtimeMs ?? req.sourceInfo?.mtimeMs },
+      io: req.io, target: { ...dest, props: overridden(overridden(req.sourceInfo?.props ?? {}, opened.props), req.props),
+        mtimeMs: opened.mtimeMs ?? req.sourceInfo?.mtimeMs },
       source: { kind: 'ranges', ranges },
       tuning: req.tuning, events: { onBytes: req.events?.onBytes, onWarning: req.events?.onWarning },
       beforeCommit: (got, size) => {

@@ -12,6 +12,7 @@ import { checkReceived, checkRecordedSize, type ChecksumSource, type DownloadExp
   type Received, recordedMtime } from './expectations.js';
 import { inFlightFor, rangeSizeFor } from './partsize.js';
 import { getFirstRange, ObjectRanges } from './ranges.js';
+import { modeFromMetadata } from '../props.js';
 import { type SinkJob, toDevice, toFile, toStream } from './sinks.js';
 
 /**
@@ -32,8 +33,11 @@ export interface DownloadRequest {
   expected?: DownloadExpectation;
   target: DownloadTarget;
   events?: TransferEvents;
-  /** Give a written file the modification time recorded for the object (manifest, else its metadata), if any. */
-  restoreMtime?: boolean;
+  /**
+   * Give a written file the modification time recorded for the object (manifest, else its metadata), and the
+   * permissions its metadata records (sse3-mode) when it is encrypted — metadata only a key holder could write — if any.
+   */
+  restoreFileStamp?: boolean;
   /** partSize: the range size; concurrency: ranges in flight. */
   tuning?: Tuning;
 }
@@ -81,7 +85,10 @@ export async function downloadObject(req: DownloadRequest): Promise<DownloadResu
       etag: unquoteEtag(first.ETag), mtimeMs };
   };
   const { target } = req;
-  if (target.kind === 'file') return toFile(job, target.path, verify, req.restoreMtime ? mtimeMs : undefined);
+  if (target.kind === 'file') {
+    return toFile(job, target.path, verify, req.restoreFileStamp
+      ? { mtimeMs, mode: req.sseKey ? modeFromMetadata(first.Metadata) : undefined } : {});
+  }
   if (target.kind === 'device') return toDevice(job, target, verify);
   return toStream(job, target, verify);
 }

@@ -5,6 +5,7 @@ import { describeWriteFailure } from '../../s3/write-failure.js';
 import { Sse3Error } from '../../errors.js';
 import { faultPoint } from '../../faults.js';
 import { assertEncryptedWith, confirmsKey, headWithKey } from '../keyed.js';
+import { propsRequest } from '../props.js';
 import { META_UPLOAD, metadataFor, putTags, tagsFor, toTagging, withdrawUploadTags } from '../tags.js';
 import type { WriteOutput } from '../../s3/objects.js';
 import type { PartFeed, Part } from './feeds.js';
@@ -66,8 +67,8 @@ class MultipartUpload {
     let uploadId: string;
     try {
       const created = await io.conn.client.send(new s3.CreateMultipartUploadCommand({
-        Bucket: target.bucket, Key: target.key, ContentType: target.contentType ?? 'application/octet-stream',
-        Metadata: { ...metadataFor(tags, target.mtimeMs), [META_UPLOAD]: token }, Tagging: toTagging(tags), ...target.sseKey.sseC(),
+        Bucket: target.bucket, Key: target.key, ...propsRequest(target.props),
+        Metadata: { ...metadataFor(tags, target.mtimeMs, target.props), [META_UPLOAD]: token }, Tagging: toTagging(tags), ...target.sseKey.sseC(),
       }), { abortSignal: io.signal });
       uploadId = created.UploadId!;
       if (!confirmsKey(created, target.sseKey)) {
@@ -76,7 +77,7 @@ class MultipartUpload {
         throw notEncrypted(req, 'CreateMultipartUpload');
       }
     } catch (e) {
-      throw await describeWriteFailure(io.conn.client, { bucket: target.bucket, url: uploadUrl(req) }, e);
+      throw await describeWriteFailure(io.conn.client, { bucket: target.bucket, url: uploadUrl(req), storageClass: target.props?.storageClass }, e);
     }
     io.manifest.beginUpload({ ...uploadLocation(req), uploadId, fingerprint: target.sseKey.fingerprint, pid: process.pid,
       startedAt: new Date().toISOString(), token });

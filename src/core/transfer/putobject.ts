@@ -4,6 +4,7 @@ import { Sse3Error } from '../../errors.js';
 import { faultPoint } from '../../faults.js';
 import type { OpenFile } from '../../local/files.js';
 import { assertEncryptedWith } from '../keyed.js';
+import { propsRequest } from '../props.js';
 import { metadataFor, tagsFor, toTagging } from '../tags.js';
 import { recordUpload, uploadUrl } from './outcome.js';
 import type { UploadRequest, UploadResult } from './upload.js';
@@ -21,12 +22,13 @@ export async function putSingle(req: UploadRequest, body: Buffer, file?: OpenFil
   try {
     resp = await req.io.conn.objects.putObject({
       Bucket: target.bucket, Key: target.key, Body: body, ContentLength: body.length,
-      ContentType: target.contentType ?? 'application/octet-stream',
-      Metadata: metadataFor(tags, target.mtimeMs), Tagging: toTagging(tags), IfMatch: target.ifMatch,
+      ...propsRequest(target.props),
+      Metadata: metadataFor(tags, target.mtimeMs, target.props), Tagging: toTagging(tags), IfMatch: target.ifMatch,
       ...target.sseKey.sseC(),
     }, { abortSignal: req.io.signal });
   } catch (e) {
-    throw await describeWriteFailure(req.io.conn.client, { bucket: target.bucket, url: uploadUrl(req) }, e);
+    throw await describeWriteFailure(req.io.conn.client, { bucket: target.bucket, url: uploadUrl(req),
+      storageClass: target.props?.storageClass }, e);
   }
   await assertEncryptedWith(req.io, { ...target, versionId: resp.VersionId }, resp, target.sseKey);
   faultPoint('put-sent');

@@ -16,6 +16,7 @@ import { type FileStamp, localIoError, makeFolders, stampOf, wholeMs } from '../
 import { keyForObject, type ObjectKey, type Session } from '../session/session.js';
 import { recordFound, seenByHead, withObjectKey } from '../session/heal.js';
 import { uploadObject, type UploadResult } from './upload.js';
+import { guessContentType, type ObjectProps } from '../props.js';
 
 /**
  * One object moved in one direction: local → s3 (put), s3 → local (get), s3 → s3 (copy). Standard input and output
@@ -27,6 +28,8 @@ export interface LocalFile {
   size: number;
   /** As it was when chosen: a file that no longer matches it while being uploaded is not stored. */
   stamp: FileStamp;
+  /** Permission bits, recorded with the object (sse3-mode) for sync to restore. */
+  mode: number;
 }
 
 /** A local file to upload (size and change stamp), with the errors a user can act on. */
@@ -35,19 +38,24 @@ export async function localFile(path: string): Promise<LocalFile> {
     throw localIoError(e, 'reading', path);
   });
   if (!st.isFile()) throw new Sse3Error('USAGE', `${path} is not a regular file`, 'upload a folder with: sse3 cp --recursive');
-  return { path, size: st.size, stamp: stampOf(st) };
+  return { path, size: st.size, stamp: stampOf(st), mode: st.mode & 0o777 };
 }
 
 /** What put uploads: a local file, or a stream of unknown length (standard input, handed in by the command). */
 export type PutSource = LocalFile | { stream: AsyncIterable<Uint8Array> };
 
-/** Upload one local file or stream encrypted with sseKey. */
+/**
+ * Upload one local file or stream encrypted with sseKey, with the properties given (upload options); without a content
+ * type, the one the file's name (a stream's: the object's) suggests. A file's mode is recorded with it.
+ */
 export async function putOne(s: Session, from: PutSource, dst: S3Location, sseKey: SseCKey,
-  opts: { contentType?: string; tuning?: Tuning }, events: TransferEvents = {}): Promise<UploadResult> {
+  opts: { props?: ObjectProps; tuning?: Tuning }, events: TransferEvents = {}): Promise<UploadResult> {
   const file = 'stream' in from ? undefined : from;
+  const props: ObjectProps = { ...opts.props, contentType: opts.props?.contentType ?? await guessContentType(file?.path ?? dst.key),
+    mode: file?.mode };
   events.onStart?.(file?.size);
   return uploadObject({
-    io: s, target: { ...dst, sseKey, contentType: opts.contentType, mtimeMs: file ? wholeMs(file.stamp.mtimeMs) : undefined },
+    io: s, target: { ...dst, sseKey, props, mtimeMs: file ? wholeMs(file.stamp.mtimeMs) : undefined },
     source: 'stream' in from ? { kind: 'stream', body: from.stream } : { kind: 'file', ...from },
     tuning: opts.tuning, events,
   });
@@ -79,10 +87,10 @@ export interface GetOutcome extends DownloadResult {
  * the session (keys given with --key, the manifest, the tag, else the keys sse3 can find). A plain object (one the
  * server serves without a key) is downloaded as it is, with a warning. A path that is a character device or FIFO is
  * written directly, a symbolic link is followed (see downloadDestination); with regularOnly (recursive downloads) only
- * regular files are written. restoreMtime gives a written file the recorded mtime. givenAsCandidates: one of a batch (keyForObject).
+ * regular files are written. restoreFileStamp gives a written file the recorded mtime and mode. givenAsCandidates: one of a batch (keyForObject).
  */
 export async function getOne(s: Session, loc: S3Location, to: string | Writable,
-  opts: { versionId?: string; regularOnly?: boolean; restoreMtime?: boolean; makeFolder?: boolean; givenAsCandidates?: boolean },
+  opts: { versionId?: string; regularOnly?: boolean; restoreFileStamp?: boolean; makeFolder?: boolean; givenAsCandidates?: boolean },
   events: TransferEvents = {}): Promise<GetOutcome> {
   const path = typeof to === 'string' ? to : undefined;
   const folder = path === undefined ? undefined : await missingFolder(path, opts.makeFolder);
@@ -126,10 +134,10 @@ async function missingFolder(path: string, mayMake?: boolean): Promise<{ path: s
 
 /** Download with the key first found (keyForObject), healing the record as the object answers. */
 async function getWith(s: Session, loc: S3Location, first: ObjectKey, { target, path }: { target: DownloadTarget; path?: string },
-  opts: { versionId?: string; restoreMtime?: boolean }, events: TransferEvents): Promise<GetOutcome> {
+  opts: { versionId?: string; restoreFileStamp?: boolean }, events: TransferEvents): Promise<GetOutcome> {
   const url = formatS3Url(loc);
   const download = (sseKey: SseCKey | undefined, expected: DownloadExpectation) => downloadObject({ io: s,
-    object: { ...loc, versionId: opts.versionId }, sseKey, expected, target, events, restoreMtime: opts.restoreMtime });
+    object: { ...loc, versionId: opts.versionId }, sseKey, expected, target, events, restoreFileStamp: opts.restoreFileStamp });
   let found = first;
   const r = first.plain ? await download(undefined, {})
     : await withObjectKey(s, loc, first, { versionId: opts.versionId, op: 'get', onHealed: events.onWarning }, async (f) => {
@@ -195,7 +203,8 @@ function plainDownloaded(s: Session, loc: S3Location, found: ObjectKey, r: Downl
  * versionId that version is the source: copied onto its own object, it becomes the current version again (a restore).
  */
 export async function copyOne(s: Session, src: S3Location, dst: S3Location,
-  opts: { destKey?: SseCKey; tuning?: Tuning; versionId?: string; givenAsCandidates?: boolean }, events: TransferEvents = {})
+  opts: { destKey?: SseCKey; props?: ObjectProps; tuning?: Tuning; versionId?: string; givenAsCandidates?: boolean },
+  events: TransferEvents = {})
   : Promise<CopyResult> {
   const { versionId } = opts;
   const first = await keyForObject(s, src, { versionId, required: true, op: 'copy', plain: true, givenAsCandidates: opts.givenAsCandidates });
@@ -204,7 +213,7 @@ export async function copyOne(s: Session, src: S3Location, dst: S3Location,
   const copied = await withObjectKey(s, src, first, { versionId, op: 'copy', onHealed: events.onWarning }, (f) => {
     found = f;
     return copyObject({
-      io: s, tuning: opts.tuning, events,
+      io: s, tuning: opts.tuning, events, props: opts.props,
       source: { ...src, versionId, sseKey: f.key, sha256: f.entry?.fingerprint === f.key?.fingerprint ? f.entry?.sha256 : undefined,
         expectedFingerprint: f.fingerprint },
       dest: { ...dst, sseKey: opts.destKey ?? f.key! },

@@ -13,7 +13,7 @@ import { BufferPool } from './pools.js';
 import { piecesOf } from './partsize.js';
 import { type PositionalWrite, writeAtOffsets } from './positional.js';
 import { transfersOf } from './scope.js';
-import { finishTempFile, openTempFile, removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
+import { finishTempFile, type FileStampToSet, openTempFile, removeStaleTempFiles, tempPathFor, trackTemp, untrackTemp } from './tempfiles.js';
 
 /**
  * Where a download's plaintext goes: a file through a temporary file renamed into place once verified, a device or
@@ -31,7 +31,7 @@ export interface SinkJob extends PositionalWrite {
 export type Verify = (got: Received, written?: string) => DownloadResult;
 
 /** Into a temporary file beside the destination, renamed into place only once size and SHA-256 are verified. */
-export async function toFile(job: SinkJob, dest: string, verify: Verify, mtimeMs?: number): Promise<DownloadResult> {
+export async function toFile(job: SinkJob, dest: string, verify: Verify, stamp: FileStampToSet): Promise<DownloadResult> {
   await removeStaleTempFiles(dest, transfersOf(job.io).sweptFolders);
   const tmp = tempPathFor(dest);
   trackTemp(tmp);
@@ -51,7 +51,7 @@ export async function toFile(job: SinkJob, dest: string, verify: Verify, mtimeMs
         'nothing was kept', 'try again');
     }
     // Set before the rename, so the file never appears under its name with another mode or time.
-    await finishTempFile(handle, dest, mtimeMs);
+    await finishTempFile(handle, dest, stamp);
     await handle.close();
     handle = undefined;
     await fs.rename(tmp, dest);

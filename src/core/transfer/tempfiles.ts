@@ -44,18 +44,30 @@ export const openTempFile = (path: string): Promise<fs.FileHandle> => fs.open(pa
 /**
  * The permissions of a file a download creates where none was: readable and writable by the user only (less what the
  * umask takes away), whatever the umask allows others — a downloaded plaintext must not be readable by other users of
- * the machine. This is the one place a mode recorded with an object would be applied: sse3 records none yet.
+ * the machine. A file whose object records a mode (sync down) gets that mode instead (finishTempFile).
  */
 export const newFileMode = (): number => 0o600 & ~process.umask();
 
+/** What a download gives the file it writes, when the object records it: its modification time and permission bits. */
+export interface FileStampToSet {
+  mtimeMs?: number;
+  /** 0o777 bits only: set-user-ID and the like are never restored from an object. */
+  mode?: number;
+}
+
 /**
- * Before the rename into place: the permissions the file will have under its name (those of the regular file it
- * replaces, else newFileMode()) and the modification time, set through the open file.
+ * Before the rename into place: the permissions the file will have under its name (the recorded ones — a restored
+ * tree is the tree uploaded — else those of the regular file it replaces, else newFileMode()) and the modification
+ * time, set through the open file.
  */
-export async function finishTempFile(handle: fs.FileHandle, dest: string, mtimeMs?: number): Promise<void> {
-  const replaced = await fs.lstat(dest).catch(() => undefined);
-  await handle.chmod(replaced?.isFile() ? replaced.mode & 0o777 : newFileMode());
-  if (mtimeMs !== undefined) await handle.utimes(new Date(), mtimeMs / 1000);
+export async function finishTempFile(handle: fs.FileHandle, dest: string, stamp: FileStampToSet): Promise<void> {
+  if (stamp.mode !== undefined) {
+    await handle.chmod(stamp.mode & 0o777);
+  } else {
+    const replaced = await fs.lstat(dest).catch(() => undefined);
+    await handle.chmod(replaced?.isFile() ? replaced.mode & 0o777 : newFileMode());
+  }
+  if (stamp.mtimeMs !== undefined) await handle.utimes(new Date(), stamp.mtimeMs / 1000);
 }
 
 export const trackTemp = (path: string): void => { live.add(path); };

@@ -1,4 +1,5 @@
 import type { ManifestEntry } from '../../manifest/entry.js';
+import type { ObjectProps } from '../props.js';
 import type { Io, TransferEvents, Tuning } from '../context.js';
 import type { SseCKey } from '../../keys/key.js';
 import { type FileStamp, OpenFile } from '../../local/files.js';
@@ -10,13 +11,16 @@ import { BufferPool, fixedChunks } from './pools.js';
 import { putSingle } from './putobject.js';
 import type { ObjectRanges } from './ranges.js';
 import { transfersOf } from './scope.js';
+import { uploadUrl } from './outcome.js';
+import { StorageClassRefused } from '../../s3/write-failure.js';
 
 /** Where an upload goes and with which key. */
 export interface UploadTarget {
   bucket: string;
   key: string;
   sseKey: SseCKey;
-  contentType?: string;
+  /** Content type, headers, storage class, the user's metadata and the file's mode: stored with the object. */
+  props?: ObjectProps;
   /** Modification time of the source file (whole ms), stored in the object's metadata and the manifest. */
   mtimeMs?: number;
   /**
@@ -60,6 +64,18 @@ export interface UploadResult extends ManifestEntry {
  * encrypted write is the manifest updated.
  */
 export async function uploadObject(req: UploadRequest): Promise<UploadResult> {
+  const storageClass = req.target.props?.storageClass;
+  const { limits } = req.io.conn;
+  if (storageClass && limits.refusedStorageClasses?.has(storageClass)) throw new StorageClassRefused(storageClass, uploadUrl(req));
+  try {
+    return await upload(req);
+  } catch (e) {
+    if (e instanceof StorageClassRefused) (limits.refusedStorageClasses ??= new Set()).add(e.storageClass);
+    throw e;
+  }
+}
+
+async function upload(req: UploadRequest): Promise<UploadResult> {
   const { source } = req;
   assertKeyLength(req.target);
   const known = source.kind === 'file' ? source.size : source.kind === 'ranges' ? source.ranges.size : source.sizeHint;
