@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 
 const root = new URL('../', import.meta.url);
 const { ManifestStore } = await import(new URL('dist/src/manifest/store.js', root).href);
+const { SqliteDb } = await import(new URL('dist/src/manifest/sqlite.js', root).href);
 
 const OTHER_BUCKETS = ['archive', 'logs', 'media', 'photos'];
 const FINGERPRINTS = ['88f8aee7c9ea43f317a9', '1c0ffee5ba5eba11d00d', '0a1b2c3d4e5f60718293'];
@@ -44,39 +45,35 @@ function* fixed() {
 async function build(file, rows, endpoint) {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f);
   new ManifestStore(file).close();
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(file);
+  const db = new SqliteDb(file);
   // Sorting once at the end beats updating three indexes per row; reopening the
   // store below recreates them from its own schema.
-  const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects' AND sql IS NOT NULL`)
-    .pluck().all();
+  const indexes = db.values(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects' AND sql IS NOT NULL`);
   for (const name of indexes) db.exec(`DROP INDEX "${name}"`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
-  const insert = db.prepare(
-    `INSERT INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag, created_at, seq)
-     VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)`);
+  const insertSql = `INSERT INTO objects (endpoint, bucket, key, version_id, fingerprint, size, sha256, etag, created_at, seq)
+     VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)`;
   const t0 = performance.now();
   const created = new Date().toISOString();
   let seq = 0;
   const add = ({ bucket, key }) => {
     seq++;
     const sha = shaOf(seq);
-    insert.run(endpoint, bucket, key, FINGERPRINTS[seq % FINGERPRINTS.length], 4096 + (seq % 65536), sha, sha.slice(0, 32),
+    db.run(insertSql, endpoint, bucket, key, FINGERPRINTS[seq % FINGERPRINTS.length], 4096 + (seq % 65536), sha, sha.slice(0, 32),
       created, seq);
   };
-  db.transaction(() => {
+  db.immediate(() => {
     const n = Math.max(0, rows - fixedRows);
     for (let i = 0; i < n; i++) add(generic(i));
     for (const loc of fixed()) if (seq < rows) add(loc);
-    db.prepare(`INSERT OR REPLACE INTO counters (name, value) VALUES ('seq', ?)`).run(seq);
-  })();
+    db.run(`INSERT OR REPLACE INTO counters (name, value) VALUES ('seq', ?)`, seq);
+  });
   db.close();
   new ManifestStore(file).close();
-  const check = new Database(file);
-  const restored = check.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects' AND sql IS NOT NULL`)
-    .pluck().get();
+  const check = new SqliteDb(file);
+  const restored = check.value(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects' AND sql IS NOT NULL`);
   check.pragma('wal_checkpoint(TRUNCATE)');
   check.close();
   if (restored !== indexes.length) throw new Error(`expected ${indexes.length} indexes after the build, found ${restored}`);

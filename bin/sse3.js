@@ -4,6 +4,16 @@ import { lstatSync, mkdirSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
 
+/** The oldest Node.js sse3 runs on (package.json's engines.node): the first with node:sqlite unflagged. */
+const NODE_NEEDED = [22, 13];
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < NODE_NEEDED[0] || (major === NODE_NEEDED[0] && minor < NODE_NEEDED[1])) {
+  // Said before anything of sse3 loads: on an older Node that would fail with an error about a module instead.
+  process.stderr.write(`error: sse3 needs Node.js ${NODE_NEEDED.join('.')} or newer, and ${process.execPath} is Node.js ` +
+    `${process.versions.node}: install Node.js 24 LTS (or 22.13+) and run sse3 with it\n`);
+  process.exit(1);
+}
+
 /**
  * The folder for Node's compile cache (Node >= 22.1), which makes every later start faster. Not Node's default:
  * that is a predictable folder in the shared temporary folder, which another user can create first and fill with

@@ -18,7 +18,7 @@ const common = {
   platform: 'node',
   // The AWS SDK's ES module build: named exports survive bundling and unused code can be dropped.
   mainFields: ['module', 'main'],
-  target: 'node20',
+  target: 'node22',
   // Bundled CommonJS dependencies (commander, cli-progress) call require().
   banner: { js: "import { createRequire as __sse3Require } from 'node:module'; const require = __sse3Require(import.meta.url);" },
   logLevel: 'warning',
@@ -38,7 +38,7 @@ await build({
   outdir: next,
   splitting: true,
   // Native addons cannot be bundled; everything else, the AWS SDK included, loads faster from a few files.
-  external: ['better-sqlite3', '@napi-rs/keyring'],
+  external: ['@napi-rs/keyring'],
   plugins: [{
     name: 'lean-deps',
     // Every chunk lands in the same folder as lean-deps.js.

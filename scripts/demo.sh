@@ -3,6 +3,8 @@
 # keygen → put → head → get with sse3, then stop the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/project-node.sh
+source scripts/project-node.sh
 
 bash scripts/install-deps.sh
 npm run --silent build

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Sse3Error } from '../errors.js';
+import { SQLITE_CORRUPT, SQLITE_NOTADB, sqliteResultCode } from './sqlite.js';
 
 // The manifest's safety net, without SQLite here (the store makes the copy): rolling backups after the runs that
 // changed it, and a damaged manifest moved aside (never deleted) so a new one can be made.
@@ -97,8 +98,8 @@ export function writeBackup(store: Backupable, manifestFile: string, now = Date.
 
 /** SQLite's answers for a file that is not (or no longer) a sound database. */
 export function isDamage(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT_'));
+  const code = sqliteResultCode(e);
+  return code === SQLITE_NOTADB || code === SQLITE_CORRUPT;
 }
 
 /** The error for a damaged manifest: which file, and the way back. */

@@ -183,7 +183,7 @@ test('completion answers offline without loading the AWS SDK or Commander; SQLit
   assert.equal(s3.result.code, 0);
   assert.deepEqual(s3.result.out.trim().split('\n'), ['s3://backups/db.dump ', "s3://backups/it\\'s\\ \\(1\\).txt ",
     's3://backups/my\\ file.txt ', 's3://backups/my\\ photos/', 's3://backups/photos/'], 'escaped for bash');
-  assert.deepEqual(s3.packages, ['better-sqlite3']);
+  assert.deepEqual(s3.packages, ['node:sqlite']);
   const words = await packagesLoaded(['__complete', 'bash', 'sse3 get --'], { env });
   assert.match(words.result.out, /--version-id/);
   assert.deepEqual(words.packages, []);
@@ -194,7 +194,7 @@ test('--version, --help and keygen load neither the AWS SDK nor SQLite', async (
   for (const args of [['--version'], ['--help'], ['put', '--help'], ['keygen', `file:${join(dir, 'k')}`]]) {
     const { result, packages } = await packagesLoaded(args, { env: { SSE3_HOME: dir } });
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(!packages.some((p) => p.startsWith('@aws-sdk') || p === 'better-sqlite3'), `${args.join(' ')} loaded ${packages.join(', ')}`);
+    assert.ok(!packages.some((p) => p.startsWith('@aws-sdk') || p === 'node:sqlite'), `${args.join(' ')} loaded ${packages.join(', ')}`);
   }
   rememberKeyFile(join(dir, 'k'));
 });

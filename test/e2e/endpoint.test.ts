@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync as Database } from 'node:sqlite';
 import { type Home, makeKeyFile, newBucket, newHome, ok, putData, requireEnv, run } from './harness.js';
 
 const port = () => new URL(requireEnv('AWS_ENDPOINT_URL')).port;

@@ -45,11 +45,15 @@ export function jsonOutput(stdout: string): Pick<RunResult, 'json' | 'lines' | '
   };
 }
 
-/** The result of one sse3 run, once its stdout and stderr are scanned for every key the tests made (throws if one is there). */
+/**
+ * The result of one sse3 run, once its stdout and stderr are scanned for every key the tests made (throws if one is
+ * there), and stderr for Node's own warnings about its API (on Node 22, node:sqlite's), which mean nothing to a user.
+ */
 export function scannedResult(args: string[], code: number | null, signal: NodeJS.Signals | null, stdout: Buffer,
   stderr: string): RunResult {
   assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
   assertNoSecrets(stderr, `stderr of sse3 ${args.join(' ')}`);
+  assert.doesNotMatch(stderr, /ExperimentalWarning/, `sse3 ${args.join(' ')} showed Node's warning`);
   return { code, signal, stdout, stderr, out: stdout.toString(), ...jsonOutput(stdout.toString()) };
 }
 
@@ -89,15 +93,22 @@ export function newHome(): Home {
   return { dir, keyDir: join(dir, 'home', 'keys'), env: { SSE3_HOME: join(dir, 'home') } };
 }
 
-/** Node loader hook that reports every module specifier the process resolves, on stderr. */
+/**
+ * Node loader hook that reports every module specifier the process resolves, on stderr; and, as it exits, whether it
+ * loaded node:sqlite (sse3 loads it with process.getBuiltinModule, which no loader hook sees).
+ */
 const RESOLVE_LOGGER = 'data:text/javascript,import{register}from"node:module";register("data:text/javascript,' +
-  'export async function resolve(s,c,n){console.error(\\"sse3-test-resolve \\"+s);return n(s,c)}")';
+  'export async function resolve(s,c,n){console.error(\\"sse3-test-resolve \\"+s);return n(s,c)}");' +
+  'process.on("exit",()=>{if(process.moduleLoadList.includes("NativeModule sqlite"))console.error("sse3-test-resolve node:sqlite")})';
 
-/** Run sse3 and return the bare package names it loaded (e.g. "commander", "@aws-sdk/client-s3"). */
+/**
+ * Run sse3 and return the bare package names it loaded (e.g. "commander", "@aws-sdk/client-s3"), and "node:sqlite"
+ * when it loaded SQLite (the one built-in module named: the others cost nothing to load).
+ */
 export async function packagesLoaded(args: string[], opts: Parameters<typeof run>[1] = {}): Promise<{ result: RunResult; packages: string[] }> {
   const result = await run(args, { ...opts, nodeArgs: ['--import', RESOLVE_LOGGER] });
   const packages = [...result.stderr.matchAll(/^sse3-test-resolve (\S+)$/gm)].map((m) => m[1])
-    .filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !s.startsWith('file:'));
+    .filter((s) => !s.startsWith('.') && (!s.startsWith('node:') || s === 'node:sqlite') && !s.startsWith('file:'));
   return { result, packages: [...new Set(packages)] };
 }
 

@@ -1,13 +1,13 @@
 // bin/sse3.js under a Node that has a compile cache (>= 22.1): the cache sse3 uses is a folder of its own that
 // no other user can write to, never the predictable shared one in the temporary folder, where another user can
-// plant compiled code that Node would run as the victim.
+// plant compiled code that Node would run as the victim. And under a Node too old for sse3: one line saying so.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { assertNoSecrets, rememberSecret, tempDir } from './harness.js';
+import { dirname, join } from 'node:path';
+import { assertNoSecrets, BIN, rememberSecret, tempDir } from './harness.js';
 import { AS_OTHER, needsOtherUser, OTHER, sse3ForOthers } from './other-user.js';
 
 const ATTACK = new URL('../fixtures/compile-cache-attack.js', import.meta.url).pathname;
@@ -151,3 +151,45 @@ test('a cache folder others can write to, owned by another user or that is a sym
       assert.ok(!existsSync(join(m.home, '.cache')), `${what}: nor in ~/.cache`);
     }
   });
+
+/** A Node binary scripts/test.sh installed for these tests. */
+function nodeFromTestScript(variable: 'SSE3_TEST_NODE_TOO_OLD' | 'SSE3_TEST_NODE_OLDEST'): string {
+  const node = process.env[variable];
+  assert.ok(node, `${variable} is not set: run the tests through scripts/test.sh (it installs that Node)`);
+  return node;
+}
+
+/** bin/sse3.js run as a user types it, through its #! line (/usr/bin/env node), with `node` on PATH being `node`. */
+function typed(node: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return spawnCollect([BIN, ...args], { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}`, ...env });
+}
+
+test('on a Node.js older than sse3 needs, sse3 says in one line which version it needs and exits 1, whatever the command',
+  { timeout: 60_000 }, async () => {
+    const old = nodeFromTestScript('SSE3_TEST_NODE_TOO_OLD');
+    const oldVersion = execFileSync(old, ['--version']).toString().trim().replace(/^v/, '');
+    const dir = tempDir('sse3-old-node-');
+    for (const args of [['--version'], ['__complete', 'bash', 'sse3 ge'], ['keys'], ['get', 's3://bucket/key', join(dir, 'out')]]) {
+      const r = await typed(old, args, { SSE3_HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'cache') });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
+      assert.equal(r.out, '', args.join(' '));
+      assert.match(r.err, /^error: sse3 needs Node\.js 22\.13 or newer, and \S+ is Node\.js (\S+): install Node\.js 24 LTS \(or 22\.13\+\) and run sse3 with it\n$/,
+        args.join(' '));
+      assert.ok(r.err.includes(`Node.js ${oldVersion}:`), `the message names the Node it ran on: ${r.err}`);
+    }
+    assert.deepEqual(filesBelow(dir), [], 'nothing made: no home, no cache, no output file');
+  });
+
+test('the oldest Node.js sse3 accepts is the one package.json\'s engines names, and it runs sse3', { timeout: 60_000 }, async () => {
+  const oldest = nodeFromTestScript('SSE3_TEST_NODE_OLDEST');
+  const engines = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }).engines.node;
+  const refused = await typed(nodeFromTestScript('SSE3_TEST_NODE_TOO_OLD'), ['--version']);
+  const needed = /needs Node\.js (\S+) or newer/.exec(refused.err)?.[1];
+  assert.equal(engines, `>=${needed}`, 'the launcher and package.json name the same oldest Node');
+  assert.equal(execFileSync(oldest, ['--version']).toString().trim(), `v${needed}.0`);
+  const dir = tempDir('sse3-oldest-node-');
+  const r = await typed(oldest, ['--version'], { XDG_CACHE_HOME: join(dir, 'cache') });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), VERSION);
+  assert.equal(r.err, '');
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync as Database } from 'node:sqlite';
 import { BACKUP_EVERY_MS, BACKUP_EVERY_RUN_MAX_BYTES } from '../../src/manifest/backup.js';
 import { ManifestStore, newEntry } from '../../src/manifest/store.js';
 import { type Home, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, run } from './harness.js';
@@ -18,9 +18,9 @@ const rows = async (home: Home) => (await ok(['manifest', 'list', '--json'], { h
   .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string; summary?: unknown })
   .filter((r) => !r.summary);
 const keysIn = (file: string) => {
-  const db = new Database(file, { readonly: true });
+  const db = new Database(file, { readOnly: true });
   try {
-    return (db.prepare('SELECT key FROM objects ORDER BY key').pluck().all() as string[]);
+    return (db.prepare('SELECT key FROM objects ORDER BY key').all() as Array<{ key: string }>).map((r) => r.key);
   } finally {
     db.close();
   }

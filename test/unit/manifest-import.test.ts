@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync as Database } from 'node:sqlite';
 import { SseCKey } from '../../src/keys/key.js';
 import { settleOrphanUploads } from '../../src/core/transfer/orphans.js';
 import { uploadObject } from '../../src/core/transfer/upload.js';

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteDb } from '../../src/manifest/sqlite.js';
+import { isDamage } from '../../src/manifest/backup.js';
+import { SQLITE_CORRUPT, SQLITE_NOTADB, SqliteDb, sqliteError, sqliteResultCode, withoutSqliteWarning } from '../../src/manifest/sqlite.js';
 
 function table(): SqliteDb {
   const db = new SqliteDb(':memory:');
@@ -81,3 +82,58 @@ test('a backup is a consistent copy; a database opened read-only refuses writes;
   copy.close();
   assert.throws(() => new SqliteDb(join(dir, 'absent.sqlite'), { readonly: true, fileMustExist: true }));
 });
+
+test('opening SQLite drops Node 22\'s ExperimentalWarning about SQLite, and no other warning', async () => {
+  const seen: string[] = [];
+  const listen = (w: Error) => { seen.push(`${w.name}: ${w.message}`); };
+  process.on('warning', listen);
+  const emitWarning = process.emitWarning;
+  try {
+    const answer = withoutSqliteWarning(() => {
+      // What Node 22 emits as node:sqlite loads, then warnings that must still be seen.
+      process.emitWarning('SQLite is an experimental feature and might change at any time', 'ExperimentalWarning');
+      process.emitWarning('SQLite is an experimental feature and might change at any time', { type: 'ExperimentalWarning' });
+      process.emitWarning('Some other feature is an experimental feature', 'ExperimentalWarning');
+      process.emitWarning('SQLite is an experimental feature and might change at any time', 'DeprecationWarning');
+      process.emitWarning(new Error('a warning of its own'));
+      return 42;
+    });
+    assert.equal(answer, 42);
+    assert.equal(process.emitWarning, emitWarning, 'process.emitWarning is Node\'s own again');
+    process.emitWarning('SQLite is an experimental feature and might change at any time', 'ExperimentalWarning');
+    // Warnings are delivered on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', listen);
+  }
+  assert.deepEqual(seen, [
+    'ExperimentalWarning: Some other feature is an experimental feature',
+    'DeprecationWarning: SQLite is an experimental feature and might change at any time',
+    'Error: a warning of its own',
+    'ExperimentalWarning: SQLite is an experimental feature and might change at any time',
+  ]);
+});
+
+test('a file that is not a database, and one SQLite\'s check finds damaged, are told apart from other failures', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-unit-sqlite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const garbage = join(dir, 'garbage.db');
+  writeFileSync(garbage, Buffer.alloc(8192, 0x5a));
+  const notADb = catchError(() => new SqliteDb(garbage).pragmaValue('quick_check'));
+  assert.equal(sqliteResultCode(notADb), SQLITE_NOTADB);
+  assert.equal(isDamage(notADb), true);
+  assert.equal(isDamage(sqliteError('quick_check: page 3 is never used', SQLITE_CORRUPT)), true);
+  const missingTable = catchError(() => table().get('SELECT * FROM absent'));
+  assert.equal(sqliteResultCode(missingTable), 1);
+  assert.equal(isDamage(missingTable), false);
+  assert.equal(isDamage(new Error('no code')), false);
+});
+
+function catchError(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (e) {
+    return e;
+  }
+  assert.fail('no error');
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync as Database } from 'node:sqlite';
 import { type ManifestEntry, ManifestStore } from '../../src/manifest/store.js';
 import { endpointIdentityOf } from '../../src/s3/endpoint.js';
 import { tempDir } from '../support/tempdir.js';
@@ -52,9 +52,9 @@ test('the manifest holds no key material: no table of its schema has a column fo
 
   // The schema as SQLite sees it: every table and view, and each one's columns from PRAGMA table_xinfo
   // (table_info plus hidden and generated columns). A new table or column must be added here knowingly.
-  const db = new Database(file, { readonly: true });
+  const db = new Database(file, { readOnly: true });
   const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-    ORDER BY name`).pluck().all() as string[]);
+    ORDER BY name`).all() as Array<{ name: string }>).map((t) => t.name);
   const schema = Object.fromEntries(tables.map((t) =>
     [t, (db.prepare(`PRAGMA table_xinfo("${t}")`).all() as { name: string }[]).map((c) => c.name)]));
   db.close();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync as Database } from 'node:sqlite';
 import { sameVersion } from '../../src/core/recorded.js';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION, parseManifestDocument } from '../../src/manifest/document.js';
 import { ManifestStore, newEntry } from '../../src/manifest/store.js';
