@@ -3,6 +3,9 @@ import { type Register, lazyActions } from '../lazy.js';
 import { examples, jobsOption } from '../options.js';
 import type { Program } from '../program.js';
 
+const keysGroup = (program: Program) =>
+  program.command('keys').description('the keys sse3 can find by itself, and bringing existing keys under its care');
+
 export function addKeyCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
   program.command('keygen')
@@ -13,7 +16,7 @@ export function addKeyCommands(program: Program, register: Register): void {
       'sse3 keygen --format base64 file:./ci.key'))
     .action(lazy(() => import('../../commands/keygen.js'), 'keygen'));
 
-  const keys = program.command('keys').description('the keys sse3 can find by itself, and bringing existing keys under its care');
+  const keys = keysGroup(program);
   keys.command('list', { isDefault: true })
     .description('list the keys sse3 can find by itself (SSE3_KEY, key folder, keychain): names and fingerprints, never keys')
     .addHelpText('after', examples('sse3 keys', 'sse3 keys list --json | jq -r \'.keys[].fingerprint\''))
@@ -48,6 +51,11 @@ export function addKeyCommands(program: Program, register: Register): void {
     .addHelpText('after', examples('sse3 keys usage s3://backups s3://archive', 'sse3 keys usage 0123456789abcdef0123 s3://backups --versions',
       'sse3 keys usage s3://backups --json | jq .keys'))
     .action(lazy(() => import('../../commands/keys-usage.js'), 'keysUsage'));
+  addHandOverAndRetire(keys, lazy);
+}
+
+/** Copies of a key (export) and retiring one (rm): the two that move or remove key material. */
+function addHandOverAndRetire(keys: ReturnType<typeof keysGroup>, lazy: ReturnType<typeof lazyActions>): void {
   keys.command('export')
     .description('write a copy of the key at REF, for a backup or a teammate: to a new file (mode 0600, never overwriting) or to ' +
       'stdout (not a terminal, unless --force), in a form keys import reads')
@@ -61,7 +69,7 @@ export function addKeyCommands(program: Program, register: Register): void {
     .action(lazy(() => import('../../commands/keys-export.js'), 'keysExport'));
   keys.command('rm')
     .description('remove a key file or keychain entry, unless this manifest records objects under it (--force: still never a key ' +
-      'the latest whole-bucket scan found in use); asks first on a terminal')
+      'the latest whole-bucket scan found in use, nor a default key); asks first on a terminal')
     .argument('<ref>', 'file:PATH or keychain:NAME')
     .option('--force', 'remove it although this manifest records objects under it (never one a whole-bucket scan found in use)')
     .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
