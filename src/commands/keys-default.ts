@@ -1,5 +1,5 @@
 import { Sse3Error } from '../errors.js';
-import { shown } from '../keys/likeness.js';
+import { looksLikeKey, shown } from '../keys/likeness.js';
 import { canonicalRef, loadKey, parseKeyRef } from '../keys/sources.js';
 import type { CommandRun } from '../options.js';
 import { sse3Paths } from '../paths.js';
@@ -20,6 +20,12 @@ function scopeOf(text: string | undefined) {
   if (text === undefined || !isS3Url(text)) {
     throw new Sse3Error('USAGE', text === undefined ? 'say which bucket or folder: s3://BUCKET[/PREFIX]'
       : `not an s3:// URL: ${shown(text)}`, USAGE_HINT);
+  }
+  // Refused without quoting it, as an endpoint holding one is: the home keeps the scope, and keys list, keys rm and
+  // every write under it would show it again later.
+  if (looksLikeKey(text)) {
+    throw new Sse3Error('USAGE', 'that scope holds what looks like a key; a default is set for s3://BUCKET[/PREFIX], and keys are ' +
+      'never taken from the command line', 'if a key was typed there, consider it exposed and make a new one: sse3 keygen keychain:NAME');
   }
   return parseScope(text);
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Home, makeKeyFile, newBucket, newHome, ok, rememberSecret, run, runAws } from './harness.js';
+import { type Home, makeKeyFile, newBucket, newHome, ok, rememberSecret, rememberSecretText, run, runAws } from './harness.js';
 
 type Key = Awaited<ReturnType<typeof makeKeyFile>>;
 
@@ -178,6 +178,14 @@ test('keys rm never removes a key that is some scope\'s default, not even with -
     const bucket = await newBucket('default-rm');
     const k = await makeKeyFile(home, 'served.key');
     await ok(['keys', 'default', k.ref, `s3://${bucket}/docs`], { home });
+    // A scope holding what looks like a key is refused unquoted: the home would show it in every later listing.
+    const typed = randomBytes(32).toString('hex');
+    rememberSecretText(typed);
+    const shaped = await run(['keys', 'default', k.ref, `s3://${bucket}/${typed}/f`, '--json'], { home });
+    assert.equal(shaped.code, 2, shaped.stderr);
+    assert.match(shaped.error().message, /that scope holds what looks like a key/);
+    assert.deepEqual((await ok(['keys', 'default', '--json'], { home })).json().defaults.map((d: { scope: string }) => d.scope),
+      [`s3://${bucket}/docs/`]);
     for (const extra of [[], ['--force']]) {
       const r = await run(['keys', 'rm', k.ref, '--yes', ...extra, '--json'], { home });
       assert.equal(r.code, 1, `keys rm ${extra.join(' ')}\n${r.stderr}`);

@@ -23,7 +23,8 @@ export interface KeyRemovalCheck {
  * defaults (kept in the manifest's database, beside these records) answers here.
  */
 export function defaultScopesServedBy(manifest: ManifestStore, fingerprint: string): string[] {
-  return manifest.defaultScopesOf(fingerprint).map(formatScope);
+  // The same scope on two endpoints is named once.
+  return [...new Set(manifest.defaultScopesOf(fingerprint).map(formatScope))];
 }
 
 export function keyRemovalCheck(manifest: ManifestStore, fingerprint: string): KeyRemovalCheck {
