@@ -15,13 +15,24 @@ export const isClosedReader = (e: unknown): boolean => (e as NodeJS.ErrnoExcepti
  * Installed once, before anything is written, for both streams: `2>&1 | head` closes stderr too.
  */
 export function endQuietlyWhenReaderCloses(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  const end = (closed: NodeJS.WriteStream): never => {
+    removeLiveTempFiles();
+    // The progress bars on the terminal stop with the process: the cursor they hid is shown again.
+    for (const other of streams) if (other !== closed) showCursor(other);
+    process.exit(ExitCode.READER_CLOSED);
+  };
   for (const stream of streams) {
     stream.on('error', (e) => {
       if (!isClosedReader(e)) throw e;
-      removeLiveTempFiles();
-      // The progress bars on the terminal stop with the process: the cursor they hid is shown again.
-      for (const other of streams) if (other !== stream) showCursor(other);
-      process.exit(ExitCode.READER_CLOSED);
+      end(stream);
     });
+    // A write into a pipe nobody reads fails at once, but the stream says so one tick later: a command that ends in
+    // that tick would still write its summary to the other stream. Every write first asks whether a reader went away.
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((...args: unknown[]) => {
+      const closed = streams.find((s) => isClosedReader(s.errored));
+      if (closed) end(closed);
+      return write(...args);
+    }) as typeof stream.write;
   }
 }
