@@ -3,10 +3,13 @@ import type { CommandRun } from '../options.js';
 import { deleteBucket, makeBucket } from '../core/objects/buckets.js';
 import { type RemoveResult, removeTargets, removeVersion } from '../core/objects/remove.js';
 import { openSession, type Session } from '../core/session/session.js';
+import { allowSseC, bucketSseC } from '../core/objects/bucket-sse-c.js';
 import { reportBatch } from '../output/batch.js';
+import { confirmedChange } from '../output/confirm.js';
 import { objectIds, type Output } from '../output/output.js';
 import { renderRemoved, renderWouldDelete } from '../output/render.js';
 import { bucketDeletedSummary, renderBucketDeleted, renderBucketMade, wouldDeleteBucketSummary } from '../output/render-bucket.js';
+import { renderBucketSseC } from '../output/render-bucket-sse-c.js';
 import { formatS3Url, parseS3Url } from '../s3/url.js';
 
 export interface RbOptions {
@@ -17,7 +20,7 @@ export interface RbOptions {
 }
 
 /** The bucket a command names: s3://BUCKET alone (a trailing "/" is fine), never an object or a prefix. */
-function bucketOf(target: string, command: 'mb' | 'rb'): string {
+function bucketOf(target: string, command: 'mb' | 'rb' | 'bucket sse-c'): string {
   const loc = parseS3Url(target);
   if (loc.key !== '') {
     throw new Sse3Error('USAGE', `sse3 ${command} takes a bucket, s3://${loc.bucket}, not an object or a prefix`,
@@ -66,14 +69,11 @@ async function forceRemove(s: Session, bucket: string, opts: RbOptions, out: Out
     const summary = wouldDeleteBucketSummary(bucket, list.length);
     return out.summary(summary.json, summary.line);
   }
-  if (list.length && !opts.yes) {
-    if (!out.canAsk) {
-      throw new Sse3Error('USAGE', `rb --force would delete ${list.length} object version(s) and bucket ${bucket}, ` +
-        'and there is no terminal to confirm it', 'confirm with --yes, or see what would go with --dry-run');
-    }
-    if (!await out.confirm(`delete ${list.length} object version(s) and bucket ${bucket}?`)) {
-      return out.summary({ ok: true, confirmed: false, succeeded: 0, failed: 0, bucketDeleted: false }, 'not confirmed: nothing was deleted');
-    }
+  if (list.length && !await confirmedChange(out, { yes: opts.yes,
+    refusal: `rb --force would delete ${list.length} object version(s) and bucket ${bucket}`,
+    hint: 'confirm with --yes, or see what would go with --dry-run',
+    question: `delete ${list.length} object version(s) and bucket ${bucket}?` })) {
+    return out.summary({ ok: true, confirmed: false, succeeded: 0, failed: 0, bucketDeleted: false }, 'not confirmed: nothing was deleted');
   }
   const versions: Array<Promise<unknown>> = [];
   let deleted: { bucket: string; forgotten: number } | undefined;
@@ -99,4 +99,27 @@ async function forceRemove(s: Session, bucket: string, opts: RbOptions, out: Out
     render: (r) => ('version' in r ? renderRemoved(out, r.version) : renderBucketDeleted(out, r.bucket)),
     summary: (sum) => bucketDeletedSummary(bucket, sum, deleted !== undefined),
   });
+}
+
+/**
+ * sse3 bucket sse-c s3://BUCKET [--allow]: whether the bucket blocks SSE-C writes (AWS's block since April 2026), and
+ * with --allow, after rb's confirmation rules, lift the block keeping the default encryption. Nothing blocked (or a
+ * server with no such block): said so, no change requested.
+ */
+export async function sseC(target: string, opts: { allow?: boolean; yes?: boolean }, { g, out, signal }: CommandRun): Promise<void> {
+  const bucket = bucketOf(target, 'bucket sse-c');
+  if (opts.yes && !opts.allow) throw new Sse3Error('USAGE', '--yes goes with --allow: it confirms the change --allow makes');
+  const s = await openSession(g, { signal, out });
+  try {
+    const found = await bucketSseC(s, bucket);
+    if (!opts.allow) return out.show(renderBucketSseC(out, found, 'not-asked'));
+    if (found.state !== 'blocked') return out.show(renderBucketSseC(out, found, 'nothing-to-change'));
+    if (!await confirmedChange(out, { yes: opts.yes, refusal: `bucket sse-c --allow would change the encryption configuration of bucket ${bucket}`,
+      hint: 'confirm with --yes', question: `allow SSE-C writes to bucket ${bucket} (its default encryption is kept)?` })) {
+      return out.show(renderBucketSseC(out, found, 'not-confirmed'));
+    }
+    out.show(renderBucketSseC(out, await allowSseC(s, found), 'changed'));
+  } finally {
+    s.close();
+  }
 }

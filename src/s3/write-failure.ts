@@ -1,24 +1,29 @@
 import { Sse3Error } from '../errors.js';
 import type { S3ClientLike } from './client.js';
-import { describeS3Error, s3ErrorName, statusOf } from './errors.js';
+import { blocksSseC, readBucketEncryption } from './bucket-encryption.js';
+import { describeS3Error, type ErrorContext, s3ErrorName, statusOf } from './errors.js';
 
 /**
- * Why a write that carries an SSE-C key (PutObject, CreateMultipartUpload) failed, in words. A 403 may be AWS's block
- * on SSE-C (the default for new buckets since April 2026): the bucket's encryption configuration is read, and a bucket
- * that lists SSE-C in BlockedEncryptionTypes is named as the reason. A write that named a storage class the server
- * refused says so (storageClassRefused). Anything else is said as describeS3Error says it.
+ * Why a write that carries an SSE-C key (PutObject, CreateMultipartUpload, CopyObject) failed, in words. A 403 may be
+ * AWS's block on SSE-C (the default for new buckets since April 2026): the bucket's encryption configuration is read,
+ * and a bucket that lists SSE-C in BlockedEncryptionTypes is named as the reason, with the sse3 command that lifts it.
+ * A write that named a storage class the server refused says so (storageClassRefused). Anything else is said as
+ * describeS3Error says it for `fallback` (a put of the target by default).
  */
 export async function describeWriteFailure(client: S3ClientLike, target: { bucket: string; url: string; storageClass?: string },
-  e: unknown): Promise<Sse3Error> {
+  e: unknown, fallback: ErrorContext = { op: 'put', url: target.url }): Promise<Sse3Error> {
   if (e instanceof Sse3Error) return e;
   const refused = storageClassRefused(e, target.storageClass, target.url);
   if (refused) return refused;
-  if (statusOf(e) === 403 && await blocksSseC(client, target.bucket)) {
-    return new Sse3Error('SSEC_BLOCKED',
-      `bucket ${target.bucket} blocks SSE-C writes (its encryption configuration lists SSE-C in BlockedEncryptionTypes)`,
-      'the bucket owner can allow SSE-C with put-bucket-encryption, removing SSE-C from BlockedEncryptionTypes', { cause: e });
-  }
-  return describeS3Error(e, { op: 'put', url: target.url });
+  if (statusOf(e) === 403 && await bucketBlocksSseC(client, target.bucket)) return sseCBlocked(target.bucket, e);
+  return describeS3Error(e, fallback);
+}
+
+/** The refusal of an SSE-C write by a bucket that blocks SSE-C, with the command that lifts the block. */
+export function sseCBlocked(bucket: string, cause?: unknown): Sse3Error {
+  return new Sse3Error('SSEC_BLOCKED',
+    `bucket ${bucket} blocks SSE-C writes (its encryption configuration lists SSE-C in BlockedEncryptionTypes)`,
+    `the bucket's owner can allow them, keeping its default encryption: sse3 bucket sse-c s3://${bucket} --allow`, { cause });
 }
 
 /** A storage class the server refused: later writes of the same run that name it fail at once, before sending anything. */
@@ -43,12 +48,10 @@ export function storageClassRefused(e: unknown, storageClass: string | undefined
 }
 
 /** Whether the bucket's encryption configuration blocks SSE-C; false when it cannot be read (not allowed, or not AWS). */
-async function blocksSseC(client: S3ClientLike, bucket: string): Promise<boolean> {
+async function bucketBlocksSseC(client: S3ClientLike, bucket: string): Promise<boolean> {
   try {
-    const { GetBucketEncryptionCommand } = await import('@aws-sdk/client-s3');
-    const enc = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
-    return (enc.ServerSideEncryptionConfiguration?.Rules ?? [])
-      .some((r) => r.BlockedEncryptionTypes?.EncryptionType?.some((t) => String(t) === 'SSE-C'));
+    const enc = await readBucketEncryption(client, bucket);
+    return enc.kind === 'rules' && blocksSseC(enc.rules);
   } catch {
     return false;
   }

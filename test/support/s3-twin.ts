@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Connection } from '../../src/s3/client.js';
 import { sdkObjects } from '../../src/s3/objects.js';
+import { type TwinEncryption, TwinEncryptionStore } from './twin-encryption.js';
 
 interface StoredObject {
   body: Buffer; keyMd5?: string; metadata: Record<string, string>; tags: Record<string, string>; versionId?: string; contentType?: string;
@@ -59,8 +60,11 @@ export interface TwinOptions {
   pageSize?: number;
   /** Answer a request only once the promise this returns has settled (to make answers arrive out of order). */
   holdAnswer?: (op: string, input: Input) => Promise<unknown> | undefined;
-  /** GetBucketEncryption's answer (its ServerSideEncryptionConfiguration); undefined: the bucket has none (404). */
-  bucketEncryption?: Input;
+  /**
+   * Every bucket's encryption configuration until a PutBucketEncryption changes it: the ServerSideEncryptionConfiguration
+   * (the SDK's shape) or its XML as the server answers it; undefined: none (404). See twin-encryption.ts.
+   */
+  bucketEncryption?: TwinEncryption;
 }
 
 export class S3Twin {
@@ -71,6 +75,7 @@ export class S3Twin {
   /** Requests in the order they were answered. */
   readonly answered: Array<{ op: string; input: Input }> = [];
   readonly deleted: string[] = [];
+  readonly encryption: TwinEncryptionStore;
   /** Versioned twins only: every version of each object, oldest first (the current one is also in objects). */
   readonly history = new Map<string, StoredObject[]>();
   /** Versioned twins only: the version ids of the delete markers a DeleteObject without a version left, oldest first. */
@@ -81,7 +86,9 @@ export class S3Twin {
   readonly #born = new WeakMap<object, number>();
   readonly #markerBorn = new Map<string, number>();
 
-  constructor(readonly opts: TwinOptions = {}) {}
+  constructor(readonly opts: TwinOptions = {}) {
+    this.encryption = new TwinEncryptionStore(opts.bucketEncryption);
+  }
 
   connection(): Connection {
     // An S3Client by prototype, so the SDK's paginators accept it; every request goes to the twin.
@@ -194,6 +201,9 @@ export class S3Twin {
     const injected = this.opts.errorFor?.(op, input);
     if (injected) throw injected;
     await this.opts.holdAnswer?.(op, input);
+    // A bucket that blocks SSE-C refuses every write that carries a key, as AWS does: 403, nothing SSE-C-specific said.
+    if (['PutObject', 'CreateMultipartUpload', 'CopyObject'].includes(op) && input.SSECustomerAlgorithm
+      && await this.encryption.blocksSseC(input.Bucket)) throw new S3Error('AccessDenied', 403);
     try {
       return await this.#answer(op, input);
     } finally {
@@ -336,8 +346,8 @@ export class S3Twin {
         return { VersionId: input.VersionId };
       }
       case 'GetBucketEncryption':
-        if (this.opts.bucketEncryption) return { ServerSideEncryptionConfiguration: this.opts.bucketEncryption };
-        throw new S3Error('ServerSideEncryptionConfigurationNotFoundError', 404);
+      case 'PutBucketEncryption':
+        return this.encryption.answer(op, input);
       default:
         throw new Error(`S3 twin: ${op} not implemented`);
     }

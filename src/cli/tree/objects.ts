@@ -3,7 +3,7 @@ import { Option } from '@commander-js/extra-typings';
 import { examples, fingerprintArg, jobsOption } from '../options.js';
 import type { Program } from '../program.js';
 
-/** Listing and deleting objects (ls, rm), making and removing buckets (mb, rb). */
+/** Listing and deleting objects (ls, rm), making and removing buckets (mb, rb) and their SSE-C setting (bucket sse-c). */
 export function addObjectCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
   program.command('ls')
@@ -51,4 +51,14 @@ export function addObjectCommands(program: Program, register: Register): void {
     .addOption(jobsOption('object versions deleted in parallel with --force'))
     .addHelpText('after', examples('sse3 rb s3://old-bucket', 'sse3 rb s3://old-bucket --force --dry-run', 'sse3 rb s3://old-bucket --force --yes'))
     .action(lazy(() => import('../../commands/bucket.js'), 'rb'));
+
+  const bucket = program.command('bucket').description('a bucket\'s settings that decide SSE-C writes (make and remove buckets with mb and rb)');
+  bucket.command('sse-c')
+    .description('say whether the bucket blocks SSE-C writes (AWS, since April 2026); --allow lifts the block, keeping its default encryption')
+    .argument('<bucket>', 's3://BUCKET')
+    .option('--allow', 'take SSE-C out of the bucket\'s blocked encryption types (PutBucketEncryption), every other setting kept')
+    .option('-y, --yes', 'do not ask for confirmation (needed with --allow without a terminal)')
+    .addHelpText('after', examples('sse3 bucket sse-c s3://backups', 'sse3 bucket sse-c s3://backups --allow',
+      'sse3 bucket sse-c s3://backups --allow --yes --json'))
+    .action(lazy(() => import('../../commands/bucket.js'), 'sseC'));
 }

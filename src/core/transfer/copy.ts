@@ -12,7 +12,7 @@ import { confirmsKey, keyEcho, requireOurKey, unquoteEtag } from '../keyed.js';
 import { metadataFor, mtimeFromMetadata, readSse3Tags, sse3Values, tagsFor, toTagging } from '../tags.js';
 import { partSizeFor } from './partsize.js';
 import { type ObjectProps, overridden, propsOf, propsRequest } from '../props.js';
-import { storageClassRefused } from '../../s3/write-failure.js';
+import { describeWriteFailure } from '../../s3/write-failure.js';
 import { type UploadResult, uploadObject } from './upload.js';
 
 /** CopyObject's limit; larger objects would need UploadPartCopy. */
@@ -191,8 +191,9 @@ async function serverSideCopy(req: CopyRequest, info: SourceInfo): Promise<CopyR
       req.io.conn.limits.noSseCCopy = true;
       return undefined;
     }
-    throw storageClassRefused(e, props.storageClass, formatS3Url(dest))
-      ?? describeS3Error(e, { op: 'copy', url: formatS3Url(source), sentFingerprint: source.sseKey!.fingerprint });
+    // A 403 may be the destination bucket's block on SSE-C writes, which no source key would get past.
+    throw await describeWriteFailure(req.io.conn.client, { bucket: dest.bucket, url: formatS3Url(dest), storageClass: props.storageClass },
+      e, { op: 'copy', url: formatS3Url(source), sentFingerprint: source.sseKey!.fingerprint });
   }
   if (!confirmsKey(resp, dest.sseKey)) {
     // The server stored the copy without our key (Ceph does so for some copies): remove that version and stream instead.
