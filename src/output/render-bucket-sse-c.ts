@@ -49,7 +49,7 @@ export function renderBucketSseC(out: Output, r: BucketSseC, outcome: AllowOutco
     : stateLine(r);
   const last = closing[outcome](r);
   return {
-    line: [head, ...r.rules.map(ruleLine), ...(last ? [last] : [])],
+    line: [head, ...r.rules.map((rule, i) => ruleLine(rule, i + 1)), ...(last ? [last] : [])],
     json: {
       ok: true, url: `s3://${r.bucket}`, bucket: r.bucket, state: r.state,
       blocked: r.state === 'unsupported' ? null : r.state === 'blocked',

@@ -283,7 +283,7 @@ test('the other ways a run ends: CHANGED, CLOCK_SKEW, and interrupted (130) or t
     }
   });
 
-test('mv, cat, mb and rb: results, batches and failures, each line as the schema says', async () => {
+test('mv, cat, mb, rb and bucket sse-c: results, batches and failures, each line as the schema says', async () => {
   const home = newHome();
   const bucket = await newBucket('json');
   const work = join(home.dir, 'work');
@@ -313,6 +313,12 @@ test('mv, cat, mb and rb: results, batches and failures, each line as the schema
   assert.equal((await json(home, ['rb', `s3://${bucket}`], 'one', 1)).lines[0].error.code, 'BUCKET_NOT_EMPTY');
   await json(home, ['rb', `s3://${bucket}`, '--force', '--dry-run'], 'many');
   await json(home, ['rb', `s3://${bucket}`, '--force'], 'many', 2);
+  // bucket sse-c: one result (Ceph keeps no encryption configuration), also with --allow; usage errors.
+  assert.equal((await json(home, ['bucket', 'sse-c', `s3://${bucket}`], 'one')).lines[0].state, 'no-configuration');
+  assert.equal((await json(home, ['bucket', 'sse-c', `s3://${bucket}`, '--allow'], 'one')).lines[0].changed, false);
+  await json(home, ['bucket', 'sse-c', `s3://${bucket}/k`], 'one', 2);
+  await json(home, ['bucket', 'sse-c', `s3://${bucket}`, '--yes'], 'one', 2);
+  await json(home, ['bucket', 'sse-c', `s3://${randomName('json-none')}`], 'one', 1);
   const forced = (await json(home, ['rb', `s3://${bucket}`, '--force', '--yes'], 'many')).lines;
   assert.equal(forced.at(-1).summary.bucketDeleted, true);
 });
