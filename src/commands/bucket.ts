@@ -70,7 +70,7 @@ async function forceRemove(s: Session, bucket: string, opts: RbOptions, out: Out
     return out.summary(summary.json, summary.line);
   }
   if (list.length && !await confirmedChange(out, { yes: opts.yes,
-    refusal: `rb --force would delete ${list.length} object version(s) and bucket ${bucket}`,
+    refusal: `rb --force would delete ${list.length} object version(s) and bucket ${bucket}, and there is no terminal to confirm it`,
     hint: 'confirm with --yes, or see what would go with --dry-run',
     question: `delete ${list.length} object version(s) and bucket ${bucket}?` })) {
     return out.summary({ ok: true, confirmed: false, succeeded: 0, failed: 0, bucketDeleted: false }, 'not confirmed: nothing was deleted');
@@ -114,8 +114,9 @@ export async function sseC(target: string, opts: { allow?: boolean; yes?: boolea
     const found = await bucketSseC(s, bucket);
     if (!opts.allow) return out.show(renderBucketSseC(out, found, 'not-asked'));
     if (found.state !== 'blocked') return out.show(renderBucketSseC(out, found, 'nothing-to-change'));
-    if (!await confirmedChange(out, { yes: opts.yes, refusal: `bucket sse-c --allow would change the encryption configuration of bucket ${bucket}`,
-      hint: 'confirm with --yes', question: `allow SSE-C writes to bucket ${bucket} (its default encryption is kept)?` })) {
+    if (!await confirmedChange(out, { yes: opts.yes, hint: 'confirm with --yes',
+      refusal: `bucket sse-c --allow would change the encryption configuration of bucket ${bucket}, and there is no terminal to confirm it`,
+      question: `allow SSE-C writes to bucket ${bucket} (its default encryption is kept)?` })) {
       return out.show(renderBucketSseC(out, found, 'not-confirmed'));
     }
     out.show(renderBucketSseC(out, await allowSseC(s, found), 'changed'));

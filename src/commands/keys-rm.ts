@@ -5,6 +5,7 @@ import type { SseCKey } from '../keys/key.js';
 import { removeStoredKey } from '../keys/remove.js';
 import { defaultKeyContext, formatKeyRef, type KeyContext, type KeyRef, loadKey, parseKeyRef } from '../keys/sources.js';
 import type { CommandRun } from '../options.js';
+import { confirmedChange } from '../output/confirm.js';
 import type { Output } from '../output/output.js';
 import { renderKeyRemoved } from '../output/render-key-retire.js';
 import { withSpinner } from '../output/spinner.js';
@@ -66,14 +67,10 @@ export async function keysRm(refText: string, opts: KeysRmOptions, { out }: Comm
   const check = await checkUse(key.fingerprint);
   const refusal = removalRefusal(check, Boolean(opts.force));
   if (refusal) throw refusal;
-  if (!opts.yes) {
-    if (!out.canAsk) {
-      throw new Sse3Error('USAGE', `removing key ${where} needs a confirmation, and there is no terminal to give it`,
-        'confirm with --yes');
-    }
-    if (!await out.confirm(`remove key ${where} (fingerprint ${key.fingerprint})? objects encrypted with it cannot be read without it`)) {
-      return out.show(renderKeyRemoved(out, { ref: where, check, removed: false }));
-    }
+  if (!await confirmedChange(out, { yes: opts.yes, hint: 'confirm with --yes',
+    refusal: `removing key ${where} needs a confirmation, and there is no terminal to give it`,
+    question: `remove key ${where} (fingerprint ${key.fingerprint})? objects encrypted with it cannot be read without it` })) {
+    return out.show(renderKeyRemoved(out, { ref: where, check, removed: false }));
   }
   const removed = await keychainWork(out, ref, 'removing', () => removeStoredKey(ref, key.fingerprint, ctx));
   out.show(renderKeyRemoved(out, { ref: where, check, removed: true, linkTarget: removed.linkTarget }));

@@ -4,6 +4,7 @@ import { keysNoLongerNeeded, type RemoveResult, type RemoveTarget, refuseFolder,
 import { formatScope, parseScope } from '../core/session/scope.js';
 import { openSession, type Session } from '../core/session/session.js';
 import { noncurrentVersions } from '../core/objects/noncurrent.js';
+import { confirmedChange } from '../output/confirm.js';
 import type { Output } from '../output/output.js';
 import { folderScopeOf, formatS3Url, parseS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
@@ -52,13 +53,11 @@ export async function rm(target: string, opts: RmOptions, { g, out, signal }: Co
       const summary = wouldDeleteSummary(list.length, kept);
       return out.summary(summary.json, summary.line);
     }
-    if ((opts.recursive || opts.allVersions || opts.noncurrent) && !opts.yes) {
+    if (opts.recursive || opts.allVersions || opts.noncurrent) {
       const flag = opts.recursive ? '--recursive' : opts.allVersions ? '--all-versions' : '--noncurrent';
-      if (!out.canAsk) {
-        throw new Sse3Error('USAGE', `rm ${flag} would delete ${list.length} object version(s) ` +
-          'and there is no terminal to confirm it', 'confirm with --yes, or see what would go with --dry-run');
-      }
-      if (!await out.confirm(`delete ${list.length} object version(s) under ${what}?`)) {
+      if (!await confirmedChange(out, { yes: opts.yes, hint: 'confirm with --yes, or see what would go with --dry-run',
+        refusal: `rm ${flag} would delete ${list.length} object version(s) and there is no terminal to confirm it`,
+        question: `delete ${list.length} object version(s) under ${what}?` })) {
         return out.summary({ ok: true, confirmed: false, succeeded: 0, failed: 0 }, 'not confirmed: nothing was deleted');
       }
     }

@@ -53,7 +53,8 @@ function notImplemented(e: unknown): boolean {
 function refusal(e: unknown, bucket: string, doing: 'reading' | 'changing', op: 'list' | 'put'): Sse3Error {
   if (statusOf(e) === 403 || s3ErrorName(e) === 'AccessDenied') {
     const permission = doing === 'reading' ? 's3:GetEncryptionConfiguration' : 's3:PutEncryptionConfiguration';
-    return new Sse3Error('ACCESS_DENIED', `access denied: ${doing} the encryption configuration of bucket ${bucket} needs ${permission}`, `ask the bucket's owner for ${permission}, or use credentials that have it (--profile)`, { cause: e });
+    return new Sse3Error('ACCESS_DENIED', `access denied: ${doing} the encryption configuration of bucket ${bucket} needs ${permission}`,
+      `ask the bucket's owner for ${permission}, or use credentials that have it (--profile)`, { cause: e });
   }
   return describeS3Error(e, { op, url: `s3://${bucket}` });
 }

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorAnswer, xmlAnswer } from '../support/hostile-s3.js';
 import { hostileSetup } from './hostile.js';
-import { BIN, newBucket, newHome, ok, randomName, requestCounts, run, waitFor } from './harness.js';
+import { BIN, makeKeyFile, newBucket, newHome, ok, randomName, requestCounts, run, waitFor } from './harness.js';
 import { haveTmux, Tmux } from './tmux.js';
 
 test('Ceph RGW: a bucket with no encryption configuration blocks nothing; --allow sends no change; usage errors exit 2', async () => {
@@ -86,9 +86,9 @@ test('AWS\'s block: a refused put names the command; the state and rules are sho
   assert.match(again.out, /^bucket s3:\/\/bkt allows SSE-C writes\n.*blocked encryption types: NONE\n {2}nothing to change: no request was made\n$/);
 });
 
-/** A blocked bucket on the test's server, whose configuration PutBucketEncryption replaces. */
-function awsBlock(s3: Awaited<ReturnType<typeof hostileSetup>>['s3']): () => string {
-  let stored = configuration('SSE-C');
+/** A blocked bucket on the test's server (or one that blocks nothing), whose configuration PutBucketEncryption replaces. */
+function awsBlock(s3: Awaited<ReturnType<typeof hostileSetup>>['s3'], blocked = 'SSE-C'): (set?: string) => string {
+  let stored = configuration(blocked);
   s3.script = (r) => {
     if (r.query.has('encryption')) {
       if (r.method === 'PUT') {
@@ -102,7 +102,10 @@ function awsBlock(s3: Awaited<ReturnType<typeof hostileSetup>>['s3']): () => str
     }
     return undefined;
   };
-  return () => stored;
+  return (set) => {
+    if (set) stored = configuration(set);
+    return stored;
+  };
 }
 
 test('on a terminal: --allow asks first, naming the bucket; no keeps the block, yes lifts it',
@@ -145,4 +148,27 @@ test('a server that does not implement GetBucketEncryption: said plainly, exit 0
   assert.deepEqual(allow.json(), { ok: true, url: 's3://bkt', bucket: 'bkt', state: 'unsupported', blocked: null, rules: [],
     changed: false, answer: 'HTTP 501 NotImplemented' });
   assert.deepEqual(s3.seen((r) => r.method === 'PUT'), []);
+});
+
+test('every command that writes with a key, refused by the block, says so with the command that lifts it', async (t) => {
+  const { s3, home, key, sse3, put } = await hostileSetup(t);
+  const block = awsBlock(s3, 'NONE');
+  await put('enc', randomBytes(100));
+  // A plain object, as another tool stored it.
+  s3.objects.set('bkt/plain', [{ versionId: 'null', body: randomBytes(50), metadata: {}, tags: {}, contentType: 'text/plain',
+    etag: 'e1', lastModified: new Date() }]);
+  const other = await makeKeyFile(home, 'other.key');
+  const work = join(home.dir, 'work');
+  mkdirSync(join(work, 'tree'), { recursive: true });
+  writeFileSync(join(work, 'tree', 'a'), randomBytes(10));
+  writeFileSync(join(work, 'f'), randomBytes(10));
+  block('SSE-C');
+  const hint = 'sse3 bucket sse-c s3://bkt --allow';
+  for (const args of [['put', 'f', 's3://bkt/p'], ['cp', 'f', 's3://bkt/c'], ['mv', 'f', 's3://bkt/m'], ['sync', 'tree', 's3://bkt/s/'],
+    ['cp', 's3://bkt/enc', 's3://bkt/copy'], ['rotate', 's3://bkt/enc', '--to', other.ref], ['adopt', 's3://bkt/plain', '--encrypt-plain']]) {
+    const r = await sse3([...args, '--key', key.ref], { cwd: work });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /bucket bkt blocks SSE-C writes/, `${args.join(' ')} names the block: ${r.stderr}`);
+    assert.ok(r.stderr.includes(hint), `${args.join(' ')} names ${hint}: ${r.stderr}`);
+  }
 });
