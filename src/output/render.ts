@@ -91,6 +91,9 @@ export function renderHead(out: Output, r: HeadReport): Rendered {
       `  last modified  ${r.lastModified ?? '-'}`,
       `  etag           ${r.etag || '-'}`,
       `  content type   ${r.contentType ?? '-'}`,
+      ...(r.storageClass ? [`  storage class  ${r.storageClass}`] : []),
+      ...(r.cacheControl ? [`  cache control  ${r.cacheControl}`] : []),
+      ...(r.contentDisposition ? [`  disposition    ${r.contentDisposition}`] : []),
       ...Object.entries(r.metadata).map(([k, v]) => `  meta ${k.padEnd(9)} ${v}`),
       `  encryption     ${encrypted ? c.green('SSE-C AES256') : c.yellow('none (not SSE-C)')}` +
         (r.sse.keyMd5 ? `  key MD5 ${r.sse.keyMd5}` : ''),
