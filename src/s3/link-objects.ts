@@ -90,8 +90,8 @@ function linkRefused(link: ParsedLink, method: string, e: Error & { $metadata?: 
     return new Sse3Error('ACCESS_DENIED', `the link to ${where} has expired (the server says so)`, 'ask for a new link (sse3 presign)', { cause: e });
   }
   if (status === 404 || e.name === 'NoSuchKey' || e.name === 'NoSuchBucket') {
-    return new Sse3Error('NO_OBJECT', `${where} does not exist (the server answered the link with ${e.name})`, undefined, { cause: e });
+    return new Sse3Error('NO_OBJECT', `${where} does not exist (the server answered the link with ${shown(e.name)})`, undefined, { cause: e });
   }
-  return new Sse3Error(status === 403 ? 'ACCESS_DENIED' : 'S3', `the server refused the link to ${where}: ${e.name}` +
+  return new Sse3Error(status === 403 ? 'ACCESS_DENIED' : 'S3', `the server refused the link to ${where}: ${shown(e.name)}` +
     (status ? ` (HTTP ${status})` : ''), 'ask whoever made the link for a new one', { cause: e });
 }

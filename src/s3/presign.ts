@@ -102,7 +102,7 @@ export interface ParsedLink {
   url: URL;
   /** What messages call the object: the link without its query (the signature is a credential, never shown). */
   shownAs: string;
-  /** The object's bucket and key as the link's path says them (path-style when the host is not BUCKET.HOST). */
+  /** The object's bucket and key as the link says them (for messages and a download's file name). */
   bucket: string;
   key: string;
   /** When the link stops working, from X-Amz-Date and X-Amz-Expires. */
@@ -129,10 +129,17 @@ export function parseLink(text: string): ParsedLink {
     throw new Sse3Error('USAGE', `${shown(shownAs)} is not a presigned S3 link (no SigV4 signature in it)`,
       'make one with: sse3 presign s3://BUCKET/KEY');
   }
-  const segments = url.pathname.slice(1).split('/');
-  const pathStyle = segments.length > 1 && segments[0] !== '';
-  const bucket = pathStyle ? decodeURIComponent(segments[0]) : url.hostname.split('.')[0];
-  const key = decodeURIComponent(pathStyle ? segments.slice(1).join('/') : segments.join('/'));
+  // Virtual-hosted on AWS (BUCKET.s3[.REGION].amazonaws.com), else path-style, as sse3 addresses an endpoint given by URL.
+  const virtual = /^(.+)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com$/i.exec(url.hostname);
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname.slice(1));
+  } catch {
+    throw new Sse3Error('USAGE', `${shown(shownAs)} is not a link sse3 can read (a malformed %-escape in its path)`, 'pass the link exactly as sse3 presign printed it');
+  }
+  const slash = path.indexOf('/');
+  const bucket = virtual ? virtual[1] : path.slice(0, slash === -1 ? path.length : slash);
+  const key = virtual ? path : slash === -1 ? '' : path.slice(slash + 1);
   return { url, shownAs, bucket, key, expiresAt: expiryOf(q), signedHeaders };
 }
 
