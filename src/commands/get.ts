@@ -1,7 +1,7 @@
 import type { CommandRun } from '../options.js';
 import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { getOne, localTarget } from '../core/transfer/single.js';
-import { baseName, parseS3Url } from '../s3/url.js';
+import { baseName, isLink, parseS3Url } from '../s3/url.js';
 import { withProgress } from '../output/progress.js';
 import { renderGet } from '../output/render.js';
 import { readingVersion } from '../core/objects/versions.js';
@@ -15,7 +15,9 @@ export interface GetOptions {
   exact?: boolean;
 }
 
-export async function get(src: string, dst: string | undefined, opts: GetOptions, { g, out, signal }: CommandRun): Promise<void> {
+export async function get(src: string, dst: string | undefined, opts: GetOptions, run: CommandRun): Promise<void> {
+  if (isLink(src)) return (await import('./link.js')).getLink(src, dst, opts, run);
+  const { g, out, signal } = run;
   // Object data on stdout: from the start, before anything can fail, what sse3 says goes to stderr (JSON included).
   const stdout = dst === '-' ? out.dataStream() : undefined;
   const loc = parseS3Url(src, { requireKey: true, exact: opts.exact });

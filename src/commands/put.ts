@@ -7,7 +7,7 @@ import { localFile, putOne } from '../core/transfer/single.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
 import { parseKeyRef } from '../keys/sources.js';
 import { resolveWriteKeys } from '../core/session/write-key.js';
-import { namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
+import { isLink, namesFolder, objectKeyFor, parseS3Url } from '../s3/url.js';
 import { withProgress } from '../output/progress.js';
 import { renderPut } from '../output/render.js';
 import { defaultKeyNote, withKeyChoice } from '../output/render-key-defaults.js';
@@ -20,10 +20,12 @@ export interface PutOptions {
   concurrency: number;
 }
 
-export async function put(src: string, dst: string, opts: PutOptions, { g, out, signal }: CommandRun)
+export async function put(src: string, dst: string, opts: PutOptions, run: CommandRun)
   : Promise<void> {
   // A key typed in place of a reference is refused before anything else quotes the command line back.
   if (opts.key !== undefined) parseKeyRef(opts.key);
+  if (isLink(dst)) return (await import('./link.js')).putLink(src, dst, opts, run);
+  const { g, out, signal } = run;
   const parsed = parseS3Url(dst);
   if (src === '-' && namesFolder(parsed)) {
     throw new Sse3Error('USAGE', 'reading stdin needs a full object name', `e.g. sse3 put - s3://${parsed.bucket}/${parsed.key}NAME`);

@@ -111,6 +111,25 @@ export async function endpointIdentityFor(opts: ConnectionOptions, env: NodeJS.P
   return url ? endpointId(url) : AWS_ENDPOINT_ID;
 }
 
+/** What signing a link needs: the endpoint (undefined: AWS itself), its addressing, the region, static credentials if any. */
+export interface SigningSettings {
+  url?: URL;
+  addressingStyle?: import('./addressing.js').AddressingStyle;
+  region: string;
+  /** undefined: credentials only the SDK's provider chain finds (SSO, a role, a process). */
+  credentials?: Credentials;
+  profile?: string;
+}
+
+/** The settings connect() resolves, for a request signed to be sent later by someone else (sse3 presign). */
+export async function signingSettings(opts: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<SigningSettings> {
+  const { loadSharedConfigFiles } = await import('./lean-deps.js');
+  const shared = await loadSharedConfigFiles();
+  const { name, profile } = chosenProfile(opts.profile, env, shared);
+  return { url: resolveEndpoint(opts.endpointUrl, env, name, profile, shared), addressingStyle: addressingStyleOf(profile, name),
+    region: resolveRegion(opts.region, env, name, profile), credentials: staticCredentials(opts.profile, env, shared), profile: opts.profile };
+}
+
 /** The profile in use (--profile, else AWS_PROFILE, else default): its settings from both files; a named one must exist. */
 function chosenProfile(option: string | undefined, env: NodeJS.ProcessEnv, shared: SharedConfig): { name: string; profile: Profile } {
   const name = option ?? env.AWS_PROFILE ?? 'default';

@@ -46,14 +46,14 @@ export interface LeanOptions {
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** The SDK's encoding of a path label: encodeURIComponent plus !'()*. */
-const escape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export const escape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: SourceData) => (typeof d === 'string' ? d : ArrayBuffer.isView(d)
   ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d));
 
 /** The hash the signer asks for, on node:crypto. */
-class Sha256 {
+export class Sha256 {
   readonly #h;
   constructor(secret?: SourceData) {
     this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));

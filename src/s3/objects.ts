@@ -108,8 +108,11 @@ export interface WriteOutput {
 }
 
 export interface ObjectRequests {
-  /** 'lean': signed by sse3, sent through the SDK's HTTP handler; 'sdk': through the AWS SDK client. */
-  readonly kind: 'lean' | 'sdk';
+  /**
+   * 'lean': signed by sse3, sent through the SDK's HTTP handler; 'sdk': through the AWS SDK client; 'link': to one
+   * presigned link (link-objects.ts), which can read nothing but the object (no tags).
+   */
+  readonly kind: 'lean' | 'sdk' | 'link';
   getObject(input: GetInput, opts?: RequestOptions): Promise<ObjectBody>;
   headObject(input: HeadInput, opts?: RequestOptions): Promise<ObjectInfo>;
   putObject(input: PutInput, opts?: RequestOptions): Promise<WriteOutput>;

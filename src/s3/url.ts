@@ -14,6 +14,9 @@ export const isBucketName = (name: string): boolean => BUCKET.test(name);
 
 export const isS3Url = (text: string): boolean => text.startsWith('s3://');
 
+/** An http(s):// operand of get or put: a presigned link (sse3 presign), used with its key and no credentials. */
+export const isLink = (text: string): boolean => /^https?:\/\//i.test(text);
+
 /** S3's longest object key, in bytes of its UTF-8 encoding. */
 export const MAX_KEY_BYTES = 1024;
 

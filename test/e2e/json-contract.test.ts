@@ -75,7 +75,7 @@ async function json(home: Home, args: string[], shape: Shape, code = 0, opts: { 
 
 const items = (lines: any[]) => lines.filter((j) => !isSummary(j) && !isErrorLine(j));
 
-test('keys, keygen, put, get, head, cp, ls and rm: results, failures and empty scopes, each line as the schema says', async () => {
+test('keys, keygen, put, get, head, presign, cp, ls and rm: results, failures and empty scopes, each line as the schema says', async () => {
   const home = newHome();
   const bucket = await newBucket('json');
   const work = join(home.dir, 'work');
@@ -116,6 +116,13 @@ test('keys, keygen, put, get, head, cp, ls and rm: results, failures and empty s
   const [head] = (await json(home, ['head', `s3://${bucket}/f`], 'one')).lines;
   assert.deepEqual([head.key, head.fingerprint, head.sha256], ['f', a.fingerprint, put.sha256], 'key is the object\'s key');
   await json(home, ['head', `s3://${bucket}/none`], 'one', 1);
+  // presign: the link as url, the names of the headers to send (never their values); then the link used by get.
+  const [link] = (await json(home, ['presign', `s3://${bucket}/f`, '--expires', '1h'], 'one')).lines;
+  assert.deepEqual([link.method, link.expires, link.bucket, link.key, link.fingerprint], ['GET', 3600, bucket, 'f', a.fingerprint]);
+  assert.match(link.url, /^https:\/\//);
+  assert.equal((await json(home, ['presign', `s3://${bucket}/f`, '--expires', '8d'], 'one', 2)).lines[0].error.code, 'USAGE');
+  const [viaLink] = (await json(home, ['get', link.url, 'by-link', '--key', a.ref], 'one')).lines;
+  assert.deepEqual([viaLink.url, viaLink.sha256, viaLink.verified], [put.url, put.sha256, true]);
   await json(home, ['cp', 'f', `s3://${bucket}/c`, '--key', a.ref], 'one');
 
   // Object data on stdout: the JSON on stderr, on success and on failure alike, and none of it on stdout.

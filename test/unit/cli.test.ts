@@ -62,7 +62,7 @@ const names = (spec: CommandSpec): string[] => spec.commands.flatMap((c) => [c.n
 test('the completion spec lists every command --help lists, and neither hidden commands nor Commander\'s help command', () => {
   const spec = commandSpec(buildProgram(() => undefined));
   assert.deepEqual(names(spec), ['keygen', 'keys', 'keys list', 'keys import', 'keys default', 'keys usage', 'keys export', 'keys rm', 'put',
-    'get', 'cat', 'head', 'cp', 'mv', 'sync', 'rotate', 'verify', 'adopt', 'ls', 'rm', 'mb', 'rb', 'bucket', 'bucket sse-c', 'manifest', 'manifest list',
+    'get', 'cat', 'head', 'presign', 'cp', 'mv', 'sync', 'rotate', 'verify', 'adopt', 'ls', 'rm', 'mb', 'rb', 'bucket', 'bucket sse-c', 'manifest', 'manifest list',
     'manifest export', 'manifest import', 'manifest alias', 'manifest rebuild',
     'manifest pull', 'completion']);
   const put = spec.commands.find((c) => c.name === 'put')!;

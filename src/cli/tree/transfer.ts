@@ -14,7 +14,7 @@ export function addTransferCommands(program: Program, register: Register): void 
   addUploadOptions(program.command('put')
     .description('upload a file (or - for stdin) encrypted with an SSE-C key, and record it in the manifest')
     .argument('<src>', 'local file, or - for stdin')
-    .argument('<dst>', 's3://BUCKET/KEY (ending in / takes the file\'s name)')
+    .argument('<dst>', 's3://BUCKET/KEY (ending in / takes the file\'s name), or an https presigned link (sse3 presign --put)')
     .option('-k, --key <ref>', `${KEY_HELP}; default env:SSE3_KEY when set`))
     .addOption(partSizeOption())
     .addOption(concurrencyOption())
@@ -26,7 +26,7 @@ export function addTransferCommands(program: Program, register: Register): void 
 
   const get = program.command('get')
     .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
-    .argument('<src>', 's3://BUCKET/KEY')
+    .argument('<src>', 's3://BUCKET/KEY, or an https presigned link (sse3 presign)')
     .argument('[dst]', 'local file or folder (default: the object\'s name here), or - for stdout')
     .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable; default: found by the manifest\'s fingerprint'))
     .option('--version-id <id>', 'a specific object version')
@@ -46,6 +46,18 @@ export function addTransferCommands(program: Program, register: Register): void 
     .option('--exact', 'the object whose key is exactly as written, ending in "/" (not a folder)')
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action(lazy(() => import('../../commands/head.js'), 'head'));
+
+  program.command('presign')
+    .description('print a presigned https link to an SSE-C object that works only with its key, which is never in the link')
+    .argument('<src>', 's3://BUCKET/KEY')
+    .option('--expires <duration>', 'how long the link works: 90s, 15m, 1h … 7d (SigV4\'s longest)', '15m')
+    .option('--put', 'a link to upload the object (one PutObject, at most 5 GiB) instead of downloading it')
+    .option('-k, --key <ref>', `${KEY_HELP}; download: default found as get finds it; --put: default env:SSE3_KEY, else the default key`)
+    .option('--headers-file <path>', 'also write the three SSE-C headers (the key included) to a new 0600 file, for curl -H @PATH')
+    .addHelpText('after', examples('sse3 presign s3://docs/report.pdf --expires 1h',
+      'sse3 get "https://s3.example.com/docs/report.pdf?X-Amz-…" report.pdf --key file:docs.key   # on the other side',
+      'sse3 presign s3://inbox/upload.tar --put --key keychain:inbox --headers-file h.txt && curl -H @h.txt -T upload.tar "LINK"'))
+    .action(lazy(() => import('../../commands/presign.js'), 'presign'));
 
   const cp = addUploadOptions(addFilterOptions(program.command('cp')
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')

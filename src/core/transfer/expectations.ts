@@ -59,6 +59,8 @@ export async function expectedChecksum(io: Io, object: { bucket: string; key: st
   const version = { bucket: object.bucket, key: object.key, versionId: first.VersionId };
   const metadata = sse3Values(first.Metadata, version, 'metadata');
   if (metadata.sha256) return { sha256: metadata.sha256, source: 'metadata' };
+  // A presigned link opens the object and nothing else: its tags cannot be read through it.
+  if (io.conn.objects.kind === 'link') return { source: 'none' };
   const tags = await readSse3Tags(io, version, { what: 'SHA-256', op: 'get' });
   const sha256 = tagsAbout(tags, fingerprint, first.Metadata) ? tags.sha256 : undefined;
   return { sha256, source: sha256 ? 'tag' : 'none' };
