@@ -8,7 +8,7 @@ import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, 
   from '../core/rotation/targets.js';
 import { retirementChecks } from '../core/rotation/retire.js';
 import { formatScope, holdsRecorded, isWholeBucket, parseScope, resolveScope } from '../core/session/scope.js';
-import { resumeRotations, settleRotations } from '../core/rotation/settle.js';
+import { type ResumeReport, resumeRotations, settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
@@ -88,7 +88,7 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
     if (resumeOnly) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too; with
     // --resume, also redone where it never landed, before the rest of the scope.
-    if (opts.resume) out.tell({ kind: 'note', line: renderResumed(out, await resumeJournalled(s, opts, out, known)).line });
+    if (opts.resume) await resumeBeforeScope(s, opts, out, known);
     else for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.tell(renderSettled(out, r));
     if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKeys!, fromKey);
     if (target !== undefined && !opts.recursive) {
@@ -131,15 +131,26 @@ async function rotateUnderKey(s: Session, fingerprint: string, target: string | 
     { nothing, scope: scope ? formatScope(scope) : undefined });
 }
 
+/** rotate --resume alone: the journalled rotations finished; its result line comes before the error of any left unresolved. */
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
-  const { needs: _needs, ...resumed } = renderResumed(out, await resumeJournalled(s, opts, out));
+  const report = await resumeJournalled(s, opts, out);
+  const { needs, ...resumed } = renderResumed(out, report);
   out.show(resumed);
+  refuseUnresolved(report, needs);
 }
 
 /**
- * The rotations this home journalled and did not finish: settled, and redone where they never landed. Any that
- * cannot be finished (a key sse3 cannot find) end the command with what to pass.
+ * rotate --resume with a scope: the journalled rotations finished first, said in a note (the batch's summary is the
+ * run's closing line); any left unresolved stop the run before the rest of the scope.
  */
+async function resumeBeforeScope(s: Session, opts: RotateOptions, out: Output, known: SseCKey[]): Promise<void> {
+  const report = await resumeJournalled(s, opts, out, known);
+  const { needs, line } = renderResumed(out, report);
+  out.tell({ kind: 'note', line });
+  refuseUnresolved(report, needs);
+}
+
+/** The rotations this home journalled and did not finish: settled, and redone where they never landed; each said on its line. */
 async function resumeJournalled(s: Session, opts: RotateOptions, out: Output, known: SseCKey[] = []) {
   const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known));
   for (const r of report.settled) {
@@ -148,15 +159,17 @@ async function resumeJournalled(s: Session, opts: RotateOptions, out: Output, kn
     out.tell(renderSettled(out, r, r.outcome === 'old-key' ? 'redone' : 'settled'));
   }
   for (const r of report.unresolved) out.tell(renderSettled(out, r, 'unresolved'));
-  const { needs } = renderResumed(out, report);
-  if (report.unresolved.length) {
-    throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be finished` +
-      (needs.length ? `: sse3 cannot find the key(s) ${needs.join(', ')}` : ''),
-    needs.length ? 'pass them with sse3 rotate --resume --key REF (repeatable), or make them available (key folder, SSE3_KEY, ' +
-      'keychain); the rotations stay journalled until then' : 'the lines above say why; the rotations stay journalled',
-    { exitCode: report.exitCode });
-  }
   return report;
+}
+
+/** Interrupted rotations that could not be finished end the command, naming the keys to pass. */
+function refuseUnresolved(report: ResumeReport, needs: string[]): void {
+  if (!report.unresolved.length) return;
+  throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be finished` +
+    (needs.length ? `: sse3 cannot find the key(s) ${needs.join(', ')}` : ''),
+  needs.length ? 'pass them with sse3 rotate --resume --key REF (repeatable), or make them available (key folder, SSE3_KEY, ' +
+    'keychain); the rotations stay journalled until then' : 'the lines above say why; the rotations stay journalled',
+  { exitCode: report.exitCode });
 }
 
 /** What a batch rotation says about its scope: when there was nothing to rotate, the scope, the whole bucket it covered. */
