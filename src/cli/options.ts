@@ -4,6 +4,7 @@ import { isFingerprint } from '../keys/key.js';
 import { exactSize, MAX_PART_SIZE, MIN_PART_SIZE } from '../core/transfer/partsize.js';
 import { headerValue, type ObjectProps, storageClassArg, userMetadata } from '../core/props.js';
 import type { FilterRule } from '../core/sync/filter.js';
+import { parseShard, type Shard } from '../core/shard.js';
 
 // The options several commands share, and what turns their values into what the commands take.
 
@@ -18,6 +19,20 @@ export const fingerprintArg = (what: string) => (value: string): string => {
   if (!isFingerprint(value)) throw new InvalidArgumentError(`${what} takes a key fingerprint: 20 hex digits, as sse3 keys list shows them.`);
   return value;
 };
+
+/**
+ * --shard I/N on the bucket-wide commands: this worker's part of the objects (core/shard.ts). A bad value is a
+ * usage error (exit 2) with parseShard's one line.
+ */
+export const shardOption = () => new Option('--shard <i/n>', 'one of N workers: only the objects of shard I (0 to N-1), ' +
+  'chosen by a hash of the key, so N machines with homes of their own cover the bucket once')
+  .argParser((value: string): Shard => {
+    try {
+      return parseShard(value);
+    } catch (e) {
+      throw new InvalidArgumentError(`${(e as Error).message}.`);
+    }
+  });
 
 /** The Examples section of a command's --help. */
 export const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;

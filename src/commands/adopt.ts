@@ -10,18 +10,22 @@ import { formatS3Url } from '../s3/url.js';
 import { reportBatch } from '../output/batch.js';
 import { objectIds } from '../output/output.js';
 import { adoptSummary, renderEncryptionSettled, renderAdopted } from '../output/render.js';
+import { formatShard, type Shard } from '../core/shard.js';
 
 export interface AdoptOptions {
   key?: string[];
   hash?: boolean;
   encryptPlain?: boolean;
   jobs: number;
+  /** --shard I/N: the versions of this worker's shard only (core/shard.ts). */
+  shard?: Shard;
 }
 
 /** sse3 adopt s3://BUCKET[/PREFIX]: find the key of every object version sse3 does not know yet, record and tag it. */
 export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, signal }: CommandRun): Promise<void> {
   // A URL that is not one is refused before the first request.
   parseScope(scopeUrl);
+  if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
   if (opts.encryptPlain && !opts.key?.length) {
     throw new Sse3Error('USAGE', '--encrypt-plain needs the key to encrypt with: --key REF', 'the first --key encrypts plain objects');
   }
@@ -30,7 +34,7 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
   for (const ref of opts.key ?? []) given.push({ ref, key: await loadKey(parseKeyRef(ref)) });
   const s = await openSession(g, { signal, out });
   try {
-    const scope = await resolveScope(scopeUrl, holdsListed(s));
+    const scope = { ...await resolveScope(scopeUrl, holdsListed(s)), shard: opts.shard };
     if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to adopt');
     for (const r of await settleRotations(rotateContext(s))) out.tell(renderEncryptionSettled(r));
     const found = await s.allKeys();

@@ -6,10 +6,13 @@ import { openSession } from '../core/session/session.js';
 import { scanKeyUsage } from '../core/scans/usage.js';
 import { renderKeyNeededBy, renderKeyUsage } from '../output/render-keys.js';
 import { withStatus } from '../output/spinner.js';
+import { formatShard, type Shard } from '../core/shard.js';
 
 export interface KeysUsageOptions {
   versions?: boolean;
   jobs: number;
+  /** --shard I/N: the objects of this worker's shard only; its count is never kept as a whole bucket's scan. */
+  shard?: Shard;
 }
 
 /** sse3 keys usage [FP] s3://BUCKET[/PREFIX]...: which keys the objects in scope need, from their sse3-fp tags. */
@@ -28,10 +31,11 @@ export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out
   }
   // A URL that is not one is refused before the first request.
   words.forEach(parseScope);
+  if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
   const s = await openSession(g, { signal, out });
   try {
     const scopes: Scope[] = [];
-    for (const word of words) scopes.push(await resolveScope(word, holdsListed(s)));
+    for (const word of words) scopes.push({ ...await resolveScope(word, holdsListed(s)), shard: opts.shard });
     for (const scope of scopes) if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: no key to count');
     const here = new Set([...(await s.allKeys()).map((k) => k.key.fingerprint), ...s.givenKeys.map((k) => k.fingerprint)]);
     const scan = await withStatus(out, `scanning ${scopes.map(formatScope).join(' ')}`, (update, print) =>

@@ -7,6 +7,7 @@ import { openSession } from '../core/session/session.js';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION } from '../manifest/document.js';
 import { ManifestStore } from '../manifest/store.js';
 import { sse3Paths } from '../paths.js';
+import { formatShard, type Shard } from '../core/shard.js';
 import { deniedWarning, movedAsideWarning, noManifestEntries, pullRemovedLine, renderManifestEntry, renderPulled, renderRebuilt }
   from '../output/render-manifest.js';
 
@@ -16,12 +17,13 @@ function notRecorded(denied: number, firstDenial: Sse3Error): Sse3Error {
 }
 
 /** sse3 manifest rebuild s3://BUCKET[/PREFIX]: recover entries from the sse3-fp tags of the objects. */
-export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal }: CommandRun): Promise<void> {
+export async function rebuild(scopeUrl: string, opts: { shard?: Shard }, { g, out, signal }: CommandRun): Promise<void> {
   // A URL that is not one is refused before the session may move a damaged manifest aside.
   parseScope(scopeUrl);
+  if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
   const s = await openSession(g, { signal, out }, { replaceDamaged: true });
   try {
-    const scope = await resolveScope(scopeUrl, holdsListed(s));
+    const scope = { ...await resolveScope(scopeUrl, holdsListed(s)), shard: opts.shard };
     if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to rebuild from');
     if (s.movedAside) out.warn(movedAsideWarning(s.movedAside));
     const counts = await rebuildFromTags(s, scope);
@@ -34,12 +36,13 @@ export async function rebuild(scopeUrl: string, _opts: object, { g, out, signal 
 }
 
 /** sse3 manifest pull s3://BUCKET[/PREFIX]: the incremental rebuild (tags read only for new or changed versions). */
-export async function pull(scopeUrl: string, opts: { jobs: number }, { g, out, signal }: CommandRun): Promise<void> {
+export async function pull(scopeUrl: string, opts: { jobs: number; shard?: Shard }, { g, out, signal }: CommandRun): Promise<void> {
   // A URL that is not one is refused before the first request.
   parseScope(scopeUrl);
+  if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
   const s = await openSession(g, { signal, out });
   try {
-    const scope = await resolveScope(scopeUrl, holdsListed(s));
+    const scope = { ...await resolveScope(scopeUrl, holdsListed(s)), shard: opts.shard };
     // An object named that is neither on the server nor recorded: nothing to pull. One recorded but gone is pulled (its records go).
     if (scope.object && !await holdsListed(s)(scope) && !holdsRecorded(s)(scope)) throw nothingAt(scope, 'on the server or in the manifest');
     const c = await pullFromTags(s, scope, opts);

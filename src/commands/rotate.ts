@@ -7,8 +7,8 @@ import type { RotateResult } from '../core/rotation/rotate.js';
 import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, type SizedLocation }
   from '../core/rotation/targets.js';
 import { retirementChecks } from '../core/rotation/retire.js';
-import { formatScope, holdsRecorded, parseScope, resolveScope } from '../core/session/scope.js';
-import { resumeRotations, settleRotations } from '../core/rotation/settle.js';
+import { formatScope, holdsRecorded, isWholeBucket, parseScope, resolveScope } from '../core/session/scope.js';
+import { type ResumeReport, resumeRotations, settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
@@ -20,6 +20,7 @@ import type { Output } from '../output/output.js';
 import { withProgress } from '../output/progress.js';
 import { asFolderError } from '../core/objects/folder.js';
 import { renderResumed, renderRotated, renderSettled, retireAdvice, rotateSummary } from '../output/render-rotation.js';
+import { formatShard, type Shard } from '../core/shard.js';
 
 export interface RotateOptions extends Tuning {
   to?: string;
@@ -33,6 +34,8 @@ export interface RotateOptions extends Tuning {
   jobs: number;
   /** Objects under 1 MiB in flight (default SMALL_OBJECT_JOBS; --jobs when given). */
   smallJobs?: number;
+  /** --shard I/N: this worker's objects of the scope only (core/shard.ts). */
+  shard?: Shard;
 }
 
 /**
@@ -41,7 +44,9 @@ export interface RotateOptions extends Tuning {
  * now); --key gives candidates, tried by fingerprint as get, verify and cp do.
  */
 function checkModes(target: string | undefined, opts: RotateOptions): void {
-  const modes = [target !== undefined || opts.fingerprint !== undefined, Boolean(opts.resume)].filter(Boolean).length;
+  const many = opts.recursive || opts.fingerprint !== undefined;
+  // --resume with a scope (-r or --fingerprint): settle this home's interrupted rotations, then rotate the rest of the scope.
+  const modes = [target !== undefined || opts.fingerprint !== undefined, Boolean(opts.resume) && !many].filter(Boolean).length;
   if (modes !== 1) {
     throw new Sse3Error('USAGE', 'say what to rotate: s3://BUCKET/KEY, s3://BUCKET/PREFIX/ --recursive, --fingerprint FP ' +
       '[s3://BUCKET[/PREFIX]], or --resume');
@@ -56,6 +61,10 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
       'to offer several keys, give each with --key REF (repeatable): each object is opened with the one of its fingerprint');
   }
   if (opts.resume && opts.from?.length) throw new Sse3Error('USAGE', '--from does not go with --resume', 'give the keys with --key REF');
+  if (opts.shard && !many) {
+    throw new Sse3Error('USAGE', '--shard goes with a scope: s3://BUCKET[/PREFIX] --recursive, or --fingerprint FP',
+      'e.g. sse3 rotate s3://BUCKET --recursive --to REF --shard 0/4 (add --resume to finish a worker that was stopped)');
+  }
   if (target !== undefined && !opts.recursive && opts.fingerprint === undefined) {
     const { key } = parseS3Url(target);
     if (key === '' || key.endsWith('/')) throw new Sse3Error('USAGE', `${shown(target)} names a folder, not an object`, rotateFolderHint(target));
@@ -68,15 +77,19 @@ const rotateFolderHint = (folder: string) => `rotate everything under it: add --
 export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
   checkModes(target, opts);
-  const newKeys = opts.resume ? undefined : await newKeysFor(target, opts, g, out);
+  const resumeOnly = opts.resume && !opts.recursive && opts.fingerprint === undefined;
+  if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
+  const newKeys = resumeOnly ? undefined : await newKeysFor(target, opts, g, out);
   const fromKey = opts.from?.length ? await loadKey(parseKeyRef(opts.from[0]!)) : undefined;
   const writing = newKeys?.all.map((k) => k.key) ?? [];
   const known = [...writing, fromKey].filter((k): k is SseCKey => k !== undefined);
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known, writing });
   try {
-    if (opts.resume) return await resume(s, opts, out);
-    // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too.
-    for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.tell(renderSettled(out, r));
+    if (resumeOnly) return await resume(s, opts, out);
+    // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too; with
+    // --resume, also redone where it never landed, before the rest of the scope.
+    if (opts.resume) await resumeBeforeScope(s, opts, out, known);
+    else for (const r of await settleRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known))) out.tell(renderSettled(out, r));
     if (opts.fingerprint !== undefined) return await rotateUnderKey(s, opts.fingerprint, target, opts, out, newKeys!, fromKey);
     if (target !== undefined && !opts.recursive) {
       const loc = parseS3Url(target, { requireKey: true });
@@ -86,9 +99,9 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
       out.show(renderRotated(out, r, await retirementChecks(s, moved, [loc.bucket], { jobs: opts.jobs })));
       return;
     }
-    const scope = parseScope(target!);
+    const scope = { ...parseScope(target!), shard: opts.shard };
     await rotateMany(s, objectsInScope(s, scope), opts, out, newKeys!, fromKey, { nothing: `nothing under ${formatScope(scope)} to rotate`,
-      scope: formatScope(scope), whole: scope.prefix === '' ? scope.bucket : undefined });
+      scope: formatScope(scope), whole: isWholeBucket(scope) ? scope.bucket : undefined });
   } finally {
     s.close();
   }
@@ -111,30 +124,52 @@ async function newKeysFor(target: string | undefined, opts: RotateOptions, g: Co
 /** --fingerprint: the current versions the manifest records under the key, on this endpoint or within a bucket or prefix. */
 async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
   newKeys: WriteKeys, fromKey: SseCKey | undefined): Promise<void> {
-  const scope = target === undefined ? undefined : await resolveScope(target, holdsRecorded(s));
+  const scope = target === undefined ? undefined : { ...await resolveScope(target, holdsRecorded(s)), shard: opts.shard };
   const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
     : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
-  await rotateMany(s, objectsUnderKey(s, fingerprint, scope), opts, out, newKeys, fromKey,
+  await rotateMany(s, objectsUnderKey(s, fingerprint, scope, opts.shard), opts, out, newKeys, fromKey,
     { nothing, scope: scope ? formatScope(scope) : undefined });
 }
 
+/** rotate --resume alone: the journalled rotations finished; its result line comes before the error of any left unresolved. */
 async function resume(s: Session, opts: RotateOptions, out: Output): Promise<void> {
-  const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }));
+  const report = await resumeJournalled(s, opts, out);
+  const { needs, ...resumed } = renderResumed(out, report);
+  out.show(resumed);
+  refuseUnresolved(report, needs);
+}
+
+/**
+ * rotate --resume with a scope: the journalled rotations finished first, said in a note (the batch's summary is the
+ * run's closing line); any left unresolved stop the run before the rest of the scope.
+ */
+async function resumeBeforeScope(s: Session, opts: RotateOptions, out: Output, known: SseCKey[]): Promise<void> {
+  const report = await resumeJournalled(s, opts, out, known);
+  const { needs, line } = renderResumed(out, report);
+  out.tell({ kind: 'note', line });
+  refuseUnresolved(report, needs);
+}
+
+/** The rotations this home journalled and did not finish: settled, and redone where they never landed; each said on its line. */
+async function resumeJournalled(s: Session, opts: RotateOptions, out: Output, known: SseCKey[] = []) {
+  const report = await resumeRotations(rotateContext(s, opts, { onWarning: (m) => out.warn(m) }, known));
   for (const r of report.settled) {
     if (report.unresolved.some((u) => u.journalId === r.journalId)) continue;
     // Found not written yet, then redone by this run (resumeRotations redoes every such one it does not leave unresolved).
     out.tell(renderSettled(out, r, r.outcome === 'old-key' ? 'redone' : 'settled'));
   }
   for (const r of report.unresolved) out.tell(renderSettled(out, r, 'unresolved'));
-  const { needs, ...resumed } = renderResumed(out, report);
-  out.show(resumed);
-  if (report.unresolved.length) {
-    throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be finished` +
-      (needs.length ? `: sse3 cannot find the key(s) ${needs.join(', ')}` : ''),
-    needs.length ? 'pass them with sse3 rotate --resume --key REF (repeatable), or make them available (key folder, SSE3_KEY, ' +
-      'keychain); the rotations stay journalled until then' : 'the lines above say why; the rotations stay journalled',
-    { exitCode: report.exitCode });
-  }
+  return report;
+}
+
+/** Interrupted rotations that could not be finished end the command, naming the keys to pass. */
+function refuseUnresolved(report: ResumeReport, needs: string[]): void {
+  if (!report.unresolved.length) return;
+  throw new Sse3Error('NO_KEY', `${report.unresolved.length} interrupted rotation(s) could not be finished` +
+    (needs.length ? `: sse3 cannot find the key(s) ${needs.join(', ')}` : ''),
+  needs.length ? 'pass them with sse3 rotate --resume --key REF (repeatable), or make them available (key folder, SSE3_KEY, ' +
+    'keychain); the rotations stay journalled until then' : 'the lines above say why; the rotations stay journalled',
+  { exitCode: report.exitCode });
 }
 
 /** What a batch rotation says about its scope: when there was nothing to rotate, the scope, the whole bucket it covered. */

@@ -13,6 +13,7 @@ import { type BatchItem, reportBatch } from '../output/batch.js';
 import { objectIds } from '../output/output.js';
 import { verifyJson, verifyLine, verifySummary } from '../output/render.js';
 import { renderSettled } from '../output/render-rotation.js';
+import { formatShard, type Shard } from '../core/shard.js';
 
 export interface VerifyOptions {
   deep?: boolean;
@@ -21,6 +22,8 @@ export interface VerifyOptions {
   jobs: number;
   /** Checks in flight without --deep (each is one HEAD): default SMALL_OBJECT_JOBS, --jobs when given. */
   smallJobs?: number;
+  /** --shard I/N: the entries of this worker's shard only (core/shard.ts). */
+  shard?: Shard;
 }
 
 /** One entry checked: its result, and the exit status it calls for (a check that could not be made is an `error` result). */
@@ -33,12 +36,13 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
   const deep = Boolean(opts.deep);
   // A URL that is not one is refused before the first request.
   if (scopeUrl) parseScope(scopeUrl);
+  if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
   const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key) });
   try {
-    const scope = scopeUrl ? await resolveScope(scopeUrl, holdsRecorded(s)) : undefined;
+    const scope = scopeUrl ? { ...await resolveScope(scopeUrl, holdsRecorded(s)), shard: opts.shard } : undefined;
     for (const r of await settleRotations(rotateContext(s))) out.tell(renderSettled(out, r));
     const counts = Object.fromEntries(Object.keys(VERIFY_STATUSES).map((k) => [k, 0])) as Record<VerifyStatus, number>;
-    const entries = manifestInScope(s, scope)[Symbol.iterator]();
+    const entries = manifestInScope(s, scope, { shard: opts.shard })[Symbol.iterator]();
     const first = entries.next();
     if (first.done) {
       // Nothing recorded here: say so (an empty folder is fine; a bucket that does not exist or an object named is an error).

@@ -76,6 +76,8 @@ export class Output {
   c: Styles = unstyled;
   readonly #stdout: NodeJS.WriteStream;
   readonly #stderr: NodeJS.WriteStream;
+  /** carry()'s fields. */
+  #carried: Record<string, unknown> = {};
   readonly #colorFlag?: boolean;
   /** Streams that get no colour: human text is written to them without escape codes. */
   readonly #plain = new Set<NodeJS.WriteStream>();
@@ -143,9 +145,21 @@ export class Output {
     this.#emit(this.#jsonStream, contractLine(json));
   }
 
+  /**
+   * Fields every closing line of this run carries in JSON (a command's result, a batch's summary): what the run
+   * covered, such as its --shard, so a line read alone still says which part of the work it reports.
+   */
+  carry(fields: Record<string, unknown>): void {
+    this.#carried = { ...this.#carried, ...fields };
+  }
+
+  #withCarried(json: unknown): unknown {
+    return json !== null && typeof json === 'object' && !Array.isArray(json) ? { ...json, ...this.#carried } : json;
+  }
+
   /** A command's result: human lines of that kind (LineKind), or one compact JSON line with --json. */
   result(human: string | string[], json: unknown, kind: LineKind = 'result'): void {
-    if (this.json) return this.#jsonLine(json);
+    if (this.json) return this.#jsonLine(this.#withCarried(json));
     this.say(human, kind);
   }
 
@@ -215,7 +229,7 @@ export class Output {
    * --json, whose `ok` says whether the command succeeded as a whole (every item OK); else a note on stderr.
    */
   summary(json: Record<string, unknown> & { ok: boolean }, human: string | string[]): void {
-    if (this.json) this.#jsonLine({ summary: json });
+    if (this.json) this.#jsonLine({ summary: this.#withCarried(json) });
     else this.say(human, 'note');
   }
 

@@ -1,6 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import { type Register, lazyActions } from '../lazy.js';
-import { examples, jobsOption } from '../options.js';
+import { examples, jobsOption, shardOption } from '../options.js';
 import type { Program } from '../program.js';
 
 const keysGroup = (program: Program) =>
@@ -48,6 +48,7 @@ export function addKeyCommands(program: Program, register: Register): void {
     .argument('<scopes...>', '[FP] s3://BUCKET[/PREFIX]...')
     .option('--versions', 'every object version, not only current ones (older versions need their keys too)')
     .addOption(jobsOption('tag reads in parallel'))
+    .addOption(shardOption())
     .addHelpText('after', examples('sse3 keys usage s3://backups s3://archive', 'sse3 keys usage 0123456789abcdef0123 s3://backups --versions',
       'sse3 keys usage s3://backups --json | jq .keys'))
     .action(lazy(() => import('../../commands/keys-usage.js'), 'keysUsage'));

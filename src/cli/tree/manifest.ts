@@ -1,5 +1,5 @@
 import { type Register, lazyActions } from '../lazy.js';
-import { examples, jobsOption } from '../options.js';
+import { examples, jobsOption, shardOption } from '../options.js';
 import type { Program } from '../program.js';
 
 export function addManifestCommands(program: Program, register: Register): void {
@@ -27,6 +27,7 @@ export function addManifestCommands(program: Program, register: Register): void 
   manifest.command('rebuild')
     .description('rebuild entries from the sse3-fp tags of the objects under a bucket or prefix (a damaged manifest is moved aside)')
     .argument('<scope>', 's3://BUCKET[/PREFIX]')
+    .addOption(shardOption())
     .addHelpText('after', examples('sse3 manifest rebuild s3://backups', 'sse3 manifest rebuild s3://docs/2026/'))
     .action(lazy(() => import('../../commands/manifest.js'), 'rebuild'));
   manifest.command('pull')
@@ -34,6 +35,7 @@ export function addManifestCommands(program: Program, register: Register): void 
       'new or changed since the last pull, remove the records of versions gone')
     .argument('<scope>', 's3://BUCKET[/PREFIX]')
     .addOption(jobsOption('tag reads in parallel'))
+    .addOption(shardOption())
     .addHelpText('after', examples('sse3 manifest pull s3://team-backups', 'sse3 manifest pull s3://team-backups/2026/ --json'))
     .action(lazy(() => import('../../commands/manifest.js'), 'pull'));
 }

@@ -8,6 +8,7 @@ import { keyForObject, type Session } from '../session/session.js';
 import { withObjectKey } from '../session/heal.js';
 import { Sse3Error } from '../../errors.js';
 import { currentIsDeleteMarker } from '../../s3/list.js';
+import type { Shard } from '../shard.js';
 
 /** Rotation as commands use it: keys found through the session, targets from a listing or the manifest. */
 
@@ -61,10 +62,10 @@ export async function* objectsInScope(s: Session, scope: Scope): AsyncGenerator<
 
 /**
  * The latest version of every object the manifest records under a key, on this endpoint (or within a scope), read a
- * page at a time.
+ * page at a time; with a shard, that shard's objects only.
  */
-export function* objectsUnderKey(s: Session, fingerprint: string, scope?: Scope): Generator<SizedLocation> {
-  for (const e of manifestInScope(s, scope, { latestOnly: true, fingerprint })) yield { bucket: e.bucket, key: e.key, size: e.size };
+export function* objectsUnderKey(s: Session, fingerprint: string, scope?: Scope, shard?: Shard): Generator<SizedLocation> {
+  for (const e of manifestInScope(s, scope, { latestOnly: true, fingerprint, shard })) yield { bucket: e.bucket, key: e.key, size: e.size };
 }
 
 /** Of these fingerprints, those that no object version this manifest records still needs. */

@@ -61,10 +61,10 @@ function knownVersion(io: Io, scope: Scope, v: ListedObject, seen: PullState): b
 
 /**
  * What the manifest knows in scope: of one object (an object scope), only its own versions, never those of the keys
- * that start with its name — a pull removes the records of what it does not list.
+ * that start with its name; of a shard, only its keys — a pull removes the records of what it does not list.
  */
 function inScopeOnly(scope: Scope, state: PullState): PullState {
-  if (!scope.object) return state;
+  if (!scope.object && !scope.shard) return state;
   const own = <V>(m: Map<string, V>) => new Map([...m].filter(([id]) => inScope(scope, id.split('\0')[0])));
   return { recorded: own(state.recorded), pulled: own(state.pulled) };
 }

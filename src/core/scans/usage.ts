@@ -2,7 +2,7 @@ import { Sse3Error } from '../../errors.js';
 import type { ListedObject } from '../../s3/list.js';
 import { runBatch } from '../runtime/batch.js';
 import type { Io } from '../context.js';
-import { listScope, listScopeVersions, type Scope } from '../session/scope.js';
+import { isWholeBucket, listScope, listScopeVersions, type Scope } from '../session/scope.js';
 import { readSse3Tags } from '../tags.js';
 import { headWithoutKey } from '../objects/keyless.js';
 import { isVersionUnreadable } from './tag-scan.js';
@@ -73,7 +73,7 @@ export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions):
     untagged: zero(), plain: zero(), unreadable: zero() };
   for (const scope of scopes) {
     let fatal: unknown;
-    const whole = !scope.object && scope.prefix === '' ? wholeBucketTally() : undefined;
+    const whole = isWholeBucket(scope) ? wholeBucketTally() : undefined;
     const listing = opts.allVersions ? listScopeVersions(io, scope) : listScope(io, scope);
     await runBatch(listing, async (v) => {
       if (fatal) return;

@@ -4,6 +4,7 @@ import { type ListedObject, listObjects, listObjectVersions } from '../../s3/lis
 import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url, parseS3Url } from '../../s3/url.js';
 import type { Io } from '../context.js';
+import { inShard, type Shard } from '../shard.js';
 
 /**
  * What a batch works on. One rule everywhere: `s3://b` is the whole bucket, and `s3://b/x` and `s3://b/x/` both
@@ -17,6 +18,8 @@ export interface Scope {
   prefix: string;
   /** One object: the key `prefix` itself, not what starts with it. */
   object?: boolean;
+  /** --shard: only the keys of this worker's shard (core/shard.ts); a sharded scope is never a whole bucket's. */
+  shard?: Shard;
 }
 
 export function parseScope(text: string): Scope {
@@ -26,8 +29,12 @@ export function parseScope(text: string): Scope {
 
 export const formatScope = (scope: Scope): string => formatS3Url({ bucket: scope.bucket, key: scope.prefix });
 
-/** Is the key in scope: the object itself, or anything under the folder. */
-export const inScope = (scope: Scope, key: string): boolean => (scope.object ? key === scope.prefix : key.startsWith(scope.prefix));
+/** Is the key in scope: the object itself, or anything under the folder; with a shard, only that shard's keys. */
+export const inScope = (scope: Scope, key: string): boolean =>
+  (scope.object ? key === scope.prefix : key.startsWith(scope.prefix)) && inShard(scope.shard, key);
+
+/** A scope covers a whole bucket: nothing left out by a prefix, an object name or a shard (what keys rm may trust). */
+export const isWholeBucket = (scope: Scope): boolean => !scope.object && scope.prefix === '' && scope.shard === undefined;
 
 /**
  * A scope as the user meant it: a bucket or a URL ending in "/" is the folder; `s3://b/x` is the folder x/ when
@@ -86,11 +93,20 @@ export async function* listScopeVersions(io: Io, scope: Scope): AsyncGenerator<L
   for await (const v of listObjectVersions(io.conn, scope.bucket, scope.prefix, io.signal)) if (!isFolderMarker(v) && inScope(scope, v.key)) yield v;
 }
 
-/** Manifest entries in scope for this endpoint (every version unless latestOnly), read from the manifest a page at a time. */
-export function manifestInScope(io: Io, scope: Scope | undefined, opts: { latestOnly?: boolean; fingerprint?: string } = {})
-  : Iterable<ManifestEntry> {
+/**
+ * Manifest entries in scope for this endpoint (every version unless latestOnly), read from the manifest a page at a
+ * time; with a shard (the scope's, or `shard` when there is no scope: everything recorded on the endpoint), its keys only.
+ */
+export function manifestInScope(io: Io, scope: Scope | undefined,
+  opts: { latestOnly?: boolean; fingerprint?: string; shard?: Shard } = {}): Iterable<ManifestEntry> {
   const entries = io.manifest.entries({ endpoint: io.conn.endpoint, bucket: scope?.bucket, prefix: scope?.prefix }, opts);
-  return scope?.object ? onlyKey(entries, scope.prefix) : entries;
+  const own = scope?.object ? onlyKey(entries, scope.prefix) : entries;
+  const shard = scope?.shard ?? opts.shard;
+  return shard ? onlyShard(own, shard) : own;
+}
+
+function* onlyShard<T extends { key: string }>(entries: Iterable<T>, shard: Shard): Generator<T> {
+  for (const e of entries) if (inShard(shard, e.key)) yield e;
 }
 
 /** The entries of one key among those a prefix query gave (x, then x.bak and x/… after it in key order). */
