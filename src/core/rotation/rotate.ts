@@ -2,8 +2,9 @@ import { formatS3Url } from '../../s3/url.js';
 import { recordedVersionId } from '../../s3/version.js';
 import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
-import type { RotationRecord } from '../../manifest/store.js';
-import { type CopyResult, firstPart, mayCopyServerSide } from '../transfer/copy.js';
+import type { ObjectLocation, RotationRecord } from '../../manifest/store.js';
+import { type CopyResult, firstPart } from '../transfer/copy.js';
+import { type CopyTurn, copyTurn } from './copy-turn.js';
 import { faultPoint } from '../../faults.js';
 import { judgeKey, unquoteEtag } from '../keyed.js';
 import { mtimeFromMetadata, readSse3Tags } from '../tags.js';
@@ -72,40 +73,61 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
     const quiet = await awaitOthers(ctx, location, base.url);
     const changer = firstChange([...quiet.waitedFor, ...watched.map((r) => ctx.io.manifest.rotation(r.id)!)], oldKey.fingerprint);
     if (changer) return lostTo(ctx, { bucket, key }, changer, newKey, base);
-    // Where the server may copy SSE-C objects server-side, a HEAD tells what to journal and CopyObject re-keys the
-    // object without its bytes passing through sse3. Elsewhere (Ceph RGW) the GET that starts the streamed copy
-    // tells the same: two requests for a small object, GET and PUT.
-    const before = mayCopyServerSide(ctx.io, ctx.tuning) ? await probe(ctx, bucket, key, oldKey) : await openWith(ctx, bucket, key, oldKey);
-    // Refused by the old key: a rotation journalled since the wait may have re-keyed it under our feet.
-    const since = before.opens ? [] : ctx.io.manifest.rotationsOf(location).filter((r) => inFlight(r) || r.id > quiet.seen);
-    if (since.some(inFlight) && round < MAX_ROUNDS) {
-      watched = since;
-      continue;
+    const turn = await copyTurn(ctx);
+    try {
+      const done = await oneRound(ctx, { location, base, seen: quiet.seen, lastRound: round >= MAX_ROUNDS, turn }, oldKey, newKey);
+      if (!Array.isArray(done)) return done;
+      watched = done;
+    } finally {
+      turn.end();
     }
-    if (!before.opens) return notRotated(ctx, { bucket, key }, before, newKey, base, firstChange(since, oldKey.fingerprint));
-    const intent = await rotationIntent(ctx, location, before, oldKey, newKey);
-    const claimed = claim(ctx, intent.record, quiet.seen, oldKey.fingerprint);
-    if ('conflict' in claimed) {
-      before.opened?.first.Body.destroy();
-      if (inFlight(claimed.conflict) && round < MAX_ROUNDS) {
-        watched = [claimed.conflict];
-        continue;
-      }
-      return lostTo(ctx, { bucket, key }, claimed.conflict, newKey, base);
-    }
-    const journal: Journalled = { id: claimed.id, ...intent.kept };
-    faultPoint('rotate-journalled');
-    const copied = await rekey(ctx, location, before, journal, oldKey, newKey);
-    faultPoint('rotate-written');
-    // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
-    // upload a HEAD with the new key (core/transfer/upload.ts). A write it did not confirm was removed and threw above.
-    ctx.io.manifest.settleRotation(journal.id, 'done');
-    closeSuperseded(ctx, location, { id: journal.id, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint });
-    return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
-      olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
   }
 }
 
+interface Round {
+  location: ObjectLocation;
+  base: ResultBase;
+  /** The journal's mark when no other rotation of the object was in flight (awaitOthers). */
+  seen: number;
+  /** No more rounds of waiting for other rotations of the object: this one decides. */
+  lastRound: boolean;
+  turn: CopyTurn;
+}
+
+/**
+ * One try at rotating an object: its result, or the other rotations of it still in flight to watch in the next round.
+ * Where the server may copy SSE-C objects server-side, a HEAD tells what to journal and CopyObject re-keys the object
+ * without its bytes passing through sse3. Elsewhere (Ceph RGW) the GET that starts the streamed copy tells the same:
+ * two requests for a small object, GET and PUT.
+ */
+async function oneRound(ctx: RotateContext, r: Round, oldKey: SseCKey, newKey: SseCKey): Promise<RotateResult | RotationRecord[]> {
+  const { location, base } = r;
+  const { bucket, key } = location;
+  const before = r.turn.serverSide ? await probe(ctx, bucket, key, oldKey) : await openWith(ctx, bucket, key, oldKey);
+  // Refused by the old key: a rotation journalled since the wait may have re-keyed it under our feet.
+  const since = before.opens ? [] : ctx.io.manifest.rotationsOf(location).filter((o) => inFlight(o) || o.id > r.seen);
+  if (since.some(inFlight) && !r.lastRound) return since;
+  if (!before.opens) return notRotated(ctx, { bucket, key }, before, newKey, base, firstChange(since, oldKey.fingerprint));
+  const intent = await rotationIntent(ctx, location, before, oldKey, newKey);
+  const claimed = claim(ctx, intent.record, r.seen, oldKey.fingerprint);
+  if ('conflict' in claimed) {
+    before.opened?.first.Body.destroy();
+    if (inFlight(claimed.conflict) && !r.lastRound) return [claimed.conflict];
+    return lostTo(ctx, { bucket, key }, claimed.conflict, newKey, base);
+  }
+  const journal: Journalled = { id: claimed.id, ...intent.kept };
+  faultPoint('rotate-journalled');
+  // With a checksum to give it, the write tries CopyObject where the server may copy: its answer is then known.
+  if (r.turn.serverSide && journal.sha256) r.turn.tried();
+  const copied = await rekey(ctx, location, before, journal, oldKey, newKey);
+  faultPoint('rotate-written');
+  // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
+  // upload a HEAD with the new key (core/transfer/upload.ts). A write it did not confirm was removed and threw above.
+  ctx.io.manifest.settleRotation(journal.id, 'done');
+  closeSuperseded(ctx, location, { id: journal.id, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint });
+  return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
+    olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
+}
 /** Of other rotations of the object, one that re-keyed it away from the key this one starts from. */
 const firstChange = (others: RotationRecord[], from: string): RotationRecord | undefined =>
   others.find((r) => r.state === 'done' && r.newFingerprint !== from) ?? others.find((r) => r.state === 'pending');
