@@ -2,7 +2,7 @@ import { formatS3Url } from '../../s3/url.js';
 import { recordedVersionId } from '../../s3/version.js';
 import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
-import type { ObjectLocation, RotationRecord } from '../../manifest/store.js';
+import type { ManifestEntry, ObjectLocation, RotationRecord } from '../../manifest/store.js';
 import { type CopyResult, firstPart } from '../transfer/copy.js';
 import { type CopyTurn, copyTurn } from './copy-turn.js';
 import { faultPoint } from '../../faults.js';
@@ -49,8 +49,11 @@ async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey:
 }
 
 export const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>
-  ctx.io.manifest.versions({ endpoint: ctx.io.conn.endpoint, bucket, key })
-    .filter((v) => v.versionId !== recordedVersionId(current) && v.fingerprint === fingerprint).length;
+  olderIn(ctx.io.manifest.versions({ endpoint: ctx.io.conn.endpoint, bucket, key }), fingerprint, current);
+
+/** Of an object's recorded versions, how many other than `current` are under the key. */
+const olderIn = (recorded: ManifestEntry[], fingerprint: string, current: string) =>
+  recorded.filter((v) => v.versionId !== recordedVersionId(current) && v.fingerprint === fingerprint).length;
 
 /** Rounds of waiting for another rotation of the same object before this one gives up its turn. */
 const MAX_ROUNDS = 5;
@@ -123,10 +126,14 @@ async function oneRound(ctx: RotateContext, r: Round, oldKey: SseCKey, newKey: S
   faultPoint('rotate-written');
   // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
   // upload a HEAD with the new key (core/transfer/upload.ts). A write it did not confirm was removed and threw above.
-  ctx.io.manifest.settleRotation(journal.id, 'done');
-  closeSuperseded(ctx, location, { id: journal.id, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint });
+  // Settled with the new version's row: in a batch, a group of them in one transaction (ManifestStore.rotationDone).
+  ctx.io.manifest.rotationDone(journal.id, location);
+  closeSuperseded(ctx, location, { id: journal.id, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint },
+    claimed.others);
+  // Counted in the rows read before the write: the new version's row (under the new key, and waiting to be written
+  // with others in a batch) leaves the count as it is, and so does the row it replaces in a bucket without versions.
   return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
-    olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
+    olderVersionsWithOldKey: olderIn(intent.recorded, oldKey.fingerprint, copied.versionId) };
 }
 /** Of other rotations of the object, one that re-keyed it away from the key this one starts from. */
 const firstChange = (others: RotationRecord[], from: string): RotationRecord | undefined =>
@@ -182,13 +189,15 @@ async function notRotated(ctx: RotateContext, obj: { bucket: string; key: string
 }
 
 /**
- * What to journal, with what the rotated version must keep: checksum and mtime. Multipart objects carry their
+ * What to journal, with what the rotated version must keep (checksum and mtime) and the versions recorded before the
+ * write. Multipart objects carry their
  * checksum only in the tag: without it a settled rotation would lose the checksum.
  */
 async function rotationIntent(ctx: RotateContext, location: { endpoint: string; bucket: string; key: string }, before: Opened,
   oldKey: SseCKey, newKey: SseCKey) {
-  const { manifest } = ctx.io;
-  const recorded = manifest.lookup(location, before.versionId) ?? manifest.lookup(location);
+  // Every recorded version, newest first, in one read: the one read (or the latest), and the older ones to count.
+  const versions = ctx.io.manifest.versions(location);
+  const recorded = versions.find((v) => v.versionId === recordedVersionId(before.versionId)) ?? versions[0];
   try {
     const sha256 = (recorded?.fingerprint === oldKey.fingerprint && recorded.sha256) || before.sha256
       || (await readSse3Tags(ctx.io, { ...location, versionId: before.versionId }, { what: 'SHA-256', op: 'rotate' })).sha256 || '';
@@ -196,6 +205,7 @@ async function rotationIntent(ctx: RotateContext, location: { endpoint: string; 
       record: { ...location, oldVersion: before.versionId, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint,
         size: before.size, sha256 },
       kept: { sha256, mtimeMs: before.mtimeMs ?? recorded?.mtimeMs ?? undefined },
+      recorded: versions,
     };
   } catch (e) {
     before.opened?.first.Body.destroy();
