@@ -15,7 +15,10 @@ export interface CopyTurn {
   serverSide: boolean;
   /** The rotation reached its write with what a server-side copy needs (a recorded checksum): the answer is known. */
   tried(): void;
-  /** The rotation is over (written, failed or nothing to write): the next one waiting may learn in its stead. */
+  /**
+   * The rotation is over (written, failed or nothing to write), or its write will not tell soon (a large object): the
+   * next one waiting may learn in its stead. Called again, nothing more happens.
+   */
   end(): void;
 }
 

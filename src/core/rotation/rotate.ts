@@ -5,6 +5,7 @@ import type { SseCKey } from '../../keys/key.js';
 import type { ManifestEntry, ObjectLocation, RotationRecord } from '../../manifest/store.js';
 import { type CopyResult, firstPart } from '../transfer/copy.js';
 import { type CopyTurn, copyTurn } from './copy-turn.js';
+import { SMALL_OBJECT } from '../runtime/batch.js';
 import { faultPoint } from '../../faults.js';
 import { judgeKey, unquoteEtag } from '../keyed.js';
 import { mtimeFromMetadata, readSse3Tags } from '../tags.js';
@@ -120,8 +121,10 @@ async function oneRound(ctx: RotateContext, r: Round, oldKey: SseCKey, newKey: S
   }
   const journal: Journalled = { id: claimed.id, ...intent.kept };
   faultPoint('rotate-journalled');
-  // With a checksum to give it, the write tries CopyObject where the server may copy: its answer is then known.
-  if (r.turn.serverSide && journal.sha256) r.turn.tried();
+  // With a checksum to give it, the write tries CopyObject where the server may copy: its answer is then known. A
+  // large object's streamed copy would keep the others waiting long after that answer: it passes the question on.
+  if (before.size >= SMALL_OBJECT || !journal.sha256) r.turn.end();
+  else if (r.turn.serverSide) r.turn.tried();
   const copied = await rekey(ctx, location, before, journal, oldKey, newKey);
   faultPoint('rotate-written');
   // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
