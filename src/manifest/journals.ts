@@ -53,13 +53,15 @@ export function lastRotationId(db: SqliteDb): number {
 
 /**
  * Journal a rotation unless another rotation of the same object stands in its way, as `conflict` judges the object's
- * entries: in one write transaction, so of two processes claiming one object the second always sees the first.
+ * entries: in one write transaction, so of two processes claiming one object the second always sees the first. The
+ * entries it judged come back with the new id.
  */
 export function claimRotation(db: SqliteDb, r: RotationIntent, conflict: (others: RotationRecord[]) => RotationRecord | undefined)
-  : { id: number } | { conflict: RotationRecord } {
+  : { id: number; others: RotationRecord[] } | { conflict: RotationRecord } {
   return db.immediate(() => {
-    const found = conflict(rotationsOf(db, r));
-    return found ? { conflict: found } : { id: journalRotation(db, r) };
+    const others = rotationsOf(db, r);
+    const found = conflict(others);
+    return found ? { conflict: found } : { id: journalRotation(db, r), others };
   });
 }
 

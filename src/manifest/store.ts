@@ -35,7 +35,7 @@ export type { PullRecord, PullScope, PullState } from './pull-state.js';
  * Each job is its own module (schema, aliases, write-behind, objects, object-pages, pull-state, journals,
  * import-export, local-hashes); this facade holds the connection and the one rule that ties them: once records are
  * deferred (deferRecords), every call that reads or writes object rows writes what waits first, so it sees every row
- * recorded before it.
+ * recorded before it (a read of one object's rows or rotations: when a write of that object waits).
  */
 export class ManifestStore {
   readonly #file: string;
@@ -175,6 +175,11 @@ export class ManifestStore {
     this.#pending.flush();
   }
 
+  /** Before a read of one object's rows: flush when a write of that object waits (a batch's other objects need not). */
+  #flushFor(obj: { bucket: string; key: string }): void {
+    if (this.#pending.holds(obj)) this.flush();
+  }
+
   /** Record a confirmed encrypted write, as its object's latest version (older: below the versions recorded). */
   record(e: ManifestEntry, opts: { older?: boolean } = {}): void {
     this.#change();
@@ -220,13 +225,13 @@ export class ManifestStore {
 
   /** The given version, or the latest one recorded for the object. */
   lookup(loc: ObjectLocation, versionId?: string): ManifestEntry | undefined {
-    this.flush();
+    this.#flushFor(loc);
     return objects.lookup(this.#db, loc, versionId);
   }
 
   /** Every recorded version of one object, newest first. */
   versions(loc: ObjectLocation): ManifestEntry[] {
-    this.flush();
+    this.#flushFor(loc);
     return objects.versions(this.#db, loc);
   }
 
@@ -316,23 +321,36 @@ export class ManifestStore {
     });
   }
 
+  /**
+   * A rotation whose write was confirmed and its new version recorded (record()) is done: with deferred records,
+   * settled in the transaction that writes that row (after it), else at once. Until then it stays pending, as after a
+   * kill between write and settlement, which settleRotations() resolves by asking the object.
+   */
+  rotationDone(id: number, loc: ObjectLocation): void {
+    this.#change();
+    this.#pending.addWork(loc, () => journals.settleRotation(this.#db, id, 'done'));
+  }
+
   openRotations(endpoint?: string): RotationRecord[] {
+    this.flush();
     return journals.openRotations(this.#db, endpoint);
   }
 
   /** Journal a rotation unless another one of the object stands in its way (journals.claimRotation). */
   claimRotation(r: journals.RotationIntent, conflict: (others: RotationRecord[]) => RotationRecord | undefined)
-    : { id: number } | { conflict: RotationRecord } {
-    this.flush();
+    : { id: number; others: RotationRecord[] } | { conflict: RotationRecord } {
+    this.#flushFor(r);
     return journals.claimRotation(this.#db, r, conflict);
   }
 
   /** Every rotation journalled of one object, any state, oldest first. */
   rotationsOf(loc: ObjectLocation): RotationRecord[] {
+    this.#flushFor(loc);
     return journals.rotationsOf(this.#db, loc);
   }
 
   rotation(id: number): RotationRecord | undefined {
+    this.flush();
     return journals.rotation(this.#db, id);
   }
 

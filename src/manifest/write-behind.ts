@@ -6,6 +6,16 @@ import type { SqliteDb } from './sqlite.js';
 /** Writes one object record; called inside a transaction. */
 type WriteRecord = (entry: ManifestEntry, older: boolean) => void;
 
+/** A write that waits, and the object it concerns (so a read of another object need not write it first). */
+interface Queued {
+  bucket: string;
+  key: string;
+  write: () => void;
+}
+
+/** Bucket and key of an object: the endpoint is left out, as one server may be recorded under several spellings. */
+const objectKey = (o: { bucket: string; key: string }) => `${o.bucket}\0${o.key}`;
+
 /**
  * Until `start`, every record is written at once in its own transaction. From then on records are queued and written
  * `max` at a time in one transaction, or `ms` after the first one waits (a batch of small objects spends most of its
@@ -18,7 +28,9 @@ export class WriteBehind {
   readonly #write: WriteRecord;
   /** One record in its own transaction (or a savepoint of the one under way). */
   readonly #writeNow: WriteRecord;
-  #queue: Array<{ entry: ManifestEntry; older: boolean }> = [];
+  #queue: Queued[] = [];
+  /** The objects (objectKey) a queued write concerns. */
+  #waiting = new Set<string>();
   #defer?: { max: number; ms: number; timer?: NodeJS.Timeout };
   #onExit?: () => void;
 
@@ -38,11 +50,29 @@ export class WriteBehind {
 
   /** Queue a record, or write it now: before start, or inside a transaction (which it then joins). */
   add(entry: ManifestEntry, older: boolean): void {
+    this.#enqueue({ bucket: entry.bucket, key: entry.key, write: () => this.#write(entry, older) }, () => this.#writeNow(entry, older));
+  }
+
+  /**
+   * Queue another write of an object's records (a rotation's settlement), written after the records queued before it,
+   * in the same transaction; or write it now, as add() would.
+   */
+  addWork(obj: { bucket: string; key: string }, write: () => void): void {
+    this.#enqueue({ bucket: obj.bucket, key: obj.key, write }, () => this.#db.immediate(write));
+  }
+
+  /** Whether a write of this object waits: a read of its rows must flush first. */
+  holds(obj: { bucket: string; key: string }): boolean {
+    return this.#waiting.has(objectKey(obj));
+  }
+
+  #enqueue(q: Queued, now: () => void): void {
     if (!this.#defer || this.#db.inTransaction) {
-      this.#writeNow(entry, older);
+      now();
       return;
     }
-    this.#queue.push({ entry, older });
+    this.#queue.push(q);
+    this.#waiting.add(objectKey(q));
     if (this.#queue.length >= this.#defer.max) this.flush();
     else {
       this.#defer.timer ??= setTimeout(() => {
@@ -64,8 +94,9 @@ export class WriteBehind {
     this.#queue = [];
     try {
       this.#db.immediate(() => {
-        for (const r of rows) this.#write(r.entry, r.older);
+        for (const r of rows) r.write();
       });
+      this.#waiting.clear();
     } catch (e) {
       this.#queue = [...rows, ...this.#queue];
       throw e;

@@ -176,6 +176,35 @@ test('a rotation run again without --from: the target key is a candidate; object
   assert.equal(single.json().status, 'already');
 });
 
+test('a recursive rotate asks the server once whether it copies SSE-C objects: every other object is opened by one request',
+  async () => {
+    const home = newHome();
+    const bucket = await newBucket('rotcopy');
+    const k1 = await makeKeyFile(home, 'k1.key');
+    const k2 = await makeKeyFile(home, 'k2.key');
+    // More objects than a batch runs at once (32 small ones), so that most start while the first is still learning.
+    const count = 40;
+    const tree = join(home.dir, 'tree');
+    mkdirSync(tree, { recursive: true });
+    for (let n = 0; n < count; n++) writeFileSync(join(tree, `f${n}`), randomBytes(200));
+    await ok(['cp', '--recursive', tree, `s3://${bucket}/`, '--key', k1.ref], { home });
+
+    const log = join(home.dir, 'requests.log');
+    const r = await run(['rotate', `s3://${bucket}`, '-r', '--from', k1.ref, '--to', k2.ref, '--json'], { home, env: { SSE3_REQUEST_LOG: log } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).at(-1),
+      { summary: { ok: true, succeeded: count, failed: 0, plain: 0, deleted: 0 } });
+    const sent: Record<string, number> = {};
+    for (const op of readFileSync(log, 'utf8').split('\n').filter(Boolean)) sent[op] = (sent[op] ?? 0) + 1;
+    const [heads, gets, copies] = [sent.HeadObjectCommand ?? 0, sent.GetObjectCommand ?? 0, sent.CopyObjectCommand ?? 0];
+    // A server that copies: a HEAD and a CopyObject per object. One that refuses (Ceph RGW): the first object asks
+    // (a HEAD and the refused CopyObject), then every object is a GET and a PUT.
+    assert.ok(heads + gets <= count + 1, `each object opened once, one more for the question: ${JSON.stringify(sent)}`);
+    assert.ok(gets === 0 || copies <= 1, `a refusal is not asked again: ${JSON.stringify(sent)}`);
+    const fps = new Set((await manifestRows(home)).map((e) => e.fingerprint));
+    assert.deepEqual([...fps], [k2.fingerprint]);
+  });
+
 test('versioned bucket: rotation writes a new version; older versions keep the old key and are reported', async () => {
   const home = newHome();
   const bucket = await newBucket('rotv', true);

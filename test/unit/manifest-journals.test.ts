@@ -64,3 +64,36 @@ test('uploads: journalled with their token, marked completing with the checksum,
   m.close();
   other.close();
 });
+
+test('a batch rotation is settled done with its new row, in one transaction for a group; a read of another object leaves the '
+  + 'group waiting', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sse3-unit-journals-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const m = new ManifestStore(join(dir, 'manifest.db'));
+  const other = new ManifestStore(join(dir, 'manifest.db'));
+  m.deferRecords(64, 60_000);
+  const intent = (key: string) => ({ ...loc, key, oldVersion: 'null', oldFingerprint: fp('1'), newFingerprint: fp('2'), size: 3,
+    sha256: 'a'.repeat(64) });
+  const ids = ['k1', 'k2'].map((key) => {
+    const claimed = m.claimRotation(intent(key), () => undefined);
+    assert.ok('id' in claimed);
+    assert.deepEqual(claimed.others, [], 'no other rotation of it was journalled');
+    // Journalled at once: another process sees the claim before anything is written.
+    assert.equal(other.rotation(claimed.id)?.state, 'pending');
+    m.record(entry({ key, versionId: 'null' }));
+    m.rotationDone(claimed.id, { ...loc, key });
+    return claimed.id;
+  });
+  // Reads of other objects (the next ones of the batch) do not write the group.
+  assert.equal(m.lookup({ ...loc, key: 'k3' }), undefined);
+  assert.deepEqual(m.versions({ ...loc, key: 'k3' }), []);
+  assert.deepEqual(m.rotationsOf({ ...loc, key: 'k3' }), []);
+  assert.deepEqual(ids.map((id) => other.rotation(id)?.state), ['pending', 'pending']);
+  assert.equal(other.lookup({ ...loc, key: 'k1' }), undefined);
+  // A read of one of its objects writes the group first: rows, then settlements.
+  assert.deepEqual(m.rotationsOf({ ...loc, key: 'k2' }).map((r) => r.state), ['done']);
+  assert.deepEqual(ids.map((id) => other.rotation(id)?.state), ['done', 'done']);
+  assert.deepEqual(['k1', 'k2'].map((key) => other.lookup({ ...loc, key })?.fingerprint), [fp('2'), fp('2')]);
+  m.close();
+  other.close();
+});

@@ -72,9 +72,12 @@ export function standsInTheWay(others: RotationRecord[], seen: number, openedWit
     || (r.id > seen && r.state === 'pending'));
 }
 
-/** Journal a rotation that read the object after `seen` with key `openedWith`, unless another one stands in its way. */
+/**
+ * Journal a rotation that read the object after `seen` with key `openedWith`, unless another one stands in its way.
+ * Journalled, it comes back with the object's other entries as they stood (closeSuperseded takes them).
+ */
 export function claim(ctx: RotateContext, intent: RotationIntent, seen: number, openedWith: string)
-  : { id: number } | { conflict: RotationRecord } {
+  : { id: number; others: RotationRecord[] } | { conflict: RotationRecord } {
   return ctx.io.manifest.claimRotation(intent, (others) => standsInTheWay(others, seen, openedWith));
 }
 
@@ -82,10 +85,13 @@ export function claim(ctx: RotateContext, intent: RotationIntent, seen: number, 
  * After a rotation of an object is done (its write confirmed), the entries other rotations of it left pending when
  * their process died are settled by it: the object was read and re-written since, so none of them is to be redone.
  * One whose new key is the key this rotation read the object under (its write had landed), or whose new key is this
- * one's, is done; any other was superseded (abandoned).
+ * one's, is done; any other was superseded (abandoned). `atClaim`: the object's other entries when this one was
+ * journalled. No other rotation of this home journals the object while this one is pending (claim), so when none of
+ * those was pending there is nothing to settle, and the journal is not read again.
  */
 export function closeSuperseded(ctx: RotateContext, location: ObjectLocation, mine: { id: number; oldFingerprint: string;
-  newFingerprint: string }): void {
+  newFingerprint: string }, atClaim: RotationRecord[]): void {
+  if (!atClaim.some((r) => r.state === 'pending')) return;
   for (const r of ctx.io.manifest.rotationsOf(location)) {
     if (r.id === mine.id || r.state !== 'pending' || inFlight(r)) continue;
     const landed = r.newFingerprint === mine.oldFingerprint || r.newFingerprint === mine.newFingerprint;

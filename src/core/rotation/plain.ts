@@ -57,7 +57,8 @@ export async function encryptPlainObject(ctx: RotateContext, bucket: string, key
       'run sse3 rotate --resume to settle it');
   }
   manifest.settleRotation(journalId, 'done');
-  closeSuperseded(ctx, location, { id: journalId, oldFingerprint: PLAIN_FINGERPRINT, newFingerprint: newKey.fingerprint });
+  closeSuperseded(ctx, location, { id: journalId, oldFingerprint: PLAIN_FINGERPRINT, newFingerprint: newKey.fingerprint },
+    claimed.others);
   const { copied } = written;
   return { url, status: 'rotated', oldFingerprint: PLAIN_FINGERPRINT, newFingerprint: newKey.fingerprint, versionId: copied.versionId,
     method: copied.method, olderVersionsWithOldKey: 0 };

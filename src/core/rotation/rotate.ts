@@ -2,8 +2,10 @@ import { formatS3Url } from '../../s3/url.js';
 import { recordedVersionId } from '../../s3/version.js';
 import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
-import type { RotationRecord } from '../../manifest/store.js';
-import { type CopyResult, firstPart, mayCopyServerSide } from '../transfer/copy.js';
+import type { ManifestEntry, ObjectLocation, RotationRecord } from '../../manifest/store.js';
+import { type CopyResult, firstPart } from '../transfer/copy.js';
+import { type CopyTurn, copyTurn } from './copy-turn.js';
+import { SMALL_OBJECT } from '../runtime/batch.js';
 import { faultPoint } from '../../faults.js';
 import { judgeKey, unquoteEtag } from '../keyed.js';
 import { mtimeFromMetadata, readSse3Tags } from '../tags.js';
@@ -48,8 +50,11 @@ async function openWith(ctx: RotateContext, bucket: string, key: string, sseKey:
 }
 
 export const olderWithKey = (ctx: RotateContext, bucket: string, key: string, fingerprint: string, current: string) =>
-  ctx.io.manifest.versions({ endpoint: ctx.io.conn.endpoint, bucket, key })
-    .filter((v) => v.versionId !== recordedVersionId(current) && v.fingerprint === fingerprint).length;
+  olderIn(ctx.io.manifest.versions({ endpoint: ctx.io.conn.endpoint, bucket, key }), fingerprint, current);
+
+/** Of an object's recorded versions, how many other than `current` are under the key. */
+const olderIn = (recorded: ManifestEntry[], fingerprint: string, current: string) =>
+  recorded.filter((v) => v.versionId !== recordedVersionId(current) && v.fingerprint === fingerprint).length;
 
 /** Rounds of waiting for another rotation of the same object before this one gives up its turn. */
 const MAX_ROUNDS = 5;
@@ -72,40 +77,67 @@ export async function rotateObject(ctx: RotateContext, bucket: string, key: stri
     const quiet = await awaitOthers(ctx, location, base.url);
     const changer = firstChange([...quiet.waitedFor, ...watched.map((r) => ctx.io.manifest.rotation(r.id)!)], oldKey.fingerprint);
     if (changer) return lostTo(ctx, { bucket, key }, changer, newKey, base);
-    // Where the server may copy SSE-C objects server-side, a HEAD tells what to journal and CopyObject re-keys the
-    // object without its bytes passing through sse3. Elsewhere (Ceph RGW) the GET that starts the streamed copy
-    // tells the same: two requests for a small object, GET and PUT.
-    const before = mayCopyServerSide(ctx.io, ctx.tuning) ? await probe(ctx, bucket, key, oldKey) : await openWith(ctx, bucket, key, oldKey);
-    // Refused by the old key: a rotation journalled since the wait may have re-keyed it under our feet.
-    const since = before.opens ? [] : ctx.io.manifest.rotationsOf(location).filter((r) => inFlight(r) || r.id > quiet.seen);
-    if (since.some(inFlight) && round < MAX_ROUNDS) {
-      watched = since;
-      continue;
+    const turn = await copyTurn(ctx);
+    try {
+      const done = await oneRound(ctx, { location, base, seen: quiet.seen, lastRound: round >= MAX_ROUNDS, turn }, oldKey, newKey);
+      if (!Array.isArray(done)) return done;
+      watched = done;
+    } finally {
+      turn.end();
     }
-    if (!before.opens) return notRotated(ctx, { bucket, key }, before, newKey, base, firstChange(since, oldKey.fingerprint));
-    const intent = await rotationIntent(ctx, location, before, oldKey, newKey);
-    const claimed = claim(ctx, intent.record, quiet.seen, oldKey.fingerprint);
-    if ('conflict' in claimed) {
-      before.opened?.first.Body.destroy();
-      if (inFlight(claimed.conflict) && round < MAX_ROUNDS) {
-        watched = [claimed.conflict];
-        continue;
-      }
-      return lostTo(ctx, { bucket, key }, claimed.conflict, newKey, base);
-    }
-    const journal: Journalled = { id: claimed.id, ...intent.kept };
-    faultPoint('rotate-journalled');
-    const copied = await rekey(ctx, location, before, journal, oldKey, newKey);
-    faultPoint('rotate-written');
-    // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
-    // upload a HEAD with the new key (core/transfer/upload.ts). A write it did not confirm was removed and threw above.
-    ctx.io.manifest.settleRotation(journal.id, 'done');
-    closeSuperseded(ctx, location, { id: journal.id, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint });
-    return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
-      olderVersionsWithOldKey: olderWithKey(ctx, bucket, key, oldKey.fingerprint, copied.versionId) };
   }
 }
 
+interface Round {
+  location: ObjectLocation;
+  base: ResultBase;
+  /** The journal's mark when no other rotation of the object was in flight (awaitOthers). */
+  seen: number;
+  /** No more rounds of waiting for other rotations of the object: this one decides. */
+  lastRound: boolean;
+  turn: CopyTurn;
+}
+
+/**
+ * One try at rotating an object: its result, or the other rotations of it still in flight to watch in the next round.
+ * Where the server may copy SSE-C objects server-side, a HEAD tells what to journal and CopyObject re-keys the object
+ * without its bytes passing through sse3. Elsewhere (Ceph RGW) the GET that starts the streamed copy tells the same:
+ * two requests for a small object, GET and PUT.
+ */
+async function oneRound(ctx: RotateContext, r: Round, oldKey: SseCKey, newKey: SseCKey): Promise<RotateResult | RotationRecord[]> {
+  const { location, base } = r;
+  const { bucket, key } = location;
+  const before = r.turn.serverSide ? await probe(ctx, bucket, key, oldKey) : await openWith(ctx, bucket, key, oldKey);
+  // Refused by the old key: a rotation journalled since the wait may have re-keyed it under our feet.
+  const since = before.opens ? [] : ctx.io.manifest.rotationsOf(location).filter((o) => inFlight(o) || o.id > r.seen);
+  if (since.some(inFlight) && !r.lastRound) return since;
+  if (!before.opens) return notRotated(ctx, { bucket, key }, before, newKey, base, firstChange(since, oldKey.fingerprint));
+  const intent = await rotationIntent(ctx, location, before, oldKey, newKey);
+  const claimed = claim(ctx, intent.record, r.seen, oldKey.fingerprint);
+  if ('conflict' in claimed) {
+    before.opened?.first.Body.destroy();
+    if (inFlight(claimed.conflict) && !r.lastRound) return [claimed.conflict];
+    return lostTo(ctx, { bucket, key }, claimed.conflict, newKey, base);
+  }
+  const journal: Journalled = { id: claimed.id, ...intent.kept };
+  faultPoint('rotate-journalled');
+  // With a checksum to give it, the write tries CopyObject where the server may copy: its answer is then known. A
+  // large object's streamed copy would keep the others waiting long after that answer: it passes the question on.
+  if (before.size >= SMALL_OBJECT || !journal.sha256) r.turn.end();
+  else if (r.turn.serverSide) r.turn.tried();
+  const copied = await rekey(ctx, location, before, journal, oldKey, newKey);
+  faultPoint('rotate-written');
+  // The write's answer confirmed it: the PUT's or CopyObject's echo of the new key's MD5, or after a multipart
+  // upload a HEAD with the new key (core/transfer/upload.ts). A write it did not confirm was removed and threw above.
+  // Settled with the new version's row: in a batch, a group of them in one transaction (ManifestStore.rotationDone).
+  ctx.io.manifest.rotationDone(journal.id, location);
+  closeSuperseded(ctx, location, { id: journal.id, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint },
+    claimed.others);
+  // Counted in the rows read before the write: the new version's row (under the new key, and waiting to be written
+  // with others in a batch) leaves the count as it is, and so does the row it replaces in a bucket without versions.
+  return { ...base, status: 'rotated', versionId: copied.versionId, method: copied.method,
+    olderVersionsWithOldKey: olderIn(intent.recorded, oldKey.fingerprint, copied.versionId) };
+}
 /** Of other rotations of the object, one that re-keyed it away from the key this one starts from. */
 const firstChange = (others: RotationRecord[], from: string): RotationRecord | undefined =>
   others.find((r) => r.state === 'done' && r.newFingerprint !== from) ?? others.find((r) => r.state === 'pending');
@@ -160,13 +192,15 @@ async function notRotated(ctx: RotateContext, obj: { bucket: string; key: string
 }
 
 /**
- * What to journal, with what the rotated version must keep: checksum and mtime. Multipart objects carry their
+ * What to journal, with what the rotated version must keep (checksum and mtime) and the versions recorded before the
+ * write. Multipart objects carry their
  * checksum only in the tag: without it a settled rotation would lose the checksum.
  */
 async function rotationIntent(ctx: RotateContext, location: { endpoint: string; bucket: string; key: string }, before: Opened,
   oldKey: SseCKey, newKey: SseCKey) {
-  const { manifest } = ctx.io;
-  const recorded = manifest.lookup(location, before.versionId) ?? manifest.lookup(location);
+  // Every recorded version, newest first, in one read: the one read (or the latest), and the older ones to count.
+  const versions = ctx.io.manifest.versions(location);
+  const recorded = versions.find((v) => v.versionId === recordedVersionId(before.versionId)) ?? versions[0];
   try {
     const sha256 = (recorded?.fingerprint === oldKey.fingerprint && recorded.sha256) || before.sha256
       || (await readSse3Tags(ctx.io, { ...location, versionId: before.versionId }, { what: 'SHA-256', op: 'rotate' })).sha256 || '';
@@ -174,6 +208,7 @@ async function rotationIntent(ctx: RotateContext, location: { endpoint: string; 
       record: { ...location, oldVersion: before.versionId, oldFingerprint: oldKey.fingerprint, newFingerprint: newKey.fingerprint,
         size: before.size, sha256 },
       kept: { sha256, mtimeMs: before.mtimeMs ?? recorded?.mtimeMs ?? undefined },
+      recorded: versions,
     };
   } catch (e) {
     before.opened?.first.Body.destroy();
