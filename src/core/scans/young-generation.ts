@@ -15,23 +15,30 @@ export const SCAN_YOUNG_GENERATION_BYTES = 8 * 1024 * 1024;
 const V8_GROWTH_FACTOR = 2;
 
 let scansRunning = 0;
-let frozen = false;
+/** The growth factor this module last gave V8 (undefined: V8's own, untouched). */
+let factorSet: number | undefined;
 
 const youngGenerationBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 
+const setGrowthFactor = (factor: number) => {
+  if (factorSet === factor) return;
+  setFlagsFromString(`--semi-space-growth-factor=${factor}`);
+  factorSet = factor;
+};
+
 /**
  * Bound the young generation while a scan runs. Its size can only be capped when the process starts (a flag of
- * node's); what V8 reads each time it grows it is the growth factor, so once it has reached `bytes` the factor is set
- * to 1 and it grows no more. `check` is cheap (one statistics call): call it for every item scanned; `end` gives V8
- * its factor back once no scan runs (a command that scans and then transfers data keeps V8's own sizing for that).
+ * node's); what V8 reads each time it grows it is the growth factor, so while it is at `bytes` or more the factor is 1
+ * and it grows no more. V8 may also shrink it (when little survives): below `bytes` its own factor is given back, or
+ * what is in flight would be promoted to the old generation and grow that instead. `check` is cheap (one statistics
+ * call): call it for every item scanned; `end` gives V8 its own factor back once no scan runs (a command that scans and
+ * then transfers data keeps V8's own sizing for that).
  */
 export function boundYoungGeneration(bytes = SCAN_YOUNG_GENERATION_BYTES): { check: () => void; end: () => void } {
   scansRunning++;
   let ended = false;
   const check = () => {
-    if (frozen || ended || youngGenerationBytes() < bytes) return;
-    setFlagsFromString('--semi-space-growth-factor=1');
-    frozen = true;
+    if (!ended) setGrowthFactor(youngGenerationBytes() < bytes ? V8_GROWTH_FACTOR : 1);
   };
   check();
   return {
@@ -39,10 +46,7 @@ export function boundYoungGeneration(bytes = SCAN_YOUNG_GENERATION_BYTES): { che
     end: () => {
       if (ended) return;
       ended = true;
-      if (--scansRunning === 0 && frozen) {
-        setFlagsFromString(`--semi-space-growth-factor=${V8_GROWTH_FACTOR}`);
-        frozen = false;
-      }
+      if (--scansRunning === 0 && factorSet !== undefined) setGrowthFactor(V8_GROWTH_FACTOR);
     },
   };
 }
