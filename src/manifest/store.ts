@@ -11,7 +11,7 @@ import * as keyBook from './key-book.js';
 import { LocalHashCache } from './local-hashes.js';
 import { type ListOptions, type ManifestScope, latestPage, pagedEntries } from './object-pages.js';
 import * as objects from './objects.js';
-import { pullState, type PullScope, type PullState, forgetPulled, rememberPulled } from './pull-state.js';
+import { forgetPulled, ListedVersions, pullState, type PullScope, type PullState, rememberPulled } from './pull-state.js';
 import { openManifestDb } from './schema.js';
 import type { SqliteDb } from './sqlite.js';
 import { WriteBehind } from './write-behind.js';
@@ -25,7 +25,7 @@ export type { KeyDefault, KeyRefRecord } from './key-book.js';
 export type { RotationIntent } from './journals.js';
 export type { LocalHash, LocalHashCache } from './local-hashes.js';
 export type { ListOptions, ManifestScope } from './object-pages.js';
-export type { PullRecord, PullScope, PullState } from './pull-state.js';
+export type { ListedVersions, PulledVersion, PullRecord, PullScope, PullState } from './pull-state.js';
 
 /**
  * The local record of which key encrypted which object: the one object commands and core hold. SQLite in WAL mode
@@ -287,10 +287,16 @@ export class ManifestStore {
 
   // --- manifest pull's state (pull-state.ts) ---
 
-  /** What manifest pull saw at its last pass over a scope, beside the versions recorded there. */
-  pullState(scope: PullScope): PullState {
+  /** What manifest pull saw of one object at its last pass, beside its recorded versions. */
+  pullState(loc: ObjectLocation): PullState {
     this.flush();
-    return pullState(this.#db, scope);
+    return pullState(this.#db, loc);
+  }
+
+  /** Where one pull keeps the versions it lists, to tell at its end which recorded ones are gone (pull-state.ts). */
+  listedVersions(scope: PullScope): ListedVersions {
+    this.flush();
+    return new ListedVersions(this.#db, scope, () => this.flush());
   }
 
   rememberPulled(loc: ObjectLocation, versionId: string, stamp: string, tagged: boolean): void {

@@ -6,8 +6,9 @@ import type { Io } from '../context.js';
 import { recordFromTags } from './rebuild.js';
 import { byObject } from './tag-scan.js';
 import { inScope, listScopeVersions, type Scope } from '../session/scope.js';
-import type { PullState } from '../../manifest/store.js';
+import type { ListedVersions, PullState } from '../../manifest/store.js';
 import { sameVersion } from '../recorded.js';
+import { boundYoungGeneration } from './young-generation.js';
 
 /**
  * manifest pull: an incremental rebuild for a shared bucket. Every version is listed (one request per 1,000), but
@@ -30,21 +31,17 @@ export interface PullCounts {
   firstDenial?: Sse3Error;
 }
 
-const idOf = (key: string, versionId: string) => `${key}\0${versionId}`;
 /** What tells a version changed: its ETag and its last-modified time (re-encrypting in place may keep the ETag). */
 const stampOf = (v: ListedObject) => `${v.etag} ${v.lastModified?.toISOString() ?? ''}`;
 
 /**
  * A listed version pull need not read: recorded here as this very version, or seen by the last pull with the same
  * stamp (and the same tagged-or-not). A record that holds only a bound of the version's time keeps the listed one.
- * Takes the version off `seen` (what is left there at the end is gone from the server).
+ * `known` is what the manifest knows of the version's object (pullState).
  */
-function knownVersion(io: Io, scope: Scope, v: ListedObject, seen: PullState): boolean {
-  const id = idOf(v.key, v.versionId);
-  const before = seen.pulled.get(id);
-  const row = seen.recorded.get(id);
-  seen.recorded.delete(id);
-  seen.pulled.delete(id);
+function knownVersion(io: Io, scope: Scope, v: ListedObject, known: PullState): boolean {
+  const before = known.pulled.get(v.versionId);
+  const row = known.recorded.get(v.versionId);
   const pin = (lastModified: string | undefined) => {
     if (row && lastModified) io.manifest.pinListed({ ...row, endpoint: io.conn.endpoint, bucket: scope.bucket }, lastModified);
   };
@@ -59,28 +56,55 @@ function knownVersion(io: Io, scope: Scope, v: ListedObject, seen: PullState): b
   return true;
 }
 
-/**
- * What the manifest knows in scope: of one object (an object scope), only its own versions, never those of the keys
- * that start with its name; of a shard, only its keys — a pull removes the records of what it does not list.
- */
-function inScopeOnly(scope: Scope, state: PullState): PullState {
-  if (!scope.object && !scope.shard) return state;
-  const own = <V>(m: Map<string, V>) => new Map([...m].filter(([id]) => inScope(scope, id.split('\0')[0])));
-  return { recorded: own(state.recorded), pulled: own(state.pulled) };
+export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number }): Promise<PullCounts> {
+  const young = boundYoungGeneration();
+  try {
+    return await pullScope(io, scope, opts, young.check);
+  } finally {
+    young.end();
+  }
 }
 
-export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number }): Promise<PullCounts> {
+async function pullScope(io: Io, scope: Scope, opts: { jobs: number }, onItem: () => void): Promise<PullCounts> {
   const endpoint = io.conn.endpoint;
-  const seen = inScopeOnly(scope, io.manifest.pullState({ endpoint, bucket: scope.bucket, prefix: scope.prefix }));
+  const listed = io.manifest.listedVersions({ endpoint, bucket: scope.bucket, prefix: scope.prefix });
+  try {
+    const counts = await readChanged(io, scope, opts, listed, onItem);
+    // The whole scope was listed: what was recorded before and is not there any more is gone from the server. Of one
+    // object (an object scope), only its own versions, never those of the keys that start with its name; of a shard,
+    // only its keys (the others were not listed).
+    const gone = listed.gone();
+    for (const { key, versionId } of gone.recorded) {
+      if (!inScope(scope, key)) continue;
+      io.manifest.remove({ endpoint, bucket: scope.bucket, key }, versionId);
+      counts.removed.push({ url: formatS3Url({ bucket: scope.bucket, key }), versionId });
+    }
+    for (const { key, versionId } of gone.pulled) if (inScope(scope, key)) io.manifest.forgetPulled({ endpoint, bucket: scope.bucket, key }, versionId);
+    return counts;
+  } finally {
+    listed.close();
+  }
+}
+
+/**
+ * List the scope one object at a time, comparing each object's versions with what the manifest knows of that object
+ * only, and read the tags of the versions that are new or changed, `jobs` objects at a time. Throws when the listing
+ * or a read failed or the pull was interrupted (nothing is then taken for gone).
+ */
+async function readChanged(io: Io, scope: Scope, opts: { jobs: number }, listed: ListedVersions, onItem: () => void): Promise<PullCounts> {
+  const endpoint = io.conn.endpoint;
   const counts: PullCounts = { listed: 0, unchanged: 0, read: 0, recorded: 0, untagged: 0, denied: 0, removed: [] };
   const onDenied = (e: Sse3Error) => { counts.firstDenial ??= e; };
   let fatal: unknown;
   const objects = (async function* () {
     for await (const group of byObject(listScopeVersions(io, scope))) {
+      const known = io.manifest.pullState({ endpoint, bucket: scope.bucket, key: group[0].key });
       const fresh: ListedObject[] = [];
       for (const v of group) {
+        onItem();
         counts.listed++;
-        if (knownVersion(io, scope, v, seen)) counts.unchanged++;
+        listed.add(v.key, v.versionId);
+        if (knownVersion(io, scope, v, known)) counts.unchanged++;
         else fresh.push(v);
       }
       if (fresh.length) yield fresh.reverse();
@@ -99,15 +123,5 @@ export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number })
   }, (o) => { if (o.error) fatal ??= o.error; }, { jobs: opts.jobs, signal: io.signal });
   if (fatal) throw fatal;
   if (io.signal?.aborted) throw new Sse3Error('INTERRUPTED', `manifest pull of ${formatS3Url({ bucket: scope.bucket, key: scope.prefix })} was interrupted`);
-  // The whole scope was listed: what was seen before and is not there any more is gone from the server.
-  for (const id of seen.recorded.keys()) {
-    const [key, versionId] = id.split('\0');
-    io.manifest.remove({ endpoint, bucket: scope.bucket, key }, versionId);
-    counts.removed.push({ url: formatS3Url({ bucket: scope.bucket, key }), versionId });
-  }
-  for (const id of seen.pulled.keys()) {
-    const [key, versionId] = id.split('\0');
-    io.manifest.forgetPulled({ endpoint, bucket: scope.bucket, key }, versionId);
-  }
   return counts;
 }

@@ -6,6 +6,7 @@ import { listScopeVersions, type Scope } from '../session/scope.js';
 import { keepingKnown } from '../recorded.js';
 import { readSse3Tags } from '../tags.js';
 import { byObject, isVersionUnreadable } from './tag-scan.js';
+import { boundYoungGeneration } from './young-generation.js';
 
 /**
  * Each object's versions oldest first. Listings give them newest first, but the manifest takes the version recorded
@@ -71,8 +72,14 @@ export async function rebuildFromTags(io: Io, scope: Scope): Promise<RebuildCoun
   const counts: RebuildCounts = { recorded: 0, added: 0, updated: 0, unchanged: 0, untagged: 0, denied: 0 };
   const onDenied = (e: Sse3Error) => { counts.firstDenial ??= e; };
   const onRecorded = (change: RecordChange) => { counts[change]++; };
-  for await (const v of oldestFirst(listScopeVersions(io, scope))) {
-    counts[await recordFromTags(io, scope.bucket, v, onDenied, onRecorded)]++;
+  const young = boundYoungGeneration();
+  try {
+    for await (const v of oldestFirst(listScopeVersions(io, scope))) {
+      young.check();
+      counts[await recordFromTags(io, scope.bucket, v, onDenied, onRecorded)]++;
+    }
+  } finally {
+    young.end();
   }
   return counts;
 }

@@ -6,12 +6,14 @@ import { isWholeBucket, listScope, listScopeVersions, type Scope } from '../sess
 import { readSse3Tags } from '../tags.js';
 import { headWithoutKey } from '../objects/keyless.js';
 import { isVersionUnreadable } from './tag-scan.js';
+import { boundYoungGeneration } from './young-generation.js';
 
 /**
  * Which keys the objects in a bucket need, from the objects themselves: every object's sse3-fp tag (readable
  * without a key), whoever wrote it. This, not a manifest, is what may say a key is no longer needed: a manifest
  * knows only what was written or read through it. The scan streams: counts per fingerprint are kept, the objects
- * are not, so memory stays flat however many objects there are.
+ * are not, and V8's young generation is bounded while it runs (young-generation.ts), so memory stays flat however
+ * many objects there are.
  */
 
 export interface KeyUse {
@@ -69,6 +71,15 @@ export interface UsageOptions {
 
 /** Scan scopes: list them (every version with allVersions) and read each version's tags, `jobs` at a time. */
 export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions): Promise<UsageScan> {
+  const young = boundYoungGeneration();
+  try {
+    return await scanScopes(io, scopes, opts, young.check);
+  } finally {
+    young.end();
+  }
+}
+
+async function scanScopes(io: Io, scopes: Scope[], opts: UsageOptions, onItem: () => void): Promise<UsageScan> {
   const scan: UsageScan = { scopes, allVersions: Boolean(opts.allVersions), scanned: 0, byFingerprint: new Map(),
     untagged: zero(), plain: zero(), unreadable: zero() };
   for (const scope of scopes) {
@@ -77,6 +88,7 @@ export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions):
     const listing = opts.allVersions ? listScopeVersions(io, scope) : listScope(io, scope);
     await runBatch(listing, async (v) => {
       if (fatal) return;
+      onItem();
       const obj = { bucket: scope.bucket, key: v.key, versionId: v.versionId };
       let tags;
       let plain = false;
