@@ -14,10 +14,11 @@ import { type Home, makeKeyFile, newBucket, newHome, run, type RunResult } from 
 const MiB = 1024 * 1024;
 const BIG = 128 * MiB;
 /**
- * What a large transfer may hold above the small one: four 8 MiB part or range buffers and what is in flight around
- * them. Received chunks left for the collector once grew a get by ~60 MiB and a rotate by more.
+ * What a large transfer may hold above the small one. A put and a rotate hold four 8 MiB part buffers, the SDK client
+ * a multipart upload needs and what is in flight around them; a get holds its ranges' small batches and what is in
+ * flight. Received chunks left for the collector once grew a get by ~70 MiB and a rotate by ~100 MiB at this size.
  */
-const GROWTH_LIMIT = 48 * MiB;
+const GROWTH_LIMIT: Record<string, number> = { put: 60 * MiB, get: 40 * MiB, rotate: 60 * MiB };
 const TIME = '/usr/bin/time';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -61,7 +62,7 @@ test('a 128 MiB put, get and rotate each hold a bounded amount more memory than 
     assert.equal(sha(readFileSync(join(work, 'rotated.back'))), sha(big));
 
     for (const [name, p] of Object.entries(peaks)) t.diagnostic(`${name}: ${asMiB(p.small)} for 1 KiB, ${asMiB(p.large)} for 128 MiB`);
-    const over = Object.entries(peaks).filter(([, p]) => p.large - p.small > GROWTH_LIMIT)
-      .map(([name, p]) => `${name}: ${asMiB(p.large)} for 128 MiB against ${asMiB(p.small)} for 1 KiB`);
-    assert.deepEqual(over, [], `more than ${asMiB(GROWTH_LIMIT)} above the small transfer's peak`);
+    const over = Object.entries(peaks).filter(([name, p]) => p.large - p.small > GROWTH_LIMIT[name])
+      .map(([name, p]) => `${name}: ${asMiB(p.large)} for 128 MiB against ${asMiB(p.small)} for 1 KiB (at most ${asMiB(GROWTH_LIMIT[name])} more)`);
+    assert.deepEqual(over, [], 'a large transfer held more memory above the small one than its data path needs');
   });
