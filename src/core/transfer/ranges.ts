@@ -10,6 +10,7 @@ import { confirmsKey } from '../keyed.js';
 import { mapInOrder } from '../runtime/batch.js';
 import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 import type { BufferPool } from './pools.js';
+import { received } from './reclaim.js';
 
 /**
  * Byte ranges of one object version, fetched with its SSE-C key. The first GET of a transfer tells the size and
@@ -67,10 +68,11 @@ export class ObjectRanges {
   /**
    * Stream bytes start..end (inclusive) to sink in order, in batches of the chunks as they arrived; a body cut short
    * is fetched again from where it stopped. Bytes at the start of the object come from the first response while it
-   * has them (a range may reach past it: the rest is then fetched).
+   * has them (a range may reach past it: the rest is then fetched). A batch is small: its chunks stay in memory until it
+   * is written, once for every range in flight.
    */
   async stream(start: number, end: number, sink: (chunks: Buffer[], offset: number) => Promise<void>, signal: AbortSignal,
-    batchBytes = 1024 * 1024): Promise<void> {
+    batchBytes = 256 * 1024): Promise<void> {
     let at = start;
     await withRetries(async () => {
       while (at <= end) {
@@ -85,6 +87,7 @@ export class ObjectRanges {
           await sink(batch, at);
           at += batched;
           batch = [];
+          received(batched);
           batched = 0;
         };
         try {

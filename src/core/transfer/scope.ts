@@ -1,5 +1,6 @@
 import type { Io } from '../context.js';
 import { MemoryBudget } from './pools.js';
+import { keepYoungGenerationSmall } from './reclaim.js';
 
 /** 64 MiB: eight parts of the default size, across all transfers of a session. */
 export const TRANSFER_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -14,6 +15,10 @@ export class TransferScope {
   readonly budget = new MemoryBudget(TRANSFER_BUDGET_BYTES);
   /** Folders already cleared of stale temporary files (removeStaleTempFiles): each is read once per session. */
   readonly sweptFolders = new Set<string>();
+
+  constructor() {
+    keepYoungGenerationSmall();
+  }
 }
 
 /**
