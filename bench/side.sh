@@ -22,6 +22,11 @@ say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
 die() { echo "bench/$NAME: $*" | tee -a "$LOG" >&2; tail -n 20 "$LOG" >&2; exit 1; }
 
 [ -f dist/bundle/cli.js ] || npm run build >>"$LOG" 2>&1 || die "npm run build failed"
+# The project's Node, and the environment a user has: no NODE_EXTRA_CA_CERTS (set on test machines for npm); the RGW's
+# CA reaches sse3 through AWS_CA_BUNDLE.
+# shellcheck source=scripts/project-node.sh
+source scripts/project-node.sh
+unset NODE_EXTRA_CA_CERTS
 if [ -n "${BENCH_RGW_ENV:-}" ]; then
   # shellcheck disable=SC1090
   source "$BENCH_RGW_ENV"

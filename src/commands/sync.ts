@@ -41,8 +41,8 @@ export async function sync(src: string, dst: string, opts: SyncOptions, { g, out
   } finally {
     if (tally.unrecorded) out.warn(unrecordedWarning(tally.unrecorded, plan.kind === 'copy' ? plan.spec.source : plan.spec.scope));
     if (tally.plain && plan.kind !== 'copy') out.warn(plainDownloadsWarning(tally.plain, plan.spec.scope));
-    const otherKeys = plan.kind === 'local' && plan.spec.putKeyRef
-      ? otherKeysWarning(tally.underOtherKeys, plan.spec.scope, plan.spec.putKeyRef) : undefined;
+    const otherKeys = plan.kind === 'local' && plan.spec.putKeys
+      ? otherKeysWarning(tally.underOtherKeys, plan.spec.scope, plan.spec.putKeys.all) : undefined;
     if (otherKeys) out.warn(otherKeys);
     s.close();
   }

@@ -5,6 +5,7 @@ import type { ListedRow } from '../core/objects/listing.js';
 import type { RemoveResult, RemoveTarget } from '../core/objects/remove.js';
 import type { SyncOutcome, SyncTally } from '../core/sync/plan.js';
 import { formatScope, type Scope } from '../core/session/scope.js';
+import type { WriteKey } from '../core/session/write-key.js';
 import type { SettleResult } from '../core/rotation/settle.js';
 import type { GetOutcome } from '../core/transfer/single.js';
 import type { UploadResult } from '../core/transfer/upload.js';
@@ -90,6 +91,9 @@ export function renderHead(out: Output, r: HeadReport): Rendered {
       `  last modified  ${r.lastModified ?? '-'}`,
       `  etag           ${r.etag || '-'}`,
       `  content type   ${r.contentType ?? '-'}`,
+      ...(r.storageClass ? [`  storage class  ${r.storageClass}`] : []),
+      ...(r.cacheControl ? [`  cache control  ${r.cacheControl}`] : []),
+      ...(r.contentDisposition ? [`  disposition    ${r.contentDisposition}`] : []),
       ...Object.entries(r.metadata).map(([k, v]) => `  meta ${k.padEnd(9)} ${v}`),
       `  encryption     ${encrypted ? c.green('SSE-C AES256') : c.yellow('none (not SSE-C)')}` +
         (r.sse.keyMd5 ? `  key MD5 ${r.sse.keyMd5}` : ''),
@@ -190,14 +194,22 @@ export const unrecordedWarning = (n: number, scope: Scope) =>
   `${n} object(s) had no sse3 record (not in the manifest, no sse3-sha256 tag) and were treated as changed; ` +
   `record existing objects once with: sse3 adopt --hash ${formatScope(scope)}`;
 
-/** A sync up left objects under another key than --key: they are unchanged, and said to be so, with how to re-key them. */
-export function otherKeysWarning(byFingerprint: Record<string, number>, scope: Scope, keyRef: string): string | undefined {
+/**
+ * A sync up left objects under another key than the one it writes them with: they are unchanged, and said to be so,
+ * with how to re-key them — to the key given (rotate --to it), or each to its folder's default (rotate without --to).
+ */
+export function otherKeysWarning(byFingerprint: Record<string, number>, scope: Scope, writing: WriteKey[]): string | undefined {
   const entries = Object.entries(byFingerprint);
   if (entries.length === 0) return undefined;
   const total = entries.reduce((n, [, count]) => n + count, 0);
   const keys = entries.map(([fp, count]) => (entries.length > 1 ? `${fp} (${count})` : fp)).join(', ');
-  return `${total} unchanged object(s) are under key ${keys}, not the --key given; sync does not re-key unchanged ` +
-    `objects — sse3 rotate ${formatScope(scope)} -r --to ${keyRef} does`;
+  const rotate = `sse3 rotate ${formatScope(scope)} -r`;
+  if (writing.some((k) => k.defaultOf)) {
+    return `${total} unchanged object(s) are under key ${keys}, not the default key of their folder ` +
+      `(${writing.map((k) => `${k.ref} for ${k.defaultOf}`).join(', ')}); sync does not re-key unchanged objects — ${rotate} does`;
+  }
+  return `${total} unchanged object(s) are under key ${keys}, not the key given (${writing[0]!.ref}); sync does not re-key ` +
+    `unchanged objects — ${rotate} --to ${writing[0]!.ref} does`;
 }
 
 export const adoptJson = (r: AdoptResult) => ({ ok: r.status !== 'no-key', url: r.url, bucket: r.bucket, key: r.key,

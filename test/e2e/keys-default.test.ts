@@ -99,6 +99,32 @@ test('keys default: put, cp, sync up and rotate without --key use the longest ma
   assert.equal(again.code, 2, again.stderr);
 });
 
+test('sync up without --key: an unchanged object under a sibling folder\'s default is counted against its own folder\'s ' +
+  'default, and the advice is rotate without --to', { timeout: 120_000 }, async (t) => {
+  const home = newHome();
+  t.after(() => rmSync(home.dir, { recursive: true, force: true }));
+  const bucket = await newBucket('syncdefaults');
+  const top = await makeKeyFile(home, 'top.key');
+  const sub = await makeKeyFile(home, 'sub.key');
+  files(home, 'tree', ['x.txt', 'sub/y.txt']);
+  const tree = join(home.dir, 'work', 'tree');
+  // Everything written under the sub-folder's key first: x.txt is then under a key that is not its folder's default.
+  await ok(['sync', tree, `s3://${bucket}/p/`, '--key', sub.ref], { home });
+  await ok(['keys', 'default', top.ref, `s3://${bucket}/p/`], { home });
+  await ok(['keys', 'default', sub.ref, `s3://${bucket}/p/sub/`], { home });
+  const again = await ok(['sync', tree, `s3://${bucket}/p/`], { home });
+  const said = again.stderr.split('\n').filter((l) => /unchanged object\(s\) are under key/.test(l));
+  assert.deepEqual(said, [`warning: 1 unchanged object(s) are under key ${sub.fingerprint}, not the default key of their folder ` +
+    `(${sub.ref} for s3://${bucket}/p/sub/, ${top.ref} for s3://${bucket}/p/); sync does not re-key unchanged objects — ` +
+    `sse3 rotate s3://${bucket}/p/ -r does`]);
+  // The advice, followed: each object goes to its own folder's default, and the next sync has nothing to say.
+  await ok(['rotate', `s3://${bucket}/p/`, '-r'], { home });
+  assert.equal(await openedBy(bucket, 'p/x.txt', { top, sub }), 'top');
+  assert.equal(await openedBy(bucket, 'p/sub/y.txt', { top, sub }), 'sub');
+  const quiet = await ok(['sync', tree, `s3://${bucket}/p/`], { home });
+  assert.doesNotMatch(quiet.stderr, /unchanged object\(s\) are under key/);
+});
+
 test('a key used from outside the key folder is remembered: later commands find it there, and the "cannot find" error names ' +
   'where it was last seen', { timeout: 300_000 }, async (t) => {
   const home = newHome();

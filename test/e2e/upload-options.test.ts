@@ -66,6 +66,17 @@ test('put and cp store the options, single-part and multipart; rotate and s3 →
   await ok(['cp', big, `s3://${bucket}/cp/big.bin`, '--key', k1.ref, '--part-size', '5', ...OPTIONS], { home });
   for (const key of ['put/small.bin', 'cp/small.bin']) assert.doesNotMatch((await assertStored(bucket, key, k1.path)).ETag, /-\d+"$/);
   for (const key of ['put/big.bin', 'cp/big.bin']) assert.match((await assertStored(bucket, key, k1.path)).ETag, /-2"$/, 'multipart');
+  // sse3 head shows what was stored, as the server says it (Ceph RGW names no storage class for a multipart object).
+  const headOf = async (key: string) => (await ok(['head', `s3://${bucket}/${key}`, '--json'], { home })).json();
+  for (const [key, storageClass] of [['put/small.bin', 'STANDARD'], ['put/big.bin', null]] as const) {
+    const h = await headOf(key);
+    assert.deepEqual([h.contentType, h.storageClass, h.cacheControl, h.contentDisposition],
+      ['application/x-report', storageClass, 'max-age=3600', 'attachment; filename="r.bin"'], `${key}: sse3 head --json`);
+  }
+  const shown = (await ok(['head', `s3://${bucket}/put/small.bin`], { home })).out;
+  assert.match(shown, /^ {2}storage class {2}STANDARD$/m);
+  assert.match(shown, /^ {2}cache control {2}max-age=3600$/m);
+  assert.match(shown, /^ {2}disposition {4}attachment; filename="r\.bin"$/m);
 
   // A rotation writes the object again: what the user stored stays.
   for (const key of ['put/small.bin', 'put/big.bin']) {

@@ -10,6 +10,7 @@ import { march, type RemoteEntry, SortedCursor } from '../../src/core/sync/march
 import type { LocalWalkEntry } from '../../src/core/sync/localwalk.js';
 import type { Session } from '../../src/core/session/session.js';
 import { planSync, type SyncOutcome, type SyncSpec, type SyncTally } from '../../src/core/sync/plan.js';
+import { WriteKeys } from '../../src/core/session/write-key.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import type { KeyContext } from '../../src/keys/sources.js';
 import { S3Twin } from '../support/s3-twin.js';
@@ -30,7 +31,7 @@ async function sync(s: Session, spec: Partial<SyncSpec> & Pick<SyncSpec, 'direct
   const outcomes: SyncOutcome[] = [];
   const warnings: string[] = [];
   for await (const work of planSync(s, { scope: { bucket: 'b', prefix: 'p/' }, checksum: false, delete: false, dryRun: false,
-    putKey: key, ...spec }, tally, (m) => warnings.push(m))) outcomes.push(await work.run({}));
+    putKeys: new WriteKeys([{ prefix: '', wk: { key, ref: 'file:test.key' } }]), ...spec }, tally, (m) => warnings.push(m))) outcomes.push(await work.run({}));
   return { tally, outcomes, warnings, actions: outcomes.map((o) => `${o.action} ${o.rel}${o.reason ? ` (${o.reason})` : ''}`).sort() };
 }
 

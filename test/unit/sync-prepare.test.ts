@@ -26,7 +26,7 @@ test('sync up: the local side must be a folder that exists; the key that encrypt
   assert.equal(up.kind, 'local');
   assert.ok(up.kind === 'local' && up.spec.direction === 'up' && up.spec.root === join(dir, 'photos') && up.spec.delete);
   assert.deepEqual(up.kind === 'local' && up.spec.scope, { bucket: 'bkt', prefix: 'photos/' });
-  assert.ok(up.kind === 'local' && up.spec.putKey, 'the key is loaded');
+  assert.ok(up.kind === 'local' && up.spec.putKeys?.for('photos/x').key, 'the key is loaded');
   await assert.rejects(prepareSync(join(dir, 'nope'), 's3://bkt/', request({ key })), usage(/nope is not a folder \(it does not exist\)$/));
   await assert.rejects(prepareSync(join(dir, 'file.txt'), 's3://bkt/', request({ key })), usage(/file\.txt is not a folder$/));
   await assert.rejects(prepareSync(join(dir, 'photos'), 's3://bkt/', request({ key, sourceKey: key })), usage(/--source-key is for s3 → s3/));

@@ -14,6 +14,10 @@ export interface HeadReport {
   lastModified: string | null;
   etag: string;
   contentType: string | null;
+  /** As the server says it: AWS leaves it out for STANDARD, Ceph RGW for a multipart object. */
+  storageClass: string | null;
+  cacheControl: string | null;
+  contentDisposition: string | null;
   versionId: string | null;
   metadata: Record<string, string>;
   sse: { algorithm: string | null; keyMd5: string | null };
@@ -54,7 +58,8 @@ export async function headObject(s: Session, loc: S3Location, opts: { versionId?
   return {
     ...(recordUpdated ? { recordUpdated } : {}),
     ok: true, url, size: h.ContentLength ?? 0, lastModified: h.LastModified?.toISOString() ?? null,
-    etag: unquoteEtag(h.ETag), contentType: h.ContentType ?? null, versionId: h.VersionId ?? null,
+    etag: unquoteEtag(h.ETag), contentType: h.ContentType ?? null, storageClass: h.StorageClass ?? null,
+    cacheControl: h.CacheControl ?? null, contentDisposition: h.ContentDisposition ?? null, versionId: h.VersionId ?? null,
     metadata: h.Metadata ?? {},
     sse: { algorithm: h.SSECustomerAlgorithm ?? null, keyMd5: h.SSECustomerKeyMD5 ?? null },
     key: found.key ? { fingerprint: found.key.fingerprint, source: found.key.source, foundBy: found.foundBy,

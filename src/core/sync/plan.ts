@@ -5,8 +5,7 @@ import type { ManifestEntry } from '../../manifest/entry.js';
 import type { LocalHash } from '../../manifest/store.js';
 import { formatS3Url, type S3Location } from '../../s3/url.js';
 import type { TransferEvents, Tuning } from '../context.js';
-import type { WriteKeys } from '../session/write-key.js';
-import type { SseCKey } from '../../keys/key.js';
+import type { WriteKey, WriteKeys } from '../session/write-key.js';
 import { type LocalWalkEntry, walkLocalSorted } from './localwalk.js';
 import { march, type Pair, type RemoteEntry, SortedCursor } from './march.js';
 import { collectGarbage } from '../runtime/memory.js';
@@ -34,13 +33,10 @@ export interface SyncSpec {
   dryRun: boolean;
   /** false for a relative path (folders with a trailing '/') that --exclude/--include leave out. */
   filter?: (rel: string) => boolean;
-  /** up: the key that encrypts what is uploaded. */
-  putKey?: SseCKey;
-  /** The reference putKey was loaded from (file:…, env:…, keychain:…), to name it in advice. */
-  putKeyRef?: string;
   /** up: the upload options, stored with every object uploaded. */
   props?: ObjectProps;
-  /** up, without --key: the default keys of the scope and of folders inside it; each object takes its own (else putKey). */
+  /** up: the keys that encrypt what is uploaded — the one given, or the defaults of the scope and of folders inside it;
+   *  each object takes its own (writeKeyOf). */
   putKeys?: WriteKeys;
   tuning?: Tuning;
 }
@@ -55,7 +51,8 @@ export interface SyncTally {
   unrecorded: number;
   /** Downloaded objects that were not encrypted (plain): nothing records them, so every sync downloads them again. */
   plain: number;
-  /** Up: unchanged objects under a key other than the one the sync encrypts with, by fingerprint (nothing re-keys them). */
+  /** Up: unchanged objects under a key other than the one the sync would encrypt them with, by fingerprint (nothing
+   *  re-keys them). */
   underOtherKeys: Record<string, number>;
 }
 
@@ -133,7 +130,7 @@ export async function* planSync(s: Session, spec: SyncSpec, tally: SyncTally, wa
     const state = pairState(spec, pair, known);
     keepListedTime(s, loc, state.record, state.remote, spec.dryRun);
     const verdict = decide(state);
-    if (settledWithoutWork(spec, state, verdict, tally)) continue;
+    if (settledWithoutWork(spec, state, loc, verdict, tally)) continue;
     const work = workFor(s, spec, { pair, state, path, loc, root, tally }, verdict);
     if (verdict.do === 'delete-remote' || verdict.do === 'delete-local') deletes.push(work);
     else yield work;
@@ -168,10 +165,10 @@ function pairState(spec: SyncSpec, pair: Pair, known: { records: SortedCursor<Ma
 }
 
 /** A verdict that needs no work (unchanged, or skipped) is counted in the tally instead. */
-function settledWithoutWork(spec: SyncSpec, state: PairState, verdict: Verdict, tally: SyncTally): boolean {
+function settledWithoutWork(spec: SyncSpec, state: PairState, loc: S3Location, verdict: Verdict, tally: SyncTally): boolean {
   if (verdict.do === 'unchanged' && verdict.recordMtime === undefined) {
     tally.unchanged++;
-    countKeyOfUnchanged(spec, state, tally);
+    countKeyOfUnchanged(spec, state, loc, tally);
     return true;
   }
   if (verdict.do !== 'skip') return false;
@@ -180,11 +177,16 @@ function settledWithoutWork(spec: SyncSpec, state: PairState, verdict: Verdict, 
   return true;
 }
 
-/** An object left as it is by a sync up, under another key than --key: counted, so the summary can say so. */
-function countKeyOfUnchanged(spec: SyncSpec, state: PairState, tally: SyncTally): void {
+/** The key a sync up encrypts an object with: the one given, or the default of the object's folder. */
+export function writeKeyOf(spec: SyncSpec, objectKey: string): WriteKey {
+  if (!spec.putKeys) throw new Error('a sync up without its write keys');
+  return spec.putKeys.for(objectKey);
+}
+
+/** An object left as it is by a sync up, under another key than its own write key: counted, so the summary says so. */
+function countKeyOfUnchanged(spec: SyncSpec, state: PairState, loc: S3Location, tally: SyncTally): void {
   const fingerprint = state.record?.fingerprint;
-  if (spec.direction !== 'up' || !fingerprint || !spec.putKey || fingerprint === spec.putKey.fingerprint) return;
-  if (spec.putKeys?.all.some((k) => k.key.fingerprint === fingerprint)) return;
+  if (spec.direction !== 'up' || !fingerprint || fingerprint === writeKeyOf(spec, loc.key).key.fingerprint) return;
   tally.underOtherKeys[fingerprint] = (tally.underOtherKeys[fingerprint] ?? 0) + 1;
 }
 
@@ -228,7 +230,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
   switch (v.do) {
     case 'unchanged': {
       const record = c.state.record!;
-      countKeyOfUnchanged(spec, c.state, c.tally);
+      countKeyOfUnchanged(spec, c.state, c.loc, c.tally);
       if (v.recordMtime !== undefined && !spec.dryRun) {
         s.manifest.setMtime({ endpoint: s.conn.endpoint, ...c.loc }, record.versionId ?? '', v.recordMtime);
       }
@@ -238,7 +240,7 @@ async function act(s: Session, spec: SyncSpec, c: PathContext, v: Verdict, event
       if (v.reason === 'unrecorded') c.tally.unrecorded++;
       // A dry run's bytes are what the real run would transfer.
       if (spec.dryRun) return { ...base, action: 'upload', reason: v.reason, bytes: size };
-      const upload = await putOne(s, await localFile(c.path), c.loc, spec.putKeys?.for(c.loc.key).key ?? spec.putKey!,
+      const upload = await putOne(s, await localFile(c.path), c.loc, writeKeyOf(spec, c.loc.key).key,
         { props: spec.props, tuning: spec.tuning }, events);
       return { ...base, action: 'upload', reason: v.reason, bytes: upload.size, upload };
     }

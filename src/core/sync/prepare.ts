@@ -63,8 +63,7 @@ export async function prepareSync(src: string, dst: string, req: SyncRequest): P
     const scope = parseScope(dst);
     // --key, else SSE3_KEY, else the default keys of the destination and of folders inside it (sse3 keys default).
     const putKeys = await resolveWriteKeys(req.key, req.env, { scope }, req.connection ?? {});
-    const { key: putKey, ref: putKeyRef } = putKeys.for(scope.prefix);
-    return { kind: 'local', spec: { ...local, direction: 'up', root, scope, putKey, putKeyRef, putKeys } };
+    return { kind: 'local', spec: { ...local, direction: 'up', root, scope, putKeys } };
   }
   // Not made here: a folder that does not exist yet is made with the first file downloaded into it (plan.ts), so a
   // source that is not there (a wrong bucket name), a bad key reference or a dry run leaves nothing behind.
