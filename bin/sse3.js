@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Launcher: keep it tiny, it runs on every TAB completion.
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
 
@@ -12,6 +12,19 @@ if (major < NODE_NEEDED[0] || (major === NODE_NEEDED[0] && minor < NODE_NEEDED[1
   process.stderr.write(`error: sse3 needs Node.js ${NODE_NEEDED.join('.')} or newer, and ${process.execPath} is Node.js ` +
     `${process.versions.node}: install Node.js 24 LTS (or 22.13+) and run sse3 with it\n`);
   process.exit(1);
+}
+
+if ((process.argv[2] === '--version' || process.argv[2] === '-V') && process.argv.length === 3) {
+  // Asked by scripts and installers: answered from package.json, with nothing of the CLI loaded.
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  try {
+    writeSync(1, `${version}\n`);
+  } catch (e) {
+    // A reader that went away ends sse3 as it ends every command: exit 141, as a shell reports SIGPIPE.
+    if (e?.code !== 'EPIPE') throw e;
+    process.exitCode = 141;
+  }
+  process.exit();
 }
 
 /**
@@ -32,7 +45,22 @@ function privateCacheFolder() {
   // Without uids (Windows) the folder is in the user's own profile, private by its access list.
   const uid = process.getuid?.();
   if (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
-  return `${folder}/compile-cache`;
+  return currentCache(`${folder}/compile-cache`);
+}
+
+/**
+ * The cache of this Node and this installed bundle, in a folder of its own named after both (a new install of sse3
+ * replaces dist/bundle, whose inode and time then change). Node keys its entries by file path, so the entries of an
+ * old bundle or another Node would never be used again: when this folder is new, every other one is removed.
+ */
+function currentCache(caches) {
+  const bundle = lstatSync(new URL('../dist/bundle', import.meta.url));
+  const folder = `${caches}/${process.version}-${process.arch}-${bundle.ino.toString(36)}-${Math.trunc(bundle.mtimeMs).toString(36)}`;
+  if (lstatSync(folder, { throwIfNoEntry: false })?.isDirectory()) return folder;
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const current = folder.slice(caches.length + 1);
+  for (const other of readdirSync(caches)) if (other !== current) rmSync(`${caches}/${other}`, { recursive: true, force: true });
+  return folder;
 }
 
 if (typeof module.enableCompileCache === 'function') {

@@ -1,8 +1,6 @@
 import { parse, typedWords } from './cli/usage.js';
 import { endQuietlyWhenReaderCloses } from './cli/closed-reader.js';
-import { runAction } from './cli/run.js';
 import { takeEnvKey } from './keys/env.js';
-import { Output } from './output/output.js';
 
 /** Parse argv, run one command, and return the exit status. Never throws. */
 export async function main(argv: string[]): Promise<number> {
@@ -12,5 +10,7 @@ export async function main(argv: string[]): Promise<number> {
   endQuietlyWhenReaderCloses();
   const parsed = await parse(argv);
   if (typeof parsed === 'number') return parsed;
+  // Loaded once a command is to run: --help, --version and usage errors need none of it.
+  const [{ runAction }, { Output }] = await Promise.all([import('./cli/run.js'), import('./output/output.js')]);
   return runAction(parsed.action, await new Output({ ...parsed.g, typed: typedWords(argv) }).init());
 }

@@ -1,6 +1,12 @@
-import { removeLiveTempFiles } from '../core/transfer/tempfiles.js';
 import { ExitCode } from '../errors.js';
-import { showCursor } from '../output/terminal.js';
+
+/**
+ * What is put right before exiting when a reader went away: set by runAction (temporary files, the cursor the
+ * progress bars hid). Before a command runs there is nothing to put right (--help, a usage error), and what does it
+ * is not loaded at all then.
+ */
+let tidyUp: (closed: NodeJS.WriteStream, streams: NodeJS.WriteStream[]) => void = () => undefined;
+export const tidyUpWhenReaderCloses = (tidy: typeof tidyUp): void => { tidyUp = tidy; };
 
 /** The error a write gets when whoever read sse3's output has gone (the pipe's reading end was closed). */
 export const isClosedReader = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'EPIPE';
@@ -16,9 +22,7 @@ export const isClosedReader = (e: unknown): boolean => (e as NodeJS.ErrnoExcepti
  */
 export function endQuietlyWhenReaderCloses(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
   const end = (closed: NodeJS.WriteStream): never => {
-    removeLiveTempFiles();
-    // The progress bars on the terminal stop with the process: the cursor they hid is shown again.
-    for (const other of streams) if (other !== closed) showCursor(other);
+    tidyUp(closed, streams);
     process.exit(ExitCode.READER_CLOSED);
   };
   for (const stream of streams) {

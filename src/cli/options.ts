@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { Sse3Error } from '../errors.js';
-import { isFingerprint } from '../keys/key.js';
+import { isFingerprint } from '../keys/fingerprint.js';
 import { exactSize, MAX_PART_SIZE, MIN_PART_SIZE } from '../core/transfer/partsize.js';
 import { headerValue, type ObjectProps, storageClassArg, userMetadata } from '../core/props.js';
 import type { FilterRule } from '../core/sync/filter.js';

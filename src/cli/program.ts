@@ -28,7 +28,7 @@ function newProgram() {
     .option('--endpoint-url <url>', 'S3 endpoint (default: AWS_ENDPOINT_URL or the profile\'s endpoint_url); https only')
     .option('--region <region>', 'region (default: AWS_REGION or the profile\'s)')
     .option('--profile <name>', 'AWS profile for credentials and settings')
-    .option('--ca-bundle <file>', 'PEM CA certificates to trust (default: AWS_CA_BUNDLE)')
+    .option('--ca-bundle <file>', 'PEM CA certificates to verify the server with, instead of the system\'s (default: AWS_CA_BUNDLE)')
     .addOption(new Option('--timeout <seconds>', 'fail a request when the server is silent this long')
       .argParser(positiveInt('--timeout')).default(60))
     .addOption(new Option('--checksums <mode>', 'request checksums: when_required works with Ceph RGW and older MinIO')

@@ -4,7 +4,9 @@ import { ExitCode, Sse3Error } from '../errors.js';
 import { damagedManifest, isDamage, listBackups } from '../manifest/backup.js';
 import { onHomeWarning } from '../manifest/files.js';
 import type { Output } from '../output/output.js';
+import { showCursor } from '../output/terminal.js';
 import { sse3Paths } from '../paths.js';
+import { tidyUpWhenReaderCloses } from './closed-reader.js';
 import type { Action } from './lazy.js';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -33,6 +35,11 @@ function reported(e: unknown, stoppedBy: StopSignal | undefined, out: Output): u
  * 143 (SIGTERM). A second signal exits at once, with the status of the first.
  */
 export async function runAction(action: Action, out: Output): Promise<ExitCode> {
+  tidyUpWhenReaderCloses((closed, streams) => {
+    removeLiveTempFiles();
+    // The progress bars on the terminal stop with the process: the cursor they hid is shown again.
+    for (const other of streams) if (other !== closed) showCursor(other);
+  });
   const controller = new AbortController();
   // Every transfer of a batch listens on this one signal.
   setMaxListeners(0, controller.signal);

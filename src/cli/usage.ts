@@ -2,7 +2,6 @@ import { type CommandUnknownOpts, CommanderError } from '@commander-js/extra-typ
 import { ExitCode, Sse3Error } from '../errors.js';
 import { shown } from '../keys/likeness.js';
 import type { GlobalOptions } from '../options.js';
-import { Output } from '../output/output.js';
 import { guideFlagIn } from './guide-flags.js';
 import type { Action } from './lazy.js';
 import { buildProgram } from './program.js';
@@ -23,6 +22,7 @@ export const typedWords = (argv: string[]): string[] => argv.slice(2);
 /** A usage error: one error line and a hint on stderr, and the error document on stdout with --json; exit 2. */
 async function usageError(argv: string[], error: Sse3Error): Promise<ExitCode> {
   const words = optionWords(argv);
+  const { Output } = await import('../output/output.js');
   const out = await new Output({ json: words.includes('--json'), color: words.includes('--no-color') ? false : undefined,
     typed: typedWords(argv) }).init();
   out.error(error);

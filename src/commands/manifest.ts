@@ -2,14 +2,10 @@ import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { rebuildFromTags } from '../core/scans/rebuild.js';
 import { pullFromTags } from '../core/scans/pull.js';
-import { adoptHint, holdsListed, holdsRecorded, inScope, nothingAt, parseScope, resolveScope, type Scope } from '../core/session/scope.js';
+import { holdsListed, holdsRecorded, nothingAt, parseScope, resolveScope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
-import { DOCUMENT_FORMAT, DOCUMENT_VERSION } from '../manifest/document.js';
-import { ManifestStore } from '../manifest/store.js';
-import { sse3Paths } from '../paths.js';
 import { formatShard, type Shard } from '../core/shard.js';
-import { deniedWarning, movedAsideWarning, noManifestEntries, pullRemovedLine, renderManifestEntry, renderPulled, renderRebuilt }
-  from '../output/render-manifest.js';
+import { deniedWarning, movedAsideWarning, pullRemovedLine, renderPulled, renderRebuilt } from '../output/render-manifest.js';
 
 /** Objects that may be sse3's but whose tags could not be read are not "done": the exit status says so. */
 function notRecorded(denied: number, firstDenial: Sse3Error): Sse3Error {
@@ -52,37 +48,5 @@ export async function pull(scopeUrl: string, opts: { jobs: number; shard?: Shard
     if (c.firstDenial) throw notRecorded(c.denied, c.firstDenial);
   } finally {
     s.close();
-  }
-}
-
-/** sse3 manifest list [s3://BUCKET[/PREFIX]]: every recorded object version (NDJSON with --json). */
-export async function list(scopeUrl: string | undefined, _opts: object, { out }: CommandRun): Promise<void> {
-  const m = new ManifestStore(sse3Paths().manifestFile);
-  try {
-    const inManifest = (sc: Scope) => m.entries({ bucket: sc.bucket, prefix: sc.prefix });
-    const scope = scopeUrl ? await resolveScope(scopeUrl, (folder) => !inManifest(folder)[Symbol.iterator]().next().done) : undefined;
-    // Streamed a page at a time: a manifest of a million entries is listed without holding it.
-    let count = 0;
-    for (const e of scope ? inManifest(scope) : m.entries({})) {
-      if (scope && !inScope(scope, e.key)) continue;
-      count++;
-      const r = renderManifestEntry(out, e);
-      out.item(r.line, r.json);
-    }
-    if (!count && scope?.object) throw nothingAt(scope, 'in the manifest', adoptHint(scope));
-    if (out.json) out.summary({ ok: true, entries: count }, '');
-    else if (!count) out.info(noManifestEntries(scope));
-  } finally {
-    m.close();
-  }
-}
-
-/** sse3 manifest export: the whole manifest as one JSON document, which sse3 manifest import reads back. */
-export function exportManifest(_opts: object, { out }: CommandRun): void {
-  const m = new ManifestStore(sse3Paths().manifestFile);
-  try {
-    out.document({ format: DOCUMENT_FORMAT, version: DOCUMENT_VERSION, exportedAt: new Date().toISOString(), ...m.document() });
-  } finally {
-    m.close();
   }
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { looksLikeKey } from '../keys/likeness.js';
-import { isPrintable } from '../output/terminal.js';
+import { isPrintable } from '../output/printable.js';
 import { sse3Paths } from '../paths.js';
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Sse3Error } from '../errors.js';
+import { FINGERPRINT_HEX_CHARS } from './fingerprint.js';
 import type { CopySourceSseCParams, SseCParams } from '../s3/objects.js';
 
 export const KEY_BYTES = 32;
@@ -10,8 +11,6 @@ export const KEY_BYTES = 32;
  * that S3 servers echo back in responses.
  */
 const FINGERPRINT_LABEL = 'sse3 key fingerprint v1\0';
-/** 80 bits: unique among any realistic set of keys, short enough to read aloud. */
-const FINGERPRINT_HEX_CHARS = 20;
 
 /**
  * A 256-bit SSE-C key. The raw bytes stay inside this object: its string and
@@ -79,8 +78,7 @@ export function fingerprintOf(raw: Uint8Array): string {
   return createHash('sha256').update(FINGERPRINT_LABEL).update(raw).digest('hex').slice(0, FINGERPRINT_HEX_CHARS);
 }
 
-/** Whether text is a fingerprint as sse3 writes them (lowercase hex), e.g. one typed for rotate or keys usage. */
-export const isFingerprint = (text: string): boolean => text.length === FINGERPRINT_HEX_CHARS && /^[0-9a-f]+$/.test(text);
+export { isFingerprint } from './fingerprint.js';
 
 const BASE64_32_BYTES = /^[A-Za-z0-9+/]{43}=$/;
 

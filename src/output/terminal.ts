@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { UNPRINTABLE_CLASS } from './printable.js';
 
 /**
  * Text as a terminal shows it. Object keys and file names may hold any character, a newline or a terminal escape
@@ -32,16 +33,12 @@ const C_ESCAPES: Record<string, string> = {
   '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v',
 };
 
-/** Controls (C0, DEL, C1), invisible formatting (bidi overrides, zero-width), line and paragraph separators, lone surrogates. */
-const UNPRINTABLE_CLASS = '\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}';
 /** Those, and the backslash that escapes them. */
 const NON_PRINTABLE = new RegExp(`[\\\\${UNPRINTABLE_CLASS}]`, 'gu');
-const UNPRINTABLE = new RegExp(`[${UNPRINTABLE_CLASS}]`, 'u');
 
 const octal = (ch: string) => [...Buffer.from(ch, 'utf8')].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
 
-/** Text with no character escapeNonPrintable would escape, the backslash aside. */
-export const isPrintable = (text: string): boolean => !UNPRINTABLE.test(text);
+export { isPrintable } from './printable.js';
 
 /** Every non-printable character (and the backslash that escapes them) as `ls -b` writes it. */
 export const escapeNonPrintable = (text: string): string => text.replace(NON_PRINTABLE, (ch) => C_ESCAPES[ch] ?? octal(ch));

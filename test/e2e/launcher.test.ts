@@ -5,7 +5,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync,
+  writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assertNoSecrets, BIN, rememberSecret, tempDir } from './harness.js';
 import { AS_OTHER, needsOtherUser, OTHER, sse3ForOthers } from './other-user.js';
@@ -75,11 +76,17 @@ async function victim(m: Machine, args: string[], env: NodeJS.ProcessEnv = {}): 
 /** Files below a folder (relative paths), or [] when it does not exist. */
 const filesBelow = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : []);
 
-/** The version tag folders Node made in a compile cache folder hold at least one entry. */
-function assertCacheUsed(folder: string): void {
-  const tags = readdirSync(folder);
-  assert.equal(tags.length, 1, `one Node version's cache in ${folder}`);
-  assert.ok(readdirSync(join(folder, tags[0])).length > 0, `sse3 wrote its compile cache to ${folder}`);
+/**
+ * sse3 keeps one cache, of the Node and the bundle it runs (a folder named after both), and Node's version tag folder
+ * in it holds at least one entry. Returns that folder's name.
+ */
+function assertCacheUsed(folder: string): string {
+  const ours = readdirSync(folder);
+  assert.equal(ours.length, 1, `one cache in ${folder}: ${ours.join(', ')}`);
+  const tags = readdirSync(join(folder, ours[0]));
+  assert.equal(tags.length, 1, `one Node version's cache in ${join(folder, ours[0])}`);
+  assert.ok(readdirSync(join(folder, ours[0], tags[0])).length > 0, `sse3 wrote its compile cache to ${folder}`);
+  return ours[0];
 }
 
 test('a compile cache another user planted in the shared temporary folder never runs in sse3',
@@ -116,9 +123,9 @@ test('a compile cache another user planted in the shared temporary folder never 
 test('the compile cache is kept under XDG_CACHE_HOME when it is set', { timeout: 60_000 }, async (t) => {
   const m = newMachine(t);
   const xdg = join(m.dir, 'xdg-cache');
-  const r = await victim(m, ['--version'], { XDG_CACHE_HOME: xdg });
+  const r = await victim(m, ['--help'], { XDG_CACHE_HOME: xdg });
   assert.equal(r.code, 0, r.err);
-  assert.equal(r.out.trim(), VERSION);
+  assert.match(r.out, /^Usage: sse3 /);
   assert.equal(lstatSync(join(xdg, 'sse3')).mode & 0o777, 0o700);
   assertCacheUsed(join(xdg, 'sse3', 'compile-cache'));
   assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), [], 'nothing in the shared temporary folder');
@@ -153,7 +160,7 @@ test('a cache folder others can write to, owned by another user or that is a sym
   });
 
 /** A Node binary scripts/test.sh installed for these tests. */
-function nodeFromTestScript(variable: 'SSE3_TEST_NODE_TOO_OLD' | 'SSE3_TEST_NODE_OLDEST'): string {
+function nodeFromTestScript(variable: 'SSE3_TEST_NODE_TOO_OLD' | 'SSE3_TEST_NODE_OLDEST' | 'SSE3_TEST_NODE24'): string {
   const node = process.env[variable];
   assert.ok(node, `${variable} is not set: run the tests through scripts/test.sh (it installs that Node)`);
   return node;
@@ -193,3 +200,34 @@ test('the oldest Node.js sse3 accepts is the one package.json\'s engines names, 
   assert.equal(r.out.trim(), VERSION);
   assert.equal(r.err, '');
 });
+
+test('the compile cache of another Node or of an older install of sse3 is removed when sse3 first starts with a new one',
+  { timeout: 60_000 }, async (t) => {
+    const dir = tempDir('sse3-cache-prune-');
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const caches = join(dir, 'cache', 'sse3', 'compile-cache');
+    // What Node itself made there before sse3 kept a folder per Node and bundle.
+    mkdirSync(join(caches, 'v24.0.0-x64-0a1b2c3d-0'), { recursive: true });
+    writeFileSync(join(caches, 'v24.0.0-x64-0a1b2c3d-0', 'stale'), 'old compiled code');
+    const help = async (node: string) => {
+      const r = await typed(node, ['--help'], { XDG_CACHE_HOME: join(dir, 'cache'), SSE3_HOME: join(dir, 'home') });
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^Usage: sse3 /);
+    };
+    await help(nodeFromTestScript('SSE3_TEST_NODE_OLDEST'));
+    const under22 = assertCacheUsed(caches);
+    assert.match(under22, /^v22\.13\.0-/);
+    await help(nodeFromTestScript('SSE3_TEST_NODE24'));
+    const under24 = assertCacheUsed(caches);
+    assert.match(under24, /^v24\./);
+    // The same Node and bundle again: the same cache, used as it is.
+    await help(nodeFromTestScript('SSE3_TEST_NODE24'));
+    assert.equal(assertCacheUsed(caches), under24);
+    // A new install replaces dist/bundle: its files, and so the folder's time, are new.
+    const bundle = new URL('../../../dist/bundle', import.meta.url).pathname;
+    const { atime, mtime } = statSync(bundle);
+    t.after(() => utimesSync(bundle, atime, mtime));
+    utimesSync(bundle, atime, new Date(mtime.getTime() + 60_000));
+    await help(nodeFromTestScript('SSE3_TEST_NODE24'));
+    assert.notEqual(assertCacheUsed(caches), under24);
+  });

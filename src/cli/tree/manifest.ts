@@ -8,10 +8,10 @@ export function addManifestCommands(program: Program, register: Register): void 
   manifest.command('list')
     .description('list recorded object versions and their key fingerprints (NDJSON with --json)')
     .argument('[scope]', 's3://BUCKET[/PREFIX]')
-    .action(lazy(() => import('../../commands/manifest.js'), 'list'));
+    .action(lazy(() => import('../../commands/manifest-read.js'), 'list'));
   manifest.command('export')
     .description('print the whole manifest as one JSON document (sse3 manifest import reads it back)')
-    .action(lazy(() => import('../../commands/manifest.js'), 'exportManifest'));
+    .action(lazy(() => import('../../commands/manifest-read.js'), 'exportManifest'));
   manifest.command('import')
     .description('add what an export (JSON) or a backup (from the backups folder) holds; the manifest\'s own records win')
     .argument('<file>', 'a file written by sse3 manifest export, or a manifest backup')
