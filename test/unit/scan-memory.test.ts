@@ -6,7 +6,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pullFromTags } from '../../src/core/scans/pull.js';
 import { scanKeyUsage } from '../../src/core/scans/usage.js';
-import { SCAN_YOUNG_GENERATION_BYTES } from '../../src/core/scans/young-generation.js';
+import { SCAN_YOUNG_GENERATION_BYTES } from '../../src/core/runtime/memory.js';
 import { SseCKey } from '../../src/keys/key.js';
 import { ManifestStore } from '../../src/manifest/store.js';
 import { S3Twin } from '../support/s3-twin.js';

@@ -8,7 +8,7 @@ import { byObject } from './tag-scan.js';
 import { inScope, listScopeVersions, type Scope } from '../session/scope.js';
 import type { ListedVersions, PullState } from '../../manifest/store.js';
 import { sameVersion } from '../recorded.js';
-import { boundYoungGeneration } from './young-generation.js';
+import { boundYoungGeneration } from '../runtime/memory.js';
 
 /**
  * manifest pull: an incremental rebuild for a shared bucket. Every version is listed (one request per 1,000), but

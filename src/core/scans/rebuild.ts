@@ -6,7 +6,7 @@ import { listScopeVersions, type Scope } from '../session/scope.js';
 import { keepingKnown } from '../recorded.js';
 import { readSse3Tags } from '../tags.js';
 import { byObject, isVersionUnreadable } from './tag-scan.js';
-import { boundYoungGeneration } from './young-generation.js';
+import { boundYoungGeneration } from '../runtime/memory.js';
 
 /**
  * Each object's versions oldest first. Listings give them newest first, but the manifest takes the version recorded

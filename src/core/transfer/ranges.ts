@@ -10,7 +10,7 @@ import { confirmsKey } from '../keyed.js';
 import { mapInOrder } from '../runtime/batch.js';
 import { type AnsweredSpan, answeredSpan, checkAnsweredVersion } from './answers.js';
 import type { BufferPool } from './pools.js';
-import { received } from './reclaim.js';
+import { received } from '../runtime/memory.js';
 
 /**
  * Byte ranges of one object version, fetched with its SSE-C key. The first GET of a transfer tells the size and

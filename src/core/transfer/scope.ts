@@ -1,6 +1,6 @@
 import type { Io } from '../context.js';
 import { MemoryBudget } from './pools.js';
-import { keepYoungGenerationSmall } from './reclaim.js';
+import { keepYoungGenerationSmall } from '../runtime/memory.js';
 
 /** 64 MiB: eight parts of the default size, across all transfers of a session. */
 export const TRANSFER_BUDGET_BYTES = 64 * 1024 * 1024;
