@@ -90,7 +90,7 @@ async function forceRemove(s: Session, bucket: string, opts: RbOptions, out: Out
     const ended = await Promise.allSettled(versions);
     if (ended.some((e) => e.status === 'rejected') || s.signal.aborted) return;
     yield { label: url, ids: { url, bucket }, run: async (): Promise<Done> => {
-      deleted = await deleteBucket(s, bucket);
+      deleted = await deleteBucket(s, bucket, { emptied: true });
       return { bucket: deleted };
     } };
   })();

@@ -390,18 +390,23 @@ test('malformed s3:// URLs and bucket names are exit 2 for every command, before
   const badUrl = { code: 2, error: /not an s3:\/\/ URL: "|does not name a valid bucket|names no object|names a folder, not an object/, hint: /write it as s3:\/\/BUCKET\/KEY/,
     errorCode: 'BAD_URL' };
   const cpLocal = { code: 2, error: /one side of cp must be an s3:\/\/ URL/, hint: /for local copies use cp\(1\)/, errorCode: 'USAGE' };
+  // get and put take a presigned https:// link in place of s3://: an http:// one, or an https:// URL with no signature,
+  // is refused as a link, also before anything is sent.
+  const asLink = (url: string) => (url.startsWith('http://')
+    ? { code: 2, error: /refusing to send an SSE-C key over plain HTTP/, hint: /ask for an https:\/\/ link/, errorCode: 'INSECURE_ENDPOINT' }
+    : url.startsWith('https://') ? { code: 2, error: /is not a presigned S3 link/, hint: /sse3 presign/, errorCode: 'USAGE' } : badUrl);
   const urls = ['s3://', 's3:///k', 's3://b', 's3://b/k'.replace('s3', 'S3'), 's3:/b/k', 'http://b/k', 'https://bucket/k', 'bucket/k',
     's3://my!bucket/k', 's3://bad bucket/k', 's3://-bucket/k', 's3://.bucket/k', 's3://bu*ck/k', 's3://buck?et/k',
     's3://bucket#1/k', `s3://${'a'.repeat(256)}/k`, 's3://bücket/k', 's3:// bucket/k'];
   const cases: Case[] = [];
   try {
     // Every URL through get; a few of each kind through every other command that takes one.
-    for (const url of urls) cases.push({ label: `get ${url}`, args: ['get', url, 'out', '--key', key.ref], env, expect: badUrl });
+    for (const url of urls) cases.push({ label: `get ${url}`, args: ['get', url, 'out', '--key', key.ref], env, expect: asLink(url) });
     for (const url of ['s3://', 's3://b/k'.replace('s3', 'S3'), 'http://b/k', 's3://my!bucket/k', 's3://b']) {
       const s3ish = url.startsWith('s3://');
       cases.push(
         { label: `head ${url}`, args: ['head', url, '--key', key.ref], env, expect: badUrl },
-        { label: `put ${url}`, args: ['put', 'f', url, '--key', key.ref], env, expect: badUrl },
+        { label: `put ${url}`, args: ['put', 'f', url, '--key', key.ref], env, expect: asLink(url) },
         { label: `cp to ${url}`, args: ['cp', 'f', url, '--key', key.ref], env, expect: s3ish ? badUrl : cpLocal },
         { label: `cp from ${url}`, args: ['cp', url, 'out', '--key', key.ref], env, expect: s3ish ? badUrl : cpLocal },
         { label: `rotate ${url}`, args: ['rotate', url, '--to', key.ref], env, expect: badUrl },

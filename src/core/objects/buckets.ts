@@ -63,13 +63,31 @@ function accessOr(e: unknown, bucket: string, doing: 'create' | 'delete'): Sse3E
 }
 
 /**
- * Delete a bucket that holds nothing, then the manifest's rows of it: every object they describe is gone with it
- * (rows of objects deleted outside sse3, which verify would report missing). Returns how many rows went.
+ * After rb --force deleted every version it listed, how long a "not empty" answer is asked again: Ceph RGW counts a
+ * bucket's objects from its index, which a busy gateway brings up to date a little after the deletes were answered.
  */
-export async function deleteBucket(io: Io, bucket: string): Promise<{ bucket: string; forgotten: number }> {
+const EMPTIED_RETRY_MS = [250, 500, 1000, 2000];
+
+/**
+ * Delete a bucket that holds nothing, then the manifest's rows of it: every object they describe is gone with it
+ * (rows of objects deleted outside sse3, which verify would report missing). Returns how many rows went. `emptied`:
+ * sse3 has just deleted every version in it, so a "not empty" answer is asked again a few times before it is believed.
+ */
+export async function deleteBucket(io: Io, bucket: string, { emptied = false } = {}): Promise<{ bucket: string; forgotten: number }> {
   const { DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+  const send = () => io.conn.client.send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: io.signal });
   try {
-    await io.conn.client.send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: io.signal });
+    const waits = emptied ? [...EMPTIED_RETRY_MS] : [];
+    for (;;) {
+      try {
+        await send();
+        break;
+      } catch (e) {
+        const wait = waits.shift();
+        if (wait === undefined || s3ErrorName(e) !== 'BucketNotEmpty' || io.signal?.aborted) throw e;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   } catch (e) {
     if (s3ErrorName(e) === 'BucketNotEmpty') {
       throw new Sse3Error('BUCKET_NOT_EMPTY', `bucket ${bucket} is not empty: it holds objects or object versions`,
