@@ -18,6 +18,8 @@ export interface OpenOptions {
 /** SQLite's primary result codes that say a file is not (or no longer) a sound database. */
 export const SQLITE_CORRUPT = 11;
 export const SQLITE_NOTADB = 26;
+/** Another connection holds the lock SQLite needs (also when it answers at once, without waiting). */
+export const SQLITE_BUSY = 5;
 const SQLITE_CANTOPEN = 14;
 
 /** SQLite's primary result code of a driver error (its `errcode`, which may be an extended code), if it has one. */

@@ -1,5 +1,8 @@
 import type { ManifestEntry } from './entry.js';
-import type { SqliteDb } from './sqlite.js';
+import { type SqliteDb, SQLITE_BUSY, sqliteResultCode } from './sqlite.js';
+
+/** How many groups of rows may wait while SQLite answers busy before the error is the command's. */
+const BUSY_QUEUE_LIMIT = 8;
 
 // The write-behind queue of object records: many rows in one transaction instead of one transaction per object.
 
@@ -73,13 +76,29 @@ export class WriteBehind {
     }
     this.#queue.push(q);
     this.#waiting.add(objectKey(q));
-    if (this.#queue.length >= this.#defer.max) this.flush();
-    else {
-      this.#defer.timer ??= setTimeout(() => {
-        this.#defer!.timer = undefined;
-        // A failure leaves the rows queued: the next call that writes, or close(), reports it.
-        try { this.flush(); } catch { /* kept for the next flush */ }
-      }, this.#defer.ms).unref();
+    if (this.#queue.length >= this.#defer.max) this.#flushUnlessBusy();
+    else this.#flushLater();
+  }
+
+  /** The queue is written `ms` after its first row waits (a failure leaves the rows queued for the next flush). */
+  #flushLater(): void {
+    this.#defer!.timer ??= setTimeout(() => {
+      this.#defer!.timer = undefined;
+      try { this.flush(); } catch { /* kept for the next flush */ }
+    }, this.#defer!.ms).unref();
+  }
+
+  /**
+   * A full queue's flush. Another sse3 process's write can make SQLite answer "busy" at once, without waiting (a read
+   * snapshot of this connection that a concurrent writer made stale): the rows stay queued — they are written by the
+   * next flush, Ctrl-C or exit — unless the queue has grown to BUSY_QUEUE_LIMIT groups, when the error is thrown.
+   */
+  #flushUnlessBusy(): void {
+    try {
+      this.flush();
+    } catch (e) {
+      if (sqliteResultCode(e) !== SQLITE_BUSY || this.#queue.length >= this.#defer!.max * BUSY_QUEUE_LIMIT) throw e;
+      this.#flushLater();
     }
   }
 

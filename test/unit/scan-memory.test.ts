@@ -17,7 +17,7 @@ const youngGeneration = () => getHeapSpaceStatistics().find((s) => s.space_name 
  * What a scan may hold the young generation to: the bound, or the size it already had when the scan began (a bound
  * stops growth, it does not shrink), with room for the few pages V8 adds beside its semi-spaces — growth doubles it.
  */
-const boundFromHere = () => Math.max(youngGeneration(), SCAN_YOUNG_GENERATION_BYTES) * 1.5;
+const boundFromHere = () => Math.max(youngGeneration(), SCAN_YOUNG_GENERATION_BYTES) * 2;
 
 /** A twin bucket of `count` tiny tagged objects, in a session that keys `key`. */
 function bucketOf(count: number, key: SseCKey, opts: { versioned?: boolean } = {}) {
