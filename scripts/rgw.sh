@@ -184,7 +184,9 @@ objecter tick interval = 0.2
 
 [client.rgw.a]
 rgw data = $DIR/rgw
-rgw frontends = beast ssl_endpoint=127.0.0.1:$PORT ssl_certificate=$DIR/tls/server.pem ssl_private_key=$DIR/tls/server.key
+# tcp_nodelay: without it beast's small writes wait for the client's delayed ACK, and every request (even an
+# anonymous listing) took 40 ms more on loopback than the server needs (3-5 ms with it).
+rgw frontends = beast ssl_endpoint=127.0.0.1:$PORT ssl_certificate=$DIR/tls/server.pem ssl_private_key=$DIR/tls/server.key tcp_nodelay=1
 rgw thread pool size = 32
 # A full OSD pauses writes forever; with a timeout radosgw answers 408
 # instead of leaving the client hanging silently.
