@@ -6,7 +6,7 @@ import { isWholeBucket, listScope, listScopeVersions, type Scope } from '../sess
 import { readSse3Tags } from '../tags.js';
 import { headWithoutKey } from '../objects/keyless.js';
 import { isVersionUnreadable } from './tag-scan.js';
-import { boundYoungGeneration } from '../runtime/memory.js';
+import { boundScanMemory } from '../runtime/memory.js';
 
 /**
  * Which keys the objects in a bucket need, from the objects themselves: every object's sse3-fp tag (readable
@@ -71,7 +71,7 @@ export interface UsageOptions {
 
 /** Scan scopes: list them (every version with allVersions) and read each version's tags, `jobs` at a time. */
 export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions): Promise<UsageScan> {
-  const young = boundYoungGeneration();
+  const young = boundScanMemory();
   try {
     return await scanScopes(io, scopes, opts, young.check);
   } finally {
