@@ -125,7 +125,7 @@ export const scanOldGenerationSlack = (live: number): number => Math.max(SCAN_OL
 /**
  * Bound the heap while a scan runs: `check` (one statistics call; call it for every item scanned) holds the young
  * generation's growth factor at 1 while the space is at `bytes` or more, and gives V8 its own below; it also collects in
- * full when the old generation grew by SCAN_OLD_GENERATION_SLACK since the last full collection. `end` gives V8 its own
+ * full when the old generation grew by scanOldGenerationSlack since the last full collection. `end` gives V8 its own
  * factor back once no scan runs, unless transfers have started (they keep theirs).
  */
 export function boundScanMemory(bytes = SCAN_YOUNG_GENERATION_BYTES): { check: () => void; end: () => void } {

@@ -12,7 +12,7 @@ import { boundScanMemory } from '../runtime/memory.js';
  * Which keys the objects in a bucket need, from the objects themselves: every object's sse3-fp tag (readable
  * without a key), whoever wrote it. This, not a manifest, is what may say a key is no longer needed: a manifest
  * knows only what was written or read through it. The scan streams: counts per fingerprint are kept, the objects
- * are not, and V8's young generation is bounded while it runs (core/runtime/memory.ts), so memory stays flat however
+ * are not, and V8's heap is bounded while it runs (core/runtime/memory.ts), so memory stays flat however
  * many objects there are.
  */
 
