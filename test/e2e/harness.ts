@@ -1,5 +1,5 @@
 // Runs the built sse3 binary as a user would, against the local Ceph RGW started by scripts/test.sh.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,44 +105,88 @@ const RESOLVE_LOGGER = 'data:text/javascript,import{register}from"node:module";r
  * Run sse3 and return the bare package names it loaded (e.g. "commander", "@aws-sdk/client-s3"), and "node:sqlite"
  * when it loaded SQLite (the one built-in module named: the others cost nothing to load).
  */
-export async function packagesLoaded(args: string[], opts: Parameters<typeof run>[1] = {}): Promise<{ result: RunResult; packages: string[] }> {
+export async function packagesLoaded(args: string[], opts: RunOptions = {}): Promise<{ result: RunResult; packages: string[] }> {
   const result = await run(args, { ...opts, nodeArgs: ['--import', RESOLVE_LOGGER] });
   const packages = [...result.stderr.matchAll(/^sse3-test-resolve (\S+)$/gm)].map((m) => m[1])
     .filter((s) => !s.startsWith('.') && (!s.startsWith('node:') || s === 'node:sqlite') && !s.startsWith('file:'));
   return { result, packages: [...new Set(packages)] };
 }
 
-export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; input?: Buffer | string; cwd?: string;
-  timeoutMs?: number; noBaseEnv?: boolean; nodeArgs?: string[]; bin?: string;
+export interface RunOptions {
+  home?: Home;
+  env?: NodeJS.ProcessEnv;
+  /** Fed to stdin, which is then closed; run gives an empty one, start none at all (/dev/null) unless given. */
+  input?: Buffer | string;
+  cwd?: string;
+  /** SIGKILL after this long (default 2 minutes): a hung sse3 fails its test, not the whole run. */
+  killAfterMs?: number;
+  noBaseEnv?: boolean;
+  nodeArgs?: string[];
+  bin?: string;
   /** A command that runs node, e.g. ['setpriv', '--reuid=65534', …] to run sse3 as another user. */
-  wrap?: string[] } = {}): Promise<RunResult> {
+  wrap?: string[];
+}
+
+/** How a child ended, with all it wrote. */
+interface Collected { code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }
+
+/**
+ * The one way the tests spawn a program and collect its output: stdout as bytes, stderr as text, both readable while
+ * it runs; stdin fed `input` and closed (or /dev/null without one); SIGKILL after killAfterMs (default 2 minutes).
+ */
+function spawnCollecting(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | string;
+  killAfterMs?: number }): { child: ChildProcess; closed: Promise<Collected>; stdoutSoFar(): Buffer; stderrSoFar(): string } {
+  const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env,
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000);
+  const closed = new Promise<Collected>((resolve, reject) => {
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+  });
+  if (opts.input !== undefined) {
+    child.stdin!.on('error', () => { /* the program may exit before reading all input */ });
+    child.stdin!.end(opts.input);
+  }
+  return { child, closed, stdoutSoFar: () => Buffer.concat(out), stderrSoFar: () => err };
+}
+
+export interface Running {
+  child: ChildProcess;
+  pid: number;
+  /** Its result once it has ended, output scanned as run's is. */
+  done: Promise<RunResult>;
+  /** What it has written so far (e.g. the --json lines of the items done), while it runs. */
+  stdoutSoFar(): string;
+  stderrSoFar(): string;
+}
+
+/** Start sse3 without waiting for it, so a test can watch or kill it (or the server) mid-flight. */
+export function start(args: string[], opts: RunOptions = {}): Running {
   const base = opts.noBaseEnv ? { PATH: process.env.PATH } : process.env;
   const env = { ...base, ...opts.home?.env, ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  return new Promise((resolve, reject) => {
-    const argv = [process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args];
-    if (opts.wrap) argv.unshift(...opts.wrap);
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined), env, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      // A rejection, not a throw from this handler: the test that awaits the run fails, with its own name on it.
-      try {
-        resolve(scannedResult(args, code, signal, Buffer.concat(out), err));
-      } catch (e) {
-        reject(e);
-      }
-    });
-    child.stdin.on('error', () => { /* sse3 may exit before reading all input */ });
-    child.stdin.end(opts.input ?? '');
-  });
+  const argv = [...(opts.wrap ?? []), process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args];
+  const spawned = spawnCollecting(argv, { env, input: opts.input, killAfterMs: opts.killAfterMs,
+    cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined) });
+  // A rejection when key material shows: the test that awaits the run fails, with its own name on it.
+  const done = spawned.closed.then((r) => scannedResult(args, r.code, r.signal, r.stdout, r.stderr));
+  return { child: spawned.child, pid: spawned.child.pid!, done, stdoutSoFar: () => spawned.stdoutSoFar().toString(),
+    stderrSoFar: spawned.stderrSoFar };
+}
+
+/** Run sse3 to its end, with an empty stdin unless `input` is given. */
+export function run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return start(args, { ...opts, input: opts.input ?? '' }).done;
 }
 
 /** The process is stopped (SIGSTOP), as an SSE3_FAULT=NAME:stop point leaves it. */
@@ -196,7 +240,7 @@ export async function stoppedAt(t: TestContext, point: string, home: Home, args:
 }
 
 /** Run and require exit 0, showing stderr otherwise. */
-export async function ok(args: string[], opts: Parameters<typeof run>[1] = {}): Promise<RunResult> {
+export async function ok(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const r = await run(args, opts);
   assert.equal(r.code, 0, `sse3 ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r;

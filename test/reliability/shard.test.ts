@@ -34,7 +34,7 @@ async function rotateWith(count: number, bucket: string, from: Key, to: Key) {
     const failed = r.items().filter((item: any) => item.ok === false);
     assert.ok(failed.length && failed.every((item: any) => item.error.exitCode === 5), r.stderr);
     retried += failed.length;
-    return ok([...args(i), '--resume'], { home: homes[i], timeoutMs: 1_800_000 });
+    return ok([...args(i), '--resume'], { home: homes[i], killAfterMs: 1_800_000 });
   }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const summaries = runs.map((r) => r.summary());
@@ -62,7 +62,7 @@ test(`${WORKERS} workers rotate ${OBJECTS} objects once each; a killed one finis
     const survivors = results.filter((_, i) => i !== victim);
     for (const r of survivors) assert.equal(r.code, 0, r.stderr);
     const rerun = await ok([...rotateArgs(bucket, keys[1], keys[0], `${victim}/${WORKERS}`), '--resume'], { home: homes[victim],
-      timeoutMs: 1_800_000 });
+      killAfterMs: 1_800_000 });
     const summaries = [...survivors.map((r) => r.summary()), rerun.summary()];
     assert.deepEqual(summaries.map((s) => s.shard).sort(), ['0/4', '1/4', '2/4', '3/4']);
     assert.equal(summaries.reduce((n, s) => n + s.succeeded, 0), OBJECTS, 'the shards together hold every object once');
@@ -74,7 +74,7 @@ test(`${WORKERS} workers rotate ${OBJECTS} objects once each; a killed one finis
 
     // A fresh home sees every change from the tags alone; four copies of it verify one shard each.
     const fresh = newHome();
-    const pulled = (await ok(['manifest', 'pull', `s3://${bucket}`, '--json'], { home: fresh, timeoutMs: 1_800_000 })).json();
+    const pulled = (await ok(['manifest', 'pull', `s3://${bucket}`, '--json'], { home: fresh, killAfterMs: 1_800_000 })).json();
     assert.equal(pulled.listed, OBJECTS * 2);
     const rows = (await ok(['manifest', 'list', `s3://${bucket}`, '--json'], { home: fresh })).items();
     const current = new Map<string, string>();
@@ -86,7 +86,7 @@ test(`${WORKERS} workers rotate ${OBJECTS} objects once each; a killed one finis
       return home;
     });
     const verified = await Promise.all(verifiers.map((home, i) => ok(['verify', `s3://${bucket}`, '--shard', `${i}/${WORKERS}`,
-      '--key', keys[0].ref, '--key', keys[1].ref, '--json'], { home, timeoutMs: 1_800_000 })));
+      '--key', keys[0].ref, '--key', keys[1].ref, '--json'], { home, killAfterMs: 1_800_000 })));
     const checked = verified.flatMap((r) => r.items().map((i: any) => `${i.key} ${i.versionId}`));
     assert.equal(checked.length, OBJECTS * 2, 'verify across the shards checked every version');
     assert.equal(new Set(checked).size, OBJECTS * 2, 'and none twice');

@@ -1,11 +1,12 @@
-// Shared by the reliability tests: processes that can be killed mid-flight, the manifest and server state as
-// assertions see them, and control of the test gateway (scripts/rgw.sh) for the server-fault tests.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// Shared by the reliability tests, besides all of harness.ts (whose start() runs sse3 so it can be killed mid-flight):
+// the manifest and server state as assertions see them, and control of the test gateway (scripts/rgw.sh) for the
+// server-fault tests.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempFileOwner } from '../../src/core/transfer/tempfiles.js';
-import { adminClient, BIN, type Home, requireEnv, ok, type RunResult, scannedResult } from '../e2e/harness.js';
+import { adminClient, type Home, requireEnv, ok } from '../e2e/harness.js';
 
 export * from '../e2e/harness.js';
 
@@ -61,42 +62,6 @@ export async function serverTags(bucket: string, key: string): Promise<Record<st
   const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
   const r = await (await adminClient()).send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
   return Object.fromEntries((r.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
-}
-
-export interface Running {
-  child: ChildProcess;
-  pid: number;
-  done: Promise<RunResult>;
-}
-
-/**
- * Start sse3 without waiting for it, so a test can kill it (or the server) mid-flight. Output is scanned for
- * key material exactly as harness.run does.
- */
-export function start(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): Running {
-  const env = { ...process.env, ...opts.home?.env, ...opts.env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: opts.home ? workDir(opts.home) : undefined, env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => out.push(d));
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  // A hung sse3 must fail the test, not the whole run.
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000);
-  const done = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      try {
-        resolve(scannedResult(args, code, signal, Buffer.concat(out), err));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
-  return { child, pid: child.pid!, done };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
