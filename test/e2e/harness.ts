@@ -320,17 +320,21 @@ export function requireEnv(name: string): string {
 /** The Debian aws-cli (a pyenv shim may shadow `aws` on PATH). */
 export const AWS_CLI = ['/usr/bin/aws', '/usr/local/bin/aws'].find((p) => existsSync(p));
 
-export function runAws(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(AWS_CLI!, [...args, '--endpoint-url', requireEnv('AWS_ENDPOINT_URL'), '--ca-bundle', requireEnv('AWS_CA_BUNDLE')],
-      { env: { ...process.env, AWS_PAGER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export interface ProgramResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/**
+ * Run a program other than sse3 (aws-cli, curl, a shell) to its end, stdin /dev/null, its output as text. Not scanned
+ * for key material: a caller that runs sse3 through it scans what sse3 wrote.
+ */
+export async function runProgram(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; killAfterMs?: number } = {})
+  : Promise<ProgramResult> {
+  const r = await spawnCollecting(argv, opts).closed;
+  return { code: r.code, signal: r.signal, stdout: r.stdout.toString(), stderr: r.stderr };
+}
+
+export function runAws(args: string[]): Promise<ProgramResult> {
+  return runProgram([AWS_CLI!, ...args, '--endpoint-url', requireEnv('AWS_ENDPOINT_URL'), '--ca-bundle', requireEnv('AWS_CA_BUNDLE')],
+    { env: { ...process.env, AWS_PAGER: '' } });
 }
 
 /** Write data to the home's work folder and put it with key ref; returns the put --json result. */
