@@ -205,24 +205,12 @@ function isStopped(pid: number | undefined): boolean {
  */
 export async function stoppedAt(t: TestContext, point: string, home: Home, args: string[])
   : Promise<{ resume(): Promise<RunResult>; signal(name: NodeJS.Signals): void }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
-    env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Killed when the test ends, or after 10 minutes: it may stay stopped for as long as the test works around it.
+  const running = start(args, { home, env: { SSE3_FAULT: `${point}:stop` }, killAfterMs: 600_000 });
+  const { child } = running;
   t.after(() => { child.kill('SIGKILL'); });
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   let ended: RunResult | undefined;
-  const done = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const stdout = Buffer.concat(out);
-      assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
-      assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
-      ended = { code, signal, stdout, stderr: err, out: stdout.toString(), ...jsonOutput(stdout.toString()) };
-      resolve(ended);
-    });
-  });
+  const done = running.done.then((r) => (ended = r));
   await waitFor(`sse3 ${args[0]} to stop at ${point}`, () => {
     if (ended) throw new Error(`sse3 ${args[0]} ended (exit ${ended.code}) without stopping at ${point}: ${ended.stderr}`);
     return isStopped(child.pid);
