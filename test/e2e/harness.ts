@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import type { ManifestEntry } from '../../src/manifest/entry.js';
 import { tempDir } from '../support/tempdir.js';
 import { waitFor } from '../support/wait.js';
 
@@ -333,6 +334,41 @@ export async function putData(home: Home, url: string, data: Buffer, ref: string
   const r = (await ok(['put', file, url, '--key', ref, '--json', ...extra], { home })).json();
   rmSync(file);
   return r;
+}
+
+/** Lines of NDJSON text (an sse3 --json output), each parsed. */
+export const ndjson = (text: string): any[] => jsonOutput(text).lines();
+
+/**
+ * A row of `sse3 manifest list --json`: the manifest's entry itself (as a mapped type, which unlike the interface can
+ * be passed where a Record<string, unknown> is asked for).
+ */
+export type ManifestRow = Pick<ManifestEntry, keyof ManifestEntry>;
+
+/** `sse3 manifest list --json [scope]`: one row per recorded object version (the summary line left out). */
+export async function manifestRows(home: Home, scope?: string): Promise<ManifestRow[]> {
+  return (await ok(['manifest', 'list', '--json', ...(scope ? [scope] : [])], { home })).items();
+}
+
+/** Multipart uploads the server still holds for a bucket (what a stopped or killed client would leave billed). */
+export async function serverUploads(bucket: string): Promise<Array<{ Key?: string; UploadId?: string }>> {
+  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return r.Uploads ?? [];
+}
+
+/** Objects the server lists under a bucket, by key (listing needs no SSE-C key). */
+export async function serverObjects(bucket: string): Promise<Map<string, number>> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new ListObjectsV2Command({ Bucket: bucket }));
+  return new Map((r.Contents ?? []).map((o) => [o.Key!, o.Size ?? 0]));
+}
+
+/** An object's tags (of its current version, or of versionId), as the server holds them. */
+export async function serverTags(bucket: string, key: string, versionId?: string): Promise<Record<string, string>> {
+  const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  return Object.fromEntries((r.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
 }
 
 /** Requests an sse3 run sent, by operation, from the file its SSE3_REQUEST_LOG named (absent: none sent). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run, start, waitFor } from './harness.js';
+import { BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run, serverUploads, start, waitFor } from './harness.js';
 import { haveTmux, Tmux } from './tmux.js';
 
 const ESC = /\x1b\[/;
@@ -178,8 +178,7 @@ test('Ctrl-C during a multipart put: exit 130, sse3\'s own message only, the upl
   const key = await makeKeyFile(home, 'c.key');
   writeFileSync(join(home.dir, 'work', 'big'), randomBytes(96 * 1024 * 1024));
   const put = start(['put', 'big', `s3://${bucket}/big`, '--key', key.ref, '--part-size', '5'], { home });
-  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
-  const uploads = async () => ((await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).length;
+  const uploads = async () => (await serverUploads(bucket)).length;
   // Interrupt once parts are going up (the upload exists on the server).
   await waitFor('the multipart upload on the server', async () => (await uploads()) > 0, 60_000, 10);
   put.child.kill('SIGINT');
