@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, makeKeyFile, manifestRows, newBucket, newHome, ok, serverUploads, stoppedAt } from './harness.js';
+import { makeKeyFile, manifestRows, newBucket, newHome, ok, serverUploads, serverVersions, stoppedAt } from './harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -20,9 +20,8 @@ function rewrite(path: string, offset: number, length: number, restoreMtime = fa
 }
 
 async function objectVersions(bucket: string, key: string): Promise<number> {
-  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
-  const r = await (await adminClient()).send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
-  return (r.Versions ?? []).length + (r.DeleteMarkers ?? []).length;
+  const { versions, deleteMarkers } = await serverVersions(bucket, key);
+  return versions.length + deleteMarkers.length;
 }
 
 test('single part: a file whose status-change time moved after it was sent is deleted again, recorded nowhere, exit 1', async (t) => {

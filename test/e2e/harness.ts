@@ -364,6 +364,23 @@ export async function serverObjects(bucket: string): Promise<Map<string, number>
   return new Map((r.Contents ?? []).map((o) => [o.Key!, o.Size ?? 0]));
 }
 
+type Listed = { Key?: string; VersionId?: string };
+
+/** Every version and delete marker the server holds in a bucket (under a prefix), all pages of the listing. */
+export async function serverVersions(bucket: string, prefix?: string): Promise<{ versions: Listed[]; deleteMarkers: Listed[] }> {
+  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+  const client = await adminClient();
+  const found = { versions: [] as Listed[], deleteMarkers: [] as Listed[] };
+  let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+  do {
+    const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, ...markers }));
+    found.versions.push(...page.Versions ?? []);
+    found.deleteMarkers.push(...page.DeleteMarkers ?? []);
+    markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
+  } while (markers.KeyMarker);
+  return found;
+}
+
 /** An object's tags (of its current version, or of versionId), as the server holds them. */
 export async function serverTags(bucket: string, key: string, versionId?: string): Promise<Record<string, string>> {
   const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');

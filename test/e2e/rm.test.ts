@@ -2,13 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { makeKeyFile, manifestRows, ndjson, newBucket, newHome, ok, putData, run } from './harness.js';
+import { makeKeyFile, manifestRows, ndjson, newBucket, newHome, ok, putData, run, serverVersions } from './harness.js';
 
 async function serverKeys(bucket: string): Promise<string[]> {
-  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
-  const { adminClient } = await import('./harness.js');
-  const r = await (await adminClient()).send(new ListObjectVersionsCommand({ Bucket: bucket }));
-  return [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].map((v) => v.Key!).sort();
+  const { versions, deleteMarkers } = await serverVersions(bucket);
+  return [...versions, ...deleteMarkers].map((v) => v.Key!).sort();
 }
 
 test('rm --recursive: refused without a terminal unless --yes; --dry-run deletes nothing; rows go with the objects; retire advice',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, type Home, ok, start } from './harness.js';
+import { type Home, ok, serverVersions, start } from './harness.js';
 
 /** `count` small files (keys spread over a few folders) uploaded with sse3 cp -r under `keyRef`; their keys. */
 export async function uploadMany(home: Home, bucket: string, count: number, keyRef: string): Promise<string[]> {
@@ -22,15 +22,8 @@ export async function uploadMany(home: Home, bucket: string, count: number, keyR
 
 /** Versions per key, from the server's own listing (a rotation adds one version in a versioned bucket). */
 export async function versionCounts(bucket: string): Promise<Map<string, number>> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const client = await adminClient();
   const counts = new Map<string, number>();
-  let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
-  do {
-    const page = await client.send(new s3.ListObjectVersionsCommand({ Bucket: bucket, ...markers }));
-    for (const v of page.Versions ?? []) counts.set(v.Key!, (counts.get(v.Key!) ?? 0) + 1);
-    markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
-  } while (markers.KeyMarker);
+  for (const v of (await serverVersions(bucket)).versions) counts.set(v.Key!, (counts.get(v.Key!) ?? 0) + 1);
   return counts;
 }
 
