@@ -16,16 +16,15 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT"
-QUICK=${BENCH_QUICK:-0}
-if [ "$QUICK" = 1 ]; then d_count=100 d_reps=1 d_results=bench/work/results-quick; else d_count=1000 d_reps=2 d_results=bench/results; fi
-COUNT=${BENCH_ADOPT_COUNT:-$d_count}
-REPS=${BENCH_ADOPT_REPS:-$d_reps}
-JOBS=${BENCH_ADOPT_JOBS:-8}
-RESULTS_DIR=${BENCH_RESULTS_DIR:-$d_results}
-PORT=$(( ${SSE3_BENCH_PORT:-8543} + 1 ))
-for v in COUNT REPS JOBS PORT; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/adopt: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
-done
+# shellcheck source=bench/knobs.sh
+source bench/knobs.sh bench/adopt
+#    type  name        from                quick                    full
+knob count COUNT       BENCH_ADOPT_COUNT   100                      1000
+knob count REPS        BENCH_ADOPT_REPS    1                        2
+knob count JOBS        BENCH_ADOPT_JOBS    8
+knob text  RESULTS_DIR BENCH_RESULTS_DIR   bench/work/results-quick bench/results
+knob count PORT        SSE3_BENCH_PORT     8543
+PORT=$((PORT + 1))
 AWS_BIN=/usr/bin/aws
 [ -x "$AWS_BIN" ] || { echo "bench/adopt: $AWS_BIN not found (Debian package awscli)" >&2; exit 1; }
 

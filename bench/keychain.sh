@@ -17,13 +17,11 @@ if [ "${SSE3_BENCH_IN_KEYRING:-}" != 1 ]; then
   SSE3_BENCH_IN_KEYRING=1 exec bash scripts/with-keyring.sh bash "$0" "$@"
 fi
 
-QUICK=${BENCH_QUICK:-0}
-COUNT=${BENCH_KEYCHAIN_OBJECTS:-$([ "$QUICK" = 1 ] && echo 100 || echo 1000)}
-JOBS=${BENCH_KEYCHAIN_JOBS:-8}
-PORT=${SSE3_BENCH_PORT:-8545}
-for v in COUNT JOBS PORT; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
-done
+# shellcheck source=bench/knobs.sh
+source bench/knobs.sh bench
+knob count COUNT BENCH_KEYCHAIN_OBJECTS 100 1000
+knob count JOBS  BENCH_KEYCHAIN_JOBS    8
+knob count PORT  SSE3_BENCH_PORT        8545
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sse3-bench-kc.XXXXXX")
 STARTED=

@@ -27,37 +27,25 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT"
 case "$ROOT" in *[[:space:]]*) echo "bench: the repository path must not contain whitespace" >&2; exit 2 ;; esac
 
-QUICK=${BENCH_QUICK:-0}
-[ "$QUICK" = 0 ] || [ "$QUICK" = 1 ] || { echo "bench: BENCH_QUICK must be 0 or 1" >&2; exit 2; }
-if [ "$QUICK" = 1 ]; then
-  d_reps=1 d_big=32 d_small=100 d_rows=10000 d_get_runs=5 d_startup_runs=10
-  d_sync_files=500 d_sync_large_mib=8 d_sync_rss=2000 d_scale=1000
-  d_results=bench/work/results-quick d_readme=0
-else
-  d_reps=3 d_big=512 d_small=1000 d_rows=1000000 d_get_runs=15 d_startup_runs=30
-  d_sync_files=10000 d_sync_large_mib=64 d_sync_rss=200000 d_scale=100000
-  d_results=bench/results d_readme=1
-fi
-REPS=${BENCH_REPS:-$d_reps}
-BIG_MIB=${BENCH_BIG_MIB:-$d_big}
-SMALL_COUNT=${BENCH_SMALL_COUNT:-$d_small}
-SMALL_KIB=${BENCH_SMALL_KIB:-4}
-ROWS=${BENCH_MANIFEST_ROWS:-$d_rows}
-GET_RUNS=${BENCH_GET_RUNS:-$d_get_runs}
-STARTUP_RUNS=${BENCH_STARTUP_RUNS:-$d_startup_runs}
-RESULTS_DIR=${BENCH_RESULTS_DIR:-$d_results}
-UPDATE_README=${BENCH_UPDATE_README:-$d_readme}
-PORT=${SSE3_BENCH_PORT:-8543}
-STORE_BYTES=${BENCH_STORE_BYTES:-$((12 * 1024 * 1024 * 1024))}
-SYNC_FILES=${BENCH_SYNC_FILES:-$d_sync_files}
-SYNC_LARGE=${BENCH_SYNC_LARGE:-3}
-SYNC_LARGE_MIB=${BENCH_SYNC_LARGE_MIB:-$d_sync_large_mib}
-SYNC_RSS_FILES=${BENCH_SYNC_RSS_FILES:-$d_sync_rss}
-SCALE_COUNT=${BENCH_SCALE_COUNT:-$d_scale}
-for v in REPS BIG_MIB SMALL_COUNT SMALL_KIB ROWS GET_RUNS STARTUP_RUNS PORT STORE_BYTES SYNC_FILES SYNC_LARGE SYNC_LARGE_MIB \
-  SYNC_RSS_FILES SCALE_COUNT; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
-done
+# shellcheck source=bench/knobs.sh
+source bench/knobs.sh bench
+#    type   name           from                  quick                    full
+knob count  REPS           BENCH_REPS            1                        3
+knob count  BIG_MIB        BENCH_BIG_MIB         32                       512
+knob count  SMALL_COUNT    BENCH_SMALL_COUNT     100                      1000
+knob count  SMALL_KIB      BENCH_SMALL_KIB       4
+knob count  ROWS           BENCH_MANIFEST_ROWS   10000                    1000000
+knob count  GET_RUNS       BENCH_GET_RUNS        5                        15
+knob count  STARTUP_RUNS   BENCH_STARTUP_RUNS    10                       30
+knob text   RESULTS_DIR    BENCH_RESULTS_DIR     bench/work/results-quick bench/results
+knob text   UPDATE_README  BENCH_UPDATE_README   0                        1
+knob count  PORT           SSE3_BENCH_PORT       8543
+knob count  STORE_BYTES    BENCH_STORE_BYTES     $((12 * 1024 * 1024 * 1024))
+knob count  SYNC_FILES     BENCH_SYNC_FILES      500                      10000
+knob count  SYNC_LARGE     BENCH_SYNC_LARGE      3
+knob count  SYNC_LARGE_MIB BENCH_SYNC_LARGE_MIB  8                        64
+knob count  SYNC_RSS_FILES BENCH_SYNC_RSS_FILES  2000                     200000
+knob count  SCALE_COUNT    BENCH_SCALE_COUNT     1000                     100000
 
 BENCH_NAME=run
 # shellcheck source=bench/lib.sh

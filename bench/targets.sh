@@ -19,29 +19,19 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT"
 case "$ROOT" in *[[:space:]]*) echo "bench: the repository path must not contain whitespace" >&2; exit 2 ;; esac
 
-QUICK=${BENCH_QUICK:-0}
-[ "$QUICK" = 0 ] || [ "$QUICK" = 1 ] || { echo "bench: BENCH_QUICK must be 0 or 1" >&2; exit 2; }
-if [ "$QUICK" = 1 ]; then
-  d_reps=1 d_big=32 d_small=100 d_get_runs=5 d_startup_runs=10 d_teams="300 600" d_results=bench/work/results-quick
-else
-  d_reps=2 d_big=512 d_small=1000 d_get_runs=20 d_startup_runs=30 d_teams="20000 100000" d_results=bench/results
-fi
-REPS=${BENCH_REPS:-$d_reps}
-BIG_MIB=${BENCH_BIG_MIB:-$d_big}
-SMALL_COUNT=${BENCH_SMALL_COUNT:-$d_small}
-SMALL_KIB=${BENCH_SMALL_KIB:-4}
-GET_RUNS=${BENCH_GET_RUNS:-$d_get_runs}
-STARTUP_RUNS=${BENCH_STARTUP_RUNS:-$d_startup_runs}
-TEAMS_COUNTS=${BENCH_TEAMS_COUNTS:-$d_teams}
-RESULTS_DIR=${BENCH_RESULTS_DIR:-$d_results}
-PORT=${SSE3_BENCH_PORT:-8553}
-STORE_BYTES=${BENCH_STORE_BYTES:-$((6 * 1024 * 1024 * 1024))}
-for v in REPS BIG_MIB SMALL_COUNT SMALL_KIB GET_RUNS STARTUP_RUNS PORT STORE_BYTES; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
-done
-for c in $TEAMS_COUNTS; do
-  [[ $c =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_TEAMS_COUNTS must be positive integers, got '$TEAMS_COUNTS'" >&2; exit 2; }
-done
+# shellcheck source=bench/knobs.sh
+source bench/knobs.sh bench
+#    type   name         from                quick                    full
+knob count  REPS         BENCH_REPS          1                        2
+knob count  BIG_MIB      BENCH_BIG_MIB       32                       512
+knob count  SMALL_COUNT  BENCH_SMALL_COUNT   100                      1000
+knob count  SMALL_KIB    BENCH_SMALL_KIB     4
+knob count  GET_RUNS     BENCH_GET_RUNS      5                        20
+knob count  STARTUP_RUNS BENCH_STARTUP_RUNS  10                       30
+knob counts TEAMS_COUNTS BENCH_TEAMS_COUNTS  "300 600"                "20000 100000"
+knob text   RESULTS_DIR  BENCH_RESULTS_DIR   bench/work/results-quick bench/results
+knob count  PORT         SSE3_BENCH_PORT     8553
+knob count  STORE_BYTES  BENCH_STORE_BYTES   $((6 * 1024 * 1024 * 1024))
 
 BENCH_NAME=targets
 # shellcheck source=bench/lib.sh

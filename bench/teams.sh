@@ -14,16 +14,15 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT"
-QUICK=${BENCH_QUICK:-0}
-if [ "$QUICK" = 1 ]; then d_count=300 d_results=bench/work/results-quick; else d_count=10000 d_results=bench/results; fi
-COUNT=${BENCH_TEAMS_COUNT:-$d_count}
-CHANGED=${BENCH_TEAMS_CHANGED:-10}
-JOBS=${BENCH_TEAMS_JOBS:-16}
-RESULTS_DIR=${BENCH_RESULTS_DIR:-$d_results}
-PORT=$(( ${SSE3_BENCH_PORT:-8543} + 2 ))
-for v in COUNT CHANGED JOBS PORT; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/teams: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
-done
+# shellcheck source=bench/knobs.sh
+source bench/knobs.sh bench/teams
+#    type  name        from                 quick                    full
+knob count COUNT       BENCH_TEAMS_COUNT    300                      10000
+knob count CHANGED     BENCH_TEAMS_CHANGED  10
+knob count JOBS        BENCH_TEAMS_JOBS     16
+knob text  RESULTS_DIR BENCH_RESULTS_DIR    bench/work/results-quick bench/results
+knob count PORT        SSE3_BENCH_PORT      8543
+PORT=$((PORT + 2))
 [ "$CHANGED" -le "$COUNT" ] || { echo "bench/teams: BENCH_TEAMS_CHANGED must not exceed the count" >&2; exit 2; }
 
 NAME=teams

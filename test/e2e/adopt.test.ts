@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, requestCounts, run, runAws } from './harness.js';
+import {
+  AWS_CLI, type Home, makeKeyFile, manifestRows, ndjson, newBucket, newHome, ok, putData, rememberSecret,
+  requestCounts, run, runAws, serverTags,
+} from './harness.js';
 
 const skip = !AWS_CLI && 'aws-cli not installed';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -32,15 +35,6 @@ async function awsPut(home: Home, bucket: string, key: string, data: Buffer, sse
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout).VersionId as string | undefined;
 }
-
-async function tagsOf(bucket: string, key: string, versionId?: string): Promise<Record<string, string>> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const t = await (await adminClient()).send(new s3.GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  return Object.fromEntries((t.TagSet ?? []).map((x) => [x.Key!, x.Value!]));
-}
-
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const rows = async (home: Home) => ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary);
 
 test('adopt: the guide\'s two key styles, existing tags kept, a plain object and one without a key; then get/head/verify/rotate need no --key',
   { skip, timeout: 180_000 }, async () => {
@@ -83,10 +77,10 @@ test('adopt: the guide\'s two key styles, existing tags kept, a plain object and
     assert.match(r.stderr, /1 SSE-C object version\(s\) opened with none of the 3 candidate key\(s\)/);
     assert.match(r.stderr, /hint: bring their keys in with sse3 keys import/);
 
-    assert.deepEqual(await tagsOf(bucket, 'docs/a.txt'), { 'owner': 'alice', 'team': 'blue', 'sse3-fp': guide.fingerprint },
+    assert.deepEqual(await serverTags(bucket, 'docs/a.txt'), { 'owner': 'alice', 'team': 'blue', 'sse3-fp': guide.fingerprint },
       'the object\'s own tags are kept');
-    assert.deepEqual(await tagsOf(bucket, 'lost.bin'), {}, 'nothing written to an object without a key');
-    const recorded = await rows(home);
+    assert.deepEqual(await serverTags(bucket, 'lost.bin'), {}, 'nothing written to an object without a key');
+    const recorded = await manifestRows(home);
     assert.deepEqual(recorded.map((x) => [x.key, x.fingerprint, x.size]).sort(),
       [['data/big.bin', rawKey.fingerprint, big.length], ['docs/a.txt', guide.fingerprint, small.length]]);
 
@@ -103,7 +97,7 @@ test('adopt: the guide\'s two key styles, existing tags kept, a plain object and
     const next = await makeKeyFile(home, 'next.key');
     const rot = (await ok(['rotate', `s3://${bucket}/docs/a.txt`, '--to', next.ref, '--json'], { home })).json();
     assert.equal(rot.oldFingerprint, guide.fingerprint);
-    assert.equal((await tagsOf(bucket, 'docs/a.txt'))['sse3-fp'], next.fingerprint);
+    assert.equal((await serverTags(bucket, 'docs/a.txt'))['sse3-fp'], next.fingerprint);
 
     // A rerun over what is known costs the listing only.
     const counts = join(home.dir, 'requests.log');
@@ -112,7 +106,7 @@ test('adopt: the guide\'s two key styles, existing tags kept, a plain object and
     assert.match(again.out, new RegExp(`= known +s3://${bucket}/data/big.bin  key ${rawKey.fingerprint}`));
     assert.match(again.stderr, /0 adopted, 1 already known, 0 plain, 0 without a key here, 0 failed/);
     assert.deepEqual(requestCounts(counts), { ListObjectVersionsCommand: 1 });
-    assert.equal((await rows(home)).length, 2, 'no duplicate rows');
+    assert.equal((await manifestRows(home)).length, 2, 'no duplicate rows');
   });
 
 test('adopt --hash records the plaintext SHA-256 (get then verifies it); a later --hash fills in what an earlier adopt left out',
@@ -126,7 +120,7 @@ test('adopt --hash records the plaintext SHA-256 (get then verifies it); a later
     await ok(['keys', 'import', `file:${join(home.keyDir, 'k')}`, '--from', rawPath], { home });
     const first = await ok(['adopt', `s3://${bucket}`], { home });
     assert.match(first.stderr, /integrity of the 1 adopted object version\(s\) is unverified until sse3 adopt --hash or sse3 verify --deep/);
-    assert.equal((await rows(home))[0].sha256, null, 'an unknown SHA-256 is null');
+    assert.equal((await manifestRows(home))[0].sha256, null, 'an unknown SHA-256 is null');
 
     await awsPut(home, bucket, 'b', b, `fileb://${rawPath}`);
     const r = ndjson((await ok(['adopt', `s3://${bucket}`, '--hash', '--json'], { home })).out);
@@ -134,8 +128,8 @@ test('adopt --hash records the plaintext SHA-256 (get then verifies it); a later
     assert.deepEqual([by.a.status, by.a.hashed, by.a.sha256], ['known', true, sha(a)]);
     assert.deepEqual([by.b.status, by.b.hashed, by.b.sha256], ['adopted', true, sha(b)]);
     assert.equal(r.at(-1).summary.unverified, 0);
-    assert.equal((await tagsOf(bucket, 'b'))['sse3-sha256'], sha(b));
-    assert.deepEqual((await rows(home)).map((x) => [x.key, x.sha256]), [['a', sha(a)], ['b', sha(b)]]);
+    assert.equal((await serverTags(bucket, 'b'))['sse3-sha256'], sha(b));
+    assert.deepEqual((await manifestRows(home)).map((x) => [x.key, x.sha256]), [['a', sha(a)], ['b', sha(b)]]);
     const g = (await ok(['get', `s3://${bucket}/b`, 'b', '--json'], { home })).json();
     assert.deepEqual([g.verified, g.checksumSource], [true, 'manifest']);
     await ok(['verify', `s3://${bucket}`, '--deep'], { home });
@@ -146,8 +140,8 @@ test('adopt --hash records the plaintext SHA-256 (get then verifies it); a later
     await ok(['adopt', `s3://${bucket}`], { home });
     const deep = (await ok(['verify', `s3://${bucket}/new`, '--deep', '--json'], { home })).items();
     assert.deepEqual(deep.map((o: { status: string; detail?: string }) => [o.status, o.detail]), [['ok', 'SHA-256 recorded']]);
-    assert.equal((await rows(home)).find((x) => x.key === 'new/c').sha256, sha(c));
-    assert.equal((await tagsOf(bucket, 'new/c'))['sse3-sha256'], sha(c));
+    assert.equal((await manifestRows(home)).find((x) => x.key === 'new/c')?.sha256, sha(c));
+    assert.equal((await serverTags(bucket, 'new/c'))['sse3-sha256'], sha(c));
     assert.equal((await ok(['get', `s3://${bucket}/new/c`, 'c', '--json'], { home })).json().verified, true);
   });
 
@@ -162,12 +156,12 @@ test('adopt respects S3\'s limit of 10 tags: recorded, not tagged, and says why'
   const by = Object.fromEntries(r.filter((l) => l.url).map((l) => [l.key, l]));
   assert.deepEqual([by.ten.status, by.ten.tagged], ['adopted', false]);
   assert.match(by.ten.warning, /has 10 tags and S3 allows 10, so sse3's sse3-fp tag\(s\) were not added: the manifest records it/);
-  assert.equal(Object.keys(await tagsOf(bucket, 'ten')).length, 10);
+  assert.equal(Object.keys(await serverTags(bucket, 'ten')).length, 10);
   assert.deepEqual([by.nine.status, by.nine.tagged], ['adopted', true]);
-  const nine = await tagsOf(bucket, 'nine');
+  const nine = await serverTags(bucket, 'nine');
   assert.equal(Object.keys(nine).length, 10);
   assert.equal(nine.t8, 'v8');
-  assert.equal((await rows(home)).length, 2);
+  assert.equal((await manifestRows(home)).length, 2);
   const human = await ok(['adopt', `s3://${bucket}`, '--key', `file:${rawPath}`, '--hash'], { home });
   assert.match(human.out, /warning: s3:\/\/.*\/nine has 10 tags and S3 allows 10, so sse3's sse3-sha256 tag\(s\) were not added/);
 });
@@ -193,7 +187,7 @@ test('adopt in a versioned bucket: every version, each with its own key; the lat
     assert.deepEqual(readFileSync(join(home.dir, 'work', 'latest')), v3data);
     await ok(['get', `s3://${bucket}/doc`, 'v2', '--version-id', v2!], { home });
     assert.deepEqual(readFileSync(join(home.dir, 'work', 'v2')), v2data);
-    assert.equal((await tagsOf(bucket, 'doc', v1))['sse3-fp'], k1.fingerprint);
+    assert.equal((await serverTags(bucket, 'doc', v1))['sse3-fp'], k1.fingerprint);
     await ok(['verify', `s3://${bucket}`], { home });
   });
 
@@ -206,7 +200,7 @@ test('adopt records an sse3-tagged object from its tag, even where its key is no
   const put = await putData(writer, `s3://${bucket}/x`, data, key.ref);
   const r = ndjson((await ok(['adopt', `s3://${bucket}`, '--json'], { home: reader })).out);
   assert.deepEqual([r[0].status, r[0].via, r[0].fingerprint, r[0].sha256, r[0].tried], ['adopted', 'tag', key.fingerprint, put.sha256, 0]);
-  assert.deepEqual((await rows(reader)).map((x) => [x.fingerprint, x.size, x.sha256]), [[key.fingerprint, 1234, put.sha256]]);
+  assert.deepEqual((await manifestRows(reader)).map((x) => [x.fingerprint, x.size, x.sha256]), [[key.fingerprint, 1234, put.sha256]]);
   const g = await run(['get', `s3://${bucket}/x`, 'x'], { home: reader });
   assert.equal(g.code, 3);
   assert.match(g.stderr, new RegExp(`needs the key with fingerprint ${key.fingerprint}`));
@@ -251,6 +245,6 @@ test('adopt refuses bad input with one clear message and writes nothing', { skip
     assert.match(r.stderr, message, what);
     assert.match(r.stderr, /^hint: /m, what);
   }
-  assert.deepEqual(await rows(home), []);
-  assert.deepEqual(await tagsOf(bucket, 'o'), {});
+  assert.deepEqual(await manifestRows(home), []);
+  assert.deepEqual(await serverTags(bucket, 'o'), {});
 });

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeKeyFile, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
-
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+import { makeKeyFile, ndjson, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
 
 async function awsListing(bucket: string): Promise<{ versions: number; markers: Array<{ key: string; versionId: string; latest: boolean }> }> {
   const r = await runAws(['s3api', 'list-object-versions', '--bucket', bucket]);

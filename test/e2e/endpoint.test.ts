@@ -5,11 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync as Database } from 'node:sqlite';
-import { type Home, makeKeyFile, newBucket, newHome, ok, putData, requireEnv, run } from './harness.js';
+import { type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, putData, requireEnv, run } from './harness.js';
 
 const port = () => new URL(requireEnv('AWS_ENDPOINT_URL')).port;
-const endpoints = async (home: Home) => (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean)
-  .map((l) => JSON.parse(l) as { endpoint: string; summary?: unknown }).filter((r) => !r.summary).map((r) => r.endpoint);
+const endpoints = async (home: Home) => (await manifestRows(home)).map((r) => r.endpoint);
 
 test('an object put through https://localhost:PORT is found through https://127.0.0.1:PORT and the other way round', async () => {
   const home = newHome();

@@ -261,7 +261,7 @@ test('unreachable server: exit 5; hung server: exit 5 within the timeout, not a 
   try {
     const started = Date.now();
     const h = await run(['head', 's3://bucket/x', '--key', key.ref, '--timeout', '1', '--endpoint-url', `https://127.0.0.1:${hung.port}`,
-      '--json'], { home, timeoutMs: 60_000 });
+      '--json'], { home, killAfterMs: 60_000 });
     assert.equal(h.code, 5, h.stderr);
     assert.equal(h.json().error.code, 'UNREACHABLE');
     assert.match(h.stderr, /the server did not answer in time/);

@@ -1,10 +1,11 @@
 // Runs the built sse3 binary as a user would, against the local Ceph RGW started by scripts/test.sh.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import type { ManifestEntry } from '../../src/manifest/entry.js';
 import { tempDir } from '../support/tempdir.js';
 import { waitFor } from '../support/wait.js';
 
@@ -105,44 +106,88 @@ const RESOLVE_LOGGER = 'data:text/javascript,import{register}from"node:module";r
  * Run sse3 and return the bare package names it loaded (e.g. "commander", "@aws-sdk/client-s3"), and "node:sqlite"
  * when it loaded SQLite (the one built-in module named: the others cost nothing to load).
  */
-export async function packagesLoaded(args: string[], opts: Parameters<typeof run>[1] = {}): Promise<{ result: RunResult; packages: string[] }> {
+export async function packagesLoaded(args: string[], opts: RunOptions = {}): Promise<{ result: RunResult; packages: string[] }> {
   const result = await run(args, { ...opts, nodeArgs: ['--import', RESOLVE_LOGGER] });
   const packages = [...result.stderr.matchAll(/^sse3-test-resolve (\S+)$/gm)].map((m) => m[1])
     .filter((s) => !s.startsWith('.') && (!s.startsWith('node:') || s === 'node:sqlite') && !s.startsWith('file:'));
   return { result, packages: [...new Set(packages)] };
 }
 
-export function run(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; input?: Buffer | string; cwd?: string;
-  timeoutMs?: number; noBaseEnv?: boolean; nodeArgs?: string[]; bin?: string;
+export interface RunOptions {
+  home?: Home;
+  env?: NodeJS.ProcessEnv;
+  /** Fed to stdin, which is then closed; run gives an empty one, start none at all (/dev/null) unless given. */
+  input?: Buffer | string;
+  cwd?: string;
+  /** SIGKILL after this long (default 2 minutes): a hung sse3 fails its test, not the whole run. */
+  killAfterMs?: number;
+  noBaseEnv?: boolean;
+  nodeArgs?: string[];
+  bin?: string;
   /** A command that runs node, e.g. ['setpriv', '--reuid=65534', …] to run sse3 as another user. */
-  wrap?: string[] } = {}): Promise<RunResult> {
+  wrap?: string[];
+}
+
+/** How a child ended, with all it wrote. */
+interface Collected { code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }
+
+/**
+ * The one way the tests spawn a program and collect its output: stdout as bytes, stderr as text, both readable while
+ * it runs; stdin fed `input` and closed (or /dev/null without one); SIGKILL after killAfterMs (default 2 minutes).
+ */
+function spawnCollecting(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: Buffer | string;
+  killAfterMs?: number }): { child: ChildProcess; closed: Promise<Collected>; stdoutSoFar(): Buffer; stderrSoFar(): string } {
+  const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env,
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000);
+  const closed = new Promise<Collected>((resolve, reject) => {
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+  });
+  if (opts.input !== undefined) {
+    child.stdin!.on('error', () => { /* the program may exit before reading all input */ });
+    child.stdin!.end(opts.input);
+  }
+  return { child, closed, stdoutSoFar: () => Buffer.concat(out), stderrSoFar: () => err };
+}
+
+export interface Running {
+  child: ChildProcess;
+  pid: number;
+  /** Its result once it has ended, output scanned as run's is. */
+  done: Promise<RunResult>;
+  /** What it has written so far (e.g. the --json lines of the items done), while it runs. */
+  stdoutSoFar(): string;
+  stderrSoFar(): string;
+}
+
+/** Start sse3 without waiting for it, so a test can watch or kill it (or the server) mid-flight. */
+export function start(args: string[], opts: RunOptions = {}): Running {
   const base = opts.noBaseEnv ? { PATH: process.env.PATH } : process.env;
   const env = { ...base, ...opts.home?.env, ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  return new Promise((resolve, reject) => {
-    const argv = [process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args];
-    if (opts.wrap) argv.unshift(...opts.wrap);
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined), env, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      // A rejection, not a throw from this handler: the test that awaits the run fails, with its own name on it.
-      try {
-        resolve(scannedResult(args, code, signal, Buffer.concat(out), err));
-      } catch (e) {
-        reject(e);
-      }
-    });
-    child.stdin.on('error', () => { /* sse3 may exit before reading all input */ });
-    child.stdin.end(opts.input ?? '');
-  });
+  const argv = [...(opts.wrap ?? []), process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args];
+  const spawned = spawnCollecting(argv, { env, input: opts.input, killAfterMs: opts.killAfterMs,
+    cwd: opts.cwd ?? (opts.home ? join(opts.home.dir, 'work') : undefined) });
+  // A rejection when key material shows: the test that awaits the run fails, with its own name on it.
+  const done = spawned.closed.then((r) => scannedResult(args, r.code, r.signal, r.stdout, r.stderr));
+  return { child: spawned.child, pid: spawned.child.pid!, done, stdoutSoFar: () => spawned.stdoutSoFar().toString(),
+    stderrSoFar: spawned.stderrSoFar };
+}
+
+/** Run sse3 to its end, with an empty stdin unless `input` is given. */
+export function run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return start(args, { ...opts, input: opts.input ?? '' }).done;
 }
 
 /** The process is stopped (SIGSTOP), as an SSE3_FAULT=NAME:stop point leaves it. */
@@ -161,24 +206,12 @@ function isStopped(pid: number | undefined): boolean {
  */
 export async function stoppedAt(t: TestContext, point: string, home: Home, args: string[])
   : Promise<{ resume(): Promise<RunResult>; signal(name: NodeJS.Signals): void }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'),
-    env: { ...process.env, ...home.env, SSE3_FAULT: `${point}:stop` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Killed when the test ends, or after 10 minutes: it may stay stopped for as long as the test works around it.
+  const running = start(args, { home, env: { SSE3_FAULT: `${point}:stop` }, killAfterMs: 600_000 });
+  const { child } = running;
   t.after(() => { child.kill('SIGKILL'); });
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   let ended: RunResult | undefined;
-  const done = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const stdout = Buffer.concat(out);
-      assertNoSecrets(stdout, `stdout of sse3 ${args.join(' ')}`);
-      assertNoSecrets(err, `stderr of sse3 ${args.join(' ')}`);
-      ended = { code, signal, stdout, stderr: err, out: stdout.toString(), ...jsonOutput(stdout.toString()) };
-      resolve(ended);
-    });
-  });
+  const done = running.done.then((r) => (ended = r));
   await waitFor(`sse3 ${args[0]} to stop at ${point}`, () => {
     if (ended) throw new Error(`sse3 ${args[0]} ended (exit ${ended.code}) without stopping at ${point}: ${ended.stderr}`);
     return isStopped(child.pid);
@@ -196,7 +229,7 @@ export async function stoppedAt(t: TestContext, point: string, home: Home, args:
 }
 
 /** Run and require exit 0, showing stderr otherwise. */
-export async function ok(args: string[], opts: Parameters<typeof run>[1] = {}): Promise<RunResult> {
+export async function ok(args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const r = await run(args, opts);
   assert.equal(r.code, 0, `sse3 ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r;
@@ -276,17 +309,21 @@ export function requireEnv(name: string): string {
 /** The Debian aws-cli (a pyenv shim may shadow `aws` on PATH). */
 export const AWS_CLI = ['/usr/bin/aws', '/usr/local/bin/aws'].find((p) => existsSync(p));
 
-export function runAws(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(AWS_CLI!, [...args, '--endpoint-url', requireEnv('AWS_ENDPOINT_URL'), '--ca-bundle', requireEnv('AWS_CA_BUNDLE')],
-      { env: { ...process.env, AWS_PAGER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export interface ProgramResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/**
+ * Run a program other than sse3 (aws-cli, curl, a shell) to its end, stdin /dev/null, its output as text. Not scanned
+ * for key material: a caller that runs sse3 through it scans what sse3 wrote.
+ */
+export async function runProgram(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; killAfterMs?: number } = {})
+  : Promise<ProgramResult> {
+  const r = await spawnCollecting(argv, opts).closed;
+  return { code: r.code, signal: r.signal, stdout: r.stdout.toString(), stderr: r.stderr };
+}
+
+export function runAws(args: string[]): Promise<ProgramResult> {
+  return runProgram([AWS_CLI!, ...args, '--endpoint-url', requireEnv('AWS_ENDPOINT_URL'), '--ca-bundle', requireEnv('AWS_CA_BUNDLE')],
+    { env: { ...process.env, AWS_PAGER: '' } });
 }
 
 /** Write data to the home's work folder and put it with key ref; returns the put --json result. */
@@ -297,6 +334,58 @@ export async function putData(home: Home, url: string, data: Buffer, ref: string
   const r = (await ok(['put', file, url, '--key', ref, '--json', ...extra], { home })).json();
   rmSync(file);
   return r;
+}
+
+/** Lines of NDJSON text (an sse3 --json output), each parsed. */
+export const ndjson = (text: string): any[] => jsonOutput(text).lines();
+
+/**
+ * A row of `sse3 manifest list --json`: the manifest's entry itself (as a mapped type, which unlike the interface can
+ * be passed where a Record<string, unknown> is asked for).
+ */
+export type ManifestRow = Pick<ManifestEntry, keyof ManifestEntry>;
+
+/** `sse3 manifest list --json [scope]`: one row per recorded object version (the summary line left out). */
+export async function manifestRows(home: Home, scope?: string): Promise<ManifestRow[]> {
+  return (await ok(['manifest', 'list', '--json', ...(scope ? [scope] : [])], { home })).items();
+}
+
+/** Multipart uploads the server still holds for a bucket (what a stopped or killed client would leave billed). */
+export async function serverUploads(bucket: string): Promise<Array<{ Key?: string; UploadId?: string }>> {
+  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return r.Uploads ?? [];
+}
+
+/** Objects the server lists under a bucket, by key (listing needs no SSE-C key). */
+export async function serverObjects(bucket: string): Promise<Map<string, number>> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new ListObjectsV2Command({ Bucket: bucket }));
+  return new Map((r.Contents ?? []).map((o) => [o.Key!, o.Size ?? 0]));
+}
+
+type Listed = { Key?: string; VersionId?: string };
+
+/** Every version and delete marker the server holds in a bucket (under a prefix), all pages of the listing. */
+export async function serverVersions(bucket: string, prefix?: string): Promise<{ versions: Listed[]; deleteMarkers: Listed[] }> {
+  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+  const client = await adminClient();
+  const found = { versions: [] as Listed[], deleteMarkers: [] as Listed[] };
+  let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+  do {
+    const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, ...markers }));
+    found.versions.push(...page.Versions ?? []);
+    found.deleteMarkers.push(...page.DeleteMarkers ?? []);
+    markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
+  } while (markers.KeyMarker);
+  return found;
+}
+
+/** An object's tags (of its current version, or of versionId), as the server holds them. */
+export async function serverTags(bucket: string, key: string, versionId?: string): Promise<Record<string, string>> {
+  const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
+  const r = await (await adminClient()).send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  return Object.fromEntries((r.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
 }
 
 /** Requests an sse3 run sent, by operation, from the file its SSE3_REQUEST_LOG named (absent: none sent). */

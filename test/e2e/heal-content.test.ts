@@ -6,12 +6,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorAnswer, keyMd5Of } from '../support/hostile-s3.js';
-import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, putData, run } from './harness.js';
+import { adminClient, makeKeyFile, manifestRows, newBucket, newHome, putData, run } from './harness.js';
 import { assertRefused, hostileSetup } from './hostile.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const rows = async (home: Home) => (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean)
-  .map((l) => JSON.parse(l)).filter((r) => !r.summary);
 
 /** Two homes with the same keys in their key folders, removed when the test ends. */
 async function sharedKeys(t: { after: (fn: () => void) => void }, names: string[]) {
@@ -39,7 +37,7 @@ test('other content uploaded under a shared key with sse3\'s tags is an integrit
   ];
   for (const r of replacements) {
     await putData(a, url, original, k1.ref);
-    const recorded = await rows(a);
+    const recorded = await manifestRows(a);
     assert.equal(recorded[0].sha256, sha256(original));
     // B re-uploads other content with sse3 under the other shared key: the tag names k2, as a re-key would.
     await putData(b, url, r.data, k2.ref);
@@ -54,14 +52,14 @@ test('other content uploaded under a shared key with sse3\'s tags is an integrit
     assert.doesNotMatch(got.stderr, /record updated/, `${r.what}: no record updated`);
     if (!r.forgeTag) assert.match(got.stderr, new RegExp(`hint: .*sse3 manifest pull s3://${bucket}/$`, 'm'), 'says how to adopt it deliberately');
     assert.equal(existsSync(out), false, `${r.what}: no file written`);
-    assert.deepEqual(await rows(a), recorded, `${r.what}: the record was kept as it was`);
+    assert.deepEqual(await manifestRows(a), recorded, `${r.what}: the record was kept as it was`);
 
     const head = await run(['head', url], { home: a });
     assert.equal(head.code, r.forgeTag ? 0 : 4, `${r.what}: head exits ${head.code}: ${head.stderr}`);
     const verify = await run(['verify', url.replace('report.pdf', ''), '--deep', '--json'], { home: a });
     assert.equal(verify.code, 4, `${r.what}: verify --deep exits 4: ${verify.stderr}`);
     assert.equal(verify.items()[0].status, 'corrupt');
-    if (!r.forgeTag) assert.deepEqual(await rows(a), recorded, `${r.what}: head and verify kept the record too`);
+    if (!r.forgeTag) assert.deepEqual(await manifestRows(a), recorded, `${r.what}: head and verify kept the record too`);
   }
 });
 

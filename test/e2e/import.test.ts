@@ -6,7 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync as Database } from 'node:sqlite';
-import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, putData, run } from './harness.js';
+import {
+  adminClient, type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, putData, run, serverTags,
+} from './harness.js';
 
 const homes: Home[] = [];
 const home = () => {
@@ -20,17 +22,8 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** Beyond Linux's largest pid (2^22): never a live process, so sse3 takes the entry for a killed run's. */
 const DEAD_PID = 2 ** 22 + 7;
 
-type Row = { endpoint: string; bucket: string; key: string; versionId: string; fingerprint: string; sha256: string; size: number };
-const rows = async (h: Home): Promise<Row[]> => (await ok(['manifest', 'list', '--json'], { home: h })).out.split('\n')
-  .filter(Boolean).map((l) => JSON.parse(l)).filter((r) => !('summary' in r));
 /** A record without the version's time, which a listing refines (the listed LastModified in place of a write's bound). */
 const withoutTimes = (rs: Array<Record<string, unknown>>) => rs.map(({ lastModified: _l, modifiedBefore: _m, ...r }) => r);
-
-async function tagsOf(bucket: string, key: string): Promise<Record<string, string | undefined>> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const t = await (await adminClient()).send(new s3.GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  return Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
-}
 
 async function setTags(bucket: string, key: string, tags: Record<string, string>): Promise<void> {
   const s3 = await import('@aws-sdk/client-s3');
@@ -65,9 +58,9 @@ test('a crafted open upload in an imported export cannot make ls --fast (or any 
   const key = await makeKeyFile(h, 'k.key');
   const data = randomBytes(700);
   await putData(h, `s3://${bucket}/doc`, data, key.ref);
-  await setTags(bucket, 'doc', { ...await tagsOf(bucket, 'doc'), owner: 'me' });
-  const tagsBefore = await tagsOf(bucket, 'doc');
-  const rowsBefore = await rows(h);
+  await setTags(bucket, 'doc', { ...await serverTags(bucket, 'doc'), owner: 'me' });
+  const tagsBefore = await serverTags(bucket, 'doc');
+  const rowsBefore = await manifestRows(h);
   assert.equal(rowsBefore.length, 1);
 
   // The object's name, size and key fingerprint are all that the `ls` of anyone who can list the bucket shows.
@@ -78,8 +71,8 @@ test('a crafted open upload in an imported export cannot make ls --fast (or any 
 
   for (const args of [['ls', '--fast', `s3://${bucket}/`], ['ls', `s3://${bucket}/`], ['verify'], ['rotate', '--resume']]) {
     await ok(args, { home: h });
-    assert.deepEqual(await tagsOf(bucket, 'doc'), tagsBefore, `${args.join(' ')} left the object's tags alone`);
-    assert.deepEqual(withoutTimes(await rows(h)), withoutTimes(rowsBefore), `${args.join(' ')} left the manifest's row alone`);
+    assert.deepEqual(await serverTags(bucket, 'doc'), tagsBefore, `${args.join(' ')} left the object's tags alone`);
+    assert.deepEqual(withoutTimes(await manifestRows(h)), withoutTimes(rowsBefore), `${args.join(' ')} left the manifest's row alone`);
   }
   assert.deepEqual(imported.json().notImported, { rotations: 0, uploads: 1 });
   assert.match(imported.stderr, /1 open upload\(s\) in .*crafted\.json not imported/);
@@ -94,8 +87,8 @@ test('a crafted open upload in an imported export cannot make ls --fast (or any 
       new Date().toISOString(), 'f'.repeat(64), data.length, token);
     db.close();
     await ok(['ls', '--fast', `s3://${bucket}/`], { home: h });
-    assert.deepEqual(await tagsOf(bucket, 'doc'), tagsBefore, `token ${token}: the object's tags are left alone`);
-    assert.deepEqual(withoutTimes(await rows(h)), withoutTimes(rowsBefore), `token ${token}: the manifest's row is left alone`);
+    assert.deepEqual(await serverTags(bucket, 'doc'), tagsBefore, `token ${token}: the object's tags are left alone`);
+    assert.deepEqual(withoutTimes(await manifestRows(h)), withoutTimes(rowsBefore), `token ${token}: the manifest's row is left alone`);
     assert.deepEqual((await ok(['manifest', 'export'], { home: h })).json().pendingUploads, [], 'the entry is settled');
   }
   const got = (await ok(['get', `s3://${bucket}/doc`, 'back', '--json'], { home: h })).json();
@@ -110,7 +103,7 @@ test('a crafted open rotation naming the user\'s key cannot make rotate --resume
   const sharedKey = await makeKeyFile(h, 'shared.key');
   const data = randomBytes(900);
   await putData(h, `s3://${bucket}/secret`, data, privateKey.ref);
-  const [row] = await rows(h);
+  const [row] = await manifestRows(h);
   const privateMd5 = createHash('md5').update(privateKey.raw).digest('base64');
 
   const crafted = writeJson(h, 'crafted.json', exportDoc({ pendingRotations: [{ endpoint: row.endpoint, bucket, key: 'secret',
@@ -125,8 +118,8 @@ test('a crafted open rotation naming the user\'s key cannot make rotate --resume
   }
   assert.deepEqual(imported.json().notImported, { rotations: 1, uploads: 0 });
   assert.match(imported.stderr, /1 open rotation\(s\) .* not imported.*sse3 rotate --resume on the machine that started/);
-  assert.deepEqual(withoutTimes(await rows(h)), withoutTimes([row]));
-  assert.equal((await tagsOf(bucket, 'secret'))['sse3-fp'], privateKey.fingerprint);
+  assert.deepEqual(withoutTimes(await manifestRows(h)), withoutTimes([row]));
+  assert.equal((await serverTags(bucket, 'secret'))['sse3-fp'], privateKey.fingerprint);
   assert.deepEqual((await ok(['manifest', 'export'], { home: h })).json().pendingRotations, []);
 });
 
@@ -135,7 +128,7 @@ test('an export whose fields are not what sse3 writes is refused naming the firs
   const bucket = await newBucket('imp-bad');
   const key = await makeKeyFile(h, 'k.key');
   await putData(h, `s3://${bucket}/mine`, randomBytes(10), key.ref);
-  const before = await rows(h);
+  const before = await manifestRows(h);
   const good = { endpoint: before[0].endpoint, bucket, key: 'theirs', versionId: '', fingerprint: key.fingerprint, size: 5,
     sha256: 'a'.repeat(64), etag: 'd41d8cd98f00b204e9800998ecf8427e', createdAt: '2026-01-02T03:04:05.678Z', mtimeMs: null };
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -158,7 +151,7 @@ test('an export whose fields are not what sse3 writes is refused naming the firs
     assert.equal(r.json().error.code, 'USAGE', label);
     assert.match(r.stderr, message, label);
     assert.doesNotMatch(r.stderr, /\u001b|pwned/, `${label}: the bad value is not printed`);
-    assert.deepEqual(await rows(h), before, `${label}: nothing imported, not even the good record before the bad one`);
+    assert.deepEqual(await manifestRows(h), before, `${label}: nothing imported, not even the good record before the bad one`);
     assert.deepEqual((await ok(['manifest', 'alias', '--json'], { home: h })).json().aliases, [], label);
   }
 });
@@ -175,12 +168,12 @@ test('a crafted .db backup gets the checks an export gets: bad fields refused na
     const backupDir = join(h.dir, 'home', 'backups');
     const [backup] = readdirSync(backupDir).filter((n) => n.endsWith('.db')).map((n) => join(backupDir, n));
     assert.ok(backup);
-    const [mine] = await rows(h);
+    const [mine] = await manifestRows(h);
 
     const target = home();
     await makeKeyFile(target, 'k.key');
     await putData(target, `s3://${bucket}/own`, randomBytes(5), `file:${join(target.keyDir, 'k.key')}`);
-    const targetBefore = await rows(target);
+    const targetBefore = await manifestRows(target);
 
     const tampered = (label: string, sql: string): string => {
       const file = join(h.dir, `${label.replace(/\W+/g, '-')}.db`);
@@ -207,7 +200,7 @@ test('a crafted .db backup gets the checks an export gets: bad fields refused na
       assert.equal(r.code, 2, `${label}: ${r.stderr}`);
       assert.match(r.stderr, message, label);
       assert.doesNotMatch(r.stderr, /\u001b|pwned/, `${label}: the bad value is not printed`);
-      assert.deepEqual(await rows(target), targetBefore, `${label}: nothing imported`);
+      assert.deepEqual(await manifestRows(target), targetBefore, `${label}: nothing imported`);
       assert.deepEqual((await ok(['manifest', 'alias', '--json'], { home: target })).json().aliases, [], label);
     }
 
@@ -219,7 +212,7 @@ test('a crafted .db backup gets the checks an export gets: bad fields refused na
         SELECT endpoint, bucket, key, 'u-' || key, fingerprint, ${DEAD_PID}, created_at, '${'f'.repeat(64)}', size FROM objects`);
     const r = (await ok(['manifest', 'import', withJournals, '--json'], { home: target })).json();
     assert.deepEqual([r.added, r.alreadyRecorded, r.notImported], [1, 0, { rotations: 1, uploads: 1 }]);
-    assert.deepEqual((await rows(target)).map((x) => x.key).sort(), [mine.key, 'own'].sort());
+    assert.deepEqual((await manifestRows(target)).map((x) => x.key).sort(), [mine.key, 'own'].sort());
     const exported = (await ok(['manifest', 'export'], { home: target })).json();
     assert.deepEqual([exported.pendingRotations, exported.pendingUploads], [[], []]);
   });
@@ -233,13 +226,13 @@ test('an upload killed after it completed is still recorded, with its tags, by t
   const killed = await run(['put', 'big', `s3://${bucket}/big`, '--key', key.ref, '--part-size', '5'],
     { home: h, env: { SSE3_FAULT: 'after-complete' } });
   assert.equal(killed.signal, 'SIGKILL', killed.stderr);
-  assert.deepEqual(await rows(h), [], 'killed before recording');
+  assert.deepEqual(await manifestRows(h), [], 'killed before recording');
 
   await ok(['ls', '--fast', `s3://${bucket}/`], { home: h });
-  const [row] = await rows(h);
+  const [row] = await manifestRows(h);
   assert.deepEqual([row?.key, row?.sha256, row?.size, row?.fingerprint], ['big', sha(data), data.length, key.fingerprint]);
   // A multipart object's tags also name its upload (sse3-upload), so a racing writer's tags are told from its own.
-  const { 'sse3-upload': upload, ...tags } = await tagsOf(bucket, 'big');
+  const { 'sse3-upload': upload, ...tags } = await serverTags(bucket, 'big');
   assert.deepEqual(tags, { 'sse3-fp': key.fingerprint, 'sse3-sha256': sha(data) });
   assert.match(upload ?? '', /^[0-9a-f]{32}$/);
   assert.deepEqual((await ok(['manifest', 'export'], { home: h })).json().pendingUploads, []);

@@ -3,12 +3,12 @@
 // plant compiled code that Node would run as the victim. And under a Node too old for sse3: one line saying so.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync,
   writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { assertNoSecrets, BIN, rememberSecret, tempDir } from './harness.js';
+import { assertNoSecrets, BIN, type ProgramResult, rememberSecret, runProgram, tempDir } from './harness.js';
 import { AS_OTHER, needsOtherUser, OTHER, sse3ForOthers } from './other-user.js';
 
 const ATTACK = new URL('../fixtures/compile-cache-attack.js', import.meta.url).pathname;
@@ -45,31 +45,17 @@ function newMachine(t: TestContext): Machine {
   return { shared, home, dir };
 }
 
-interface Result { code: number | null; out: string; err: string }
-
-function spawnCollect(argv: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
 /** sse3 under Node 24 as the victim (this test's uid), with the machine's TMPDIR and the victim's HOME. */
-async function victim(m: Machine, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+async function victim(m: Machine, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProgramResult> {
   const base = { ...process.env };
   for (const name of ['NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE', 'XDG_CACHE_HOME', 'SSE3_KEY']) delete base[name];
   const { node24, bin } = installed();
-  const r = await spawnCollect([node24, bin, ...args],
-    { ...base, HOME: m.home, TMPDIR: m.shared, SSE3_HOME: join(m.home, 'sse3'), ...env });
+  const r = await runProgram([node24, bin, ...args],
+    { env: { ...base, HOME: m.home, TMPDIR: m.shared, SSE3_HOME: join(m.home, 'sse3'), ...env } });
   // Not quoted in the message: the planted code printed a key.
-  assert.ok(!`${r.out}${r.err}`.includes(MARKER), `the other user's code ran in sse3 ${args.join(' ')}`);
-  assertNoSecrets(r.out, `stdout of sse3 ${args.join(' ')}`);
-  assertNoSecrets(r.err, `stderr of sse3 ${args.join(' ')}`);
+  assert.ok(!`${r.stdout}${r.stderr}`.includes(MARKER), `the other user's code ran in sse3 ${args.join(' ')}`);
+  assertNoSecrets(r.stdout, `stdout of sse3 ${args.join(' ')}`);
+  assertNoSecrets(r.stderr, `stderr of sse3 ${args.join(' ')}`);
   return r;
 }
 
@@ -94,21 +80,21 @@ test('a compile cache another user planted in the shared temporary folder never 
     const m = newMachine(t);
     // The other user plants, for this uid, code that prints SSE3_KEY in place of the CLI and of the completer.
     const { node24, attack, bundle } = installed();
-    const planted = await spawnCollect([...AS_OTHER, node24, attack, m.shared, String(process.getuid!()), MARKER,
-      'SSE3_KEY', join(bundle, 'cli.js'), join(bundle, 'complete.js')], { PATH: process.env.PATH });
-    assert.equal(planted.code, 0, planted.err);
-    const attackerFolder = planted.out.trim();
+    const planted = await runProgram([...AS_OTHER, node24, attack, m.shared, String(process.getuid!()), MARKER,
+      'SSE3_KEY', join(bundle, 'cli.js'), join(bundle, 'complete.js')], { env: { PATH: process.env.PATH } });
+    assert.equal(planted.code, 0, planted.stderr);
+    const attackerFolder = planted.stdout.trim();
     const before = filesBelow(join(m.shared, 'node-compile-cache'));
     assert.equal(readdirSync(attackerFolder).length, 2, 'the other user planted two entries');
 
     const key = randomBytes(32);
     rememberSecret(key);
     const keys = await victim(m, ['keys'], { SSE3_KEY: key.toString('base64') });
-    assert.equal(keys.code, 0, keys.err);
-    assert.match(keys.out, /env:SSE3_KEY/);
+    assert.equal(keys.code, 0, keys.stderr);
+    assert.match(keys.stdout, /env:SSE3_KEY/);
     const completed = await victim(m, ['__complete', 'bash', 'sse3 ge'], { SSE3_KEY: key.toString('base64') });
-    assert.equal(completed.code, 0, completed.err);
-    assert.deepEqual(completed.out.trim().split('\n'), ['get']);
+    assert.equal(completed.code, 0, completed.stderr);
+    assert.deepEqual(completed.stdout.trim().split('\n'), ['get']);
 
     assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), before, 'sse3 wrote nothing into the other user\'s folder');
     // sse3's own cache: ~/.cache/sse3, private to the user.
@@ -124,8 +110,8 @@ test('the compile cache is kept under XDG_CACHE_HOME when it is set', { timeout:
   const m = newMachine(t);
   const xdg = join(m.dir, 'xdg-cache');
   const r = await victim(m, ['--help'], { XDG_CACHE_HOME: xdg });
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^Usage: sse3 /);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: sse3 /);
   assert.equal(lstatSync(join(xdg, 'sse3')).mode & 0o777, 0o700);
   assertCacheUsed(join(xdg, 'sse3', 'compile-cache'));
   assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), [], 'nothing in the shared temporary folder');
@@ -148,10 +134,10 @@ test('a cache folder others can write to, owned by another user or that is a sym
       mkdirSync(xdg, { mode: 0o700 });
       make(join(xdg, 'sse3'));
       const r = await victim(m, ['--version'], { XDG_CACHE_HOME: xdg });
-      assert.equal(r.code, 0, `${what}: ${r.err}`);
-      assert.equal(r.out.trim(), VERSION, what);
+      assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), VERSION, what);
       const r2 = await victim(m, ['__complete', 'bash', 'sse3 ge'], { XDG_CACHE_HOME: xdg });
-      assert.equal(r2.code, 0, `${what}: ${r2.err}`);
+      assert.equal(r2.code, 0, `${what}: ${r2.stderr}`);
       assert.deepEqual(filesBelow(join(xdg, 'sse3')), [], `${what}: nothing written into it`);
       assert.deepEqual(filesBelow(elsewhere), [], `${what}: nothing written through it`);
       assert.deepEqual(filesBelow(join(m.shared, 'node-compile-cache')), [], `${what}: no cache in the shared temporary folder either`);
@@ -167,8 +153,8 @@ function nodeFromTestScript(variable: 'SSE3_TEST_NODE_TOO_OLD' | 'SSE3_TEST_NODE
 }
 
 /** bin/sse3.js run as a user types it, through its #! line (/usr/bin/env node), with `node` on PATH being `node`. */
-function typed(node: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return spawnCollect([BIN, ...args], { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}`, ...env });
+function typed(node: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProgramResult> {
+  return runProgram([BIN, ...args], { env: { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}`, ...env } });
 }
 
 test('on a Node.js older than sse3 needs, sse3 says in one line which version it needs and exits 1, whatever the command',
@@ -178,11 +164,11 @@ test('on a Node.js older than sse3 needs, sse3 says in one line which version it
     const dir = tempDir('sse3-old-node-');
     for (const args of [['--version'], ['__complete', 'bash', 'sse3 ge'], ['keys'], ['get', 's3://bucket/key', join(dir, 'out')]]) {
       const r = await typed(old, args, { SSE3_HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'cache') });
-      assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
-      assert.equal(r.out, '', args.join(' '));
-      assert.match(r.err, /^error: sse3 needs Node\.js 22\.13 or newer, and \S+ is Node\.js (\S+): install Node\.js 24 LTS \(or 22\.13\+\) and run sse3 with it\n$/,
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '', args.join(' '));
+      assert.match(r.stderr, /^error: sse3 needs Node\.js 22\.13 or newer, and \S+ is Node\.js (\S+): install Node\.js 24 LTS \(or 22\.13\+\) and run sse3 with it\n$/,
         args.join(' '));
-      assert.ok(r.err.includes(`Node.js ${oldVersion}:`), `the message names the Node it ran on: ${r.err}`);
+      assert.ok(r.stderr.includes(`Node.js ${oldVersion}:`), `the message names the Node it ran on: ${r.stderr}`);
     }
     assert.deepEqual(filesBelow(dir), [], 'nothing made: no home, no cache, no output file');
   });
@@ -191,14 +177,14 @@ test('the oldest Node.js sse3 accepts is the one package.json\'s engines names, 
   const oldest = nodeFromTestScript('SSE3_TEST_NODE_OLDEST');
   const engines = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }).engines.node;
   const refused = await typed(nodeFromTestScript('SSE3_TEST_NODE_TOO_OLD'), ['--version']);
-  const needed = /needs Node\.js (\S+) or newer/.exec(refused.err)?.[1];
+  const needed = /needs Node\.js (\S+) or newer/.exec(refused.stderr)?.[1];
   assert.equal(engines, `>=${needed}`, 'the launcher and package.json name the same oldest Node');
   assert.equal(execFileSync(oldest, ['--version']).toString().trim(), `v${needed}.0`);
   const dir = tempDir('sse3-oldest-node-');
   const r = await typed(oldest, ['--version'], { XDG_CACHE_HOME: join(dir, 'cache') });
-  assert.equal(r.code, 0, r.err);
-  assert.equal(r.out.trim(), VERSION);
-  assert.equal(r.err, '');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), VERSION);
+  assert.equal(r.stderr, '');
 });
 
 test('the compile cache of another Node or of an older install of sse3 is removed when sse3 first starts with a new one',
@@ -211,8 +197,8 @@ test('the compile cache of another Node or of an older install of sse3 is remove
     writeFileSync(join(caches, 'v24.0.0-x64-0a1b2c3d-0', 'stale'), 'old compiled code');
     const help = async (node: string) => {
       const r = await typed(node, ['--help'], { XDG_CACHE_HOME: join(dir, 'cache'), SSE3_HOME: join(dir, 'home') });
-      assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /^Usage: sse3 /);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Usage: sse3 /);
     };
     await help(nodeFromTestScript('SSE3_TEST_NODE_OLDEST'));
     const under22 = assertCacheUsed(caches);

@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Home, newBucket, ok, requestCounts, team } from './harness.js';
+import { manifestRows, ndjson, newBucket, ok, requestCounts, team } from './harness.js';
 
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const summaryOf = (out: string) => ndjson(out).at(-1).summary;
 type Row = Record<string, unknown> & { key: string; fingerprint: string };
-const rows = async (home: Home): Promise<Row[]> => ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary);
 
 function tree(dir: string, n: number): Record<string, Buffer> {
   mkdirSync(dir, { recursive: true });
@@ -28,14 +26,14 @@ test('manifest pull after a sync keeps the file times and checksums of unchanged
   const src = join(a.dir, 'photos');
   tree(src, 12);
   await ok(['sync', src, `s3://${bucket}/p/`, '--key', k1.ref], { home: a });
-  const before = await rows(a);
+  const before = await manifestRows(a);
   assert.ok(before.every((r) => typeof r.mtimeMs === 'number' && r.sha256 !== ''), 'sync recorded file times and checksums');
 
   const log = join(a.dir, 'pull.log');
   const pulled = await ok(['manifest', 'pull', `s3://${bucket}/p/`, '--json'], { home: a, env: { SSE3_REQUEST_LOG: log } });
   assert.equal(requestCounts(log).GetObjectTaggingCommand ?? 0, 0, 'versions this home recorded need no tag read');
   assert.deepEqual([pulled.json().listed, pulled.json().unchanged, pulled.json().read], [12, 12, 0]);
-  const after = await rows(a);
+  const after = await manifestRows(a);
   const kept = (rs: Row[]) => rs.map((r) => [r.key, r.fingerprint, r.sha256, r.mtimeMs].join(' ')).sort();
   assert.deepEqual(kept(after), kept(before), 'file times and checksums kept');
 
@@ -66,7 +64,7 @@ test('a teammate\'s rotation (same ETag on Ceph, a new LastModified) is seen by 
     `ls shows the key that opens each object now (ETags before ${JSON.stringify(etagsBefore)}, after ${JSON.stringify(etagsAfter)})`);
 
   // sync up: each record is found out of date, the object's tags are read and recorded, the files are unchanged.
-  const fp = async (key: string) => (await rows(a)).filter((r) => r.key === key).map((r) => r.fingerprint);
+  const fp = async (key: string) => (await manifestRows(a)).filter((r) => r.key === key).map((r) => r.fingerprint);
   const synced = await ok(['sync', src, `s3://${bucket}/d/`, '--key', k1.ref, '--json'], { home: a });
   assert.deepEqual([summaryOf(synced.out).unchanged, summaryOf(synced.out).uploaded], [3, 0]);
   assert.deepEqual(await fp('d/f0'), [k2.fingerprint], 'sync recorded the key the object is under now');

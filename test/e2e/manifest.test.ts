@@ -7,16 +7,13 @@ import { join } from 'node:path';
 import { DatabaseSync as Database } from 'node:sqlite';
 import { BACKUP_EVERY_MS, BACKUP_EVERY_RUN_MAX_BYTES } from '../../src/manifest/backup.js';
 import { ManifestStore, newEntry } from '../../src/manifest/store.js';
-import { type Home, makeKeyFile, newBucket, newHome, ok, putData, rememberSecret, run } from './harness.js';
+import { type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, putData, rememberSecret, run } from './harness.js';
 
 const manifestFile = (home: Home) => join(home.dir, 'home', 'manifest.db');
 const backupsOf = (home: Home) => {
   const dir = join(home.dir, 'home', 'backups');
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.db')).sort().map((n) => join(dir, n)) : [];
 };
-const rows = async (home: Home) => (await ok(['manifest', 'list', '--json'], { home })).out.split('\n').filter(Boolean)
-  .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string; summary?: unknown })
-  .filter((r) => !r.summary);
 const keysIn = (file: string) => {
   const db = new Database(file, { readOnly: true });
   try {
@@ -115,7 +112,7 @@ test('damage inside the manifest (its pages, not its header) is found when any c
   assert.equal(imported.code, 0, imported.stderr);
   assert.deepEqual([imported.json().added, imported.json().alreadyRecorded], [2, 0]);
   assert.match(imported.json().movedAside, /\.damaged-/);
-  assert.deepEqual((await rows(home)).map((r) => r.key).sort(), ['a', 'b']);
+  assert.deepEqual((await manifestRows(home)).map((r) => r.key).sort(), ['a', 'b']);
 });
 
 test('rolling backups: after every run that changed the manifest (a big one: at most hourly), the newest 7 kept, each ' +
@@ -147,7 +144,7 @@ test('rolling backups: after every run that changed the manifest (a big one: at 
   assert.equal(imported.code, 0, imported.stderr);
   assert.deepEqual([imported.json().added, imported.json().alreadyRecorded], [10, 0]);
   assert.match(imported.json().movedAside, /\.damaged-/);
-  assert.equal((await rows(home)).length, 10);
+  assert.equal((await manifestRows(home)).length, 10);
   await ok(['verify', `s3://${bucket}`], { home });
 });
 
@@ -196,7 +193,7 @@ test('manifest import reads back what export wrote: the same rows and latest ver
     const r = imported.json();
     assert.deepEqual([r.added, r.alreadyRecorded, r.notImported], [3, 0, { rotations: 1, uploads: 0 }]);
     assert.match(imported.stderr, /warning: 1 open rotation\(s\) in .*export\.json not imported: an interrupted rotation is finished by sse3 rotate --resume on the machine that started it/);
-    assert.deepEqual(await rows(fresh), await rows(home));
+    assert.deepEqual(await manifestRows(fresh), await manifestRows(home));
     const back = JSON.parse((await ok(['manifest', 'export'], { home: fresh })).out);
     const before = JSON.parse(exported);
     assert.deepEqual(back.objects, before.objects);
@@ -222,5 +219,5 @@ test('manifest import reads back what export wrote: the same rows and latest ver
       assert.notEqual(res.code, 0);
       assert.match(res.stderr, message);
     }
-    assert.deepEqual(await rows(fresh), await rows(home), 'nothing imported from a bad file');
+    assert.deepEqual(await manifestRows(fresh), await manifestRows(home), 'nothing imported from a bad file');
   });

@@ -26,7 +26,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** sse3 run under GNU time: its result and its peak resident set in bytes. */
 async function measured(home: Home, args: string[]): Promise<{ result: RunResult; peak: number }> {
   const out = join(home.dir, `time-${randomBytes(4).toString('hex')}`);
-  const result = await run(args, { home, wrap: [TIME, '-f', '%M', '-o', out], timeoutMs: 600_000 });
+  const result = await run(args, { home, wrap: [TIME, '-f', '%M', '-o', out], killAfterMs: 600_000 });
   assert.equal(result.code, 0, result.stderr);
   const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
   assert.ok(kib > 0, `no peak RSS from ${TIME}`);

@@ -130,7 +130,7 @@ test('head says "head" in its errors, never "get" (a hung server while reading t
   await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
   try {
     const r = await run(['head', 's3://bucket/x', '--timeout', '1', '--endpoint-url', `https://127.0.0.1:${(hung.address() as { port: number }).port}`],
-      { home, timeoutMs: 60_000 });
+      { home, killAfterMs: 60_000 });
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /the server did not answer in time during head of s3:\/\/bucket\/x/);
     assert.doesNotMatch(r.stderr, /\bget\b/);

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
+import {
+  adminClient, makeKeyFile, manifestRows, ndjson, newBucket, newHome, ok, putData, run, runAws,
+} from './harness.js';
 
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const rows = async (home: Home) => ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary);
 
 async function enableVersioning(bucket: string, status: 'Enabled' | 'Suspended' = 'Enabled'): Promise<void> {
   const s3 = await import('@aws-sdk/client-s3');
@@ -76,14 +76,14 @@ test('put → versioning on → rotate: the null version keeps its key, and keys
     // A teammate's manifest, from the tags alone.
     const mate = newHome();
     await ok(['manifest', 'pull', s3(bucket)], { home: mate });
-    assert.deepEqual((await rows(mate)).map((r) => [r.versionId === 'null', r.fingerprint, r.sha256]).sort(),
+    assert.deepEqual((await manifestRows(mate)).map((r) => [r.versionId === 'null', r.fingerprint, r.sha256]).sort(),
       [[false, kb.fingerprint, sha(first)], [true, ka.fingerprint, sha(first)]]);
 
     // Deleting the null version deletes it, not the current one, and its record with it.
     const rm = ndjson((await ok(['rm', `s3://${bucket}/o`, '--version-id', 'null', '--json'], { home })).out)[0];
     assert.deepEqual([rm.versionId, rm.forgotten], ['null', [ka.fingerprint]]);
     assert.deepEqual((await awsVersions(bucket)).versions.map((v) => v[1] === 'null'), [false]);
-    assert.deepEqual((await rows(home)).map((r) => r.versionId === 'null'), [false]);
+    assert.deepEqual((await manifestRows(home)).map((r) => r.versionId === 'null'), [false]);
     const gone = await run(['get', `s3://${bucket}/o`, '--version-id', 'null', out], { home });
     assert.notEqual(gone.code, 0);
   });
@@ -110,7 +110,7 @@ test('adopt records and tags the null version itself (not the current one); rm -
 
     const adopted = ndjson((await ok(['adopt', s3(bucket), '--hash', '--json'], { home })).out).filter((l) => !l.summary);
     assert.deepEqual(adopted.map((a) => [a.versionId === 'null', a.status]).sort(), [[false, 'adopted'], [true, 'adopted']]);
-    assert.deepEqual((await rows(home)).map((r) => [r.versionId === 'null', r.sha256, r.size]).sort(),
+    assert.deepEqual((await manifestRows(home)).map((r) => [r.versionId === 'null', r.sha256, r.size]).sort(),
       [[false, sha(after), after.length], [true, sha(before), before.length]]);
     assert.equal((await awsTags(bucket, 'doc', 'null'))['sse3-fp'], kc.fingerprint);
     const out = join(home.dir, 'work', 'doc.null');
@@ -120,7 +120,7 @@ test('adopt records and tags the null version itself (not the current one); rm -
     // Every version goes, the null one included, and no delete marker is left.
     await ok(['rm', `s3://${bucket}/doc`, '--all-versions', '--yes'], { home });
     assert.deepEqual(await awsVersions(bucket), { versions: [], markers: 0 });
-    assert.deepEqual(await rows(home), []);
+    assert.deepEqual(await manifestRows(home), []);
   });
 
 test('versioning suspended: a put replaces the null version and its record; rm replaces it with a marker, and its record goes',
@@ -133,12 +133,12 @@ test('versioning suspended: a put replaces the null version and its record; rm r
     await enableVersioning(bucket, 'Suspended');
     await putData(home, `s3://${bucket}/o`, randomBytes(60), k.ref);
     await putData(home, `s3://${bucket}/o`, randomBytes(70), k.ref);
-    assert.deepEqual((await rows(home)).map((r) => [r.versionId, r.size]).sort(), [[v1, 50], ['null', 70]].sort());
+    assert.deepEqual((await manifestRows(home)).map((r) => [r.versionId, r.size]).sort(), [[v1, 50], ['null', 70]].sort());
     const rm = ndjson((await ok(['rm', `s3://${bucket}/o`, '--json'], { home })).out)[0];
     assert.equal(rm.markerCreated, 'null');
     const listed = await awsVersions(bucket);
     assert.deepEqual([listed.versions.map((v) => v[1]), listed.markers], [[v1], 1]);
-    assert.deepEqual((await rows(home)).map((r) => r.versionId), [v1], 'the null version is gone, and so is its record');
+    assert.deepEqual((await manifestRows(home)).map((r) => r.versionId), [v1], 'the null version is gone, and so is its record');
   });
 
 function s3(bucket: string): string {

@@ -2,9 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { makeKeyFile, newBucket, newHome, ok, putData, run } from './harness.js';
-
-const ndjson = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+import { makeKeyFile, ndjson, newBucket, newHome, ok, putData, run } from './harness.js';
 
 test('verify, adopt, keys usage, manifest list and pull of s3://b/t/j.txt mean that object; nothing there: exit 1, an empty folder: 0', async () => {
   const home = newHome();

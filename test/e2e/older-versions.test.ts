@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeKeyFile, newBucket, newHome, ok, putData, run } from './harness.js';
-import { awsListVersions, awsPutEncrypted, awsTags, ndjson, setVersioning } from './versioned.js';
+import { makeKeyFile, ndjson, newBucket, newHome, ok, putData, run } from './harness.js';
+import { awsListVersions, awsPutEncrypted, awsTags, setVersioning } from './versioned.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -3,12 +3,11 @@
 // failure line names its object once; a batch stopped by a signal ends with the one interruption line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  adminClient, assertNoSecrets, BIN, type Home, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, putData, run, type RunResult,
+  adminClient, type Home, makeKeyFile, newBucket, newHome, ok, overwriteEncrypted, putData, run, type RunResult, start,
   waitFor,
 } from './harness.js';
 
@@ -184,17 +183,11 @@ for (const [signal, code, said, command] of [['SIGINT', 130, 'interrupted', 'cp'
       const count = 400;
       for (let i = 0; i < count; i++) writeFileSync(join(dir, `f${String(i).padStart(3, '0')}`), randomBytes(2000 + i));
       const args = command === 'cp' ? ['cp', '-r', 'many', `s3://${bucket}/p/`] : ['sync', 'many', `s3://${bucket}/p/`];
-      const child = spawn(process.execPath, [BIN, ...args, '--key', key.ref], { cwd: join(home.dir, 'work'),
-        env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      const exited = new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
-      await waitFor('20 files copied', () => lines(out).length >= 20 || child.exitCode !== null, 60_000);
-      child.kill(signal);
-      assert.equal(await exited, code, err);
-      assertNoSecrets(out + err, 'output');
+      const running = start([...args, '--key', key.ref], { home });
+      await waitFor('20 files copied', () => lines(running.stdoutSoFar()).length >= 20 || running.child.exitCode !== null, 60_000);
+      running.child.kill(signal);
+      const { code: status, out, stderr: err } = await running.done;
+      assert.equal(status, code, err);
       assert.ok(lines(out).length < count, `stopped mid-run (${lines(out).length} of ${count} done)`);
       for (const l of lines(out)) assert.match(l, /^✓ /);
       assert.equal(err, `error: ${said}; nothing partial was kept\n`, 'the one interruption line, nothing per item cut short');

@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
+import { adminClient, AWS_CLI, type Home, makeKeyFile, ndjson, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
 
 const skip = !AWS_CLI && 'aws-cli not installed';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 /** Keychain entries other test files make meanwhile would be keys sse3 finds: out of sight. */
 const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/sse3-test-bus' };
 

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, AWS_CLI, type Home, makeKeyFile, newBucket, newHome, ok, putData, run, runAws } from './harness.js';
+import {
+  adminClient, AWS_CLI, type Home, makeKeyFile, manifestRows, ndjson, newBucket, newHome, ok, putData, run, runAws,
+} from './harness.js';
 
 const skip = !AWS_CLI && 'aws-cli not installed';
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 /** Keychain entries other test files make meanwhile would be keys sse3 finds: out of sight. */
 const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/sse3-test-bus' };
 
@@ -83,7 +84,7 @@ test('get, cp and sync download a plain object with a warning and count it; the 
     assert.match(syncHuman.stderr, /^0 uploaded, 2 downloaded \(1 of them not encrypted\), 0 deleted, 0 unchanged, 0 failed/m);
 
     // Nothing records a plain object as encrypted; it is still plain on the server.
-    const rows = ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary);
+    const rows = await manifestRows(home);
     assert.deepEqual(rows.map((r) => r.key).sort(), ['a.bin', 'b.bin', 'plain/enc.bin']);
     assert.equal(await isPlainOnServer(bucket, 'plain/readme.txt'), true);
   });

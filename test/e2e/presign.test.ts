@@ -4,11 +4,10 @@
 // said in sse3's words, with a non-zero exit and no output file. Every output is scanned for key material (harness).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, assertNoSecrets, type Home, makeKeyFile, newBucket, newHome, ok, requireEnv, run } from './harness.js';
+import { adminClient, assertNoSecrets, type Home, makeKeyFile, newBucket, newHome, ok, requireEnv, run, runProgram } from './harness.js';
 
 /** A home with no S3 credentials, endpoint or AWS config: only its key folder, and the test CA to trust the server. */
 function guestHome(): Home & { run: typeof run } {
@@ -147,17 +146,7 @@ test('a wrong key, an expired link, a link edited to another object, plain http:
   assert.equal((await guest.run(['get', url, 'out', '--key', right])).code, 0);
 });
 
-function curl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('curl', ['-sS', '--fail', '--cacert', requireEnv('AWS_CA_BUNDLE'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const curl = (args: string[]) => runProgram(['curl', '-sS', '--fail', '--cacert', requireEnv('AWS_CA_BUNDLE'), ...args]);
 
 test('--headers-file writes the three SSE-C headers to a new 0600 file for curl -H @FILE, never over a file or through a link',
   { skip: !['/usr/bin/curl', '/bin/curl'].some((p) => existsSync(p)) && 'curl not installed' }, async () => {

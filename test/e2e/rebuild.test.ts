@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Home, makeKeyFile, newBucket, newHome, ok, putData } from './harness.js';
+import { type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, putData } from './harness.js';
 
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const rows = async (home: Home) => ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary)
-  .sort((a, b) => (a.key < b.key ? -1 : 1));
+const rows = async (home: Home) => (await manifestRows(home)).sort((a, b) => (a.key < b.key ? -1 : 1));
 
 test('manifest rebuild of a fully recorded bucket adds nothing, keeps file times, and counts an object replaced elsewhere as updated',
   { timeout: 180_000 }, async () => {

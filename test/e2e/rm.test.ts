@@ -2,15 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { makeKeyFile, newBucket, newHome, ok, putData, run, type Home } from './harness.js';
+import { makeKeyFile, manifestRows, ndjson, newBucket, newHome, ok, putData, run, serverVersions } from './harness.js';
 
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const rows = async (home: Home) => ndjson((await ok(['manifest', 'list', '--json'], { home })).out).filter((r) => !r.summary);
 async function serverKeys(bucket: string): Promise<string[]> {
-  const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
-  const { adminClient } = await import('./harness.js');
-  const r = await (await adminClient()).send(new ListObjectVersionsCommand({ Bucket: bucket }));
-  return [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].map((v) => v.Key!).sort();
+  const { versions, deleteMarkers } = await serverVersions(bucket);
+  return [...versions, ...deleteMarkers].map((v) => v.Key!).sort();
 }
 
 test('rm --recursive: refused without a terminal unless --yes; --dry-run deletes nothing; rows go with the objects; retire advice',
@@ -31,21 +27,21 @@ test('rm --recursive: refused without a terminal unless --yes; --dry-run deletes
     assert.equal(dry.out, `(dry run) would delete s3://${bucket}/old/a\n(dry run) would delete s3://${bucket}/old/b\n`);
     assert.match(dry.stderr, /dry run: 2 object version\(s\) would be deleted; nothing was/);
     assert.deepEqual(await serverKeys(bucket), ['keep', 'old-not/c', 'old/a', 'old/b']);
-    assert.equal((await rows(home)).length, 4);
+    assert.equal((await manifestRows(home)).length, 4);
 
     const r = await ok(['rm', `s3://${bucket}/old`, '--recursive', '--yes', '--json'], { home });
     const lines = ndjson(r.out);
     assert.deepEqual(lines.slice(0, -1).map((l) => [l.key, l.forgotten]).sort(), [['old/a', [k1.fingerprint]], ['old/b', [k1.fingerprint]]]);
     assert.deepEqual(lines.at(-1), { summary: { ok: true, succeeded: 2, failed: 0, retirableFingerprints: [], retirement: [] } }, 'old-not/c still needs k1');
     assert.deepEqual(await serverKeys(bucket), ['keep', 'old-not/c']);
-    assert.deepEqual((await rows(home)).map((x) => x.key).sort(), ['keep', 'old-not/c']);
+    assert.deepEqual((await manifestRows(home)).map((x) => x.key).sort(), ['keep', 'old-not/c']);
     await ok(['verify', `s3://${bucket}`], { home });
 
     const last = await ok(['rm', `s3://${bucket}/old-not/c`], { home });
     assert.match(last.out, new RegExp(`✓ deleted s3://${bucket}/old-not/c`));
     assert.match(last.stderr, new RegExp(`no object recorded here needs key ${k1.fingerprint}; before retiring it, check every bucket ` +
       `that may use it: sse3 keys usage ${k1.fingerprint} s3://${bucket} --versions`));
-    assert.deepEqual((await rows(home)).map((x) => x.key), ['keep']);
+    assert.deepEqual((await manifestRows(home)).map((x) => x.key), ['keep']);
     await ok(['verify'], { home });
   });
 
@@ -61,12 +57,12 @@ test('rm in a versioned bucket: a plain rm leaves a marker and every row; --vers
     const first = ndjson(hidden)[0];
     assert.match(first.markerCreated, /\S/);
     assert.deepEqual(first.forgotten, []);
-    assert.equal((await rows(home)).length, 3, 'every version is still there, and so is its row');
+    assert.equal((await manifestRows(home)).length, 3, 'every version is still there, and so is its row');
     await ok(['verify', `s3://${bucket}`], { home });
 
     const one = ndjson((await ok(['rm', `s3://${bucket}/doc`, '--version-id', v1, '--json'], { home })).out)[0];
     assert.deepEqual([one.versionId, one.forgotten], [v1, [key.fingerprint]]);
-    assert.deepEqual((await rows(home)).map((x) => x.versionId).sort(), [v2, v3].sort());
+    assert.deepEqual((await manifestRows(home)).map((x) => x.versionId).sort(), [v2, v3].sort());
     const missing = await run(['rm', `s3://${bucket}/doc`, '--version-id', v1], { home });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, new RegExp(`error: s3://${bucket}/doc has no version ${v1}\nhint: see its versions with: sse3 ls s3://${bucket}/doc --versions`));
@@ -78,7 +74,7 @@ test('rm in a versioned bucket: a plain rm leaves a marker and every row; --vers
     assert.deepEqual(done.at(-1).summary.retirement.map((c: { fingerprint: string; retirable: boolean }) => [c.fingerprint, c.retirable]),
       [[key.fingerprint, false]]);
     assert.deepEqual(await serverKeys(bucket), []);
-    assert.deepEqual(await rows(home), []);
+    assert.deepEqual(await manifestRows(home), []);
   });
 
 test('rm refuses bad input with one clear message and deletes nothing', async () => {
@@ -99,6 +95,6 @@ test('rm refuses bad input with one clear message and deletes nothing', async ()
     assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(' '));
   }
-  assert.equal((await rows(home)).length, 1);
+  assert.equal((await manifestRows(home)).length, 1);
   assert.deepEqual(await serverKeys(bucket), ['dir/x']);
 });

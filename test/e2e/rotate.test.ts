@@ -3,27 +3,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { adminClient, type Home, makeKeyFile, newBucket, newHome, ok, run, putData } from './harness.js';
+import {
+  type Home, makeKeyFile, manifestRows, newBucket, newHome, ok, putData, run, serverTags, serverUploads,
+} from './harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
-
-async function tagsOf(bucket: string, key: string, versionId?: string): Promise<Record<string, string | undefined>> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const t = await (await adminClient()).send(new s3.GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  return Object.fromEntries((t.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
-}
-
-async function multipartUploads(bucket: string): Promise<string[]> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const r = await (await adminClient()).send(new s3.ListMultipartUploadsCommand({ Bucket: bucket }));
-  return (r.Uploads ?? []).map((u) => u.Key!);
-}
-
-const manifestRows = async (home: Home, scope?: string) =>
-  (await ok(['manifest', 'list', ...(scope ? [scope] : []), '--json'], { home })).out.split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string })
-    .filter((row) => !('summary' in row));
 
 /** Give another home the same key files (as another machine holding the same keys would). */
 function shareKeys(home: Home, ...keys: Array<{ path: string }>): void {
@@ -66,7 +51,7 @@ test('rotate one object: the old key stops opening it, manifest and tag name the
   const rows = await manifestRows(home, `s3://${bucket}/`);
   assert.deepEqual(rows.map((e) => [e.key, e.fingerprint, e.sha256]),
     [['a', newKey.fingerprint, sha(a)], ['b', oldKey.fingerprint, sha(b)]]);
-  assert.deepEqual(await tagsOf(bucket, 'a'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(a) });
+  assert.deepEqual(await serverTags(bucket, 'a'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(a) });
   const v = await run(['verify', `s3://${bucket}`, '--json'], { home });
   assert.equal(v.code, 0, v.stderr);
   assert.equal(v.summary().counts.ok, 2);
@@ -229,8 +214,8 @@ test('versioned bucket: rotation writes a new version; older versions keep the o
   assert.equal(sha(latest.bytes), sha(data));
   const h = await run(['head', `s3://${bucket}/doc`, '--key', oldKey.ref], { home });
   assert.equal(h.code, 3, 'the current version does not open with the old key');
-  assert.equal((await tagsOf(bucket, 'doc', put.versionId))['sse3-fp'], oldKey.fingerprint);
-  assert.equal((await tagsOf(bucket, 'doc', r.versionId))['sse3-fp'], newKey.fingerprint);
+  assert.equal((await serverTags(bucket, 'doc', put.versionId))['sse3-fp'], oldKey.fingerprint);
+  assert.equal((await serverTags(bucket, 'doc', r.versionId))['sse3-fp'], newKey.fingerprint);
 
   const v = await run(['verify', `s3://${bucket}`, '--json'], { home });
   assert.equal(v.code, 0, v.stderr);
@@ -295,7 +280,7 @@ test('a rotation killed at any point is settled and finished by rotate --resume'
       [bucket, 'obj', oldKey.fingerprint, newKey.fingerprint, 'pending'], 'both keys are on record');
     // Listed before any other sse3 run: every run aborts the uploads killed processes left behind.
     const uploadsLeft = f.point === 'after-part-2' || f.point === 'before-complete' ? 1 : 0;
-    assert.equal((await multipartUploads(bucket)).length, uploadsLeft);
+    assert.equal((await serverUploads(bucket)).length, uploadsLeft);
     // Killed after the commit, the upload stays on record (with its checksum) until a run records the object it became.
     assert.equal(exported.pendingUploads.length, f.point === 'after-complete' ? 1 : uploadsLeft);
     if (f.point === 'after-complete') assert.equal(exported.pendingUploads[0].completing.sha256, sha(bytes));
@@ -315,9 +300,9 @@ test('a rotation killed at any point is settled and finished by rotate --resume'
     const v = await run(['verify', '--json'], { home });
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.summary().counts.ok, 1);
-    assert.deepEqual(await multipartUploads(bucket), []);
+    assert.deepEqual(await serverUploads(bucket), []);
     // sse3-upload names the multipart upload that wrote the copy, when the rotation's own upload tagged it.
-    const { 'sse3-upload': upload, ...tags } = await tagsOf(bucket, 'obj');
+    const { 'sse3-upload': upload, ...tags } = await serverTags(bucket, 'obj');
     assert.deepEqual(tags, { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(bytes) });
     assert.match(upload ?? '', /^([0-9a-f]{32})?$/);
     const after = (await ok(['manifest', 'export'], { home })).json();
@@ -398,7 +383,7 @@ test('a rotation killed after commit keeps the checksum of an object this manife
   assert.equal(sha(back.bytes), sha(data));
   assert.equal(back.result.verified, true, 'the SHA-256 survived the crash');
   assert.equal(back.result.checksumSource, 'manifest');
-  assert.deepEqual(await tagsOf(bucket, 'mp'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(data) });
+  assert.deepEqual(await serverTags(bucket, 'mp'), { 'sse3-fp': newKey.fingerprint, 'sse3-sha256': sha(data) });
 });
 
 test('rotate errors: a --from key that does not open the object (exit 3, untouched); no --to (exit 2)', async () => {
@@ -415,7 +400,7 @@ test('rotate errors: a --from key that does not open the object (exit 3, untouch
   assert.equal(h.keyMatches, true, 'still encrypted with the right key');
   assert.equal(h.etag, put.etag, 'not rewritten');
   assert.equal((await manifestRows(home))[0].fingerprint, right.fingerprint);
-  assert.equal((await tagsOf(bucket, 'f'))['sse3-fp'], right.fingerprint);
+  assert.equal((await serverTags(bucket, 'f'))['sse3-fp'], right.fingerprint);
   assert.deepEqual((await ok(['manifest', 'export'], { home })).json().pendingRotations, []);
 
   const noTo = await run(['rotate', `s3://${bucket}/f`, '--json'], { home });

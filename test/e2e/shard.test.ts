@@ -3,10 +3,11 @@
 // RGW, once per index, with the index variables the engine would set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoSecrets, BIN, makeKeyFile, newBucket, newHome, ok, run, tempDir, type Home } from './harness.js';
+import {
+  assertNoSecrets, BIN, makeKeyFile, newBucket, newHome, ok, type ProgramResult, run, runProgram, tempDir, type Home,
+} from './harness.js';
 import { assertEachRotated, uploadMany } from './shards.js';
 import { parseYamlSubset, type YamlValue } from '../support/yaml-subset.js';
 
@@ -21,20 +22,12 @@ function sse3OnPath(): string {
 }
 
 /** Run a shell command line as the engine would, with `env`; its stdout's JSON lines (scanned for key material). */
-function shell(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      assertNoSecrets(stdout, `stdout of ${argv.join(' ')}`);
-      assertNoSecrets(stderr, `stderr of ${argv.join(' ')}`);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function shell(argv: string[], env: NodeJS.ProcessEnv): Promise<ProgramResult> {
+  // As long as the test may take: a shard of the examples' runs rotates its objects within it.
+  const r = await runProgram(argv, { env, killAfterMs: 600_000 });
+  assertNoSecrets(r.stdout, `stdout of ${argv.join(' ')}`);
+  assertNoSecrets(r.stderr, `stderr of ${argv.join(' ')}`);
+  return r;
 }
 
 const summaryOf = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{"summary"')).map((l) => JSON.parse(l).summary).at(-1);

@@ -1,11 +1,10 @@
 // What the tests of --shard share: a bucket of many small SSE-C objects, the server's count of versions per object
 // and their current tags (asked with the admin client, never through sse3), and sse3 runs that can be killed mid-way.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, BIN, type Home, ok, type RunResult, scannedResult } from './harness.js';
+import { type Home, ok, serverVersions, start } from './harness.js';
 
 /** `count` small files (keys spread over a few folders) uploaded with sse3 cp -r under `keyRef`; their keys. */
 export async function uploadMany(home: Home, bucket: string, count: number, keyRef: string): Promise<string[]> {
@@ -17,21 +16,14 @@ export async function uploadMany(home: Home, bucket: string, count: number, keyR
     writeFileSync(join(dir, key), randomBytes(16 + (i % 50)));
     keys.push(key);
   }
-  await ok(['cp', '-r', dir, `s3://${bucket}/`, '--key', keyRef, '--json', '-q'], { home, timeoutMs: 600_000 });
+  await ok(['cp', '-r', dir, `s3://${bucket}/`, '--key', keyRef, '--json', '-q'], { home, killAfterMs: 600_000 });
   return keys.sort();
 }
 
 /** Versions per key, from the server's own listing (a rotation adds one version in a versioned bucket). */
 export async function versionCounts(bucket: string): Promise<Map<string, number>> {
-  const s3 = await import('@aws-sdk/client-s3');
-  const client = await adminClient();
   const counts = new Map<string, number>();
-  let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
-  do {
-    const page = await client.send(new s3.ListObjectVersionsCommand({ Bucket: bucket, ...markers }));
-    for (const v of page.Versions ?? []) counts.set(v.Key!, (counts.get(v.Key!) ?? 0) + 1);
-    markers = page.IsTruncated ? { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker } : {};
-  } while (markers.KeyMarker);
+  for (const v of (await serverVersions(bucket)).versions) counts.set(v.Key!, (counts.get(v.Key!) ?? 0) + 1);
   return counts;
 }
 
@@ -45,24 +37,7 @@ export async function assertEachRotated(bucket: string, keys: string[], versions
 
 /** sse3 started without waiting, its stdout's JSON lines readable while it runs, so a test can kill it mid-way. */
 export function startWatched(args: string[], home: Home, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: join(home.dir, 'work'), env: { ...process.env, ...home.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 900_000);
-  const done = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      try {
-        resolve(scannedResult(args, code, signal, Buffer.concat(out), err));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
-  const itemsSoFar = () => Buffer.concat(out).toString().split('\n').filter((l) => l.startsWith('{"ok":true')).length;
-  return { child, done, itemsSoFar };
+  const running = start(args, { home, env, killAfterMs: 900_000 });
+  const itemsSoFar = () => running.stdoutSoFar().split('\n').filter((l) => l.startsWith('{"ok":true')).length;
+  return { ...running, itemsSoFar };
 }

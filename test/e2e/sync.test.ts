@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { adminClient, AWS_CLI, type Home, jsonOutput, makeKeyFile, newBucket, newHome, ok, run, runAws } from './harness.js';
+import {
+  adminClient, AWS_CLI, type Home, jsonOutput, makeKeyFile, ndjson, newBucket, newHome, ok, run, runAws,
+} from './harness.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -55,7 +57,6 @@ async function logged(home: Home, args: string[], expectCode = 0): Promise<{ r: 
   return { r, requests };
 }
 
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const actions = (out: string) => ndjson(out).filter((l) => !l.summary).map((l) => `${l.action} ${l.url.replace(/^s3:\/\/[^/]+\//, '')}` +
   (l.reason ? ` (${l.reason})` : '')).sort();
 const summaryOf = (out: string) => jsonOutput(out).summary();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Home, newBucket, newHome, ok, putData, run, team } from './harness.js';
+import { type Home, ndjson, newBucket, newHome, ok, putData, run, team } from './harness.js';
 
 interface Row { bucket: string; key: string; versionId: string; fingerprint: string; sha256: string; etag: string; summary?: unknown }
 export const rows = async (home: Home): Promise<Row[]> => (await ok(['manifest', 'list', '--json'], { home })).out.split('\n')
@@ -79,8 +79,6 @@ test('a tag naming the refused key does not help: the keys here are tried, and a
   await ok(['head', `s3://${bucket}/t`], { home: other });
   assert.deepEqual(await fpOf(other, 't'), [k1.fingerprint]);
 });
-
-const ndjson = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 test('retiring a key is never advised on one manifest\'s word: keys usage finds a teammate\'s objects, a whole-bucket scan decides',
   { timeout: 240_000 }, async () => {

@@ -1,11 +1,10 @@
 // What a person at a terminal sees (through tmux, a real pseudo-terminal) and what a script sees (pipes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminClient, BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run, waitFor } from './harness.js';
+import { BIN, makeKeyFile, newBucket, newHome, ok, requireEnv, run, serverUploads, start, waitFor } from './harness.js';
 import { haveTmux, Tmux } from './tmux.js';
 
 const ESC = /\x1b\[/;
@@ -119,15 +118,12 @@ for (const [signal, code, said] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 
     writeFileSync(join(home.dir, 'work', 'big'), randomBytes(64 * 1024 * 1024));
     await ok(['put', 'big', `s3://${bucket}/big`, '--key', key.ref], { home });
     const work = join(home.dir, 'work');
-    const child = spawn(process.execPath, [BIN, 'get', `s3://${bucket}/big`, 'copy'], { cwd: work,
-      env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const exited = new Promise<number | null>((r) => child.on('close', (status) => r(status)));
+    const get = start(['get', `s3://${bucket}/big`, 'copy'], { home });
     // Interrupt once the temporary file exists (the download is under way).
     await waitFor('the download\'s temporary file', () => readdirSync(work).some((n) => n.endsWith('.part')), 30_000, 5);
-    child.kill(signal);
-    assert.equal(await exited, code, stderr);
+    get.child.kill(signal);
+    const { code: status, stderr } = await get.done;
+    assert.equal(status, code, stderr);
     assert.equal(stderr, `error: ${said}; nothing partial was kept\n`, 'sse3\'s own message only');
     assert.deepEqual(readdirSync(work), ['big']);
   });
@@ -167,15 +163,12 @@ test('Ctrl-C during get -: exit 130, and the message says what went to stdout is
   const key = await makeKeyFile(home, 'c.key');
   writeFileSync(join(home.dir, 'work', 'big'), randomBytes(64 * 1024 * 1024));
   await ok(['put', 'big', `s3://${bucket}/big`, '--key', key.ref], { home });
-  const child = spawn(process.execPath, [BIN, 'get', `s3://${bucket}/big`, '-'], { cwd: join(home.dir, 'work'),
-    env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const get = start(['get', `s3://${bucket}/big`, '-'], { home });
   // Interrupt once the first bytes arrived: sse3 handles the signal at its event loop's next turn, and the rest of the
   // 64 MiB cannot come over the network without such turns, so the download is still under way then.
-  child.stdout.once('data', () => child.kill('SIGINT'));
-  assert.equal(await exited, 130, stderr);
+  get.child.stdout!.once('data', () => get.child.kill('SIGINT'));
+  const { code, stderr } = await get.done;
+  assert.equal(code, 130, stderr);
   assert.equal(stderr, 'error: interrupted; what already went to stdout is incomplete\n');
 });
 
@@ -184,17 +177,13 @@ test('Ctrl-C during a multipart put: exit 130, sse3\'s own message only, the upl
   const bucket = await newBucket();
   const key = await makeKeyFile(home, 'c.key');
   writeFileSync(join(home.dir, 'work', 'big'), randomBytes(96 * 1024 * 1024));
-  const child = spawn(process.execPath, [BIN, 'put', 'big', `s3://${bucket}/big`, '--key', key.ref, '--part-size', '5'],
-    { cwd: join(home.dir, 'work'), env: { ...process.env, ...home.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
-  const uploads = async () => ((await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).length;
+  const put = start(['put', 'big', `s3://${bucket}/big`, '--key', key.ref, '--part-size', '5'], { home });
+  const uploads = async () => (await serverUploads(bucket)).length;
   // Interrupt once parts are going up (the upload exists on the server).
   await waitFor('the multipart upload on the server', async () => (await uploads()) > 0, 60_000, 10);
-  child.kill('SIGINT');
-  assert.equal(await exited, 130, stderr);
+  put.child.kill('SIGINT');
+  const { code, stderr } = await put.done;
+  assert.equal(code, 130, stderr);
   assert.equal(stderr, 'error: interrupted; nothing partial was kept\n');
   assert.equal(await uploads(), 0, 'the multipart upload was aborted');
 });

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Home, makeKeyFile, newBucket, newHome, ok, putData } from './harness.js';
-import { awsListVersions, type AwsVersion, awsPutEncrypted, awsTags, ndjson, setVersioning } from './versioned.js';
+import { type Home, makeKeyFile, ndjson, newBucket, newHome, ok, putData } from './harness.js';
+import { awsListVersions, type AwsVersion, awsPutEncrypted, awsTags, setVersioning } from './versioned.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** A command's one JSON document (pretty or compact), or the `summary` of its last NDJSON line. */

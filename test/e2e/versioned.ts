@@ -5,8 +5,6 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, type Home, runAws } from './harness.js';
 
-export const ndjson = (out: string): any[] => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-
 export async function setVersioning(bucket: string, status: 'Enabled' | 'Suspended' = 'Enabled'): Promise<void> {
   const s3 = await import('@aws-sdk/client-s3');
   await (await adminClient()).send(new s3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }));

@@ -141,7 +141,7 @@ test('the packed tarball installs with npm install -g and the installed sse3 wor
   // Points of the multipart upload a 9 MiB put goes through.
   for (const [i, fault] of ['after-part-2', 'before-complete:stop'].entries()) {
     const r = await ok(['put', 'data', `s3://${bucket}/fault-${i}`, '--key', `file:${keyPath}`, '--json'],
-      { bin, env: { ...env, SSE3_FAULT: fault }, home, timeoutMs: 60_000 });
+      { bin, env: { ...env, SSE3_FAULT: fault }, home, killAfterMs: 60_000 });
     assert.equal(r.json().sha256, sha(data), `SSE3_FAULT=${fault}`);
   }
   const s3 = await import('@aws-sdk/client-s3');

@@ -83,7 +83,7 @@ async function sweep(home: Home, cases: Case[], parallel = 4): Promise<void> {
   const queue = [...cases];
   const worker = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const r = await run([...c.args, '--json'], { home, env: c.env, timeoutMs: 60_000 });
+      const r = await run([...c.args, '--json'], { home, env: c.env, killAfterMs: 60_000 });
       checkFailure(c, r);
     }
   };

@@ -3,32 +3,19 @@
 // kill -9 lost is recovered from the objects' tags.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  assertNoSecrets, BIN, makeKeyFile, manifestRows, newBucket, newHome, ok, serverObjects, waitFor, workDir, type Home,
+  makeKeyFile, manifestRows, newBucket, newHome, ok, serverObjects, start, waitFor, type Home,
 } from './support.js';
 
 /** sse3 with --json, its stdout readable while it runs (the NDJSON line of each object done). */
 function watched(args: string[], home: Home) {
-  const env = { ...process.env, ...home.env };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: workDir(home), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const done = new Promise<{ code: number | null }>((resolve) => child.on('close', (code) => {
-    clearTimeout(timer);
-    assertNoSecrets(out, 'stdout');
-    assertNoSecrets(err, 'stderr');
-    resolve({ code });
-  }));
-  const okUrls = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { ok?: boolean; url?: string })
-    .filter((j) => j.ok && j.url).map((j) => j.url!);
-  return { child, done, okUrls, stderr: () => err };
+  const running = start(args, { home });
+  const okUrls = () => running.stdoutSoFar().split('\n').filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { ok?: boolean; url?: string }).filter((j) => j.ok && j.url).map((j) => j.url!);
+  return { ...running, okUrls };
 }
 
 // SIGTERM stops as Ctrl-C does (rows of what was reported done written on the way out), with its own status, 143.
@@ -47,7 +34,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
       await waitFor('40 objects copied', () => cp.okUrls().length >= 40 || cp.child.exitCode !== null, 60_000);
       cp.child.kill(signal);
       const { code } = await cp.done;
-      if (signal !== 'SIGKILL') assert.equal(code, STOP_STATUS[signal], cp.stderr());
+      if (signal !== 'SIGKILL') assert.equal(code, STOP_STATUS[signal], cp.stderrSoFar());
       const reported = cp.okUrls();
       assert.ok(reported.length >= 40 && reported.length < count, `stopped mid-run (${reported.length} of ${count} done)`);
 

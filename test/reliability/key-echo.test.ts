@@ -33,7 +33,7 @@ async function sweep(home: Home, cases: EchoCase[], envOf: (i: number) => NodeJS
       const { c, json, env } = next;
       const args = json ? [...c.args, '--json'] : c.args;
       try {
-        const r = await run(args, { home, env, timeoutMs: 60_000 });
+        const r = await run(args, { home, env, killAfterMs: 60_000 });
         if (r.signal !== null || r.code === null) failures.push(`${c.label}: killed (${r.signal})`);
         else if (/unexpected error/.test(r.stderr)) failures.push(`${c.label}: ${r.stderr.split('\n')[0]}`);
       } catch (e) {

@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  adminClient, AWS_CLI, type Home, makeKeyFile, manifestExport, manifestRows, newBucket, newHome, ok, putData, run, runAws,
+  adminClient, AWS_CLI, type Home, makeKeyFile, manifestExport, manifestRows, ndjson, newBucket, newHome, ok, putData,
+  run, runAws,
 } from './support.js';
 
 /** Keychain entries other test files make meanwhile would be keys sse3 finds: out of sight. */
 const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/sse3-test-bus' };
-const ndjson = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 /** aws s3 cp of bytes to an object, plain or SSE-C with a raw key file: no sse3 tag, no manifest row. */
 async function awsPut(home: Home, url: string, body: Buffer, keyPath?: string): Promise<void> {

@@ -28,7 +28,7 @@ async function finished(r: Awaited<ReturnType<typeof ok>>, args: string[], home:
   const failed = r.items().filter((item: any) => item.ok === false);
   assert.ok(failed.length && failed.every((item: any) => item.error.exitCode === 5), r.stderr);
   said.push(...new Set(failed.map((item: any) => item.error.message as string)));
-  return { run: await ok([...args, '--resume'], { home, timeoutMs: 1_800_000 }), retried: failed.length };
+  return { run: await ok([...args, '--resume'], { home, killAfterMs: 1_800_000 }), retried: failed.length };
 }
 
 /**
@@ -71,7 +71,7 @@ test(`${WORKERS} workers rotate ${OBJECTS} objects once each; a killed one finis
       finished(r, rotateArgs(bucket, keys[1], keys[0], `${i}/${WORKERS}`), homes[i], said)));
     if (said.length) t.diagnostic(`the server did not answer in time for some objects, done by their worker's rerun: ${said.join('; ')}`);
     const rerun = await ok([...rotateArgs(bucket, keys[1], keys[0], `${victim}/${WORKERS}`), '--resume'], { home: homes[victim],
-      timeoutMs: 1_800_000 });
+      killAfterMs: 1_800_000 });
     const summaries = [...survivors.flatMap((r) => r ? [r.run.summary()] : []), rerun.summary()];
     assert.deepEqual(summaries.map((s) => s.shard).sort(), ['0/4', '1/4', '2/4', '3/4']);
     assert.equal(summaries.reduce((n, s) => n + s.succeeded, 0), OBJECTS, 'the shards together hold every object once');
@@ -83,7 +83,7 @@ test(`${WORKERS} workers rotate ${OBJECTS} objects once each; a killed one finis
 
     // A fresh home sees every change from the tags alone; four copies of it verify one shard each.
     const fresh = newHome();
-    const pulled = (await ok(['manifest', 'pull', `s3://${bucket}`, '--json'], { home: fresh, timeoutMs: 1_800_000 })).json();
+    const pulled = (await ok(['manifest', 'pull', `s3://${bucket}`, '--json'], { home: fresh, killAfterMs: 1_800_000 })).json();
     assert.equal(pulled.listed, OBJECTS * 2);
     const rows = (await ok(['manifest', 'list', `s3://${bucket}`, '--json'], { home: fresh })).items();
     const current = new Map<string, string>();
@@ -95,7 +95,7 @@ test(`${WORKERS} workers rotate ${OBJECTS} objects once each; a killed one finis
       return home;
     });
     const verified = await Promise.all(verifiers.map((home, i) => ok(['verify', `s3://${bucket}`, '--shard', `${i}/${WORKERS}`,
-      '--key', keys[0].ref, '--key', keys[1].ref, '--json'], { home, timeoutMs: 1_800_000 })));
+      '--key', keys[0].ref, '--key', keys[1].ref, '--json'], { home, killAfterMs: 1_800_000 })));
     const checked = verified.flatMap((r) => r.items().map((i: any) => `${i.key} ${i.versionId}`));
     assert.equal(checked.length, OBJECTS * 2, 'verify across the shards checked every version');
     assert.equal(new Set(checked).size, OBJECTS * 2, 'and none twice');

@@ -1,11 +1,12 @@
-// Shared by the reliability tests: processes that can be killed mid-flight, the manifest and server state as
-// assertions see them, and control of the test gateway (scripts/rgw.sh) for the server-fault tests.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// Shared by the reliability tests, besides all of harness.ts (whose start() runs sse3 so it can be killed mid-flight, and
+// whose manifestRows and server* helpers give the manifest and server state as assertions see them): the manifest's
+// export, files in the work folder, and control of the test gateway (scripts/rgw.sh) for the server-fault tests.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempFileOwner } from '../../src/core/transfer/tempfiles.js';
-import { adminClient, BIN, type Home, requireEnv, ok, type RunResult, scannedResult } from '../e2e/harness.js';
+import { adminClient, type Home, type ManifestRow, requireEnv, ok } from '../e2e/harness.js';
 
 export * from '../e2e/harness.js';
 
@@ -21,18 +22,6 @@ export const workFiles = (home: Home): string[] => readdirSync(workDir(home)).so
 /** Temporary download files in a folder, by the naming rule of src/core/transfer/tempfiles.ts. */
 export const partFiles = (dir: string): string[] => readdirSync(dir).filter((n) => tempFileOwner(n) !== undefined);
 
-export interface ManifestRow {
-  endpoint: string; bucket: string; key: string; versionId: string; fingerprint: string;
-  size: number; sha256: string; etag: string; createdAt: string;
-}
-
-/** `sse3 manifest list --json` (NDJSON, one row per recorded object version). */
-export async function manifestRows(home: Home, scope?: string): Promise<ManifestRow[]> {
-  const r = await ok(['manifest', 'list', '--json', ...(scope ? [scope] : [])], { home });
-  return r.out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ManifestRow)
-    .filter((row) => !('summary' in row));
-}
-
 export interface ManifestExport {
   objects: ManifestRow[];
   pendingRotations: Array<{ bucket: string; key: string; oldFingerprint: string; newFingerprint: string; state: string; pid: number }>;
@@ -41,62 +30,6 @@ export interface ManifestExport {
 
 export async function manifestExport(home: Home): Promise<ManifestExport> {
   return (await ok(['manifest', 'export'], { home })).json() as ManifestExport;
-}
-
-/** Multipart uploads the server still holds for a bucket (what a killed client would leave billed). */
-export async function serverUploads(bucket: string): Promise<Array<{ Key?: string; UploadId?: string }>> {
-  const { ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
-  const r = await (await adminClient()).send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-  return r.Uploads ?? [];
-}
-
-/** Objects the server lists under a bucket, by key (listing needs no SSE-C key). */
-export async function serverObjects(bucket: string): Promise<Map<string, number>> {
-  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-  const r = await (await adminClient()).send(new ListObjectsV2Command({ Bucket: bucket }));
-  return new Map((r.Contents ?? []).map((o) => [o.Key!, o.Size ?? 0]));
-}
-
-export async function serverTags(bucket: string, key: string): Promise<Record<string, string>> {
-  const { GetObjectTaggingCommand } = await import('@aws-sdk/client-s3');
-  const r = await (await adminClient()).send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  return Object.fromEntries((r.TagSet ?? []).map((t) => [t.Key!, t.Value!]));
-}
-
-export interface Running {
-  child: ChildProcess;
-  pid: number;
-  done: Promise<RunResult>;
-}
-
-/**
- * Start sse3 without waiting for it, so a test can kill it (or the server) mid-flight. Output is scanned for
- * key material exactly as harness.run does.
- */
-export function start(args: string[], opts: { home?: Home; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): Running {
-  const env = { ...process.env, ...opts.home?.env, ...opts.env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: opts.home ? workDir(opts.home) : undefined, env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => out.push(d));
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  // A hung sse3 must fail the test, not the whole run.
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000);
-  const done = new Promise<RunResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      try {
-        resolve(scannedResult(args, code, signal, Buffer.concat(out), err));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
-  return { child, pid: child.pid!, done };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

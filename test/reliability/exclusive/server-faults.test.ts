@@ -109,7 +109,7 @@ test('radosgw killed (SIGKILL) mid-put and down until the put gives up: exit 5, 
       t = await startLargePut('srvdown');
       process.kill(gatewayPid(), 'SIGKILL');
       // While it is down, other commands fail fast with exit 5 too.
-      const h = await run(['head', t.url, '--timeout', '2'], { home: t.home, timeoutMs: 60_000 });
+      const h = await run(['head', t.url, '--timeout', '2'], { home: t.home, killAfterMs: 60_000 });
       assert.equal(h.code, 5, h.stderr);
       assert.match(h.stderr, /^error: cannot reach the S3 server \(ECONNREFUSED\) during \w+ of /m);
       put = await t.put.done;
@@ -134,7 +134,7 @@ test('radosgw frozen (SIGSTOP): head and get with --timeout 2 fail with exit 5 i
     try {
       for (const args of [['head', url], ['get', url, 'out.bin']]) {
         const t0 = Date.now();
-        const r = await run([...args, '--timeout', '2'], { home, timeoutMs: 90_000 });
+        const r = await run([...args, '--timeout', '2'], { home, killAfterMs: 90_000 });
         const elapsed = Date.now() - t0;
         t.diagnostic(`${args[0]} with the gateway frozen gave up after ${elapsed} ms`);
         assert.equal(r.code, 5, `${args[0]}: ${r.signal ?? ''} ${r.stderr}`);
