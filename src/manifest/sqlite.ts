@@ -63,6 +63,9 @@ function sqlite(): typeof import('node:sqlite') {
   return driver;
 }
 
+/** The page cache of a copy (copyTo), in KiB as SQLite takes a negative cache_size: enough for the b-tree's path. */
+const COPY_CACHE_SIZE = -512;
+
 /** How each statement answers: rows as objects, the first column only, or rows with exact (BigInt) integers. */
 type Shape = 'rows' | 'column' | 'exact';
 const SHAPES: readonly Shape[] = ['rows', 'column', 'exact'];
@@ -205,9 +208,18 @@ export class SqliteDb {
    * A consistent, compacted copy at `path` (an empty or absent file), made in one read transaction while others may
    * write (VACUUM INTO: synchronous, and there on every Node sse3 runs on; node:sqlite's backup() is asynchronous and
    * missing from Node 22.13).
+   * The copy reads each page once, and SQLite gives the copy's pages a cache the size of this connection's: with the
+   * manifest's 16 MB setting, a manifest of 100,000 rows (over 50 MB) filled 32 MB of memory with pages never read again.
+   * It runs with COPY_CACHE_SIZE instead, and the connection gets its own setting back.
    */
   copyTo(path: string): void {
-    this.#statement('VACUUM INTO ?', 'rows').run(path);
+    const cacheSize = this.pragmaValue('cache_size') as number;
+    this.pragma(`cache_size = ${COPY_CACHE_SIZE}`);
+    try {
+      this.#statement('VACUUM INTO ?', 'rows').run(path);
+    } finally {
+      this.pragma(`cache_size = ${cacheSize}`);
+    }
   }
 
   close(): void {

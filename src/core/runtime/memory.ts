@@ -66,7 +66,7 @@ export function received(bytes: number): void {
  * The young generation's size. Its cap can only be set when node starts; what V8 reads each time it would grow the
  * space is the growth factor (--semi-space-growth-factor, 2 by default), so that is what sse3 sets: 1 while the space
  * should grow no more. Transfers hold it at 1 for the rest of the process (keepYoungGenerationSmall); scans hold it at
- * 1 only while the space is at its bound (boundYoungGeneration), since V8 may shrink it and a space held small below
+ * 1 only while the space is at its bound (boundScanMemory), since V8 may shrink it and a space held small below
  * what is in flight promotes that to the old generation instead.
  */
 const V8_GROWTH_FACTOR = 2;
@@ -84,7 +84,7 @@ const setGrowthFactor = (factor: number) => {
   }
 };
 
-const youngGenerationBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+const spaceOf = (name: string) => getHeapSpaceStatistics().find((s) => s.space_name === name);
 
 /**
  * Transfers: the young generation stays at the size it has when the first one starts. V8 doubles it each time it finds
@@ -107,15 +107,42 @@ export function keepYoungGenerationSmall(): void {
 export const SCAN_YOUNG_GENERATION_BYTES = 8 * 1024 * 1024;
 
 /**
- * Bound the young generation while a scan runs: `check` (one statistics call; call it for every item scanned) holds
- * the factor at 1 while the space is at `bytes` or more, and gives V8 its own below; `end` gives V8 its own factor back
- * once no scan runs, unless transfers have started (they keep theirs).
+ * What a scan lets its old generation grow by, past what its last full collection left, before it collects in full.
+ * Every request still in flight at a young-generation collection is promoted with what it holds (its socket's data, its
+ * parsed answer), and V8 first collects the old generation once that reached a limit of its own: on a 10,000-object
+ * keys usage, at 34 MB of old generation beside 15 MB live, and the process kept the memory it had then (peak RSS 158
+ * to 171 MiB; 130 to 134 MiB with these collections).
  */
-export function boundYoungGeneration(bytes = SCAN_YOUNG_GENERATION_BYTES): { check: () => void; end: () => void } {
+export const SCAN_OLD_GENERATION_SLACK = 8 * 1024 * 1024;
+
+/**
+ * The growth past `live` old-generation bytes after which a scan collects in full: SCAN_OLD_GENERATION_SLACK, or a
+ * quarter of the live bytes when that is more, so a process whose live data does grow collects after each quarter
+ * more, not each 8 MB (which would cost time in the square of its size).
+ */
+export const scanOldGenerationSlack = (live: number): number => Math.max(SCAN_OLD_GENERATION_SLACK, live / 4);
+
+/**
+ * Bound the heap while a scan runs: `check` (one statistics call; call it for every item scanned) holds the young
+ * generation's growth factor at 1 while the space is at `bytes` or more, and gives V8 its own below; it also collects in
+ * full when the old generation grew by scanOldGenerationSlack since the last full collection. `end` gives V8 its own
+ * factor back once no scan runs, unless transfers have started (they keep theirs).
+ */
+export function boundScanMemory(bytes = SCAN_YOUNG_GENERATION_BYTES): { check: () => void; end: () => void } {
   scansRunning++;
   let ended = false;
+  /** The old generation's bytes in use after the last full collection (or the least seen since: V8 collects too). */
+  let oldAfterCollection = Infinity;
   const check = () => {
-    if (!ended && !transfersStarted) setGrowthFactor(youngGenerationBytes() < bytes ? V8_GROWTH_FACTOR : 1);
+    if (ended) return;
+    const stats = getHeapSpaceStatistics();
+    const young = stats.find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+    const old = stats.find((s) => s.space_name === 'old_space')?.space_used_size ?? 0;
+    if (!transfersStarted) setGrowthFactor(young < bytes ? V8_GROWTH_FACTOR : 1);
+    oldAfterCollection = Math.min(oldAfterCollection, old);
+    if (old - oldAfterCollection < scanOldGenerationSlack(oldAfterCollection)) return;
+    collectGarbage();
+    oldAfterCollection = spaceOf('old_space')?.space_used_size ?? 0;
   };
   check();
   return {

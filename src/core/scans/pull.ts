@@ -8,7 +8,7 @@ import { byObject } from './tag-scan.js';
 import { inScope, listScopeVersions, type Scope } from '../session/scope.js';
 import type { ListedVersions, PullState } from '../../manifest/store.js';
 import { sameVersion } from '../recorded.js';
-import { boundYoungGeneration } from '../runtime/memory.js';
+import { boundScanMemory } from '../runtime/memory.js';
 
 /**
  * manifest pull: an incremental rebuild for a shared bucket. Every version is listed (one request per 1,000), but
@@ -57,7 +57,7 @@ function knownVersion(io: Io, scope: Scope, v: ListedObject, known: PullState): 
 }
 
 export async function pullFromTags(io: Io, scope: Scope, opts: { jobs: number }): Promise<PullCounts> {
-  const young = boundYoungGeneration();
+  const young = boundScanMemory();
   try {
     return await pullScope(io, scope, opts, young.check);
   } finally {

@@ -6,7 +6,7 @@ import { listScopeVersions, type Scope } from '../session/scope.js';
 import { keepingKnown } from '../recorded.js';
 import { readSse3Tags } from '../tags.js';
 import { byObject, isVersionUnreadable } from './tag-scan.js';
-import { boundYoungGeneration } from '../runtime/memory.js';
+import { boundScanMemory } from '../runtime/memory.js';
 
 /**
  * Each object's versions oldest first. Listings give them newest first, but the manifest takes the version recorded
@@ -72,7 +72,7 @@ export async function rebuildFromTags(io: Io, scope: Scope): Promise<RebuildCoun
   const counts: RebuildCounts = { recorded: 0, added: 0, updated: 0, unchanged: 0, untagged: 0, denied: 0 };
   const onDenied = (e: Sse3Error) => { counts.firstDenial ??= e; };
   const onRecorded = (change: RecordChange) => { counts[change]++; };
-  const young = boundYoungGeneration();
+  const young = boundScanMemory();
   try {
     for await (const v of oldestFirst(listScopeVersions(io, scope))) {
       young.check();

@@ -6,13 +6,13 @@ import { isWholeBucket, listScope, listScopeVersions, type Scope } from '../sess
 import { readSse3Tags } from '../tags.js';
 import { headWithoutKey } from '../objects/keyless.js';
 import { isVersionUnreadable } from './tag-scan.js';
-import { boundYoungGeneration } from '../runtime/memory.js';
+import { boundScanMemory } from '../runtime/memory.js';
 
 /**
  * Which keys the objects in a bucket need, from the objects themselves: every object's sse3-fp tag (readable
  * without a key), whoever wrote it. This, not a manifest, is what may say a key is no longer needed: a manifest
  * knows only what was written or read through it. The scan streams: counts per fingerprint are kept, the objects
- * are not, and V8's young generation is bounded while it runs (core/runtime/memory.ts), so memory stays flat however
+ * are not, and V8's heap is bounded while it runs (core/runtime/memory.ts), so memory stays flat however
  * many objects there are.
  */
 
@@ -71,7 +71,7 @@ export interface UsageOptions {
 
 /** Scan scopes: list them (every version with allVersions) and read each version's tags, `jobs` at a time. */
 export async function scanKeyUsage(io: Io, scopes: Scope[], opts: UsageOptions): Promise<UsageScan> {
-  const young = boundYoungGeneration();
+  const young = boundScanMemory();
   try {
     return await scanScopes(io, scopes, opts, young.check);
   } finally {
