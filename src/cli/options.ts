@@ -48,8 +48,9 @@ export const candidateKeysOption = (flags: string, what: string) => new Option(f
 /** Part size and parts in flight, for every command that moves bytes. Without --part-size sse3 picks one. */
 export const partSizeOption = () => new Option('--part-size <size>',
   'multipart part size, 5MiB to 5GiB; a plain number is MiB (default: 8MiB, grown to stay within 10,000 parts)').argParser(partSizeArg);
-export const concurrencyOption = () => new Option('--concurrency <n>', 'parts in flight per object')
-  .argParser(positiveInt('--concurrency')).default(4);
+export const concurrencyOption = () => new Option('--concurrency <n>',
+  'parts or ranges in flight per object (default: 3 parts for an upload or a streamed copy, 4 ranges for a download)')
+  .argParser(positiveInt('--concurrency'));
 /**
  * --jobs, 8 unless given. `shownDefault` is what --help says the default is when it depends on the objects or the mode
  * (Commander would otherwise add its own "(default: 8)" after it): one statement of the default, never two.

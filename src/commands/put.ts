@@ -17,7 +17,7 @@ export interface PutOptions {
   /** The upload options (cli/options.ts withUploadProps). */
   props?: ObjectProps;
   partSize?: number;
-  concurrency: number;
+  concurrency?: number;
 }
 
 export async function put(src: string, dst: string, opts: PutOptions, run: CommandRun)

@@ -14,7 +14,7 @@ import { type Home, makeKeyFile, newBucket, newHome, run, type RunResult } from 
 const MiB = 1024 * 1024;
 const BIG = 128 * MiB;
 /**
- * What a large transfer may hold above the small one. A put and a rotate hold four 8 MiB part buffers, the SDK client
+ * What a large transfer may hold above the small one. A put and a rotate hold three 8 MiB part buffers, the SDK client
  * a multipart upload needs and what is in flight around them; a get holds its ranges' small batches and what is in
  * flight. Received chunks left for the collector once grew a get by ~70 MiB and a rotate by ~100 MiB at this size.
  */

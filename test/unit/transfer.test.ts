@@ -186,3 +186,31 @@ test('downloads to a stream give their range buffers back to the process budget,
   await assert.rejects(toStream(failing));
   assert.equal(io.transfers.budget.used, 0, 'after a failed download');
 });
+
+/** Counts the requests of `op` the twin is answering at once; each is held a few turns of the event loop. */
+function countInFlight(twin: S3Twin, op: string): { max: () => number } {
+  let now = 0;
+  let max = 0;
+  twin.opts.holdAnswer = async (asked) => {
+    if (asked !== op) return;
+    max = Math.max(max, ++now);
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    now--;
+  };
+  return { max: () => max };
+}
+
+test('without --concurrency an upload has three parts in flight (each holds a part buffer), a download four ranges', async () => {
+  const twin = new S3Twin();
+  const data = randomBytes(12 * 1024);
+  const parts = countInFlight(twin, 'UploadPart');
+  await upload(twin, new ManifestStore(':memory:'), 'b', 'k', chunked(data), { partSize: 1024 });
+  assert.equal(parts.max(), 3);
+
+  const dir = tempDir('sse3-dl-');
+  const ranges = countInFlight(twin, 'GetObject');
+  const r = await download(twin, 'k', join(dir, 'out'), { partSize: 1024 });
+  assert.equal(r.sha256, sha(data));
+  // The first range answers alone (it tells the size); the rest go four at a time.
+  assert.equal(ranges.max(), 4);
+});

@@ -10,7 +10,7 @@ import { META_UPLOAD, metadataFor, putTags, tagsFor, toTagging, withdrawUploadTa
 import type { WriteOutput } from '../../s3/objects.js';
 import type { PartFeed, Part } from './feeds.js';
 import { notEncrypted, recordUpload, uploadLocation, uploadUrl } from './outcome.js';
-import { inFlightFor, MAX_PARTS } from './partsize.js';
+import { MAX_PARTS, partsInFlightFor } from './partsize.js';
 import { BoundedPool } from './pools.js';
 import type { UploadRequest, UploadResult } from './upload.js';
 
@@ -24,7 +24,7 @@ export async function putMultipart(req: UploadRequest, feed: PartFeed): Promise<
   const upload = await MultipartUpload.create(req);
   const onOuterAbort = () => upload.cancel.abort();
   req.io.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const inFlight = new BoundedPool(inFlightFor(req.tuning));
+  const inFlight = new BoundedPool(partsInFlightFor(req.tuning));
   try {
     const etags = await upload.sendParts(feed, inFlight);
     const { sha256, size } = await feed.digest();

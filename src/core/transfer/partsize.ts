@@ -9,8 +9,15 @@ import type { Tuning } from '../context.js';
 export const MiB = 1024 * 1024;
 /** Part and range size: large enough that per-request costs vanish, small enough to keep several in flight. */
 export const DEFAULT_PART_SIZE = 8 * MiB;
-/** Parts or ranges in flight per object: parallel streams keep both the server's and the client's cores busy. */
+/** Ranges in flight per downloaded object: parallel streams keep both the server's and the client's cores busy. */
 export const DEFAULT_CONCURRENCY = 4;
+/**
+ * Parts in flight per uploaded (or streamed-copy) object. Each is a part buffer held from the read to the server's
+ * answer (a download's ranges are written as they arrive and hold none), so every one costs a part's size of memory:
+ * three keep the server as busy as four did on a 512 MiB put (the server's work per part is the bottleneck, not the
+ * client's), and hold 24 MiB instead of 32.
+ */
+export const DEFAULT_UPLOAD_CONCURRENCY = 3;
 /** S3's limits: at most 10,000 parts, each 5 MiB to 5 GiB (the last may be smaller). */
 export const MAX_PARTS = 10_000;
 export const MIN_PART_SIZE = 5 * MiB;
@@ -45,8 +52,11 @@ export function partSizeFor(sizeHint: number | undefined, wanted: number | undef
 /** A download's range size: --part-size, else the default (a download has no part limit to grow it for). */
 export const rangeSizeFor = (tuning: Tuning | undefined): number => tuning?.partSize ?? DEFAULT_PART_SIZE;
 
-/** Parts or ranges in flight for one object: --concurrency, else the default; at least one. */
+/** Ranges in flight for one downloaded object: --concurrency, else the default; at least one. */
 export const inFlightFor = (tuning: Tuning | undefined): number => Math.max(1, tuning?.concurrency ?? DEFAULT_CONCURRENCY);
+
+/** Parts in flight for one uploaded object (and part buffers it holds): --concurrency, else the default; at least one. */
+export const partsInFlightFor = (tuning: Tuning | undefined): number => Math.max(1, tuning?.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
 
 /** An object of `size` bytes cut into [start, end] pairs (inclusive) of `piece` bytes from `from` on; the last may be shorter. */
 export function* piecesOf(size: number, piece: number, from = 0): Generator<[number, number]> {

@@ -5,7 +5,7 @@ import type { SseCKey } from '../../keys/key.js';
 import { type FileStamp, OpenFile } from '../../local/files.js';
 import { fileFeed, rangeFeed, streamFeed } from './feeds.js';
 import { putMultipart } from './multipart.js';
-import { inFlightFor, partSizeFor } from './partsize.js';
+import { partSizeFor, partsInFlightFor } from './partsize.js';
 import { assertKeyLength } from '../../s3/url.js';
 import { BufferPool, fixedChunks } from './pools.js';
 import { putSingle } from './putobject.js';
@@ -82,7 +82,7 @@ async function upload(req: UploadRequest): Promise<UploadResult> {
   const partSize = partSizeFor(known, req.tuning?.partSize);
   // A small object is held whole in a buffer of its own size; a large one in `concurrency` part buffers, each
   // sent as soon as it is full and reused for a later part (a stream's one more: the look-ahead part).
-  const concurrency = inFlightFor(req.tuning);
+  const concurrency = partsInFlightFor(req.tuning);
   const pool = new BufferPool(source.kind !== 'stream' && known! <= partSize ? known! : partSize,
     source.kind === 'stream' ? concurrency + 1 : concurrency, transfersOf(req.io).budget);
   try {
