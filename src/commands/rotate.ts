@@ -9,6 +9,7 @@ import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, 
 import { retirementChecks } from '../core/rotation/retire.js';
 import { formatScope, holdsRecorded, isWholeBucket, parseScope, resolveScope } from '../core/session/scope.js';
 import { type ResumeReport, resumeRotations, settleRotations } from '../core/rotation/settle.js';
+import { HomeManifest } from '../core/session/home-manifest.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
@@ -74,16 +75,26 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
 /** How to rotate every object under a folder, for a folder named without --recursive. */
 const rotateFolderHint = (folder: string) => `rotate everything under it: add --recursive (sse3 rotate ${folder} --recursive --to REF)`;
 
-export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
+export async function rotate(target: string | undefined, opts: RotateOptions, run: CommandRun): Promise<void> {
+  // The default keys a rotation moves to are read from the manifest the session then works with.
+  const manifest = new HomeManifest();
+  try {
+    await rotateWith(manifest, target, opts, run);
+  } finally {
+    manifest.close();
+  }
+}
+
+async function rotateWith(manifest: HomeManifest, target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
   checkModes(target, opts);
   const resumeOnly = opts.resume && !opts.recursive && opts.fingerprint === undefined;
   if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
-  const newKeys = resumeOnly ? undefined : await newKeysFor(target, opts, g, out);
+  const newKeys = resumeOnly ? undefined : await newKeysFor(target, opts, { g, out, manifest });
   const fromKey = opts.from?.length ? await loadKey(parseKeyRef(opts.from[0]!)) : undefined;
   const writing = newKeys?.all.map((k) => k.key) ?? [];
   const known = [...writing, fromKey].filter((k): k is SseCKey => k !== undefined);
-  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known, writing });
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known, writing, manifest });
   try {
     if (resumeOnly) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too; with
@@ -111,11 +122,12 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
  * The key(s) a rotation moves objects to: --to, else the default keys of the target's bucket or folder (and of folders
  * inside it), each object taking the longest that matches. SSE3_KEY is never taken for a rotation's new key.
  */
-async function newKeysFor(target: string | undefined, opts: RotateOptions, g: CommandRun['g'], out: Output): Promise<WriteKeys> {
+async function newKeysFor(target: string | undefined, opts: RotateOptions,
+  { g, out, manifest }: { g: CommandRun['g']; out: Output; manifest: HomeManifest }): Promise<WriteKeys> {
   const whole = opts.recursive || opts.fingerprint !== undefined;
   const where = opts.to !== undefined || target === undefined ? { scope: { bucket: '', prefix: '' } }
     : whole ? { scope: parseScope(target) } : parseS3Url(target, { requireKey: true });
-  const keys = await resolveWriteKeys(opts.to, {}, where, g,
+  const keys = await resolveWriteKeys(opts.to, {}, where, g, manifest,
     { option: '--to', missing: (at) => `rotate needs the new key: --to REF (no default key is set for ${at})` });
   for (const k of keys.all) if (k.defaultOf) out.info(defaultKeyNote(out, k));
   return keys;
