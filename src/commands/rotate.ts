@@ -7,7 +7,7 @@ import type { RotateResult } from '../core/rotation/rotate.js';
 import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, type SizedLocation }
   from '../core/rotation/targets.js';
 import { retirementChecks } from '../core/rotation/retire.js';
-import { formatScope, holdsRecorded, isWholeBucket, parseScope, resolveScope } from '../core/session/scope.js';
+import { formatScope, holdsRecorded, isWholeBucket, otherShardNote, parseScope, resolveScope } from '../core/session/scope.js';
 import { type ResumeReport, resumeRotations, settleRotations } from '../core/rotation/settle.js';
 import { HomeManifest } from '../core/session/home-manifest.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
@@ -137,8 +137,10 @@ async function newKeysFor(target: string | undefined, opts: RotateOptions,
 async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
   newKeys: WriteKeys, fromKey: SseCKey | undefined): Promise<void> {
   const scope = target === undefined ? undefined : { ...await resolveScope(target, holdsRecorded(s)), shard: opts.shard };
-  const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
-    : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
+  // An object of another worker's shard is nothing to do here, not an object without a version under the key.
+  const nothing = (scope && otherShardNote(scope))
+    || (scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
+      : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`);
   await rotateMany(s, objectsUnderKey(s, fingerprint, scope, opts.shard), opts, out, newKeys, fromKey,
     { nothing, scope: scope ? formatScope(scope) : undefined });
 }
