@@ -306,6 +306,11 @@ bench_get1k() {
     same_file "$out" "$TINY_SHA" "$t 1 KiB get"
     hf_args+=(-n "$t" "$(get_cmd "$t" "tiny/$t.bin" "$out")")
   done
+  # The floor: a Node.js process that does one signed SSE-C GET and nothing else (bench/floor-get.mjs).
+  local floor=(node bench/floor-get.mjs "$EP" "$BUCKET" tiny/sse3.bin "$K1" "$CA" "$WORK/out/tiny-floor.bin")
+  "${floor[@]}" 2>>"$LOG" || die "the node floor could not download the 1 KiB object"
+  same_file "$WORK/out/tiny-floor.bin" "$TINY_SHA" "node floor 1 KiB get"
+  hf_args+=(-n 'node floor (one signed GET)' "${floor[*]}")
   [ -z "$MACHINE_EXTRA_CA_CERTS" ] ||
     hf_args+=(-n 'sse3 (machine NODE_EXTRA_CA_CERTS)' "env NODE_EXTRA_CA_CERTS=$MACHINE_EXTRA_CA_CERTS $(get_cmd sse3 tiny/sse3.bin "$WORK/out/tiny-sse3.bin")")
   hf "$WORK/hf-get1k.json" "$GET_RUNS" 2 "${hf_args[@]}"

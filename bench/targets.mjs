@@ -61,8 +61,11 @@ const target = (name, value, limit, met, detail) => targets.push({ name, value, 
 {
   const sse3 = get1k.sse3.median, rclone = get1k.rclone.median;
   const machine = get1k['sse3 (machine NODE_EXTRA_CA_CERTS)'];
+  // The floor no Node.js tool goes under: node's start, TLS and the one request, nothing else (bench/floor-get.mjs).
+  const floor = get1k['node floor (one signed GET)'];
   target('1 KiB get, whole process ÷ rclone', `${(sse3 / rclone).toFixed(2)}×`, '≤ 0.70×', sse3 / rclone <= 0.7,
     `${fmtMs(sse3)} vs ${fmtMs(rclone)}; aws-cli ${fmtMs(get1k['aws-cli'].median)}` +
+    (floor ? `; a node process doing only the signed GET ${fmtMs(floor.median)} (${(floor.median / rclone).toFixed(2)}× rclone), sse3 +${fmtMs(sse3 - floor.median)} over it` : '') +
     (machine ? `; sse3 with the machine's NODE_EXTRA_CA_CERTS ${fmtMs(machine.median)}` : ''));
   const node = startup['node -e 0'].median;
   for (const [name, limitMs] of Object.entries(STARTUP_OVER_NODE_MS).filter(([k]) => startup[k])) {
