@@ -2,7 +2,7 @@ import { ExitCode, Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { adoptVersion, type AdoptResult, type AdoptStatus, type Candidate, CandidateKeys } from '../core/scans/adopt.js';
 import { rotateContext } from '../core/rotation/targets.js';
-import { holdsListed, listScopeVersions, nothingAt, parseScope, resolveScope } from '../core/session/scope.js';
+import { checkNamedObject, holdsListed, listScopeVersions, nothingAt, parseScope, resolveScope } from '../core/session/scope.js';
 import { settleRotations } from '../core/rotation/settle.js';
 import { openSession } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
@@ -35,7 +35,8 @@ export async function adopt(scopeUrl: string, opts: AdoptOptions, { g, out, sign
   const s = await openSession(g, { signal, out });
   try {
     const scope = { ...await resolveScope(scopeUrl, holdsListed(s)), shard: opts.shard };
-    if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to adopt');
+    const elsewhere = await checkNamedObject(scope, holdsListed(s), () => nothingAt(scope, 'on the server: nothing to adopt'));
+    if (elsewhere) out.info(elsewhere);
     for (const r of await settleRotations(rotateContext(s))) out.tell(renderEncryptionSettled(r));
     const found = await s.allKeys();
     for (const p of s.keyProblems()) out.warn(p);

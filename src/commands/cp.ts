@@ -9,6 +9,7 @@ import { walkLocalSorted } from '../core/sync/localwalk.js';
 import { formatScope, parseScope, type Scope } from '../core/session/scope.js';
 import { type FilterRule, pathFilter } from '../core/sync/filter.js';
 import { listRelative } from '../core/sync/plan.js';
+import { HomeManifest } from '../core/session/home-manifest.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { copyOne, getOne, type LocalFile, localFile, localTarget, putOne } from '../core/transfer/single.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js';
@@ -77,22 +78,27 @@ export async function copyThen(src: string, dst: string, opts: CpOptions, { g, o
     throw new Sse3Error('USAGE', 'cp to s3 takes one --key: the key that encrypts the destination',
       'keys that may open the source go in --source-key REF (repeatable)');
   }
-  // Every local check happens before the first request leaves the process.
-  // s3 → s3: --key re-keys, else each copy keeps its source's key; an upload: --key, SSE3_KEY, else the destination's default.
-  const destKey = dstS3 && srcS3 && opts.key !== undefined ? await loadKey(parseKeyRef(opts.key[0]!)) : undefined;
-  const uploadKeys = !srcS3 ? await uploadKeysFor(src, dst, opts, g, out) : undefined;
-  const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
-  if (file) partSizeFor(file.size, opts.partSize);
-  if (!srcS3 && opts.recursive) await localFolder(src);
-  // Keys that may open the source: --source-key, or for s3 → local also --key.
-  const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
-  const s = await openSession(g, { signal, out }, { keys: sourceKeys, writing: [destKey, ...uploadKeys?.all.map((k) => k.key) ?? []]
-    .filter((k): k is SseCKey => k !== undefined) });
+  const manifest = new HomeManifest();
   try {
-    if (opts.recursive) await cpRecursive(s, src, dst, { ...opts, filter }, out, { destKey, uploadKeys }, after);
-    else out.show(await cpOne(s, src, dst, opts, out, { destKey, uploadKeys, file, stdout, after }));
+    // Every local check happens before the first request leaves the process.
+    // s3 → s3: --key re-keys, else each copy keeps its source's key; an upload: --key, SSE3_KEY, else the destination's default.
+    const destKey = dstS3 && srcS3 && opts.key !== undefined ? await loadKey(parseKeyRef(opts.key[0]!)) : undefined;
+    const uploadKeys = !srcS3 ? await uploadKeysFor(src, dst, opts, { g, out, manifest }) : undefined;
+    const file = !srcS3 && !opts.recursive && src !== '-' ? await localFile(src) : undefined;
+    if (file) partSizeFor(file.size, opts.partSize);
+    if (!srcS3 && opts.recursive) await localFolder(src);
+    // Keys that may open the source: --source-key, or for s3 → local also --key.
+    const sourceKeys = srcS3 ? await loadGivenKeys(opts.sourceKey ?? (dstS3 ? undefined : opts.key)) : [];
+    const s = await openSession(g, { signal, out }, { keys: sourceKeys, manifest,
+      writing: [destKey, ...uploadKeys?.all.map((k) => k.key) ?? []].filter((k): k is SseCKey => k !== undefined) });
+    try {
+      if (opts.recursive) await cpRecursive(s, src, dst, { ...opts, filter }, out, { destKey, uploadKeys }, after);
+      else out.show(await cpOne(s, src, dst, opts, out, { destKey, uploadKeys, file, stdout, after }));
+    } finally {
+      s.close();
+    }
   } finally {
-    s.close();
+    manifest.close();
   }
 }
 
@@ -103,9 +109,10 @@ interface CpKeys {
 }
 
 /** The keys of an upload (--key, SSE3_KEY, else the destination's default keys), and which default, when one is used. */
-async function uploadKeysFor(src: string, dst: string, opts: CpOptions, g: CommandRun['g'], out: Output): Promise<WriteKeys> {
+async function uploadKeysFor(src: string, dst: string, opts: CpOptions,
+  { g, out, manifest }: { g: CommandRun['g']; out: Output; manifest: HomeManifest }): Promise<WriteKeys> {
   const target = opts.recursive ? { scope: parseScope(dst) } : objectKeyFor(parseS3Url(dst), baseName(src));
-  const keys = await resolveWriteKeys(opts.key?.[0], process.env, target, g);
+  const keys = await resolveWriteKeys(opts.key?.[0], process.env, target, g, manifest);
   for (const k of keys.all) if (k.defaultOf) out.info(defaultKeyNote(out, k));
   return keys;
 }

@@ -1,7 +1,7 @@
 import { ExitCode, Sse3Error } from '../errors.js';
 import { isFingerprint } from '../keys/key.js';
 import type { CommandRun } from '../options.js';
-import { formatScope, holdsListed, nothingAt, parseScope, resolveScope, type Scope } from '../core/session/scope.js';
+import { checkNamedObject, formatScope, holdsListed, nothingAt, parseScope, resolveScope, type Scope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
 import { scanKeyUsage } from '../core/scans/usage.js';
 import { renderKeyNeededBy, renderKeyUsage } from '../output/render-keys.js';
@@ -36,7 +36,10 @@ export async function keysUsage(args: string[], opts: KeysUsageOptions, { g, out
   try {
     const scopes: Scope[] = [];
     for (const word of words) scopes.push({ ...await resolveScope(word, holdsListed(s)), shard: opts.shard });
-    for (const scope of scopes) if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: no key to count');
+    for (const scope of scopes) {
+      const elsewhere = await checkNamedObject(scope, holdsListed(s), () => nothingAt(scope, 'on the server: no key to count'));
+      if (elsewhere) out.info(elsewhere);
+    }
     const here = new Set([...(await s.allKeys()).map((k) => k.key.fingerprint), ...s.givenKeys.map((k) => k.fingerprint)]);
     const scan = await withStatus(out, `scanning ${scopes.map(formatScope).join(' ')}`, (update, print) =>
       scanKeyUsage(s, scopes, { allVersions: Boolean(opts.versions), jobs: opts.jobs,

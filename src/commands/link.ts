@@ -1,5 +1,6 @@
 import { Sse3Error } from '../errors.js';
 import type { SseCKey } from '../keys/key.js';
+import { givenWriteRef } from '../keys/write-ref.js';
 import type { CommandRun } from '../options.js';
 import { loadGivenKeys } from '../core/session/session.js';
 import { getViaLink, putViaLink } from '../core/transfer/link.js';
@@ -15,7 +16,9 @@ import { renderGet, renderPut } from '../output/render.js';
  */
 
 async function linkKey(given: string[] | undefined): Promise<SseCKey> {
-  const refs = given?.length ? given : process.env.SSE3_KEY ? ['env:SSE3_KEY'] : [];
+  // SSE3_KEY as every write reads it: main() has already taken it out of process.env, and an empty one is an error.
+  const fallback = givenWriteRef(undefined, process.env);
+  const refs = given?.length ? given : fallback === undefined ? [] : [fallback];
   const keys = await loadGivenKeys(refs);
   if (keys.length !== 1) {
     throw new Sse3Error(keys.length ? 'USAGE' : 'NO_KEY', keys.length ? 'a presigned link opens with one key: give one --key'

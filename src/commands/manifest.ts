@@ -2,7 +2,7 @@ import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { rebuildFromTags } from '../core/scans/rebuild.js';
 import { pullFromTags } from '../core/scans/pull.js';
-import { holdsListed, holdsRecorded, nothingAt, parseScope, resolveScope } from '../core/session/scope.js';
+import { checkNamedObject, holdsListed, holdsRecorded, nothingAt, parseScope, resolveScope } from '../core/session/scope.js';
 import { openSession } from '../core/session/session.js';
 import { formatShard, type Shard } from '../core/shard.js';
 import { deniedWarning, movedAsideWarning, pullRemovedLine, renderPulled, renderRebuilt } from '../output/render-manifest.js';
@@ -20,7 +20,8 @@ export async function rebuild(scopeUrl: string, opts: { shard?: Shard }, { g, ou
   const s = await openSession(g, { signal, out }, { replaceDamaged: true });
   try {
     const scope = { ...await resolveScope(scopeUrl, holdsListed(s)), shard: opts.shard };
-    if (scope.object && !await holdsListed(s)(scope)) throw nothingAt(scope, 'on the server: nothing to rebuild from');
+    const elsewhere = await checkNamedObject(scope, holdsListed(s), () => nothingAt(scope, 'on the server: nothing to rebuild from'));
+    if (elsewhere) out.info(elsewhere);
     if (s.movedAside) out.warn(movedAsideWarning(s.movedAside));
     const counts = await rebuildFromTags(s, scope);
     if (counts.firstDenial) out.warn(deniedWarning(counts.denied, counts.firstDenial));
@@ -40,7 +41,9 @@ export async function pull(scopeUrl: string, opts: { jobs: number; shard?: Shard
   try {
     const scope = { ...await resolveScope(scopeUrl, holdsListed(s)), shard: opts.shard };
     // An object named that is neither on the server nor recorded: nothing to pull. One recorded but gone is pulled (its records go).
-    if (scope.object && !await holdsListed(s)(scope) && !holdsRecorded(s)(scope)) throw nothingAt(scope, 'on the server or in the manifest');
+    const elsewhere = await checkNamedObject(scope, async (o) => await holdsListed(s)(o) || holdsRecorded(s)(o),
+      () => nothingAt(scope, 'on the server or in the manifest'));
+    if (elsewhere) out.info(elsewhere);
     const c = await pullFromTags(s, scope, opts);
     for (const r of c.removed) out.info(pullRemovedLine(r));
     if (c.firstDenial) out.warn(deniedWarning(c.denied, c.firstDenial));

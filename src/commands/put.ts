@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import type { ObjectProps } from '../core/props.js';
+import { HomeManifest } from '../core/session/home-manifest.js';
 import { openSession } from '../core/session/session.js';
 import { localFile, putOne } from '../core/transfer/single.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
@@ -31,18 +32,23 @@ export async function put(src: string, dst: string, opts: PutOptions, run: Comma
     throw new Sse3Error('USAGE', 'reading stdin needs a full object name', `e.g. sse3 put - s3://${parsed.bucket}/${parsed.key}NAME`);
   }
   const loc = objectKeyFor(parsed, basename(src));
-  // Every local check happens before the first request leaves the process.
-  // --key, else SSE3_KEY, else the default key of the object's bucket or folder (sse3 keys default).
-  const writeKey = (await resolveWriteKeys(opts.key, process.env, loc, g)).for(loc.key);
-  if (writeKey.defaultOf) out.info(defaultKeyNote(out, writeKey));
-  const file = src === '-' ? undefined : await localFile(src);
-  partSizeFor(file?.size, opts.partSize);
-  const s = await openSession(g, { signal, out }, { writing: [writeKey.key] });
+  const manifest = new HomeManifest();
   try {
-    const r = await withProgress(out, `put ${basename(loc.key)}`, (events) =>
-      putOne(s, file ?? { stream: process.stdin }, loc, writeKey.key, { props: opts.props, tuning: opts }, events));
-    out.show(withKeyChoice(renderPut(out, r), writeKey));
+    // Every local check happens before the first request leaves the process.
+    // --key, else SSE3_KEY, else the default key of the object's bucket or folder (sse3 keys default).
+    const writeKey = (await resolveWriteKeys(opts.key, process.env, loc, g, manifest)).for(loc.key);
+    if (writeKey.defaultOf) out.info(defaultKeyNote(out, writeKey));
+    const file = src === '-' ? undefined : await localFile(src);
+    partSizeFor(file?.size, opts.partSize);
+    const s = await openSession(g, { signal, out }, { writing: [writeKey.key], manifest });
+    try {
+      const r = await withProgress(out, `put ${basename(loc.key)}`, (events) =>
+        putOne(s, file ?? { stream: process.stdin }, loc, writeKey.key, { props: opts.props, tuning: opts }, events));
+      out.show(withKeyChoice(renderPut(out, r), writeKey));
+    } finally {
+      s.close();
+    }
   } finally {
-    s.close();
+    manifest.close();
   }
 }

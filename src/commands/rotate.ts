@@ -7,8 +7,9 @@ import type { RotateResult } from '../core/rotation/rotate.js';
 import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, rotateOne, type SizedLocation }
   from '../core/rotation/targets.js';
 import { retirementChecks } from '../core/rotation/retire.js';
-import { formatScope, holdsRecorded, isWholeBucket, parseScope, resolveScope } from '../core/session/scope.js';
+import { formatScope, holdsRecorded, isWholeBucket, otherShardNote, parseScope, resolveScope } from '../core/session/scope.js';
 import { type ResumeReport, resumeRotations, settleRotations } from '../core/rotation/settle.js';
+import { HomeManifest } from '../core/session/home-manifest.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
@@ -74,16 +75,26 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
 /** How to rotate every object under a folder, for a folder named without --recursive. */
 const rotateFolderHint = (folder: string) => `rotate everything under it: add --recursive (sse3 rotate ${folder} --recursive --to REF)`;
 
-export async function rotate(target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
+export async function rotate(target: string | undefined, opts: RotateOptions, run: CommandRun): Promise<void> {
+  // The default keys a rotation moves to are read from the manifest the session then works with.
+  const manifest = new HomeManifest();
+  try {
+    await rotateWith(manifest, target, opts, run);
+  } finally {
+    manifest.close();
+  }
+}
+
+async function rotateWith(manifest: HomeManifest, target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {
   checkModes(target, opts);
   const resumeOnly = opts.resume && !opts.recursive && opts.fingerprint === undefined;
   if (opts.shard) out.carry({ shard: formatShard(opts.shard) });
-  const newKeys = resumeOnly ? undefined : await newKeysFor(target, opts, g, out);
+  const newKeys = resumeOnly ? undefined : await newKeysFor(target, opts, { g, out, manifest });
   const fromKey = opts.from?.length ? await loadKey(parseKeyRef(opts.from[0]!)) : undefined;
   const writing = newKeys?.all.map((k) => k.key) ?? [];
   const known = [...writing, fromKey].filter((k): k is SseCKey => k !== undefined);
-  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known, writing });
+  const s = await openSession(g, { signal, out }, { keys: await loadGivenKeys(opts.key), held: known, writing, manifest });
   try {
     if (resumeOnly) return await resume(s, opts, out);
     // Anything a killed rotation left behind is settled first, whatever the mode, with the keys given here too; with
@@ -111,11 +122,12 @@ export async function rotate(target: string | undefined, opts: RotateOptions, { 
  * The key(s) a rotation moves objects to: --to, else the default keys of the target's bucket or folder (and of folders
  * inside it), each object taking the longest that matches. SSE3_KEY is never taken for a rotation's new key.
  */
-async function newKeysFor(target: string | undefined, opts: RotateOptions, g: CommandRun['g'], out: Output): Promise<WriteKeys> {
+async function newKeysFor(target: string | undefined, opts: RotateOptions,
+  { g, out, manifest }: { g: CommandRun['g']; out: Output; manifest: HomeManifest }): Promise<WriteKeys> {
   const whole = opts.recursive || opts.fingerprint !== undefined;
   const where = opts.to !== undefined || target === undefined ? { scope: { bucket: '', prefix: '' } }
     : whole ? { scope: parseScope(target) } : parseS3Url(target, { requireKey: true });
-  const keys = await resolveWriteKeys(opts.to, {}, where, g,
+  const keys = await resolveWriteKeys(opts.to, {}, where, g, manifest,
     { option: '--to', missing: (at) => `rotate needs the new key: --to REF (no default key is set for ${at})` });
   for (const k of keys.all) if (k.defaultOf) out.info(defaultKeyNote(out, k));
   return keys;
@@ -125,8 +137,10 @@ async function newKeysFor(target: string | undefined, opts: RotateOptions, g: Co
 async function rotateUnderKey(s: Session, fingerprint: string, target: string | undefined, opts: RotateOptions, out: Output,
   newKeys: WriteKeys, fromKey: SseCKey | undefined): Promise<void> {
   const scope = target === undefined ? undefined : { ...await resolveScope(target, holdsRecorded(s)), shard: opts.shard };
-  const nothing = scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
-    : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`;
+  // An object of another worker's shard is nothing to do here, not an object without a version under the key.
+  const nothing = (scope && otherShardNote(scope))
+    || (scope ? `no object's current version under ${formatScope(scope)} is recorded under key ${fingerprint}: nothing to rotate`
+      : `no object's current version is recorded under key ${fingerprint} on ${s.conn.endpoint}: nothing to rotate`);
   await rotateMany(s, objectsUnderKey(s, fingerprint, scope, opts.shard), opts, out, newKeys, fromKey,
     { nothing, scope: scope ? formatScope(scope) : undefined });
 }

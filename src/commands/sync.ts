@@ -1,5 +1,6 @@
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
+import { HomeManifest } from '../core/session/home-manifest.js';
 import { openSession } from '../core/session/session.js';
 import { planCopySync } from '../core/sync/copy.js';
 import { planSync, type SyncOutcome, type SyncTally } from '../core/sync/plan.js';
@@ -9,19 +10,30 @@ import { defaultKeyNote } from '../output/render-key-defaults.js';
 import { otherKeysWarning, plainDownloadsWarning, renderSync, type SyncDone, syncSummary, unrecordedWarning } from '../output/render.js';
 
 /** sync's options: what core/sync/prepare.ts takes (the tuning is the options themselves), and files in parallel. */
-export interface SyncOptions extends Tuning, Omit<SyncRequest, 'tuning' | 'env'> {
+export interface SyncOptions extends Tuning, Omit<SyncRequest, 'tuning' | 'env' | 'manifest'> {
   jobs: number;
 }
 
 /** Work planned ahead of what runs: enough for a meaningful total and ETA, bounded in memory. */
 const READ_AHEAD = 4096;
 
-export async function sync(src: string, dst: string, opts: SyncOptions, { g, out, signal }: CommandRun): Promise<void> {
-  const plan = await prepareSync(src, dst, { ...opts, tuning: opts, env: process.env, connection: g });
+export async function sync(src: string, dst: string, opts: SyncOptions, run: CommandRun): Promise<void> {
+  // The default keys of an upload are read from the manifest the session then works with.
+  const manifest = new HomeManifest();
+  try {
+    await syncWith(manifest, src, dst, opts, run);
+  } finally {
+    manifest.close();
+  }
+}
+
+async function syncWith(manifest: HomeManifest, src: string, dst: string, opts: SyncOptions, { g, out, signal }: CommandRun)
+  : Promise<void> {
+  const plan = await prepareSync(src, dst, { ...opts, tuning: opts, env: process.env, connection: g, manifest });
   const writing = plan.kind === 'local' ? plan.spec.putKeys?.all ?? [] : [];
   for (const k of writing) if (k.defaultOf) out.info(defaultKeyNote(out, k));
   // Keys that open the objects read (down, or the source of s3 → s3): candidates by fingerprint, as for get and cp.
-  const s = await openSession(g, { signal, out }, { keys: plan.readKeys,
+  const s = await openSession(g, { signal, out }, { keys: plan.readKeys, manifest,
     writing: [...writing.map((k) => k.key), ...(plan.kind === 'copy' && plan.spec.destKey ? [plan.spec.destKey] : [])] });
   const tally: SyncTally = { unchanged: 0, notDeleted: 0, skipped: 0, unrecorded: 0, plain: 0, underOtherKeys: {} };
   const done: SyncDone = { upload: 0, download: 0, copy: 0, delete: 0, unchanged: 0, bytes: 0 };

@@ -2,8 +2,8 @@ import { type ExitCode, exitCodeOf } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import { SMALL_OBJECT_JOBS } from '../core/runtime/batch.js';
 import { rotateContext } from '../core/rotation/targets.js';
-import { adoptHint, assertBucketExists, formatScope, holdsRecorded, manifestInScope, nothingAt, parseScope, resolveScope }
-  from '../core/session/scope.js';
+import { adoptHint, assertBucketExists, checkNamedObject, formatScope, holdsRecorded, manifestInScope, nothingAt, parseScope,
+  resolveScope } from '../core/session/scope.js';
 import { settleRotations } from '../core/rotation/settle.js';
 import { loadGivenKeys, openSession } from '../core/session/session.js';
 import { VERIFY_STATUSES, verifyEntry, type VerifyResult, type VerifyStatus } from '../core/objects/verify.js';
@@ -47,8 +47,10 @@ export async function verify(scopeUrl: string | undefined, opts: VerifyOptions, 
     if (first.done) {
       // Nothing recorded here: say so (an empty folder is fine; a bucket that does not exist or an object named is an error).
       if (scope) await assertBucketExists(s, scope);
-      if (scope?.object) throw nothingAt(scope, `recorded on ${s.conn.endpoint}: nothing to verify`, adoptHint(scope));
-      const nothing = `nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`;
+      // Nothing recorded of an object named: missing, unless it is another worker's shard (then nothing to do here).
+      const elsewhere = scope && await checkNamedObject(scope, () => false,
+        () => nothingAt(scope, `recorded on ${s.conn.endpoint}: nothing to verify`, adoptHint(scope)));
+      const nothing = elsewhere || `nothing recorded under ${scope ? formatScope(scope) : 'any bucket'} on ${s.conn.endpoint}: nothing to verify`;
       out.summary({ ok: true, deep, checked: 0, counts }, nothing);
       return;
     }

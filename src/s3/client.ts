@@ -4,6 +4,7 @@ import { addressingStyleOf } from './addressing.js';
 import { agentFor } from './agent.js';
 import { endpointIdentity, refuseKeyInEndpoint } from './endpoint.js';
 import { type Credentials, LeanObjects } from './http.js';
+import { refusePlainHttp } from './https-only.js';
 import { type ObjectRequests, sdkObjects } from './objects.js';
 import { lazySdkClients, type S3ClientLike } from './sdk-client.js';
 import { resolveRegion } from './region.js';
@@ -175,11 +176,7 @@ function parseEndpoint(text: string, from: string): URL {
   } catch {
     throw new Sse3Error('USAGE', `${from} is not a URL: ${shown(text)}`, 'e.g. --endpoint-url https://s3.example.com');
   }
-  if (url.protocol === 'http:') {
-    throw new Sse3Error('INSECURE_ENDPOINT',
-      `refusing to send an SSE-C key over plain HTTP (${from} is ${url.origin}): anyone on the path could read the key`,
-      'use the server\'s https:// endpoint; a key that was ever sent over http:// must be considered exposed — rotate it');
-  }
+  refusePlainHttp(url, `${from} is ${url.origin}`, 'use the server\'s https:// endpoint');
   if (url.protocol !== 'https:') {
     throw new Sse3Error('USAGE', `${from} must be an https:// URL, got ${shown(text)}`);
   }

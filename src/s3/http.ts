@@ -1,10 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { Agent, IncomingMessage } from 'node:http';
-import { Sse3Error } from '../errors.js';
 import { objectInfo, writeOutput } from './answer-headers.js';
 import { readCapped, SMALL_ANSWER_BYTES } from './caps.js';
 import { Exchange } from './exchange.js';
+import { insecureRequest } from './https-only.js';
 import type { GetInput, HeadInput, ObjectBody, ObjectInfo, ObjectRequests, PutInput, RequestOptions, SseCInput,
   UploadPartInput, WriteOutput } from './objects.js';
 import { type AddressingStyle, isVirtualHosted } from './addressing.js';
@@ -94,7 +94,7 @@ export class LeanObjects implements ObjectRequests {
   readonly #clock = new ServerClock();
 
   constructor(private readonly o: LeanOptions) {
-    if (o.endpoint.protocol !== 'https:') throw insecure(o.endpoint.protocol);
+    if (o.endpoint.protocol !== 'https:') throw insecureRequest(o.endpoint.protocol);
     this.#exchange = new Exchange(o);
   }
 
@@ -148,7 +148,7 @@ export class LeanObjects implements ObjectRequests {
    */
   async #attempt(call: Call, signal: AbortSignal | undefined, clockCorrected = false): Promise<IncomingMessage> {
     const { endpoint } = this.o;
-    if (endpoint.protocol !== 'https:') throw insecure(endpoint.protocol);
+    if (endpoint.protocol !== 'https:') throw insecureRequest(endpoint.protocol);
     const virtual = isVirtualHosted(endpoint, call.bucket, this.o.addressingStyle);
     const hostname = virtual ? `${call.bucket}.${endpoint.hostname}` : endpoint.hostname;
     const objectPath = call.key.split('/').map(escape).join('/');
@@ -179,9 +179,4 @@ export class LeanObjects implements ObjectRequests {
  */
 async function drain(res: IncomingMessage): Promise<void> {
   await readCapped(res, SMALL_ANSWER_BYTES);
-}
-
-function insecure(protocol: string): Sse3Error {
-  return new Sse3Error('INSECURE_ENDPOINT', `refusing to send a request over ${protocol.replace(':', '')}: SSE-C keys travel only over HTTPS`,
-    'use the server\'s https:// endpoint');
 }

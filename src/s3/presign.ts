@@ -4,6 +4,7 @@ import { shown } from '../keys/likeness.js';
 import { isVirtualHosted } from './addressing.js';
 import type { SigningSettings } from './client.js';
 import { type Credentials, escape, Sha256 } from './http.js';
+import { refusePlainHttp } from './https-only.js';
 
 /**
  * Presigned links for SSE-C objects (SigV4 query authentication). The link is signed for the SSE-C algorithm and the
@@ -119,10 +120,7 @@ export function parseLink(text: string): ParsedLink {
     throw new Sse3Error('USAGE', 'the link is not a URL', 'pass the link sse3 presign printed, in quotes');
   }
   const shownAs = `${url.origin}${url.pathname}`;
-  if (url.protocol === 'http:') {
-    throw new Sse3Error('INSECURE_ENDPOINT', `refusing to send an SSE-C key over plain HTTP (${shown(shownAs)}): anyone on the path could read the key`,
-      'ask for an https:// link; a key that was ever sent over http:// must be considered exposed — rotate it');
-  }
+  refusePlainHttp(url, shown(shownAs), 'ask for an https:// link');
   const q = url.searchParams;
   const signedHeaders = q.get('X-Amz-SignedHeaders')?.split(';') ?? [];
   if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' || !q.get('X-Amz-Signature')) {

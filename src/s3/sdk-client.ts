@@ -1,9 +1,9 @@
 import { appendFileSync } from 'node:fs';
 import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http';
 import type { Agent } from 'node:https';
-import { Sse3Error } from '../errors.js';
 import { serverDate } from './answer-headers.js';
 import { capAnswers } from './caps.js';
+import { insecureRequest } from './https-only.js';
 import { isTransient, RETRY_ATTEMPTS, retryDelayMs } from './retry.js';
 
 /** The SDK client's send and destroy: built on first use, so a command that needs only the data path never loads it. */
@@ -119,8 +119,7 @@ function addSse3Middleware(c: S3Client, requestLog: string | undefined): void {
   c.middlewareStack.add((next) => async (args) => {
     const protocol = (args.request as { protocol?: string }).protocol;
     if (protocol !== undefined && protocol !== 'https:') {
-      throw new Sse3Error('INSECURE_ENDPOINT', `refusing to send a request over ${protocol.replace(':', '')}: SSE-C keys travel only over HTTPS`,
-        'use the server\'s https:// endpoint');
+      throw insecureRequest(protocol);
     }
     return next(args);
   }, { step: 'finalizeRequest', priority: 'high', name: 'sse3HttpsOnly' });

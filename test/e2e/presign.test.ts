@@ -99,6 +99,38 @@ test('an upload link: the guest puts with the key, the maker reads it back; --pu
   assert.ok(readFileSync(join(home.dir, 'work', 'back.bin')).equals(data), back.stderr);
 });
 
+test('get and put through a link take SSE3_KEY as put does: set, it is the key; empty, the same refusal as put\'s', async () => {
+  const home = newHome();
+  const guest = guestHome();
+  const bucket = await newBucket('presignenv');
+  const key = await makeKeyFile(home, 'env.key');
+  const inEnv = key.raw.toString('base64');
+  const data = randomBytes(50_000);
+  writeFileSync(join(home.dir, 'work', 'a.bin'), data);
+  writeFileSync(join(guest.dir, 'work', 'up.bin'), data);
+  await ok(['put', 'a.bin', `s3://${bucket}/a.bin`, '--key', key.ref], { home });
+  const { url } = await presigned(home, [`s3://${bucket}/a.bin`]);
+  const { url: upload } = await presigned(home, [`s3://${bucket}/up.bin`, '--put', '--key', key.ref]);
+
+  const got = await guest.run(['get', url, 'out.bin'], { env: { SSE3_KEY: inEnv } });
+  assert.equal(got.code, 0, got.stderr);
+  assert.ok(readFileSync(join(guest.dir, 'work', 'out.bin')).equals(data));
+  const put = await guest.run(['put', 'up.bin', upload], { env: { SSE3_KEY: inEnv } });
+  assert.equal(put.code, 0, put.stderr);
+  assert.match(put.stdout.toString(), new RegExp(`key ${key.fingerprint}`));
+
+  // An empty SSE3_KEY (a variable cleared in a script) is refused by put, not taken as "no key": a link says the same.
+  const asPut = await run(['put', 'a.bin', `s3://${bucket}/empty.bin`], { home, env: { SSE3_KEY: '' } });
+  assert.notEqual(asPut.code, 0, 'put refuses an empty SSE3_KEY');
+  for (const [what, args] of [['get', ['get', url, 'empty.out']], ['put', ['put', 'up.bin', upload]]] as const) {
+    const r = await guest.run([...args], { env: { SSE3_KEY: '' } });
+    assert.equal(r.code, asPut.code, `${what} through a link: ${r.stderr}`);
+    assert.equal(r.stderr.split('\n')[0], asPut.stderr.split('\n')[0], `${what} through a link`);
+    assert.equal(r.out, '', `${what}: nothing on stdout`);
+  }
+  assert.ok(!existsSync(join(guest.dir, 'work', 'empty.out')), 'no output file');
+});
+
 test('a wrong key, an expired link, a link edited to another object, plain http: refused in sse3\'s words, nothing written', async () => {
   const home = newHome();
   const guest = guestHome();

@@ -3,6 +3,7 @@
 // RGW, once per index, with the index variables the engine would set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -145,4 +146,37 @@ test('--shard: a bad value is a usage error (exit 2) in one line; rotate --shard
     assert.equal(usage.json().shard, '2/3');
     const pulled = await ok(['manifest', 'pull', `s3://${bucket}`, '--shard', '0/3', '--json'], { home });
     assert.equal(pulled.json().shard, '0/3');
+  });
+
+test('--shard with an object URL: the worker of its shard works on it; the others say whose it is, with nothing to do (exit 0)',
+  async () => {
+    const home: Home = newHome();
+    const bucket = await newBucket('shard-object');
+    const key = await makeKeyFile(home, 'k.key');
+    const next = await makeKeyFile(home, 'next.key');
+    const objects = await uploadMany(home, bucket, 4, key.ref);
+    const count = 3;
+    // The rule of core/shard.ts, computed here on its own: the first 48 bits of SHA-256 of the key, modulo N.
+    const shardOf = (k: string) => createHash('sha256').update(k, 'utf8').digest().readUIntBE(0, 6) % count;
+    const object = objects[0];
+    const owner = shardOf(object);
+    const other = (owner + 1) % count;
+    const url = `s3://${bucket}/${object}`;
+    const says = new RegExp(`${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} belongs to shard ${owner}/${count}, not to this worker's ` +
+      `${other}/${count}: nothing to do here`);
+    for (const args of [['verify', url], ['adopt', url], ['keys', 'usage', url], ['manifest', 'pull', url], ['manifest', 'rebuild', url],
+      ['rotate', '--fingerprint', key.fingerprint, url, '--to', next.ref]]) {
+      const r = await run([...args, '--shard', `${other}/${count}`], { home });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(`${r.stderr}${r.out}`, says, args.join(' '));
+      assert.doesNotMatch(`${r.stderr}${r.out}`, /nothing at /, args.join(' '));
+    }
+    // The worker of its shard checks it; an object of that shard that is not there is still missing (exit 1).
+    const mine = await ok(['verify', url, '--shard', `${owner}/${count}`, '--json'], { home });
+    assert.equal(mine.summary().checked, 1);
+    let absent = 'absent-0';
+    for (let i = 1; shardOf(absent) !== owner; i++) absent = `absent-${i}`;
+    const missing = await run(['verify', `s3://${bucket}/${absent}`, '--shard', `${owner}/${count}`], { home });
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.match(missing.stderr, /nothing at /);
   });

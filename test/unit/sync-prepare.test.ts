@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HomeManifest } from '../../src/core/session/home-manifest.js';
 import { prepareSync, type SyncRequest } from '../../src/core/sync/prepare.js';
 import { Sse3Error } from '../../src/errors.js';
 
@@ -17,7 +18,8 @@ function place(t: { after: (fn: () => void) => void }) {
   return { dir, key: `file:${join(dir, 'k.key')}` };
 }
 
-const request = (over: Partial<SyncRequest> = {}): SyncRequest => ({ filters: [], tuning: {}, env: {}, ...over });
+// A manifest in memory: these requests give a key, so none is opened.
+const request = (over: Partial<SyncRequest> = {}): SyncRequest => ({ filters: [], tuning: {}, env: {}, manifest: new HomeManifest(':memory:'), ...over });
 const usage = (message: RegExp) => (e: unknown) => e instanceof Sse3Error && e.code === 'USAGE' && message.test(e.message);
 
 test('sync up: the local side must be a folder that exists; the key that encrypts is loaded before anything is sent', async (t) => {

@@ -8,10 +8,25 @@ import type { Program } from '../program.js';
 type WithOperands<C, A extends unknown[]> = C extends Command<unknown[], infer O extends OptionValues, infer G extends OptionValues>
   ? Command<A, O, G> : never;
 
-/** The commands that move or show one object (put, get, cat, head), and cp and mv. */
+/** The action helper of the command tree (lazyActions), handed to each command's definition. */
+type Lazy = ReturnType<typeof lazyActions>;
+
+/** The commands that move or show one object (put, get, cat, head, presign), and cp and mv, in the order help lists them. */
 export function addTransferCommands(program: Program, register: Register): void {
   const lazy = lazyActions(register);
-  addUploadOptions(program.command('put')
+  addPut(program, lazy);
+  const get = addGet(program, lazy);
+  // Typed as get with one operand: its options are get's (catCommand copies them), and so is what its entry receives.
+  (catCommand(program, get) as unknown as WithOperands<typeof get, [string]>).action(lazy(() => import('../../commands/cat.js'), 'cat'));
+  addHead(program, lazy);
+  addPresign(program, lazy);
+  const cp = addCp(program, lazy);
+  // Typed as cp: its options are cp's (moveCommand copies them), and so is what its entry receives.
+  (moveCommand(program, cp) as unknown as typeof cp).action(lazy(() => import('../../commands/mv.js'), 'mv', cpOptions));
+}
+
+function addPut(program: Program, lazy: Lazy) {
+  return addUploadOptions(program.command('put')
     .description('upload a file (or - for stdin) encrypted with an SSE-C key, and record it in the manifest')
     .argument('<src>', 'local file, or - for stdin')
     .argument('<dst>', 's3://BUCKET/KEY (ending in / takes the file\'s name), or an https presigned link (sse3 presign --put)')
@@ -23,7 +38,10 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 put big.iso s3://isos/big.iso --key env:ISO_KEY --part-size 64',
       'sse3 put site.css s3://web/site.css --key keychain:web --cache-control "max-age=3600" --metadata build=1842'))
     .action(lazy(() => import('../../commands/put.js'), 'put', (o) => withUploadProps(withPartSize(o))));
+}
 
+/** get, returned for cat to take its options from. */
+function addGet(program: Program, lazy: Lazy) {
   const get = program.command('get')
     .description('download and decrypt an object, verifying its SHA-256; the key is found through the manifest')
     .argument('<src>', 's3://BUCKET/KEY, or an https presigned link (sse3 presign)')
@@ -32,13 +50,13 @@ export function addTransferCommands(program: Program, register: Register): void 
     .option('--version-id <id>', 'a specific object version')
     .option('--exact', 'the object whose key is exactly as written, ending in "/" (not a folder)')
     .addHelpText('after', examples('sse3 get s3://docs/2026/report.pdf', 'sse3 get s3://backups/data.tar - | tar x',
-      'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'))
-    .action(lazy(() => import('../../commands/get.js'), 'get'));
+      'sse3 get s3://isos/big.iso /tmp/ --key env:ISO_KEY'));
+  get.action(lazy(() => import('../../commands/get.js'), 'get'));
+  return get;
+}
 
-  // Typed as get with one operand: its options are get's (catCommand copies them), and so is what its entry receives.
-  (catCommand(program, get) as unknown as WithOperands<typeof get, [string]>).action(lazy(() => import('../../commands/cat.js'), 'cat'));
-
-  program.command('head')
+function addHead(program: Program, lazy: Lazy) {
+  return program.command('head')
     .description('show an object\'s size, dates, ETag, metadata, SSE-C state, whether the key matches, and its manifest record')
     .argument('<src>', 's3://BUCKET/KEY')
     .addOption(candidateKeysOption('-k, --key <ref>', 'repeatable; default: found by the manifest\'s fingerprint'))
@@ -46,8 +64,10 @@ export function addTransferCommands(program: Program, register: Register): void 
     .option('--exact', 'the object whose key is exactly as written, ending in "/" (not a folder)')
     .addHelpText('after', examples('sse3 head s3://docs/2026/report.pdf', 'sse3 head s3://docs/a.txt --key keychain:docs --json'))
     .action(lazy(() => import('../../commands/head.js'), 'head'));
+}
 
-  program.command('presign')
+function addPresign(program: Program, lazy: Lazy) {
+  return program.command('presign')
     .description('print a presigned https link to an SSE-C object that works only with its key, which is never in the link')
     .argument('<src>', 's3://BUCKET/KEY')
     .option('--expires <duration>', 'how long the link works: 90s, 15m, 1h … 7d (SigV4\'s longest)', '15m')
@@ -58,7 +78,10 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 get "https://s3.example.com/docs/report.pdf?X-Amz-…" report.pdf --key file:docs.key   # on the other side',
       'sse3 presign s3://inbox/upload.tar --put --key keychain:inbox --headers-file h.txt && curl -H @h.txt -T upload.tar "LINK"'))
     .action(lazy(() => import('../../commands/presign.js'), 'presign'));
+}
 
+/** cp, returned for mv to take its options from. */
+function addCp(program: Program, lazy: Lazy) {
   const cp = addUploadOptions(addFilterOptions(program.command('cp')
     .description('copy local → s3 (as put), s3 → local (as get) or s3 → s3 (server-side where possible, re-keying on the way)')
     .argument('<src>', 'local path, - for stdin, or s3://BUCKET/KEY (a prefix with --recursive)')
@@ -76,10 +99,9 @@ export function addTransferCommands(program: Program, register: Register): void 
       'sse3 cp --recursive ./photos s3://backups/photos/ --key keychain:backups',
       'sse3 cp --recursive s3://backups/photos/ ./restored/',
       'sse3 cp -r . s3://backups/src/ --key keychain:backups --exclude node_modules/ --exclude "*.log" --include important.log',
-      'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'))
-    .action(lazy(() => import('../../commands/cp.js'), 'cp', cpOptions));
-  // Typed as cp: its options are cp's (moveCommand copies them), and so is what its entry receives.
-  (moveCommand(program, cp) as unknown as typeof cp).action(lazy(() => import('../../commands/mv.js'), 'mv', cpOptions));
+      'sse3 cp s3://docs/contract.pdf --version-id 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY s3://docs/contract.pdf --key keychain:docs-2027'));
+  cp.action(lazy(() => import('../../commands/cp.js'), 'cp', cpOptions));
+  return cp;
 }
 
 /** cp's (and mv's) options as its entry takes them: the tuning, the upload options as properties, the filter rules. */

@@ -4,7 +4,7 @@ import { type ListedObject, listObjects, listObjectVersions } from '../../s3/lis
 import { describeS3Error, statusOf } from '../../s3/errors.js';
 import { formatS3Url, parseS3Url } from '../../s3/url.js';
 import type { Io } from '../context.js';
-import { inShard, type Shard } from '../shard.js';
+import { formatShard, inShard, type Shard, shardOfKey } from '../shard.js';
 
 /**
  * What a batch works on. One rule everywhere: `s3://b` is the whole bucket, and `s3://b/x` and `s3://b/x/` both
@@ -64,6 +64,31 @@ export const holdsListed = (io: Io) => async (folder: Scope): Promise<boolean> =
  */
 export const nothingAt = (scope: Scope, what: string, hint?: string) =>
   new Sse3Error('NO_OBJECT', `nothing at ${formatScope(scope)} ${what}`, hint ?? `see what is there with: sse3 ls ${folderOf(scope)}`);
+
+/**
+ * An object named with --shard I/N whose key is another worker's shard: what this worker says of it (undefined for an
+ * object of its own shard, or a folder). Every worker of a job gets the same arguments and the object is one shard's,
+ * so for the others it is nothing to do (exit 0, as for a folder whose shard holds nothing), not an object missing.
+ */
+export function otherShardNote(scope: Scope): string | undefined {
+  if (!scope.object || !scope.shard) return undefined;
+  const owner = shardOfKey(scope.prefix, scope.shard.count);
+  if (owner === scope.shard.index) return undefined;
+  return `${formatScope(scope)} belongs to shard ${formatShard({ index: owner, count: scope.shard.count })}, not to this worker's ` +
+    `${formatShard(scope.shard)}: nothing to do here`;
+}
+
+/**
+ * An object named (resolveScope) must be there (`holds` finds it): else `missing` (nothingAt). One of another worker's
+ * shard is not looked for: its note (otherShardNote) is returned, for the command to say as its nothing-to-do.
+ */
+export async function checkNamedObject(scope: Scope, holds: (scope: Scope) => boolean | Promise<boolean>, missing: () => Sse3Error)
+  : Promise<string | undefined> {
+  if (!scope.object) return undefined;
+  const note = otherShardNote(scope);
+  if (note === undefined && !await holds(scope)) throw missing();
+  return note;
+}
 
 /** For an object the manifest has no record of: adopt records it (if it is on the server). */
 export const adoptHint = (scope: Scope) => `if it is on the server, record it with: sse3 adopt ${formatScope(scope)}`;

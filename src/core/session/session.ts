@@ -5,6 +5,7 @@ import type { Io } from '../context.js';
 import { sse3Paths, type Sse3Paths } from '../../paths.js';
 import { connect, type Connection, type ConnectionOptions } from '../../s3/client.js';
 import { defaultKeyContext, type KeyContext, type KnownKey, refOfKey } from '../../keys/sources.js';
+import type { HomeManifest } from './home-manifest.js';
 import { KeyFinder, type LastSeen } from './keyfinder.js';
 
 export { KeyFinder, loadGivenKeys } from './keyfinder.js';
@@ -50,6 +51,11 @@ export interface SessionOptions {
    */
   held?: SseCKey[];
   replaceDamaged?: boolean;
+  /**
+   * The command's manifest, already read before the session (the default keys of a write): the session works with the
+   * same store, and leaves closing it to the command.
+   */
+  manifest?: HomeManifest;
   /** The keys the command writes with (put, cp, sync up, rotate's new key): used, whatever else the command opens. */
   writing?: SseCKey[];
 }
@@ -69,8 +75,12 @@ export async function openSession(g: ConnectionOptions, run: CommandIo, opts: Se
 export async function sessionOver(conn: Connection, { signal, out }: CommandIo, opts: SessionOptions = {}): Promise<Session> {
   const paths = sse3Paths();
   // A damaged manifest stops every command (naming the way back), except those that rebuild it.
-  const { manifest, movedAside } = opts.replaceDamaged ? openManifestReplacingDamaged(paths.manifestFile)
-    : { manifest: new ManifestStore(paths.manifestFile), movedAside: undefined };
+  const { manifest, movedAside } = opts.manifest ? { manifest: opts.manifest.store, movedAside: undefined }
+    : opts.replaceDamaged ? openManifestReplacingDamaged(paths.manifestFile)
+      : { manifest: new ManifestStore(paths.manifestFile), movedAside: undefined };
+  const closeManifest = () => {
+    if (!opts.manifest) manifest.close();
+  };
   // A server declared to be another name of one already recorded (sse3 manifest alias) is looked up under that name.
   conn.endpoint = manifest.resolveEndpoint(conn.endpoint);
   const keys = defaultKeyContext();
@@ -88,7 +98,7 @@ export async function sessionOver(conn: Connection, { signal, out }: CommandIo, 
     await settleOrphanUploads({ conn, manifest, signal }, findKey, warn);
   } catch (e) {
     if (signal.aborted) {
-      manifest.close();
+      closeManifest();
       conn.close();
       throw e;
     }
@@ -107,7 +117,7 @@ export async function sessionOver(conn: Connection, { signal, out }: CommandIo, 
       try {
         rememberUsed(manifest, used);
       } finally {
-        manifest.close();
+        closeManifest();
         conn.close();
       }
     },

@@ -3,8 +3,8 @@ import type { SseCKey } from '../../keys/key.js';
 import { canonicalRef, loadKey, parseKeyRef } from '../../keys/sources.js';
 import { givenWriteRef } from '../../keys/write-ref.js';
 import type { KeyDefault } from '../../manifest/store.js';
-import { sse3Paths } from '../../paths.js';
 import { type ConnectionOptions, endpointIdentityFor } from '../../s3/client.js';
+import type { HomeManifest } from './home-manifest.js';
 import { formatScope, type Scope } from './scope.js';
 
 /** The key that encrypts a write, with where it came from: --key (or --to), SSE3_KEY, or the default of a scope. */
@@ -50,11 +50,13 @@ const NO_KEY_HINT = (option: string, where: string) => `pass ${option} file:PATH
 /**
  * The write keys for a target: `given` (`option`: --key, or rotate's --to) as given; else env:SSE3_KEY when SSE3_KEY is
  * set in `env` (the command's environment, handed in); else the defaults recorded in the home for the target's endpoint
- * and bucket. Each default's key is loaded before any request, and must still have the fingerprint it had when it was
- * set. With none, `missing` says so (of the object or scope).
+ * and bucket, read from `manifest` (the command's, which its session then works with). Each default's key is loaded
+ * before any request, and must still have the fingerprint it had when it was set. With none, `missing` says so (of the
+ * object or scope).
  */
 export async function resolveWriteKeys(given: string | undefined, env: NodeJS.ProcessEnv, target: WriteTarget,
-  g: ConnectionOptions, { option = '--key', missing = (at: string) => `no key given for ${at}: say which key encrypts it` } = {})
+  g: ConnectionOptions, manifest: HomeManifest,
+  { option = '--key', missing = (at: string) => `no key given for ${at}: say which key encrypts it` } = {})
   : Promise<WriteKeys> {
   const explicit = givenWriteRef(given, env);
   if (explicit !== undefined) {
@@ -62,7 +64,7 @@ export async function resolveWriteKeys(given: string | undefined, env: NodeJS.Pr
     return new WriteKeys([{ prefix: '', wk: { key: await loadKey(ref), ref: canonicalRef(ref) } }]);
   }
   const bucket = 'scope' in target ? target.scope.bucket : target.bucket;
-  const defaults = await defaultsFor(g, bucket);
+  const defaults = await defaultsFor(g, manifest, bucket);
   const where = 'scope' in target ? formatScope(target.scope) : `s3://${bucket}/${target.key}`;
   const covering = (prefix: string) => defaults.find((d) => prefix.startsWith(d.prefix));
   const applying = 'scope' in target
@@ -78,15 +80,10 @@ export async function resolveWriteKeys(given: string | undefined, env: NodeJS.Pr
 }
 
 /** The defaults of a bucket on the endpoint the options name (under its alias's name), longest prefix first. */
-async function defaultsFor(g: ConnectionOptions, bucket: string): Promise<KeyDefault[]> {
+async function defaultsFor(g: ConnectionOptions, manifest: HomeManifest, bucket: string): Promise<KeyDefault[]> {
   const endpoint = await endpointIdentityFor(g);
-  const { ManifestStore } = await import('../../manifest/store.js');
-  const m = new ManifestStore(sse3Paths().manifestFile);
-  try {
-    return m.bucketKeyDefaults(m.resolveEndpoint(endpoint), bucket);
-  } finally {
-    m.close();
-  }
+  const m = manifest.store;
+  return m.bucketKeyDefaults(m.resolveEndpoint(endpoint), bucket);
 }
 
 /** A default's key, refused when the reference now holds another key than the one it was set with. */

@@ -4,6 +4,7 @@ import { Sse3Error } from '../../errors.js';
 import type { SseCKey } from '../../keys/key.js';
 import { loadKey, parseKeyRef } from '../../keys/sources.js';
 import type { ConnectionOptions } from '../../s3/client.js';
+import type { HomeManifest } from '../session/home-manifest.js';
 import { resolveWriteKeys } from '../session/write-key.js';
 import { isS3Url } from '../../s3/url.js';
 import type { Tuning } from '../context.js';
@@ -30,6 +31,8 @@ export interface SyncRequest {
   env: NodeJS.ProcessEnv;
   /** Which server: an upload without a key takes the default keys recorded for its endpoint. */
   connection?: ConnectionOptions;
+  /** Where those default keys are read: the command's manifest, which its session then works with. */
+  manifest: HomeManifest;
 }
 
 /** A sync ready to plan: between a local folder and s3, or s3 → s3; readKeys open the objects read (candidates). */
@@ -62,7 +65,7 @@ export async function prepareSync(src: string, dst: string, req: SyncRequest): P
     const root = await uploadRoot(src);
     const scope = parseScope(dst);
     // --key, else SSE3_KEY, else the default keys of the destination and of folders inside it (sse3 keys default).
-    const putKeys = await resolveWriteKeys(req.key, req.env, { scope }, req.connection ?? {});
+    const putKeys = await resolveWriteKeys(req.key, req.env, { scope }, req.connection ?? {}, req.manifest);
     return { kind: 'local', spec: { ...local, direction: 'up', root, scope, putKeys } };
   }
   // Not made here: a folder that does not exist yet is made with the first file downloaded into it (plan.ts), so a
