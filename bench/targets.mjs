@@ -110,7 +110,8 @@ for (const what of ['keys usage s3://B', 'manifest pull (first)']) {
   if (teams.length >= 2) {
     const [a, b] = [teams[0], teams.at(-1)];
     const per10k = ((teamRss(b, what) - teamRss(a, what)) / (b.count - a.count)) * 10_000;
-    const at1M = teamRss(b, what) + (per10k * (1_000_000 - b.count)) / 10_000;
+    // Memory that shrank between the counts did not go on shrinking: the larger figure, grown only by a positive slope.
+    const at1M = Math.max(teamRss(a, what), teamRss(b, what)) + (Math.max(0, per10k) * (1_000_000 - b.count)) / 10_000;
     target(`${what.replace(' s3://B', '')}: growth, extrapolated to 1,000,000 objects`, fmtMiB(at1M), '≤ 150 MiB', at1M <= 150,
       `${per10k >= 0 ? '+' : ''}${per10k.toFixed(2)} MiB per 10,000 objects between ${a.count.toLocaleString('en-US')} and ${b.count.toLocaleString('en-US')}`);
   }
