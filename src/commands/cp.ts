@@ -9,7 +9,7 @@ import { walkLocalSorted } from '../core/sync/localwalk.js';
 import { formatScope, parseScope, type Scope } from '../core/session/scope.js';
 import { type FilterRule, pathFilter } from '../core/sync/filter.js';
 import { listRelative } from '../core/sync/plan.js';
-import { HomeManifest } from '../core/session/home-manifest.js';
+import { type HomeManifest, withHomeManifest } from '../core/session/home-manifest.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { copyOne, getOne, type LocalFile, localFile, localTarget, putOne } from '../core/transfer/single.js';
 import { makeFolderInside, type WriteRoot, writeRoot } from '../local/inside.js';
@@ -78,8 +78,7 @@ export async function copyThen(src: string, dst: string, opts: CpOptions, { g, o
     throw new Sse3Error('USAGE', 'cp to s3 takes one --key: the key that encrypts the destination',
       'keys that may open the source go in --source-key REF (repeatable)');
   }
-  const manifest = new HomeManifest();
-  try {
+  await withHomeManifest(async (manifest) => {
     // Every local check happens before the first request leaves the process.
     // s3 → s3: --key re-keys, else each copy keeps its source's key; an upload: --key, SSE3_KEY, else the destination's default.
     const destKey = dstS3 && srcS3 && opts.key !== undefined ? await loadKey(parseKeyRef(opts.key[0]!)) : undefined;
@@ -97,9 +96,7 @@ export async function copyThen(src: string, dst: string, opts: CpOptions, { g, o
     } finally {
       s.close();
     }
-  } finally {
-    manifest.close();
-  }
+  });
 }
 
 /** The keys a cp writes with: destKey re-keys an s3 → s3 copy; uploadKeys encrypt what a local source uploads. */

@@ -4,7 +4,7 @@ import type { SseCKey } from '../keys/key.js';
 import { parseKeyRef } from '../keys/sources.js';
 import { localIoError } from '../local/files.js';
 import type { CommandRun } from '../options.js';
-import { HomeManifest } from '../core/session/home-manifest.js';
+import { withHomeManifest } from '../core/session/home-manifest.js';
 import { keyForObject, loadGivenKeys, openSession } from '../core/session/session.js';
 import { resolveWriteKeys } from '../core/session/write-key.js';
 import { signingSettings } from '../s3/client.js';
@@ -64,14 +64,11 @@ async function downloadKey(loc: S3Location, given: string | undefined, run: Pick
 
 /** The key an upload link is made for: --key, else SSE3_KEY, else the default key of the object's bucket or folder. */
 async function uploadKey(loc: S3Location, given: string | undefined, g: CommandRun['g'], out: CommandRun['out']): Promise<SseCKey> {
-  const manifest = new HomeManifest();
-  try {
+  return withHomeManifest(async (manifest) => {
     const writeKey = (await resolveWriteKeys(given, process.env, loc, g, manifest)).for(loc.key);
     if (writeKey.defaultOf) out.info(defaultKeyNote(out, writeKey));
     return writeKey.key;
-  } finally {
-    manifest.close();
-  }
+  });
 }
 
 /** A headers file is never written over: refused before anything is signed, and created with O_EXCL after. */

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { Sse3Error } from '../errors.js';
 import type { CommandRun } from '../options.js';
 import type { ObjectProps } from '../core/props.js';
-import { HomeManifest } from '../core/session/home-manifest.js';
+import { withHomeManifest } from '../core/session/home-manifest.js';
 import { openSession } from '../core/session/session.js';
 import { localFile, putOne } from '../core/transfer/single.js';
 import { partSizeFor } from '../core/transfer/partsize.js';
@@ -32,8 +32,7 @@ export async function put(src: string, dst: string, opts: PutOptions, run: Comma
     throw new Sse3Error('USAGE', 'reading stdin needs a full object name', `e.g. sse3 put - s3://${parsed.bucket}/${parsed.key}NAME`);
   }
   const loc = objectKeyFor(parsed, basename(src));
-  const manifest = new HomeManifest();
-  try {
+  await withHomeManifest(async (manifest) => {
     // Every local check happens before the first request leaves the process.
     // --key, else SSE3_KEY, else the default key of the object's bucket or folder (sse3 keys default).
     const writeKey = (await resolveWriteKeys(opts.key, process.env, loc, g, manifest)).for(loc.key);
@@ -48,7 +47,5 @@ export async function put(src: string, dst: string, opts: PutOptions, run: Comma
     } finally {
       s.close();
     }
-  } finally {
-    manifest.close();
-  }
+  });
 }

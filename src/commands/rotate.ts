@@ -9,7 +9,7 @@ import { objectsInScope, objectsUnderKey, olderVersionsUnderKey, rotateContext, 
 import { retirementChecks } from '../core/rotation/retire.js';
 import { formatScope, holdsRecorded, isWholeBucket, otherShardNote, parseScope, resolveScope } from '../core/session/scope.js';
 import { type ResumeReport, resumeRotations, settleRotations } from '../core/rotation/settle.js';
-import { HomeManifest } from '../core/session/home-manifest.js';
+import { type HomeManifest, withHomeManifest } from '../core/session/home-manifest.js';
 import { loadGivenKeys, openSession, type Session } from '../core/session/session.js';
 import { loadKey, parseKeyRef } from '../keys/sources.js';
 import { resolveWriteKeys, type WriteKeys } from '../core/session/write-key.js';
@@ -75,15 +75,9 @@ function checkModes(target: string | undefined, opts: RotateOptions): void {
 /** How to rotate every object under a folder, for a folder named without --recursive. */
 const rotateFolderHint = (folder: string) => `rotate everything under it: add --recursive (sse3 rotate ${folder} --recursive --to REF)`;
 
-export async function rotate(target: string | undefined, opts: RotateOptions, run: CommandRun): Promise<void> {
-  // The default keys a rotation moves to are read from the manifest the session then works with.
-  const manifest = new HomeManifest();
-  try {
-    await rotateWith(manifest, target, opts, run);
-  } finally {
-    manifest.close();
-  }
-}
+/** The default keys a rotation moves to are read from the manifest the session then works with. */
+export const rotate = (target: string | undefined, opts: RotateOptions, run: CommandRun): Promise<void> =>
+  withHomeManifest((manifest) => rotateWith(manifest, target, opts, run));
 
 async function rotateWith(manifest: HomeManifest, target: string | undefined, opts: RotateOptions, { g, out, signal }: CommandRun)
   : Promise<void> {

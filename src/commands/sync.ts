@@ -1,6 +1,6 @@
 import type { CommandRun } from '../options.js';
 import type { Tuning } from '../core/context.js';
-import { HomeManifest } from '../core/session/home-manifest.js';
+import { type HomeManifest, withHomeManifest } from '../core/session/home-manifest.js';
 import { openSession } from '../core/session/session.js';
 import { planCopySync } from '../core/sync/copy.js';
 import { planSync, type SyncOutcome, type SyncTally } from '../core/sync/plan.js';
@@ -17,15 +17,9 @@ export interface SyncOptions extends Tuning, Omit<SyncRequest, 'tuning' | 'env' 
 /** Work planned ahead of what runs: enough for a meaningful total and ETA, bounded in memory. */
 const READ_AHEAD = 4096;
 
-export async function sync(src: string, dst: string, opts: SyncOptions, run: CommandRun): Promise<void> {
-  // The default keys of an upload are read from the manifest the session then works with.
-  const manifest = new HomeManifest();
-  try {
-    await syncWith(manifest, src, dst, opts, run);
-  } finally {
-    manifest.close();
-  }
-}
+/** The default keys of an upload are read from the manifest the session then works with. */
+export const sync = (src: string, dst: string, opts: SyncOptions, run: CommandRun): Promise<void> =>
+  withHomeManifest((manifest) => syncWith(manifest, src, dst, opts, run));
 
 async function syncWith(manifest: HomeManifest, src: string, dst: string, opts: SyncOptions, { g, out, signal }: CommandRun)
   : Promise<void> {

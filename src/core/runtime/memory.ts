@@ -84,7 +84,8 @@ const setGrowthFactor = (factor: number) => {
   }
 };
 
-const spaceOf = (name: string) => getHeapSpaceStatistics().find((s) => s.space_name === name);
+/** One of V8's heap spaces, from statistics already taken or taken now. */
+const spaceOf = (name: string, stats = getHeapSpaceStatistics()) => stats.find((s) => s.space_name === name);
 
 /**
  * Transfers: the young generation stays at the size it has when the first one starts. V8 doubles it each time it finds
@@ -136,8 +137,8 @@ export function boundScanMemory(bytes = SCAN_YOUNG_GENERATION_BYTES): { check: (
   const check = () => {
     if (ended) return;
     const stats = getHeapSpaceStatistics();
-    const young = stats.find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-    const old = stats.find((s) => s.space_name === 'old_space')?.space_used_size ?? 0;
+    const young = spaceOf('new_space', stats)?.space_size ?? 0;
+    const old = spaceOf('old_space', stats)?.space_used_size ?? 0;
     if (!transfersStarted) setGrowthFactor(young < bytes ? V8_GROWTH_FACTOR : 1);
     oldAfterCollection = Math.min(oldAfterCollection, old);
     if (old - oldAfterCollection < scanOldGenerationSlack(oldAfterCollection)) return;

@@ -23,3 +23,13 @@ export class HomeManifest {
     store?.close();
   }
 }
+
+/** `work` with the command's HomeManifest, closed when it ends (after the session `work` opened over it). */
+export async function withHomeManifest<T>(work: (manifest: HomeManifest) => Promise<T>): Promise<T> {
+  const manifest = new HomeManifest();
+  try {
+    return await work(manifest);
+  } finally {
+    manifest.close();
+  }
+}
